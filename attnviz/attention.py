@@ -1,0 +1,154 @@
+"""Self-attention as the notes write it.  Pure numpy: no I/O, no printing.
+
+Row-vector convention (one token a row):  X [n, d_model],  Q = X·Wq,  K = X·Wk,  V = X·Wv.
+For one head h:  q^i = row i of Q_h,  α_{i,j} = score(q^i, k^j),  α′_{i,·} = normalize(α_{i,·})
+over the keys query i may see,  b^i = Σ_j α′_{i,j} v^j.  Multi-head: the per-head b are
+concatenated and multiplied by Wo (identity when there is none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import AttnvizError, UsageError
+
+SCORES = ("scaled-dot", "dot")
+NORMALIZATIONS = ("softmax", "relu", "none")
+
+
+@dataclass(frozen=True)
+class Projections:
+    """Wq, Wk [d_model, n_head·d_k]; Wv [d_model, n_head·d_v]; Wo [n_head·d_v, d_out] or None."""
+
+    wq: np.ndarray
+    wk: np.ndarray
+    wv: np.ndarray
+    wo: np.ndarray | None
+    n_head: int
+    kind: str  # identity | random | weights
+
+    @property
+    def d_k(self) -> int:
+        return self.wq.shape[1] // self.n_head
+
+    @property
+    def d_v(self) -> int:
+        return self.wv.shape[1] // self.n_head
+
+
+def identity_projections(d_model: int, n_head: int) -> Projections:
+    """q = k = v = a; head h sees the contiguous slice h·d_k … (h+1)·d_k of the dimensions."""
+    if n_head < 1 or d_model % n_head:
+        raise UsageError(
+            f"--heads {n_head} does not divide the vector dimension {d_model}; "
+            f"with the identity projection each head takes d/heads dimensions "
+            f"(try one of {', '.join(map(str, divisors(d_model)))})"
+        )
+    eye = np.eye(d_model, dtype=np.float32)
+    return Projections(eye, eye, eye, None, n_head, "identity")
+
+
+def random_projections(d_model: int, n_head: int, d_k: int, seed: int) -> Projections:
+    """Gaussian W with variance 1/d_model, so q, k, v keep the scale of a (like Xavier init)."""
+    if n_head < 1 or d_k < 1:
+        raise UsageError(f"--heads and --d-k must be at least 1 (got {n_head} and {d_k})")
+    rng = np.random.default_rng(seed)
+    std = 1.0 / np.sqrt(d_model)
+    wq, wk, wv = (rng.normal(0.0, std, (d_model, n_head * d_k)).astype(np.float32) for _ in "qkv")
+    wo = rng.normal(0.0, 1.0 / np.sqrt(n_head * d_k), (n_head * d_k, d_model)).astype(np.float32)
+    return Projections(wq, wk, wv, wo, n_head, "random")
+
+
+def divisors(n: int) -> list[int]:
+    return [h for h in range(1, min(n, 64) + 1) if n % h == 0]
+
+
+@dataclass(frozen=True)
+class AttentionConfig:
+    score: str = "scaled-dot"  # α = q·k/√d_k (scaled-dot) or q·k (dot)
+    normalize: str = "softmax"  # how a row of α becomes a row of α′
+    temperature: float = 1.0  # softmax(α/T); T < 1 sharpens, T > 1 flattens
+
+
+@dataclass
+class HeadResult:
+    q: np.ndarray  # [n, d_k]
+    k: np.ndarray  # [n, d_k]
+    v: np.ndarray  # [n, d_v]
+    alpha: np.ndarray  # [n_q, n_k] scores, NaN where masked
+    alpha_prime: np.ndarray  # [n_q, n_k] weights, 0 where masked
+    b: np.ndarray  # [n, d_v]
+
+
+@dataclass
+class LayerResult:
+    heads: list[HeadResult]
+    output: np.ndarray  # [n, d_out] = concat(b_h)·Wo
+    mask: np.ndarray | None = field(default=None)  # [n_q, n_k] True where allowed
+
+
+def scores(q: np.ndarray, k: np.ndarray, kind: str) -> np.ndarray:
+    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k]."""
+    alpha = q @ k.T
+    if kind == "scaled-dot":
+        alpha = alpha / np.sqrt(q.shape[-1])
+    elif kind != "dot":
+        raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
+    return alpha
+
+
+def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature: float) -> np.ndarray:
+    """[n_q, n_k] scores -> [n_q, n_k] weights; masked cells get exactly 0.
+
+    softmax: exp(α/T) over the allowed keys (max subtracted first, so it never overflows).
+    relu:    max(α, 0), renormalized to sum 1; a row with no positive score stays all 0.
+    none:    α itself (masked cells 0), for looking at raw mixing.
+    """
+    if not temperature > 0 or not np.isfinite(temperature):
+        raise UsageError(f"--temperature must be a positive number (got {temperature})")
+    allowed = np.ones(alpha.shape, dtype=bool) if mask is None else mask
+    if not allowed.any(axis=1).all():
+        row = int(np.flatnonzero(~allowed.any(axis=1))[0])
+        raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+    if kind == "softmax":
+        z = np.where(allowed, alpha / temperature, -np.inf)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+    if kind == "relu":
+        r = np.where(allowed, np.maximum(alpha, 0.0), 0.0)
+        total = r.sum(axis=1, keepdims=True)
+        return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
+    if kind == "none":
+        return np.where(allowed, alpha, 0.0)
+    raise UsageError(f"unknown normalization {kind!r}; choose one of {', '.join(NORMALIZATIONS)}")
+
+
+def attend_head(q, k, v, mask, config: AttentionConfig) -> HeadResult:
+    """One head: [n_q, d_k], [n_k, d_k], [n_k, d_v] -> α, α′ [n_q, n_k] and b [n_q, d_v]."""
+    alpha = scores(q, k, config.score)
+    alpha_prime = normalize(alpha, mask, config.normalize, config.temperature)
+    if mask is not None:
+        alpha = np.where(mask, alpha, np.nan)
+    return HeadResult(q, k, v, alpha, alpha_prime, alpha_prime @ v)
+
+
+def self_attention(
+    x: np.ndarray, proj: Projections, config: AttentionConfig, mask: np.ndarray | None = None
+) -> LayerResult:
+    """[n, d_model] -> one layer: every head's α, α′, b and the output concat(b)·Wo."""
+    n_head, d_k, d_v = proj.n_head, proj.d_k, proj.d_v
+    Q, K, V = x @ proj.wq, x @ proj.wk, x @ proj.wv  # [n, n_head·d_k] ×2, [n, n_head·d_v]
+    heads = [
+        attend_head(
+            Q[:, h * d_k : (h + 1) * d_k], K[:, h * d_k : (h + 1) * d_k], V[:, h * d_v : (h + 1) * d_v], mask, config
+        )
+        for h in range(n_head)
+    ]
+    concat = np.concatenate([hd.b for hd in heads], axis=1)  # [n, n_head·d_v]
+    output = concat if proj.wo is None else concat @ proj.wo
+    if not np.isfinite(output).all():
+        raise AttnvizError("the attention output is not finite; check the vectors and weights for inf/NaN")
+    return LayerResult(heads, output, mask)

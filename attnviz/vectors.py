@@ -1,0 +1,297 @@
+"""Word vectors: the embedded table shipped in data/, or a user's file read with gensim.
+
+Nothing here is loaded eagerly: the embedded table is memory-mapped and words are found by
+binary search in a sorted key file, so start-up does no work proportional to the vocabulary.
+gensim is imported only when a user's file or a gensim-data name is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AttnvizError, UsageError
+
+INPUT_NORMS = ("standard", "center", "none")
+PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
+FASTTEXT_MAGIC = 793712314  # first int32 of a Facebook fastText .bin
+
+
+def data_dir() -> Path:
+    """data/ inside the installed package, else the source checkout's top-level data/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent / "data"):
+        if (candidate / "vectors.npy").is_file():
+            return candidate
+    raise AttnvizError(f"the embedded vectors are missing (looked in {here / 'data'}); reinstall attnviz")
+
+
+class Vectors:
+    """What attention needs from word vectors."""
+
+    name: str
+    kind: str  # embedded | file | gensim-data
+    dim: int
+    has_subwords = False
+
+    def lookup(self, word: str) -> np.ndarray | None:
+        """The vector of word, exact match first, then lowercased; None when unknown."""
+        for w in (word, word.lower()) if word != word.lower() else (word,):
+            v = self._get(w)
+            if v is not None:
+                return v
+        return None
+
+    def subword(self, word: str) -> np.ndarray | None:
+        """A vector built from character n-grams, for formats that have them (fastText)."""
+        return None
+
+    def _get(self, word: str) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def mean(self) -> np.ndarray:
+        """[d] mean of all vectors: the point `center` and `standard` subtract."""
+        raise NotImplementedError
+
+    def table(self) -> tuple[np.ndarray, list[str]]:
+        """[N, d] vectors (float32) and the word naming each row, for nearest-word search."""
+        raise NotImplementedError
+
+
+class EmbeddedVectors(Vectors):
+    """spaCy en_core_web_md 3.7.1 static vectors, as built by scripts/build_vectors.py."""
+
+    kind = "embedded"
+    name = "en_core_web_md-3.7.1"
+
+    def __init__(self, root: Path | None = None):
+        self.root = root or data_dir()
+        self._vectors = np.load(self.root / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        self.dim = int(self._vectors.shape[1])
+
+    @cached_property
+    def _keys(self) -> tuple[memoryview, np.ndarray, np.ndarray]:
+        blob = np.memmap(self.root / "words.txt", dtype=np.uint8, mode="r")
+        off = np.load(self.root / "words_off.npy", mmap_mode="r", allow_pickle=False)
+        rows = np.load(self.root / "words_row.npy", mmap_mode="r", allow_pickle=False)
+        return memoryview(blob), off, rows
+
+    def _get(self, word: str) -> np.ndarray | None:
+        blob, off, rows = self._keys
+        target = word.encode("utf-8")
+        lo, hi = 0, len(rows)
+        while lo < hi:  # keys are sorted by their UTF-8 bytes
+            mid = (lo + hi) // 2
+            key = bytes(blob[off[mid] : off[mid + 1] - 1])
+            if key < target:
+                lo = mid + 1
+            elif key > target:
+                hi = mid
+            else:
+                return np.asarray(self._vectors[rows[mid]], dtype=np.float32)
+        return None
+
+    def mean(self) -> np.ndarray:
+        return np.load(self.root / "mean.npy", allow_pickle=False)
+
+    def table(self) -> tuple[np.ndarray, list[str]]:
+        names = (self.root / "row_words.txt").read_text(encoding="utf-8").split("\n")
+        return np.asarray(self._vectors, dtype=np.float32), names[: len(self._vectors)]
+
+
+class GensimVectors(Vectors):
+    """Any gensim KeyedVectors (word2vec, GloVe, fastText)."""
+
+    def __init__(self, kv, name: str, kind: str):
+        self.kv, self.name, self.kind = kv, name, kind
+        self.dim = int(kv.vector_size)
+        self.has_subwords = hasattr(kv, "buckets_word") or hasattr(kv, "vectors_ngrams")
+
+    def _get(self, word: str) -> np.ndarray | None:
+        idx = self.kv.key_to_index.get(word)
+        return None if idx is None else np.asarray(self.kv.vectors[idx], dtype=np.float32)
+
+    def subword(self, word: str) -> np.ndarray | None:
+        if not self.has_subwords:
+            return None
+        v = np.asarray(self.kv.get_vector(word), dtype=np.float32)
+        return v if np.any(v) else None
+
+    def mean(self) -> np.ndarray:
+        return np.asarray(self.kv.vectors, dtype=np.float32).mean(axis=0)
+
+    def table(self) -> tuple[np.ndarray, list[str]]:
+        n = min(len(self.kv.index_to_key), 100_000)  # files are frequency-ordered; cap the search
+        return np.asarray(self.kv.vectors[:n], dtype=np.float32), list(self.kv.index_to_key[:n])
+
+
+def open_vectors(spec: str | None, trust_pickle: bool = False) -> Vectors:
+    """None -> the embedded table; an existing path -> a vectors file; else a gensim-data name."""
+    if spec is None:
+        return EmbeddedVectors()
+    path = Path(spec).expanduser()
+    if path.exists():
+        return GensimVectors(read_vectors_file(path, trust_pickle), str(path), "file")
+    if re.fullmatch(r"[\w.-]+", spec) and not Path(spec).suffix in (".txt", ".vec", ".bin", ".gz"):
+        return GensimVectors(load_gensim_data(spec), spec, "gensim-data")
+    raise UsageError(f"--vectors {spec}: no such file")
+
+
+def sniff_format(path: Path) -> str:
+    """fasttext-bin | word2vec-bin | word2vec-text | glove-text (no header)."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    if len(head) < 4:
+        raise AttnvizError(f"{path}: the file is empty or too short to hold vectors")
+    if int.from_bytes(head[:4], "little") == FASTTEXT_MAGIC:
+        return "fasttext-bin"
+    if head[:2] == b"\x1f\x8b":  # gzip: gensim reads it; decide text/binary by the name
+        return "word2vec-bin" if ".bin" in path.suffixes else _text_kind(_gunzip_head(path))
+    first, _, rest = head.partition(b"\n")
+    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
+        try:
+            rest.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start < len(rest) - 4:  # not just a character cut at the end of the sample
+                return "word2vec-bin"
+        return "word2vec-text"
+    return _text_kind(head)
+
+
+def _gunzip_head(path: Path) -> bytes:
+    import gzip
+
+    with gzip.open(path, "rb") as f:
+        return f.read(65536)
+
+
+def _text_kind(head: bytes) -> str:
+    first = head.partition(b"\n")[0]
+    return "word2vec-text" if re.fullmatch(rb"\s*\d+\s+\d+\s*", first) else "glove-text"
+
+
+def read_vectors_file(path: Path, trust_pickle: bool = False):
+    """A gensim KeyedVectors from a word2vec/GloVe/fastText file, with a clear error if it is not one."""
+    if path.is_dir():
+        raise UsageError(f"--vectors {path}: is a directory; give a vectors file")
+    if path.suffix in PICKLE_SUFFIXES and not trust_pickle:
+        raise UsageError(
+            f"--vectors {path}: gensim's native {path.suffix} files are Python pickles and can run code "
+            f"when loaded; pass --trust-pickle if you trust this file, or save it with "
+            f"KeyedVectors.save_word2vec_format"
+        )
+    from gensim.models import KeyedVectors  # heavy: only for a user's file
+
+    try:
+        if path.suffix in PICKLE_SUFFIXES:
+            return KeyedVectors.load(str(path))
+        kind = sniff_format(path)
+        if kind == "fasttext-bin":
+            from gensim.models.fasttext import load_facebook_vectors
+
+            return load_facebook_vectors(str(path))
+        return KeyedVectors.load_word2vec_format(
+            str(path), binary=kind == "word2vec-bin", no_header=kind == "glove-text", unicode_errors="replace"
+        )
+    except AttnvizError:
+        raise
+    except Exception as e:  # gensim raises many types for malformed files
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise AttnvizError(f"could not read vectors from {path}: {detail}") from None
+
+
+def load_gensim_data(name: str):
+    """A gensim-data model: from its local folder if downloaded, else downloaded (needs the internet).
+
+    Only the data file is read (as word2vec format); the __init__.py that gensim-data ships
+    next to it is never executed.
+    """
+    import socket
+
+    import gensim.downloader as api
+
+    socket.setdefaulttimeout(20)  # offline, fail instead of hanging
+    try:
+        path = Path(api.load(name, return_path=True))
+    except Exception as e:
+        detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise AttnvizError(
+            f"--vectors {name}: not a file, and fetching it as a gensim-data model failed ({detail}); "
+            f"gensim-data needs the internet the first time, or give a path to a vectors file"
+        ) from None
+    return read_vectors_file(path)
+
+
+@dataclass
+class Embedded:
+    tokens: list[str]
+    x: np.ndarray  # [n, d] the a^i attention sees (after input normalization)
+    oov: list[bool]  # True where the word is not in the vocabulary
+    subword: list[bool]  # True where an OOV word got a fastText subword vector
+
+
+def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> Embedded:
+    """Tokens -> a^i.
+
+    input_norm (μ = mean of the vocabulary's vectors, d = dimension):
+      standard: a = √d · (x − μ)/‖x − μ‖ — centered, every token the same length √d, i.e.
+                RMS 1 per dimension, the scale a transformer's LayerNorm gives its inputs;
+      center:   a = x − μ;
+      none:     a = x, the raw vectors.
+    An OOV word without a subword vector gets a = 0 (it carries no information: its scores
+    are all 0, so as a query it spreads its attention evenly).
+    """
+    if input_norm not in INPUT_NORMS:
+        raise UsageError(f"unknown --input-norm {input_norm!r}; choose one of {', '.join(INPUT_NORMS)}")
+    if not tokens:
+        raise UsageError("there are no words to attend over; give a sentence (punctuation alone is dropped)")
+    d = vectors.dim
+    x = np.zeros((len(tokens), d), dtype=np.float32)
+    oov, sub = [False] * len(tokens), [False] * len(tokens)
+    for i, t in enumerate(tokens):
+        v = vectors.lookup(t)
+        if v is None:
+            oov[i] = True
+            v = vectors.subword(t)
+            sub[i] = v is not None
+        if v is not None:
+            if not np.isfinite(v).all():
+                raise AttnvizError(f"the vector of {t!r} in {vectors.name} contains NaN or inf")
+            x[i] = v
+    known = ~np.array(oov) | np.array(sub)
+    if input_norm != "none":
+        x[known] -= vectors.mean()
+    if input_norm == "standard":
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0) * np.float32(np.sqrt(d))
+    return Embedded(tokens, x, oov, sub)
+
+
+def nearest_words(b: np.ndarray, vectors: Vectors, input_norm: str, top: int = 3) -> list[list[tuple[str, float]]]:
+    """[n, d] -> for each row, the `top` vocabulary words with the highest cosine to it."""
+    table, names = vectors.table()
+    if input_norm != "none":
+        table = table - vectors.mean()
+    norms = np.linalg.norm(table, axis=1)
+    norms[norms == 0] = 1.0
+    bn = np.linalg.norm(b, axis=1, keepdims=True)
+    cos = (b / np.where(bn > 0, bn, 1.0)) @ table.T / norms  # [n, N]
+    out = []
+    for i, row in enumerate(cos):
+        if bn[i, 0] == 0:
+            out.append([])
+            continue
+        best = np.argpartition(-row, top)[: top * 3]
+        best = best[np.argsort(-row[best])]
+        picked = [(names[j], float(row[j])) for j in best if names[j]][:top]
+        out.append(picked)
+    return out
+
+
+def gensim_data_dir() -> str:
+    return os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data"))
