@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import AttnvizError, UsageError
 
+def guarded(call) -> int:
+    """Run call(); every error becomes one line on stderr and an exit code (1 runtime, 2 usage)."""
+    try:
+        result = call()
+        return result if isinstance(result, int) else 0
+    except AttnvizError as e:
+        sys.stderr.write(f"attnviz: error: {e}\n")
+        return e.exit_code
+    except typer.Abort:
+        sys.stderr.write("attnviz: aborted\n")
+        return 1
+    except typer.TyperException as e:  # click's usage errors: bad option, missing argument
+        message = e.format_message() if hasattr(e, "format_message") else str(e)
+        if not message.strip():  # bare `attnviz`: the help was printed, nothing to add
+            return getattr(e, "exit_code", 2)
+        sys.stderr.write(f"attnviz: error: {' '.join(message.split())} (see 'attnviz --help')\n")
+        return getattr(e, "exit_code", 2)
+    except BrokenPipeError:  # `attnviz show … | head -1`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+class Group(TyperGroup):
+    """The app's command group; its main() is where every error is turned into a message."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        code = guarded(
+            lambda: super(Group, self).main(
+                args, prog_name or "attnviz", complete_var, standalone_mode=False, **extra
+            )
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -153,35 +194,15 @@ def show(
     nearest = None
     if analysis.in_embedding_space:
         nearest = nearest_words(analysis.layers[0].output, analysis.vectors, analysis.config["input_norm"], 4)
-    render(analysis, Console(highlight=False), matrix=matrix.value, cells=cells.value, top=top, nearest=nearest)
+    plain = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: no ANSI codes at all
+    console = Console(highlight=False, color_system=None) if plain else Console(highlight=False)
+    render(analysis, console, matrix=matrix.value, cells=cells.value, top=top, nearest=nearest)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every error becomes one line on stderr and an exit code (1 runtime, 2 usage)."""
-    command = typer.main.get_command(app)
-    try:
-        result = command.main(args=argv, prog_name="attnviz", standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except AttnvizError as e:
-        sys.stderr.write(f"attnviz: error: {e}\n")
-        return e.exit_code
-    except typer.Abort:
-        sys.stderr.write("attnviz: aborted\n")
-        return 1
-    except typer.TyperException as e:  # click's usage errors: bad option, missing argument
-        message = e.format_message() if hasattr(e, "format_message") else str(e)
-        if not message.strip():  # bare `attnviz`: the help was printed, nothing to add
-            return getattr(e, "exit_code", 2)
-        sys.stderr.write(f"attnviz: error: {' '.join(message.split())} (see 'attnviz --help')\n")
-        return getattr(e, "exit_code", 2)
-    except BrokenPipeError:  # `attnviz show … | head -1`: the reader left; stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return typer.main.get_command(app).main(argv, "attnviz", standalone_mode=False)
 
 
 def run() -> None:
     sys.exit(main())
+

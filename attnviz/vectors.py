@@ -206,25 +206,38 @@ def read_vectors_file(path: Path, trust_pickle: bool = False):
 
 
 def load_gensim_data(name: str):
-    """A gensim-data model: from its local folder if downloaded, else downloaded (needs the internet).
+    """A gensim-data model: read from $GENSIM_DATA_DIR/NAME (default ~/gensim-data) if it was
+    downloaded before, else downloaded first (needs the internet).
 
-    Only the data file is read (as word2vec format); the __init__.py that gensim-data ships
+    Only the data file is read, as word2vec format; the __init__.py that gensim-data keeps
     next to it is never executed.
     """
+    folder = Path(gensim_data_dir()) / name
+    local = sorted(p for p in folder.glob(f"{name}*") if p.is_file() and p.suffix not in (".py", ".json"))
+    if local:
+        return read_vectors_file(local[0])
     import socket
 
     import gensim.downloader as api
 
+    api.BASE_DIR = gensim_data_dir()
+    previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(20)  # offline, fail instead of hanging
     try:
         path = Path(api.load(name, return_path=True))
     except Exception as e:
         detail = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AttnvizError(
-            f"--vectors {name}: not a file, and fetching it as a gensim-data model failed ({detail}); "
-            f"gensim-data needs the internet the first time, or give a path to a vectors file"
+            f"--vectors {name}: not a file, and getting it as a gensim-data model failed ({detail}); "
+            f"gensim-data needs the internet the first time; or give the path of a vectors file"
         ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
     return read_vectors_file(path)
+
+
+def gensim_data_dir() -> str:
+    return os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data"))
 
 
 @dataclass
@@ -286,12 +299,9 @@ def nearest_words(b: np.ndarray, vectors: Vectors, input_norm: str, top: int = 3
         if bn[i, 0] == 0:
             out.append([])
             continue
-        best = np.argpartition(-row, top)[: top * 3]
+        m = min(top * 3, len(row))
+        best = np.argpartition(-row, m - 1)[:m]
         best = best[np.argsort(-row[best])]
         picked = [(names[j], float(row[j])) for j in best if names[j]][:top]
         out.append(picked)
     return out
-
-
-def gensim_data_dir() -> str:
-    return os.environ.get("GENSIM_DATA_DIR", os.path.expanduser("~/gensim-data"))

@@ -1,0 +1,33 @@
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+DATA = Path(__file__).parent / "data"
+SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
+
+
+@pytest.fixture
+def runner(monkeypatch):
+    """Runs the CLI in-process at a fixed 80-column width, no color, no user environment."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    return CliRunner()
+
+
+def invoke(runner, *args, input=None):
+    from attnviz.cli import app
+
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.fixture
+def cli(runner):
+    def run(*args, input=None, code=0):
+        result = invoke(runner, *args, input=input)
+        assert result.exit_code == code, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+        return result
+
+    return run
