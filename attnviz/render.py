@@ -115,19 +115,20 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near."""
     heads = analysis.layers[0].heads
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("query", no_wrap=True)
+    idx_w = len(str(len(analysis.tokens) - 1))
+    labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
+    table.add_column("query", no_wrap=True, min_width=max(len(s) for s in labels))
     multi = len(heads) > 1
     if multi:
         for h in range(len(heads)):
             table.add_column(f"head {h + 1}: top key", no_wrap=True, overflow="ellipsis")
     else:
-        table.add_column("self", justify="right", no_wrap=True)
-        table.add_column(f"top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis")
+        table.add_column("self", justify="right", no_wrap=True, min_width=4)
+        table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis")
     if nearest is not None:
         table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan")
-    idx_w = len(str(len(analysis.tokens) - 1))
     for i, tok in enumerate(analysis.tokens):
-        cells = [label(i, tok, analysis.oov[i], idx_w)]
+        cells = [labels[i]]
         if multi:
             for hd in heads:
                 best = top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)
