@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import AttnvizError, UsageError
 
-SCORES = ("scaled-dot", "dot")
+SCORES = ("scaled-dot", "dot", "additive", "cosine")
 NORMALIZATIONS = ("softmax", "relu", "none")
 
 
@@ -66,10 +66,32 @@ def divisors(n: int) -> list[int]:
 
 
 @dataclass(frozen=True)
+class Additive:
+    """Bahdanau scoring α_ij = wᵀ tanh(W1ᵀ q^i + W2ᵀ k^j); rows: tanh(q·W1 + k·W2)·w.
+
+    W1, W2 [d_k, d_a], w [d_a]; shared by all heads.
+    """
+
+    w1: np.ndarray
+    w2: np.ndarray
+    w: np.ndarray
+
+
+def random_additive(d_k: int, d_a: int, seed: int) -> Additive:
+    rng = np.random.default_rng([seed, 1])  # a stream of its own: same seed, other numbers than W^q
+    return Additive(
+        rng.normal(0.0, 1.0 / np.sqrt(d_k), (d_k, d_a)),
+        rng.normal(0.0, 1.0 / np.sqrt(d_k), (d_k, d_a)),
+        rng.normal(0.0, 1.0 / np.sqrt(d_a), (d_a,)),
+    )
+
+
+@dataclass(frozen=True)
 class AttentionConfig:
-    score: str = "scaled-dot"  # α = q·k/√d_k (scaled-dot) or q·k (dot)
+    score: str = "scaled-dot"  # scaled-dot q·k/√d_k | dot q·k | additive | cosine q·k/(‖q‖‖k‖)
     normalize: str = "softmax"  # how a row of α becomes a row of α′
     temperature: float = 1.0  # softmax(α/T); T < 1 sharpens, T > 1 flattens
+    additive: Additive | None = None  # parameters of the additive score
 
 
 @dataclass
@@ -89,14 +111,22 @@ class LayerResult:
     mask: np.ndarray | None = field(default=None)  # [n_q, n_k] True where allowed
 
 
-def scores(q: np.ndarray, k: np.ndarray, kind: str) -> np.ndarray:
-    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k]."""
-    alpha = q @ k.T
+def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = None) -> np.ndarray:
+    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k].  Cosine with a zero vector (an unknown word) is 0."""
     if kind == "scaled-dot":
-        alpha = alpha / np.sqrt(q.shape[-1])
-    elif kind != "dot":
-        raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
-    return alpha
+        return q @ k.T / np.sqrt(q.shape[-1])
+    if kind == "dot":
+        return q @ k.T
+    if kind == "cosine":
+        nq, nk = np.linalg.norm(q, axis=1), np.linalg.norm(k, axis=1)
+        denom = np.outer(nq, nk)
+        return np.divide(q @ k.T, denom, out=np.zeros(denom.shape, dtype=np.result_type(q, k)), where=denom > 0)
+    if kind == "additive":
+        if additive is None:
+            raise UsageError("the additive score needs its parameters W1, W2, w")
+        hq, hk = q @ additive.w1, k @ additive.w2  # [n_q, d_a], [n_k, d_a]
+        return np.tanh(hq[:, None, :] + hk[None, :, :]) @ additive.w  # [n_q, n_k, d_a] -> [n_q, n_k]
+    raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
 
 
 def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature: float) -> np.ndarray:
@@ -128,7 +158,7 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
 
 def attend_head(q, k, v, mask, config: AttentionConfig) -> HeadResult:
     """One head: [n_q, d_k], [n_k, d_k], [n_k, d_v] -> α, α′ [n_q, n_k] and b [n_q, d_v]."""
-    alpha = scores(q, k, config.score)
+    alpha = scores(q, k, config.score, config.additive)
     alpha_prime = normalize(alpha, mask, config.normalize, config.temperature)
     if mask is not None:
         alpha = np.where(mask, alpha, np.nan)
@@ -152,3 +182,48 @@ def self_attention(
     if not np.isfinite(output).all():
         raise AttnvizError("the attention output is not finite; check the vectors and weights for inf/NaN")
     return LayerResult(heads, output, mask)
+
+
+def mask(
+    n: int,
+    window: int | None = None,
+    causal: bool = False,
+    edges: list[tuple[int, int]] | None = None,
+    directed: bool = False,
+    self_loops: bool = True,
+) -> np.ndarray | None:
+    """[n_q, n_k] True where query i may see key j; None when everything is allowed.
+
+    window: |i − j| ≤ window (truncated self-attention).  causal: j ≤ i.  edges: only along the
+    graph's edges (i→j; both ways unless directed), plus i→i unless self_loops is False.
+    self_loops=False also removes the diagonal from the other masks.  The masks combine (and).
+    """
+    i, j = np.indices((n, n))
+    allowed = np.ones((n, n), dtype=bool)
+    if window is not None:
+        allowed &= np.abs(i - j) <= window
+    if causal:
+        allowed &= j <= i
+    if edges is not None:
+        graph = np.zeros((n, n), dtype=bool)
+        for a, b in edges:
+            graph[a, b] = True
+            if not directed:
+                graph[b, a] = True
+        if self_loops:
+            graph |= i == j
+        allowed &= graph
+    if not self_loops:
+        allowed &= i != j
+    return None if allowed.all() else allowed
+
+
+def sinusoidal(n: int, d: int) -> np.ndarray:
+    """[n, d] the Transformer's encoding: PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(same)."""
+    p = np.arange(n)[:, None]
+    two_i = np.arange(0, d, 2)[None, :]
+    angle = p / np.power(10000.0, two_i / d)  # [n, ceil(d/2)]
+    pe = np.zeros((n, d))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle[:, : d // 2])
+    return pe

@@ -64,38 +64,68 @@ def _group() -> None:
     """See self-attention: α (scores) and α′ (weights) over a sentence, from word vectors."""
 
 
-class Matrix(str, Enum):
-    both = "both"
-    alpha = "alpha"
-    alpha_prime = "alpha-prime"
+def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A str Enum for a typer option whose values are `values` (typer shows and checks them)."""
+    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
 
 
-class Cells(str, Enum):
-    auto = "auto"
-    numbers = "numbers"
-    heat = "heat"
+Matrix = choice("Matrix", ("both", "alpha", "alpha-prime"))
+Cells = choice("Cells", ("auto", "numbers", "heat"))
+Projection = choice("Projection", ("identity", "random"))
+InputNorm = choice("InputNorm", ("standard", "center", "none"))
+Score = choice("Score", ("scaled-dot", "dot", "additive", "cosine"))
+Normalize = choice("Normalize", ("softmax", "relu", "none"))
+Embedding = choice("Embedding", ("vectors", "onehot"))
+Pos = choice("Pos", ("none", "sinusoidal"))
+
+# The attention options, shared by `show` and `explain` (one definition, one help text).
+Text = Annotated[str, typer.Argument(help="The sentence, or '-' to read it from standard input.", show_default=False)]
+Heads = Annotated[int, typer.Option("--heads", "-H", help="Number of attention heads.", min=1)]
+VectorsOpt = Annotated[Optional[str], typer.Option(
+    "--vectors", help="Word vectors: a word2vec .bin/.txt, GloVe .txt, fastText .bin/.vec file, or a gensim-data "
+    "name (needs the internet once). Default: the embedded en_core_web_md vectors.", show_default=False)]
+EmbeddingOpt = Annotated[Embedding, typer.Option("--embedding", help="Word vectors, or one-hot vectors over the sentence's own words.")]
+InputNormOpt = Annotated[Optional[InputNorm], typer.Option(
+    "--input-norm", help="How vectors become a^i: standard = centered on the vocabulary mean and scaled to length √d; "
+    "center = centered only; none = raw. Default: standard (one-hot: none).", show_default=False)]
+PosOpt = Annotated[Pos, typer.Option("--pos", help="Add the sinusoidal positional encoding e^i to a^i.")]
+PosScale = Annotated[float, typer.Option("--pos-scale", help="Weight of e^i: a^i + s·e^i.")]
+ProjectionOpt = Annotated[Projection, typer.Option(
+    "--projection", help="W^q, W^k, W^v: identity (q = k = v = a, heads are slices) or random (--seed, --d-k).")]
+WeightsOpt = Annotated[Optional[str], typer.Option(
+    "--weights", help="A .npz with Wq, Wk (d × heads·d_k), Wv (d × heads·d_v), optional Wo (heads·d_v × d), "
+    "and W1, W2 (d_k × d_a), w (d_a) for --score additive; Q = X·Wq (rows are tokens).", show_default=False)]
+DK = Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key/value size (random projection).", min=1, show_default=False)]
+DA = Annotated[Optional[int], typer.Option("--d-a", help="Hidden size of the additive score (random draw). Default: d_k.", min=1, show_default=False)]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection and additive parameters.")]
+ScoreOpt = Annotated[Score, typer.Option(
+    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).")]
+NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.")]
+Temperature = Annotated[Optional[float], typer.Option(
+    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, median α_ii/3 "
+    "(softmax sees ≈ 3·cos); else 1.", show_default=False)]
+Window = Annotated[Optional[int], typer.Option("--window", help="Truncated attention: query i sees keys with |i − j| ≤ W.", min=0, show_default=False)]
+Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).")]
+Edges = Annotated[Optional[str], typer.Option(
+    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words or 0-based indices).", show_default=False)]
+Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False)]
+Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).")]
+NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.")]
+Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.")]
+TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).")]
 
 
-class Projection(str, Enum):
-    identity = "identity"
-    random = "random"
+def build_options(params: dict) -> "Options":
+    """Options from a command's parameters (its locals()): those that name an Options field."""
+    from dataclasses import fields
 
+    from .api import Options
 
-class InputNorm(str, Enum):
-    standard = "standard"
-    center = "center"
-    none = "none"
-
-
-class Score(str, Enum):
-    scaled_dot = "scaled-dot"
-    dot = "dot"
-
-
-class Normalize(str, Enum):
-    softmax = "softmax"
-    relu = "relu"
-    none = "none"
+    names = {f.name for f in fields(Options)}
+    kw = {k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in names}
+    if kw["temperature"] is not None and not kw["temperature"] > 0:
+        raise UsageError(f"--temperature must be a positive number (got {kw['temperature']})")
+    return Options(**kw)
 
 
 MAX_TEXT = 1_000_000  # characters; the embedded path is quadratic in tokens, so be explicit
@@ -118,85 +148,141 @@ def warn(message: str) -> None:
     sys.stderr.write(f"attnviz: warning: {message}\n")
 
 
+def warn_oov(analysis) -> None:
+    oov = [t for t, o in zip(analysis.tokens, analysis.oov) if o]
+    if not oov:
+        return
+    sub = [t for t, s in zip(analysis.tokens, analysis.embedded.subword) if s]
+    shown = ", ".join(dict.fromkeys(oov[:8])) + (", …" if len(oov) > 8 else "")
+    how = "get fastText subword vectors" if sub and len(sub) == len(oov) else "get a = 0 (no information)"
+    warn(f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}: {shown}; they {how}")
+
+
+def console():
+    from rich.console import Console
+
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: no ANSI codes at all
+        return Console(highlight=False, color_system=None)
+    return Console(highlight=False)
+
+
 @app.command()
 def show(
-    text: Annotated[str, typer.Argument(help="The sentence, or '-' to read it from standard input.", show_default=False)],
-    heads: Annotated[int, typer.Option("--heads", "-H", help="Number of attention heads.", min=1)] = 1,
-    vectors: Annotated[
-        Optional[str],
-        typer.Option(
-            help="Word vectors: a word2vec .bin/.txt, GloVe .txt, fastText .bin/.vec file, or a gensim-data "
-            "name (needs the internet once). Default: the embedded en_core_web_md vectors.",
-            show_default=False,
-        ),
-    ] = None,
-    input_norm: Annotated[
-        InputNorm,
-        typer.Option(help="How word vectors become a^i: standard = centered on the vocabulary mean and scaled "
-                     "to length √d; center = centered only; none = raw."),
-    ] = InputNorm.standard,
-    projection: Annotated[
-        Projection, typer.Option(help="W^q, W^k, W^v: identity (q = k = v = a, heads are slices) or random (--seed, --d-k).")
-    ] = Projection.identity,
-    weights: Annotated[
-        Optional[str],
-        typer.Option(help="A .npz with Wq, Wk (d × heads·d_k), Wv (d × heads·d_v) and optional Wo (heads·d_v × d); "
-                     "Q = X·Wq (rows are tokens).", show_default=False),
-    ] = None,
-    d_k: Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key size (random projection).", min=1, show_default=False)] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the random projection.")] = 0,
-    score: Annotated[Score, typer.Option(help="α_ij = q·k/√d_k (scaled-dot) or q·k (dot).")] = Score.scaled_dot,
-    normalize: Annotated[Normalize, typer.Option(help="α → α′ per row: softmax, relu (rows renormalized) or none.")] = Normalize.softmax,
-    temperature: Annotated[
-        Optional[float],
-        typer.Option(help="softmax(α/T). Default: √d_k/3 with the identity projection, else 1.", show_default=False),
-    ] = None,
-    punct: Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.")] = False,
+    text: Text,
+    heads: Heads = 1,
+    vectors: VectorsOpt = None,
+    embedding: EmbeddingOpt = Embedding.vectors,
+    input_norm: InputNormOpt = None,
+    pos: PosOpt = Pos.none,
+    pos_scale: PosScale = 1.0,
+    projection: ProjectionOpt = Projection.identity,
+    weights: WeightsOpt = None,
+    d_k: DK = None,
+    seed: Seed = 0,
+    score: ScoreOpt = Score.scaled_dot,
+    d_a: DA = None,
+    normalize: NormalizeOpt = Normalize.softmax,
+    temperature: Temperature = None,
+    window: Window = None,
+    causal: Causal = False,
+    edges: Edges = None,
+    graph: Graph = None,
+    directed: Directed = False,
+    no_self: NoSelf = False,
+    punct: Punct = False,
+    trust_pickle: TrustPickle = False,
+    focus: Annotated[Optional[str], typer.Option(
+        "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
     matrix: Annotated[Matrix, typer.Option(help="Which matrices to print.")] = Matrix.both,
     cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).")] = Cells.auto,
     top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1)] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.")] = False,
     include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.")] = False,
-    trust_pickle: Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).")] = False,
 ) -> None:
     """Embed TEXT, compute self-attention, print α and α′ (or JSON with --json).
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
-    from .api import Options, analyze
+    from .api import analyze, resolve_token
 
-    if temperature is not None and not temperature > 0:
-        raise UsageError(f"--temperature must be a positive number (got {temperature})")
     if include_vectors and not json_out:
         raise UsageError("--include-vectors goes with --json")
-    opts = Options(
-        vectors=vectors, input_norm=input_norm.value, punct=punct, projection=projection.value, weights=weights,
-        heads=heads, d_k=d_k, seed=seed, score=score.value, normalize=normalize.value, temperature=temperature,
-        trust_pickle=trust_pickle,
-    )
+    opts = build_options(locals())
     analysis = analyze(read_text(text), opts)
-    oov = [t for t, o in zip(analysis.tokens, analysis.oov) if o]
-    if oov:
-        sub = [t for t, s in zip(analysis.tokens, analysis.embedded.subword) if s]
-        shown = ", ".join(dict.fromkeys(oov[:8])) + (", …" if len(oov) > 8 else "")
-        how = "get fastText subword vectors" if sub and len(sub) == len(oov) else "get a = 0 (no information)"
-        warn(f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}: {shown}; they {how}")
+    focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
+    warn_oov(analysis)
     if json_out:
         from .jsonio import document, dumps
 
         sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
         return
-    from rich.console import Console
-
-    from .render import render
+    from .render import render, render_focus
     from .vectors import nearest_words
 
     nearest = None
     if analysis.in_embedding_space:
         nearest = nearest_words(analysis.layers[0].output, analysis.vectors, analysis.config["input_norm"], 4)
-    plain = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: no ANSI codes at all
-    console = Console(highlight=False, color_system=None) if plain else Console(highlight=False)
-    render(analysis, console, matrix=matrix.value, cells=cells.value, top=top, nearest=nearest)
+    if focus_index is not None:
+        render_focus(analysis, console(), focus_index, nearest)
+        return
+    render(analysis, console(), matrix=matrix.value, cells=cells.value, top=top, nearest=nearest)
+
+
+@app.command()
+def explain(
+    text: Text,
+    focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or index if it repeats).", show_default=False)],
+    head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
+    dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,
+    heads: Heads = 1,
+    vectors: VectorsOpt = None,
+    embedding: EmbeddingOpt = Embedding.vectors,
+    input_norm: InputNormOpt = None,
+    pos: PosOpt = Pos.none,
+    pos_scale: PosScale = 1.0,
+    projection: ProjectionOpt = Projection.identity,
+    weights: WeightsOpt = None,
+    d_k: DK = None,
+    seed: Seed = 0,
+    score: ScoreOpt = Score.scaled_dot,
+    d_a: DA = None,
+    normalize: NormalizeOpt = Normalize.softmax,
+    temperature: Temperature = None,
+    window: Window = None,
+    causal: Causal = False,
+    edges: Edges = None,
+    graph: Graph = None,
+    directed: Directed = False,
+    no_self: NoSelf = False,
+    punct: Punct = False,
+    trust_pickle: TrustPickle = False,
+) -> None:
+    """Walk through one query token step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
+
+    The same numbers as `show --json --include-vectors`, with every option of `show`.
+    """
+    from .api import analyze, resolve_token
+    from .explain import render_explain
+
+    opts = build_options(locals())
+    analysis = analyze(read_text(text), opts)
+    i = resolve_token(focus, analysis.tokens, "--focus")
+    if head > heads:
+        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
+    warn_oov(analysis)
+    render_explain(analysis, console(), i, head - 1, dims)
+
+
+@app.command()
+def pe(
+    length: Annotated[int, typer.Option("--length", "-n", help="Number of positions.", min=1, max=100_000)] = 32,
+    dim: Annotated[int, typer.Option("--dim", "-d", help="Encoding dimension d.", min=2, max=4096)] = 64,
+) -> None:
+    """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
+    from .attention import sinusoidal
+    from .render import render_pe
+
+    render_pe(sinusoidal(length, dim), console())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -145,22 +145,46 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     return table
 
 
-def header(analysis) -> Text:
-    c, s = analysis.config, analysis.source
-    n = len(analysis.tokens)
+def describe(config: dict) -> dict[str, str]:
+    """The effective config in words: the score, normalization, input and mask lines of a header."""
+    c = config
+    score = {
+        "scaled-dot": "α_ij = q^i·k^j/√d_k",
+        "dot": "α_ij = q^i·k^j",
+        "cosine": "α_ij = cos(q^i, k^j)",
+        "additive": f"α_ij = wᵀtanh(W1ᵀq^i + W2ᵀk^j), d_a = {c.get('d_a')}",
+    }[c["score"]]
+    norm = {
+        "softmax": f"α′_i· = softmax(α_i·/T), T = {c['temperature']:.3g}" + (" (auto)" if c["temperature_auto"] else ""),
+        "relu": "α′_i· = relu(α_i·) / row sum",
+        "none": "α′ = α (no normalization)",
+    }[c["normalize"]]
     proj = {"identity": "identity projection (q = k = v = a)", "random": f"random projection (seed {c['seed']})",
             "weights": f"weights {c['weights']}"}[c["projection"]]
-    scale = "/√d_k" if c["score"] == "scaled-dot" else ""
-    norm = {
-        "softmax": f"softmax(α_i·/T), T = {c['temperature']:.3g}" + (" (auto: √d_k/3)" if c["temperature_auto"] else ""),
-        "relu": "relu(α_i·) / row sum",
-        "none": "α_i· (no normalization)",
-    }[c["normalize"]]
+    source = "one-hot" if c.get("embedding") == "onehot" else f"{c['input_norm']} vectors"
+    pos = f" + {c['pos_scale']:g}·sinusoidal e^i" if c.get("pos") == "sinusoidal" else ""
+    masks = []
+    if c.get("window") is not None:
+        masks.append(f"window |i−j| ≤ {c['window']}")
+    if c.get("causal"):
+        masks.append("causal j ≤ i")
+    if c.get("edges") or c.get("graph"):
+        masks.append("graph edges" + (" (directed)" if c.get("directed") else ""))
+    if c.get("no_self"):
+        masks.append("no self")
+    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks)}
+
+
+def header(analysis) -> Text:
+    c, s = analysis.config, analysis.source
+    words = describe(c)
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} ({s['dim']}-d) · {n} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']}\n")
-    t.append(f"a^i: {c['input_norm']} vectors · {proj}\n", style="dim")
-    t.append(f"α_ij = q^i·k^j{scale}    α′_i· = {norm}\n")
+    t.append(f"· {s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']}\n")
+    t.append(words["input"] + "\n", style="dim")
+    t.append(f"{words['score']}    {words['norm']}\n")
+    if words["masks"]:
+        t.append(f"masks: {words['masks']} (· = masked)\n", style="yellow")
     t.append("rows: query i · columns: key j", style="dim")
     if any(analysis.oov):
         t.append(" · * not in the vocabulary (a = 0)", style="dim")
@@ -182,3 +206,69 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top))
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar of fraction·width cells, in eighths of a cell."""
+    units = max(0, round(min(fraction, 1.0) * width * 8))
+    full, rest = divmod(units, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def vector_preview(v: np.ndarray, dims: int) -> str:
+    shown = " ".join(f"{x:+.2f}" for x in v[:dims])
+    return f"({shown}{' …' if len(v) > dims else ''})"
+
+
+def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
+    """One query token: its α′ row as bars (strongest first), its α row, and b^i."""
+    tokens = analysis.tokens
+    console.print(header(analysis))
+    idx_w = len(str(len(tokens) - 1))
+    width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
+    for h, hd in enumerate(analysis.layers[0].heads):
+        tag = f" · head {h + 1}/{len(analysis.layers[0].heads)}" if len(analysis.layers[0].heads) > 1 else ""
+        console.print(Text(f"\nquery {i} “{tokens[i]}”{tag}: α′ (bars, strongest first) and α", style="bold"))
+        row, raw = hd.alpha_prime[i], hd.alpha[i]
+        top = float(row.max()) or 1.0
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for j in np.argsort(-row, kind="stable"):
+            lab = label(int(j), tokens[j], analysis.oov[j], idx_w)
+            out.append(f"{lab:<{idx_w + LABEL_MAX + 3}}", style="bold" if j == i else None)
+            if not np.isfinite(raw[j]):
+                out.append(f"{'masked':>{width}}", style="dim")
+                out.append("\n")
+                continue
+            out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
+            out.append(f" {fmt(float(row[j]), 4):>4}  α {raw[j]:+.3g}\n")
+        console.print(out, end="")
+        console.print(Text(f"b^{i} = Σ_j α′_{i},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {np.linalg.norm(hd.b[i]):.3g}"))
+    if nearest is not None and nearest[i]:
+        words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
+        console.print(Text(f"b^{i} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
+
+
+def render_pe(pe: np.ndarray, console: Console) -> None:
+    """The encoding matrix: positions down, dimensions across, one heat cell per value (-1 … 1)."""
+    n, d = pe.shape
+    console.print(Text(f"sinusoidal positional encoding: {n} positions × {d} dimensions", style="bold"))
+    console.print(Text("PE(p, 2i) = sin(p / 10000^(2i/d)),  PE(p, 2i+1) = cos(p / 10000^(2i/d))", style="dim"))
+    color = console.color_system is not None
+    idx_w = len(str(n - 1))
+    cols = min(d, max(1, console.width - idx_w - 2))
+    rows = min(n, 200)
+    if cols < d or rows < n:
+        console.print(Text(f"(showing positions 0 … {rows - 1} and dimensions 0 … {cols - 1}; --save for all)", style="dim"))
+    console.print(Text(f"{'':>{idx_w}}  dim 0 →  (blue −1 … red +1)", style="dim"))
+    out = Text(no_wrap=True, overflow="crop")
+    for p in range(rows):
+        out.append(f"{p:>{idx_w}}  ", style="dim")
+        for c in range(cols):
+            x = float(pe[p, c])
+            shade = SHADES[min(int((x + 1) / 2 * len(SHADES)), len(SHADES) - 1)]
+            out.append(shade if not color else " ", style=cell_style(div_rgb(x)) if color else None)
+        out.append("\n")
+    console.print(out, end="")

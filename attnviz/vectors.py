@@ -130,6 +130,33 @@ class GensimVectors(Vectors):
         return np.asarray(self.kv.vectors[:n], dtype=np.float32), list(self.kv.index_to_key[:n])
 
 
+class OneHot(Vectors):
+    """One-hot vectors over the sentence's own vocabulary (its distinct lowercased words, in order
+    of first appearance): no two different words are similar, repeats of a word are identical."""
+
+    kind = "onehot"
+
+    def __init__(self, tokens: list[str]):
+        self.words = list(dict.fromkeys(t.lower() for t in tokens))
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self.dim = len(self.words)
+        self.name = f"one-hot ({self.dim} words)"
+
+    def _get(self, word: str) -> np.ndarray | None:
+        i = self.index.get(word.lower())
+        if i is None:
+            return None
+        v = np.zeros(self.dim, dtype=np.float32)
+        v[i] = 1.0
+        return v
+
+    def mean(self) -> np.ndarray:
+        return np.full(self.dim, 1.0 / max(self.dim, 1), dtype=np.float32)
+
+    def table(self) -> tuple[np.ndarray, list[str]]:
+        return np.eye(self.dim, dtype=np.float32), list(self.words)
+
+
 def open_vectors(spec: str | None, trust_pickle: bool = False) -> Vectors:
     """None -> the embedded table; an existing path -> a vectors file; else a gensim-data name."""
     if spec is None:

@@ -11,20 +11,48 @@ from .attention import Projections
 from .errors import AttnvizError, UsageError
 
 DOC = (
-    "Wq, Wk [d_model, heads·d_k], Wv [d_model, heads·d_v], optional Wo [heads·d_v, d_model]; "
-    "row-vector convention Q = X·Wq"
+    "Wq, Wk [d_model, heads·d_k], Wv [d_model, heads·d_v], optional Wo [heads·d_v, d_model] "
+    "(and W1, W2 [d_k, d_a], w [d_a] for --score additive); row-vector convention Q = X·Wq"
 )
 
 
-def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections:
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path).expanduser()
     if not path.is_file():
         raise UsageError(f"--weights {path}: no such file")
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: np.asarray(npz[name]) for name in npz.files}
+            return {name: np.asarray(npz[name]) for name in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise AttnvizError(f"could not read --weights {path} as a .npz of arrays ({e})") from None
+
+
+def load_additive(path: str | Path, d_k: int):
+    """W1, W2 [d_k, d_a] and w [d_a] from the weights file, or None when it has none of them."""
+    from .attention import Additive
+
+    arrays = read_npz(path)
+    names = ("W1", "W2", "w")
+    if not any(n in arrays for n in names):
+        return None
+    if not all(n in arrays for n in names):
+        raise UsageError(f"--weights {path}: the additive score needs all of W1, W2, w (has {', '.join(n for n in names if n in arrays)})")
+    w1, w2, w = (arrays[n] for n in names)
+    if w1.ndim != 2 or w1.shape[0] != d_k or w2.shape != w1.shape or w.shape != (w1.shape[1],):
+        raise UsageError(
+            f"--weights {path}: additive parameters must be W1, W2 [d_k={d_k}, d_a] and w [d_a]; "
+            f"got {w1.shape}, {w2.shape}, {w.shape}"
+        )
+    for name, a in zip(names, (w1, w2, w)):
+        if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
+            raise AttnvizError(f"--weights {path}: {name} must be finite numbers")
+    return Additive(w1.astype(np.float64), w2.astype(np.float64), w.astype(np.float64))
+
+
+def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | None:
+    arrays = read_npz(path)
+    if not any(n in arrays for n in ("Wq", "Wk", "Wv", "Wo")) and all(n in arrays for n in ("W1", "W2", "w")):
+        return None  # only additive-score parameters: the projection comes from --projection
     missing = [n for n in ("Wq", "Wk", "Wv") if n not in arrays]
     if missing:
         raise UsageError(f"--weights {path}: missing {', '.join(missing)} (has {', '.join(arrays) or 'nothing'}); expected {DOC}")

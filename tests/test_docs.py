@@ -19,15 +19,20 @@ def test_ci_runs_the_readme_test_command():
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_every_show_option_is_in_the_readme(runner):
-    from attnviz.cli import app
+def test_every_option_of_every_command_is_in_the_readme(runner):
     import typer
 
-    command = typer.main.get_command(app).commands["show"]
-    options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
-    assert len(options) > 15
-    missing = [o for o in options if f"`{o}" not in README]
-    assert not missing, missing
+    from attnviz.cli import app
+
+    commands = typer.main.get_command(app).commands
+    assert set(commands) >= {"show", "explain", "pe"}
+    for name, command in commands.items():
+        assert f"attnviz {name}" in README, name
+        options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+        missing = [o for o in options if o not in README]
+        assert not missing, (name, missing)
+    show_options = [o for p in commands["show"].params for o in p.opts if o.startswith("--")]
+    assert len(show_options) > 25 and all(f"`{o}" in README for o in show_options if o != "--help")
 
 
 def test_every_config_key_is_documented(cli):
