@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -56,6 +56,17 @@ class Analysis:
     embedded: Embedded = field(repr=False)
     vectors: Vectors = field(repr=False)
     projections: att.Projections = field(repr=False)
+
+    head_numbers: list[int] = field(default_factory=list)  # 1-based numbers of the heads kept
+
+    def __post_init__(self):
+        if not self.head_numbers:
+            self.head_numbers = list(range(1, len(self.layers[0].heads) + 1))
+
+    def only_head(self, h: int) -> "Analysis":
+        """The same analysis showing only head h (0-based); the output stays the full layer's."""
+        layers = [att.LayerResult([layer.heads[h]], layer.output, layer.mask) for layer in self.layers]
+        return replace(self, layers=layers, head_numbers=[self.head_numbers[h]])
 
     @property
     def in_embedding_space(self) -> bool:

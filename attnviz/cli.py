@@ -193,7 +193,12 @@ def show(
     trust_pickle: TrustPickle = False,
     focus: Annotated[Optional[str], typer.Option(
         "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
-    matrix: Annotated[Matrix, typer.Option(help="Which matrices to print.")] = Matrix.both,
+    head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False)] = None,
+    save: Annotated[Optional[list[str]], typer.Option(
+        "--save", help="Also save a figure: .png, .svg or .pdf (repeatable, or comma-separated).", show_default=False)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    matrix: Annotated[Optional[Matrix], typer.Option(
+        help="Which matrices: terminal default both; figures of several heads default alpha-prime.", show_default=False)] = None,
     cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).")] = Cells.auto,
     top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1)] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.")] = False,
@@ -207,10 +212,21 @@ def show(
 
     if include_vectors and not json_out:
         raise UsageError("--include-vectors goes with --json")
+    paths = None
+    if save:
+        from .figures import check_paths
+
+        paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
     opts = build_options(locals())
     analysis = analyze(read_text(text), opts)
+    if head is not None and head > analysis.config["heads"]:
+        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
     focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
     warn_oov(analysis)
+    if head is not None:
+        analysis = analysis.only_head(head - 1)
+    if paths:
+        save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
     if json_out:
         from .jsonio import document, dumps
 
@@ -225,7 +241,35 @@ def show(
     if focus_index is not None:
         render_focus(analysis, console(), focus_index, nearest)
         return
-    render(analysis, console(), matrix=matrix.value, cells=cells.value, top=top, nearest=nearest)
+    render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top, nearest=nearest)
+
+
+def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, dpi: int) -> None:
+    """Write every --save path (the kind of figure follows --focus, --heads and --matrix)."""
+    from . import figures
+    from .render import figure_title
+
+    title = figure_title(analysis)
+    tokens = analysis.tokens
+    heads = analysis.layers[0].heads
+    mask = analysis.layers[0].mask
+    if focus_index is not None:
+        rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus_index], hd.alpha[focus_index]) for h, hd in enumerate(heads)]
+        make = lambda: figures.focus_figure(tokens, focus_index, rows, title)  # noqa: E731
+    elif len(heads) == 1:
+        make = lambda: figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, title, mask)  # noqa: E731
+    else:
+        kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
+        grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)
+                 for h, hd in enumerate(heads)] for kind in kinds]
+        labels = ["α (score)" if k == "alpha" else "α′ (weight)" for k in kinds]
+        make = lambda: figures.grid_figure(tokens, grid, labels, title)  # noqa: E731
+    for path in paths:
+        fig, warning = make()
+        figures.save(fig, path, dpi)
+        if warning and path == paths[0]:
+            warn(warning)
+        sys.stderr.write(f"attnviz: saved {path}\n")
 
 
 @app.command()

@@ -175,6 +175,15 @@ def describe(config: dict) -> dict[str, str]:
     return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks)}
 
 
+def figure_title(analysis) -> str:
+    """Two lines for a figure: the source and sizes, then the formulas and masks in effect."""
+    c, s = analysis.config, analysis.source
+    words = describe(c)
+    first = f"{s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']} · {words['input'].removeprefix('a^i: ')}"
+    second = f"{words['score']}   {words['norm']}" + (f"   masks: {words['masks']}" if words["masks"] else "")
+    return first + "\n" + second
+
+
 def header(analysis) -> Text:
     c, s = analysis.config, analysis.source
     words = describe(c)

@@ -25,5 +25,14 @@ def terminal_svg(name: str, opts: Options, **kw) -> None:
     console.save_svg(str(OUT / f"{name}.svg"), title="attnviz show")
 
 
+def figure(name: str, *args: str) -> None:
+    from attnviz.cli import main
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    code = main(["show", SEED, *args, "--save", str(OUT / name), "--dpi", "80"])
+    assert code == 0, code
+
+
 if __name__ == "__main__":
     terminal_svg("show", Options())
+    figure("heads.png", "--heads", "4", "--matrix", "both", "--window", "3")

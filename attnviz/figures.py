@@ -1,0 +1,259 @@
+"""Heatmap figures (PNG, SVG, PDF): data in, file out.  matplotlib (Agg) is imported only here.
+
+Every function takes arrays and labels and does no attention math.  Masked cells (NaN in α,
+or given as a mask) are drawn hatched on gray, never as a 0-colored cell.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AttnvizError, UsageError
+
+FORMATS = ("png", "svg", "pdf")
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
+
+
+@dataclass
+class Panel:
+    """One heatmap: a matrix with its kind ('alpha' diverging around 0, 'alpha-prime' 0 … 1)."""
+
+    matrix: np.ndarray  # [n_q, n_k]; NaN = masked
+    kind: str
+    title: str
+    mask: np.ndarray | None = None  # [n_q, n_k] True where allowed (α′ is 0 where masked, so it needs this)
+
+
+def check_paths(paths: list[str]) -> list[Path]:
+    """Validate --save paths before any work: known extension, existing writable folder."""
+    out = []
+    for p in paths:
+        path = Path(p).expanduser()
+        ext = path.suffix.lower().lstrip(".")
+        if ext not in FORMATS:
+            raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg or .pdf")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"--save {p}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise AttnvizError(f"--save {p}: the folder {folder} is not writable")
+        if path.is_dir():
+            raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg or .pdf")
+        out.append(path)
+    return out
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def font_for(labels: list[str]) -> tuple[list[str], str | None]:
+    """A font family list that can draw every label, and a warning when some glyph is missing."""
+    from matplotlib import font_manager, ft2font
+
+    chars = {c for s in labels for c in s if not c.isspace()}
+    families = ["DejaVu Sans"]
+    installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    families += [name for name in CJK_FONTS if name in installed]
+
+    def has(fname: str, c: str) -> bool:
+        try:
+            return ft2font.FT2Font(fname).get_char_index(ord(c)) != 0
+        except (OSError, RuntimeError):
+            return False
+
+    paths = [installed.get(name) or font_manager.findfont(name) for name in families]
+    missing = sorted(c for c in chars if not any(has(p, c) for p in paths))
+    if not missing:
+        return families, None
+    cjk = any("\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in missing)
+    hint = "install a CJK font (Debian/Ubuntu: apt install fonts-noto-cjk; then delete ~/.cache/matplotlib)" if cjk \
+        else "install a font that has them (e.g. fonts-noto)"
+    return families, f"no installed font can draw {''.join(missing[:10])}{'…' if len(missing) > 10 else ''} in figure labels; {hint}"
+
+
+def _layout(n: int) -> tuple[float, float]:
+    """Inches per cell and label font size for n tokens: big for short sentences, small for long."""
+    cell = float(np.clip(7.0 / max(n, 1), 0.2, 0.5))
+    return cell, float(np.clip(cell * 34, 6.5, 11))
+
+
+def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, values: bool, show_q=True, show_k=True):
+    import matplotlib.colors as mcolors
+
+    m = np.asarray(panel.matrix, dtype=float)
+    masked = ~np.isfinite(m)
+    if panel.mask is not None:
+        masked |= ~panel.mask
+    data = np.ma.masked_array(np.nan_to_num(m), mask=masked)
+    cm = cmap.with_extremes(bad=(0, 0, 0, 0))  # transparent: the hatched gray background shows through
+    ax.set_facecolor("#d9d9d9")
+    ax.patch.set_hatch("////")
+    ax.patch.set_edgecolor("#a6a6a6")
+    norm = mcolors.TwoSlopeNorm(0.0, vmin, vmax) if panel.kind == "alpha" and vmin < 0 < vmax else mcolors.Normalize(vmin, vmax)
+    image = ax.imshow(data, cmap=cm, norm=norm, interpolation="nearest", aspect="equal")
+    n_q, n_k = m.shape
+    ax.set_xticks(range(n_k))
+    ax.set_yticks(range(n_q))
+    ax.set_xticklabels(tokens_k if show_k else [], rotation=90, fontsize=fontsize)
+    ax.set_yticklabels(tokens_q if show_q else [], fontsize=fontsize)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0, pad=2)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(panel.title, fontsize=fontsize + 1.5, pad=6)
+    if values:
+        for i in range(n_q):
+            for j in range(n_k):
+                if masked[i, j]:
+                    continue
+                rgba = cm(norm(m[i, j]))
+                light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
+                text = f"{m[i, j]:.2f}".replace("0.", ".", 1) if abs(m[i, j]) < 1 else f"{m[i, j]:.1f}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=fontsize * 0.72, color="black" if light else "white")
+    return image
+
+
+def _cmap(kind: str):
+    import matplotlib
+
+    return matplotlib.colormaps["RdBu_r" if kind == "alpha" else "viridis"]
+
+
+def _range(panels: list[Panel]) -> tuple[float, float]:
+    kind = panels[0].kind
+    if kind == "alpha":
+        finite = np.concatenate([p.matrix[np.isfinite(p.matrix)] for p in panels])
+        top = float(np.abs(finite).max()) if finite.size else 1.0
+        return -(top or 1.0), top or 1.0
+    return 0.0, 1.0
+
+
+def _save(fig, path: Path, dpi: int) -> None:
+    """Write atomically: a temporary file in the same folder, renamed over the target when complete."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
+        os.replace(tmp, path)
+    except Exception as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise AttnvizError(f"could not write {path}: {e}") from None
+
+
+def save(fig, path: Path, dpi: int = 150) -> None:
+    """Write the figure atomically and free it."""
+    plt = _pyplot()
+    try:
+        _save(fig, path, dpi)
+    finally:
+        plt.close(fig)
+
+
+def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, title: str,
+                mask: np.ndarray | None = None):
+    """α (diverging, centered at 0) and α′ (0 … 1) side by side, each with its colorbar.
+    Returns (figure, warning or None)."""
+    plt = _pyplot()
+    families, warning = font_for(tokens + [title])
+    n = len(tokens)
+    cell, fontsize = _layout(n)
+    side = max(n * cell, 2.5)
+    with plt.rc_context({"font.family": families}):
+        fig, axes = plt.subplots(1, 2, figsize=(2 * side + 3.2, side + 1.8), constrained_layout=True)
+        values = n <= 16
+        for ax, panel in zip(axes, (Panel(alpha, "alpha", "α (score)", mask), Panel(alpha_prime, "alpha-prime", "α′ (weight; rows sum to 1)", mask))):
+            vmin, vmax = _range([panel])
+            image = _draw(ax, panel, tokens, tokens, vmin, vmax, _cmap(panel.kind), fontsize, values)
+            fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
+        for ax in axes:
+            ax.set_ylabel("query i", fontsize=fontsize)
+            ax.set_xlabel("key j", fontsize=fontsize)
+            ax.xaxis.set_label_position("top")
+        fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
+    return fig, warning
+
+
+def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str):
+    """A grid of heatmaps (rows × columns: e.g. layers × heads) with one shared colorbar per kind.
+
+    Token labels are drawn on the left column and the top row only.
+    """
+    plt = _pyplot()
+    families, warning = font_for(tokens + [title] + row_labels)
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    n = len(tokens)
+    cell, fontsize = _layout(n)
+    side = float(np.clip(n * cell * 0.6, 1.2, 4.5))
+    labels = n * side / max(n, 1) >= 0.12 * n / 10 and n <= 60
+    kinds = list(dict.fromkeys(p.kind for r in rows for p in r))
+    ranges = {k: _range([p for r in rows for p in r if p.kind == k]) for k in kinds}
+    with plt.rc_context({"font.family": families}):
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * side + 2.2, n_rows * side + 1.4), squeeze=False,
+                                 constrained_layout=True)
+        images = {}
+        small = max(4.0, fontsize * min(1.0, side / (n * 0.14)))
+        for r, row in enumerate(rows):
+            for c in range(n_cols):
+                ax = axes[r][c]
+                if c >= len(row):
+                    ax.axis("off")
+                    continue
+                p = row[c]
+                vmin, vmax = ranges[p.kind]
+                images[p.kind] = _draw(ax, p, tokens, tokens, vmin, vmax, _cmap(p.kind), small, values=False,
+                                       show_q=labels and c == 0, show_k=labels and r == 0)
+                ax.set_title("")
+                ax.set_xlabel(p.title, fontsize=fontsize)  # below the panel: key labels are on top
+            axes[r][0].set_ylabel(row_labels[r], fontsize=fontsize)
+        for kind, image in images.items():
+            label = "α (score)" if kind == "alpha" else "α′ (weight)"
+            axs = [axes[r][c] for r, row in enumerate(rows) for c, p in enumerate(row) if p.kind == kind]
+            fig.colorbar(image, ax=axs, shrink=0.6, label=label)
+        fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
+    return fig, warning
+
+
+def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np.ndarray]], title: str):
+    """One query's α′ row as horizontal bars, strongest on top, α written beside each bar;
+    one chart per (label, α′ row, α row) in rows (e.g. per head)."""
+    plt = _pyplot()
+    families, warning = font_for(tokens + [title])
+    n = len(tokens)
+    with plt.rc_context({"font.family": families}):
+        fig, axes = plt.subplots(len(rows), 1, figsize=(7.5, len(rows) * max(2.0, 0.28 * n + 1.0) + 0.6),
+                                 squeeze=False, constrained_layout=True)
+        for ax, (label, alpha_prime_row, alpha_row) in zip(axes[:, 0], rows):
+            order = list(np.argsort(-alpha_prime_row, kind="stable"))
+            ys = np.arange(n)
+            values = np.array([alpha_prime_row[j] for j in order])
+            ax.barh(ys, values, color=["#c0392b" if j == i else "#2c7fb8" for j in order], height=0.7)
+            ax.set_yticks(ys)
+            ax.set_yticklabels([f"{tokens[j]} ({j})" for j in order], fontsize=9)
+            ax.invert_yaxis()
+            top = float(values.max()) or 1.0
+            for y, j in zip(ys, order):
+                masked = not np.isfinite(alpha_row[j])
+                text = "masked" if masked else f"{alpha_prime_row[j]:.3f}   (α = {alpha_row[j]:.3g})"
+                ax.text(alpha_prime_row[j] + top * 0.01, y, text, va="center", fontsize=8, color="#555555")
+            ax.set_xlim(0, top * 1.45)
+            ax.set_xlabel(f"α′ of query “{tokens[i]}” ({i}) on each key", fontsize=9)
+            ax.set_title(label, fontsize=10, loc="left")
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        fig.suptitle(title, fontsize=10)
+    return fig, warning
