@@ -58,6 +58,10 @@ class Analysis:
     projections: att.Projections = field(repr=False)
 
     head_numbers: list[int] = field(default_factory=list)  # 1-based numbers of the heads kept
+    layer_numbers: list[int] = field(default_factory=lambda: [1])  # 1-based numbers of the layers kept
+    rollout: np.ndarray | None = field(default=None, repr=False)  # [n, n] attention rollout (models)
+    specials: list[bool] = field(default_factory=list)  # [CLS]/[SEP]-like tokens (models)
+    summaries: dict = field(default_factory=dict, repr=False)  # (layer, head) -> head_summary (models)
 
     def __post_init__(self):
         if not self.head_numbers:
@@ -71,7 +75,7 @@ class Analysis:
     @property
     def in_embedding_space(self) -> bool:
         """b^i can be compared with word vectors (identity projection, no Wo, real vectors)."""
-        return self.projections.kind == "identity" and self.vectors.kind != "onehot"
+        return self.projections.kind == "identity" and self.vectors is not None and self.vectors.kind != "onehot"
 
 
 def make_projections(opts: Options, d_model: int) -> att.Projections:
@@ -214,3 +218,64 @@ def analyze(text: str, opts: Options = Options()) -> Analysis:
     cfg["masked"] = allowed is not None
     source = {"kind": "vectors", "name": vectors.name, "dim": vectors.dim, "format": vectors.kind}
     return Analysis(text, tokens, emb.oov, source, cfg, [layer], emb, vectors, proj)
+
+
+def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
+    """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
+    that goes to [CLS], [SEP] (any special token but the first), self, the previous and the next token."""
+    n = a.shape[0]
+    idx = np.arange(n)
+    safe = np.where(a > 0, a, 1.0)
+    entropy = float((-(a * np.log2(safe)).sum(axis=1)).mean())
+    first_special = specials[0] if specials else False
+    seps = [j for j in range(1, n) if specials[j]]
+    return {
+        "entropy": entropy,
+        "cls": float(a[:, 0].mean()) if first_special else 0.0,
+        "sep": float(a[:, seps].sum(axis=1).mean()) if seps else 0.0,
+        "self": float(a[idx, idx].mean()),
+        "prev": float(a[idx[1:], idx[:-1]].mean()) if n > 1 else 0.0,
+        "next": float(a[idx[:-1], idx[1:]].mean()) if n > 1 else 0.0,
+    }
+
+
+def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> Analysis:
+    """A real encoder's attention: every layer and head (or the --layer/--head chosen, 1-based),
+    at subword level or pooled to words, plus attention rollout as an extra layer."""
+    from .model import encode, forward, open_model, pool_words, rollout, words_of
+
+    if not text.strip():
+        raise UsageError("there is no text to attend over; give a sentence")
+    m = open_model(model)
+    c = m.config
+    for name, value, top in (("--layer", layer, c.layers), ("--head", head, c.heads)):
+        if value is not None and not 1 <= value <= top:
+            raise UsageError(f"{name} {value}: {m.name} has {top} ({name[2:]}s are numbered 1 … {top})")
+    enc = encode(m, text)
+    layers, hidden = forward(m, enc)
+    specials = [w is None for w in enc.word_ids]
+    tokens = list(enc.tokens)
+    flow = rollout([np.stack([h.alpha_prime for h in lr.heads]) for lr in layers])
+    if words:
+        tokens, units = words_of(enc, text)
+        specials = [len(u) == 1 and enc.word_ids[u[0]] is None for u in units]
+        mean_mean = lambda a: np.stack([np.stack([a[np.ix_(u, v)].mean() for v in units]) for u in units])  # noqa: E731
+        rows = lambda x: np.stack([x[u].mean(axis=0) for u in units])  # noqa: E731  (vectors: mean over pieces)
+        layers = [att.LayerResult([att.HeadResult(rows(h.q), rows(h.k), rows(h.v), mean_mean(h.alpha),
+                                                  pool_words(h.alpha_prime, units), rows(h.b)) for h in lr.heads],
+                                  rows(lr.output)) for lr in layers]
+        hidden = rows(hidden)
+        flow = pool_words(flow, units)
+    layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
+    head_numbers = [head] if head else list(range(1, c.heads + 1))
+    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials) for l in layer_numbers for h in head_numbers}
+    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output) for l in layer_numbers]
+    cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
+           "heads": c.heads, "d_k": c.hidden // c.heads, "score": "scaled-dot", "normalize": "softmax",
+           "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
+           "seed": None, "weights": None, "has_wo": True, "masked": False}
+    source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
+    emb = Embedded(tokens, hidden, [False] * len(tokens), [False] * len(tokens))
+    proj = att.Projections(np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), None, c.heads, "model")
+    return Analysis(text, tokens, [False] * len(tokens), source, cfg, kept, emb, None, proj, head_numbers,
+                    layer_numbers, flow, specials, summaries)

@@ -193,6 +193,11 @@ def show(
     trust_pickle: TrustPickle = False,
     focus: Annotated[Optional[str], typer.Option(
         "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
+        "model.safetensors, tokenizer.json.", show_default=False)] = None,
+    words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.")] = False,
+    layer: Annotated[Optional[int], typer.Option("--layer", help="With --model: only this layer (1-based).", min=1, show_default=False)] = None,
     head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False)] = None,
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save a figure: .png, .svg or .pdf (repeatable, or comma-separated).", show_default=False)] = None,
@@ -217,6 +222,11 @@ def show(
         from .figures import check_paths
 
         paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
+    if model is not None:
+        return show_model(read_text(text), model, words, layer, head, focus, paths, dpi, matrix, cells, top,
+                          json_out, include_vectors, changed_static_options(locals()))
+    if words or layer is not None:
+        raise UsageError(f"{'--words' if words else '--layer'} goes with --model (word vectors have one layer of words)")
     opts = build_options(locals())
     analysis = analyze(read_text(text), opts)
     if head is not None and head > analysis.config["heads"]:
@@ -244,20 +254,108 @@ def show(
     render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top, nearest=nearest)
 
 
+def model_title(analysis) -> str:
+    c = analysis.config
+    which = (f"layer {c['layer']}" if c["layer"] else f"{c['layers']} layers") + " × " + (f"head {c['head']}" if c["head"] else f"{c['heads']} heads")
+    return (f"{c['model']} · {which} · {len(analysis.tokens)} {'words' if c['words'] else 'tokens'}\n"
+            f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']})   α′_i· = softmax(α_i·)")
+
+
+def changed_static_options(params: dict) -> list[str]:
+    """The word-vector options given a non-default value (they do not apply to --model)."""
+    from dataclasses import fields
+
+    from .api import Options
+
+    defaults = {f.name: f.default for f in fields(Options)}
+    return [f"--{k.replace('_', '-')}" for k, v in params.items()
+            if k in defaults and (v.value if isinstance(v, Enum) else v) != defaults[k]]
+
+
+def show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top, json_out, include_vectors, static) -> None:
+    from .api import analyze_model, resolve_token
+
+    if static:
+        raise UsageError(f"{', '.join(static)} {'does' if len(static) == 1 else 'do'} not apply with --model "
+                         f"(the model has its own embeddings and learned W^q, W^k, W^v)")
+    if focus is not None and (layer is None or head is None):
+        raise UsageError("with --model, --focus needs --layer and --head (find them with `attnviz heads`)")
+    analysis = analyze_model(text, model, words, layer, head)
+    focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
+    if paths:
+        save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
+    if json_out:
+        from .jsonio import document, dumps
+
+        sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
+        return
+    from .render import render, render_focus
+    from .render_model import render_overview
+
+    if focus_index is not None:
+        render_focus(analysis, console(), focus_index)
+    elif layer is not None and head is not None:
+        render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top)
+    else:
+        render_overview(analysis, console())
+
+
+@app.command()
+def heads(
+    text: Text,
+    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or index if it repeats).", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or index).", show_default=False)] = None,
+    words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
+    top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
+) -> None:
+    """Which heads link two tokens? Ranks every head by α′(--from → --to); without them, lists every
+    head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next)."""
+    from .api import analyze_model, resolve_token
+    from .render_model import render_heads
+
+    if (source is None) != (target is None):
+        raise UsageError("give both --from and --to, or neither")
+    analysis = analyze_model(read_text(text), model, words)
+    i = None if source is None else resolve_token(source, analysis.tokens, "--from")
+    j = None if target is None else resolve_token(target, analysis.tokens, "--to")
+    if json_out:
+        import json
+
+        rows = [{"layer": ln - 1, "head": hn - 1, **({"alpha_prime": float(hd.alpha_prime[i, j])} if i is not None else {}),
+                 "summary": analysis.summaries[(ln, hn)]}
+                for ln, layer in zip(analysis.layer_numbers, analysis.layers) for hn, hd in zip(analysis.head_numbers, layer.heads)]
+        if i is not None:
+            rows.sort(key=lambda r: -r["alpha_prime"])
+        sys.stdout.write(json.dumps({"schema": "attnviz-heads/1", "model": analysis.config["model"], "tokens": analysis.tokens,
+                                     "from": i, "to": j, "heads": rows}) + "\n")
+        return
+    render_heads(analysis, console(), i, j, top)
+
+
 def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, dpi: int) -> None:
     """Write every --save path (the kind of figure follows --focus, --heads and --matrix)."""
     from . import figures
     from .render import figure_title
 
-    title = figure_title(analysis)
+    title = figure_title(analysis) if analysis.source["kind"] != "model" else model_title(analysis)
     tokens = analysis.tokens
     heads = analysis.layers[0].heads
     mask = analysis.layers[0].mask
     if focus_index is not None:
         rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus_index], hd.alpha[focus_index]) for h, hd in enumerate(heads)]
         make = lambda: figures.focus_figure(tokens, focus_index, rows, title)  # noqa: E731
-    elif len(heads) == 1:
+    elif len(heads) == 1 and len(analysis.layers) == 1:
         make = lambda: figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, title, mask)  # noqa: E731
+    elif analysis.source["kind"] == "model":
+        grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
+                for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
+        labels = [f"layer {ln}" for ln in analysis.layer_numbers]
+        if len(analysis.layers) > 1:
+            grid.append([figures.Panel(analysis.rollout, "alpha-prime", "rollout (all layers)")])
+            labels.append("rollout")
+        make = lambda: figures.grid_figure(tokens, grid, labels, title)  # noqa: E731
     else:
         kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
         grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)

@@ -221,13 +221,14 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
                 images[p.kind] = _draw(ax, p, tokens, tokens, vmin, vmax, _cmap(p.kind), small, values=False,
                                        show_q=labels and c == 0, show_k=labels and r == 0)
                 ax.set_title("")
-                ax.set_xlabel(p.title, fontsize=fontsize)  # below the panel: key labels are on top
-            axes[r][0].set_ylabel(row_labels[r], fontsize=fontsize)
+                ax.set_xlabel(p.title, fontsize=max(fontsize, 5 + n_cols * 0.4))  # below: key labels are on top
+            axes[r][0].set_ylabel(row_labels[r], fontsize=max(fontsize, 6 + n_cols * 0.5))
         for kind, image in images.items():
             label = "α (score)" if kind == "alpha" else "α′ (weight)"
             axs = [axes[r][c] for r, row in enumerate(rows) for c, p in enumerate(row) if p.kind == kind]
-            fig.colorbar(image, ax=axs, shrink=0.6, label=label)
-        fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
+            bar = fig.colorbar(image, ax=axs, shrink=0.6)
+            bar.set_label(label, fontsize=max(fontsize, 6 + n_cols * 0.5))
+        fig.suptitle(title, fontsize=max(9.0, fontsize + 1, 7 + n_cols * 0.8))
     return fig, warning
 
 

@@ -16,24 +16,33 @@ def matrix(m: np.ndarray) -> list[list[float | None]]:
 
 
 def document(analysis, include_vectors: bool = False) -> dict:
+    """The schema's dict.  Indices are 0-based (the CLI's --layer/--head count from 1)."""
     layers = []
-    for index, layer in enumerate(analysis.layers):
+    model = analysis.source["kind"] == "model"
+    for ln, layer in zip(analysis.layer_numbers, analysis.layers):
         heads = []
-        for h, hd in enumerate(layer.heads):
-            head = {"index": h, "alpha": matrix(hd.alpha), "alpha_prime": matrix(hd.alpha_prime)}
+        for hn, hd in zip(analysis.head_numbers, layer.heads):
+            head = {"index": hn - 1, "alpha": matrix(hd.alpha), "alpha_prime": matrix(hd.alpha_prime)}
+            if model:
+                head["summary"] = analysis.summaries[(ln, hn)]
             if include_vectors:
                 head.update({name: matrix(getattr(hd, name)) for name in ("q", "k", "v", "b")})
             heads.append(head)
-        entry = {"index": index, "heads": heads}
+        entry = {"index": ln - 1, "kind": "attention", "heads": heads}
         if include_vectors:
-            entry["input"] = matrix(analysis.embedded.x)
+            if not model:
+                entry["input"] = matrix(analysis.embedded.x)
             entry["output"] = matrix(layer.output)
         layers.append(entry)
+    if analysis.rollout is not None:
+        layers.append({"index": analysis.config["layers"], "kind": "rollout",
+                       "heads": [{"index": 0, "alpha_prime": matrix(analysis.rollout)}]})
     return {
         "schema": SCHEMA,
         "text": analysis.text,
         "tokens": list(analysis.tokens),
         "oov": list(analysis.oov),
+        **({"special": list(analysis.specials)} if analysis.specials else {}),
         "source": dict(analysis.source),
         "config": dict(analysis.config),
         "layers": layers,

@@ -200,12 +200,22 @@ def header(analysis) -> Text:
     return t
 
 
+def any_header(analysis) -> Text:
+    if analysis.source["kind"] == "model":
+        from .render_model import model_header
+
+        return model_header(analysis)
+    return header(analysis)
+
+
 def render(analysis, console: Console, matrix: str = "both", cells: str = "auto", top: int = 3, nearest=None) -> None:
     width, color = console.width, console.color_system is not None
-    console.print(header(analysis))
+    console.print(any_header(analysis))
     heads = analysis.layers[0].heads
     for h, hd in enumerate(heads):
-        tag = f"head {h + 1}/{len(heads)} · " if len(heads) > 1 else ""
+        tag = f"head {analysis.head_numbers[h]}/{analysis.config['heads']} · " if analysis.config["heads"] > 1 else ""
+        if analysis.source["kind"] == "model":
+            tag = f"layer {analysis.layer_numbers[0]} · " + tag
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
             console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
@@ -235,7 +245,7 @@ def vector_preview(v: np.ndarray, dims: int) -> str:
 def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     """One query token: its α′ row as bars (strongest first), its α row, and b^i."""
     tokens = analysis.tokens
-    console.print(header(analysis))
+    console.print(any_header(analysis))
     idx_w = len(str(len(tokens) - 1))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):

