@@ -62,6 +62,11 @@ class Vectors:
         """[N, d] vectors (float32) and the word naming each row, for nearest-word search."""
         raise NotImplementedError
 
+    def row_norms(self, centered: bool) -> np.ndarray:
+        """[N] norms of the table's rows, raw or centered on mean()."""
+        table = self.table()[0]
+        return np.linalg.norm(table - self.mean() if centered else table, axis=1)
+
 
 class EmbeddedVectors(Vectors):
     """spaCy en_core_web_md 3.7.1 static vectors, as built by scripts/build_vectors.py."""
@@ -102,6 +107,9 @@ class EmbeddedVectors(Vectors):
     def table(self) -> tuple[np.ndarray, list[str]]:
         names = (self.root / "row_words.txt").read_text(encoding="utf-8").split("\n")
         return np.asarray(self._vectors, dtype=np.float32), names[: len(self._vectors)]
+
+    def row_norms(self, centered: bool) -> np.ndarray:
+        return np.load(self.root / "norms.npy", allow_pickle=False)[1 if centered else 0]
 
 
 class GensimVectors(Vectors):
@@ -313,22 +321,24 @@ def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> 
 
 
 def nearest_words(b: np.ndarray, vectors: Vectors, input_norm: str, top: int = 3) -> list[list[tuple[str, float]]]:
-    """[n, d] -> for each row, the `top` vocabulary words with the highest cosine to it."""
+    """[n, d] -> for each row, the `top` vocabulary words with the highest cosine to it
+    (vocabulary vectors centered like the input unless input_norm is none)."""
     table, names = vectors.table()
-    if input_norm != "none":
-        table = table - vectors.mean()
-    norms = np.linalg.norm(table, axis=1)
-    norms[norms == 0] = 1.0
-    bn = np.linalg.norm(b, axis=1, keepdims=True)
-    cos = (b / np.where(bn > 0, bn, 1.0)) @ table.T / norms  # [n, N]
+    centered = input_norm != "none"
+    norms = vectors.row_norms(centered)
+    bn = np.linalg.norm(b, axis=1)
+    unit = b / np.where(bn > 0, bn, 1.0)[:, None]  # [n, d]
+    dots = table @ unit.T  # [N, n]; (x − μ)·u = x·u − μ·u, so the table is never copied
+    if centered:
+        dots -= vectors.mean() @ unit.T
+    cos = (dots / np.where(norms > 0, norms, 1.0)[:, None]).T  # [n, N]
     out = []
     for i, row in enumerate(cos):
-        if bn[i, 0] == 0:
+        if bn[i] == 0:
             out.append([])
             continue
         m = min(top * 3, len(row))
         best = np.argpartition(-row, m - 1)[:m]
         best = best[np.argsort(-row[best])]
-        picked = [(names[j], float(row[j])) for j in best if names[j]][:top]
-        out.append(picked)
+        out.append([(names[j], float(row[j])) for j in best if names[j]][:top])
     return out

@@ -13,6 +13,7 @@ needed neither here nor at run time.
 Output (all read by attnviz.vectors.EmbeddedVectors):
     vectors.npy    float16 [n_rows, d]     the vector table
     mean.npy       float32 [d]             mean of the table rows (for centering)
+    norms.npy      float32 [2, n_rows]     row norms of the stored table: raw, and centered on mean
     words.txt      UTF-8, one key a line, sorted by UTF-8 bytes
     words_off.npy  uint32  [n_keys + 1]    byte offset of each line in words.txt
     words_row.npy  uint16  [n_keys]        row of each key
@@ -155,7 +156,11 @@ def main(wheel: str, rank_wheel: str | None = None, out: str = "data") -> None:
     dst = Path(out)
     dst.mkdir(parents=True, exist_ok=True)
     np.save(dst / "vectors.npy", table.astype(np.float16), allow_pickle=False)
-    np.save(dst / "mean.npy", table.mean(axis=0).astype(np.float32), allow_pickle=False)
+    mean = table.mean(axis=0).astype(np.float32)
+    np.save(dst / "mean.npy", mean, allow_pickle=False)
+    stored = table.astype(np.float16).astype(np.float32)  # norms of what is stored, not of the original
+    norms = np.stack([np.linalg.norm(stored, axis=1), np.linalg.norm(stored - mean, axis=1)]).astype(np.float32)
+    np.save(dst / "norms.npy", norms, allow_pickle=False)
     (dst / "words.txt").write_bytes(blob)
     np.save(dst / "words_off.npy", offsets, allow_pickle=False)
     np.save(dst / "words_row.npy", np.array([word_row[w] for w in words], dtype=np.uint16))

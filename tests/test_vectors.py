@@ -153,3 +153,10 @@ def test_nearest_words_finds_the_word_itself():
     near = vec.nearest_words(e.x, v, "standard", 3)
     assert near[0][0][0] == "restaurant" and near[1][0][0] == "sandwich"
     assert near[0][0][1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_stored_row_norms_match_the_table():
+    v = vec.EmbeddedVectors()
+    table = np.asarray(v._vectors, dtype=np.float32)
+    np.testing.assert_allclose(v.row_norms(False), np.linalg.norm(table, axis=1), rtol=1e-4)
+    np.testing.assert_allclose(v.row_norms(True), np.linalg.norm(table - v.mean(), axis=1), rtol=1e-4)
