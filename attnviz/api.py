@@ -279,3 +279,55 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     proj = att.Projections(np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), None, c.heads, "model")
     return Analysis(text, tokens, [False] * len(tokens), source, cfg, kept, emb, None, proj, head_numbers,
                     layer_numbers, flow, specials, summaries)
+
+
+DENSE_MAX = 2000  # tokens; beyond this, attention is kept as top-k per query (blockwise, never n × n)
+
+
+@dataclass
+class LongAnalysis:
+    """A long input's attention: per head, each query's top-k keys and a block-mean summary."""
+
+    tokens: list[str]
+    oov: list[bool]
+    source: dict
+    config: dict
+    heads: list[att.SparseHead]
+    output: np.ndarray  # [n, d_out] = concat(b)·Wo
+
+
+def analyze_long(text: str, opts: Options, top_k: int, progress=None) -> LongAnalysis:
+    """Like analyze(), for inputs of any length: each head is computed blockwise and kept as
+    top-k per query.  Window, causal and no-self masks apply; graph edges need the dense path."""
+    if opts.edges is not None or opts.graph is not None:
+        raise UsageError(f"--edges/--graph need the full matrices; they work up to {DENSE_MAX} tokens, without --top-k")
+    if top_k < 1:
+        raise UsageError(f"--top-k must be at least 1 (got {top_k})")
+    if opts.window is not None and opts.window < 0:
+        raise UsageError(f"--window must be 0 or more (got {opts.window})")
+    tokens = tokenize(text, keep_punct=opts.punct)
+    if opts.embedding == "onehot":
+        raise UsageError("--embedding onehot makes a vector as long as the vocabulary; use it on a sentence, not with --top-k")
+    input_norm = opts.input_norm or "standard"
+    vectors = open_vectors(opts.vectors, opts.trust_pickle)
+    emb = embed(tokens, vectors, input_norm)
+    x = emb.x
+    if opts.pos == "sinusoidal":
+        x = x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
+    proj = make_projections(opts, vectors.dim)
+    temperature = opts.temperature if opts.temperature is not None else auto_temperature(x, proj, opts.score)
+    config = att.AttentionConfig(opts.score, opts.normalize, temperature, make_additive(opts, proj))
+    Q, K, V = att.project(x, proj)
+    d_k, d_v = proj.d_k, proj.d_v
+    heads = [att.blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
+                                config, top_k, opts.window, opts.causal, opts.no_self, progress=progress)
+             for h in range(proj.n_head)]
+    concat = np.concatenate([hd.b for hd in heads], axis=1)
+    output = concat if proj.wo is None else concat @ proj.wo
+    resolved = Options(**{**asdict(opts), "temperature": temperature, "d_k": d_k, "input_norm": input_norm})
+    cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
+    cfg.update(projection=proj.kind, d_v=d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
+               d_a=None if config.additive is None else int(config.additive.w.shape[0]),
+               masked=opts.window is not None or opts.causal or opts.no_self, top_k=top_k)
+    source = {"kind": "vectors", "name": vectors.name, "dim": vectors.dim, "format": vectors.kind}
+    return LongAnalysis(tokens, emb.oov, source, cfg, heads, output)

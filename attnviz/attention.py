@@ -165,12 +165,19 @@ def attend_head(q, k, v, mask, config: AttentionConfig) -> HeadResult:
     return HeadResult(q, k, v, alpha, alpha_prime, alpha_prime @ v)
 
 
+def project(x: np.ndarray, proj: Projections) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[n, d_model] -> Q, K [n, n_head·d_k], V [n, n_head·d_v]; the identity is not multiplied out."""
+    if proj.kind == "identity":
+        return x, x, x
+    return x @ proj.wq, x @ proj.wk, x @ proj.wv
+
+
 def self_attention(
     x: np.ndarray, proj: Projections, config: AttentionConfig, mask: np.ndarray | None = None
 ) -> LayerResult:
     """[n, d_model] -> one layer: every head's α, α′, b and the output concat(b)·Wo."""
     n_head, d_k, d_v = proj.n_head, proj.d_k, proj.d_v
-    Q, K, V = x @ proj.wq, x @ proj.wk, x @ proj.wv  # [n, n_head·d_k] ×2, [n, n_head·d_v]
+    Q, K, V = project(x, proj)
     heads = [
         attend_head(
             Q[:, h * d_k : (h + 1) * d_k], K[:, h * d_k : (h + 1) * d_k], V[:, h * d_v : (h + 1) * d_v], mask, config
@@ -227,3 +234,74 @@ def sinusoidal(n: int, d: int) -> np.ndarray:
     pe[:, 0::2] = np.sin(angle)
     pe[:, 1::2] = np.cos(angle[:, : d // 2])
     return pe
+
+
+@dataclass
+class SparseHead:
+    """One head of a long input, kept as each query's top-k keys (never the n × n matrix)."""
+
+    keys: np.ndarray  # [n, K] int32, strongest first
+    alpha: np.ndarray  # [n, K] scores of those keys
+    alpha_prime: np.ndarray  # [n, K] their weights
+    b: np.ndarray  # [n, d_v] the full b^i = Σ_j α′_ij v^j (over every allowed key, not only the top k)
+    summary: np.ndarray  # [m, m] block means of α′: row bin → key bin, rows sum to 1
+
+
+def blockwise_head(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, config: AttentionConfig, top_k: int,
+    window: int | None = None, causal: bool = False, no_self: bool = False,
+    block: int = 512, bins: int = 32, progress=None,
+) -> SparseHead:
+    """Attention for one head, a block of queries at a time: memory O(block · keys in reach).
+
+    With a window, a query block [s, e) only scores keys [s − W, e + W); without one, all keys.
+    Each block goes through the same scores() and normalize() as the dense path.
+    """
+    n = len(q)
+    top_k = min(top_k, n)
+    m = min(bins, n)
+    keys = np.full((n, top_k), -1, dtype=np.int32)  # -1: fewer than k keys were allowed
+    alpha = np.full((n, top_k), np.nan, dtype=np.float32)
+    alpha_prime = np.zeros((n, top_k), dtype=np.float32)
+    b = np.zeros((n, v.shape[1]), dtype=np.result_type(v, np.float32))
+    summary = np.zeros((m, m))
+    key_bin = np.arange(n) * m // n
+    if window is not None:
+        block = max(32, min(block, 2 * window))  # keys in reach ≈ 2 × block: half of them on the band
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        lo = 0 if window is None else max(0, s - window)
+        hi = (e if causal else n) if window is None else min(e if causal else n, e + window)
+        i = np.arange(s, e)[:, None]
+        j = np.arange(lo, hi)[None, :]
+        allowed = np.ones((e - s, hi - lo), dtype=bool)
+        if window is not None:
+            allowed &= np.abs(i - j) <= window
+        if causal:
+            allowed &= j <= i
+        if no_self:
+            allowed &= j != i
+        if not allowed.any(axis=1).all():
+            row = s + int(np.flatnonzero(~allowed.any(axis=1))[0])
+            raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+        scores_block = scores(q[s:e], k[lo:hi], config.score, config.additive)  # [B, hi − lo]
+        weights = normalize(scores_block, None if allowed.all() else allowed, config.normalize, config.temperature)
+        b[s:e] = weights @ v[lo:hi]
+        kk = min(top_k, hi - lo)
+        ranked = np.where(allowed, weights, -1.0)
+        part = np.sort(np.argpartition(-ranked, kk - 1, axis=1)[:, :kk], axis=1)  # ties: lower key index first
+        order = np.take_along_axis(part, np.argsort(-np.take_along_axis(ranked, part, axis=1), axis=1, kind="stable"), axis=1)
+        ok = np.take_along_axis(allowed, order, axis=1)
+        keys[s:e, :kk] = np.where(ok, order + lo, -1)
+        alpha[s:e, :kk] = np.where(ok, np.take_along_axis(scores_block, order, axis=1), np.nan)
+        alpha_prime[s:e, :kk] = np.where(ok, np.take_along_axis(weights, order, axis=1), 0.0)
+        # block means: bins are contiguous runs of indices, so sum runs of columns, then runs of rows
+        kb, qb = key_bin[lo:hi], key_bin[s:e]
+        k_starts = np.flatnonzero(np.r_[True, kb[1:] != kb[:-1]])
+        q_starts = np.flatnonzero(np.r_[True, qb[1:] != qb[:-1]])
+        per_bin = np.add.reduceat(np.add.reduceat(weights, k_starts, axis=1), q_starts, axis=0)
+        summary[np.ix_(qb[q_starts], kb[k_starts])] += per_bin
+        if progress is not None:
+            progress(e - s)
+    counts = np.bincount(key_bin, minlength=m)[:, None]
+    return SparseHead(keys, alpha, alpha_prime, b, summary / np.maximum(counts, 1))

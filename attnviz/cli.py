@@ -168,7 +168,12 @@ def console():
 
 @app.command()
 def show(
-    text: Text,
+    text: Annotated[Optional[str], typer.Argument(
+        help="The sentence, or '-' to read it from standard input (or use --file).", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False)] = None,
+    top_k: Annotated[Optional[int], typer.Option(
+        "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
+        "with --json: JSON Lines.", min=1, show_default=False)] = None,
     heads: Heads = 1,
     vectors: VectorsOpt = None,
     embedding: EmbeddingOpt = Embedding.vectors,
@@ -222,13 +227,24 @@ def show(
         from .figures import check_paths
 
         paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
+    text = text_or_file(text, file)
     if model is not None:
-        return show_model(read_text(text), model, words, layer, head, focus, paths, dpi, matrix, cells, top,
+        return show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top,
                           json_out, include_vectors, changed_static_options(locals()))
     if words or layer is not None:
         raise UsageError(f"{'--words' if words else '--layer'} goes with --model (word vectors have one layer of words)")
     opts = build_options(locals())
-    analysis = analyze(read_text(text), opts)
+    from .api import DENSE_MAX
+    from .text import tokenize
+
+    n = len(tokenize(text, opts.punct))
+    if top_k is not None or n > DENSE_MAX:
+        if json_out and top_k is None:
+            raise UsageError(f"{n} tokens: full matrices would hold {n * n:,} numbers per head; add --top-k K for each query's K strongest keys")
+        if focus or paths or include_vectors or head:
+            raise UsageError(f"--top-k (and texts over {DENSE_MAX} tokens) show a summary: --focus, --save, --head and --include-vectors need full matrices")
+        return show_long(text, opts, top_k or 3, json_out, n)
+    analysis = analyze(text, opts)
     if head is not None and head > analysis.config["heads"]:
         raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
     focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
@@ -252,6 +268,56 @@ def show(
         render_focus(analysis, console(), focus_index, nearest)
         return
     render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top, nearest=nearest)
+
+
+def text_or_file(text: str | None, file: str | None) -> str:
+    if (text is None) == (file is None):
+        raise UsageError("give the text as an argument (or '-' for standard input) or with --file, not both" if text and file
+                         else "give a text: attnviz show \"some sentence\", or '-' with standard input, or --file PATH")
+    if file is None:
+        return read_text(text)
+    from pathlib import Path
+
+    path = Path(file).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"--file {file}: {e.strerror.lower() if e.strerror else 'cannot read it'}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"--file {file}: not UTF-8 text (byte {e.start})") from None
+
+
+def show_long(text: str, opts, top_k: int, json_out: bool, n: int) -> None:
+    """Long inputs: blockwise attention, top-k per query; JSON Lines or a terminal summary."""
+    from .api import analyze_long
+
+    progress = None
+    if sys.stderr.isatty() and n > 20_000:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(console=Console(stderr=True), transient=True)
+        task = bar.add_task(f"attention over {n:,} tokens", total=n * opts.heads)
+        bar.start()
+        progress = lambda k: bar.advance(task, k)  # noqa: E731
+    try:
+        result = analyze_long(text, opts, top_k, progress)
+    finally:
+        if progress is not None:
+            bar.stop()
+    oov = sum(result.oov)
+    if oov:
+        warn(f"{oov} of {len(result.tokens)} words not in {result.source['name']}; they get a = 0 (no information)")
+    if json_out:
+        from .jsonio import write_topk_lines
+
+        write_topk_lines(result, sys.stdout)
+        return
+    from .render import render_long
+
+    render_long(result, console())
 
 
 def model_title(analysis) -> str:

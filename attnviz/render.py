@@ -291,3 +291,43 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
             out.append(shade if not color else " ", style=cell_style(div_rgb(x)) if color else None)
         out.append("\n")
     console.print(out, end="")
+
+
+def render_long(result, console: Console, examples: int = 8) -> None:
+    """A long input: per head, the block means of α′ as a heat map, and a few queries' top keys."""
+    c, s = result.config, result.source
+    n = len(result.tokens)
+    words = describe(c)
+    console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {n:,} tokens · {c['heads']} head"
+                                f"{'s' if c['heads'] > 1 else ''} · top {c['top_k']} keys"))
+    console.print(Text(f"{words['score']}    {words['norm']}", style=""))
+    if words["masks"]:
+        console.print(Text(f"masks: {words['masks']}", style="yellow"))
+    color = console.color_system is not None
+    for h, hd in enumerate(result.heads):
+        m = hd.summary.shape[0]
+        span = n / m
+        console.print(Text(f"\nhead {h + 1}: mean α′ between blocks of ≈{span:,.0f} tokens", style="bold"))
+        console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
+        scale = hd.summary.max() or 1.0
+        out = Text(no_wrap=True, overflow="crop")
+        lab = len(f"{n - 1:,}") + 1
+        step = max(1, m // 8)
+        for r in range(m):
+            out.append(f"{int(r * span):>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
+            for col in range(m):
+                t = hd.summary[r, col] / scale
+                shade = SHADES[min(int(t * len(SHADES)), len(SHADES) - 1)]
+                out.append("  " if color else shade * 2, style=cell_style(seq_rgb(t)) if color else None)
+            out.append("\n")
+        console.print(out, end="")
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("query", no_wrap=True)
+    table.add_column(f"head 1: top keys by α′ (index word weight)", no_wrap=True, overflow="ellipsis")
+    hd = result.heads[0]
+    for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
+        keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
+        table.add_row(f"{i:,} {result.tokens[i]}", "  ".join(f"{j:,} {result.tokens[j]} {w:.2g}" for j, w in keys))
+    console.print(Text("\na few queries:", style="bold"))
+    console.print(table)
+    console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))

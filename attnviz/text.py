@@ -7,7 +7,9 @@ import re
 import unicodedata
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{_CJK}]|\d+(?:[.,:]\d+)+|(?:(?![{_CJK}])\w)+(?:['’-](?:(?![{_CJK}])\w)+)*|[^\w\s]")
+_WORD = rf"[{_CJK}]|\d+(?:[.,:]\d+)+|(?:(?![{_CJK}])\w)+(?:['’-](?:(?![{_CJK}])\w)+)*"
+_WORDS = re.compile(_WORD)  # without a branch for punctuation, findall simply skips it
+_TOKENS = re.compile(_WORD + r"|[^\w\s]")
 
 
 def is_punct(token: str) -> bool:
@@ -16,5 +18,4 @@ def is_punct(token: str) -> bool:
 
 def tokenize(text: str, keep_punct: bool = False) -> list[str]:
     """Split text into words; standalone punctuation and symbols are dropped unless keep_punct."""
-    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text))
-    return tokens if keep_punct else [t for t in tokens if not is_punct(t)]
+    return (_TOKENS if keep_punct else _WORDS).findall(unicodedata.normalize("NFC", text))

@@ -299,24 +299,29 @@ def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> 
     if not tokens:
         raise UsageError("there are no words to attend over; give a sentence (punctuation alone is dropped)")
     d = vectors.dim
-    x = np.zeros((len(tokens), d), dtype=np.float32)
-    oov, sub = [False] * len(tokens), [False] * len(tokens)
-    for i, t in enumerate(tokens):
+    slot: dict[str, int] = {}  # a long text repeats its words: look each one up once
+    index = np.fromiter((slot.setdefault(t, len(slot)) for t in tokens), dtype=np.int64, count=len(tokens))
+    table = np.zeros((len(slot), d), dtype=np.float32)
+    slot_oov = np.zeros(len(slot), dtype=bool)
+    slot_sub = np.zeros(len(slot), dtype=bool)
+    for t, u in slot.items():
         v = vectors.lookup(t)
+        slot_oov[u] = v is None
         if v is None:
-            oov[i] = True
             v = vectors.subword(t)
-            sub[i] = v is not None
+            slot_sub[u] = v is not None
         if v is not None:
             if not np.isfinite(v).all():
                 raise AttnvizError(f"the vector of {t!r} in {vectors.name} contains NaN or inf")
-            x[i] = v
-    known = ~np.array(oov) | np.array(sub)
-    if input_norm != "none":
-        x[known] -= vectors.mean()
+            table[u] = v
+    known = ~slot_oov | slot_sub
+    if input_norm != "none":  # per-row operations: done on the distinct words, then spread to tokens
+        table[known] -= vectors.mean()
     if input_norm == "standard":
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0) * np.float32(np.sqrt(d))
+        norms = np.linalg.norm(table, axis=1, keepdims=True)
+        table = np.divide(table, norms, out=np.zeros_like(table), where=norms > 0) * np.float32(np.sqrt(d))
+    x = table[index]
+    oov, sub = slot_oov[index].tolist(), slot_sub[index].tolist()
     return Embedded(tokens, x, oov, sub)
 
 

@@ -138,7 +138,7 @@ def test_python_m_help():
     (["show", SEED, "--temperature", "0"], 2, "--temperature"),
     (["show", SEED, "--include-vectors"], 2, "--json"),
     (["show", SEED, "--d-k", "7"], 2, "--d-k"),
-    (["show"], 2, "Missing argument"),
+    (["show"], 2, "give a text"),
 ])
 def test_errors_are_one_line_with_exit_code(runner, args, code, needle):
     result = invoke(runner, *args)
