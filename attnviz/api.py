@@ -176,8 +176,11 @@ def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
     d_k = proj.d_k
     heads = x.reshape(len(x), proj.n_head, d_k)  # identity: q = k = the head's slice of a
     self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (np.sqrt(d_k) if score == "scaled-dot" else 1.0)
-    known = self_scores[self_scores > 0]
-    return float(np.median(known)) / AUTO_SHARPNESS if known.size else 1.0
+    known = np.sort(self_scores[self_scores > 0])
+    if not known.size:
+        return 1.0
+    median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
+    return float(median) / AUTO_SHARPNESS
 
 
 def analyze(text: str, opts: Options = Options()) -> Analysis:

@@ -7,15 +7,23 @@ import re
 import unicodedata
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_WORD = rf"[{_CJK}]|\d+(?:[.,:]\d+)+|(?:(?![{_CJK}])\w)+(?:['’-](?:(?![{_CJK}])\w)+)*"
+_WORD = r"\d+(?:[.,:]\d+)+|\w+(?:['’-]\w+)*"
 _WORDS = re.compile(_WORD)  # without a branch for punctuation, findall simply skips it
 _TOKENS = re.compile(_WORD + r"|[^\w\s]")
-
-
-def is_punct(token: str) -> bool:
-    return all(unicodedata.category(ch)[0] in "PS" for ch in token)
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_CJK_SPLIT = re.compile(f"[{_CJK}]|[^{_CJK}]+")  # a CJK character alone, or a run of anything else
 
 
 def tokenize(text: str, keep_punct: bool = False) -> list[str]:
     """Split text into words; standalone punctuation and symbols are dropped unless keep_punct."""
-    return (_TOKENS if keep_punct else _WORDS).findall(unicodedata.normalize("NFC", text))
+    tokens = (_TOKENS if keep_punct else _WORDS).findall(unicodedata.normalize("NFC", text))
+    if not _HAS_CJK.search(text):
+        return tokens
+    out = []
+    for t in tokens:  # CJK is written without spaces: each character is a token
+        if not _HAS_CJK.search(t):
+            out.append(t)
+            continue
+        pieces = (p.strip("'’-") for p in _CJK_SPLIT.findall(t))
+        out.extend(p for p in pieces if p)
+    return out

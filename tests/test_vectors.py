@@ -42,9 +42,15 @@ def test_embedded_keys_are_sorted_so_binary_search_finds_every_key():
     keys = bytes(blob).split(b"\n")[:-1]
     assert keys == sorted(keys) and len(keys) == len(rows) > 500_000
     rng = np.random.default_rng(0)
-    for i in rng.choice(len(keys), 300, replace=False):
+    picks = list(rng.choice(len(keys), 300, replace=False)) + [0, 15, 16, 17, len(keys) - 1] + list(range(16 * 999, 16 * 1001))
+    for i in picks:
         word = keys[i].decode()
         assert np.array_equal(v._get(word), np.asarray(v._vectors[rows[i]], dtype=np.float32)), word
+    known = set(keys)
+    for i in picks[:100]:  # near misses sort between keys: they must not be found
+        for miss in (keys[i] + b"qx", keys[i][:-1], b"!" + keys[i]):
+            if miss not in known:
+                assert v._get(miss.decode("utf-8", "ignore")) is None or miss.decode("utf-8", "ignore").encode() in known
 
 
 @pytest.mark.parametrize("name,kind", [

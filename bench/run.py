@@ -1,0 +1,167 @@
+"""attnviz benchmarks: every target of issue #6 against its reference, measured in the same run.
+
+    python bench/run.py [--quick] [--out bench/results.md]
+
+Timings are whole processes (wall clock, median of several runs) unless a row says otherwise;
+memory is the peak resident set size of that process (os.wait4's ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout: import attnviz from it
+SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
+PY = sys.executable
+ATTNVIZ = [PY, "-m", "attnviz"]
+
+
+def measure(cmd: list[str], repeat: int = 1) -> tuple[float, float, str]:
+    """Median wall time over `repeat` runs and the peak RSS of one run, each in its own helper process."""
+    helper = [PY, "-c", (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "w = time.perf_counter() - t\n"
+        "sys.stderr.write(p.stderr)\n"
+        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode)\n"
+        "sys.stdout.write(p.stdout[:2000])")] + cmd
+    walls, rss, out = [], 0.0, ""
+    for _ in range(repeat):
+        p = subprocess.run(helper, capture_output=True, text=True, cwd=ROOT)
+        first, _, rest = p.stdout.partition("\n")
+        w, r, code = first.split()
+        if int(code) != 0:
+            raise RuntimeError(f"{' '.join(cmd[:6])} … failed: {p.stderr.strip()[-500:]}")
+        walls.append(float(w))
+        rss, out = max(rss, float(r)), rest
+    return statistics.median(walls), rss, out
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    mem = next((int(l.split()[1]) / 2**20 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    import numpy
+
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {platform.python_version()}, numpy {numpy.__version__}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def gemm_rate() -> float:
+    """This machine's float32 matrix-multiply rate in GFLOP/s (best of 5, 2048³)."""
+    import numpy as np
+
+    a, b = (np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32) for _ in range(2))
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(5))
+    return 2 * 2048**3 / best / 1e9
+
+
+def _timed(f) -> float:
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def document(path: Path, n: int) -> None:
+    words = (ROOT / "data" / "row_words.txt").read_text().split()[100:6000]
+    rng = random.Random(0)
+    path.write_text(" ".join(rng.choice(words) for _ in range(n)))
+
+
+FULL = """
+import resource, sys, time, numpy as np
+from attnviz.api import Options, analyze_long
+text = open(sys.argv[1]).read()
+t = time.perf_counter(); r = analyze_long(text, Options(), top_k=5); wall = time.perf_counter() - t
+n, d = len(r.tokens), r.config["d_k"]
+flops = 2 * 2 * n * n * d  # q·k for every pair and α′·v, one head
+print(wall, flops / wall / 1e9, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+TRANSFORMERS = """
+import sys
+from transformers import AutoModel, AutoTokenizer
+import torch
+tok = AutoTokenizer.from_pretrained(sys.argv[1]); model = AutoModel.from_pretrained(sys.argv[1], attn_implementation="eager")
+with torch.no_grad():
+    out = model(**tok(sys.argv[2], return_tensors="pt"), output_attentions=True)
+print(len(out.attentions))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller inputs (a smoke run, not the targets)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    args = ap.parse_args()
+    repeat = 3 if args.quick else 7
+    rows: list[tuple[str, str, str, str, str, bool]] = []
+
+    def row(name, ours, ref, ratio, target, ok):
+        rows.append((name, ours, ref, ratio, target, ok))
+        print(f"{name:<48} {ours:>16} {ref:>16} {ratio:>9} {target:>10} {'pass' if ok else 'FAIL'}", flush=True)
+
+    print(f"machine: {machine()}")
+    # 1. start-up
+    t_np, _, _ = measure([PY, "-c", "import numpy"], repeat)
+    t_show, _, _ = measure(ATTNVIZ + ["show", SEED], repeat)
+    row("show, seed sentence, embedded vectors (wall)", f"{t_show:.3f} s", f"{t_np:.3f} s numpy", f"{t_show / t_np:.2f}×", "≤ 2.5×", t_show / t_np <= 2.5)
+    # 2. model vs transformers + torch
+    from attnviz.model import resolve_model
+
+    try:
+        model_dir = str(resolve_model("minilm"))
+    except Exception as e:  # noqa: BLE001
+        model_dir = None
+        print(f"note: MiniLM not installed ({e}); model rows skipped")
+    if model_dir:
+        t_m, rss_m, _ = measure(ATTNVIZ + ["show", "--model", "minilm", "--json", SEED], repeat)
+        try:
+            import transformers  # noqa: F401
+
+            t_ref, rss_ref, _ = measure([PY, "-c", TRANSFORMERS, model_dir, SEED], max(1, repeat // 2))
+            row("show --model minilm (wall)", f"{t_m:.3f} s", f"{t_ref:.3f} s torch", f"{t_ref / t_m:.1f}× faster", "≥ 15×", t_ref / t_m >= 15)
+            row("show --model minilm (peak RSS)", f"{rss_m:.0f} MB", f"{rss_ref:.0f} MB torch", f"{rss_m / rss_ref:.2f}×", "≤ 0.6×", rss_m / rss_ref <= 0.6)
+        except ImportError:
+            print("note: transformers/torch not installed; the model comparison rows are skipped")
+        with tempfile.TemporaryDirectory() as tmp:
+            png = Path(tmp) / "grid.png"
+            t_fig, _, _ = measure(ATTNVIZ + ["show", "--model", "minilm", SEED, "--save", str(png)], max(1, repeat // 2))
+            row("6 × 12 head-grid PNG, end to end (wall)", f"{t_fig:.2f} s", "–", "–", "≤ 3 s", t_fig <= 3)
+    # 3. long inputs
+    with tempfile.TemporaryDirectory() as tmp:
+        n_long = 20_000 if args.quick else 100_000
+        doc = Path(tmp) / "doc.txt"
+        document(doc, n_long)
+        t_long, rss_long, _ = measure(ATTNVIZ + ["show", "--file", str(doc), "--window", "64", "--heads", "4", "--top-k", "5", "--json"], 1)
+        row(f"{n_long:,} tokens, --window 64 -H 4 --top-k 5 --json (wall)", f"{t_long:.2f} s", "–", "–", "≤ 5 s", t_long <= 5)
+        row(f"{n_long:,} tokens, --window 64 -H 4 --top-k 5 --json (RSS)", f"{rss_long:.0f} MB", "–", "–", "≤ 1024 MB", rss_long <= 1024)
+        n_full = 5_000 if args.quick else 20_000
+        full = Path(tmp) / "full.txt"
+        document(full, n_full)
+        rate = gemm_rate()
+        p = subprocess.run([PY, "-c", FULL, str(full)], capture_output=True, text=True, cwd=ROOT, check=True)
+        wall, achieved, n, rss = (float(x) for x in p.stdout.split())
+        row(f"full attention, {int(n):,} tokens, blockwise top-k (rate)", f"{achieved:.1f} GFLOP/s", f"{rate:.1f} GEMM",
+            f"{achieved / rate:.0%}", "≥ 50 %", achieved / rate >= 0.5)
+        row(f"full attention, {int(n):,} tokens, blockwise top-k (RSS)", f"{rss:.0f} MB", f"{wall:.1f} s", "–", "≤ 1536 MB", rss <= 1536)
+    table = ["| figure | ours | reference | ratio | target | result |", "|---|---|---|---|---|---|"]
+    table += [f"| {a} | {b} | {c} | {d} | {e} | {'pass' if ok else '**FAIL**'} |" for a, b, c, d, e, ok in rows]
+    text = f"Machine: {machine()}{' (quick run)' if args.quick else ''}\n\n" + "\n".join(table) + "\n"
+    Path(args.out).write_text(text)
+    print(f"\nwrote {args.out}")
+    sys.exit(0 if all(r[-1] for r in rows) else 1)
+
+
+if __name__ == "__main__":
+    main()
