@@ -210,6 +210,7 @@ def analyze(text: str, opts: Options = Options()) -> Analysis:
     additive = make_additive(opts, proj)
     config = att.AttentionConfig(score=opts.score, normalize=opts.normalize, temperature=temperature, additive=additive)
     allowed = att.mask(len(tokens), opts.window, opts.causal, read_edges(opts, tokens), opts.directed, not opts.no_self)
+    emb.x = emb.x.astype(np.float64)  # a sentence is small: compute the shown numbers in double precision
     layer = att.self_attention(emb.x, proj, config, allowed)
     resolved = Options(**{**asdict(opts), "temperature": temperature, "d_k": proj.d_k, "input_norm": input_norm})
     cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}

@@ -8,6 +8,7 @@ concatenated and multiplied by Wo (identity when there is none).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,7 +115,7 @@ class LayerResult:
 def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = None) -> np.ndarray:
     """[n_q, d_k], [n_k, d_k] -> [n_q, n_k].  Cosine with a zero vector (an unknown word) is 0."""
     if kind == "scaled-dot":
-        return q @ k.T / np.sqrt(q.shape[-1])
+        return q @ k.T * (1.0 / math.sqrt(q.shape[-1]))  # a Python float keeps float32 float32
     if kind == "dot":
         return q @ k.T
     if kind == "cosine":
@@ -138,15 +139,18 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
     """
     if not temperature > 0 or not np.isfinite(temperature):
         raise UsageError(f"--temperature must be a positive number (got {temperature})")
-    allowed = np.ones(alpha.shape, dtype=bool) if mask is None else mask
-    if not allowed.any(axis=1).all():
-        row = int(np.flatnonzero(~allowed.any(axis=1))[0])
+    if mask is not None and not mask.any(axis=1).all():
+        row = int(np.flatnonzero(~mask.any(axis=1))[0])
         raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+    allowed = True if mask is None else mask  # np.where broadcasts a scalar: no n × n array of True
     if kind == "softmax":
-        z = np.where(allowed, alpha / temperature, -np.inf)
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        z = alpha * (1.0 / temperature)  # a new array: the steps below work in place
+        if mask is not None:
+            z[~mask] = -np.inf
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
     if kind == "relu":
         r = np.where(allowed, np.maximum(alpha, 0.0), 0.0)
         total = r.sum(axis=1, keepdims=True)
@@ -272,35 +276,40 @@ def blockwise_head(
         e = min(n, s + block)
         lo = 0 if window is None else max(0, s - window)
         hi = (e if causal else n) if window is None else min(e if causal else n, e + window)
-        i = np.arange(s, e)[:, None]
-        j = np.arange(lo, hi)[None, :]
-        allowed = np.ones((e - s, hi - lo), dtype=bool)
-        if window is not None:
-            allowed &= np.abs(i - j) <= window
-        if causal:
-            allowed &= j <= i
-        if no_self:
-            allowed &= j != i
-        if not allowed.any(axis=1).all():
-            row = s + int(np.flatnonzero(~allowed.any(axis=1))[0])
-            raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+        allowed = None  # [B, hi − lo] True where query i may see key j; None: all
+        if window is not None or causal or no_self:
+            i = np.arange(s, e)[:, None]
+            j = np.arange(lo, hi)[None, :]
+            allowed = np.ones((e - s, hi - lo), dtype=bool)
+            if window is not None:
+                allowed &= np.abs(i - j) <= window
+            if causal:
+                allowed &= j <= i
+            if no_self:
+                allowed &= j != i
+            if not allowed.any(axis=1).all():
+                row = s + int(np.flatnonzero(~allowed.any(axis=1))[0])
+                raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
         scores_block = scores(q[s:e], k[lo:hi], config.score, config.additive)  # [B, hi − lo]
-        weights = normalize(scores_block, None if allowed.all() else allowed, config.normalize, config.temperature)
+        weights = normalize(scores_block, allowed, config.normalize, config.temperature)
         b[s:e] = weights @ v[lo:hi]
-        kk = min(top_k, hi - lo)
-        ranked = np.where(allowed, weights, -1.0)
-        part = np.sort(np.argpartition(-ranked, kk - 1, axis=1)[:, :kk], axis=1)  # ties: lower key index first
-        order = np.take_along_axis(part, np.argsort(-np.take_along_axis(ranked, part, axis=1), axis=1, kind="stable"), axis=1)
-        ok = np.take_along_axis(allowed, order, axis=1)
-        keys[s:e, :kk] = np.where(ok, order + lo, -1)
-        alpha[s:e, :kk] = np.where(ok, np.take_along_axis(scores_block, order, axis=1), np.nan)
-        alpha_prime[s:e, :kk] = np.where(ok, np.take_along_axis(weights, order, axis=1), 0.0)
         # block means: bins are contiguous runs of indices, so sum runs of columns, then runs of rows
         kb, qb = key_bin[lo:hi], key_bin[s:e]
         k_starts = np.flatnonzero(np.r_[True, kb[1:] != kb[:-1]])
         q_starts = np.flatnonzero(np.r_[True, qb[1:] != qb[:-1]])
         per_bin = np.add.reduceat(np.add.reduceat(weights, k_starts, axis=1), q_starts, axis=0)
         summary[np.ix_(qb[q_starts], kb[k_starts])] += per_bin
+        # top k: k passes of argmax (ties: lower key index first), far cheaper than sorting rows
+        kk = min(top_k, hi - lo)
+        ranked = weights if allowed is None else np.where(allowed, weights, -np.inf)
+        rows = np.arange(e - s)
+        for t in range(kk):
+            col = ranked.argmax(axis=1)
+            ok = ranked[rows, col] > -np.inf
+            keys[s:e, t] = np.where(ok, col + lo, -1)
+            alpha[s:e, t] = np.where(ok, scores_block[rows, col], np.nan)
+            alpha_prime[s:e, t] = np.where(ok, weights[rows, col], 0.0)
+            ranked[rows, col] = -np.inf  # weights is not needed any more: mark in place
         if progress is not None:
             progress(e - s)
     counts = np.bincount(key_bin, minlength=m)[:, None]
