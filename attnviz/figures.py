@@ -68,14 +68,13 @@ def font_for(labels: list[str]) -> tuple[list[str], str | None]:
     installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
     families += [name for name in CJK_FONTS if name in installed]
 
-    def has(fname: str, c: str) -> bool:
+    fonts = []
+    for name in families:
         try:
-            return ft2font.FT2Font(fname).get_char_index(ord(c)) != 0
+            fonts.append(ft2font.FT2Font(installed.get(name) or font_manager.findfont(name)))
         except (OSError, RuntimeError):
-            return False
-
-    paths = [installed.get(name) or font_manager.findfont(name) for name in families]
-    missing = sorted(c for c in chars if not any(has(p, c) for p in paths))
+            continue
+    missing = sorted(c for c in chars if not any(f.get_char_index(ord(c)) for f in fonts))
     if not missing:
         return families, None
     cjk = any("\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in missing)
@@ -99,16 +98,19 @@ def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, valu
         masked |= ~panel.mask
     data = np.ma.masked_array(np.nan_to_num(m), mask=masked)
     cm = cmap.with_extremes(bad=(0, 0, 0, 0))  # transparent: the hatched gray background shows through
-    ax.set_facecolor("#d9d9d9")
-    ax.patch.set_hatch("////")
-    ax.patch.set_edgecolor("#a6a6a6")
+    if masked.any():  # hatching is slow to draw: only where something is masked
+        ax.set_facecolor("#d9d9d9")
+        ax.patch.set_hatch("////")
+        ax.patch.set_edgecolor("#a6a6a6")
     norm = mcolors.TwoSlopeNorm(0.0, vmin, vmax) if panel.kind == "alpha" and vmin < 0 < vmax else mcolors.Normalize(vmin, vmax)
     image = ax.imshow(data, cmap=cm, norm=norm, interpolation="nearest", aspect="equal")
     n_q, n_k = m.shape
-    ax.set_xticks(range(n_k))
-    ax.set_yticks(range(n_q))
-    ax.set_xticklabels(tokens_k if show_k else [], rotation=90, fontsize=fontsize)
-    ax.set_yticklabels(tokens_q if show_q else [], fontsize=fontsize)
+    ax.set_xticks(range(n_k) if show_k else [])  # tick objects are costly: none where no label is shown
+    ax.set_yticks(range(n_q) if show_q else [])
+    if show_k:
+        ax.set_xticklabels(tokens_k, rotation=90, fontsize=fontsize)
+    if show_q:
+        ax.set_yticklabels(tokens_q, fontsize=fontsize)
     ax.xaxis.tick_top()
     ax.tick_params(length=0, pad=2)
     for spine in ax.spines.values():
@@ -146,9 +148,12 @@ def _save(fig, path: Path, dpi: int) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
     os.close(fd)
     try:
+        dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
         with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+            # "tight" draws the figure twice; a big grid is laid out by hand and needs no trimming
+            tight = {"bbox_inches": "tight", "pad_inches": 0.15} if len(fig.axes) <= 24 else {}
+            fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, **tight)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
@@ -202,14 +207,18 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
     n = len(tokens)
     cell, fontsize = _layout(n)
     side = float(np.clip(n * cell * 0.6, 1.2, 4.5))
-    labels = n * side / max(n, 1) >= 0.12 * n / 10 and n <= 60
+    side = min(side, max(1.2, 28.0 / n_cols))  # a 12-head row stays about 30 inches wide
+    labels = n <= 60
     kinds = list(dict.fromkeys(p.kind for r in rows for p in r))
     ranges = {k: _range([p for r in rows for p in r if p.kind == k]) for k in kinds}
     with plt.rc_context({"font.family": families}):
+        # constrained layout costs seconds with dozens of axes; a few panels get it, a big grid fixed spacing
         fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * side + 2.2, n_rows * side + 1.4), squeeze=False,
-                                 constrained_layout=True)
+                                 constrained_layout=n_rows * n_cols <= 12)
+        if n_rows * n_cols > 12:
+            fig.subplots_adjust(left=0.06, right=0.9, top=1 - 1.6 / (n_rows * side + 1.4), bottom=0.03, wspace=0.08, hspace=0.25)
         images = {}
-        small = max(4.0, fontsize * min(1.0, side / (n * 0.14)))
+        small = max(3.5, min(fontsize * min(1.0, side / (n * 0.14)), 0.75 * side * 72 / n))  # ≤ a cell's height
         for r, row in enumerate(rows):
             for c in range(n_cols):
                 ax = axes[r][c]
