@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import fmt, header, vector_preview
+from .render import fmt, header, norm, vector_preview
 
 
 def step(console: Console, number: int, title: str, formula: str) -> None:
@@ -32,13 +32,13 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
 
     pos = f" + {c['pos_scale']:g}·e^{i} (sinusoidal)" if c["pos"] == "sinusoidal" else ""
     step(console, 1, "input", f"a^{i} = {c['input_norm']}(x^{i}){pos}   [{a.shape[1]}]")
-    console.print(f"   a^{i} = {vector_preview(a[i], dims)}   ‖a^{i}‖ = {np.linalg.norm(a[i]):.4g}")
+    console.print(f"   a^{i} = {vector_preview(a[i], dims)}   ‖a^{i}‖ = {norm(a[i]):.4g}")
 
     proj = {"identity": f"identity: head {h + 1} takes dimensions {h * d_k}…{(h + 1) * d_k - 1} of a",
             "random": f"random W^q [{a.shape[1]} × {n_head}·{d_k}], seed {c['seed']}", "weights": f"W^q from {c['weights']}"}[c["projection"]]
     step(console, 2, "query", f"q^{i} = a^{i}·W^q   [d_k = {d_k}]")
     console.print(Text(f"   {proj}", style="dim"))
-    console.print(f"   q^{i} = {vector_preview(hd.q[i], dims)}   ‖q^{i}‖ = {np.linalg.norm(hd.q[i]):.4g}")
+    console.print(f"   q^{i} = {vector_preview(hd.q[i], dims)}   ‖q^{i}‖ = {norm(hd.q[i]):.4g}")
 
     step(console, 3, "keys and values", "k^j = a^j·W^k,  v^j = a^j·W^v   for every token j")
     t = table("j", "token", f"k^j (first {dims})", f"v^j (first {dims})")
@@ -94,7 +94,7 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
         if hd.alpha_prime[i, j] != 0:
             t.add_row(str(j), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], dims))
     console.print(t)
-    console.print(Text(f"   b^{i} = {vector_preview(hd.b[i], dims)}   ‖b^{i}‖ = {np.linalg.norm(hd.b[i]):.4g}", style="bold"))
+    console.print(Text(f"   b^{i} = {vector_preview(hd.b[i], dims)}   ‖b^{i}‖ = {norm(hd.b[i]):.4g}", style="bold"))
 
     if n_head > 1 or c["has_wo"]:
         wo = "W^o" if c["has_wo"] else "W^o = I (none given)"

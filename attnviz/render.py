@@ -237,6 +237,10 @@ def bar(fraction: float, width: int) -> str:
     return "█" * full + (_EIGHTHS[rest] if rest else "")
 
 
+def norm(v: np.ndarray) -> float:
+    return float(np.sqrt(v @ v))
+
+
 def vector_preview(v: np.ndarray, dims: int) -> str:
     shown = " ".join(f"{x:+.2f}" for x in v[:dims])
     return f"({shown}{' …' if len(v) > dims else ''})"
@@ -264,7 +268,7 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
             out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
             out.append(f" {fmt(float(row[j]), 4):>4}  α {raw[j]:+.3g}\n")
         console.print(out, end="")
-        console.print(Text(f"b^{i} = Σ_j α′_{i},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {np.linalg.norm(hd.b[i]):.3g}"))
+        console.print(Text(f"b^{i} = Σ_j α′_{i},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
     if nearest is not None and nearest[i]:
         words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
         console.print(Text(f"b^{i} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))

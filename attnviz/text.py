@@ -3,20 +3,25 @@ well-known), a number (3.5, 1,000), a single CJK character, or a single punctuat
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _WORD = r"\d+(?:[.,:]\d+)+|\w+(?:['’-]\w+)*"
 _WORDS = re.compile(_WORD)  # without a branch for punctuation, findall simply skips it
-_TOKENS = re.compile(_WORD + r"|[^\w\s]")
 _HAS_CJK = re.compile(f"[{_CJK}]")
-_CJK_SPLIT = re.compile(f"[{_CJK}]|[^{_CJK}]+")  # a CJK character alone, or a run of anything else
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)  # compiled on first use: start-up pays only for what it needs
 
 
 def tokenize(text: str, keep_punct: bool = False) -> list[str]:
     """Split text into words; standalone punctuation and symbols are dropped unless keep_punct."""
-    tokens = (_TOKENS if keep_punct else _WORDS).findall(unicodedata.normalize("NFC", text))
+    words = _compiled(_WORD + r"|[^\w\s]") if keep_punct else _WORDS
+    tokens = words.findall(unicodedata.normalize("NFC", text))
     if not _HAS_CJK.search(text):
         return tokens
     out = []
@@ -24,6 +29,6 @@ def tokenize(text: str, keep_punct: bool = False) -> list[str]:
         if not _HAS_CJK.search(t):
             out.append(t)
             continue
-        pieces = (p.strip("'’-") for p in _CJK_SPLIT.findall(t))
+        pieces = (p.strip("'’-") for p in _compiled(f"[{_CJK}]|[^{_CJK}]+").findall(t))  # one CJK char, or a run
         out.extend(p for p in pieces if p)
     return out

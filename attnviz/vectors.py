@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .attention import row_norms
 from .errors import AttnvizError, UsageError
 
 INPUT_NORMS = ("standard", "center", "none")
@@ -70,7 +71,7 @@ class Vectors:
     def row_norms(self, centered: bool) -> np.ndarray:
         """[N] norms of the table's rows, raw or centered on mean()."""
         table = self.table()[0]
-        return np.linalg.norm(table - self.mean() if centered else table, axis=1)
+        return row_norms(table - self.mean() if centered else table)
 
 
 class EmbeddedVectors(Vectors):
@@ -331,7 +332,7 @@ def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> 
     if input_norm != "none":  # per-row operations: done on the distinct words, then spread to tokens
         table[known] -= vectors.mean()
     if input_norm == "standard":
-        norms = np.linalg.norm(table, axis=1, keepdims=True)
+        norms = row_norms(table)[:, None]
         table = np.divide(table, norms, out=np.zeros_like(table), where=norms > 0) * np.float32(np.sqrt(d))
     x = table[index]
     oov, sub = slot_oov[index].tolist(), slot_sub[index].tolist()
@@ -342,7 +343,7 @@ def nearest_words(b: np.ndarray, vectors: Vectors, input_norm: str, top: int = 3
     """[n, d] -> for each row, the `top` vocabulary words with the highest cosine to it
     (vocabulary vectors centered like the input unless input_norm is none)."""
     centered = input_norm != "none"
-    bn = np.linalg.norm(b, axis=1)
+    bn = row_norms(b)
     unit = (b / np.where(bn > 0, bn, 1.0)[:, None]).astype(np.float32)  # [n, d]
     quantized = vectors.unit_table() if centered else None
     if quantized is not None:  # the embedded table: centered unit rows in int8 (cosine to ~1e-2)
