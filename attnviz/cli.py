@@ -34,6 +34,12 @@ def guarded(call) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)
+        if os.environ.get("ATTNVIZ_DEBUG"):
+            raise
+        sys.stderr.write(f"attnviz: internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
+                         f"and please report it)\n")
+        return 1
 
 
 class Group(TyperGroup):

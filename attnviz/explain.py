@@ -63,9 +63,9 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
     if masked.any():
         console.print(Text(f"   masked keys ({', '.join(str(j) for j in np.flatnonzero(masked))}) are left out of the next step", style="dim"))
 
-    norm, T = c["normalize"], c["temperature"]
+    normalization, T = c["normalize"], c["temperature"]
     allowed = ~masked
-    if norm == "softmax":
+    if normalization == "softmax":
         z = hd.alpha[i, allowed] / T
         e = np.exp(z - z.max())
         step(console, 5, "weights", f"α′_{i},j = exp(α_{i},j/T) / Σ_j' exp(α_{i},j'/T),  T = {T:.4g}")
@@ -81,7 +81,7 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
         console.print(t)
         console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{i},j = {hd.alpha_prime[i].sum():.6f}")
     else:
-        title = f"α′_{i},j = max(α_{i},j, 0) / Σ_j' max(α_{i},j', 0)" if norm == "relu" else f"α′_{i},j = α_{i},j (no normalization)"
+        title = f"α′_{i},j = max(α_{i},j, 0) / Σ_j' max(α_{i},j', 0)" if normalization == "relu" else f"α′_{i},j = α_{i},j (no normalization)"
         step(console, 5, "weights", title)
         t = table("j", "token", "α′")
         for j, tok in enumerate(tokens):
