@@ -2,6 +2,10 @@
 
     python bench/run.py [--quick] [--out bench/results.md]
 
+Run it with the Python of an environment where attnviz is installed (`pip install .`), so the
+`attnviz` command is measured as users run it; MiniLM, torch and transformers are needed for
+the model rows (else they are skipped with a note).
+
 Timings are whole processes (wall clock, median of several runs) unless a row says otherwise;
 memory is the peak resident set size of that process (os.wait4's ru_maxrss).
 """
@@ -23,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: import attnviz from it
 SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 PY = sys.executable
-ATTNVIZ = [PY, "-m", "attnviz"]
+# the installed command, as users run it (compiled .pyc files); from a bare checkout, the module
+_SCRIPT = Path(PY).parent / "attnviz"
+ATTNVIZ = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "attnviz"]
 
 
 def measure(cmd: list[str], repeat: int = 1) -> tuple[float, float, str]:

@@ -178,3 +178,9 @@ def test_every_vectors_format_through_the_cli(cli, name):
     doc = json.loads(result.stdout)
     assert doc["source"]["dim"] == 8 and doc["source"]["format"] == "file"
     assert doc["tokens"][1] == "restaurant" and not doc["oov"][1]
+
+
+def test_importing_the_cli_imports_no_heavy_library():
+    code = "import sys, attnviz.cli; print(sorted(m for m in ('gensim', 'matplotlib', 'tokenizers', 'safetensors', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
