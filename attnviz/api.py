@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from . import attention as att
-from .errors import UsageError
+from .errors import AttnvizError, UsageError
 from .text import tokenize
 from .vectors import Embedded, OneHot, Vectors, embed, open_vectors
 
@@ -183,8 +183,33 @@ def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
     return float(median) / AUTO_SHARPNESS
 
 
+def check_options(opts: Options) -> None:
+    """Options that contradict each other are a usage error, not something silently ignored."""
+    conflicts = [
+        (opts.weights is not None and opts.projection != "identity", "--weights gives W^q, W^k, W^v itself; drop --projection"),
+        (opts.directed and opts.edges is None and opts.graph is None, "--directed goes with --edges or --graph"),
+        (opts.pos_scale != 1.0 and opts.pos != "sinusoidal", "--pos-scale goes with --pos sinusoidal"),
+        (opts.d_a is not None and opts.score != "additive", "--d-a goes with --score additive"),
+        (opts.temperature is not None and opts.normalize != "softmax", f"--temperature applies to softmax, not to --normalize {opts.normalize}"),
+        (opts.embedding == "onehot" and opts.vectors is not None, "--embedding onehot makes its own vectors; drop --vectors"),
+        (opts.d_k is not None and opts.weights is not None, "--d-k is set by the shapes in --weights; drop --d-k"),
+    ]
+    for bad, message in conflicts:
+        if bad:
+            raise UsageError(message)
+    if not np.isfinite(opts.pos_scale):
+        raise UsageError(f"--pos-scale must be a finite number (got {opts.pos_scale})")
+
+
+def require_known_words(emb: Embedded, vectors: Vectors) -> None:
+    if emb.oov and all(o and not s for o, s in zip(emb.oov, emb.subword)):
+        raise AttnvizError(f"none of the {len(emb.oov)} words is in {vectors.name}, so there is nothing to compare; "
+                           f"try English text, or --vectors with vectors for this language")
+
+
 def analyze(text: str, opts: Options = Options()) -> Analysis:
     """Embed text and compute one layer of (multi-head) self-attention over it."""
+    check_options(opts)
     if opts.heads < 1:
         raise UsageError(f"--heads must be at least 1 (got {opts.heads})")
     if opts.embedding not in EMBEDDINGS:
@@ -201,6 +226,7 @@ def analyze(text: str, opts: Options = Options()) -> Analysis:
         input_norm = opts.input_norm or "standard"
         vectors = open_vectors(opts.vectors, opts.trust_pickle)
     emb = embed(tokens, vectors, input_norm)
+    require_known_words(emb, vectors)
     if opts.pos == "sinusoidal":
         emb.x = emb.x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
     proj = make_projections(opts, vectors.dim)
@@ -303,6 +329,7 @@ class LongAnalysis:
 def analyze_long(text: str, opts: Options, top_k: int, progress=None) -> LongAnalysis:
     """Like analyze(), for inputs of any length: each head is computed blockwise and kept as
     top-k per query.  Window, causal and no-self masks apply; graph edges need the dense path."""
+    check_options(opts)
     if opts.edges is not None or opts.graph is not None:
         raise UsageError(f"--edges/--graph need the full matrices; they work up to {DENSE_MAX} tokens, without --top-k")
     if top_k < 1:
@@ -315,6 +342,7 @@ def analyze_long(text: str, opts: Options, top_k: int, progress=None) -> LongAna
     input_norm = opts.input_norm or "standard"
     vectors = open_vectors(opts.vectors, opts.trust_pickle)
     emb = embed(tokens, vectors, input_norm)
+    require_known_words(emb, vectors)
     x = emb.x
     if opts.pos == "sinusoidal":
         x = x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)

@@ -148,11 +148,15 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
         row = int(np.flatnonzero(~mask.any(axis=1))[0])
         raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
     allowed = True if mask is None else mask  # np.where broadcasts a scalar: no n × n array of True
+    if not np.isfinite(alpha[allowed] if mask is not None else alpha).all():
+        raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
     if kind == "softmax":
-        z = alpha * (1.0 / temperature)  # a new array: the steps below work in place
+        # subtract the row max before dividing by T: every exponent is ≤ 0 whatever T is (1e-300 or 1e300)
+        z = alpha - (alpha.max(axis=1, keepdims=True) if mask is None else np.where(mask, alpha, -np.inf).max(axis=1, keepdims=True))
+        with np.errstate(over="ignore"):  # a huge gap / tiny T overflows to -inf: exp gives 0, as it should
+            z /= temperature
         if mask is not None:
             z[~mask] = -np.inf
-        z -= z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)
         return z

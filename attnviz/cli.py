@@ -159,7 +159,9 @@ def warn_oov(analysis) -> None:
     if not oov:
         return
     sub = [t for t, s in zip(analysis.tokens, analysis.embedded.subword) if s]
-    shown = ", ".join(dict.fromkeys(oov[:8])) + (", …" if len(oov) > 8 else "")
+    from .render import printable
+
+    shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
     how = "get fastText subword vectors" if sub and len(sub) == len(oov) else "get a = 0 (no information)"
     warn(f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}: {shown}; they {how}")
 
@@ -228,11 +230,18 @@ def show(
 
     if include_vectors and not json_out:
         raise UsageError("--include-vectors goes with --json")
+    if json_out and focus is not None:
+        raise UsageError("--focus is a terminal and figure view; --json always has every row")
     paths = None
     if save:
         from .figures import check_paths
 
         paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
+        inputs = {"--file": file, "--vectors": vectors, "--weights": weights, "--graph": graph, "--model": model}
+        for path in paths:
+            for option, given in inputs.items():
+                if given and os.path.exists(given) and os.path.exists(path) and os.path.samefile(given, path):
+                    raise UsageError(f"--save {path} is the {option} input; saving there would destroy it")
     text = text_or_file(text, file)
     if model is not None:
         return show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top,
@@ -411,8 +420,10 @@ def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, d
     from . import figures
     from .render import figure_title
 
+    from .render import printable
+
     title = figure_title(analysis) if analysis.source["kind"] != "model" else model_title(analysis)
-    tokens = analysis.tokens
+    tokens = [printable(t) for t in analysis.tokens]
     heads = analysis.layers[0].heads
     mask = analysis.layers[0].mask
     if focus_index is not None:

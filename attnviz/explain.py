@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import fmt, header, norm, vector_preview
+from .render import fmt, header, norm, printable, vector_preview
 
 
 def step(console: Console, number: int, title: str, formula: str) -> None:
@@ -23,7 +23,7 @@ def table(*columns: str) -> Table:
 
 def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) -> None:
     c = analysis.config
-    tokens, layer = analysis.tokens, analysis.layers[0]
+    tokens, layer = [printable(t) for t in analysis.tokens], analysis.layers[0]
     hd = layer.heads[h]
     n_head, d_k = len(layer.heads), hd.q.shape[1]
     a = analysis.embedded.x

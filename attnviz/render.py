@@ -60,7 +60,16 @@ def fmt(x: float, width: int) -> str:
     return "#" * width
 
 
+def printable(token: str) -> str:
+    """A token as it may be shown: control and format characters (an escape sequence, a
+    right-to-left override) become visible escapes instead of acting on the terminal."""
+    if token.isprintable():
+        return token
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in token)
+
+
 def label(i: int, token: str, oov: bool, idx_width: int) -> str:
+    token = printable(token)
     t = token if len(token) <= LABEL_MAX else token[: LABEL_MAX - 1] + "…"
     return f"{i:>{idx_width}} {t}{'*' if oov else ''}"
 
@@ -132,15 +141,15 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
         if multi:
             for hd in heads:
                 best = top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)
-                cells.append(" ".join(f"{analysis.tokens[j]} {fmt(w, 3)}" for j, w in best) or "–")
+                cells.append(" ".join(f"{printable(analysis.tokens[j])} {fmt(w, 3)}" for j, w in best) or "–")
         else:
             row = heads[0].alpha_prime[i]
             cells.append(fmt(float(row[i]), 3))
             best = top_keys(row, i, analysis.tokens, top)
-            cells.append("  ".join(f"{analysis.tokens[j]} {fmt(w, 3)}" for j, w in best) or "–")
+            cells.append("  ".join(f"{printable(analysis.tokens[j])} {fmt(w, 3)}" for j, w in best) or "–")
         if nearest is not None:
             words = [w for w, _ in nearest[i] if w.lower() != tok.lower()][:2]
-            cells.append(", ".join(words) or "–")
+            cells.append(", ".join(printable(w) for w in words) or "–")
         table.add_row(*cells)
     return table
 
@@ -254,7 +263,7 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
         tag = f" · head {h + 1}/{len(analysis.layers[0].heads)}" if len(analysis.layers[0].heads) > 1 else ""
-        console.print(Text(f"\nquery {i} “{tokens[i]}”{tag}: α′ (bars, strongest first) and α", style="bold"))
+        console.print(Text(f"\nquery {i} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
         row, raw = hd.alpha_prime[i], hd.alpha[i]
         top = float(row.max()) or 1.0
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -331,7 +340,7 @@ def render_long(result, console: Console, examples: int = 8) -> None:
     hd = result.heads[0]
     for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
         keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
-        table.add_row(f"{i:,} {result.tokens[i]}", "  ".join(f"{j:,} {result.tokens[j]} {w:.2g}" for j, w in keys))
+        table.add_row(f"{i:,} {printable(result.tokens[i])}", "  ".join(f"{j:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
     console.print(Text("\na few queries:", style="bold"))
     console.print(table)
     console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))

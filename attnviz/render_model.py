@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import cell_style, fmt, seq_rgb
+from .render import cell_style, fmt, printable, seq_rgb
 
 PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<", "previous word"),
             ("next", ">", "next word"), ("other", "*", "other words"))
@@ -82,7 +82,7 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     for name, just in (("layer", "right"), ("head", "right"), ("query", "left"), ("", "left"), ("key", "left"), ("α′", "right")):
         table.add_column(name, justify=just, no_wrap=True)
-    t = analysis.tokens
+    t = [printable(x) for x in analysis.tokens]
     for w, ln, hn, i, j in strongest_links(analysis, top):
         table.add_row(str(ln), str(hn), f"{i} {t[i]}", "→", f"{j} {t[j]}", fmt(w, 4))
     console.print(Text("\nstrongest links between words two or more apart:", style="bold"))
@@ -93,7 +93,7 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
 def render_heads(analysis, console: Console, i: int | None, j: int | None, top: int) -> None:
     """All heads ranked by α′[from → to] (or listed in order), with their summaries."""
     console.print(model_header(analysis))
-    t = analysis.tokens
+    t = [printable(x) for x in analysis.tokens]
     rows = []
     for ln, layer in zip(analysis.layer_numbers, analysis.layers):
         for hn, hd in zip(analysis.head_numbers, layer.heads):

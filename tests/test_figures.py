@@ -92,8 +92,10 @@ def test_focus_figure_bars_are_the_row():
 
 
 def test_forty_tokens_labels_do_not_overlap(tmp_path):
-    text = " ".join(f"word{i}" for i in range(40))
+    vocab = "the restaurant refused to serve me a ham sandwich because it only cooks vegetarian food bread".split()
+    text = " ".join(vocab[i % len(vocab)] for i in range(40))
     a = analyze(text, Options(vectors=str(ROOT / "tests" / "data" / "tiny.w2v.txt")))
+    assert len(a.tokens) == 40
     head = a.layers[0].heads[0]
     fig, _ = figures.pair_figure(a.tokens, head.alpha, head.alpha_prime, "forty")
     try:

@@ -60,7 +60,7 @@ def test_top_k_json_lines(cli):
     for r in rows:
         for h, head in enumerate(r["heads"]):
             full = dense["layers"][0]["heads"][h]["alpha_prime"][r["query"]]
-            assert head["alpha_prime"] == pytest.approx([full[j] for j in head["keys"]], rel=1e-6)
+            assert head["alpha_prime"] == pytest.approx([full[j] for j in head["keys"]], rel=1e-5)  # float32, 7 digits
             assert head["alpha_prime"] == sorted(head["alpha_prime"], reverse=True)
 
 
