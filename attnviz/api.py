@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -175,11 +176,15 @@ def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
         return 1.0 / AUTO_SHARPNESS
     d_k = proj.d_k
     heads = x.reshape(len(x), proj.n_head, d_k)  # identity: q = k = the head's slice of a
-    self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (np.sqrt(d_k) if score == "scaled-dot" else 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (math.sqrt(d_k) if score == "scaled-dot" else 1.0)
     known = np.sort(self_scores[self_scores > 0])
     if not known.size:
         return 1.0
-    median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
+    with np.errstate(over="ignore"):
+        median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
+    if not np.isfinite(median):
+        raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
     return float(median) / AUTO_SHARPNESS
 
 

@@ -14,6 +14,9 @@ from .errors import AttnvizError, UsageError
 
 def guarded(call) -> int:
     """Run call(); every error becomes one line on stderr and an exit code (1 runtime, 2 usage)."""
+    import warnings
+
+    warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
     try:
         result = call()
         return result if isinstance(result, int) else 0

@@ -202,6 +202,8 @@ def sniff_format(path: Path) -> str:
     if head[:2] == b"\x1f\x8b":  # gzip: gensim reads it; decide text/binary by the name
         return "word2vec-bin" if ".bin" in path.suffixes else _text_kind(_gunzip_head(path))
     first, _, rest = head.partition(b"\n")
+    if b"\x00" in first:
+        raise AttnvizError(f"{path}: does not look like a vectors file (binary data without a word2vec header)")
     if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
         try:
             rest.decode("utf-8")
