@@ -137,7 +137,7 @@ def build_options(params: dict) -> "Options":
     return Options(**kw)
 
 
-MAX_TEXT = 1_000_000  # characters; the embedded path is quadratic in tokens, so be explicit
+MAX_TEXT = 1_000_000  # characters: standard input may hold 4 bytes each (--file has no limit)
 
 
 def read_text(text: str) -> str:
@@ -147,6 +147,8 @@ def read_text(text: str) -> str:
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError("TEXT is '-' but standard input is closed; pipe a sentence in or give it as an argument")
     data = sys.stdin.buffer.read(MAX_TEXT * 4 + 1)
+    if len(data) > MAX_TEXT * 4:
+        raise UsageError(f"standard input is over {MAX_TEXT * 4 // 1_000_000} MB; give a long text with --file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

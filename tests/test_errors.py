@@ -161,3 +161,8 @@ def test_sigpipe_is_quiet():
     result = subprocess.run(f"{sys.executable} -m attnviz show '{SEED}' | head -1", shell=True, capture_output=True,
                             text=True, cwd=ROOT, timeout=60)
     assert result.stdout.startswith("attnviz") and "Traceback" not in result.stderr and "Error" not in result.stderr
+
+
+def test_oversized_stdin_is_refused(runner):
+    result = invoke(runner, "show", "-", input="ham " * 1_000_001)
+    check(result, 2, "--file")
