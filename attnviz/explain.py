@@ -17,7 +17,7 @@ def step(console: Console, number: int, title: str, formula: str) -> None:
 def table(*columns: str) -> Table:
     t = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim", pad_edge=False)
     for c in columns:
-        t.add_column(c, no_wrap=True, justify="right" if c in ("j", "q·k", "α", "α/T", "exp", "α′", "max(α,0)") else "left")
+        t.add_column(c, no_wrap=True, justify="right" if c in ("j", "q·k", "α", "α/T", "exp(α/T − max)", "α′", "max(α,0)") else "left")
     return t
 
 
@@ -70,7 +70,7 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
         e = np.exp(z - z.max())
         step(console, 5, "weights", f"α′_{i},j = exp(α_{i},j/T) / Σ_j' exp(α_{i},j'/T),  T = {T:.4g}")
         console.print(Text("   (every α/T is shifted by the row's max before exp: same α′, no overflow)", style="dim"))
-        t = table("j", "token", "α/T", "exp", "α′")
+        t = table("j", "token", "α/T", "exp(α/T − max)", "α′")
         it = iter(zip(z, e))
         for j, tok in enumerate(tokens):
             if masked[j]:

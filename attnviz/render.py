@@ -42,6 +42,12 @@ def div_rgb(t: float) -> tuple[int, int, int]:
     return _lerp(_MID, _POS, t) if t >= 0 else _lerp(_MID, _NEG, -t)
 
 
+def shade(level: float, width: int = 1) -> str:
+    """A heat block for level in [0, 1] (clamped: --normalize none can make α′ negative)."""
+    level = min(max(level, 0.0), 1.0) if level == level else 0.0
+    return SHADES[min(int(level * len(SHADES)), len(SHADES) - 1)] * width
+
+
 def cell_style(rgb) -> Style:
     luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
     return Style(bgcolor=f"rgb({rgb[0]},{rgb[1]},{rgb[2]})", color="black" if luminance > 140 else "white")
@@ -106,8 +112,7 @@ def matrix_view(
             if use_numbers:
                 s = f"{fmt(float(x), cell_w):>{cell_w}}"
             else:
-                level = (t + 1) / 2 if kind == "alpha" else t
-                s = SHADES[min(int(level * len(SHADES)), len(SHADES) - 1)] * cell_w
+                s = shade((t + 1) / 2 if kind == "alpha" else t, cell_w)
             rgb = div_rgb(t) if kind == "alpha" else seq_rgb(t)
             out.append(s, style=cell_style(rgb) if color else None)
         out.append("\n")
@@ -230,7 +235,8 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
             console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
         if matrix in ("both", "alpha-prime"):
-            console.print(Text(f"\n{tag}α′ (weights; each row sums to 1; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
+            sums = "each row sums to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
+            console.print(Text(f"\n{tag}α′ (weights; {sums}; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top))
@@ -300,8 +306,7 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
         out.append(f"{p:>{idx_w}}  ", style="dim")
         for c in range(cols):
             x = float(pe[p, c])
-            shade = SHADES[min(int((x + 1) / 2 * len(SHADES)), len(SHADES) - 1)]
-            out.append(shade if not color else " ", style=cell_style(div_rgb(x)) if color else None)
+            out.append(shade((x + 1) / 2) if not color else " ", style=cell_style(div_rgb(x)) if color else None)
         out.append("\n")
     console.print(out, end="")
 
@@ -322,7 +327,7 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         span = n / m
         console.print(Text(f"\nhead {h + 1}: mean α′ between blocks of ≈{span:,.0f} tokens", style="bold"))
         console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
-        scale = hd.summary.max() or 1.0
+        scale = float(np.abs(hd.summary).max()) or 1.0
         out = Text(no_wrap=True, overflow="crop")
         lab = len(f"{n - 1:,}") + 1
         step = max(1, m // 8)
@@ -330,8 +335,7 @@ def render_long(result, console: Console, examples: int = 8) -> None:
             out.append(f"{int(r * span):>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
             for col in range(m):
                 t = hd.summary[r, col] / scale
-                shade = SHADES[min(int(t * len(SHADES)), len(SHADES) - 1)]
-                out.append("  " if color else shade * 2, style=cell_style(seq_rgb(t)) if color else None)
+                out.append("  " if color else shade(t, 2), style=cell_style(seq_rgb(t)) if color else None)
             out.append("\n")
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
