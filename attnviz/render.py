@@ -125,7 +125,7 @@ def top_keys(row: np.ndarray, i: int, tokens: list[str], k: int) -> list[tuple[i
     return [(int(j), float(row[j])) for j in order[:k]]
 
 
-def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: int) -> Table:
+def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: int, width: int = 80) -> Table:
     """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near."""
     heads = analysis.layers[0].heads
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
@@ -138,9 +138,10 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
             table.add_column(f"head {h + 1}: top key", no_wrap=True, overflow="ellipsis")
     else:
         table.add_column("self", justify="right", no_wrap=True, min_width=4)
-        table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis")
+        room = width - max(len(s) for s in labels) - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
+        table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
     if nearest is not None:
-        table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan")
+        table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
     for i, tok in enumerate(analysis.tokens):
         cells = [labels[i]]
         if multi:
@@ -239,7 +240,7 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             console.print(Text(f"\n{tag}α′ (weights; {sums}; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color), end="")
     console.print()
-    console.print(summary_table(analysis, nearest, top))
+    console.print(summary_table(analysis, nearest, top, width))
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
