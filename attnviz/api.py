@@ -212,8 +212,9 @@ def require_known_words(emb: Embedded, vectors: Vectors) -> None:
                            f"try English text, or --vectors with vectors for this language")
 
 
-def analyze(text: str, opts: Options = Options()) -> Analysis:
-    """Embed text and compute one layer of (multi-head) self-attention over it."""
+def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = None) -> Analysis:
+    """Embed text and compute one layer of (multi-head) self-attention over it.
+    `tokens`, when the caller has tokenized text already, saves doing it again."""
     check_options(opts)
     if opts.heads < 1:
         raise UsageError(f"--heads must be at least 1 (got {opts.heads})")
@@ -223,7 +224,7 @@ def analyze(text: str, opts: Options = Options()) -> Analysis:
         raise UsageError(f"unknown --pos {opts.pos!r}; choose one of {', '.join(POSITIONS)}")
     if opts.window is not None and opts.window < 0:
         raise UsageError(f"--window must be 0 or more (got {opts.window})")
-    tokens = tokenize(text, keep_punct=opts.punct)
+    tokens = tokenize(text, keep_punct=opts.punct) if tokens is None else tokens
     if opts.embedding == "onehot":
         input_norm = opts.input_norm or "none"
         vectors = OneHot(tokens)
@@ -331,7 +332,7 @@ class LongAnalysis:
     output: np.ndarray  # [n, d_out] = concat(b)·Wo
 
 
-def analyze_long(text: str, opts: Options, top_k: int, progress=None) -> LongAnalysis:
+def analyze_long(text: str, opts: Options, top_k: int, progress=None, tokens: list[str] | None = None) -> LongAnalysis:
     """Like analyze(), for inputs of any length: each head is computed blockwise and kept as
     top-k per query.  Window, causal and no-self masks apply; graph edges need the dense path."""
     check_options(opts)
@@ -341,7 +342,7 @@ def analyze_long(text: str, opts: Options, top_k: int, progress=None) -> LongAna
         raise UsageError(f"--top-k must be at least 1 (got {top_k})")
     if opts.window is not None and opts.window < 0:
         raise UsageError(f"--window must be 0 or more (got {opts.window})")
-    tokens = tokenize(text, keep_punct=opts.punct)
+    tokens = tokenize(text, keep_punct=opts.punct) if tokens is None else tokens
     if opts.embedding == "onehot":
         raise UsageError("--embedding onehot makes a vector as long as the vocabulary; use it on a sentence, not with --top-k")
     input_norm = opts.input_norm or "standard"

@@ -257,14 +257,15 @@ def show(
     from .api import DENSE_MAX
     from .text import tokenize
 
-    n = len(tokenize(text, opts.punct))
+    tokens = tokenize(text, opts.punct)
+    n = len(tokens)
     if top_k is not None or n > DENSE_MAX:
         if json_out and top_k is None:
             raise UsageError(f"{n} tokens: full matrices would hold {n * n:,} numbers per head; add --top-k K for each query's K strongest keys")
         if focus or paths or include_vectors or head:
             raise UsageError(f"--top-k (and texts over {DENSE_MAX} tokens) show a summary: --focus, --save, --head and --include-vectors need full matrices")
-        return show_long(text, opts, top_k or 3, json_out, n)
-    analysis = analyze(text, opts)
+        return show_long(text, opts, top_k or 3, json_out, tokens)
+    analysis = analyze(text, opts, tokens)
     if head is not None and head > analysis.config["heads"]:
         raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
     focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
@@ -309,10 +310,11 @@ def text_or_file(text: str | None, file: str | None) -> str:
         raise UsageError(f"--file {file}: not UTF-8 text (byte {e.start})") from None
 
 
-def show_long(text: str, opts, top_k: int, json_out: bool, n: int) -> None:
+def show_long(text: str, opts, top_k: int, json_out: bool, tokens: list[str]) -> None:
     """Long inputs: blockwise attention, top-k per query; JSON Lines or a terminal summary."""
     from .api import analyze_long
 
+    n = len(tokens)
     progress = None
     if sys.stderr.isatty() and n > 20_000:
         from rich.console import Console
@@ -323,7 +325,7 @@ def show_long(text: str, opts, top_k: int, json_out: bool, n: int) -> None:
         bar.start()
         progress = lambda k: bar.advance(task, k)  # noqa: E731
     try:
-        result = analyze_long(text, opts, top_k, progress)
+        result = analyze_long(text, opts, top_k, progress, tokens)
     finally:
         if progress is not None:
             bar.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from pathlib import Path
 
@@ -17,9 +18,17 @@ DOC = (
 
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a .npz, pickle disabled.  Projections and additive parameters may come from
+    the same file: it is read once (cached by path, size and modification time)."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise UsageError(f"--weights {path}: no such file")
+    stat = path.stat()
+    return _read_npz(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: np.asarray(npz[name]) for name in npz.files}
