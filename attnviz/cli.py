@@ -398,8 +398,10 @@ def heads(
     top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
 ) -> None:
-    """Which heads link two tokens? Ranks every head by α′(--from → --to); without them, lists every
-    head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next)."""
+    """Which heads link two tokens? Rank every head by α′(--from → --to).
+
+    Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
+    """
     from .api import analyze_model, resolve_token
     from .render_model import render_heads
 
