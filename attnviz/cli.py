@@ -511,12 +511,28 @@ def explain(
 def pe(
     length: Annotated[int, typer.Option("--length", "-n", help="Number of positions.", min=1, max=100_000)] = 32,
     dim: Annotated[int, typer.Option("--dim", "-d", help="Encoding dimension d.", min=2, max=4096)] = 64,
+    save: Annotated[Optional[list[str]], typer.Option(
+        "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
     from .attention import sinusoidal
     from .render import render_pe
 
-    render_pe(sinusoidal(length, dim), console())
+    paths = None
+    if save:
+        from .figures import check_paths
+
+        paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
+    pe = sinusoidal(length, dim)
+    if paths:
+        from . import figures
+
+        for path in paths:
+            fig, _ = figures.pe_figure(pe, f"sinusoidal positional encoding, {length} positions × {dim} dimensions")
+            figures.save(fig, path, dpi)
+            sys.stderr.write(f"attnviz: saved {path}\n")
+    render_pe(pe, console())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -270,3 +270,18 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
                 ax.spines[side].set_visible(False)
         fig.suptitle(title, fontsize=10)
     return fig, warning
+
+
+def pe_figure(pe: np.ndarray, title: str):
+    """The positional-encoding matrix: positions down, dimensions across, −1 … 1 diverging."""
+    plt = _pyplot()
+    n, d = pe.shape
+    width = float(np.clip(d * 0.12, 5, 16))
+    height = float(np.clip(n * 0.12, 3, 12))
+    fig, ax = plt.subplots(figsize=(width + 1.5, height + 1), constrained_layout=True)
+    image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto")
+    ax.set_xlabel("dimension (even: sin, odd: cos)")
+    ax.set_ylabel("position p")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig, None

@@ -151,3 +151,16 @@ def test_show_without_save_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "MPL False False" in out.stdout
+
+
+def test_pe_save_draws_the_encoding(runner, tmp_path):
+    from attnviz.attention import sinusoidal
+
+    path = tmp_path / "pe.svg"
+    result = invoke(runner, "pe", "--length", "20", "--dim", "16", "--save", path)
+    assert result.exit_code == 0 and valid(path)
+    fig, _ = figures.pe_figure(sinusoidal(20, 16), "t")
+    try:
+        np.testing.assert_allclose(fig.axes[0].images[0].get_array(), sinusoidal(20, 16))
+    finally:
+        figures._pyplot().close(fig)
