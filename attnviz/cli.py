@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from enum import Enum
@@ -124,8 +125,45 @@ Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuatio
 TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).")]
 
 
+def _attention_options(
+    *,
+    heads: Heads = 1,
+    vectors: VectorsOpt = None,
+    embedding: EmbeddingOpt = Embedding.vectors,
+    input_norm: InputNormOpt = None,
+    pos: PosOpt = Pos.none,
+    pos_scale: PosScale = 1.0,
+    projection: ProjectionOpt = Projection.identity,
+    weights: WeightsOpt = None,
+    d_k: DK = None,
+    seed: Seed = 0,
+    score: ScoreOpt = Score.scaled_dot,
+    d_a: DA = None,
+    normalize: NormalizeOpt = Normalize.softmax,
+    temperature: Temperature = None,
+    window: Window = None,
+    causal: Causal = False,
+    edges: Edges = None,
+    graph: Graph = None,
+    directed: Directed = False,
+    no_self: NoSelf = False,
+    punct: Punct = False,
+    trust_pickle: TrustPickle = False,
+) -> None:
+    """The attention options of `show` and `explain`, declared once (see with_attention_options)."""
+
+
+def with_attention_options(command):
+    """Give a command the attention options as keyword parameters; typer reads them from the
+    signature, and they reach the command in its **options."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
+    shared = list(inspect.signature(_attention_options, eval_str=True).parameters.values())
+    command.__signature__ = inspect.Signature(own + shared)
+    return command
+
+
 def build_options(params: dict) -> "Options":
-    """Options from a command's parameters (its locals()): those that name an Options field."""
+    """Options from a command's attention options (its **options)."""
     from dataclasses import fields
 
     from .api import Options
@@ -180,6 +218,7 @@ def console():
 
 
 @app.command()
+@with_attention_options
 def show(
     text: Annotated[Optional[str], typer.Argument(
         help="The sentence, or '-' to read it from standard input (or use --file).", show_default=False)] = None,
@@ -187,28 +226,6 @@ def show(
     top_k: Annotated[Optional[int], typer.Option(
         "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
         "with --json: JSON Lines.", min=1, show_default=False)] = None,
-    heads: Heads = 1,
-    vectors: VectorsOpt = None,
-    embedding: EmbeddingOpt = Embedding.vectors,
-    input_norm: InputNormOpt = None,
-    pos: PosOpt = Pos.none,
-    pos_scale: PosScale = 1.0,
-    projection: ProjectionOpt = Projection.identity,
-    weights: WeightsOpt = None,
-    d_k: DK = None,
-    seed: Seed = 0,
-    score: ScoreOpt = Score.scaled_dot,
-    d_a: DA = None,
-    normalize: NormalizeOpt = Normalize.softmax,
-    temperature: Temperature = None,
-    window: Window = None,
-    causal: Causal = False,
-    edges: Edges = None,
-    graph: Graph = None,
-    directed: Directed = False,
-    no_self: NoSelf = False,
-    punct: Punct = False,
-    trust_pickle: TrustPickle = False,
     focus: Annotated[Optional[str], typer.Option(
         "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
@@ -226,6 +243,7 @@ def show(
     top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1)] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.")] = False,
     include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.")] = False,
+    **options,
 ) -> None:
     """Embed TEXT, compute self-attention, print α and α′ (or JSON with --json).
 
@@ -241,8 +259,9 @@ def show(
     if save:
         from .figures import check_paths
 
-        paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
-        inputs = {"--file": file, "--vectors": vectors, "--weights": weights, "--graph": graph, "--model": model}
+        paths = check_paths(save)
+        inputs = {"--file": file, "--vectors": options["vectors"], "--weights": options["weights"],
+                  "--graph": options["graph"], "--model": model}
         for path in paths:
             for option, given in inputs.items():
                 if given and os.path.exists(given) and os.path.exists(path) and os.path.samefile(given, path):
@@ -250,10 +269,10 @@ def show(
     text = text_or_file(text, file)
     if model is not None:
         return show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top,
-                          json_out, include_vectors, changed_static_options(locals()))
+                          json_out, include_vectors, changed_static_options(options))
     if words or layer is not None:
         raise UsageError(f"{'--words' if words else '--layer'} goes with --model (word vectors have one layer of words)")
-    opts = build_options(locals())
+    opts = build_options(options)
     from .api import DENSE_MAX
     from .text import tokenize
 
@@ -266,8 +285,8 @@ def show(
             raise UsageError(f"--top-k (and texts over {DENSE_MAX} tokens) show a summary: --focus, --save, --head and --include-vectors need full matrices")
         return show_long(text, opts, top_k or 3, json_out, tokens)
     analysis = analyze(text, opts, tokens)
-    if head is not None and head > analysis.config["heads"]:
-        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
+    if head is not None:
+        check_head(head, opts.heads)
     focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
     warn_oov(analysis)
     if head is not None:
@@ -289,6 +308,11 @@ def show(
         render_focus(analysis, console(), focus_index, nearest)
         return
     render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top, nearest=nearest)
+
+
+def check_head(head: int, heads: int) -> None:
+    if head > heads:
+        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
 
 
 def text_or_file(text: str | None, file: str | None) -> str:
@@ -463,33 +487,13 @@ def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, d
 
 
 @app.command()
+@with_attention_options
 def explain(
     text: Text,
     focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or index if it repeats).", show_default=False)],
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,
-    heads: Heads = 1,
-    vectors: VectorsOpt = None,
-    embedding: EmbeddingOpt = Embedding.vectors,
-    input_norm: InputNormOpt = None,
-    pos: PosOpt = Pos.none,
-    pos_scale: PosScale = 1.0,
-    projection: ProjectionOpt = Projection.identity,
-    weights: WeightsOpt = None,
-    d_k: DK = None,
-    seed: Seed = 0,
-    score: ScoreOpt = Score.scaled_dot,
-    d_a: DA = None,
-    normalize: NormalizeOpt = Normalize.softmax,
-    temperature: Temperature = None,
-    window: Window = None,
-    causal: Causal = False,
-    edges: Edges = None,
-    graph: Graph = None,
-    directed: Directed = False,
-    no_self: NoSelf = False,
-    punct: Punct = False,
-    trust_pickle: TrustPickle = False,
+    **options,
 ) -> None:
     """Walk through one query token step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
 
@@ -498,11 +502,10 @@ def explain(
     from .api import analyze, resolve_token
     from .explain import render_explain
 
-    opts = build_options(locals())
+    opts = build_options(options)
     analysis = analyze(read_text(text), opts)
     i = resolve_token(focus, analysis.tokens, "--focus")
-    if head > heads:
-        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
+    check_head(head, opts.heads)
     warn_oov(analysis)
     render_explain(analysis, console(), i, head - 1, dims)
 
@@ -523,7 +526,7 @@ def pe(
     if save:
         from .figures import check_paths
 
-        paths = check_paths([p for item in save for p in item.split(",") if p.strip()])
+        paths = check_paths(save)
     pe = sinusoidal(length, dim)
     if paths:
         from . import figures

@@ -31,10 +31,11 @@ class Panel:
     mask: np.ndarray | None = None  # [n_q, n_k] True where allowed (α′ is 0 where masked, so it needs this)
 
 
-def check_paths(paths: list[str]) -> list[Path]:
-    """Validate --save paths before any work: known extension, existing writable folder."""
+def check_paths(items: list[str]) -> list[Path]:
+    """--save values (repeated, or comma-separated) as paths, checked before any work:
+    a known extension, an existing writable folder."""
     out = []
-    for p in paths:
+    for p in (p.strip() for item in items for p in item.split(",") if p.strip()):
         path = Path(p).expanduser()
         ext = path.suffix.lower().lstrip(".")
         if ext not in FORMATS:
