@@ -212,9 +212,21 @@ def require_known_words(emb: Embedded, vectors: Vectors) -> None:
                            f"try English text, or --vectors with vectors for this language")
 
 
-def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = None) -> Analysis:
-    """Embed text and compute one layer of (multi-head) self-attention over it.
-    `tokens`, when the caller has tokenized text already, saves doing it again."""
+@dataclass
+class Prepared:
+    """What both the dense and the long path need: tokens, a^i, projections, the attention config."""
+
+    tokens: list[str]
+    vectors: Vectors
+    emb: Embedded  # emb.x includes the positional encoding when --pos is on
+    proj: att.Projections
+    config: att.AttentionConfig
+    cfg: dict  # the JSON `config`: every effective option
+    source: dict
+
+
+def prepare(text: str, opts: Options, tokens: list[str] | None = None) -> Prepared:
+    """Check the options, tokenize (unless given tokens), embed, and resolve every default."""
     check_options(opts)
     if opts.heads < 1:
         raise UsageError(f"--heads must be at least 1 (got {opts.heads})")
@@ -236,24 +248,26 @@ def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = Non
     if opts.pos == "sinusoidal":
         emb.x = emb.x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
     proj = make_projections(opts, vectors.dim)
-    temperature = opts.temperature
-    if temperature is None:
-        temperature = auto_temperature(emb.x, proj, opts.score)
+    temperature = opts.temperature if opts.temperature is not None else auto_temperature(emb.x, proj, opts.score)
     additive = make_additive(opts, proj)
     config = att.AttentionConfig(score=opts.score, normalize=opts.normalize, temperature=temperature, additive=additive)
-    allowed = att.mask(len(tokens), opts.window, opts.causal, read_edges(opts, tokens), opts.directed, not opts.no_self)
-    emb.x = emb.x.astype(np.float64)  # a sentence is small: compute the shown numbers in double precision
-    layer = att.self_attention(emb.x, proj, config, allowed)
     resolved = Options(**{**asdict(opts), "temperature": temperature, "d_k": proj.d_k, "input_norm": input_norm})
     cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
-    cfg["projection"] = proj.kind
-    cfg["d_v"] = proj.d_v
-    cfg["has_wo"] = proj.wo is not None
-    cfg["temperature_auto"] = opts.temperature is None
-    cfg["d_a"] = None if additive is None else int(additive.w.shape[0])
-    cfg["masked"] = allowed is not None
+    cfg.update(projection=proj.kind, d_v=proj.d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
+               d_a=None if additive is None else int(additive.w.shape[0]))
     source = {"kind": "vectors", "name": vectors.name, "dim": vectors.dim, "format": vectors.kind}
-    return Analysis(text, tokens, emb.oov, source, cfg, [layer], emb, vectors, proj)
+    return Prepared(tokens, vectors, emb, proj, config, cfg, source)
+
+
+def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = None) -> Analysis:
+    """Embed text and compute one layer of (multi-head) self-attention over it.
+    `tokens`, when the caller has tokenized text already, saves doing it again."""
+    p = prepare(text, opts, tokens)
+    allowed = att.mask(len(p.tokens), opts.window, opts.causal, read_edges(opts, p.tokens), opts.directed, not opts.no_self)
+    p.emb.x = p.emb.x.astype(np.float64)  # a sentence is small: compute the shown numbers in double precision
+    layer = att.self_attention(p.emb.x, p.proj, p.config, allowed)
+    cfg = {**p.cfg, "masked": allowed is not None}
+    return Analysis(text, p.tokens, p.emb.oov, p.source, cfg, [layer], p.emb, p.vectors, p.proj)
 
 
 def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
@@ -335,37 +349,19 @@ class LongAnalysis:
 def analyze_long(text: str, opts: Options, top_k: int, progress=None, tokens: list[str] | None = None) -> LongAnalysis:
     """Like analyze(), for inputs of any length: each head is computed blockwise and kept as
     top-k per query.  Window, causal and no-self masks apply; graph edges need the dense path."""
-    check_options(opts)
     if opts.edges is not None or opts.graph is not None:
         raise UsageError(f"--edges/--graph need the full matrices; they work up to {DENSE_MAX} tokens, without --top-k")
-    if top_k < 1:
-        raise UsageError(f"--top-k must be at least 1 (got {top_k})")
-    if opts.window is not None and opts.window < 0:
-        raise UsageError(f"--window must be 0 or more (got {opts.window})")
-    tokens = tokenize(text, keep_punct=opts.punct) if tokens is None else tokens
     if opts.embedding == "onehot":
         raise UsageError("--embedding onehot makes a vector as long as the vocabulary; use it on a sentence, not with --top-k")
-    input_norm = opts.input_norm or "standard"
-    vectors = open_vectors(opts.vectors, opts.trust_pickle)
-    emb = embed(tokens, vectors, input_norm)
-    require_known_words(emb, vectors)
-    x = emb.x
-    if opts.pos == "sinusoidal":
-        x = x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
-    proj = make_projections(opts, vectors.dim)
-    temperature = opts.temperature if opts.temperature is not None else auto_temperature(x, proj, opts.score)
-    config = att.AttentionConfig(opts.score, opts.normalize, temperature, make_additive(opts, proj))
-    Q, K, V = att.project(x, proj)
-    d_k, d_v = proj.d_k, proj.d_v
+    if top_k < 1:
+        raise UsageError(f"--top-k must be at least 1 (got {top_k})")
+    p = prepare(text, opts, tokens)
+    Q, K, V = att.project(p.emb.x, p.proj)
+    d_k, d_v = p.proj.d_k, p.proj.d_v
     heads = [att.blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
-                                config, top_k, opts.window, opts.causal, opts.no_self, progress=progress)
-             for h in range(proj.n_head)]
+                                p.config, top_k, opts.window, opts.causal, opts.no_self, progress=progress)
+             for h in range(p.proj.n_head)]
     concat = np.concatenate([hd.b for hd in heads], axis=1)
-    output = concat if proj.wo is None else concat @ proj.wo
-    resolved = Options(**{**asdict(opts), "temperature": temperature, "d_k": d_k, "input_norm": input_norm})
-    cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
-    cfg.update(projection=proj.kind, d_v=d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
-               d_a=None if config.additive is None else int(config.additive.w.shape[0]),
-               masked=opts.window is not None or opts.causal or opts.no_self, top_k=top_k)
-    source = {"kind": "vectors", "name": vectors.name, "dim": vectors.dim, "format": vectors.kind}
-    return LongAnalysis(tokens, emb.oov, source, cfg, heads, output)
+    output = concat if p.proj.wo is None else concat @ p.proj.wo
+    cfg = {**p.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}
+    return LongAnalysis(p.tokens, p.emb.oov, p.source, cfg, heads, output)
