@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from . import attention as att
+from .core import attention as att
+from .core import masks, positions
+from .core.blockwise import SparseHead, blockwise_head
 from .errors import AttnvizError, UsageError
-from .text import tokenize
-from .vectors import Embedded, OneHot, Vectors, embed, open_vectors
+from .inputs.tokens import tokenize
+from .inputs.wordvectors import Embedded, OneHot, Vectors, embed, open_vectors
 
 PROJECTIONS = ("identity", "random")
 EMBEDDINGS = ("vectors", "onehot")
@@ -81,7 +83,7 @@ class Analysis:
 
 def make_projections(opts: Options, d_model: int) -> att.Projections:
     if opts.weights is not None:
-        from .weights import load_weights
+        from .inputs.weights import load_weights
 
         found = load_weights(opts.weights, d_model, opts.heads)
         if found is not None:
@@ -157,7 +159,7 @@ def make_additive(opts: Options, proj: att.Projections) -> att.Additive | None:
     if opts.score != "additive":
         return None
     if opts.weights is not None:
-        from .weights import load_additive
+        from .inputs.weights import load_additive
 
         found = load_additive(opts.weights, proj.d_k)
         if found is not None:
@@ -246,7 +248,7 @@ def prepare(text: str, opts: Options, tokens: list[str] | None = None) -> Prepar
     emb = embed(tokens, vectors, input_norm)
     require_known_words(emb, vectors)
     if opts.pos == "sinusoidal":
-        emb.x = emb.x + np.float32(opts.pos_scale) * att.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
+        emb.x = emb.x + np.float32(opts.pos_scale) * positions.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
     proj = make_projections(opts, vectors.dim)
     temperature = opts.temperature if opts.temperature is not None else auto_temperature(emb.x, proj, opts.score)
     additive = make_additive(opts, proj)
@@ -263,7 +265,7 @@ def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = Non
     """Embed text and compute one layer of (multi-head) self-attention over it.
     `tokens`, when the caller has tokenized text already, saves doing it again."""
     p = prepare(text, opts, tokens)
-    allowed = att.mask(len(p.tokens), opts.window, opts.causal, read_edges(opts, p.tokens), opts.directed, not opts.no_self)
+    allowed = masks.mask(len(p.tokens), opts.window, opts.causal, read_edges(opts, p.tokens), opts.directed, not opts.no_self)
     p.emb.x = p.emb.x.astype(np.float64)  # a sentence is small: compute the shown numbers in double precision
     layer = att.self_attention(p.emb.x, p.proj, p.config, allowed)
     cfg = {**p.cfg, "masked": allowed is not None}
@@ -292,7 +294,8 @@ def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
 def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> Analysis:
     """A real encoder's attention: every layer and head (or the --layer/--head chosen, 1-based),
     at subword level or pooled to words, plus attention rollout as an extra layer."""
-    from .model import encode, forward, open_model, pool_words, rollout, words_of
+    from .inputs.model import encode, open_model, words_of
+    from .core.encoder import forward, pool_words, rollout
 
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence")
@@ -342,7 +345,7 @@ class LongAnalysis:
     oov: list[bool]
     source: dict
     config: dict
-    heads: list[att.SparseHead]
+    heads: list[SparseHead]
     output: np.ndarray  # [n, d_out] = concat(b)·Wo
 
 
@@ -358,7 +361,7 @@ def analyze_long(text: str, opts: Options, top_k: int, progress=None, tokens: li
     p = prepare(text, opts, tokens)
     Q, K, V = att.project(p.emb.x, p.proj)
     d_k, d_v = p.proj.d_k, p.proj.d_v
-    heads = [att.blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
+    heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
                                 p.config, top_k, opts.window, opts.causal, opts.no_self, progress=progress)
              for h in range(p.proj.n_head)]
     concat = np.concatenate([hd.b for hd in heads], axis=1)

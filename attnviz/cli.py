@@ -202,7 +202,7 @@ def warn_oov(analysis) -> None:
     if not oov:
         return
     sub = [t for t, s in zip(analysis.tokens, analysis.embedded.subword) if s]
-    from .render import printable
+    from .views.terminal import printable
 
     shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
     how = "get fastText subword vectors" if sub and len(sub) == len(oov) else "get a = 0 (no information)"
@@ -257,7 +257,7 @@ def show(
         raise UsageError("--focus is a terminal and figure view; --json always has every row")
     paths = None
     if save:
-        from .figures import check_paths
+        from .views.figures import check_paths
 
         paths = check_paths(save)
         inputs = {"--file": file, "--vectors": options["vectors"], "--weights": options["weights"],
@@ -274,7 +274,7 @@ def show(
         raise UsageError(f"{'--words' if words else '--layer'} goes with --model (word vectors have one layer of words)")
     opts = build_options(options)
     from .api import DENSE_MAX
-    from .text import tokenize
+    from .inputs.tokens import tokenize
 
     tokens = tokenize(text, opts.punct)
     n = len(tokens)
@@ -294,12 +294,12 @@ def show(
     if paths:
         save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
     if json_out:
-        from .jsonio import document, dumps
+        from .views.jsondoc import document, dumps
 
         sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
         return
-    from .render import render, render_focus
-    from .vectors import nearest_words
+    from .views.terminal import render, render_focus
+    from .inputs.wordvectors import nearest_words
 
     nearest = None
     if analysis.in_embedding_space:
@@ -357,11 +357,11 @@ def show_long(text: str, opts, top_k: int, json_out: bool, tokens: list[str]) ->
     if oov:
         warn(f"{oov} of {len(result.tokens)} words not in {result.source['name']}; they get a = 0 (no information)")
     if json_out:
-        from .jsonio import write_topk_lines
+        from .views.jsondoc import write_topk_lines
 
         write_topk_lines(result, sys.stdout)
         return
-    from .render import render_long
+    from .views.terminal import render_long
 
     render_long(result, console())
 
@@ -397,12 +397,12 @@ def show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells
     if paths:
         save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
     if json_out:
-        from .jsonio import document, dumps
+        from .views.jsondoc import document, dumps
 
         sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
         return
-    from .render import render, render_focus
-    from .render_model import render_overview
+    from .views.terminal import render, render_focus
+    from .views.terminal_model import render_overview
 
     if focus_index is not None:
         render_focus(analysis, console(), focus_index)
@@ -427,7 +427,7 @@ def heads(
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
     """
     from .api import analyze_model, resolve_token
-    from .render_model import render_heads
+    from .views.terminal_model import render_heads
 
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
@@ -450,10 +450,10 @@ def heads(
 
 def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, dpi: int) -> None:
     """Write every --save path (the kind of figure follows --focus, --heads and --matrix)."""
-    from . import figures
-    from .render import figure_title
+    from .views import figures
+    from .views.terminal import figure_title
 
-    from .render import printable
+    from .views.terminal import printable
 
     title = figure_title(analysis) if analysis.source["kind"] != "model" else model_title(analysis)
     tokens = [printable(t) for t in analysis.tokens]
@@ -500,7 +500,7 @@ def explain(
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
     from .api import analyze, resolve_token
-    from .explain import render_explain
+    from .views.explain import render_explain
 
     opts = build_options(options)
     analysis = analyze(read_text(text), opts)
@@ -519,17 +519,17 @@ def pe(
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
-    from .attention import sinusoidal
-    from .render import render_pe
+    from .core.positions import sinusoidal
+    from .views.terminal import render_pe
 
     paths = None
     if save:
-        from .figures import check_paths
+        from .views.figures import check_paths
 
         paths = check_paths(save)
     pe = sinusoidal(length, dim)
     if paths:
-        from . import figures
+        from .views import figures
 
         for path in paths:
             fig, _ = figures.pe_figure(pe, f"sinusoidal positional encoding, {length} positions × {dim} dimensions")

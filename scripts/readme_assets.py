@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from attnviz.api import Options, analyze
-from attnviz.render import render
-from attnviz.vectors import nearest_words
+from attnviz.views.terminal import render
+from attnviz.inputs.wordvectors import nearest_words
 
 SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"

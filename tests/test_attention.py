@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from attnviz import attention as att
+from attnviz.core import attention as att, masks, positions, blockwise
 from attnviz.errors import UsageError
 from reference import naive_head
 

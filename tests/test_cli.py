@@ -161,7 +161,7 @@ def test_weights_file_with_object_arrays_is_refused(runner, tmp_path):
 
 def test_random_projection_and_weights_file_agree(cli, tmp_path):
     """--projection random --seed S equals the same matrices passed with --weights."""
-    from attnviz.attention import random_projections
+    from attnviz.core.attention import random_projections
 
     p = random_projections(8, 2, 3, seed=11)
     np.savez(tmp_path / "w.npz", Wq=p.wq, Wk=p.wk, Wv=p.wv, Wo=p.wo)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attnviz import figures
+from attnviz.views import figures
 from attnviz.api import Options, analyze
 from conftest import SEED, invoke
 
@@ -154,7 +154,7 @@ def test_show_without_save_does_not_import_matplotlib():
 
 
 def test_pe_save_draws_the_encoding(runner, tmp_path):
-    from attnviz.attention import sinusoidal
+    from attnviz.core.positions import sinusoidal
 
     path = tmp_path / "pe.svg"
     result = invoke(runner, "pe", "--length", "20", "--dim", "16", "--save", path)

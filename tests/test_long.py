@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from attnviz import attention as att
+from attnviz.core import attention as att, masks, positions, blockwise
 from attnviz.api import DENSE_MAX, Options, analyze, analyze_long
 from conftest import DATA, SEED, invoke
 
@@ -19,8 +19,8 @@ def test_blockwise_equals_dense(kw, block):
     n, d = 300, 12
     q, k, v = (RNG.normal(size=(n, d)) for _ in range(3))
     cfg = att.AttentionConfig(temperature=1.5)
-    sparse = att.blockwise_head(q, k, v, cfg, top_k=6, block=block, **kw)
-    allowed = att.mask(n, kw.get("window"), kw.get("causal", False), None, False, not kw.get("no_self", False))
+    sparse = blockwise.blockwise_head(q, k, v, cfg, top_k=6, block=block, **kw)
+    allowed = masks.mask(n, kw.get("window"), kw.get("causal", False), None, False, not kw.get("no_self", False))
     dense = att.attend_head(q, k, v, allowed, cfg)
     np.testing.assert_allclose(sparse.b, dense.b, rtol=1e-10, atol=1e-12)
     for i in range(n):

@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from attnviz import attention as att  # noqa: E402
+from attnviz.core import attention as att, masks, positions, blockwise  # noqa: E402
 from conftest import DATA, SEED, invoke  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from attnviz.text import tokenize
+from attnviz.inputs.tokens import tokenize
 
 
 @pytest.mark.parametrize("text,keep,expected", [

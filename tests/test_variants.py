@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from attnviz import attention as att
+from attnviz.core import attention as att, masks, positions, blockwise
 from attnviz.api import Options, analyze
 from attnviz.errors import UsageError
 from conftest import DATA, SEED
@@ -40,7 +40,7 @@ def loop_mask(n, window=None, causal=False, edges=None, directed=False, self_loo
 ])
 def test_masks_match_a_loop_and_attention_respects_them(kw):
     n = 6
-    m = att.mask(n, **kw)
+    m = masks.mask(n, **kw)
     ref = loop_mask(n, **kw)
     np.testing.assert_array_equal(np.ones((n, n), bool) if m is None else m, ref)
     if not all(any(r) for r in ref):
@@ -59,13 +59,13 @@ def test_masks_match_a_loop_and_attention_respects_them(kw):
 
 
 def test_sinusoidal_formula_by_hand():
-    pe = att.sinusoidal(50, 6)
+    pe = positions.sinusoidal(50, 6)
     for p in (0, 1, 7, 49):
         for i in range(3):
             angle = p / 10000 ** (2 * i / 6)
             assert pe[p, 2 * i] == pytest.approx(math.sin(angle))
             assert pe[p, 2 * i + 1] == pytest.approx(math.cos(angle))
-    odd = att.sinusoidal(4, 5)  # odd d: the last column is a sin
+    odd = positions.sinusoidal(4, 5)  # odd d: the last column is a sin
     assert odd[3, 4] == pytest.approx(math.sin(3 / 10000 ** (4 / 5)))
 
 
@@ -73,7 +73,7 @@ def test_pos_adds_scaled_encoding_to_a():
     plain = analyze(SEED, Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none"))
     pos = analyze(SEED, Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none", pos="sinusoidal", pos_scale=0.5))
     n = len(plain.tokens)
-    np.testing.assert_allclose(pos.embedded.x - plain.embedded.x, 0.5 * att.sinusoidal(n, 8), atol=1e-6)
+    np.testing.assert_allclose(pos.embedded.x - plain.embedded.x, 0.5 * positions.sinusoidal(n, 8), atol=1e-6)
     # and it changes attention: position now matters
     assert not np.allclose(pos.layers[0].heads[0].alpha, plain.layers[0].heads[0].alpha)
 

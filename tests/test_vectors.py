@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from attnviz import vectors as vec
+from attnviz.inputs import wordvectors as vec
 from attnviz.errors import AttnvizError, UsageError
 from conftest import DATA
 

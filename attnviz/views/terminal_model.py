@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import cell_style, fmt, printable, seq_rgb
+from .terminal import cell_style, fmt, printable, seq_rgb
 
 PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<", "previous word"),
             ("next", ">", "next word"), ("other", "*", "other words"))
@@ -15,7 +15,7 @@ PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<"
 
 def short_name(config: dict) -> str:
     """What a user types: minilm for the packaged MiniLM, else the name or path given."""
-    from .model import MINILM
+    from ..inputs.model import MINILM
 
     return "minilm" if config["model"] == MINILM else config["model"]
 

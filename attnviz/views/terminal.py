@@ -217,7 +217,7 @@ def header(analysis) -> Text:
 
 def any_header(analysis) -> Text:
     if analysis.source["kind"] == "model":
-        from .render_model import model_header
+        from .terminal_model import model_header
 
         return model_header(analysis)
     return header(analysis)

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .render import fmt, header, norm, printable, vector_preview
+from .terminal import fmt, header, norm, printable, vector_preview
 
 
 def step(console: Console, number: int, title: str, formula: str) -> None:

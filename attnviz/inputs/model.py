@@ -1,22 +1,18 @@
-"""A pretrained BERT-family encoder (BERT, MiniLM) in numpy, read with safetensors and tokenizers.
+"""A pretrained BERT-family encoder's files: found, checked and read with safetensors and tokenizers.
 
-Each layer's self-attention goes through attnviz.attention.attend_head — the same core as the
-static-vector path — so α (pre-softmax scaled scores) and α′ come out for every layer and head.
-Nothing here imports torch or transformers.
+The forward pass itself is attnviz.core.encoder.  Nothing here imports torch or transformers.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import attention as att
-from .errors import AttnvizError, UsageError
+from ..errors import AttnvizError, UsageError
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 ALIASES = {"minilm": MINILM, "all-minilm-l6-v2": MINILM, MINILM.lower(): MINILM}
@@ -169,29 +165,6 @@ def open_model(spec: str) -> Model:
     return Model(resolve_model(spec), ALIASES.get(spec.lower(), spec))
 
 
-def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * gamma + beta
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """erf to ~1e-7 (Abramowitz & Stegun 7.1.26); numpy has none and scipy is slow to import."""
-    s = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return s * (1.0 - poly * np.exp(-a * a))
-
-
-def activation(x: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "gelu":
-        return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
-    if kind == "relu":
-        return np.maximum(x, 0.0)
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))  # gelu_new / tanh
-
-
 @dataclass
 class Encoded:
     tokens: list[str]  # the model's tokens, [CLS] … [SEP]
@@ -206,43 +179,6 @@ def encode(model: Model, text: str) -> Encoded:
     if len(enc.ids) > model.config.max_positions:
         raise UsageError(f"the text is {len(enc.ids)} tokens long; {model.name} takes at most {model.config.max_positions}")
     return Encoded(list(enc.tokens), np.array(enc.ids), np.array(enc.type_ids), list(enc.word_ids), list(enc.offsets))
-
-
-def forward(model: Model, enc: Encoded) -> tuple[list[att.LayerResult], np.ndarray]:
-    """[n] token ids -> every layer's heads (α, α′, b) and the last hidden state [n, hidden]."""
-    c = model.config
-    h, n = c.hidden, len(enc.ids)
-    word = model.rows("embeddings.word_embeddings.weight", enc.ids)  # [n, h]
-    if word.shape[1] != h:
-        raise AttnvizError(f"--model {model.path}: word embeddings have width {word.shape[1]}, config.json says {h}")
-    pos = model.rows("embeddings.position_embeddings.weight", np.arange(n))
-    types = model.rows("embeddings.token_type_embeddings.weight", enc.type_ids)
-    if pos.shape[1] != h or types.shape[1] != h:
-        raise AttnvizError(f"--model {model.path}: position/type embeddings do not have width {h}")
-    x = word + pos + types  # [n, h]
-    x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
-    d_k = h // c.heads
-    config = att.AttentionConfig(score="scaled-dot", normalize="softmax", temperature=1.0)
-    layers = []
-    for li in range(c.layers):
-        p = f"encoder.layer.{li}."
-        lin = lambda name, n_out, n_in: (model.w(p + name + ".weight", (n_out, n_in)), model.w(p + name + ".bias", (n_out,)))  # noqa: E731
-        (wq, bq), (wk, bk), (wv, bv) = (lin(f"attention.self.{m}", h, h) for m in ("query", "key", "value"))
-        q, k, v = x @ wq.T + bq, x @ wk.T + bk, x @ wv.T + bv  # [n, h]; torch Linear: y = x·Wᵀ + b
-        heads = [att.attend_head(q[:, s : s + d_k], k[:, s : s + d_k], v[:, s : s + d_k], None, config)
-                 for s in range(0, h, d_k)]
-        concat = np.concatenate([hd.b for hd in heads], axis=1)  # [n, h]
-        wo, bo = lin("attention.output.dense", h, h)
-        x = layer_norm(x + concat @ wo.T + bo, model.w(p + "attention.output.LayerNorm.weight", (h,)),
-                       model.w(p + "attention.output.LayerNorm.bias", (h,)), c.eps)
-        wi, bi = lin("intermediate.dense", c.intermediate, h)
-        wf, bf = lin("output.dense", h, c.intermediate)
-        ffn = activation(x @ wi.T + bi, c.act) @ wf.T + bf
-        x = layer_norm(x + ffn, model.w(p + "output.LayerNorm.weight", (h,)), model.w(p + "output.LayerNorm.bias", (h,)), c.eps)
-        layers.append(att.LayerResult(heads, x))
-    if not np.isfinite(x).all():
-        raise AttnvizError(f"--model {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
-    return layers, x
 
 
 def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
@@ -260,21 +196,3 @@ def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
             labels[-1] = text[enc.offsets[units[-1][0]][0] : enc.offsets[t][1]]
         last = w
     return labels, units
-
-
-def pool_words(a: np.ndarray, units: list[list[int]]) -> np.ndarray:
-    """[n, n] subword weights -> [m, m] word weights: sum over a word's key pieces, mean over
-    its query pieces, so every row still sums to 1."""
-    cols = np.stack([a[:, u].sum(axis=1) for u in units], axis=1)  # [n, m]
-    return np.stack([cols[u].mean(axis=0) for u in units], axis=0)  # [m, m]
-
-
-def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
-    """Attention rollout (Abnar & Zuidema 2020): per layer Â = (mean over heads of α′ + I), rows
-    renormalized; the product Â_L ⋯ Â_1 says how much each input token flows into each output."""
-    out = None
-    for a in alpha_primes:  # a: [heads, n, n]
-        m = a.mean(axis=0) + np.eye(a.shape[-1])
-        m = m / m.sum(axis=1, keepdims=True)
-        out = m if out is None else m @ out
-    return out

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .attention import row_norms
-from .errors import AttnvizError, UsageError
+from ..core.attention import row_norms
+from ..errors import AttnvizError, UsageError
 
 INPUT_NORMS = ("standard", "center", "none")
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
@@ -26,11 +26,11 @@ KEYS_PER_BLOCK = 16  # words_off.npy indexes every 16th key (scripts/build_vecto
 
 def data_dir() -> Path:
     """data/ inside the installed package, else the source checkout's top-level data/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "data", here.parent / "data"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "data", package.parent / "data"):
         if (candidate / "vectors.npy").is_file():
             return candidate
-    raise AttnvizError(f"the embedded vectors are missing (looked in {here / 'data'}); reinstall attnviz")
+    raise AttnvizError(f"the embedded vectors are missing (looked in {package / 'data'}); reinstall attnviz")
 
 
 class Vectors:

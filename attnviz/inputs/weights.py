@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .attention import Projections
-from .errors import AttnvizError, UsageError
+from ..core.attention import Projections
+from ..errors import AttnvizError, UsageError
 
 DOC = (
     "Wq, Wk [d_model, heads·d_k], Wv [d_model, heads·d_v], optional Wo [heads·d_v, d_model] "
@@ -38,7 +38,7 @@ def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
 
 def load_additive(path: str | Path, d_k: int):
     """W1, W2 [d_k, d_a] and w [d_a] from the weights file, or None when it has none of them."""
-    from .attention import Additive
+    from ..core.attention import Additive
 
     arrays = read_npz(path)
     names = ("W1", "W2", "w")

@@ -1,0 +1,116 @@
+"""Attention over long inputs, a block of queries at a time: the n × n matrix never exists.
+
+Each block goes through the same scores(), normalize() and masks.local() as the dense path, and
+keeps per query its top-k keys, the full b^i, and block means of α′ for a summary picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import masks
+from .attention import AttentionConfig, normalize, scores
+from ..errors import UsageError
+
+
+@dataclass
+class SparseHead:
+    """One head of a long input, kept as each query's top-k keys (never the n × n matrix)."""
+
+    keys: np.ndarray  # [n, K] int32, strongest first; -1 where fewer than K keys were allowed
+    alpha: np.ndarray  # [n, K] scores of those keys
+    alpha_prime: np.ndarray  # [n, K] their weights
+    b: np.ndarray  # [n, d_v] the full b^i = Σ_j α′_ij v^j (over every allowed key, not only the top k)
+    summary: np.ndarray  # [m, m] block means of α′: row bin → key bin, rows sum to 1
+
+
+class BlockMeans:
+    """Accumulates α′ summed over runs of keys and queries: m × m bins of contiguous indices."""
+
+    def __init__(self, n: int, bins: int):
+        self.m = min(bins, n)
+        self.bin = np.arange(n) * self.m // n  # [n] the bin of each index
+        self.total = np.zeros((self.m, self.m))
+        self.counts = np.bincount(self.bin, minlength=self.m)[:, None]
+
+    def add(self, weights: np.ndarray, s: int, e: int, lo: int, hi: int) -> None:
+        """weights [e − s, hi − lo]: queries s … e−1 over keys lo … hi−1."""
+        kb, qb = self.bin[lo:hi], self.bin[s:e]
+        k_starts = np.flatnonzero(np.r_[True, kb[1:] != kb[:-1]])
+        q_starts = np.flatnonzero(np.r_[True, qb[1:] != qb[:-1]])
+        per_bin = np.add.reduceat(np.add.reduceat(weights, k_starts, axis=1), q_starts, axis=0)
+        self.total[np.ix_(qb[q_starts], kb[k_starts])] += per_bin
+
+    def means(self) -> np.ndarray:
+        return self.total / np.maximum(self.counts, 1)
+
+
+def strongest(weights: np.ndarray, allowed: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """[B, K] weights -> per row the k allowed columns of largest weight, strongest first
+    ([B, k], −1 where fewer keys are allowed), and those weights ([B, k], 0 there).
+
+    k passes of argmax (ties: lower key index first), far cheaper than sorting rows.  `weights`
+    is used as scratch space: its contents are destroyed.
+    """
+    ranked = weights if allowed is None else np.where(allowed, weights, -np.inf)
+    rows = np.arange(len(ranked))
+    cols = np.full((len(ranked), k), -1, dtype=np.int64)
+    values = np.zeros((len(ranked), k), dtype=ranked.dtype)
+    for t in range(min(k, ranked.shape[1])):
+        col = ranked.argmax(axis=1)
+        best = ranked[rows, col]
+        ok = best > -np.inf
+        cols[:, t] = np.where(ok, col, -1)
+        values[:, t] = np.where(ok, best, 0.0)
+        ranked[rows, col] = -np.inf
+    return cols, values
+
+
+def key_range(s: int, e: int, n: int, reach: int | None, causal: bool) -> tuple[int, int]:
+    """The keys a query block [s, e) can see: all (or up to e when causal), or within reach."""
+    hi = e if causal else n
+    if reach is None:
+        return 0, hi
+    return max(0, s - reach), min(hi, e + reach)
+
+
+def blockwise_head(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, config: AttentionConfig, top_k: int,
+    window: int | None = None, causal: bool = False, no_self: bool = False,
+    block: int = 512, bins: int = 32, progress=None, positions: np.ndarray | None = None,
+) -> SparseHead:
+    """Attention for one head, a block of queries at a time: memory O(block · keys in reach).
+
+    q [n, d_k], k [n, d_k], v [n, d_v].  With a window, a query block only scores the keys within
+    reach (masks.reach); without one, all keys.
+    """
+    n = len(q)
+    k_top = min(top_k, n)
+    pos = masks.grid(positions, n)
+    reach = masks.reach(window, positions, n)
+    keys = np.full((n, k_top), -1, dtype=np.int32)
+    alpha = np.full((n, k_top), np.nan, dtype=np.float32)
+    alpha_prime = np.zeros((n, k_top), dtype=np.float32)
+    b = np.zeros((n, v.shape[1]), dtype=np.result_type(v, np.float32))
+    means = BlockMeans(n, bins)
+    if reach is not None:
+        block = max(32, min(block, 2 * reach))  # keys in reach ≈ 2 × block: half of them on the band
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        lo, hi = key_range(s, e, n, reach, causal)
+        allowed = masks.local(np.arange(s, e), np.arange(lo, hi), pos, window, causal, no_self)
+        if allowed is not None and (row := masks.empty_row(allowed)) is not None:
+            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+        scores_block = scores(q[s:e], k[lo:hi], config.score, config.additive)  # [B, hi − lo]
+        weights = normalize(scores_block, allowed, config.normalize, config.temperature)
+        b[s:e] = weights @ v[lo:hi]
+        means.add(weights, s, e, lo, hi)
+        cols, alpha_prime[s:e] = strongest(weights, allowed, k_top)  # weights is not needed after this
+        ok = cols >= 0
+        keys[s:e] = np.where(ok, cols + lo, -1)
+        alpha[s:e] = np.where(ok, np.take_along_axis(scores_block, np.where(ok, cols, 0), axis=1), np.nan)
+        if progress is not None:
+            progress(e - s)
+    return SparseHead(keys, alpha, alpha_prime, b, means.means())
