@@ -32,6 +32,8 @@ class Sequence:
     source: dict = field(default_factory=dict)
     lexicon: object | None = field(default=None, repr=False)  # word vectors b^i can be compared with (text)
     subword: np.ndarray | None = field(default=None, repr=False)  # [n] unknown words given a fastText subword vector
+    media: np.ndarray | None = field(default=None, repr=False)  # what views draw along the items: a spectrogram
+    #                                                             [n, bands] (audio), the picture [H, W, 3] (image)
 
     def __post_init__(self):
         n = len(self.labels)
