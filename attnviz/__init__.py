@@ -1,3 +1,11 @@
-"""attnviz: see self-attention.  Library API: attnviz.api.analyze(text, Options(...))."""
+"""attnviz: see self-attention.  `attnviz.analyze(text, heads=4)` -> a Result (see attnviz.api)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+
+def __getattr__(name):  # the CLI imports attnviz on every start: the library loads only when used
+    if name in ("analyze", "analyze_model", "Options", "Result"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

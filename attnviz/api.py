@@ -1,370 +1,181 @@
-"""The library API: text + options -> an Analysis (tokens, layers of heads).  The CLI is one client."""
+"""The library: input -> set of vectors -> attention -> analysis, and its views, in a few lines.
+
+    import attnviz
+    a = attnviz.analyze("The restaurant refused …", heads=4, window=3)
+    a.alpha, a.alpha_prime, a.tokens            # [layers, heads, n, n] arrays, the labels
+    a.to_json(); a.figure(); a.save("x.png"); a.table()
+    m = attnviz.analyze("…", model="minilm"); m.heads_ranking("it", "restaurant")
+
+The CLI is one client of this module.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 
-from .core import attention as att
-from .core import masks, positions
-from .core.blockwise import SparseHead, blockwise_head
-from .errors import AttnvizError, UsageError
-from .inputs.tokens import tokenize
-from .inputs.wordvectors import Embedded, OneHot, Vectors, embed, open_vectors
+from .analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
+from .errors import UsageError
+from .options import DENSE_MAX, Options
 
-PROJECTIONS = ("identity", "random")
-EMBEDDINGS = ("vectors", "onehot")
-POSITIONS = ("none", "sinusoidal")
-AUTO_SHARPNESS = 3.0  # identity projection: T = median α_ii / 3, so softmax sees ≈ 3·cos(a^i, a^j)
+__all__ = ["Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
 
 
-@dataclass(frozen=True)
-class Options:
-    """Every option of the static-vectors path; asdict() of the resolved copy is JSON `config`."""
+def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
+            model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
+            top_k: int | None = None, tokens: list[str] | None = None, progress=None, **kw) -> "Result":
+    """Analyze one input: text (word vectors, or a transformer with model=), or input= a matrix file.
 
-    vectors: str | None = None  # None: the embedded en_core_web_md vectors
-    embedding: str = "vectors"  # vectors | onehot (over the sentence's own lowercased words)
-    input_norm: str | None = None  # None: standard for vectors, none for one-hot
-    punct: bool = False
-    pos: str = "none"  # none | sinusoidal: a^i += pos_scale · e^i before the projections
-    pos_scale: float = 1.0
-    projection: str = "identity"  # identity | random (ignored when weights is given)
-    weights: str | None = None
-    heads: int = 1
-    d_k: int | None = None  # per head; random projection only (identity: d_model/heads)
-    seed: int = 0
-    score: str = "scaled-dot"
-    normalize: str = "softmax"
-    temperature: float | None = None  # None: √d_k/3 for the identity projection, else 1
-    d_a: int | None = None  # additive score's hidden size (random draw); default d_k
-    window: int | None = None  # query i sees keys with |i − j| ≤ window
-    causal: bool = False  # query i sees keys j ≤ i
-    edges: str | None = None  # "restaurant-food,it-restaurant" (words or 0-based indices)
-    graph: str | None = None  # a file, one edge per line
-    directed: bool = False
-    no_self: bool = False  # mask the diagonal
-    trust_pickle: bool = False
+    options: an Options, or its fields as keywords (heads=4, window=3, …).  top_k: keep each
+    query's K strongest keys (blockwise; automatic above DENSE_MAX items).  head: keep one head
+    (1-based).  model, words, layer: a pretrained encoder instead of word vectors.
+    """
+    opts = (options or Options())
+    opts = replace(opts, **kw) if kw else opts
+    if model is not None:
+        return Result(analyze_model_checked(text, model, words, layer, head, opts, input, top_k))
+    if words or layer is not None:
+        raise UsageError(f"`{'words' if words else 'layer'}` goes with `model` (word vectors have one layer of words)", "words" if words else "layer")
+    opts.validate()
+    seq, input_norm = sequence(text, opts, input, tokens)
+    if top_k is not None or len(seq) > DENSE_MAX:
+        if head is not None:
+            raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `head` needs full matrices", "head")
+        from .analysis.vectorset import analyze_long as long
+
+        return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))
+    from .analysis.vectorset import analyze_sequence
+
+    analysis = analyze_sequence(seq, opts, input_norm, text)
+    if head is not None:
+        if head > opts.heads:
+            raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
+        analysis = analysis.only_head(head - 1)
+    return Result(analysis)
 
 
-@dataclass
-class Analysis:
-    text: str
-    tokens: list[str]
-    oov: list[bool]
-    source: dict
-    config: dict
-    layers: list[att.LayerResult]
-    embedded: Embedded = field(repr=False)
-    vectors: Vectors = field(repr=False)
-    projections: att.Projections = field(repr=False)
+def sequence(text: str | None, opts: Options, input: str | None, tokens: list[str] | None = None):
+    """The input as a Sequence, and the input normalization used."""
+    if (text is None) == (input is None):
+        raise UsageError("give a text or an `input` file, not both" if text is not None else "give a text or an `input` file", "input")
+    if input is not None:
+        if opts.embedding != "vectors" or opts.vectors is not None or opts.punct:
+            raise UsageError("`input` is already a set of vectors: `vectors`, `embedding` and `punct` apply to text", "input")
+        from .inputs.matrix import matrix_sequence
 
-    head_numbers: list[int] = field(default_factory=list)  # 1-based numbers of the heads kept
-    layer_numbers: list[int] = field(default_factory=lambda: [1])  # 1-based numbers of the layers kept
-    rollout: np.ndarray | None = field(default=None, repr=False)  # [n, n] attention rollout (models)
-    specials: list[bool] = field(default_factory=list)  # [CLS]/[SEP]-like tokens (models)
-    summaries: dict = field(default_factory=dict, repr=False)  # (layer, head) -> head_summary (models)
+        input_norm = opts.input_norm or "none"
+        return matrix_sequence(input, input_norm), input_norm
+    from .inputs.text import text_sequence
 
-    def __post_init__(self):
-        if not self.head_numbers:
-            self.head_numbers = list(range(1, len(self.layers[0].heads) + 1))
+    return text_sequence(text, opts.embedding, opts.vectors, opts.input_norm, opts.punct, opts.trust_pickle, tokens)
 
-    def only_head(self, h: int) -> "Analysis":
-        """The same analysis showing only head h (0-based); the output stays the full layer's."""
-        layers = [att.LayerResult([layer.heads[h]], layer.output, layer.mask) for layer in self.layers]
-        return replace(self, layers=layers, head_numbers=[self.head_numbers[h]])
+
+def analyze_model_checked(text, model, words, layer, head, opts: Options, input, top_k) -> ModelAnalysis:
+    changed = [f.name for f in fields(Options) if getattr(opts, f.name) != f.default]
+    if changed or input is not None or top_k is not None:
+        names = ", ".join(f"`{n}`" for n in changed + (["input"] if input else []) + (["top_k"] if top_k else []))
+        raise UsageError(f"{names} {'does' if len(changed) == 1 else 'do'} not apply with `model` "
+                         f"(the model has its own embeddings and learned W^q, W^k, W^v)", changed[0] if changed else "model")
+    if text is None:
+        raise UsageError("`model` needs a text", "model")
+    from .analysis.model import analyze_model
+
+    return analyze_model(text, model, words, layer, head)
+
+
+def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: int | None = None, head: int | None = None) -> "Result":
+    """A pretrained encoder's attention (every layer and head, or the one chosen, 1-based)."""
+    from .analysis.model import analyze_model as run
+
+    return Result(run(text, model, words, layer, head))
+
+
+def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":
+    """Blockwise attention kept as each query's top-k keys, for inputs of any length."""
+    return analyze(text, options, top_k=top_k, **kw)
+
+
+class Result:
+    """An analysis and its views.  Its fields (tokens, layers, config, …) are the analysis's own."""
+
+    def __init__(self, analysis: VectorSetAnalysis | ModelAnalysis | LongAnalysis):
+        self.analysis = analysis
+
+    def __getattr__(self, name):
+        return getattr(self.analysis, name)
+
+    def __repr__(self) -> str:
+        return f"<attnviz {type(self.analysis).__name__}: {len(self.analysis.tokens)} items>"
 
     @property
-    def in_embedding_space(self) -> bool:
-        """b^i can be compared with word vectors (identity projection, no Wo, real vectors)."""
-        return self.projections.kind == "identity" and self.vectors is not None and self.vectors.kind != "onehot"
+    def alpha(self) -> np.ndarray:
+        """[layers, heads, n, n] scores α (NaN where masked)."""
+        return self._stack("alpha")
 
+    @property
+    def alpha_prime(self) -> np.ndarray:
+        """[layers, heads, n, n] weights α′ (rows sum to 1; 0 where masked)."""
+        return self._stack("alpha_prime")
 
-def make_projections(opts: Options, d_model: int) -> att.Projections:
-    if opts.weights is not None:
-        from .inputs.weights import load_weights
+    def _stack(self, name: str) -> np.ndarray:
+        if isinstance(self.analysis, LongAnalysis):
+            raise UsageError("a long input keeps each query's top-k keys, not full matrices: read .heads[h].keys and .alpha_prime")
+        return np.stack([np.stack([getattr(h, name) for h in layer.heads]) for layer in self.analysis.layers])
 
-        found = load_weights(opts.weights, d_model, opts.heads)
-        if found is not None:
-            return found
-    if opts.projection == "identity":
-        if opts.d_k is not None and opts.d_k * opts.heads != d_model:
-            raise UsageError(
-                f"--d-k {opts.d_k} does not fit the identity projection (d_k = {d_model}/heads); "
-                f"use --projection random to choose d_k"
-            )
-        return att.identity_projections(d_model, opts.heads)
-    if opts.projection == "random":
-        return att.random_projections(d_model, opts.heads, opts.d_k or d_model // max(opts.heads, 1) or 1, opts.seed)
-    raise UsageError(f"unknown --projection {opts.projection!r}; choose one of {', '.join(PROJECTIONS)}")
+    def to_dict(self, include_vectors: bool = False) -> dict:
+        """The JSON document (schema attnviz/1) as a dict."""
+        from .views.jsondoc import document
 
+        return document(self.analysis, include_vectors)
 
-def resolve_token(spec: str, tokens: list[str], what: str) -> int:
-    """A token named by 0-based index or by word (case-insensitive; must be unique)."""
-    spec = spec.strip()
-    if spec.lstrip("-").isdigit():
-        i = int(spec)
-        if not 0 <= i < len(tokens):
-            raise UsageError(f"{what} {spec}: index out of range (0 … {len(tokens) - 1})")
-        return i
-    hits = [i for i, t in enumerate(tokens) if t == spec] or [i for i, t in enumerate(tokens) if t.lower() == spec.lower()]
-    if not hits:
-        raise UsageError(f"{what} {spec!r}: no such word in the sentence (tokens: {' '.join(tokens[:20])}{' …' if len(tokens) > 20 else ''})")
-    if len(hits) > 1:
-        raise UsageError(f"{what} {spec!r} occurs {len(hits)} times (at {', '.join(map(str, hits))}); give its index instead")
-    return hits[0]
+    def to_json(self, include_vectors: bool = False) -> str:
+        """What `show --json` writes (JSON Lines for a long input)."""
+        import io
 
+        from .views.present import write_json
 
-def parse_edge(text: str, tokens: list[str], what: str) -> tuple[int, int]:
-    """'a-b', 'a->b', 'a b' or 'a,b'; words may contain '-', so every split point is tried."""
-    text = text.strip()
-    for sep in ("->", "\t", " ", ","):
-        if sep in text:
-            a, b = text.split(sep, 1)
-            return resolve_token(a, tokens, what), resolve_token(b, tokens, what)
-    cuts = [k for k, ch in enumerate(text) if ch == "-" and 0 < k < len(text) - 1]
-    errors = []
-    for k in cuts:
-        try:
-            return resolve_token(text[:k], tokens, what), resolve_token(text[k + 1 :], tokens, what)
-        except UsageError as e:
-            errors.append(str(e))
-    if errors:
-        raise UsageError(errors[0])
-    raise UsageError(f"{what} {text!r}: an edge is two words or indices joined by '-', e.g. restaurant-food")
+        buffer = io.StringIO()
+        write_json(self.analysis, include_vectors, buffer)
+        return buffer.getvalue()
 
+    def figure(self, focus: str | None = None, matrix: str | None = None):
+        """The matplotlib figure `show --save` draws (focus: a token, word or index)."""
+        from .views.present import Request, check, figure
 
-def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None:
-    if opts.edges is None and opts.graph is None:
-        return None
-    edges = []
-    if opts.edges is not None:
-        edges += [parse_edge(e, tokens, "--edges") for e in opts.edges.split(",") if e.strip()]
-    if opts.graph is not None:
-        from pathlib import Path
+        return figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("x.png")])), matrix)[0]
 
-        path = Path(opts.graph).expanduser()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"--graph {path}: cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
-        edges += [parse_edge(l, tokens, f"--graph {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]
-    if not edges:
-        raise UsageError("--edges/--graph gave no edges")
-    return edges
+    def save(self, *paths: str, focus: str | None = None, matrix: str | None = None, dpi: int = 150) -> None:
+        """Save the figure as .png, .svg or .pdf (what `show --save` writes)."""
+        import io
 
+        from .views.figures import check_paths
+        from .views.present import Request, check, save_figures
 
-def make_additive(opts: Options, proj: att.Projections) -> att.Additive | None:
-    if opts.score != "additive":
-        return None
-    if opts.weights is not None:
-        from .inputs.weights import load_additive
+        checked = check_paths([str(p) for p in paths])
+        save_figures(self.analysis, checked, check(self.analysis, Request(focus=focus, save=checked)), matrix, dpi, io.StringIO())
 
-        found = load_additive(opts.weights, proj.d_k)
-        if found is not None:
-            return found
-    return att.random_additive(proj.d_k, opts.d_a or proj.d_k, opts.seed)
+    def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False) -> str:
+        """What `show` prints in a terminal this wide, as text (ANSI colors when color=True)."""
+        import io
 
+        from rich.console import Console
 
-def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
-    """The default T.  With the identity projection and a similarity score (scaled-dot, dot,
-    cosine), α_ij ∝ ‖a^i‖‖a^j‖cos(a^i, a^j): T = (median self-score α_ii over heads and known
-    tokens) / 3 makes softmax see ≈ 3·cos — self-similarity no longer swamps every row.
-    For standard vectors and one head that is exactly √d_k/3.  Otherwise T = 1, the textbook."""
-    if proj.kind != "identity" or score not in ("scaled-dot", "dot", "cosine"):
-        return 1.0
-    if score == "cosine":
-        return 1.0 / AUTO_SHARPNESS
-    d_k = proj.d_k
-    heads = x.reshape(len(x), proj.n_head, d_k)  # identity: q = k = the head's slice of a
-    with np.errstate(over="ignore", invalid="ignore"):
-        self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (math.sqrt(d_k) if score == "scaled-dot" else 1.0)
-    known = np.sort(self_scores[self_scores > 0])
-    if not known.size:
-        return 1.0
-    with np.errstate(over="ignore"):
-        median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
-    if not np.isfinite(median):
-        raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
-    return float(median) / AUTO_SHARPNESS
+        from .views.present import Request, present
 
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, highlight=False, force_terminal=color,
+                          color_system="truecolor" if color else None)
+        present(self.analysis, Request(focus=focus, matrix=matrix), console, err=io.StringIO())
+        return buffer.getvalue()
 
-def check_options(opts: Options) -> None:
-    """Options that contradict each other are a usage error, not something silently ignored."""
-    conflicts = [
-        (opts.weights is not None and opts.projection != "identity", "--weights gives W^q, W^k, W^v itself; drop --projection"),
-        (opts.directed and opts.edges is None and opts.graph is None, "--directed goes with --edges or --graph"),
-        (opts.pos_scale != 1.0 and opts.pos != "sinusoidal", "--pos-scale goes with --pos sinusoidal"),
-        (opts.d_a is not None and opts.score != "additive", "--d-a goes with --score additive"),
-        (opts.temperature is not None and opts.normalize != "softmax", f"--temperature applies to softmax, not to --normalize {opts.normalize}"),
-        (opts.embedding == "onehot" and opts.vectors is not None, "--embedding onehot makes its own vectors; drop --vectors"),
-        (opts.d_k is not None and opts.weights is not None, "--d-k is set by the shapes in --weights; drop --d-k"),
-    ]
-    for bad, message in conflicts:
-        if bad:
-            raise UsageError(message)
-    if not np.isfinite(opts.pos_scale):
-        raise UsageError(f"--pos-scale must be a finite number (got {opts.pos_scale})")
+    def heads_ranking(self, source: str, target: str) -> list[dict]:
+        """Every head ranked by α′(source → target): {layer, head (1-based), alpha_prime, rank, summary}."""
+        from .analysis.items import resolve_token
+        from .analysis.summaries import heads_ranking
 
-
-def require_known_words(emb: Embedded, vectors: Vectors) -> None:
-    if emb.oov and all(o and not s for o, s in zip(emb.oov, emb.subword)):
-        raise AttnvizError(f"none of the {len(emb.oov)} words is in {vectors.name}, so there is nothing to compare; "
-                           f"try English text, or --vectors with vectors for this language")
-
-
-@dataclass
-class Prepared:
-    """What both the dense and the long path need: tokens, a^i, projections, the attention config."""
-
-    tokens: list[str]
-    vectors: Vectors
-    emb: Embedded  # emb.x includes the positional encoding when --pos is on
-    proj: att.Projections
-    config: att.AttentionConfig
-    cfg: dict  # the JSON `config`: every effective option
-    source: dict
-
-
-def prepare(text: str, opts: Options, tokens: list[str] | None = None) -> Prepared:
-    """Check the options, tokenize (unless given tokens), embed, and resolve every default."""
-    check_options(opts)
-    if opts.heads < 1:
-        raise UsageError(f"--heads must be at least 1 (got {opts.heads})")
-    if opts.embedding not in EMBEDDINGS:
-        raise UsageError(f"unknown --embedding {opts.embedding!r}; choose one of {', '.join(EMBEDDINGS)}")
-    if opts.pos not in POSITIONS:
-        raise UsageError(f"unknown --pos {opts.pos!r}; choose one of {', '.join(POSITIONS)}")
-    if opts.window is not None and opts.window < 0:
-        raise UsageError(f"--window must be 0 or more (got {opts.window})")
-    tokens = tokenize(text, keep_punct=opts.punct) if tokens is None else tokens
-    if opts.embedding == "onehot":
-        input_norm = opts.input_norm or "none"
-        vectors = OneHot(tokens)
-    else:
-        input_norm = opts.input_norm or "standard"
-        vectors = open_vectors(opts.vectors, opts.trust_pickle)
-    emb = embed(tokens, vectors, input_norm)
-    require_known_words(emb, vectors)
-    if opts.pos == "sinusoidal":
-        emb.x = emb.x + np.float32(opts.pos_scale) * positions.sinusoidal(len(tokens), vectors.dim).astype(np.float32)
-    proj = make_projections(opts, vectors.dim)
-    temperature = opts.temperature if opts.temperature is not None else auto_temperature(emb.x, proj, opts.score)
-    additive = make_additive(opts, proj)
-    config = att.AttentionConfig(score=opts.score, normalize=opts.normalize, temperature=temperature, additive=additive)
-    resolved = Options(**{**asdict(opts), "temperature": temperature, "d_k": proj.d_k, "input_norm": input_norm})
-    cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
-    cfg.update(projection=proj.kind, d_v=proj.d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
-               d_a=None if additive is None else int(additive.w.shape[0]))
-    source = {"kind": "vectors", "name": vectors.name, "dim": vectors.dim, "format": vectors.kind}
-    return Prepared(tokens, vectors, emb, proj, config, cfg, source)
-
-
-def analyze(text: str, opts: Options = Options(), tokens: list[str] | None = None) -> Analysis:
-    """Embed text and compute one layer of (multi-head) self-attention over it.
-    `tokens`, when the caller has tokenized text already, saves doing it again."""
-    p = prepare(text, opts, tokens)
-    allowed = masks.mask(len(p.tokens), opts.window, opts.causal, read_edges(opts, p.tokens), opts.directed, not opts.no_self)
-    p.emb.x = p.emb.x.astype(np.float64)  # a sentence is small: compute the shown numbers in double precision
-    layer = att.self_attention(p.emb.x, p.proj, p.config, allowed)
-    cfg = {**p.cfg, "masked": allowed is not None}
-    return Analysis(text, p.tokens, p.emb.oov, p.source, cfg, [layer], p.emb, p.vectors, p.proj)
-
-
-def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
-    """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
-    that goes to [CLS], [SEP] (any special token but the first), self, the previous and the next token."""
-    n = a.shape[0]
-    idx = np.arange(n)
-    safe = np.where(a > 0, a, 1.0)
-    entropy = float((-(a * np.log2(safe)).sum(axis=1)).mean())
-    first_special = specials[0] if specials else False
-    seps = [j for j in range(1, n) if specials[j]]
-    return {
-        "entropy": entropy,
-        "cls": float(a[:, 0].mean()) if first_special else 0.0,
-        "sep": float(a[:, seps].sum(axis=1).mean()) if seps else 0.0,
-        "self": float(a[idx, idx].mean()),
-        "prev": float(a[idx[1:], idx[:-1]].mean()) if n > 1 else 0.0,
-        "next": float(a[idx[:-1], idx[1:]].mean()) if n > 1 else 0.0,
-    }
-
-
-def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> Analysis:
-    """A real encoder's attention: every layer and head (or the --layer/--head chosen, 1-based),
-    at subword level or pooled to words, plus attention rollout as an extra layer."""
-    from .inputs.model import encode, open_model, words_of
-    from .core.encoder import forward, pool_words, rollout
-
-    if not text.strip():
-        raise UsageError("there is no text to attend over; give a sentence")
-    m = open_model(model)
-    c = m.config
-    for name, value, top in (("--layer", layer, c.layers), ("--head", head, c.heads)):
-        if value is not None and not 1 <= value <= top:
-            raise UsageError(f"{name} {value}: {m.name} has {top} ({name[2:]}s are numbered 1 … {top})")
-    enc = encode(m, text)
-    layers, hidden = forward(m, enc)
-    specials = [w is None for w in enc.word_ids]
-    tokens = list(enc.tokens)
-    flow = rollout([np.stack([h.alpha_prime for h in lr.heads]) for lr in layers])
-    if words:
-        tokens, units = words_of(enc, text)
-        specials = [len(u) == 1 and enc.word_ids[u[0]] is None for u in units]
-        mean_mean = lambda a: np.stack([np.stack([a[np.ix_(u, v)].mean() for v in units]) for u in units])  # noqa: E731
-        rows = lambda x: np.stack([x[u].mean(axis=0) for u in units])  # noqa: E731  (vectors: mean over pieces)
-        layers = [att.LayerResult([att.HeadResult(rows(h.q), rows(h.k), rows(h.v), mean_mean(h.alpha),
-                                                  pool_words(h.alpha_prime, units), rows(h.b)) for h in lr.heads],
-                                  rows(lr.output)) for lr in layers]
-        hidden = rows(hidden)
-        flow = pool_words(flow, units)
-    layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
-    head_numbers = [head] if head else list(range(1, c.heads + 1))
-    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials) for l in layer_numbers for h in head_numbers}
-    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output) for l in layer_numbers]
-    cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
-           "heads": c.heads, "d_k": c.hidden // c.heads, "score": "scaled-dot", "normalize": "softmax",
-           "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
-           "seed": None, "weights": None, "has_wo": True, "masked": False}
-    source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
-    emb = Embedded(tokens, hidden, [False] * len(tokens), [False] * len(tokens))
-    proj = att.Projections(np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), None, c.heads, "model")
-    return Analysis(text, tokens, [False] * len(tokens), source, cfg, kept, emb, None, proj, head_numbers,
-                    layer_numbers, flow, specials, summaries)
-
-
-DENSE_MAX = 2000  # tokens; beyond this, attention is kept as top-k per query (blockwise, never n × n)
-
-
-@dataclass
-class LongAnalysis:
-    """A long input's attention: per head, each query's top-k keys and a block-mean summary."""
-
-    tokens: list[str]
-    oov: list[bool]
-    source: dict
-    config: dict
-    heads: list[SparseHead]
-    output: np.ndarray  # [n, d_out] = concat(b)·Wo
-
-
-def analyze_long(text: str, opts: Options, top_k: int, progress=None, tokens: list[str] | None = None) -> LongAnalysis:
-    """Like analyze(), for inputs of any length: each head is computed blockwise and kept as
-    top-k per query.  Window, causal and no-self masks apply; graph edges need the dense path."""
-    if opts.edges is not None or opts.graph is not None:
-        raise UsageError(f"--edges/--graph need the full matrices; they work up to {DENSE_MAX} tokens, without --top-k")
-    if opts.embedding == "onehot":
-        raise UsageError("--embedding onehot makes a vector as long as the vocabulary; use it on a sentence, not with --top-k")
-    if top_k < 1:
-        raise UsageError(f"--top-k must be at least 1 (got {top_k})")
-    p = prepare(text, opts, tokens)
-    Q, K, V = att.project(p.emb.x, p.proj)
-    d_k, d_v = p.proj.d_k, p.proj.d_v
-    heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
-                                p.config, top_k, opts.window, opts.causal, opts.no_self, progress=progress)
-             for h in range(p.proj.n_head)]
-    concat = np.concatenate([hd.b for hd in heads], axis=1)
-    output = concat if p.proj.wo is None else concat @ p.proj.wo
-    cfg = {**p.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}
-    return LongAnalysis(p.tokens, p.emb.oov, p.source, cfg, heads, output)
+        if not isinstance(self.analysis, ModelAnalysis):
+            raise UsageError("heads_ranking needs a model: analyze(text, model='minilm')", "model")
+        i, j = (resolve_token(s, self.analysis.tokens, w) for s, w in ((source, "`from`"), (target, "`to`")))
+        return heads_ranking(self.analysis, i, j)

@@ -22,7 +22,9 @@ def guarded(call) -> int:
         result = call()
         return result if isinstance(result, int) else 0
     except AttnvizError as e:
-        sys.stderr.write(f"attnviz: error: {e}\n")
+        from .options import as_flags
+
+        sys.stderr.write(f"attnviz: error: {as_flags(str(e))}\n")
         return e.exit_code
     except typer.Abort:
         sys.stderr.write("attnviz: aborted\n")
@@ -69,8 +71,18 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"attnviz {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _group() -> None:
+def _group(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)] = False,
+) -> None:
     """See self-attention: α (scores) and α′ (weights) over a sentence, from word vectors."""
 
 
@@ -79,14 +91,12 @@ def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
     return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
 
 
-Matrix = choice("Matrix", ("both", "alpha", "alpha-prime"))
-Cells = choice("Cells", ("auto", "numbers", "heat"))
-Projection = choice("Projection", ("identity", "random"))
-InputNorm = choice("InputNorm", ("standard", "center", "none"))
-Score = choice("Score", ("scaled-dot", "dot", "additive", "cosine"))
-Normalize = choice("Normalize", ("softmax", "relu", "none"))
-Embedding = choice("Embedding", ("vectors", "onehot"))
-Pos = choice("Pos", ("none", "sinusoidal"))
+from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values live with the options)
+
+Matrix = choice("Matrix", MATRICES)
+Cells = choice("Cells", CELLS)
+Projection, InputNorm, Score, Normalize, Embedding, Pos = (
+    choice(name.title().replace("_", ""), CHOICES[name]) for name in ("projection", "input_norm", "score", "normalize", "embedding", "pos"))
 
 # The attention options, shared by `show` and `explain` (one definition, one help text).
 Text = Annotated[str, typer.Argument(help="The sentence, or '-' to read it from standard input.", show_default=False)]
@@ -123,6 +133,11 @@ Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-
 NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.")]
 Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.")]
 TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).")]
+InputOpt = Annotated[Optional[str], typer.Option(
+    "--input", help="A set of vectors instead of text: .npy, .npz (arrays vectors, labels), .csv or .tsv "
+    "(one row per item; optional header row and label column). Labels default to a1 … an.", show_default=False)]
+OptionalText = Annotated[Optional[str], typer.Argument(
+    help="The sentence, or '-' to read it from standard input (or use --file, or --input for a vector set).", show_default=False)]
 
 
 def _attention_options(
@@ -149,6 +164,7 @@ def _attention_options(
     no_self: NoSelf = False,
     punct: Punct = False,
     trust_pickle: TrustPickle = False,
+    input: InputOpt = None,
 ) -> None:
     """The attention options of `show` and `explain`, declared once (see with_attention_options)."""
 
@@ -162,17 +178,12 @@ def with_attention_options(command):
     return command
 
 
-def build_options(params: dict) -> "Options":
-    """Options from a command's attention options (its **options)."""
-    from dataclasses import fields
+def build_options(params: dict):
+    """Options from a command's attention options (its **options); validated by the library."""
+    from .options import Options, option_names
 
-    from .api import Options
-
-    names = {f.name for f in fields(Options)}
-    kw = {k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in names}
-    if kw["temperature"] is not None and not kw["temperature"] > 0:
-        raise UsageError(f"--temperature must be a positive number (got {kw['temperature']})")
-    return Options(**kw)
+    names = set(option_names())
+    return Options(**{k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in names})
 
 
 MAX_TEXT = 1_000_000  # characters: standard input may hold 4 bytes each (--file has no limit)
@@ -197,18 +208,6 @@ def warn(message: str) -> None:
     sys.stderr.write(f"attnviz: warning: {message}\n")
 
 
-def warn_oov(analysis) -> None:
-    oov = [t for t, o in zip(analysis.tokens, analysis.oov) if o]
-    if not oov:
-        return
-    sub = [t for t, s in zip(analysis.tokens, analysis.embedded.subword) if s]
-    from .views.terminal import printable
-
-    shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
-    how = "get fastText subword vectors" if sub and len(sub) == len(oov) else "get a = 0 (no information)"
-    warn(f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}: {shown}; they {how}")
-
-
 def console():
     from rich.console import Console
 
@@ -220,8 +219,7 @@ def console():
 @app.command()
 @with_attention_options
 def show(
-    text: Annotated[Optional[str], typer.Argument(
-        help="The sentence, or '-' to read it from standard input (or use --file).", show_default=False)] = None,
+    text: OptionalText = None,
     file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False)] = None,
     top_k: Annotated[Optional[int], typer.Option(
         "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
@@ -249,76 +247,39 @@ def show(
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
-    from .api import analyze, resolve_token
+    from .api import analyze
+    from .views.present import Request, present
 
-    if include_vectors and not json_out:
-        raise UsageError("--include-vectors goes with --json")
-    if json_out and focus is not None:
-        raise UsageError("--focus is a terminal and figure view; --json always has every row")
-    paths = None
-    if save:
-        from .views.figures import check_paths
-
-        paths = check_paths(save)
-        inputs = {"--file": file, "--vectors": options["vectors"], "--weights": options["weights"],
-                  "--graph": options["graph"], "--model": model}
-        for path in paths:
-            for option, given in inputs.items():
-                if given and os.path.exists(given) and os.path.exists(path) and os.path.samefile(given, path):
-                    raise UsageError(f"--save {path} is the {option} input; saving there would destroy it")
-    text = text_or_file(text, file)
-    if model is not None:
-        return show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top,
-                          json_out, include_vectors, changed_static_options(options))
-    if words or layer is not None:
-        raise UsageError(f"{'--words' if words else '--layer'} goes with --model (word vectors have one layer of words)")
-    opts = build_options(options)
-    from .api import DENSE_MAX
-    from .inputs.tokens import tokenize
-
-    tokens = tokenize(text, opts.punct)
-    n = len(tokens)
-    if top_k is not None or n > DENSE_MAX:
-        if json_out and top_k is None:
-            raise UsageError(f"{n} tokens: full matrices would hold {n * n:,} numbers per head; add --top-k K for each query's K strongest keys")
-        if focus or paths or include_vectors or head:
-            raise UsageError(f"--top-k (and texts over {DENSE_MAX} tokens) show a summary: --focus, --save, --head and --include-vectors need full matrices")
-        return show_long(text, opts, top_k or 3, json_out, tokens)
-    analysis = analyze(text, opts, tokens)
-    if head is not None:
-        check_head(head, opts.heads)
-    focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
-    warn_oov(analysis)
-    if head is not None:
-        analysis = analysis.only_head(head - 1)
-    if paths:
-        save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
-    if json_out:
-        from .views.jsondoc import document, dumps
-
-        sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
-        return
-    from .views.terminal import render, render_focus
-    from .inputs.wordvectors import nearest_words
-
-    nearest = None
-    if analysis.in_embedding_space:
-        nearest = nearest_words(analysis.layers[0].output, analysis.vectors, analysis.config["input_norm"], 4)
-    if focus_index is not None:
-        render_focus(analysis, console(), focus_index, nearest)
-        return
-    render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top, nearest=nearest)
+    input = options["input"]
+    request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
+                      save_paths(save, {"--file": file, "--input": input, "--vectors": options["vectors"],
+                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
+    text = None if input is not None and text is None and file is None else text_or_file(text, file)
+    with progress_bar() as progress:
+        result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,
+                         top_k=top_k, progress=progress)
+    present(result.analysis, request, console())
 
 
-def check_head(head: int, heads: int) -> None:
-    if head > heads:
-        raise UsageError(f"--head {head}: there are only {heads} head{'s' if heads > 1 else ''} (--heads {heads})")
+def save_paths(save: list[str] | None, inputs: dict[str, str | None]):
+    """--save values as checked paths; none of them may be one of the inputs."""
+    if not save:
+        return []
+    from .views.figures import check_paths
+
+    paths = check_paths(save)
+    for path in paths:
+        for option, given in inputs.items():
+            if given and os.path.exists(given) and os.path.exists(path) and os.path.samefile(given, path):
+                raise UsageError(f"--save {path} is the {option} input; saving there would destroy it")
+    return paths
 
 
 def text_or_file(text: str | None, file: str | None) -> str:
     if (text is None) == (file is None):
         raise UsageError("give the text as an argument (or '-' for standard input) or with --file, not both" if text and file
-                         else "give a text: attnviz show \"some sentence\", or '-' with standard input, or --file PATH")
+                         else "give a text: attnviz show \"some sentence\", or '-' with standard input, or --file PATH, "
+                              "or a vector set with --input FILE")
     if file is None:
         return read_text(text)
     from pathlib import Path
@@ -334,82 +295,28 @@ def text_or_file(text: str | None, file: str | None) -> str:
         raise UsageError(f"--file {file}: not UTF-8 text (byte {e.start})") from None
 
 
-def show_long(text: str, opts, top_k: int, json_out: bool, tokens: list[str]) -> None:
-    """Long inputs: blockwise attention, top-k per query; JSON Lines or a terminal summary."""
-    from .api import analyze_long
+class progress_bar:
+    """A progress bar on stderr (when it is a terminal) for long attention runs; yields the callback."""
 
-    n = len(tokens)
-    progress = None
-    if sys.stderr.isatty() and n > 20_000:
-        from rich.console import Console
-        from rich.progress import Progress
+    def __enter__(self):
+        self.bar = None
+        return self.advance
 
-        bar = Progress(console=Console(stderr=True), transient=True)
-        task = bar.add_task(f"attention over {n:,} tokens", total=n * opts.heads)
-        bar.start()
-        progress = lambda k: bar.advance(task, k)  # noqa: E731
-    try:
-        result = analyze_long(text, opts, top_k, progress, tokens)
-    finally:
-        if progress is not None:
-            bar.stop()
-    oov = sum(result.oov)
-    if oov:
-        warn(f"{oov} of {len(result.tokens)} words not in {result.source['name']}; they get a = 0 (no information)")
-    if json_out:
-        from .views.jsondoc import write_topk_lines
+    def advance(self, k: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or total < 20_000:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
 
-        write_topk_lines(result, sys.stdout)
-        return
-    from .views.terminal import render_long
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("attention", total=total)
+            self.bar.start()
+        self.bar.advance(self.task, k)
 
-    render_long(result, console())
-
-
-def model_title(analysis) -> str:
-    c = analysis.config
-    which = (f"layer {c['layer']}" if c["layer"] else f"{c['layers']} layers") + " × " + (f"head {c['head']}" if c["head"] else f"{c['heads']} heads")
-    return (f"{c['model']} · {which} · {len(analysis.tokens)} {'words' if c['words'] else 'tokens'}\n"
-            f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']})   α′_i· = softmax(α_i·)")
-
-
-def changed_static_options(params: dict) -> list[str]:
-    """The word-vector options given a non-default value (they do not apply to --model)."""
-    from dataclasses import fields
-
-    from .api import Options
-
-    defaults = {f.name: f.default for f in fields(Options)}
-    return [f"--{k.replace('_', '-')}" for k, v in params.items()
-            if k in defaults and (v.value if isinstance(v, Enum) else v) != defaults[k]]
-
-
-def show_model(text, model, words, layer, head, focus, paths, dpi, matrix, cells, top, json_out, include_vectors, static) -> None:
-    from .api import analyze_model, resolve_token
-
-    if static:
-        raise UsageError(f"{', '.join(static)} {'does' if len(static) == 1 else 'do'} not apply with --model "
-                         f"(the model has its own embeddings and learned W^q, W^k, W^v)")
-    if focus is not None and (layer is None or head is None):
-        raise UsageError("with --model, --focus needs --layer and --head (find them with `attnviz heads`)")
-    analysis = analyze_model(text, model, words, layer, head)
-    focus_index = None if focus is None else resolve_token(focus, analysis.tokens, "--focus")
-    if paths:
-        save_figures(analysis, paths, focus_index, matrix.value if matrix else None, dpi)
-    if json_out:
-        from .views.jsondoc import document, dumps
-
-        sys.stdout.write(dumps(document(analysis, include_vectors)) + "\n")
-        return
-    from .views.terminal import render, render_focus
-    from .views.terminal_model import render_overview
-
-    if focus_index is not None:
-        render_focus(analysis, console(), focus_index)
-    elif layer is not None and head is not None:
-        render(analysis, console(), matrix=matrix.value if matrix else "both", cells=cells.value, top=top)
-    else:
-        render_overview(analysis, console())
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @app.command()
@@ -426,71 +333,28 @@ def heads(
 
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
     """
-    from .api import analyze_model, resolve_token
+    from .analysis.items import resolve_token
+    from .api import analyze_model
     from .views.terminal_model import render_heads
 
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
-    analysis = analyze_model(read_text(text), model, words)
+    analysis = analyze_model(read_text(text), model, words).analysis
     i = None if source is None else resolve_token(source, analysis.tokens, "--from")
     j = None if target is None else resolve_token(target, analysis.tokens, "--to")
     if json_out:
-        import json
+        from .views.jsondoc import heads_document
 
-        rows = [{"layer": ln - 1, "head": hn - 1, **({"alpha_prime": float(hd.alpha_prime[i, j])} if i is not None else {}),
-                 "summary": analysis.summaries[(ln, hn)]}
-                for ln, layer in zip(analysis.layer_numbers, analysis.layers) for hn, hd in zip(analysis.head_numbers, layer.heads)]
-        if i is not None:
-            rows.sort(key=lambda r: -r["alpha_prime"])
-        sys.stdout.write(json.dumps({"schema": "attnviz-heads/1", "model": analysis.config["model"], "tokens": analysis.tokens,
-                                     "from": i, "to": j, "heads": rows}) + "\n")
+        sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
     render_heads(analysis, console(), i, j, top)
-
-
-def save_figures(analysis, paths, focus_index: int | None, matrix: str | None, dpi: int) -> None:
-    """Write every --save path (the kind of figure follows --focus, --heads and --matrix)."""
-    from .views import figures
-    from .views.terminal import figure_title
-
-    from .views.terminal import printable
-
-    title = figure_title(analysis) if analysis.source["kind"] != "model" else model_title(analysis)
-    tokens = [printable(t) for t in analysis.tokens]
-    heads = analysis.layers[0].heads
-    mask = analysis.layers[0].mask
-    if focus_index is not None:
-        rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus_index], hd.alpha[focus_index]) for h, hd in enumerate(heads)]
-        make = lambda: figures.focus_figure(tokens, focus_index, rows, title)  # noqa: E731
-    elif len(heads) == 1 and len(analysis.layers) == 1:
-        make = lambda: figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, title, mask)  # noqa: E731
-    elif analysis.source["kind"] == "model":
-        grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
-                for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
-        labels = [f"layer {ln}" for ln in analysis.layer_numbers]
-        if len(analysis.layers) > 1:
-            grid.append([figures.Panel(analysis.rollout, "alpha-prime", "rollout (all layers)")])
-            labels.append("rollout")
-        make = lambda: figures.grid_figure(tokens, grid, labels, title)  # noqa: E731
-    else:
-        kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
-        grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)
-                 for h, hd in enumerate(heads)] for kind in kinds]
-        labels = ["α (score)" if k == "alpha" else "α′ (weight)" for k in kinds]
-        make = lambda: figures.grid_figure(tokens, grid, labels, title)  # noqa: E731
-    for path in paths:
-        fig, warning = make()
-        figures.save(fig, path, dpi)
-        if warning and path == paths[0]:
-            warn(warning)
-        sys.stderr.write(f"attnviz: saved {path}\n")
 
 
 @app.command()
 @with_attention_options
 def explain(
-    text: Text,
     focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or index if it repeats).", show_default=False)],
+    text: OptionalText = None,
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,
     **options,
@@ -499,15 +363,19 @@ def explain(
 
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
-    from .api import analyze, resolve_token
+    from .analysis.items import resolve_token
+    from .api import analyze
     from .views.explain import render_explain
+    from .views.present import warnings
 
-    opts = build_options(options)
-    analysis = analyze(read_text(text), opts)
-    i = resolve_token(focus, analysis.tokens, "--focus")
-    check_head(head, opts.heads)
-    warn_oov(analysis)
-    render_explain(analysis, console(), i, head - 1, dims)
+    input = options["input"]
+    result = analyze(None if input is not None and text is None else text_or_file(text, None), build_options(options), input=input)
+    i = resolve_token(focus, result.tokens, "--focus")
+    if head > result.options.heads:
+        raise UsageError(f"--head {head}: there are only {result.options.heads} head{'s' if result.options.heads > 1 else ''} (--heads {result.options.heads})")
+    for line in warnings(result.analysis):
+        warn(line)
+    render_explain(result.analysis, console(), i, head - 1, dims)
 
 
 @app.command()

@@ -8,6 +8,14 @@ class AttnvizError(Exception):
 
 
 class UsageError(AttnvizError):
-    """A problem with what the user asked for (an option, a value): exit code 2."""
+    """A problem with what the user asked for (an option, a value): exit code 2.
+
+    `option` names the Options field the message is about; a library message starts with the
+    quantity ("heads 7 does not divide …") and the CLI shows the flag instead ("--heads 7 …").
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, option: str | None = None):
+        super().__init__(message)
+        self.option = option

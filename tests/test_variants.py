@@ -73,7 +73,7 @@ def test_pos_adds_scaled_encoding_to_a():
     plain = analyze(SEED, Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none"))
     pos = analyze(SEED, Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none", pos="sinusoidal", pos_scale=0.5))
     n = len(plain.tokens)
-    np.testing.assert_allclose(pos.embedded.x - plain.embedded.x, 0.5 * positions.sinusoidal(n, 8), atol=1e-6)
+    np.testing.assert_allclose(pos.x - plain.x, 0.5 * positions.sinusoidal(n, 8), atol=1e-6)
     # and it changes attention: position now matters
     assert not np.allclose(pos.layers[0].heads[0].alpha, plain.layers[0].heads[0].alpha)
 
@@ -151,7 +151,7 @@ def test_graph_file(tmp_path):
     assert m[t.index("ham"), t.index("sandwich")] and m.sum() == len(t) + 2
     with pytest.raises(UsageError, match="may attend to no key"):  # "The" keeps no key at all
         analyze(SEED, Options(graph=str(path), directed=True, no_self=True))
-    with pytest.raises(UsageError, match="--graph"):
+    with pytest.raises(UsageError, match="`graph`"):
         analyze(SEED, Options(graph=str(tmp_path / "missing.txt")))
 
 

@@ -106,7 +106,7 @@ def test_pickle_formats_need_trust(tmp_path):
 
     kv = KeyedVectors.load_word2vec_format(str(DATA / "tiny.w2v.txt"))
     kv.save(str(tmp_path / "tiny.kv"))
-    with pytest.raises(UsageError, match="--trust-pickle"):
+    with pytest.raises(UsageError, match="`trust_pickle`"):
         vec.open_vectors(str(tmp_path / "tiny.kv"))
     assert vec.open_vectors(str(tmp_path / "tiny.kv"), trust_pickle=True).lookup("ham") is not None
 

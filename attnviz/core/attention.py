@@ -15,8 +15,9 @@ import numpy as np
 
 from ..errors import AttnvizError, UsageError
 
-SCORES = ("scaled-dot", "dot", "additive", "cosine")
-NORMALIZATIONS = ("softmax", "relu", "none")
+from ..options import CHOICES
+
+SCORES, NORMALIZATIONS = CHOICES["score"], CHOICES["normalize"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def identity_projections(d_model: int, n_head: int) -> Projections:
     """q = k = v = a; head h sees the contiguous slice h·d_k … (h+1)·d_k of the dimensions."""
     if n_head < 1 or d_model % n_head:
         raise UsageError(
-            f"--heads {n_head} does not divide the vector dimension {d_model}; "
+            f"`heads` {n_head} does not divide the vector size {d_model}; "
             f"with the identity projection each head takes d/heads dimensions "
             f"(try one of {', '.join(map(str, divisors(d_model)))})"
         )
@@ -54,7 +55,7 @@ def identity_projections(d_model: int, n_head: int) -> Projections:
 def random_projections(d_model: int, n_head: int, d_k: int, seed: int) -> Projections:
     """Gaussian W with variance 1/d_model, so q, k, v keep the scale of a (like Xavier init)."""
     if n_head < 1 or d_k < 1:
-        raise UsageError(f"--heads and --d-k must be at least 1 (got {n_head} and {d_k})")
+        raise UsageError(f"`heads` and `d_k` must be at least 1 (got {n_head} and {d_k})")
     rng = np.random.default_rng(seed)
     std = 1.0 / np.sqrt(d_model)
     wq, wk, wv = (rng.normal(0.0, std, (d_model, n_head * d_k)).astype(np.float32) for _ in "qkv")
@@ -143,7 +144,7 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
     none:    α itself (masked cells 0), for looking at raw mixing.
     """
     if not temperature > 0 or not np.isfinite(temperature):
-        raise UsageError(f"--temperature must be a positive number (got {temperature})")
+        raise UsageError(f"`temperature` must be a positive number (got {temperature})")
     if mask is not None and not mask.any(axis=1).all():
         row = int(np.flatnonzero(~mask.any(axis=1))[0])
         raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")

@@ -45,11 +45,11 @@ def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
     h, n = c.hidden, len(enc.ids)
     word = model.rows("embeddings.word_embeddings.weight", enc.ids)  # [n, h]
     if word.shape[1] != h:
-        raise AttnvizError(f"--model {model.path}: word embeddings have width {word.shape[1]}, config.json says {h}")
+        raise AttnvizError(f"`model` {model.path}: word embeddings have width {word.shape[1]}, config.json says {h}")
     pos = model.rows("embeddings.position_embeddings.weight", np.arange(n))
     types = model.rows("embeddings.token_type_embeddings.weight", enc.type_ids)
     if pos.shape[1] != h or types.shape[1] != h:
-        raise AttnvizError(f"--model {model.path}: position/type embeddings do not have width {h}")
+        raise AttnvizError(f"`model` {model.path}: position/type embeddings do not have width {h}")
     x = word + pos + types  # [n, h]
     x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
     d_k = h // c.heads
@@ -72,7 +72,7 @@ def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
         x = layer_norm(x + ffn, model.w(p + "output.LayerNorm.weight", (h,)), model.w(p + "output.LayerNorm.bias", (h,)), c.eps)
         layers.append(att.LayerResult(heads, x))
     if not np.isfinite(x).all():
-        raise AttnvizError(f"--model {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
+        raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
     return layers, x
 
 

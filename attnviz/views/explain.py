@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .terminal import fmt, header, norm, printable, vector_preview
+from .style import fmt, printable
+from .terminal import header, norm, vector_preview
 
 
 def step(console: Console, number: int, title: str, formula: str) -> None:
@@ -26,7 +27,7 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
     tokens, layer = [printable(t) for t in analysis.tokens], analysis.layers[0]
     hd = layer.heads[h]
     n_head, d_k = len(layer.heads), hd.q.shape[1]
-    a = analysis.embedded.x
+    a = analysis.x
     console.print(header(analysis))
     console.print(Text(f"\nexplain: query {i} “{tokens[i]}”, head {h + 1} of {n_head}", style="bold"))
 

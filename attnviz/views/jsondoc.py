@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from ..analysis.results import ModelAnalysis
+
 SCHEMA = "attnviz/1"
 
 
@@ -18,7 +20,7 @@ def matrix(m: np.ndarray) -> list[list[float | None]]:
 def document(analysis, include_vectors: bool = False) -> dict:
     """The schema's dict.  Indices are 0-based (the CLI's --layer/--head count from 1)."""
     layers = []
-    model = analysis.source["kind"] == "model"
+    model = isinstance(analysis, ModelAnalysis)
     for ln, layer in zip(analysis.layer_numbers, analysis.layers):
         heads = []
         for hn, hd in zip(analysis.head_numbers, layer.heads):
@@ -31,10 +33,10 @@ def document(analysis, include_vectors: bool = False) -> dict:
         entry = {"index": ln - 1, "kind": "attention", "heads": heads}
         if include_vectors:
             if not model:
-                entry["input"] = matrix(analysis.embedded.x)
+                entry["input"] = matrix(analysis.x)
             entry["output"] = matrix(layer.output)
         layers.append(entry)
-    if analysis.rollout is not None:
+    if model:
         layers.append({"index": analysis.config["layers"], "kind": "rollout",
                        "heads": [{"index": 0, "alpha_prime": matrix(analysis.rollout)}]})
     return {
@@ -42,11 +44,21 @@ def document(analysis, include_vectors: bool = False) -> dict:
         "text": analysis.text,
         "tokens": list(analysis.tokens),
         "oov": list(analysis.oov),
-        **({"special": list(analysis.specials)} if analysis.specials else {}),
+        **({"special": list(analysis.specials)} if model else {}),
         "source": dict(analysis.source),
         "config": dict(analysis.config),
         "layers": layers,
     }
+
+
+def heads_document(analysis, i: int | None, j: int | None) -> str:
+    """`attnviz heads --json`: schema attnviz-heads/1, every head ranked by α′(i → j) (0-based indices)."""
+    from ..analysis.summaries import heads_ranking
+
+    rows = [{"layer": r["layer"] - 1, "head": r["head"] - 1, **({"alpha_prime": r["alpha_prime"]} if i is not None else {}),
+             "summary": r["summary"]} for r in heads_ranking(analysis, i, j)]
+    return dumps({"schema": "attnviz-heads/1", "model": analysis.config["model"], "tokens": analysis.tokens,
+                  "from": i, "to": j, "heads": rows})
 
 
 def dumps(doc: dict) -> str:

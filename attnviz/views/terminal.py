@@ -11,79 +11,19 @@ import math
 
 import numpy as np
 from rich.console import Console, Group
-from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-SHADES = " ░▒▓█"
-MATRICES = ("both", "alpha", "alpha-prime")
-CELLS = ("auto", "numbers", "heat")
-LABEL_MAX = 10  # longest token shown whole in a row label
-
-# viridis, 9 stops: dark on low values, bright on high; legible on dark and light terminals
-_SEQ = [(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-        (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)]
-_NEG, _MID, _POS = (33, 102, 172), (247, 247, 247), (178, 24, 43)  # RdBu ends and middle
-
-
-def _lerp(c0, c1, t):
-    return tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
-
-
-def seq_rgb(t: float) -> tuple[int, int, int]:
-    t = min(max(t, 0.0), 1.0) * (len(_SEQ) - 1)
-    i = min(int(t), len(_SEQ) - 2)
-    return _lerp(_SEQ[i], _SEQ[i + 1], t - i)
-
-
-def div_rgb(t: float) -> tuple[int, int, int]:
-    """t in [-1, 1] -> blue … near-white … red."""
-    t = min(max(t, -1.0), 1.0)
-    return _lerp(_MID, _POS, t) if t >= 0 else _lerp(_MID, _NEG, -t)
-
-
-def shade(level: float, width: int = 1) -> str:
-    """A heat block for level in [0, 1] (clamped: --normalize none can make α′ negative)."""
-    level = min(max(level, 0.0), 1.0) if level == level else 0.0
-    return SHADES[min(int(level * len(SHADES)), len(SHADES) - 1)] * width
-
-
-def cell_style(rgb) -> Style:
-    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
-    return Style(bgcolor=f"rgb({rgb[0]},{rgb[1]},{rgb[2]})", color="black" if luminance > 140 else "white")
-
-
-def fmt(x: float, width: int) -> str:
-    """x in at most `width` characters, as precisely as fits ('0.23' -> '.23')."""
-    for decimals in (2, 1, 0):
-        s = f"{x:.{decimals}f}"
-        if decimals:
-            s = s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
-        if s in ("-.0", "-.00", "-0"):
-            s = s.lstrip("-")
-        if len(s) <= width:
-            return s
-    return "#" * width
-
-
-def printable(token: str) -> str:
-    """A token as it may be shown: control and format characters (an escape sequence, a
-    right-to-left override) become visible escapes instead of acting on the terminal."""
-    if token.isprintable():
-        return token
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in token)
-
-
-def label(i: int, token: str, oov: bool, idx_width: int) -> str:
-    token = printable(token)
-    t = token if len(token) <= LABEL_MAX else token[: LABEL_MAX - 1] + "…"
-    return f"{i:>{idx_width}} {t}{'*' if oov else ''}"
+from ..analysis.results import ModelAnalysis
+from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
 
 def matrix_view(
-    m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True
+    m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True,
+    mask: np.ndarray | None = None,
 ) -> Text:
-    """One matrix as Text: a header of key indices, one labeled line per query."""
+    """One matrix as Text: a header of key indices, one labeled line per query; masked cells
+    (NaN, or False in mask [n_q, n_k]) are ·."""
     n = len(tokens)
     idx_w = len(str(n - 1))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
@@ -105,7 +45,7 @@ def matrix_view(
             x = m[i, j]
             if j:
                 out.append(" ")
-            if not np.isfinite(x):
+            if not np.isfinite(x) or (mask is not None and not mask[i, j]):
                 out.append(f"{'·':>{cell_w}}", style="dim")
                 continue
             t = x / scale
@@ -142,17 +82,18 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
         table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
     if nearest is not None:
         table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
+    twice = repeated(analysis.tokens)
     for i, tok in enumerate(analysis.tokens):
         cells = [labels[i]]
         if multi:
             for hd in heads:
                 best = top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)
-                cells.append(" ".join(f"{printable(analysis.tokens[j])} {fmt(w, 3)}" for j, w in best) or "–")
+                cells.append(" ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
         else:
             row = heads[0].alpha_prime[i]
             cells.append(fmt(float(row[i]), 3))
             best = top_keys(row, i, analysis.tokens, top)
-            cells.append("  ".join(f"{printable(analysis.tokens[j])} {fmt(w, 3)}" for j, w in best) or "–")
+            cells.append("  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
         if nearest is not None:
             words = [w for w, _ in nearest[i] if w.lower() != tok.lower()][:2]
             cells.append(", ".join(printable(w) for w in words) or "–")
@@ -216,7 +157,7 @@ def header(analysis) -> Text:
 
 
 def any_header(analysis) -> Text:
-    if analysis.source["kind"] == "model":
+    if isinstance(analysis, ModelAnalysis):
         from .terminal_model import model_header
 
         return model_header(analysis)
@@ -229,7 +170,7 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
     heads = analysis.layers[0].heads
     for h, hd in enumerate(heads):
         tag = f"head {analysis.head_numbers[h]}/{analysis.config['heads']} · " if analysis.config["heads"] > 1 else ""
-        if analysis.source["kind"] == "model":
+        if isinstance(analysis, ModelAnalysis):
             tag = f"layer {analysis.layer_numbers[0]} · " + tag
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
@@ -238,7 +179,8 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
         if matrix in ("both", "alpha-prime"):
             sums = "each row sums to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
             console.print(Text(f"\n{tag}α′ (weights; {sums}; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
-            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color), end="")
+            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
+                                      analysis.layers[0].mask), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top, width))
 

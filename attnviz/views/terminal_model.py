@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .terminal import cell_style, fmt, printable, seq_rgb
+from ..analysis.summaries import heads_ranking, strongest_links
+from .style import cell_style, fmt, printable, seq_rgb
 
 PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<", "previous word"),
             ("next", ">", "next word"), ("other", "*", "other words"))
@@ -42,26 +43,6 @@ def dominant(summary: dict) -> tuple[str, float]:
     return mark, shares[key]
 
 
-def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
-    """(weight, layer, head, from, to) between words at least two apart — self, neighbours and
-    special tokens left out — each (from, to) pair once, with its strongest head."""
-    special = analysis.specials
-    n = len(analysis.tokens)
-    near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
-    best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}
-    for ln, layer in zip(analysis.layer_numbers, analysis.layers):
-        for hn, hd in zip(analysis.head_numbers, layer.heads):
-            a = hd.alpha_prime.copy()
-            a[:, special] = 0
-            a[special, :] = 0
-            a[near] = 0
-            for i, j in zip(*np.unravel_index(np.argsort(a, axis=None)[-top:], a.shape)):
-                w = float(a[i, j])
-                if w > best.get((i, j), (0.0,))[0]:
-                    best[(int(i), int(j))] = (w, ln, hn, int(i), int(j))
-    return sorted(best.values(), reverse=True)[:top]
-
-
 def render_overview(analysis, console: Console, top: int = 10) -> None:
     """All heads at a glance (what each mostly attends to), then the strongest word-to-word links."""
     console.print(model_header(analysis))
@@ -94,14 +75,8 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     """All heads ranked by α′[from → to] (or listed in order), with their summaries."""
     console.print(model_header(analysis))
     t = [printable(x) for x in analysis.tokens]
-    rows = []
-    for ln, layer in zip(analysis.layer_numbers, analysis.layers):
-        for hn, hd in zip(analysis.head_numbers, layer.heads):
-            link = float(hd.alpha_prime[i, j]) if i is not None else None
-            rank = int((hd.alpha_prime[i] > hd.alpha_prime[i, j]).sum()) + 1 if i is not None else None
-            rows.append((link, rank, ln, hn, analysis.summaries[(ln, hn)]))
+    rows = [(r.get("alpha_prime"), r.get("rank"), r["layer"], r["head"], r["summary"]) for r in heads_ranking(analysis, i, j)]
     if i is not None:
-        rows.sort(key=lambda r: -r[0])
         title = f"heads ranked by α′({i} {t[i]} → {j} {t[j]})"
     else:
         title = "every head: entropy and where its attention goes (mean share of α′)"

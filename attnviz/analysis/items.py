@@ -1,0 +1,61 @@
+"""Which item a user means: a token named by word or index, graph edges from text or a file."""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from ..options import Options
+
+
+def resolve_token(spec: str, tokens: list[str], what: str) -> int:
+    """A token named by 0-based index or by word (case-insensitive; must be unique)."""
+    spec = spec.strip()
+    if spec.lstrip("-").isdigit():
+        i = int(spec)
+        if not 0 <= i < len(tokens):
+            raise UsageError(f"{what} {spec}: index out of range (0 … {len(tokens) - 1})")
+        return i
+    hits = [i for i, t in enumerate(tokens) if t == spec] or [i for i, t in enumerate(tokens) if t.lower() == spec.lower()]
+    if not hits:
+        raise UsageError(f"{what} {spec!r}: no such word in the sentence (tokens: {' '.join(tokens[:20])}{' …' if len(tokens) > 20 else ''})")
+    if len(hits) > 1:
+        raise UsageError(f"{what} {spec!r} occurs {len(hits)} times (at {', '.join(map(str, hits))}); give its index instead")
+    return hits[0]
+
+
+def parse_edge(text: str, tokens: list[str], what: str) -> tuple[int, int]:
+    """'a-b', 'a->b', 'a b' or 'a,b'; words may contain '-', so every split point is tried."""
+    text = text.strip()
+    for sep in ("->", "\t", " ", ","):
+        if sep in text:
+            a, b = text.split(sep, 1)
+            return resolve_token(a, tokens, what), resolve_token(b, tokens, what)
+    cuts = [k for k, ch in enumerate(text) if ch == "-" and 0 < k < len(text) - 1]
+    errors = []
+    for k in cuts:
+        try:
+            return resolve_token(text[:k], tokens, what), resolve_token(text[k + 1 :], tokens, what)
+        except UsageError as e:
+            errors.append(str(e))
+    if errors:
+        raise UsageError(errors[0])
+    raise UsageError(f"{what} {text!r}: an edge is two words or indices joined by '-', e.g. restaurant-food")
+
+
+def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None:
+    if opts.edges is None and opts.graph is None:
+        return None
+    edges = []
+    if opts.edges is not None:
+        edges += [parse_edge(e, tokens, "`edges`") for e in opts.edges.split(",") if e.strip()]
+    if opts.graph is not None:
+        from pathlib import Path
+
+        path = Path(opts.graph).expanduser()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"`graph` {path}: cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
+        edges += [parse_edge(l, tokens, f"`graph` {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]
+    if not edges:
+        raise UsageError("`edges`/`graph` gave no edges")
+    return edges

@@ -1,0 +1,70 @@
+"""What heads do, in numbers: summaries, rankings, strongest links; what b^i is near."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
+    """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
+    that goes to [CLS], [SEP] (any special token but the first), self, the previous and the next token."""
+    n = a.shape[0]
+    idx = np.arange(n)
+    safe = np.where(a > 0, a, 1.0)
+    entropy = float((-(a * np.log2(safe)).sum(axis=1)).mean())
+    first_special = specials[0] if specials else False
+    seps = [j for j in range(1, n) if specials[j]]
+    return {
+        "entropy": entropy,
+        "cls": float(a[:, 0].mean()) if first_special else 0.0,
+        "sep": float(a[:, seps].sum(axis=1).mean()) if seps else 0.0,
+        "self": float(a[idx, idx].mean()),
+        "prev": float(a[idx[1:], idx[:-1]].mean()) if n > 1 else 0.0,
+        "next": float(a[idx[:-1], idx[1:]].mean()) if n > 1 else 0.0,
+    }
+
+
+def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
+    """(weight, layer, head, from, to) between words at least two apart — self, neighbours and
+    special tokens left out — each (from, to) pair once, with its strongest head."""
+    special = analysis.specials
+    n = len(analysis.tokens)
+    near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
+    best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}
+    for ln, layer in zip(analysis.layer_numbers, analysis.layers):
+        for hn, hd in zip(analysis.head_numbers, layer.heads):
+            a = hd.alpha_prime.copy()
+            a[:, special] = 0
+            a[special, :] = 0
+            a[near] = 0
+            for i, j in zip(*np.unravel_index(np.argsort(a, axis=None)[-top:], a.shape)):
+                w = float(a[i, j])
+                if w > best.get((i, j), (0.0,))[0]:
+                    best[(int(i), int(j))] = (w, ln, hn, int(i), int(j))
+    return sorted(best.values(), reverse=True)[:top]
+
+
+def heads_ranking(analysis, i: int | None, j: int | None) -> list[dict]:
+    """Every kept head as {layer, head (1-based), alpha_prime (of i → j), rank (of key j in row i), summary},
+    ranked by α′(i → j) when i and j are given, else in layer/head order."""
+    rows = []
+    for ln, layer in zip(analysis.layer_numbers, analysis.layers):
+        for hn, hd in zip(analysis.head_numbers, layer.heads):
+            row = {"layer": ln, "head": hn, "summary": analysis.summaries[(ln, hn)]}
+            if i is not None:
+                row["alpha_prime"] = float(hd.alpha_prime[i, j])
+                row["rank"] = int((hd.alpha_prime[i] > hd.alpha_prime[i, j]).sum()) + 1
+            rows.append(row)
+    if i is not None:
+        rows.sort(key=lambda r: -r["alpha_prime"])
+    return rows
+
+
+def nearest(analysis, top: int = 4):
+    """For each token, the vocabulary words nearest to b^i (cosine), when b^i lives in the word-vector
+    space (identity projection, real word vectors); else None."""
+    if not analysis.in_embedding_space:
+        return None
+    from ..inputs.wordvectors import nearest_words
+
+    return nearest_words(analysis.layer.output, analysis.sequence.lexicon, analysis.options.input_norm, top)

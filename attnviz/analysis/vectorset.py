@@ -1,0 +1,138 @@
+"""One layer of self-attention over any Sequence: resolve the parameters, then attend.
+
+Dense (every α and α′, for up to DENSE_MAX items) or blockwise (each query's top-k keys, any length).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from ..core import attention as att
+from ..core import masks
+from ..core.blockwise import blockwise_head
+from ..core.positions import sinusoidal_grid
+from ..errors import AttnvizError, UsageError
+from ..inputs import Sequence
+from ..options import AUTO_SHARPNESS, DENSE_MAX, Options
+from .items import read_edges
+from .results import LongAnalysis, VectorSetAnalysis
+
+
+def make_projections(opts: Options, d_model: int) -> att.Projections:
+    if opts.weights is not None:
+        from ..inputs.weights import load_weights
+
+        found = load_weights(opts.weights, d_model, opts.heads)
+        if found is not None:
+            return found
+    if opts.projection == "identity":
+        if opts.d_k is not None and opts.d_k * opts.heads != d_model:
+            raise UsageError(f"`d_k` {opts.d_k} does not fit the identity projection (d_k = {d_model}/heads); "
+                             f"use `projection` random to choose d_k", "d_k")
+        return att.identity_projections(d_model, opts.heads)
+    if opts.projection == "random":
+        return att.random_projections(d_model, opts.heads, opts.d_k or d_model // max(opts.heads, 1) or 1, opts.seed)
+    raise UsageError(f"`projection` {opts.projection!r} is not one of identity, random", "projection")
+
+
+def make_additive(opts: Options, proj: att.Projections) -> att.Additive | None:
+    if opts.score != "additive":
+        return None
+    if opts.weights is not None:
+        from ..inputs.weights import load_additive
+
+        found = load_additive(opts.weights, proj.d_k)
+        if found is not None:
+            return found
+    return att.random_additive(proj.d_k, opts.d_a or proj.d_k, opts.seed)
+
+
+def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
+    """The default T.  With the identity projection and a similarity score (scaled-dot, dot,
+    cosine), α_ij ∝ ‖a^i‖‖a^j‖cos(a^i, a^j): T = (median self-score α_ii over heads and known
+    tokens) / 3 makes softmax see ≈ 3·cos — self-similarity no longer swamps every row.
+    For standard vectors and one head that is exactly √d_k/3.  Otherwise T = 1, the textbook."""
+    if proj.kind != "identity" or score not in ("scaled-dot", "dot", "cosine"):
+        return 1.0
+    if score == "cosine":
+        return 1.0 / AUTO_SHARPNESS
+    d_k = proj.d_k
+    heads = x.reshape(len(x), proj.n_head, d_k)  # identity: q = k = the head's slice of a
+    with np.errstate(over="ignore", invalid="ignore"):
+        self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (math.sqrt(d_k) if score == "scaled-dot" else 1.0)
+    known = np.sort(self_scores[self_scores > 0])
+    if not known.size:
+        return 1.0
+    with np.errstate(over="ignore"):
+        median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
+    if not np.isfinite(median):
+        raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
+    return float(median) / AUTO_SHARPNESS
+
+
+@dataclass
+class Resolved:
+    """What both the dense and the long path need: a^i (+ e^i), projections, the attention config."""
+
+    x: np.ndarray  # [n, d]
+    proj: att.Projections
+    config: att.AttentionConfig
+    options: Options  # with the automatic values filled in
+    cfg: dict  # the JSON `config`: every effective option
+
+
+def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
+    """Add the positional encoding, build the projections, and fix every default (T, d_k, d_a)."""
+    x = seq.vectors
+    if opts.pos == "sinusoidal":
+        x = x + np.float32(opts.pos_scale) * sinusoidal_grid(seq.positions, seq.dim).astype(np.float32)
+    proj = make_projections(opts, seq.dim)
+    temperature = opts.temperature if opts.temperature is not None else auto_temperature(x, proj, opts.score)
+    additive = make_additive(opts, proj)
+    config = att.AttentionConfig(score=opts.score, normalize=opts.normalize, temperature=temperature, additive=additive)
+    resolved = replace(opts, temperature=temperature, d_k=proj.d_k, input_norm=input_norm)
+    cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
+    cfg.update(projection=proj.kind, d_v=proj.d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
+               d_a=None if additive is None else int(additive.w.shape[0]))
+    return Resolved(x, proj, config, resolved, cfg)
+
+
+def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | None = None) -> VectorSetAnalysis:
+    """Every α and α′ of one layer over the sequence, computed in double precision (it is small)."""
+    r = resolve(seq, opts, input_norm)
+    allowed = masks.mask(len(seq), opts.window, opts.causal, read_edges(opts, seq.labels), opts.directed,
+                         not opts.no_self, seq.positions)
+    x = r.x.astype(np.float64)
+    layer = att.self_attention(x, r.proj, r.config, allowed)
+    cfg = {**r.cfg, "masked": allowed is not None}
+    return VectorSetAnalysis(seq, r.options, cfg, x, r.proj, layer, text=text)
+
+
+def analyze_long(seq: Sequence, opts: Options, input_norm: str, top_k: int, progress=None,
+                 top_k_given: bool = True) -> LongAnalysis:
+    """Each head blockwise, kept as top-k per query: memory grows with n, never n².
+    Window, causal and no-self masks apply; graph edges need the dense path."""
+    if opts.edges is not None or opts.graph is not None:
+        raise UsageError(f"`edges`/`graph` need the full matrices; they work up to {DENSE_MAX} items, without `top_k`", "edges")
+    if opts.embedding == "onehot":
+        raise UsageError("`embedding` onehot makes a vector as long as the vocabulary; use it on a sentence, not with `top_k`", "embedding")
+    if top_k < 1:
+        raise UsageError(f"`top_k` must be at least 1 (got {top_k})", "top_k")
+    r = resolve(seq, opts, input_norm)
+    total = len(seq) * r.proj.n_head
+    advance = None if progress is None else (lambda k: progress(k, total))  # noqa: E731
+    Q, K, V = att.project(r.x, r.proj)
+    d_k, d_v = r.proj.d_k, r.proj.d_v
+    heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
+                            r.config, top_k, opts.window, opts.causal, opts.no_self, progress=advance,
+                            positions=seq.positions)
+             for h in range(r.proj.n_head)]
+    concat = np.concatenate([hd.b for hd in heads], axis=1)
+    output = concat if r.proj.wo is None else concat @ r.proj.wo
+    cfg = {**r.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}
+    return LongAnalysis(seq, cfg, heads, output, top_k_given)
+
+
