@@ -62,13 +62,12 @@ class Group(TyperGroup):
         return code
 
 
-app = typer.Typer(
-    cls=Group,
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="See self-attention: α (scores) and α′ (weights) over a sentence, from word vectors.",
-)
+HELP = ("See self-attention: α (scores) and α′ (weights) over a set of vectors — a sentence's word vectors, "
+        "a raw matrix (show --input FILE), or a pretrained transformer's heads (show --model minilm; "
+        "attnviz heads ranks them). Try: attnviz show \"The restaurant refused to serve me a ham sandwich, "
+        "because it only cooks vegetarian food.\"")
+
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
 
 
 def _version(value: bool) -> None:
@@ -83,7 +82,7 @@ def _version(value: bool) -> None:
 def _group(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)] = False,
 ) -> None:
-    """See self-attention: α (scores) and α′ (weights) over a sentence, from word vectors."""
+    """The command group; --version is its only option."""
 
 
 def choice(name: str, values: tuple[str, ...]) -> type[Enum]:

@@ -100,7 +100,12 @@ def flag(option: str) -> str:
 
 
 def as_flags(message: str) -> str:
-    """A library message with its `option` names written as CLI flags (`d_k` -> --d-k)."""
+    """A library message with its `option` names written as CLI flags (`d_k` -> --d-k).
+    Only names of options are rewritten: every CLI option of the library's API."""
     import re
 
-    return re.sub(r"`(\w+)`", lambda m: flag(m.group(1)), message)
+    known = set(option_names()) | API_OPTIONS
+    return re.sub(r"`(\w+)`", lambda m: flag(m.group(1)) if m.group(1) in known else m.group(0), message)
+
+
+API_OPTIONS = {"input", "model", "words", "layer", "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to"}

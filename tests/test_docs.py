@@ -40,3 +40,28 @@ def test_every_config_key_is_documented(cli):
     schema_doc = (ROOT / "docs" / "json-schema.md").read_text()
     missing = [k for k in doc["config"] if f"`{k}`" not in schema_doc]
     assert not missing, missing
+
+
+def test_documented_enumerations_are_the_codes():
+    """The values the docs list for an option or a source field are exactly the code's, in both docs."""
+    from attnviz.options import CHOICES
+    from attnviz.views.jsondoc import FORMATS, SOURCE_KINDS
+
+    doc = (ROOT / "docs" / "json-schema.md").read_text()
+    schema = json.loads((ROOT / "docs" / "attnviz-1.schema.json").read_text())
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", doc, re.M))
+    for name in ("score", "normalize", "input_norm", "embedding"):
+        assert set(re.findall(r"`([\w-]+)`", rows[name])) == set(CHOICES[name]), name
+    assert set(re.findall(r"`([\w-]+)`", rows["projection"])) == set(CHOICES["projection"]) | {"weights"}
+    kinds = re.search(r"^\| `source.kind` \| (.+) \|$", doc, re.M).group(1)
+    assert set(re.findall(r'`"(\w+)"`', kinds)) == set(SOURCE_KINDS)
+    source = schema["properties"]["source"]["properties"]
+    assert set(source["kind"]["enum"]) == set(SOURCE_KINDS) and set(source["format"]["enum"]) == set(FORMATS)
+    formats = re.search(r"^\| `source.format` \| (.+) \|$", doc, re.M).group(1)
+    assert set(re.findall(r"`([\w-]+)`", formats)) == set(FORMATS)
+
+
+def test_top_level_help_names_every_command_and_the_inputs(runner):
+    out = invoke(runner, "--help").stdout
+    for word in ("show", "explain", "heads", "pe", "--model", "--input", "--version"):
+        assert word in out, word

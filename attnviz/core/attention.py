@@ -46,7 +46,7 @@ def identity_projections(d_model: int, n_head: int) -> Projections:
         raise UsageError(
             f"`heads` {n_head} does not divide the vector size {d_model}; "
             f"with the identity projection each head takes d/heads dimensions "
-            f"(try one of {', '.join(map(str, divisors(d_model)))})"
+            f"(try one of {', '.join(map(str, divisors(d_model)))})", "heads"
         )
     eye = np.eye(d_model, dtype=np.float32)
     return Projections(eye, eye, eye, None, n_head, "identity")

@@ -78,7 +78,7 @@ def _read_npz(path: Path):
     try:
         with np.load(path, allow_pickle=False) as npz:
             if "vectors" not in npz.files:
-                raise AttnvizError(f"{path}: no array named `vectors` (has {', '.join(npz.files) or 'nothing'}); "
+                raise AttnvizError(f"{path}: no array named 'vectors' (has {', '.join(npz.files) or 'nothing'}); "
                                    f"save it with np.savez(path, vectors=X, labels=names)")
             x = np.asarray(npz["vectors"])
             labels = [str(l) for l in np.asarray(npz["labels"]).reshape(-1)] if "labels" in npz.files else None

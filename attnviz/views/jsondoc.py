@@ -10,6 +10,8 @@ import numpy as np
 from ..analysis.results import ModelAnalysis
 
 SCHEMA = "attnviz/1"
+SOURCE_KINDS = ("vectors", "matrix", "model")  # source.kind: text + word vectors, --input, --model
+FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors")  # source.format
 
 
 def matrix(m: np.ndarray) -> list[list[float | None]]:

