@@ -7,10 +7,9 @@ characters, so it reads without color too).
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -283,7 +282,7 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("query", no_wrap=True)
-    table.add_column(f"head 1: top keys by α′ (index word weight)", no_wrap=True, overflow="ellipsis")
+    table.add_column("head 1: top keys by α′ (index word weight)", no_wrap=True, overflow="ellipsis")
     hd = result.heads[0]
     for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
         keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
