@@ -114,3 +114,19 @@ def blockwise_head(
         if progress is not None:
             progress(e - s)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())
+
+
+def query_rows(
+    q: np.ndarray, k: np.ndarray, config: AttentionConfig, index: np.ndarray,
+    window: int | None = None, causal: bool = False, no_self: bool = False, positions: np.ndarray | None = None,
+) -> np.ndarray:
+    """The full α′ rows of a few queries over every key, without the n × n matrix (a long input's
+    focus queries: a picture's heat map needs all n weights, not only the top k).
+
+    q [n, d_k], k [n, d_k], index [m] query indices -> [m, n] α′, 0 where masked.  Same scores(),
+    normalize() and masks.local() as the dense and the blockwise path.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    n = len(k)
+    allowed = masks.local(index, np.arange(n), masks.grid(positions, n), window, causal, no_self)
+    return normalize(scores(q[index], k, config.score, config.additive), allowed, config.normalize, config.temperature)
