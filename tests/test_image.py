@@ -38,7 +38,8 @@ def png_header(w, h):
 def test_pixels_in_row_major_order_with_one_based_labels(tmp_path):
     path = save(tmp_path, colourful(5, 10))  # the notes' 5 × 10 picture: 50 three-dimensional vectors
     seq = image_sequence(path, size=10, input_norm="none")
-    original = Image.open(path)
+    with Image.open(path) as im:
+        original = im.convert("RGB")
     n = 0
     for r in range(5):
         for c in range(10):

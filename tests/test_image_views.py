@@ -145,7 +145,8 @@ def test_focus_figure_grid_boxes_and_file(tmp_path, demo):
     want = sorted((divmod(i, 27)[1] - 0.5, divmod(i, 27)[0] - 0.5, 1) for i in cells)
     assert sorted(red_boxes(figure.axes[0])) == want
     save(figure, tmp_path / "f.png")
-    assert Image.open(tmp_path / "f.png").size[0] > 800
+    with Image.open(tmp_path / "f.png") as png:
+        assert png.format == "PNG" and png.size[0] > 800
 
 
 def test_compare_window_overlay_is_the_receptive_field(demo):
