@@ -112,6 +112,11 @@ def test_standard_input_norm_like_the_text_path(tmp_path):
         assert std[i].tolist() == pytest.approx([math.sqrt(3) * v / length for v in centered], abs=1e-5)
 
 
+def test_a_uniform_picture_gives_zero_vectors_not_nan(tmp_path):
+    seq = image_sequence(save(tmp_path, np.full((4, 5, 3), 128)))
+    assert np.isfinite(seq.vectors).all() and not seq.vectors.any()  # every pixel is the mean: a = 0, like an OOV word
+
+
 # --- attention on a picture -----------------------------------------------------------------------
 
 def two_red_squares(tmp_path, seed=0):

@@ -37,9 +37,9 @@ def _norm(maps: list[np.ndarray]):
 
 
 def _grey(picture: np.ndarray) -> np.ndarray:
-    """[H, W, 3] -> [H, W, 3] a light, low-contrast grey copy the heat colours stand out on."""
+    """[H, W, 3] -> [H, W, 3] a mid, low-contrast grey copy the heat colours stand out on."""
     luminance = picture @ np.array([0.299, 0.587, 0.114], dtype=picture.dtype)  # [H, W]
-    return np.repeat((0.55 + 0.35 * luminance)[:, :, None], 3, axis=2)
+    return np.repeat((0.35 + 0.3 * luminance)[:, :, None], 3, axis=2)
 
 
 def _box(ax, index: int, cols: int, cell: int, number: int | None = None) -> None:
