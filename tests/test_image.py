@@ -38,7 +38,8 @@ def png_header(w, h):
 def test_pixels_in_row_major_order_with_one_based_labels(tmp_path):
     path = save(tmp_path, colourful(5, 10))  # the notes' 5 × 10 picture: 50 three-dimensional vectors
     seq = image_sequence(path, size=10, input_norm="none")
-    original = Image.open(path)
+    with Image.open(path) as im:
+        original = im.convert("RGB")
     n = 0
     for r in range(5):
         for c in range(10):
@@ -109,6 +110,11 @@ def test_standard_input_norm_like_the_text_path(tmp_path):
         centered = [raw[i][c] - mu[c] for c in range(3)]
         length = math.sqrt(sum(v * v for v in centered))
         assert std[i].tolist() == pytest.approx([math.sqrt(3) * v / length for v in centered], abs=1e-5)
+
+
+def test_a_uniform_picture_gives_zero_vectors_not_nan(tmp_path):
+    seq = image_sequence(save(tmp_path, np.full((4, 5, 3), 128)))
+    assert np.isfinite(seq.vectors).all() and not seq.vectors.any()  # every pixel is the mean: a = 0, like an OOV word
 
 
 # --- attention on a picture -----------------------------------------------------------------------

@@ -135,7 +135,8 @@ def _shrink(rgb: np.ndarray, size: int) -> np.ndarray:
         return rgb
     scale = size / max(h, w)
     new = (max(1, round(w * scale)), max(1, round(h * scale)))  # Pillow sizes are (width, height)
-    channels = [np.asarray(Image.fromarray(rgb[:, :, c], mode="F").resize(new, Image.Resampling.BOX)) for c in range(3)]
+    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(rgb[:, :, c], dtype=np.float32))  # mode F: float
+                           .resize(new, Image.Resampling.BOX)) for c in range(3)]
     return np.clip(np.stack(channels, axis=2), 0.0, 1.0).astype(np.float32)
 
 

@@ -1,0 +1,118 @@
+"""A picture and one query's α′ in the terminal (#14): rich Text, data in, renderable out.
+
+With colour (a truecolor terminal) each character shows two pixels: '▀' with the upper pixel as
+its foreground and the lower one as its background, so a 32 × 32 picture takes 32 columns and
+16 lines.  Without colour each pixel is two shade characters wide and one line high (a square),
+shaded by brightness, darkest to brightest pixel over the 5 shades " ░▒▓█"; no escape codes
+(hue is lost: a red and a blue of equal brightness look alike).  The α′ grid is drawn the same way and the same size, so
+it lines up with the picture: brighter = more weight, blank = exactly 0 (a masked key), red (or
+"[]" without colour) = the query.  Wider pictures are averaged down to fit `max_width` columns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+
+from .terminal import SHADES, seq_rgb
+
+QUERY_RGB = (230, 20, 20)  # the query cell: red, a colour the viridis heat scale never takes
+
+
+def factor(width: int, color: bool, max_width: int = 80) -> int:
+    """Pixels averaged into one drawn pixel so `width` pixels fit max_width columns
+    (a pixel is 1 column with colour, 2 without)."""
+    return max(1, math.ceil(width * (1 if color else 2) / max_width))
+
+
+def shrink(a: np.ndarray, f: int) -> np.ndarray:
+    """[H, W, ...] -> [⌈H/f⌉, ⌈W/f⌉, ...] means over f × f blocks (partial blocks at the edges)."""
+    if f == 1:
+        return a
+    H, W = a.shape[:2]
+    rows, cols = np.arange(0, H, f), np.arange(0, W, f)
+    sums = np.add.reduceat(np.add.reduceat(a.astype(np.float64), rows, axis=0), cols, axis=1)
+    counts = np.outer(np.minimum(rows + f, H) - rows, np.minimum(cols + f, W) - cols)
+    return sums / counts.reshape(counts.shape + (1,) * (a.ndim - 2))
+
+
+def _rgb(pixel) -> tuple[int, int, int]:
+    return tuple(int(round(min(max(float(v), 0.0), 1.0) * 255)) for v in pixel[:3])
+
+
+def _css(rgb) -> str:
+    return f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
+
+
+def _halves(colours: list[list[tuple | None]]) -> Text:
+    """[rows][cols] of RGB or None (blank) -> half-block lines: two rows per line."""
+    out = Text(no_wrap=True, overflow="crop")
+    for r in range(0, len(colours), 2):
+        upper, lower = colours[r], colours[r + 1] if r + 1 < len(colours) else [None] * len(colours[r])
+        for top, bottom in zip(upper, lower):
+            if top is None and bottom is None:
+                out.append(" ")
+            elif top is None:
+                out.append("▄", style=Style(color=_css(bottom)))
+            else:
+                out.append("▀", style=Style(color=_css(top), bgcolor=_css(bottom) if bottom is not None else None))
+        out.append("\n")
+    return out
+
+
+def picture_text(picture: np.ndarray, color: bool, max_width: int = 80) -> Text:
+    """[H, W, 3] in [0, 1] -> the picture as rich Text: truecolor half-blocks when color, else
+    brightness shades two characters wide.  max_width (default 80): columns it may take."""
+    small = shrink(picture, factor(picture.shape[1], color, max_width))  # [h, w, 3]
+    if color:
+        return _halves([[_rgb(p) for p in row] for row in small])
+    luminance = small[:, :, :3] @ np.array([0.299, 0.587, 0.114])  # [h, w]
+    lo, hi = float(luminance.min()), float(luminance.max())
+    luminance = (luminance - lo) / (hi - lo) if hi - lo > 1e-6 else np.full_like(luminance, 0.5)  # 5 shades: use them all
+    out = Text(no_wrap=True, overflow="crop")
+    for row in luminance:
+        out.append("".join(SHADES[min(int(v * len(SHADES)), len(SHADES) - 1)] * 2 for v in row) + "\n")
+    return out
+
+
+def _query_cells(focus: int, rows: int, cols: int, cell: int, f: int) -> np.ndarray:
+    """[h, w] True on the drawn pixels that are mostly the query's cell (at least one)."""
+    r, c = divmod(focus, cols)
+    where = np.zeros((rows * cell, cols * cell, 1))
+    where[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = 1.0
+    cover = shrink(where, f)[:, :, 0]  # [h, w] the share of each drawn pixel the query covers
+    return cover >= 0.5 if (cover >= 0.5).any() else cover == cover.max()
+
+
+def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: int = 1, max_width: int = 80) -> Text:
+    """[rows, cols] one query's α′ over the items -> rich Text the same shape as picture_text of
+    the picture (cell: pixels per item side, P for patches; default 1).  Brightness: α′ over the
+    largest α′ on another item (the query's own weight often dwarfs the rest); blank: α′ = 0; the query (focus, a 0-based item index) red, or "[]" without colour.  A last
+    line says what the largest weight is.  max_width (default 80): columns it may take."""
+    rows, cols = alpha_prime_map.shape
+    r, c = divmod(focus, cols)
+    rest = np.delete(alpha_prime_map.reshape(-1), focus)
+    strongest = float(rest.max()) if rest.size else 0.0
+    drawn = alpha_prime_map.astype(np.float64)  # the query is drawn red: its own α′_ii, often far larger than
+    drawn[r, c] = strongest  # the rest, must not set the scale nor brighten the pixels it shares when averaged
+    f = factor(cols * cell, color, max_width)
+    small = shrink(np.kron(drawn, np.ones((cell, cell)))[:, :, None], f)[:, :, 0]  # [h, w]
+    query = _query_cells(focus, rows, cols, cell, f)
+    t = small / strongest if strongest > 0 else small
+    if color:
+        grid = [[QUERY_RGB if q else (seq_rgb(v) if w > 0 else None) for v, w, q in zip(tr, wr, qr)]
+                for tr, wr, qr in zip(t, small, query)]
+        out = _halves(grid)
+    else:
+        out = Text(no_wrap=True, overflow="crop")
+        for tr, wr, qr in zip(t, small, query):
+            out.append("".join("[]" if q else ("  " if w <= 0 else SHADES[1 + min(int(v * 4), 3)] * 2)
+                               for v, w, q in zip(tr, wr, qr)) + "\n")
+    own = float(alpha_prime_map[r, c])
+    mark = "red" if color else "[]"
+    out.append(f"{mark}: query ({r + 1},{c + 1}), α′ on itself {own:.3g} · brightest: α′ = {strongest:.3g} · blank: 0",
+               style="dim")
+    return out
