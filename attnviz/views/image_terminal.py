@@ -17,7 +17,7 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
-from .terminal import SHADES, seq_rgb
+from .style import SHADES, seq_rgb
 
 QUERY_RGB = (230, 20, 20)  # the query cell: red, a colour the viridis heat scale never takes
 
