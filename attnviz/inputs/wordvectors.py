@@ -49,6 +49,14 @@ class Vectors:
                 return v
         return None
 
+    def contains(self, word: str) -> bool:
+        """Whether lookup(word) finds a vector (exact, then lowercased), without building it:
+        the `vocabulary` tokenize() segments CJK text against."""
+        return any(self._has(w) for w in ((word, word.lower()) if word != word.lower() else (word,)))
+
+    def _has(self, word: str) -> bool:
+        return self._get(word) is not None
+
     def subword(self, word: str) -> np.ndarray | None:
         """A vector built from character n-grams, for formats that have them (fastText)."""
         return None
@@ -93,6 +101,14 @@ class EmbeddedVectors(Vectors):
         return memoryview(blob), off, rows
 
     def _get(self, word: str) -> np.ndarray | None:
+        row = self._row(word)
+        return None if row is None else np.asarray(self._vectors[row], dtype=np.float32)
+
+    def _has(self, word: str) -> bool:
+        return self._row(word) is not None
+
+    def _row(self, word: str) -> int | None:
+        """The table row of word, by binary search over the sorted key file; None when absent."""
         blob, off, rows = self._keys
         target = word.encode("utf-8")
         lo, hi = 0, len(off) - 2  # off[b] = where block b (keys 16b … 16b+15) starts; keys sorted by bytes
@@ -106,7 +122,7 @@ class EmbeddedVectors(Vectors):
         keys = bytes(blob[off[lo] : off[lo + 1]]).split(b"\n")[:KEYS_PER_BLOCK]
         for k, key in enumerate(keys):
             if key == target:
-                return np.asarray(self._vectors[rows[lo * KEYS_PER_BLOCK + k]], dtype=np.float32)
+                return int(rows[lo * KEYS_PER_BLOCK + k])
         return None
 
     def mean(self) -> np.ndarray:
@@ -137,6 +153,9 @@ class GensimVectors(Vectors):
     def _get(self, word: str) -> np.ndarray | None:
         idx = self.kv.key_to_index.get(word)
         return None if idx is None else np.asarray(self.kv.vectors[idx], dtype=np.float32)
+
+    def _has(self, word: str) -> bool:
+        return word in self.kv.key_to_index
 
     def subword(self, word: str) -> np.ndarray | None:
         if not self.has_subwords:
@@ -171,6 +190,9 @@ class OneHot(Vectors):
         v = np.zeros(self.dim, dtype=np.float32)
         v[i] = 1.0
         return v
+
+    def _has(self, word: str) -> bool:
+        return word.lower() in self.index
 
     def mean(self) -> np.ndarray:
         return np.full(self.dim, 1.0 / max(self.dim, 1), dtype=np.float32)
