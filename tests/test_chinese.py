@@ -106,8 +106,17 @@ def test_segmentation_against_its_definition(text, words):
 @pytest.mark.parametrize("make", [lambda: open_vectors(str(ZH)), EmbeddedVectors, lambda: OneHot(["Restaurant", "餐厅"])])
 def test_contains_agrees_with_lookup(make):
     vectors = make()
-    for word in ["餐厅", "三明", "三明治", "restaurant", "Restaurant", "RESTAURANT", "the", "xyzzyq", "一", "鳕"]:
+    for word in ["餐厅", "三明", "三明治", "restaurant", "Restaurant", "RESTAURANT", "the", "xyzzyq", "一", "鳕",
+                 "内容", "更多", "、", "テレビ", "한국어", "ｃａｆé"]:
         assert vectors.contains(word) == (vectors.lookup(word) is not None), word
+
+
+def test_embedded_cjk_keys_are_every_cjk_key_of_the_table():
+    vectors = EmbeddedVectors()
+    keys = (vectors.root / "words.txt").read_bytes().split(b"\n")
+    expected = {k for k in keys if k and "\u3000" <= k.decode("utf-8")[0] <= "\ud7ff"}
+    assert vectors._cjk_keys == expected and len(expected) > 10
+    assert all(vectors.contains(k.decode("utf-8")) for k in expected)
 
 
 # --- α′ links: the ones the vectors imply, against a naive reference -----------------------

@@ -105,20 +105,38 @@ class EmbeddedVectors(Vectors):
         return None if row is None else np.asarray(self._vectors[row], dtype=np.float32)
 
     def _has(self, word: str) -> bool:
+        if "\u3000" <= word[:1] <= "\ud7ff":  # CJK, Kana, Hangul: segmenting asks for many candidates
+            return word.encode("utf-8") in self._cjk_keys
         return self._row(word) is not None
 
-    def _row(self, word: str) -> int | None:
-        """The table row of word, by binary search over the sorted key file; None when absent."""
-        blob, off, rows = self._keys
-        target = word.encode("utf-8")
-        lo, hi = 0, len(off) - 2  # off[b] = where block b (keys 16b … 16b+15) starts; keys sorted by bytes
-        while lo < hi:  # the last block whose first key is <= target
+    @cached_property
+    def _cjk_keys(self) -> frozenset[bytes]:
+        """Every key starting with a character in U+3000 … U+DFFF (UTF-8 lead byte E3 … ED): a few
+        hundred in this English table, read once, so segmenting CJK text binary-searches nothing."""
+        blob, off, _ = self._keys
+        first, last = self._block(b"\xe3"), self._block(b"\xee")
+        keys = bytes(blob[off[first] : off[last + 1]]).split(b"\n")
+        return frozenset(k for k in keys if k[:1] and 0xE3 <= k[0] <= 0xED)
+
+    def _block(self, target: bytes) -> int:
+        """The last block whose first key is <= target (off[b] = where block b, keys 16b … 16b+15,
+        starts; keys sorted by bytes)."""
+        blob, off, _ = self._keys
+        lo, hi = 0, len(off) - 2
+        while lo < hi:
             mid = (lo + hi + 1) // 2
             first = bytes(blob[off[mid] : off[mid] + len(target) + 1]).split(b"\n", 1)[0]
             if first <= target:
                 lo = mid
             else:
                 hi = mid - 1
+        return lo
+
+    def _row(self, word: str) -> int | None:
+        """The table row of word, by binary search over the sorted key file; None when absent."""
+        blob, off, rows = self._keys
+        target = word.encode("utf-8")
+        lo = self._block(target)
         keys = bytes(blob[off[lo] : off[lo + 1]]).split(b"\n")[:KEYS_PER_BLOCK]
         for k, key in enumerate(keys):
             if key == target:
