@@ -196,3 +196,15 @@ def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
             labels[-1] = text[enc.offsets[units[-1][0]][0] : enc.offsets[t][1]]
         last = w
     return labels, units
+
+
+def unk_pieces(tokens: list[str], offsets: list[tuple[int, int]], text: str, unk_token: str = "[UNK]") -> list[str]:
+    """The original text behind each unk_token, in order: a character (鳕) or a whole word (café☃),
+    recovered from the tokenizer's offsets (Encoded.tokens, Encoded.offsets and the text encoded).
+
+    tokens     [n] the model's tokens
+    offsets    [n] (start, end) character offsets into text
+    text       the text that was encoded
+    unk_token  default "[UNK]" (the tokenizer's own: tokenizer.model.unk_token)
+    """
+    return [text[start:end] or unk_token for t, (start, end) in zip(tokens, offsets) if t == unk_token]

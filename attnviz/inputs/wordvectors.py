@@ -49,6 +49,14 @@ class Vectors:
                 return v
         return None
 
+    def contains(self, word: str) -> bool:
+        """Whether lookup(word) finds a vector (exact, then lowercased), without building it:
+        the `vocabulary` tokenize() segments CJK text against."""
+        return any(self._has(w) for w in ((word, word.lower()) if word != word.lower() else (word,)))
+
+    def _has(self, word: str) -> bool:
+        return self._get(word) is not None
+
     def subword(self, word: str) -> np.ndarray | None:
         """A vector built from character n-grams, for formats that have them (fastText)."""
         return None
@@ -93,20 +101,46 @@ class EmbeddedVectors(Vectors):
         return memoryview(blob), off, rows
 
     def _get(self, word: str) -> np.ndarray | None:
-        blob, off, rows = self._keys
-        target = word.encode("utf-8")
-        lo, hi = 0, len(off) - 2  # off[b] = where block b (keys 16b … 16b+15) starts; keys sorted by bytes
-        while lo < hi:  # the last block whose first key is <= target
+        row = self._row(word)
+        return None if row is None else np.asarray(self._vectors[row], dtype=np.float32)
+
+    def _has(self, word: str) -> bool:
+        if "\u3000" <= word[:1] <= "\ud7ff":  # CJK, Kana, Hangul: segmenting asks for many candidates
+            return word.encode("utf-8") in self._cjk_keys
+        return self._row(word) is not None
+
+    @cached_property
+    def _cjk_keys(self) -> frozenset[bytes]:
+        """Every key starting with a character in U+3000 … U+DFFF (UTF-8 lead byte E3 … ED): a few
+        hundred in this English table, read once, so segmenting CJK text binary-searches nothing."""
+        blob, off, _ = self._keys
+        first, last = self._block(b"\xe3"), self._block(b"\xee")
+        keys = bytes(blob[off[first] : off[last + 1]]).split(b"\n")
+        return frozenset(k for k in keys if k[:1] and 0xE3 <= k[0] <= 0xED)
+
+    def _block(self, target: bytes) -> int:
+        """The last block whose first key is <= target (off[b] = where block b, keys 16b … 16b+15,
+        starts; keys sorted by bytes)."""
+        blob, off, _ = self._keys
+        lo, hi = 0, len(off) - 2
+        while lo < hi:
             mid = (lo + hi + 1) // 2
             first = bytes(blob[off[mid] : off[mid] + len(target) + 1]).split(b"\n", 1)[0]
             if first <= target:
                 lo = mid
             else:
                 hi = mid - 1
+        return lo
+
+    def _row(self, word: str) -> int | None:
+        """The table row of word, by binary search over the sorted key file; None when absent."""
+        blob, off, rows = self._keys
+        target = word.encode("utf-8")
+        lo = self._block(target)
         keys = bytes(blob[off[lo] : off[lo + 1]]).split(b"\n")[:KEYS_PER_BLOCK]
         for k, key in enumerate(keys):
             if key == target:
-                return np.asarray(self._vectors[rows[lo * KEYS_PER_BLOCK + k]], dtype=np.float32)
+                return int(rows[lo * KEYS_PER_BLOCK + k])
         return None
 
     def mean(self) -> np.ndarray:
@@ -137,6 +171,9 @@ class GensimVectors(Vectors):
     def _get(self, word: str) -> np.ndarray | None:
         idx = self.kv.key_to_index.get(word)
         return None if idx is None else np.asarray(self.kv.vectors[idx], dtype=np.float32)
+
+    def _has(self, word: str) -> bool:
+        return word in self.kv.key_to_index
 
     def subword(self, word: str) -> np.ndarray | None:
         if not self.has_subwords:
@@ -171,6 +208,9 @@ class OneHot(Vectors):
         v = np.zeros(self.dim, dtype=np.float32)
         v[i] = 1.0
         return v
+
+    def _has(self, word: str) -> bool:
+        return word.lower() in self.index
 
     def mean(self) -> np.ndarray:
         return np.full(self.dim, 1.0 / max(self.dim, 1), dtype=np.float32)

@@ -19,6 +19,11 @@ from ..errors import AttnvizError, UsageError
 FORMATS = ("png", "svg", "pdf")
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
+# the optional extra `pip install "attnviz[cjk]"`: the PyPI package noto-cjk-sans-otc (SIL OFL 1.1), whose
+# module folder holds Noto Sans CJK Regular (SC, TC, HK, JP, KR faces); found without importing it
+CJK_PACKAGE = ("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc")
+CJK_HINT = ('install a CJK font: pip install "attnviz[cjk]" (Noto Sans CJK from PyPI), or the system\'s '
+            "(Debian/Ubuntu: apt install fonts-noto-cjk, then delete ~/.cache/matplotlib)")
 
 
 @dataclass
@@ -61,27 +66,64 @@ def _pyplot():
 
 
 def font_for(labels: list[str]) -> tuple[list[str], str | None]:
-    """A font family list that can draw every label, and a warning when some glyph is missing."""
-    from matplotlib import font_manager, ft2font
+    """A font family list that can draw every label, and a warning when some glyph is missing.
+    CJK: the system's fonts named in CJK_FONTS, and, when they lack a glyph (or there are none),
+    the font the [cjk] extra installs (CJK_PACKAGE)."""
+    from matplotlib import font_manager
 
     chars = {c for s in labels for c in s if not c.isspace()}
-    families = ["DejaVu Sans"]
     installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-    families += [name for name in CJK_FONTS if name in installed]
-
-    fonts = []
-    for name in families:
-        try:
-            fonts.append(ft2font.FT2Font(installed.get(name) or font_manager.findfont(name)))
-        except (OSError, RuntimeError):
-            continue
+    families = ["DejaVu Sans"] + [name for name in CJK_FONTS if name in installed]
+    fonts = _open_fonts(families, installed)
     missing = sorted(c for c in chars if not any(f.get_char_index(ord(c)) for f in fonts))
+    if any(_is_cjk(c) for c in missing):
+        packaged = _packaged_cjk_font()
+        extra = [name for name in CJK_FONTS if name in packaged and name not in families]
+        families += extra
+        fonts += _open_fonts(extra, packaged)
+        missing = sorted(c for c in missing if not any(f.get_char_index(ord(c)) for f in fonts))
     if not missing:
         return families, None
-    cjk = any("\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in missing)
-    hint = "install a CJK font (Debian/Ubuntu: apt install fonts-noto-cjk; then delete ~/.cache/matplotlib)" if cjk \
-        else "install a font that has them (e.g. fonts-noto)"
+    hint = CJK_HINT if any(_is_cjk(c) for c in missing) else "install a font that has them (e.g. fonts-noto)"
     return families, f"no installed font can draw {''.join(missing[:10])}{'…' if len(missing) > 10 else ''} in figure labels; {hint}"
+
+
+def _open_fonts(names: list[str], files: dict[str, str]) -> list:
+    """FT2Font objects for the families `names` ({family: file} first, else matplotlib's findfont)."""
+    from matplotlib import font_manager, ft2font
+
+    fonts = []
+    for name in names:
+        try:
+            fonts.append(ft2font.FT2Font(files.get(name) or font_manager.findfont(name)))
+        except (OSError, RuntimeError):
+            continue
+    return fonts
+
+
+def _is_cjk(c: str) -> bool:
+    return "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff"
+
+
+def _packaged_cjk_font() -> dict[str, str]:
+    """{family: file} of the font the [cjk] extra installs, registered with matplotlib on first
+    use; {} when the package is not installed.  The package is located, never imported."""
+    import importlib.util
+
+    from matplotlib import font_manager
+
+    package, filename = CJK_PACKAGE
+    spec = importlib.util.find_spec(package)
+    path = Path(spec.origin).parent / filename if spec and spec.origin else None
+    if path is None or not path.is_file():
+        return {}
+    fm = font_manager.fontManager
+    if not any(f.fname == str(path) for f in fm.ttflist):
+        try:
+            fm.addfont(str(path))
+        except (OSError, RuntimeError):  # a damaged file: as if the package were not there
+            return {}
+    return {f.name: f.fname for f in fm.ttflist if f.fname == str(path)}
 
 
 def _layout(n: int) -> tuple[float, float]:

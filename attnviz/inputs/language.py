@@ -1,0 +1,83 @@
+"""Which writing system a text is in, and what to do when the vectors or the model in use do
+not know it: one line of advice, built here (pure functions), printed by the CLI."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from .wordvectors import EmbeddedVectors
+
+# the first word of a letter's Unicode name -> its script
+_SCRIPTS = {"CJK": "Han", "HIRAGANA": "Kana", "KATAKANA": "Kana", "HANGUL": "Hangul", "CYRILLIC": "Cyrillic",
+            "GREEK": "Greek", "ARABIC": "Arabic", "HEBREW": "Hebrew", "DEVANAGARI": "Devanagari", "THAI": "Thai",
+            "LATIN": "Latin"}
+# script -> (language named in the advice, fastText Common Crawl code) for the scripts one language dominates
+LANGUAGES = {"Han": ("Chinese", "zh"), "Kana": ("Japanese", "ja"), "Hangul": ("Korean", "ko"), "Greek": ("Greek", "el"),
+             "Hebrew": ("Hebrew", "he"), "Thai": ("Thai", "th")}
+COVERS = {EmbeddedVectors.name: "English"}  # what the vectors shipped with attnviz cover
+
+
+def script_of(words: Iterable[str]) -> str | None:
+    """The script most letters of `words` are written in: Han, Kana, Hangul, Cyrillic, Greek,
+    Arabic, Hebrew, Devanagari, Thai, Latin or Other; None when there is no letter.
+    Japanese mixes kanji (Han) with kana: any kana among the Han letters (≥ 1 in 10) means Kana."""
+    counts = Counter(_script(c) for w in words for c in w if c.isalpha())
+    if not counts:
+        return None
+    best = counts.most_common(1)[0][0]
+    if best == "Han" and counts["Kana"] * 10 >= counts["Han"]:
+        return "Kana"
+    return best
+
+
+def _script(c: str) -> str:
+    return _SCRIPTS.get(unicodedata.name(c, "").split(" ", 1)[0], "Other")
+
+
+def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str | None) -> str | None:
+    """One line saying what to do when most of a text is unknown to the vectors, else None.
+
+    n_unknown     tokens without a vector (a = 0)
+    n_total       tokens in the text
+    vectors_name  Vectors.name of the vectors in use (the embedded ones are said to cover English)
+    script        script_of(the unknown tokens), e.g. "Han"; None if unknown
+    Returns None unless n_unknown > n_total / 2.
+    """
+    if n_total <= 0 or 2 * n_unknown <= n_total:
+        return None
+    language, code = LANGUAGES.get(script, (None, None))
+    covers = COVERS.get(vectors_name)
+    what = f"{script} script" if script and script not in ("Latin", "Other") else "text"
+    line = (f"{n_unknown} of {n_total} tokens ({what}) are not in {vectors_name}"
+            + (f", which covers {covers}" if covers else "") + ": their a^i are 0 and their rows of α′ uniform. ")
+    if language:
+        example = ("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec" if code == "zh"
+                   else f"fastText cc.{code}.300.vec")
+        vectors = f"--vectors FILE with {language} word vectors in any gensim format (e.g. {example})"
+        model = f"--model DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
+    else:
+        vectors = "--vectors FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
+        model = "--model DIR with a BERT-family model for that language"
+    return line + f"Ways forward: {vectors}; --embedding onehot (no vectors needed: each distinct word its own direction); {model}."
+
+
+def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]") -> str | None:
+    """One line counting and naming the text a model's tokenizer turned into [UNK], else None.
+
+    pieces      the original text of each [UNK] token, in order (inputs.model.unk_pieces)
+    n_tokens    tokens of the text, special tokens excluded
+    model_name  the model's name as shown
+    unk_token   default "[UNK]"
+    """
+    if not pieces:
+        return None
+    distinct = list(dict.fromkeys(pieces))
+    shown = " ".join(distinct[:12]) + (" …" if len(distinct) > 12 else "")
+    language, _ = LANGUAGES.get(script_of(pieces), (None, None))
+    fix = (f"for {language} text give --model DIR with a {language} BERT-family model"
+           + (" (e.g. bert-base-chinese)" if language == "Chinese" else "")) if language else \
+        "a model whose vocabulary covers the text's language has pieces for them"
+    return (f"{len(pieces)} of {n_tokens} tokens became {unk_token} in {model_name}'s vocabulary: {shown} "
+            f"(all share the one {unk_token} embedding, so the model cannot tell them apart); {fix}")

@@ -1,0 +1,358 @@
+"""Chinese end to end, the input side (#12): CJK text split by the vectors' own vocabulary, the
+advice lines when the vectors or the model do not know the text, a Chinese BERT directory, and
+CJK fonts in figures.  tests/data/tiny.zh.w2v.txt is scripts/make_test_vectors_zh.py (its
+docstring says which words the vectors link); tests/data/tiny-bert-zh is scripts/make_tiny_bert_zh.py."""
+
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from attnviz.core import attention as att
+from attnviz.inputs.language import script_of, unk_advice, unknown_advice
+from attnviz.inputs.tokens import MAX_WORD, segment, tokenize
+from attnviz.inputs.wordvectors import EmbeddedVectors, OneHot, embed, open_vectors
+from conftest import DATA, SEED
+from reference import naive_head
+
+ZH = DATA / "tiny.zh.w2v.txt"
+BERT_ZH = DATA / "tiny-bert-zh"
+SENTENCE = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"  # the issue's sentence
+
+
+@pytest.fixture(scope="module")
+def zh():
+    return open_vectors(str(ZH))
+
+
+def read_w2v_text(path) -> dict[str, list[float]]:
+    """The file read by hand (no gensim): header line, then `word x1 … xd` per line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n, d = map(int, lines[0].split())
+    table = {parts[0]: [float(x) for x in parts[1:]] for parts in (line.split(" ") for line in lines[1:])}
+    assert len(table) == n and all(len(v) == d for v in table.values())
+    return table
+
+
+# --- segmentation --------------------------------------------------------------------------
+
+
+def test_the_vectors_words_are_single_tokens(zh):
+    tokens = tokenize(SENTENCE, vocabulary=zh.contains)
+    assert tokens == ["餐厅", "拒绝", "给", "我", "一个", "火腿", "三明治", "因为", "它", "只", "做", "素食"]
+    assert "".join(tokens) == SENTENCE.replace("，", "").replace("。", "")
+
+
+def test_without_a_vocabulary_every_character_is_a_token():
+    assert tokenize(SENTENCE) == [c for c in SENTENCE if c not in "，。"]
+    assert tokenize(SENTENCE, keep_punct=True) == list(SENTENCE)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("素食者", ["素食者"]),  # the longest known word, not 素食 + 者
+    ("三明", ["三", "明"]),  # 三明 is not in the file: characters
+    ("鳕鱼三明治", ["鳕", "鱼", "三明治"]),  # 鳕 and 鱼 unknown altogether: still one token each
+    ("餐 厅", ["餐", "厅"]),  # a space the user typed is never crossed
+    ("三明治 餐厅", ["三明治", "餐厅"]),
+    ("我的BERT模型素食", ["我", "的", "BERT", "模", "型", "素食"]),
+    ("it's 素食, OK", ["it's", "素食", "OK"]),
+])
+def test_longest_match_with_characters_as_fallback(zh, text, expected):
+    assert tokenize(text, vocabulary=zh.contains) == expected
+
+
+def test_matches_are_at_most_max_word_characters():
+    nine = "一二三四五六七八九"
+    known = {nine[:MAX_WORD], nine}.__contains__
+    assert MAX_WORD == 8
+    assert tokenize(nine, vocabulary=known) == [nine[:8], "九"]
+    assert segment(nine, known, max_word=9) == [nine]
+
+
+def test_text_without_cjk_never_consults_the_vocabulary():
+    def boom(word):
+        raise AssertionError(f"looked up {word!r}")
+
+    assert tokenize(SEED, vocabulary=boom) == tokenize(SEED)
+    assert tokenize(SEED, True, vocabulary=boom) == tokenize(SEED, True)
+
+
+def test_kana_punctuation_is_not_part_of_a_run():
+    assert tokenize("テレビ・ゲーム", keep_punct=True, vocabulary={"テレビ", "ゲーム"}.__contains__) == ["テレビ", "・", "ゲーム"]
+
+
+def naive_segment(run: str, known) -> list[str]:
+    """Forward maximum matching by its definition: the longest known prefix (≤ MAX_WORD), else a character."""
+    if not run:
+        return []
+    prefixes = [run[:k] for k in range(1, min(len(run), MAX_WORD) + 1) if k == 1 or known(run[:k])]
+    return [prefixes[-1]] + naive_segment(run[len(prefixes[-1]):], known)
+
+
+ALPHABET = "餐厅三明治素食者它"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=ALPHABET + " ", max_size=24),
+       words=st.sets(st.text(alphabet=ALPHABET, min_size=2, max_size=MAX_WORD + 1), max_size=12))
+def test_segmentation_against_its_definition(text, words):
+    tokens = tokenize(text, vocabulary=words.__contains__)
+    assert tokens == [t for run in text.split() for t in naive_segment(run, words.__contains__)]
+
+
+@pytest.mark.parametrize("make", [lambda: open_vectors(str(ZH)), EmbeddedVectors, lambda: OneHot(["Restaurant", "餐厅"])])
+def test_contains_agrees_with_lookup(make):
+    vectors = make()
+    for word in ["餐厅", "三明", "三明治", "restaurant", "Restaurant", "RESTAURANT", "the", "xyzzyq", "一", "鳕",
+                 "内容", "更多", "、", "テレビ", "한국어", "ｃａｆé"]:
+        assert vectors.contains(word) == (vectors.lookup(word) is not None), word
+
+
+def test_embedded_cjk_keys_are_every_cjk_key_of_the_table():
+    vectors = EmbeddedVectors()
+    keys = (vectors.root / "words.txt").read_bytes().split(b"\n")
+    expected = {k for k in keys if k and "\u3000" <= k.decode("utf-8")[0] <= "\ud7ff"}
+    assert vectors._cjk_keys == expected and len(expected) > 10
+    assert all(vectors.contains(k.decode("utf-8")) for k in expected)
+
+
+# --- α′ links: the ones the vectors imply, against a naive reference -----------------------
+
+
+def test_alpha_prime_links_are_the_ones_the_vectors_imply(zh):
+    tokens = tokenize(SENTENCE, vocabulary=zh.contains)
+    emb = embed(tokens, zh, "standard")
+    assert not any(emb.oov)
+    layer = att.self_attention(emb.x.astype(np.float64), att.identity_projections(zh.dim, 1), att.AttentionConfig())
+    ours = layer.heads[0].alpha_prime
+
+    table = read_w2v_text(ZH)  # the reference: the file by hand, standard input norm by hand
+    d = len(next(iter(table.values())))
+    mu = [sum(v[c] for v in table.values()) / len(table) for c in range(d)]
+    x = []
+    for t in tokens:
+        centered = [a - m for a, m in zip(table[t], mu)]
+        length = math.sqrt(sum(a * a for a in centered))
+        x.append([math.sqrt(d) * a / length for a in centered])
+    eye = [[float(r == c) for c in range(d)] for r in range(d)]
+    _, alpha_prime, _ = naive_head(x, eye, eye, eye)
+    np.testing.assert_allclose(ours, np.array(alpha_prime), rtol=1e-5, atol=1e-7)
+
+    def top_key(word):
+        i = tokens.index(word)
+        row = ours[i].copy()
+        row[i] = -1.0
+        return tokens[int(row.argmax())]
+
+    # the links scripts/make_test_vectors_zh.py builds in
+    assert top_key("它") == "餐厅" and top_key("餐厅") == "它"
+    assert top_key("三明治") == "火腿" and top_key("火腿") == "三明治"
+    assert top_key("素食") == "餐厅"
+
+
+def test_character_tokens_do_not_reach_the_words(zh):
+    tokens = tokenize(SENTENCE)
+    emb = embed(tokens, zh, "standard")
+    assert "三明治" not in tokens and "餐厅" not in tokens
+    assert not any(emb.oov)  # every character has a (character-level) vector, yet none of the words is looked up
+
+
+# --- what to do when the vectors do not know the text --------------------------------------
+
+
+@pytest.mark.parametrize("words,script", [
+    (["餐厅", "三明治"], "Han"), (["テレビ", "日本語"], "Kana"), (["日本", "東京", "大阪", "は"], "Kana"),
+    (["한국어"], "Hangul"), (["привет", "мир"], "Cyrillic"), (["γεια"], "Greek"), (["café", "ok"], "Latin"),
+    (["123", "!"], None), ([], None),
+])
+def test_script_of(words, script):
+    assert script_of(words) == script
+
+
+def test_unknown_advice_only_when_most_is_unknown():
+    assert unknown_advice(10, 20, EmbeddedVectors.name, "Han") is None
+    assert unknown_advice(0, 0, EmbeddedVectors.name, None) is None
+    assert unknown_advice(11, 20, EmbeddedVectors.name, "Han") is not None
+
+
+def test_unknown_advice_for_chinese_with_the_embedded_vectors():
+    vectors = EmbeddedVectors()
+    tokens = tokenize(SENTENCE, vocabulary=vectors.contains)
+    emb = embed(tokens, vectors)
+    unknown = [t for t, o in zip(tokens, emb.oov) if o]
+    line = unknown_advice(len(unknown), len(tokens), vectors.name, script_of(unknown))
+    assert line is not None and "\n" not in line
+    assert line.startswith(f"{len(unknown)} of {len(tokens)} tokens (Han script) are not in {vectors.name}, which covers English")
+    for way in ("--vectors FILE with Chinese word vectors in any gensim format", "Chinese-Word-Vectors",
+                "--embedding onehot", "--model DIR with a Chinese BERT-family model"):
+        assert way in line
+
+
+def test_unknown_advice_for_a_users_file_and_an_unnamed_language():
+    line = unknown_advice(5, 6, "my.vec", "Cyrillic")
+    assert "covers" not in line and "(Cyrillic script)" in line
+    assert "word vectors for the text's language" in line and "--embedding onehot" in line
+
+
+# --- a Chinese BERT-family directory -------------------------------------------------------
+
+
+def test_unk_pieces_recovers_the_original_text():
+    from attnviz.inputs.model import unk_pieces
+
+    text = "café☃ ok 鳕"
+    tokens = ["[CLS]", "[UNK]", "ok", "[UNK]", "[SEP]"]
+    offsets = [(0, 0), (0, 5), (6, 8), (9, 10), (0, 0)]
+    assert unk_pieces(tokens, offsets, text) == ["café☃", "鳕"]
+    assert unk_pieces(["<s>", "<unk>", "</s>"], [(0, 0), (0, 1), (0, 0)], "☃", unk_token="<unk>") == ["☃"]
+    assert unk_pieces(tokens, offsets, text, unk_token="<unk>") == []
+
+
+def test_tiny_chinese_bert_names_its_unk_pieces():
+    from attnviz.inputs.model import encode, open_model, unk_pieces
+
+    model = open_model(str(BERT_ZH))
+    text = "鳕鱼三明治 ☃ 餐厅"
+    enc = encode(model, text)
+    assert enc.tokens[1:-1] == ["[UNK]", "鱼", "三", "明", "治", "[UNK]", "餐", "厅"]  # one token per character
+    pieces = unk_pieces(enc.tokens, enc.offsets, text)
+    assert pieces == ["鳕", "☃"]
+    line = unk_advice(pieces, len(enc.tokens) - 2, model.name)
+    assert line.startswith("2 of 8 tokens became [UNK]") and "鳕 ☃" in line
+    assert unk_advice([], 8, model.name) is None
+
+
+def test_unk_advice_suggests_a_chinese_model_for_chinese_pieces():
+    line = unk_advice(["餐", "厅", "餐"], 20, "minilm")
+    assert line.startswith("3 of 20 tokens became [UNK]") and ": 餐 厅 (" in line  # counted 3, named once each
+    assert "Chinese BERT-family model" in line
+
+
+def test_tiny_chinese_bert_matches_transformers():
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from attnviz.core.encoder import forward
+    from attnviz.inputs.model import encode, open_model
+
+    model = open_model(str(BERT_ZH))
+    enc = encode(model, SENTENCE)
+    slow = transformers.BertTokenizer(str(BERT_ZH / "vocab.txt"), do_lower_case=False)  # the Python tokenizer
+    assert enc.tokens[1:-1] == slow.tokenize(SENTENCE)
+    ref = transformers.AutoModel.from_pretrained(str(BERT_ZH), attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = ref(torch.tensor(enc.ids[None]), output_attentions=True)
+    layers, hidden = forward(model, enc)
+    assert len(layers) == len(out.attentions) == 2
+    for layer, theirs in zip(layers, out.attentions):
+        ours = np.stack([h.alpha_prime for h in layer.heads])
+        np.testing.assert_allclose(ours, theirs[0].numpy(), atol=1e-5)
+        assert ours.max(axis=-1).mean() > 2.0 / len(enc.ids)  # not uniform: the parity says something
+    np.testing.assert_allclose(hidden, out.last_hidden_state[0].numpy(), atol=1e-4)
+
+
+def test_cli_runs_a_chinese_bert_directory(cli):
+    result = cli("show", SENTENCE, "--model", BERT_ZH)
+    assert "tiny-bert-zh" in result.output and "餐" in result.output
+
+
+# --- figures: a CJK font, the system's or the [cjk] extra's --------------------------------
+
+
+def _glyph_warnings(fig) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    return [str(w.message) for w in caught if "missing from" in str(w.message)]
+
+
+def _chinese_figure(tmp_path, name):
+    from attnviz.views import figures
+
+    tokens = tokenize(SENTENCE, vocabulary=open_vectors(str(ZH)).contains)
+    n = len(tokens)
+    alpha = np.linspace(-1, 1, n * n).reshape(n, n)
+    fig, warning = figures.pair_figure(tokens, alpha, np.full((n, n), 1.0 / n), "餐厅 · 三明治 · 素食")
+    try:
+        missing = _glyph_warnings(fig)
+        figures.save(fig, tmp_path / name)
+    finally:
+        figures._pyplot().close(fig)
+    return warning, missing
+
+
+@pytest.fixture
+def no_system_cjk(monkeypatch):
+    """matplotlib as on a machine without CJK fonts (the entries are hidden, not removed)."""
+    from matplotlib import font_manager
+
+    fm = font_manager.fontManager
+    source = _a_cjk_font_file()
+    monkeypatch.setattr(fm, "ttflist", [f for f in fm.ttflist if "CJK" not in f.name and not f.name.startswith(
+        ("WenQuanYi", "Droid Sans Fallback", "AR PL", "Source Han", "Noto Sans SC"))])
+    fm._findfont_cached.cache_clear()
+    yield source  # a CJK font file the machine has, to stand in for a package's
+    fm._findfont_cached.cache_clear()
+
+
+def _a_cjk_font_file():
+    from matplotlib import font_manager
+
+    found = [f.fname for f in font_manager.fontManager.ttflist if f.name == "Noto Sans CJK SC" and "Regular" in f.fname]
+    return found[0] if found else None
+
+
+def test_system_cjk_font_draws_chinese_labels(tmp_path):
+    from attnviz.views import figures
+
+    if _a_cjk_font_file() is None:
+        pytest.skip("no system CJK font (Debian: apt install fonts-noto-cjk)")
+    families, warning = figures.font_for(["餐厅", "三明治", "素食", "テレビ", "한국어"])
+    assert warning is None and families[1] == "Noto Sans CJK SC"  # the Simplified Chinese face first
+    warning, missing = _chinese_figure(tmp_path, "zh.png")
+    assert warning is None and missing == []
+    assert (tmp_path / "zh.png").stat().st_size > 0
+
+
+def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch, no_system_cjk):
+    from attnviz.views import figures
+
+    source = no_system_cjk
+    if source is None:
+        pytest.skip("no Noto Sans CJK file on this machine to stand in for the package's")
+    package = tmp_path / "site" / "fake_cjk_fonts"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('imported')\n")
+    (package / "NotoSansCJK-Regular.ttc").symlink_to(source)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr(figures, "CJK_PACKAGE", ("fake_cjk_fonts", "NotoSansCJK-Regular.ttc"))
+    families, warning = figures.font_for(["餐厅", "三明治"])
+    assert warning is None and "Noto Sans CJK SC" in families
+    assert "fake_cjk_fonts" not in sys.modules
+    warning, missing = _chinese_figure(tmp_path, "zh-packaged.png")
+    assert warning is None and missing == []
+
+
+def test_the_real_cjk_extra(no_system_cjk, tmp_path):
+    import importlib.util
+
+    from attnviz.views import figures
+
+    if importlib.util.find_spec(figures.CJK_PACKAGE[0]) is None:
+        pytest.skip('the [cjk] extra is not installed (pip install "attnviz[cjk]")')
+    families, warning = figures.font_for(["餐厅", "三明治"])
+    assert warning is None and "Noto Sans CJK SC" in families
+    warning, missing = _chinese_figure(tmp_path, "zh-extra.png")
+    assert warning is None and missing == []
+
+
+def test_without_a_cjk_font_the_warning_names_both_ways(monkeypatch, no_system_cjk):
+    from attnviz.views import figures
+
+    monkeypatch.setattr(figures, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
+    families, warning = figures.font_for(["餐厅", "cafe"])
+    assert families == ["DejaVu Sans"]
+    assert warning.startswith("no installed font can draw 厅餐 in figure labels")
+    assert 'pip install "attnviz[cjk]"' in warning and "apt install fonts-noto-cjk" in warning
