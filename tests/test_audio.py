@@ -427,3 +427,21 @@ def test_audio_figure_axes_are_seconds(tmp_path, window, focus):
         assert "2.72s" in curve.get_title(loc="right")
     save(fig, tmp_path / "a.png")
     assert (tmp_path / "a.png").stat().st_size > 10_000
+
+
+def test_audio_figure_takes_block_means_and_a_top_k_focus_row(tmp_path):
+    from attnviz.core.blockwise import blockwise_head
+    from attnviz.views.audio_figure import audio_figure
+    from attnviz.views.figures import save
+
+    seq = A.audio_sequence(CLIP)
+    x = seq.vectors
+    head = blockwise_head(x, x, x, att.AttentionConfig(temperature=3.0), 5, window=15, bins=50)
+    row = np.zeros(len(seq))
+    row[head.keys[272]] = head.alpha_prime[272]
+    start, _ = A.source_times(seq.source)
+    fig, _ = audio_figure(start, seq.media, head.summary, None, "long", focus=272, focus_row=row)
+    heat = next(a for a in fig.axes if a.get_xlabel() == "key time j (s)")
+    assert heat.get_xlim() == pytest.approx((0, len(seq) * seq.source["hop_s"]))
+    assert heat.images[0].get_array().shape == (50, 50)
+    save(fig, tmp_path / "long.png")
