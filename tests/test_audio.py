@@ -427,3 +427,37 @@ def test_audio_figure_axes_are_seconds(tmp_path, window, focus):
         assert "2.72s" in curve.get_title(loc="right")
     save(fig, tmp_path / "a.png")
     assert (tmp_path / "a.png").stat().st_size > 10_000
+
+
+def test_audio_figure_takes_block_means_and_a_top_k_focus_row(tmp_path):
+    from attnviz.core.blockwise import blockwise_head
+    from attnviz.views.audio_figure import audio_figure
+    from attnviz.views.figures import save
+
+    seq = A.audio_sequence(CLIP)
+    x = seq.vectors
+    head = blockwise_head(x, x, x, att.AttentionConfig(temperature=3.0), 5, window=15, bins=50)
+    row = np.zeros(len(seq))
+    row[head.keys[272]] = head.alpha_prime[272]
+    start, _ = A.source_times(seq.source)
+    fig, _ = audio_figure(start, seq.media, head.summary, None, "long", focus=272, focus_row=row)
+    heat = next(a for a in fig.axes if a.get_xlabel() == "key time j (s)")
+    assert heat.get_xlim() == pytest.approx((0, len(seq) * seq.source["hop_s"]))
+    assert heat.images[0].get_array().shape == (50, 50)
+    save(fig, tmp_path / "long.png")
+
+
+def test_a_header_that_undercounts_still_reads_every_sample(tmp_path, monkeypatch):
+    """Some OGG/MP3 headers give a wrong length: the reader grows its buffer and keeps every sample."""
+    y = signal(16000, 2.0)
+    path = write(tmp_path / "x.wav", y, 16000)
+    real = A.audio_info
+
+    class Short:
+        def __init__(self, info):
+            self.samplerate, self.frames = info.samplerate, 1000
+            self.format, self.subtype, self.channels = info.format, info.subtype, info.channels
+
+    monkeypatch.setattr(A, "audio_info", lambda p: Short(real(p)))
+    got, sr = A.read_audio(path)
+    np.testing.assert_array_equal(got, y)

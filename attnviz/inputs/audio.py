@@ -82,7 +82,7 @@ def audio_info(path: Path):
     try:
         info = sf.info(str(path))
     except (RuntimeError, OSError, TypeError) as e:  # sf.LibsndfileError is a RuntimeError
-        reason = str(e).split(": ", 1)[-1] if ": " in str(e) else str(e)
+        reason = (str(e).split(": ", 1)[-1] if ": " in str(e) else str(e)).rstrip(".")
         raise AttnvizError(f"--audio {path}: cannot read it as sound ({reason}); "
                            f"give a WAV, FLAC or OGG file") from None
     if info.samplerate <= 0:
