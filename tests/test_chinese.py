@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from attnviz.core import attention as att
+from attnviz.errors import AttnvizError
 from attnviz.inputs.language import script_of, unk_advice, unknown_advice
 from attnviz.inputs.tokens import MAX_WORD, segment, tokenize
 from attnviz.inputs.wordvectors import EmbeddedVectors, OneHot, embed, open_vectors
@@ -109,6 +110,20 @@ def test_contains_agrees_with_lookup(make):
     for word in ["餐厅", "三明", "三明治", "restaurant", "Restaurant", "RESTAURANT", "the", "xyzzyq", "一", "鳕",
                  "内容", "更多", "、", "テレビ", "한국어", "ｃａｆé"]:
         assert vectors.contains(word) == (vectors.lookup(word) is not None), word
+
+
+def test_bzip2_vectors_as_chinese_word_vectors_ships_them(tmp_path, zh):
+    import bz2
+
+    packed = tmp_path / "sgns.tiny.word.bz2"
+    packed.write_bytes(bz2.compress(ZH.read_bytes()))
+    vectors = open_vectors(str(packed))
+    assert tokenize(SENTENCE, vocabulary=vectors.contains) == tokenize(SENTENCE, vocabulary=zh.contains)
+    np.testing.assert_array_equal(vectors.lookup("三明治"), zh.lookup("三明治"))
+    unnamed = tmp_path / "sgns.tiny.word"
+    unnamed.write_bytes(packed.read_bytes())
+    with pytest.raises(AttnvizError, match=r"bzip2-compressed; name it sgns.tiny.word.bz2 or decompress it"):
+        open_vectors(str(unnamed))
 
 
 def test_embedded_cjk_keys_are_every_cjk_key_of_the_table():
