@@ -210,6 +210,8 @@ def test_unknown_advice_for_a_users_file_and_an_unnamed_language():
     line = unknown_advice(5, 6, "my.vec", "Cyrillic")
     assert "covers" not in line and "(Cyrillic script)" in line
     assert "word vectors for the text's language" in line and "--embedding onehot" in line
+    assert unknown_advice(3, 4, EmbeddedVectors.name, "Latin").startswith(
+        f"3 of 4 tokens are not in {EmbeddedVectors.name}, which covers English: ")
 
 
 # --- a Chinese BERT-family directory -------------------------------------------------------
