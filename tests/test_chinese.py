@@ -319,16 +319,27 @@ def no_system_cjk(monkeypatch):
 
 
 def _a_cjk_font_file():
+    """A Noto Sans CJK file: the system's, else the [cjk] extra's; None when the machine has neither."""
+    import importlib.util
+    from pathlib import Path
+
     from matplotlib import font_manager
 
+    from attnviz.views import figures
+
     found = [f.fname for f in font_manager.fontManager.ttflist if f.name == "Noto Sans CJK SC" and "Regular" in f.fname]
+    spec = importlib.util.find_spec(figures.CJK_PACKAGE[0])
+    if spec and spec.origin:
+        found.append(str(Path(spec.origin).parent / figures.CJK_PACKAGE[1]))
     return found[0] if found else None
 
 
 def test_system_cjk_font_draws_chinese_labels(tmp_path):
+    from matplotlib import font_manager
+
     from attnviz.views import figures
 
-    if _a_cjk_font_file() is None:
+    if not any(f.name == "Noto Sans CJK SC" for f in font_manager.fontManager.ttflist):
         pytest.skip("no system CJK font (Debian: apt install fonts-noto-cjk)")
     families, warning = figures.font_for(["餐厅", "三明治", "素食", "テレビ", "한국어"])
     assert warning is None and families[1] == "Noto Sans CJK SC"  # the Simplified Chinese face first
@@ -342,7 +353,7 @@ def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch
 
     source = no_system_cjk
     if source is None:
-        pytest.skip("no Noto Sans CJK file on this machine to stand in for the package's")
+        pytest.skip("no Noto Sans CJK file on this machine (system or [cjk] extra) to stand in for a package's")
     package = tmp_path / "site" / "fake_cjk_fonts"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("raise RuntimeError('imported')\n")
