@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from attnviz.core import attention as att
+from attnviz.errors import AttnvizError
 from attnviz.inputs.language import script_of, unk_advice, unknown_advice
 from attnviz.inputs.tokens import MAX_WORD, segment, tokenize
 from attnviz.inputs.wordvectors import EmbeddedVectors, OneHot, embed, open_vectors
@@ -92,13 +93,17 @@ def naive_segment(run: str, known) -> list[str]:
     return [prefixes[-1]] + naive_segment(run[len(prefixes[-1]):], known)
 
 
-ALPHABET = "餐厅三明治素食者它"
+ALPHABET = "餐厅三明治素食"
 
 
-@settings(max_examples=150, deadline=None)
-@given(text=st.text(alphabet=ALPHABET + " ", max_size=24),
-       words=st.sets(st.text(alphabet=ALPHABET, min_size=2, max_size=MAX_WORD + 1), max_size=12))
-def test_segmentation_against_its_definition(text, words):
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_segmentation_against_its_definition(data):
+    text = data.draw(st.text(alphabet=ALPHABET + " ", max_size=30))
+    runs = text.split()
+    pieces = sorted({r[i:j] for r in runs for i in range(len(r)) for j in range(i + 2, min(len(r), i + MAX_WORD + 1) + 1)})
+    words = set(data.draw(st.lists(st.sampled_from(pieces), max_size=12))) if pieces else set()  # words the text has
+    words |= data.draw(st.sets(st.text(alphabet=ALPHABET, min_size=2, max_size=4), max_size=4))  # and some it may not
     tokens = tokenize(text, vocabulary=words.__contains__)
     assert tokens == [t for run in text.split() for t in naive_segment(run, words.__contains__)]
 
@@ -109,6 +114,20 @@ def test_contains_agrees_with_lookup(make):
     for word in ["餐厅", "三明", "三明治", "restaurant", "Restaurant", "RESTAURANT", "the", "xyzzyq", "一", "鳕",
                  "内容", "更多", "、", "テレビ", "한국어", "ｃａｆé"]:
         assert vectors.contains(word) == (vectors.lookup(word) is not None), word
+
+
+def test_bzip2_vectors_as_chinese_word_vectors_ships_them(tmp_path, zh):
+    import bz2
+
+    packed = tmp_path / "sgns.tiny.word.bz2"
+    packed.write_bytes(bz2.compress(ZH.read_bytes()))
+    vectors = open_vectors(str(packed))
+    assert tokenize(SENTENCE, vocabulary=vectors.contains) == tokenize(SENTENCE, vocabulary=zh.contains)
+    np.testing.assert_array_equal(vectors.lookup("三明治"), zh.lookup("三明治"))
+    unnamed = tmp_path / "sgns.tiny.word"
+    unnamed.write_bytes(packed.read_bytes())
+    with pytest.raises(AttnvizError, match=r"bzip2-compressed; name it sgns.tiny.word.bz2 or decompress it"):
+        open_vectors(str(unnamed))
 
 
 def test_embedded_cjk_keys_are_every_cjk_key_of_the_table():
@@ -195,6 +214,8 @@ def test_unknown_advice_for_a_users_file_and_an_unnamed_language():
     line = unknown_advice(5, 6, "my.vec", "Cyrillic")
     assert "covers" not in line and "(Cyrillic script)" in line
     assert "word vectors for the text's language" in line and "--embedding onehot" in line
+    assert unknown_advice(3, 4, EmbeddedVectors.name, "Latin").startswith(
+        f"3 of 4 tokens are not in {EmbeddedVectors.name}, which covers English: ")
 
 
 # --- a Chinese BERT-family directory -------------------------------------------------------
@@ -298,16 +319,27 @@ def no_system_cjk(monkeypatch):
 
 
 def _a_cjk_font_file():
+    """A Noto Sans CJK file: the system's, else the [cjk] extra's; None when the machine has neither."""
+    import importlib.util
+    from pathlib import Path
+
     from matplotlib import font_manager
 
+    from attnviz.views import figures
+
     found = [f.fname for f in font_manager.fontManager.ttflist if f.name == "Noto Sans CJK SC" and "Regular" in f.fname]
+    spec = importlib.util.find_spec(figures.CJK_PACKAGE[0])
+    if spec and spec.origin:
+        found.append(str(Path(spec.origin).parent / figures.CJK_PACKAGE[1]))
     return found[0] if found else None
 
 
 def test_system_cjk_font_draws_chinese_labels(tmp_path):
+    from matplotlib import font_manager
+
     from attnviz.views import figures
 
-    if _a_cjk_font_file() is None:
+    if not any(f.name == "Noto Sans CJK SC" for f in font_manager.fontManager.ttflist):
         pytest.skip("no system CJK font (Debian: apt install fonts-noto-cjk)")
     families, warning = figures.font_for(["餐厅", "三明治", "素食", "テレビ", "한국어"])
     assert warning is None and families[1] == "Noto Sans CJK SC"  # the Simplified Chinese face first
@@ -321,7 +353,7 @@ def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch
 
     source = no_system_cjk
     if source is None:
-        pytest.skip("no Noto Sans CJK file on this machine to stand in for the package's")
+        pytest.skip("no Noto Sans CJK file on this machine (system or [cjk] extra) to stand in for a package's")
     package = tmp_path / "site" / "fake_cjk_fonts"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("raise RuntimeError('imported')\n")

@@ -49,9 +49,9 @@ def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str 
         return None
     language, code = LANGUAGES.get(script, (None, None))
     covers = COVERS.get(vectors_name)
-    what = f"{script} script" if script and script not in ("Latin", "Other") else "text"
-    line = (f"{n_unknown} of {n_total} tokens ({what}) are not in {vectors_name}"
-            + (f", which covers {covers}" if covers else "") + ": their a^i are 0 and their rows of α′ uniform. ")
+    what = f" ({script} script)" if script and script not in ("Latin", "Other") else ""
+    line = (f"{n_unknown} of {n_total} tokens{what} are not in {vectors_name}"
+            + (f", which covers {covers}" if covers else "") + ": they get a^i = 0, which carries no meaning. ")
     if language:
         example = ("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec" if code == "zh"
                    else f"fastText cc.{code}.300.vec")

@@ -226,7 +226,7 @@ def open_vectors(spec: str | None, trust_pickle: bool = False) -> Vectors:
     path = Path(spec).expanduser()
     if path.exists():
         return GensimVectors(read_vectors_file(path, trust_pickle), str(path), "file")
-    if re.fullmatch(r"[\w.-]+", spec) and not Path(spec).suffix in (".txt", ".vec", ".bin", ".gz"):
+    if re.fullmatch(r"[\w.-]+", spec) and not Path(spec).suffix in (".txt", ".vec", ".bin", ".gz", ".bz2"):
         return GensimVectors(load_gensim_data(spec), spec, "gensim-data")
     raise UsageError(f"`vectors` {spec}: no such file")
 
@@ -241,6 +241,10 @@ def sniff_format(path: Path) -> str:
         return "fasttext-bin"
     if head[:2] == b"\x1f\x8b":  # gzip: gensim reads it; decide text/binary by the name
         return "word2vec-bin" if ".bin" in path.suffixes else _text_kind(_gunzip_head(path))
+    if head[:3] == b"BZh":  # bzip2, as the Chinese-Word-Vectors files come: gensim reads it when named .bz2
+        if path.suffix != ".bz2":
+            raise AttnvizError(f"{path}: is bzip2-compressed; name it {path.name}.bz2 or decompress it (bunzip2)")
+        return "word2vec-bin" if ".bin" in path.suffixes else _text_kind(_bunzip_head(path))
     first, _, rest = head.partition(b"\n")
     if b"\x00" in first:
         raise AttnvizError(f"{path}: does not look like a vectors file (binary data without a word2vec header)")
@@ -252,6 +256,13 @@ def sniff_format(path: Path) -> str:
                 return "word2vec-bin"
         return "word2vec-text"
     return _text_kind(head)
+
+
+def _bunzip_head(path: Path) -> bytes:
+    import bz2
+
+    with bz2.open(path, "rb") as f:
+        return f.read(65536)
 
 
 def _gunzip_head(path: Path) -> bytes:
