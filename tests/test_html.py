@@ -303,7 +303,7 @@ def at_offset(driver, css: str, x: float, y: float, do_click: bool = False):
       b = e.getBoundingClientRect();
       return [b.left, b.top];""", css, x, y)
     actions = ActionBuilder(driver)
-    actions.pointer_action.move_to_location(round(left + x), round(top + y))
+    actions.pointer_action.move_to_location(math.floor(left + x), math.floor(top + y))
     if do_click:
         actions.pointer_action.click()
     actions.perform()
@@ -388,8 +388,8 @@ def read_tip(driver) -> dict[str, str]:
 
 def cell_centre(driver, i: int, j: int) -> tuple[float, float]:
     d = driver.execute_script("return {...document.querySelector('canvas.av-matrix').dataset}")
-    c = float(d["cell"])
-    return float(d["x0"]) + (j + 0.5) * c, float(d["y0"]) + (i + 0.5) * c
+    c = float(d["cell"])  # a whole pixel inside the cell, however small the cell is
+    return float(d["x0"]) + j * c + (c - 1) // 2 + 0.5, float(d["y0"]) + i * c + (c - 1) // 2 + 0.5
 
 
 def check_tooltips(driver, doc: dict, layer: int, head: int, cells):
@@ -543,3 +543,31 @@ def test_a_phone_screen_does_not_scroll_sideways(browser, files):
                 assert browser.execute_script("return document.documentElement.scrollWidth") <= 390, (kind, tab)
     finally:
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+
+
+def test_the_long_summary_reads_like_the_terminal(browser, files, docs):
+    doc, view = docs["long"]
+    lg = view["long"]
+    open_page(browser, files["long"])
+    assert browser.execute_script("return document.querySelector('.av-stage').dataset.view") == "summary"
+    for r, c in [(0, 0), (5, 6), (20, 3)]:
+        at_offset(browser, "canvas.av-matrix", *cell_centre(browser, r, c))
+        tip = read_tip(browser)
+        assert tip["queries"] == f"{lg['bins'][r]} … {lg['bins'][r + 1] - 1}"
+        assert tip["mean α′"] == f"{lg['heads'][0]['summary'][r][c]:.3f}"
+    rows = browser.execute_script("return [...document.querySelectorAll('.av-examples td.av-q')].map(t => t.textContent)")
+    assert rows == [f"{e['query']} {doc['tokens'][e['query']]}" for e in lg["examples"]]
+
+
+def test_a_few_hundred_tokens_draw_one_pixel_per_cell(browser, tmp_path):
+    from attnviz.api import Options, analyze
+    from attnviz.views.jsondoc import document
+
+    words = "the cat sat on a mat while dogs ran across green fields near old houses".split()
+    doc = document(analyze(" ".join(words[i % len(words)] for i in range(300)), Options(window=20)))
+    path = tmp_path / "wide.html"
+    path.write_text(html.html_page(doc), encoding="utf-8")
+    open_page(browser, path)
+    assert browser.execute_script("return document.querySelector('.av-stage').dataset.view") == "matrix"  # no lines
+    assert int(browser.execute_script("return document.querySelector('canvas.av-matrix').dataset.cell")) < 6
+    check_tooltips(browser, doc, 0, 0, [(10, 12), (150, 149), (299, 0), (0, 40)])

@@ -100,7 +100,8 @@ def _trim_layer(layer: dict) -> dict:
 def default_header(doc: dict) -> str:
     """A one-line description when the caller gives none (the CLI passes the terminal's header)."""
     s, c, n = doc.get("source", {}), doc.get("config", {}), len(doc.get("tokens", []))
-    parts = [f"{s.get('name', '?')}" + (f" ({s['dim']}-d)" if s.get("dim") else ""), f"{n:,} tokens"]
+    unit = {"audio": "frames", "image": "patches"}.get(s.get("kind"), "tokens")
+    parts = [f"{s.get('name', '?')}" + (f" ({s['dim']}-d)" if s.get("dim") else ""), f"{n:,} {unit}"]
     if s.get("kind") == "model":
         parts.append(f"{c.get('layers', '?')} layers × {c.get('heads', '?')} heads")
     elif c.get("heads"):

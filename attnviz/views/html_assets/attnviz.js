@@ -141,10 +141,30 @@ function buildHeader() {
   dl.type = "button";
   dl.title = "the document this page draws (schema attnviz/1 with its view extension)";
   dl.addEventListener("click", download);
-  title.append(el("span", "av-brand", "attnviz"), el("span", "av-text", doc.text || ""));
+  title.append(el("span", "av-brand", "attnviz"), inputText(doc.text || ""));
   main.append(title, el("pre", "av-config", view.header || ""));
   head.append(main, dl);
   return head;
+}
+
+function inputText(text) { // the input as given; a long one is cut to its start, with a button for the rest
+  const span = el("span", "av-text"), most = 280;
+  const chars = Array.from(text);
+  if (chars.length <= most) {
+    span.textContent = text;
+    return span;
+  }
+  const cut = chars.slice(0, most).join("") + "…", more = el("button", "av-small av-more");
+  more.type = "button";
+  let open = false;
+  const set = () => {
+    span.firstChild.textContent = open ? text : cut;
+    more.textContent = open ? "less" : `all ${chars.length.toLocaleString()} characters`;
+  };
+  span.append(document.createTextNode(""), " ", more);
+  more.addEventListener("click", () => { open = !open; set(); });
+  set();
+  return span;
 }
 
 function buildToolbar() {
@@ -436,7 +456,7 @@ function heatGeometry(rows, cols, rowLabels, colLabels, maxW) {
   const f = font(12);
   const lw = Math.min(130, Math.ceil(textWidth(rowLabels, f)) + 10);
   const lh = Math.min(130, Math.ceil(textWidth(colLabels, f)) + 10);
-  const least = cols <= 80 ? 12 : 2; // up to 80 tokens keep readable labels (the stage scrolls sideways)
+  const least = cols <= 80 ? 12 : 1; // up to 80 tokens keep readable labels (the stage scrolls sideways)
   const cell = Math.max(least, Math.min(24, Math.floor((maxW - lw - 90) / cols)));
   const labels = cell >= 9;
   const x0 = labels ? lw : 4, y0 = labels ? lh : 4;
@@ -445,16 +465,34 @@ function heatGeometry(rows, cols, rowLabels, colLabels, maxW) {
 
 function drawHeat(canvas, g, value, color, rowLabels, colLabels) {
   const ctx = sizeCanvas(canvas, g.w, g.h);
-  const pat = hatch(ctx);
-  for (let i = 0; i < g.rows; i++) {
-    for (let j = 0; j < g.cols; j++) {
-      const v = value(i, j);
-      ctx.fillStyle = v === null ? pat : rgb(color(v));
-      ctx.fillRect(g.x0 + j * g.cell, g.y0 + i * g.cell, g.cell, g.cell);
+  if (g.cell < 6) {
+    drawHeatPixels(ctx, g, value, color);
+  } else {
+    const pat = hatch(ctx);
+    for (let i = 0; i < g.rows; i++) {
+      for (let j = 0; j < g.cols; j++) {
+        const v = value(i, j);
+        ctx.fillStyle = v === null ? pat : rgb(color(v));
+        ctx.fillRect(g.x0 + j * g.cell, g.y0 + i * g.cell, g.cell, g.cell);
+      }
     }
   }
   if (g.labels) heatLabels(ctx, g, rowLabels, colLabels);
   Object.assign(canvas.dataset, { x0: g.x0, y0: g.y0, cell: g.cell, rows: g.rows, cols: g.cols });
+}
+
+function drawHeatPixels(ctx, g, value, color) { // many small cells: one pixel per cell, scaled up
+  const off = document.createElement("canvas");
+  off.width = g.cols; off.height = g.rows;
+  const octx = off.getContext("2d"), img = octx.createImageData(g.cols, g.rows);
+  for (let i = 0; i < g.rows; i++) for (let j = 0; j < g.cols; j++) {
+    const v = value(i, j), o = 4 * (i * g.cols + j);
+    const c = v === null ? ((i + j) % 3 ? [217, 217, 217] : [140, 140, 140]) : color(v); // masked: grey stripes
+    img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = 255;
+  }
+  octx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, g.x0, g.y0, g.cols * g.cell, g.rows * g.cell);
 }
 
 function heatLabels(ctx, g, rowLabels, colLabels) {
@@ -878,6 +916,7 @@ function start() {
     clearTimeout(pending);
     pending = setTimeout(() => { if (ui.stage.clientWidth !== lastW) { lastW = ui.stage.clientWidth; render(); } }, 150);
   });
+  root.dataset.readyMs = performance.now().toFixed(1); // after navigation start: the first view is drawn
   root.dataset.ready = "true";
 }
 
