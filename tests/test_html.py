@@ -168,6 +168,7 @@ def test_fragments_are_scoped_and_unique(docs):
     ids = [re.search(r'class="attnviz-root" id="([^"]+)"', f).group(1) for f in (a, b)]
     assert ids[0] != ids[1] and all(re.fullmatch(r"attnviz-[0-9a-f]{12}", i) for i in ids)
     assert "Content-Security-Policy" not in a and "<html" not in a and "<body" not in a
+    assert "trust the notebook" in a  # what an untrusted notebook shows instead of the view
     assert embedded(a, ids[0])["tokens"] == doc["tokens"]
     css = re.sub(r"/\*.*?\*/", "", html._asset("attnviz.css"), flags=re.S)
     css = re.sub(r"@media[^{]*\{", "", css)
@@ -193,6 +194,8 @@ def test_bad_documents_are_one_clear_error():
         html.html_page(hand_doc(["a", "b", "c"], flat), {"audio": html.audio_view([0, 1], np.ones((4, 3)))})
     with pytest.raises(AttnvizError, match="unknown keys"):
         html.html_page(hand_doc(["a", "b", "c"], flat), html.audio_view([0, 1, 2], np.ones((4, 3))))
+    with pytest.raises(AttnvizError, match="view.image lacks png; build it with image_view"):
+        html.html_page(hand_doc(["a", "b", "c"], flat), {"image": {"rows": 1, "cols": 3, "width": 4, "height": 4}})
     with pytest.raises(AttnvizError, match="finite"):
         html.audio_view([0, 1, 2], np.full((4, 3), np.nan))
     with pytest.raises(AttnvizError, match=r"\[H, W, 3\]"):
@@ -526,6 +529,7 @@ def test_two_fragments_on_one_page_work_apart(browser, tmp_path, docs):
     time.sleep(0.3)
     views = browser.execute_script("return [...document.querySelectorAll('.av-stage')].map(s => s.dataset.view)")
     assert views == ["lines", "model"]
+    assert browser.execute_script("return document.querySelectorAll('.av-fallback').length") == 0  # drawn: no notice
     browser.execute_script("document.querySelectorAll('.attnviz-root')[0].querySelector('.av-tab[data-view=\"matrix\"]').click()")
     views = browser.execute_script("return [...document.querySelectorAll('.av-stage')].map(s => s.dataset.view)")
     assert views == ["matrix", "model"]

@@ -29,6 +29,8 @@ from ..errors import AttnvizError
 
 DENSE_MAX = 2000  # tokens: a page never embeds n × n matrices beyond this (long inputs: long_view)
 VIEW_KEYS = ("header", "audio", "image", "long")  # the `view` extension's keys
+VIEW_FIELDS = {"audio": ("times", "duration", "spectrogram", "db_range", "bands"),
+               "image": ("width", "height", "rows", "cols", "png"), "long": ("bins", "heads", "examples")}
 VECTOR_FIELDS = ("q", "k", "v", "b", "input", "output")  # --include-vectors fields: not drawn, not embedded
 EXAMPLES = 64  # queries whose top keys a long input's page lists
 SPEC_FRAMES, SPEC_BANDS = 600, 64  # an embedded spectrogram is averaged down to at most this
@@ -118,6 +120,10 @@ def check_view(page: dict) -> None:
     if unknown:
         raise AttnvizError(f"the view has unknown keys {', '.join(sorted(unknown))}; it takes {', '.join(VIEW_KEYS)} "
                            f"(e.g. {{'audio': audio_view(...)}})")
+    for key, fields in VIEW_FIELDS.items():
+        missing = [f for f in fields if key in view and f not in view[key]]
+        if missing:
+            raise AttnvizError(f"view.{key} lacks {', '.join(missing)}; build it with {key}_view()")
     audio, image = view.get("audio"), view.get("image")
     if audio is not None:
         if len(audio["times"]) != n:
@@ -267,8 +273,8 @@ def html_page(doc: dict, view: dict | None = None, title: str | None = None) -> 
         f'<meta http-equiv="Content-Security-Policy" content="{csp(css, script)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_html.escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
-        f'<div class="attnviz-root" id="{root_id}"><noscript>This page draws with JavaScript; '
-        "the data is in the JSON block below.</noscript></div>\n"
+        f'<div class="attnviz-root" id="{root_id}"><p class="av-fallback">This page is drawn by JavaScript, '
+        "which is turned off; the data is in the JSON block at the end of the file.</p></div>\n"
         f"{block}\n<script>{script}</script>\n</body>\n</html>\n"
     )
 
@@ -278,7 +284,8 @@ def html_fragment(doc: dict, view: dict | None = None) -> str:
     .attnviz-root, a fresh element id per call, no CSP meta (the notebook's own policy applies)."""
     root_id = "attnviz-" + uuid.uuid4().hex[:12]
     css, block, script = _parts(doc, view, root_id)
-    return (f'<div class="attnviz-root" id="{root_id}"><style>{css}</style></div>\n'
+    return (f'<div class="attnviz-root" id="{root_id}"><style>{css}</style><p class="av-fallback">attnviz: this '
+            "view is drawn by JavaScript; run the cell again (or trust the notebook) to see it.</p></div>\n"
             f"{block}\n<script>{script}</script>\n")
 
 

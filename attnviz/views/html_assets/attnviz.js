@@ -906,6 +906,7 @@ function start() {
   ui.tip = el("div", "av-tip");
   ui.tip.hidden = true;
   app.append(buildHeader(), buildToolbar(), ui.stage, ui.tip);
+  for (const f of root.querySelectorAll(".av-fallback")) f.remove();
   root.append(app);
   if (layers.length) state.checked = new Set(layers[0].heads.map((_, i) => i));
   const views = availableViews().map((v) => v[0]);
