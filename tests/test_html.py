@@ -171,6 +171,8 @@ def test_fragments_are_scoped_and_unique(docs):
     assert "trust the notebook" in a  # what an untrusted notebook shows instead of the view
     assert embedded(a, ids[0])["tokens"] == doc["tokens"]
     css = re.sub(r"/\*.*?\*/", "", html._asset("attnviz.css"), flags=re.S)
+    css = re.sub(r"@keyframes attnviz-[\w-]+ \{([^{}]*\{[^{}]*\})*[^{}]*\}", "", css)  # its own names only
+    assert "@keyframes" not in css
     css = re.sub(r"@media[^{]*\{", "", css)
     for selectors in re.findall(r"([^{}]+)\{[^{}]*\}", css):
         for sel in selectors.split(","):
@@ -575,3 +577,17 @@ def test_a_few_hundred_tokens_draw_one_pixel_per_cell(browser, tmp_path):
     assert browser.execute_script("return document.querySelector('.av-stage').dataset.view") == "matrix"  # no lines
     assert int(browser.execute_script("return document.querySelector('canvas.av-matrix').dataset.cell")) < 6
     check_tooltips(browser, doc, 0, 0, [(10, 12), (150, 149), (299, 0), (0, 40)])
+
+
+def test_an_untrusted_notebook_shows_a_notice_not_a_blank(browser, tmp_path, docs):
+    path = tmp_path / "untrusted.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{html.html_fragment(docs['vectors'][0])}</body></html>", encoding="utf-8")
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(path.as_uri())
+        visible = "return document.querySelector('.av-fallback').checkVisibility({visibilityProperty: true})"
+        assert not browser.execute_script(visible)  # not at once: a view that draws never flashes it
+        time.sleep(1.8)
+        assert browser.execute_script(visible)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

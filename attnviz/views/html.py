@@ -273,8 +273,8 @@ def html_page(doc: dict, view: dict | None = None, title: str | None = None) -> 
         f'<meta http-equiv="Content-Security-Policy" content="{csp(css, script)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_html.escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
-        f'<div class="attnviz-root" id="{root_id}"><p class="av-fallback">This page is drawn by JavaScript, '
-        "which is turned off; the data is in the JSON block at the end of the file.</p></div>\n"
+        f'<div class="attnviz-root" id="{root_id}"><noscript>This page is drawn by JavaScript, which is turned '
+        "off; the data is in the JSON block at the end of the file.</noscript></div>\n"
         f"{block}\n<script>{script}</script>\n</body>\n</html>\n"
     )
 
