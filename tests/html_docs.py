@@ -23,13 +23,13 @@ FORTY = ("The restaurant refused to serve me a ham sandwich, because it only coo
 def vectors_doc(text: str = SEED, **options) -> dict:
     from attnviz.api import Options, analyze
 
-    return document(analyze(text, Options(**options)))
+    return analyze(text, Options(**options)).to_dict()
 
 
 def model_doc(text: str = FORTY) -> dict:
     from attnviz.api import analyze_model
 
-    return document(analyze_model(text, "minilm"))
+    return analyze_model(text, "minilm").to_dict()
 
 
 def _doc(kind: str, labels: list[str], x: np.ndarray, heads: int, allowed, source: dict) -> dict:
