@@ -74,8 +74,6 @@ def test_matrix_view_alignment_check_works_on_latin_tokens():
     assert len({naive_width(line.rstrip()) for line in lines}) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="terminal.matrix_view pads labels with len(), not cells: adopt views/cells.py "
-                                       "(cells.label, cells.pad, cells.width) and remove this marker")
 def test_matrix_view_stays_aligned_with_chinese_tokens():
     lines = _matrix_lines(ZH_TOKENS[:10])
     widths = {naive_width(line.rstrip()) for line in lines}

@@ -64,9 +64,10 @@ def printable(token: str) -> str:
 
 
 def label(i: int, token: str, oov: bool, idx_width: int) -> str:
-    token = printable(token)
-    t = token if len(token) <= LABEL_MAX else token[: LABEL_MAX - 1] + "…"
-    return f"{i:>{idx_width}} {t}{'*' if oov else ''}"
+    """A row label "i token*", the token cut to LABEL_MAX terminal cells (餐 takes 2)."""
+    from .cells import label as cells_label
+
+    return cells_label(i, printable(token), oov, idx_width, LABEL_MAX)
 
 
 def repeated(tokens: list[str]) -> set[str]:

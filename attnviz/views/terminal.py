@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
+from .cells import pad, width as cell_width  # widths in terminal cells (餐 = 2)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
 
@@ -26,7 +27,7 @@ def matrix_view(
     n = len(tokens)
     idx_w = len(str(n - 1))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
-    lab_w = max(len(s) for s in labels) + 1
+    lab_w = max(cell_width(s) for s in labels) + 1
     finite = m[np.isfinite(m)]
     avail = (width - lab_w) // max(n, 1) - 1  # characters per cell, one space between cells
     cell_w = max(3, len(str(n - 1)))
@@ -39,7 +40,7 @@ def matrix_view(
     out.append(" " * lab_w)
     out.append(" ".join(f"{j:>{cell_w}}"[-cell_w:] for j in range(n)) + "\n", style="dim")
     for i in range(n):
-        out.append(f"{labels[i]:<{lab_w}}", style="italic red" if oov[i] else "bold")
+        out.append(pad(labels[i], lab_w), style="italic red" if oov[i] else "bold")
         for j in range(n):
             x = m[i, j]
             if j:
@@ -70,14 +71,15 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     idx_w = len(str(len(analysis.tokens) - 1))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
-    table.add_column("query", no_wrap=True, min_width=max(len(s) for s in labels))
+    lab_w = max(cell_width(s) for s in labels)
+    table.add_column("query", no_wrap=True, min_width=lab_w)
     multi = len(heads) > 1
     if multi:
         for h in range(len(heads)):
             table.add_column(f"head {h + 1}: top key", no_wrap=True, overflow="ellipsis")
     else:
         table.add_column("self", justify="right", no_wrap=True, min_width=4)
-        room = width - max(len(s) for s in labels) - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
+        room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
         table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
     if nearest is not None:
         table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
@@ -217,7 +219,7 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
         out = Text(no_wrap=True, overflow="ellipsis")
         for j in np.argsort(-row, kind="stable"):
             lab = label(int(j), tokens[j], analysis.oov[j], idx_w)
-            out.append(f"{lab:<{idx_w + LABEL_MAX + 3}}", style="bold" if j == i else None)
+            out.append(pad(lab, idx_w + LABEL_MAX + 3), style="bold" if j == i else None)
             if not np.isfinite(raw[j]):
                 out.append(f"{'masked':>{width}}", style="dim")
                 out.append("\n")
