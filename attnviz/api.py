@@ -18,28 +18,39 @@ import numpy as np
 
 from .analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from .errors import UsageError
+from .inputs.load import Media, load_sequence, with_window
 from .options import DENSE_MAX, Options
 
 __all__ = ["Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
-            model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
-            top_k: int | None = None, tokens: list[str] | None = None, progress=None, **kw) -> "Result":
-    """Analyze one input: text (word vectors, or a transformer with model=), or input= a matrix file.
+            audio: str | None = None, image: str | None = None, model: str | None = None, words: bool = False,
+            layer: int | None = None, head: int | None = None, top_k: int | None = None,
+            frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
+            patch: int | None = None, tokens: list[str] | None = None, progress=None, **kw) -> "Result":
+    """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
+    that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
 
-    options: an Options, or its fields as keywords (heads=4, window=3, …).  top_k: keep each
-    query's K strongest keys (blockwise; automatic above DENSE_MAX items).  head: keep one head
-    (1-based).  model, words, layer: a pretrained encoder instead of word vectors.
+    options: an Options, or its fields as keywords (heads=4, window=3, …); for audio `window` may
+    be a time ("150ms").  top_k: keep each query's K strongest keys (blockwise; automatic above
+    DENSE_MAX items).  head: keep one head (1-based).  model, words, layer: a pretrained encoder.
+    frame_ms, hop_ms, features: audio frames (25, 10, "logmel");  size, patch: the picture's long
+    side in pixels (32) and patch size (None: pixels).
     """
     opts = (options or Options())
     opts = replace(opts, **kw) if kw else opts
+    media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
     if model is not None:
-        return Result(analyze_model_checked(text, model, words, layer, head, opts, input, top_k))
+        if media.given():
+            raise UsageError(f"`{media.given()[0]}` does not apply with `model`: the model reads text", media.given()[0])
+        return Result(analyze_model_checked(text, model, words, layer, head, opts, None, top_k))
     if words or layer is not None:
         raise UsageError(f"`{'words' if words else 'layer'}` goes with `model` (word vectors have one layer of words)", "words" if words else "layer")
-    opts.validate()
-    seq, input_norm = sequence(text, opts, input, tokens)
+    early = opts if not isinstance(opts.window, str) else replace(opts, window=None)
+    early.validate()
+    seq, input_norm = load_sequence(text, opts, media, tokens)
+    opts = with_window(opts, seq).validate()
     if top_k is not None or len(seq) > DENSE_MAX:
         if head is not None:
             raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `head` needs full matrices", "head")
@@ -54,22 +65,6 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
-
-
-def sequence(text: str | None, opts: Options, input: str | None, tokens: list[str] | None = None):
-    """The input as a Sequence, and the input normalization used."""
-    if (text is None) == (input is None):
-        raise UsageError("give a text or an `input` file, not both" if text is not None else "give a text or an `input` file", "input")
-    if input is not None:
-        if opts.embedding != "vectors" or opts.vectors is not None or opts.punct:
-            raise UsageError("`input` is already a set of vectors: `vectors`, `embedding` and `punct` apply to text", "input")
-        from .inputs.matrix import matrix_sequence
-
-        input_norm = opts.input_norm or "none"
-        return matrix_sequence(input, input_norm), input_norm
-    from .inputs.text import text_sequence
-
-    return text_sequence(text, opts.embedding, opts.vectors, opts.input_norm, opts.punct, opts.trust_pickle, tokens)
 
 
 def analyze_model_checked(text, model, words, layer, head, opts: Options, input, top_k) -> ModelAnalysis:
@@ -140,14 +135,29 @@ class Result:
         write_json(self.analysis, include_vectors, buffer)
         return buffer.getvalue()
 
-    def figure(self, focus: str | None = None, matrix: str | None = None):
-        """The matplotlib figure `show --save` draws (focus: a token, word or index)."""
+    def figure(self, focus: str | list[str] | None = None, matrix: str | None = None):
+        """The matplotlib figure `show --save` draws (focus: a token, word or index; a time for
+        audio; "ROW,COL" or a list of them for a picture)."""
         from .views.present import Request, check, figure
 
-        return figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("x.png")])), matrix)[0]
+        return figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("figure.png")])), matrix)[0]
 
-    def save(self, *paths: str, focus: str | None = None, matrix: str | None = None, dpi: int = 150) -> None:
-        """Save the figure as .png, .svg or .pdf (what `show --save` writes)."""
+    def html(self) -> str:
+        """The self-contained interactive page `show --save view.html` writes."""
+        from .views.html import html_page
+        from .views.present import page_parts
+
+        return html_page(*page_parts(self.analysis))
+
+    def _repr_html_(self) -> str:
+        """Notebooks show the interactive view inline (styles scoped, a fresh element id per output)."""
+        from .views.html import html_fragment
+        from .views.present import page_parts
+
+        return html_fragment(*page_parts(self.analysis))
+
+    def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150) -> None:
+        """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save` writes)."""
         import io
 
         from .views.figures import check_paths

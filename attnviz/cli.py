@@ -94,57 +94,89 @@ from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values
 
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
+Features = choice("Features", ("logmel", "mfcc", "raw"))
 Projection, InputNorm, Score, Normalize, Embedding, Pos = (
     choice(name.title().replace("_", ""), CHOICES[name]) for name in ("projection", "input_norm", "score", "normalize", "embedding", "pos"))
 
+# Help panels: every option of a command is listed under one of these.
+INPUT, ATTENTION, MASKS, OUTPUT, FIGURES = "Input", "Attention", "Masks", "Output", "Figures"
+
 # The attention options, shared by `show` and `explain` (one definition, one help text).
 Text = Annotated[str, typer.Argument(help="The sentence, or '-' to read it from standard input.", show_default=False)]
-Heads = Annotated[int, typer.Option("--heads", "-H", help="Number of attention heads.", min=1)]
+Heads = Annotated[int, typer.Option("--heads", "-H", help="Number of attention heads.", min=1, rich_help_panel=ATTENTION)]
 VectorsOpt = Annotated[Optional[str], typer.Option(
     "--vectors", help="Word vectors: a word2vec .bin/.txt, GloVe .txt, fastText .bin/.vec file, or a gensim-data "
-    "name (needs the internet once). Default: the embedded en_core_web_md vectors.", show_default=False)]
-EmbeddingOpt = Annotated[Embedding, typer.Option("--embedding", help="Word vectors, or one-hot vectors over the sentence's own words.")]
+    "name (needs the internet once). Default: the embedded en_core_web_md vectors.", show_default=False, rich_help_panel=INPUT)]
+EmbeddingOpt = Annotated[Embedding, typer.Option("--embedding", help="Word vectors, or one-hot vectors over the sentence's own words.", rich_help_panel=INPUT)]
 InputNormOpt = Annotated[Optional[InputNorm], typer.Option(
-    "--input-norm", help="How vectors become a^i: standard = centered on the vocabulary mean and scaled to length √d; "
-    "center = centered only; none = raw. Default: standard (one-hot: none).", show_default=False)]
-PosOpt = Annotated[Pos, typer.Option("--pos", help="Add the sinusoidal positional encoding e^i to a^i.")]
-PosScale = Annotated[float, typer.Option("--pos-scale", help="Weight of e^i: a^i + s·e^i.")]
+    "--input-norm", help="How vectors become a^i: standard = centered on the vocabulary mean and scaled to length √d "
+    "(audio: each feature to mean 0, sd 1); center = centered only; none = raw. Default: standard (one-hot, --input: none).",
+    show_default=False, rich_help_panel=INPUT)]
+PosOpt = Annotated[Pos, typer.Option("--pos", help="Add the sinusoidal positional encoding e^i to a^i (2-D for pictures).", rich_help_panel=ATTENTION)]
+PosScale = Annotated[float, typer.Option("--pos-scale", help="Weight of e^i: a^i + s·e^i.", rich_help_panel=ATTENTION)]
 ProjectionOpt = Annotated[Projection, typer.Option(
-    "--projection", help="W^q, W^k, W^v: identity (q = k = v = a, heads are slices) or random (--seed, --d-k).")]
+    "--projection", help="W^q, W^k, W^v: identity (q = k = v = a, heads are slices) or random (--seed, --d-k).", rich_help_panel=ATTENTION)]
 WeightsOpt = Annotated[Optional[str], typer.Option(
     "--weights", help="A .npz with Wq, Wk (d × heads·d_k), Wv (d × heads·d_v), optional Wo (heads·d_v × d), "
-    "and W1, W2 (d_k × d_a), w (d_a) for --score additive; Q = X·Wq (rows are tokens).", show_default=False)]
-DK = Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key/value size (random projection).", min=1, show_default=False)]
-DA = Annotated[Optional[int], typer.Option("--d-a", help="Hidden size of the additive score (random draw). Default: d_k.", min=1, show_default=False)]
-Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection and additive parameters.")]
+    "and W1, W2 (d_k × d_a), w (d_a) for --score additive; Q = X·Wq (rows are tokens).", show_default=False, rich_help_panel=ATTENTION)]
+DK = Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key/value size (random projection).", min=1, show_default=False, rich_help_panel=ATTENTION)]
+DA = Annotated[Optional[int], typer.Option("--d-a", help="Hidden size of the additive score (random draw). Default: d_k.", min=1, show_default=False, rich_help_panel=ATTENTION)]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection and additive parameters.", rich_help_panel=ATTENTION)]
 ScoreOpt = Annotated[Score, typer.Option(
-    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).")]
-NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.")]
+    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
+NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
 Temperature = Annotated[Optional[float], typer.Option(
     "--temperature", help="softmax(α/T). Default (auto): with the identity projection, median α_ii/3 "
-    "(softmax sees ≈ 3·cos); else 1.", show_default=False)]
-Window = Annotated[Optional[int], typer.Option("--window", help="Truncated attention: query i sees keys with |i − j| ≤ W.", min=0, show_default=False)]
-Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).")]
+    "(softmax sees ≈ 3·cos); else 1.", show_default=False, rich_help_panel=ATTENTION)]
+Window = Annotated[Optional[str], typer.Option(
+    "--window", help="Truncated attention: query i sees keys with |i − j| ≤ W positions (pictures: |Δrow|, |Δcol| ≤ W; "
+    "audio also takes a time: 150ms, 0.15s).", show_default=False, rich_help_panel=MASKS)]
+Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).", rich_help_panel=MASKS)]
 Edges = Annotated[Optional[str], typer.Option(
-    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words or 0-based indices).", show_default=False)]
-Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False)]
-Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).")]
-NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.")]
-Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.")]
-TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).")]
+    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words or 0-based indices).",
+    show_default=False, rich_help_panel=MASKS)]
+Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False, rich_help_panel=MASKS)]
+Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).", rich_help_panel=MASKS)]
+NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.", rich_help_panel=MASKS)]
+Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.", rich_help_panel=INPUT)]
+TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).", rich_help_panel=INPUT)]
 InputOpt = Annotated[Optional[str], typer.Option(
     "--input", help="A set of vectors instead of text: .npy, .npz (arrays vectors, labels), .csv or .tsv "
-    "(one row per item; optional header row and label column). Labels default to a1 … an.", show_default=False)]
+    "(one row per item; optional header row and label column). Labels default to a1 … an.", show_default=False, rich_help_panel=INPUT)]
+AudioOpt = Annotated[Optional[str], typer.Option(
+    "--audio", help="A sound (WAV, FLAC, OGG, …; 'demo': the seed sentence spoken): one vector per frame.",
+    show_default=False, rich_help_panel=INPUT)]
+FrameMs = Annotated[float, typer.Option("--frame-ms", help="Audio: frame (window) length in milliseconds.", rich_help_panel=INPUT)]
+HopMs = Annotated[float, typer.Option("--hop-ms", help="Audio: step between frame starts in milliseconds.", rich_help_panel=INPUT)]
+FeaturesOpt = Annotated[Features, typer.Option(
+    "--features", help="Audio frame vectors: logmel (80 log mel bands), mfcc (13 + Δ + ΔΔ = 39), raw (the samples).", rich_help_panel=INPUT)]
+ImageOpt = Annotated[Optional[str], typer.Option(
+    "--image", help="A picture (PNG, JPEG, GIF, BMP, WebP; 'demo': Grace Hopper's portrait): one RGB vector per pixel.",
+    show_default=False, rich_help_panel=INPUT)]
+SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pixels after shrinking (area average).", min=1, max=1024, rich_help_panel=INPUT)]
+PatchOpt = Annotated[Optional[int], typer.Option(
+    "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
+    show_default=False, rich_help_panel=INPUT)]
 OptionalText = Annotated[Optional[str], typer.Argument(
-    help="The sentence, or '-' to read it from standard input (or use --file, or --input for a vector set).", show_default=False)]
+    help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
 
 def _attention_options(
     *,
-    heads: Heads = 1,
+    input: InputOpt = None,
+    audio: AudioOpt = None,
+    frame_ms: FrameMs = 25.0,
+    hop_ms: HopMs = 10.0,
+    features: FeaturesOpt = Features.logmel,
+    image: ImageOpt = None,
+    size: SizeOpt = 32,
+    patch: PatchOpt = None,
     vectors: VectorsOpt = None,
     embedding: EmbeddingOpt = Embedding.vectors,
     input_norm: InputNormOpt = None,
+    punct: Punct = False,
+    trust_pickle: TrustPickle = False,
+    heads: Heads = 1,
     pos: PosOpt = Pos.none,
     pos_scale: PosScale = 1.0,
     projection: ProjectionOpt = Projection.identity,
@@ -161,9 +193,6 @@ def _attention_options(
     graph: Graph = None,
     directed: Directed = False,
     no_self: NoSelf = False,
-    punct: Punct = False,
-    trust_pickle: TrustPickle = False,
-    input: InputOpt = None,
 ) -> None:
     """The attention options of `show` and `explain`, declared once (see with_attention_options)."""
 
@@ -173,8 +202,23 @@ def with_attention_options(command):
     signature, and they reach the command in its **options."""
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
     shared = list(inspect.signature(_attention_options, eval_str=True).parameters.values())
-    command.__signature__ = inspect.Signature(own + shared)
+    every = sorted(own + shared, key=_panel_rank)  # typer passes them all by name
+    command.__signature__ = inspect.Signature([p.replace(kind=p.KEYWORD_ONLY) for p in every])
     return command
+
+
+PANELS = (INPUT, ATTENTION, MASKS, OUTPUT, FIGURES)
+
+
+def _panel_rank(parameter) -> int:
+    """Help lists options panel by panel, in PANELS order (arguments and others first)."""
+    import typing
+
+    for meta in typing.get_args(parameter.annotation)[1:]:
+        panel = getattr(meta, "rich_help_panel", None)
+        if panel in PANELS:
+            return 1 + PANELS.index(panel)
+    return 0
 
 
 def build_options(params: dict):
@@ -183,6 +227,18 @@ def build_options(params: dict):
 
     names = set(option_names())
     return Options(**{k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in names})
+
+
+MEDIA = ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")
+
+
+def media_options(params: dict) -> dict:
+    """The input options that are not attention options (--input, --audio, --image and theirs)."""
+    return {k: (params[k].value if isinstance(params[k], Enum) else params[k]) for k in MEDIA}
+
+
+def has_media(params: dict) -> bool:
+    return any(params[k] is not None for k in ("input", "audio", "image"))
 
 
 MAX_TEXT = 1_000_000  # characters: standard input may hold 4 bytes each (--file has no limit)
@@ -215,48 +271,70 @@ def console():
     return Console(highlight=False)
 
 
-@app.command()
+SHOW_EXAMPLES = """Examples:
+
+  S="The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
+
+  attnviz show "$S"
+
+  attnviz show "$S" --focus it --save it.png
+
+  attnviz show "$S" --heads 4 --window 3 --save view.html
+
+  attnviz show --model minilm "$S" --layer 5 --head 3
+
+  attnviz show --audio demo --window 150ms --focus 1.25s
+
+  attnviz show --image demo --focus 12,14 --save red-box.png
+
+  attnviz show --file book.txt --window 64 --top-k 5 --json > links.jsonl
+"""
+
+
+@app.command(epilog=SHOW_EXAMPLES)
 @with_attention_options
 def show(
     text: OptionalText = None,
-    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False)] = None,
-    top_k: Annotated[Optional[int], typer.Option(
-        "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
-        "with --json: JSON Lines.", min=1, show_default=False)] = None,
-    focus: Annotated[Optional[str], typer.Option(
-        "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False, rich_help_panel=INPUT)] = None,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
-        "model.safetensors, tokenizer.json.", show_default=False)] = None,
-    words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.")] = False,
-    layer: Annotated[Optional[int], typer.Option("--layer", help="With --model: only this layer (1-based).", min=1, show_default=False)] = None,
-    head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False)] = None,
-    save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save a figure: .png, .svg or .pdf (repeatable, or comma-separated).", show_default=False)] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+        "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
+    words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
+    top_k: Annotated[Optional[int], typer.Option(
+        "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
+        "with --json: JSON Lines.", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
+    focus: Annotated[Optional[list[str]], typer.Option(
+        "--focus", help="One query: a token (word, or index if it repeats), a time (audio: 1.25s), or ROW,COL "
+        "(pictures; repeatable). Its α′ and α as bars or a map.", show_default=False, rich_help_panel=OUTPUT)] = None,
+    layer: Annotated[Optional[int], typer.Option("--layer", help="With --model: only this layer (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
+    head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
     matrix: Annotated[Optional[Matrix], typer.Option(
-        help="Which matrices: terminal default both; figures of several heads default alpha-prime.", show_default=False)] = None,
-    cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).")] = Cells.auto,
-    top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1)] = 3,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.")] = False,
-    include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.")] = False,
+        help="Which matrices: terminal default both; figures of several heads default alpha-prime.", show_default=False, rich_help_panel=OUTPUT)] = None,
+    cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).", rich_help_panel=OUTPUT)] = Cells.auto,
+    top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1, rich_help_panel=OUTPUT)] = 3,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.", rich_help_panel=OUTPUT)] = False,
+    include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.", rich_help_panel=OUTPUT)] = False,
+    save: Annotated[Optional[list[str]], typer.Option(
+        "--save", help="Also save a figure (.png, .svg, .pdf) or an interactive page (.html); repeatable, or comma-separated.",
+        show_default=False, rich_help_panel=FIGURES)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200, rich_help_panel=FIGURES)] = 150,
     **options,
 ) -> None:
-    """Embed TEXT, compute self-attention, print α and α′ (or JSON with --json).
+    """Embed TEXT (or read a sound, a picture, a matrix), compute self-attention, print α and α′.
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
     from .api import analyze
     from .views.present import Request, present
 
-    input = options["input"]
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
-                      save_paths(save, {"--file": file, "--input": input, "--vectors": options["vectors"],
+                      save_paths(save, {"--file": file, "--input": options["input"], "--audio": options["audio"],
+                                        "--image": options["image"], "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
-    text = None if input is not None and text is None and file is None else text_or_file(text, file)
+    text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
-        result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress)
+        result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
+                         top_k=top_k, progress=progress, **media_options(options))
     present(result.analysis, request, console())
 
 
@@ -349,27 +427,47 @@ def heads(
     render_heads(analysis, console(), i, j, top)
 
 
-@app.command()
+EXPLAIN_EXAMPLES = """Examples:
+
+  S="The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
+
+  attnviz explain --focus it "$S"
+
+  attnviz explain --focus it "$S" --heads 2 --head 2 --dims 6
+
+  attnviz explain --focus 3 --input vectors.csv --projection random --d-k 4
+
+  attnviz explain --audio demo --focus 0.80s
+"""
+
+
+@app.command(epilog=EXPLAIN_EXAMPLES)
 @with_attention_options
 def explain(
-    focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or index if it repeats).", show_default=False)],
+    focus: Annotated[str, typer.Option(
+        "--focus", help="The query to follow: a token (word, or index if it repeats), a time (audio), ROW,COL (pictures).",
+        show_default=False, rich_help_panel=OUTPUT)],
     text: OptionalText = None,
-    head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
-    dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,
+    head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1, rich_help_panel=OUTPUT)] = 1,
+    dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     **options,
 ) -> None:
-    """Walk through one query token step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
+    """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
 
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
-    from .analysis.items import resolve_token
     from .api import analyze
     from .views.explain import render_explain
-    from .views.present import warnings
+    from .views.present import item_index, warnings
 
-    input = options["input"]
-    result = analyze(None if input is not None and text is None else text_or_file(text, None), build_options(options), input=input)
-    i = resolve_token(focus, result.tokens, "--focus")
+    result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
+                     **media_options(options))
+    if not hasattr(result.analysis, "layer"):
+        from .options import DENSE_MAX
+
+        raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
+                         f"(over {DENSE_MAX:,}); shorten it (--size for pictures)")
+    i = item_index(result.analysis, focus, "--focus")
     if head > result.options.heads:
         raise UsageError(f"--head {head}: there are only {result.options.heads} head{'s' if result.options.heads > 1 else ''} (--heads {result.options.heads})")
     for line in warnings(result.analysis):

@@ -2,8 +2,8 @@
 
     PYTHONPATH=. python bench/html_shots.py [OUT_DIR]     (default /tmp/html-shots)
 
-Builds the pages from tests/html_docs.py (word vectors with 3 heads and a window, MiniLM 6 × 12
-× 40 tokens, a synthetic sound, a synthetic picture, a long text) and saves PNGs at 1280 × 800,
+Builds the pages as `show --save x.html` does (word vectors with 3 heads and a window, MiniLM
+6 × 12 × 40 tokens, the demo sound with a 150 ms window, the demo picture, a long text) and saves PNGs at 1280 × 800,
 and the model page's views at 390 × 844 (a phone).  Needs chromium, chromedriver and selenium.
 """
 
@@ -20,14 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 def pages(folder: Path) -> dict[str, Path]:
     import html_docs as D
 
-    from attnviz.views import html
+    import attnviz
 
-    docs = {"vectors": (D.vectors_doc(heads=3, window=4), None), "model": (D.model_doc(), None),
-            "audio": D.audio_doc(), "image": D.image_doc(), "long": D.long_doc()}
+    results = {"vectors": attnviz.analyze(D.SEED, heads=3, window=4), "model": attnviz.analyze(D.FORTY, model="minilm"),
+               "audio": attnviz.analyze(audio="demo", window="150ms"), "image": attnviz.analyze(image="demo"),
+               "long": attnviz.analyze(" ".join([D.SEED] * 200), top_k=5)}
     out = {}
-    for kind, (doc, view) in docs.items():
+    for kind, result in results.items():
         out[kind] = folder / f"{kind}.html"
-        html.save_page(html.html_page(doc, view), out[kind])
+        result.save(str(out[kind]))
     return out
 
 

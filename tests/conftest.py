@@ -31,3 +31,16 @@ def cli(runner):
         return result
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Headless Chromium (tests/browser.py); skips with the reason when it or selenium is missing."""
+    import browser as chromium
+
+    reason = chromium.missing()
+    if reason:
+        pytest.skip(reason)
+    driver = chromium.start(tmp_path_factory.mktemp("downloads"))
+    yield driver
+    driver.quit()

@@ -9,13 +9,13 @@ import hashlib
 import json
 import math
 import re
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from browser import at_offset, open_page
 from html_docs import FORTY, SEED, audio_doc, image_doc, long_doc, model_doc, vectors_doc
 from attnviz.errors import AttnvizError
 from attnviz.views import html
@@ -224,38 +224,6 @@ def test_save_page_is_atomic(tmp_path, docs):
 
 # ---------------------------------------------------------------- in a real browser
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-def _browser_missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install selenium)"
-    for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromedriver")):
-        if not Path(path).exists():
-            return f"no {what} at {path} (apt-get install chromium chromium-driver)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    reason = _browser_missing()
-    if reason:
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
-    driver.downloads = tmp_path_factory.mktemp("downloads")
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
@@ -266,15 +234,6 @@ def files(pages, tmp_path_factory):
         out[kind] = folder / f"{kind}.html"
         out[kind].write_text(page, encoding="utf-8")
     return out
-
-
-def open_page(driver, path: Path) -> None:
-    driver.get(path.as_uri())
-    for _ in range(100):
-        if driver.execute_script("const r = document.querySelector('.attnviz-root'); return r && r.dataset.ready"):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the page never finished drawing: {driver.get_log('browser')}")
 
 
 def hover(driver, css: str):
@@ -295,23 +254,6 @@ def choose(driver, name: str, index: int):
     from selenium.webdriver.support.ui import Select
 
     Select(driver.find_element(By.CSS_SELECTOR, f'select[name="{name}"]')).select_by_value(str(index))
-
-
-def at_offset(driver, css: str, x: float, y: float, do_click: bool = False):
-    """Move the mouse to (x, y) CSS pixels from the element's top-left corner, scrolling that point
-    into view first (selenium's element offsets count from the visible part's centre)."""
-    from selenium.webdriver.common.actions.action_builder import ActionBuilder
-
-    left, top = driver.execute_script("""const e = document.querySelector(arguments[0]);
-      let b = e.getBoundingClientRect();
-      window.scrollBy(0, b.top + arguments[2] - innerHeight / 2);
-      b = e.getBoundingClientRect();
-      return [b.left, b.top];""", css, x, y)
-    actions = ActionBuilder(driver)
-    actions.pointer_action.move_to_location(math.floor(left + x), math.floor(top + y))
-    if do_click:
-        actions.pointer_action.click()
-    actions.perform()
 
 
 VISIBLE_LINES = """const shown = (e) => { for (; e; e = e.parentElement) {

@@ -65,7 +65,7 @@ def read_image(path: str | Path, size: int = 32) -> tuple[np.ndarray, dict]:
     meta.update(width=int(rgb.shape[1]), height=int(rgb.shape[0]),
                 filter="box (area average)" if rgb.shape[:2] != (meta["original_height"], meta["original_width"]) else "none")
     if name == "demo":
-        meta["name"] = f"demo ({DEMO}, matplotlib sample data)"
+        meta["name"] = f"{DEMO} (demo)"
     return rgb, meta
 
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..errors import AttnvizError, UsageError
 
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
+SAVE_FORMATS = FORMATS + ("html",)
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
 # the optional extra `pip install "attnviz[cjk]"`: the PyPI package noto-cjk-sans-otc (SIL OFL 1.1), whose
@@ -43,15 +44,15 @@ def check_paths(items: list[str]) -> list[Path]:
     for p in (p.strip() for item in items for p in item.split(",") if p.strip()):
         path = Path(p).expanduser()
         ext = path.suffix.lower().lstrip(".")
-        if ext not in FORMATS:
-            raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg or .pdf")
+        if ext not in SAVE_FORMATS:
+            raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise UsageError(f"--save {p}: the folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
             raise AttnvizError(f"--save {p}: the folder {folder} is not writable")
         if path.is_dir():
-            raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg or .pdf")
+            raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
         out.append(path)
     return out
 

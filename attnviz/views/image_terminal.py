@@ -116,3 +116,46 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
     out.append(f"{mark}: query ({r + 1},{c + 1}), α′ on itself {own:.3g} · brightest: α′ = {strongest:.3g} · blank: 0",
                style="dim")
     return out
+
+
+def header(analysis) -> Text:
+    """The picture, its items and the formulas in effect (two or three lines)."""
+    from .terminal import describe
+
+    s, c = analysis.sequence.source, analysis.config
+    words = describe(c)
+    items = (f"{s['rows']} × {s['cols']} = {s['rows'] * s['cols']:,} patches of {s['patch']} × {s['patch']} px"
+             if s.get("patch") else f"{s['rows']} × {s['cols']} = {s['rows'] * s['cols']:,} pixels")
+    t = Text()
+    t.append("attnviz ", style="bold")
+    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · "
+             f"{c['heads']} head{'s' if c['heads'] > 1 else ''}\n")
+    t.append(f"{words['score']}    {words['norm']}\n")
+    if words["masks"]:
+        t.append(f"masks: {words['masks']}" + (f" (a {2 * c['window'] + 1} × {2 * c['window'] + 1} receptive field)"
+                                               if c.get("window") is not None else "") + "\n", style="yellow")
+    return t
+
+
+def render_image(analysis, console, focus: list[int] | None = None) -> None:
+    """The picture, then each focus item's α′ as a grid of the picture's shape, per head.
+    Without focus: the centre item, said so."""
+    from ..analysis.rows import focus_rows
+
+    s = analysis.sequence.source
+    rows, cols, cell = s["rows"], s["cols"], s.get("patch") or 1
+    color = console.color_system is not None
+    width = min(console.width, 100)
+    console.print(header(analysis), end="")
+    console.print(picture_text(analysis.sequence.media, color, width), end="")
+    chosen = list(focus) if focus else [(rows // 2) * cols + cols // 2]
+    maps = focus_rows(analysis, chosen)  # [H, m, n]
+    for k, index in enumerate(chosen):
+        r, c = divmod(index, cols)
+        for h in range(maps.shape[0]):
+            head = f" · head {h + 1}" if maps.shape[0] > 1 else ""
+            how = "" if focus else " (the centre; --focus ROW,COL picks another)"
+            console.print(Text(f"\nα′ of the query ({r + 1},{c + 1}){head}{how}:", style="bold"))
+            console.print(alpha_grid_text(maps[h, k].reshape(rows, cols), index, color, cell, width))
+    console.print(Text("next: --focus ROW,COL · --window 1 (3 × 3 receptive field) · --save x.png or x.html",
+                       style="dim"))

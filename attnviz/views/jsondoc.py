@@ -10,7 +10,7 @@ import numpy as np
 from ..analysis.results import ModelAnalysis
 
 SCHEMA = "attnviz/1"
-SOURCE_KINDS = ("vectors", "matrix", "model")  # source.kind: text + word vectors, --input, --model
+SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image")  # source.kind: text + word vectors, --input, --model, --audio, --image
 FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors")  # source.format
 
 
@@ -47,10 +47,32 @@ def document(analysis, include_vectors: bool = False) -> dict:
         "tokens": list(analysis.tokens),
         "oov": list(analysis.oov),
         **({"special": list(analysis.specials)} if model else {}),
-        "source": dict(analysis.source),
+        "source": source_of(analysis),
         "config": dict(analysis.config),
         "layers": layers,
     }
+
+
+def source_of(analysis) -> dict:
+    """The JSON `source`; a sound adds each frame's start and end time, a picture each item's
+    (row, col), 0-based, as columns: `items`."""
+    source = dict(analysis.source)
+    kind = source.get("kind")
+    n = len(analysis.tokens)
+    if kind == "audio":
+        start = np.arange(n) * source["hop_length"] / source["sample_rate"]
+        source["items"] = {"start_s": np.round(start, 6).tolist(),
+                           "end_s": np.round(start + source["frame_length"] / source["sample_rate"], 6).tolist()}
+    elif kind == "image":
+        row, col = np.divmod(np.arange(n), source["cols"])
+        source["items"] = {"row": row.tolist(), "col": col.tolist()}
+    return source
+
+
+def topk_header(result) -> dict:
+    """Line 1 of --top-k --json: schema, tokens, oov, source, config (no matrices)."""
+    return {"schema": SCHEMA, "format": "top-k lines", "tokens": result.tokens, "oov": result.oov,
+            "source": source_of(result), "config": result.config}
 
 
 def heads_document(analysis, i: int | None, j: int | None) -> str:
@@ -71,9 +93,7 @@ def write_topk_lines(result, out) -> None:
     """--top-k --json: JSON Lines.  Line 1: the header (schema, tokens, oov, source, config);
     then one line per query: {"query": i, "heads": [{"keys": [...], "alpha": [...], "alpha_prime": [...]}]}.
     Keys are strongest first; a query with fewer allowed keys than k lists fewer."""
-    header = {"schema": SCHEMA, "format": "top-k lines", "tokens": result.tokens, "oov": result.oov,
-              "source": result.source, "config": result.config}
-    out.write(dumps(header) + "\n")
+    out.write(dumps(topk_header(result)) + "\n")
     # Speed matters here (10⁵ lines): whole runs of lines are formatted by one %-operation over a
     # flat tuple of numbers (7 significant digits).  A query with fewer allowed keys than k
     # (its empty slots have key -1) is written on its own, without those slots.

@@ -17,9 +17,10 @@ from ..options import DENSE_MAX
 
 @dataclass
 class Request:
-    """What to show.  focus: a token (word, or index when it repeats); matrix: both | alpha | alpha-prime."""
+    """What to show.  focus: a token (word, or index when it repeats), a time for audio ("1.25s"),
+    ROW,COL for a picture (a list: several pixels); matrix: both | alpha | alpha-prime."""
 
-    focus: str | None = None
+    focus: str | list[str] | None = None
     matrix: str | None = None  # None: terminal both; figures of several heads alpha-prime
     cells: str = "auto"
     top: int = 3
@@ -29,22 +30,54 @@ class Request:
     dpi: int = 150
 
 
-def check(analysis, request: Request) -> int | None:
-    """Refuse what this analysis cannot show; returns the focus index (or None)."""
+def check(analysis, request: Request):
+    """Refuse what this analysis cannot show; returns the focus: an item index (or None), or for a
+    picture a list of item indices."""
     if request.include_vectors and not request.json:
         raise UsageError("`include_vectors` goes with `json`", "include_vectors")
-    if request.json and request.focus is not None:
+    focus = [request.focus] if isinstance(request.focus, str) else list(request.focus or [])
+    if request.json and focus:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind == "image":
+        return [item_index(analysis, f) for f in focus]
+    if len(focus) > 1:
+        raise UsageError(f"one `focus` at a time (several are for pictures); got {len(focus)}", "focus")
     if isinstance(analysis, LongAnalysis):
-        n = len(analysis.tokens)
-        if request.json and not analysis.top_k_given:
-            raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
-        if request.focus or request.save or request.include_vectors:
-            raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save`, `head` and `include_vectors` need full matrices", "top_k")
-        return None
-    if isinstance(analysis, ModelAnalysis) and request.focus is not None and (analysis.config["layer"] is None or analysis.config["head"] is None):
+        long_check(analysis, request, kind)
+    if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
-    return None if request.focus is None else resolve_token(request.focus, analysis.tokens, "`focus`")
+    return None if not focus else item_index(analysis, focus[0])
+
+
+def item_index(analysis, text: str, what: str = "`focus`") -> int:
+    """One query named on the command line -> its 0-based index: a token (word, or index when it
+    repeats), a time for audio ("1.25s"), ROW,COL for a picture."""
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind == "audio":
+        from ..inputs.audio import time_index
+
+        return time_index(text, len(analysis.tokens), analysis.sequence.source["hop_s"], what)
+    if kind == "image":
+        from ..inputs.image import parse_cell
+
+        s = analysis.sequence.source
+        return parse_cell(text, s["rows"], s["cols"], "patch" if s.get("patch") else "pixel")
+    return resolve_token(text, analysis.tokens, what)
+
+
+def long_check(analysis, request: Request, kind: str) -> None:
+    """A long input keeps top-k keys: its JSON needs `top_k`; a text's figures need full matrices
+    (sounds and pictures draw block means and recompute a focus row)."""
+    n = len(analysis.tokens)
+    if request.json and not analysis.top_k_given:
+        raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
+    figures = [p for p in request.save if p.suffix.lower() != ".html"]
+    if kind not in ("audio", "image") and (request.focus or figures or request.include_vectors):
+        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save` (except .html), "
+                         "`head` and `include_vectors` need full matrices", "top_k")
+    if request.include_vectors:
+        raise UsageError("`include_vectors` needs full matrices; drop `top_k` (or shorten the input)", "include_vectors")
 
 
 def present(analysis, request: Request, console, out=None, err=None) -> None:
@@ -87,9 +120,18 @@ def write_json(analysis, include_vectors: bool, out) -> None:
         out.write(dumps(document(analysis, include_vectors)) + "\n")
 
 
-def terminal(analysis, request: Request, focus: int | None, console) -> None:
+def terminal(analysis, request: Request, focus, console) -> None:
     from .terminal import render, render_focus, render_long
 
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind == "audio":
+        from .audio_terminal import render_audio
+
+        return render_audio(analysis, console, focus)
+    if kind == "image":
+        from .image_terminal import render_image
+
+        return render_image(analysis, console, focus)
     if isinstance(analysis, LongAnalysis):
         return render_long(analysis, console)
     nearest = None
@@ -108,6 +150,20 @@ def terminal(analysis, request: Request, focus: int | None, console) -> None:
 
 def title(analysis) -> str:
     """Two lines for a figure: the source and sizes, then the formulas (and masks) in effect."""
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind in ("audio", "image"):
+        from .audio_terminal import header as audio_header
+        from .image_terminal import header as image_header
+
+        lines = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()
+        return "\n".join([lines[0], "    ".join(lines[1:])])  # the formulas and masks on one line
+    if isinstance(analysis, LongAnalysis):
+        from .terminal import describe
+
+        c, s = analysis.config, analysis.source
+        words = describe(c)
+        return (f"{s['name']} · {len(analysis.tokens):,} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · "
+                f"top {c['top_k']} keys\n{words['score']}    {words['norm']}")
     if not isinstance(analysis, ModelAnalysis):
         from .terminal import figure_title
 
@@ -121,6 +177,11 @@ def title(analysis) -> str:
 def figure(analysis, focus: int | None = None, matrix: str | None = None):
     """The figure that fits: one query's bars (focus), α and α′ side by side (one head), the model's
     layers × heads grid with rollout, or a grid of heads.  Returns (matplotlib figure, warning or None)."""
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind in ("audio", "image"):
+        from .media_figures import media_figure
+
+        return media_figure(analysis, focus)
     from . import figures
     from .style import printable
 
@@ -147,14 +208,44 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None):
     return figures.grid_figure(tokens, grid, labels, heading)
 
 
-def save_figures(analysis, paths: list[Path], focus: int | None, matrix: str | None, dpi: int, err=None) -> None:
-    """Write every path (the kind of figure follows focus, heads and matrix)."""
+def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: int, err=None) -> None:
+    """Write every path: .html the interactive page, else the figure (its kind follows focus,
+    heads and matrix)."""
     from . import figures
 
     err = err or sys.stderr
-    for k, path in enumerate(paths):
-        fig, warning = figure(analysis, focus, matrix)
-        figures.save(fig, path, dpi)
-        if warning and k == 0:
-            err.write(f"attnviz: warning: {warning}\n")
+    warned = False
+    for path in paths:
+        if path.suffix.lower() == ".html":
+            from .html import html_page, save_page
+
+            doc, view = page_parts(analysis)
+            save_page(html_page(doc, view), path)
+        else:
+            fig, warning = figure(analysis, focus, matrix)
+            figures.save(fig, path, dpi)
+            if warning and not warned:
+                err.write(f"attnviz: warning: {warning}\n")
+                warned = True
         err.write(f"attnviz: saved {path}\n")
+
+
+def page_parts(analysis) -> tuple[dict, dict]:
+    """The JSON document an HTML page draws and its `view` extension (header, audio, image, long)."""
+    from . import html
+    from .jsondoc import document, topk_header
+
+    long = isinstance(analysis, LongAnalysis)
+    doc = topk_header(analysis) if long else document(analysis)
+    view = {"header": "\n".join(title(analysis).splitlines()[:2])}
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind == "audio":
+        s = analysis.sequence.source
+        times = [i * s["hop_s"] for i in range(len(analysis.tokens))]
+        view["audio"] = html.audio_view(times, analysis.sequence.media, duration=len(times) * s["hop_s"])
+    elif kind == "image":
+        s = analysis.sequence.source
+        view["image"] = html.image_view(analysis.sequence.media, s["rows"], s["cols"])
+    if long:
+        view["long"] = html.long_view(analysis)
+    return doc, view
