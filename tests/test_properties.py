@@ -65,3 +65,67 @@ def test_cli_never_crashes(runner, args):
         lines = result.stdout.strip().splitlines()
         docs = [json.loads(line) for line in lines] if "--top-k" in args else [json.loads(result.stdout)]
         assert docs[0]["schema"] == "attnviz/1"
+
+
+# ---- sounds and pictures: every input kind goes through the same property --------------------
+
+def _media_files() -> dict[str, str]:
+    """A short sound, a tiny picture, a 1-pixel picture, a silent clip, and a file that is neither."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import soundfile as sf
+    from PIL import Image
+
+    folder = Path(tempfile.mkdtemp(prefix="attnviz-props-"))
+    rng = np.random.default_rng(0)
+    t = np.arange(4000) / 8000
+    sf.write(folder / "tone.wav", (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.normal(size=t.size)).astype("float32"), 8000)
+    sf.write(folder / "silence.flac", np.zeros(800, dtype="float32"), 8000)
+    Image.fromarray(rng.integers(0, 255, (6, 9, 3), dtype=np.uint8)).save(folder / "small.png")
+    Image.fromarray(np.zeros((1, 1, 4), dtype=np.uint8)).save(folder / "dot.png")
+    (folder / "text.wav").write_text("not a sound")
+    return {k: str(folder / k) for k in ("tone.wav", "silence.flac", "small.png", "dot.png", "text.wav")}
+
+
+MEDIA = _media_files()
+AUDIO_OPTIONS = {
+    "--window": ["0", "3", "30ms", "0.05s", "1.5", "-2ms"],
+    "--focus": ["0.1s", "100ms", "3", "9s", "x"],
+    "--features": ["logmel", "mfcc", "raw"],
+    "--frame-ms": ["25", "5", "0", "1000"],
+    "--hop-ms": ["10", "2.5", "-1"],
+    "--heads": ["1", "2", "3", "5"],
+    "--pos": ["none", "sinusoidal"],
+    "--top-k": ["1", "4"],
+    "--score": ["scaled-dot", "dot", "cosine", "additive"],
+}
+IMAGE_OPTIONS = {
+    "--size": ["3", "8", "32", "0"],
+    "--patch": ["1", "2", "3", "50"],
+    "--window": ["0", "1", "2", "1s"],
+    "--focus": ["1,1", "2,3", "(3,2)", "0,0", "99,1", "a"],
+    "--heads": ["1", "3", "2"],
+    "--pos": ["none", "sinusoidal"],
+    "--top-k": ["2"],
+    "--input-norm": ["standard", "center", "none"],
+}
+
+
+@st.composite
+def media_arguments(draw):
+    audio = draw(st.booleans())
+    files = ["tone.wav", "silence.flac", "text.wav"] if audio else ["small.png", "dot.png", "small.png"]
+    args = ["show", "--audio" if audio else "--image", MEDIA[draw(st.sampled_from(files))]]
+    for option, values in (AUDIO_OPTIONS if audio else IMAGE_OPTIONS).items():
+        if draw(st.integers(0, 3)) == 0:
+            args += [option, draw(st.sampled_from(values))]
+    args += [flag for flag in ("--causal", "--no-self", "--json") if draw(st.integers(0, 5)) == 0]
+    return args
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(media_arguments())
+def test_cli_never_crashes_on_sounds_and_pictures(runner, args):
+    test_cli_never_crashes.hypothesis.inner_test(runner, args)
