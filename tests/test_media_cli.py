@@ -185,6 +185,7 @@ def test_cli_pages_draw_and_respond_in_a_browser(browser, tmp_path, cli):
     w, h = browser.execute_script("const b = document.querySelector('canvas.av-overlay').getBoundingClientRect(); return [b.width, b.height];")
     at_offset(browser, "canvas.av-overlay", (4 + 0.5) * w / cols, (2 + 0.5) * h / rows, do_click=True)
     assert browser.execute_script("return document.querySelector('canvas.av-overlay').dataset.query") == str(2 * cols + 4)
+    assert browser.execute_script("return document.querySelector('.av-caption').textContent").startswith("query: pixel (3,5)")
     open_page(browser, audio)
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert browser.execute_script("return document.querySelector('canvas.av-spec') !== null")

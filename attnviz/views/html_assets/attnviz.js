@@ -104,6 +104,7 @@ const layers = (doc.layers || []).map((l, k) => ({
   label: l.kind === "rollout" ? "rollout" : `layer ${l.index + 1}`, kind: l.kind || "attention", heads: l.heads, k,
 }));
 const isModel = (doc.source || {}).kind === "model";
+const unit = (doc.source || {}).patch === null ? "pixel" : "patch"; // an image's items: pixels (patch null) or patches
 const longHeads = view.long ? view.long.heads : null;
 
 function tokenLabel(i) {
@@ -802,7 +803,7 @@ function drawImage() {
   img.addEventListener("load", () => { pctx.drawImage(img, 0, 0, w, h); pic.dataset.loaded = "true"; });
   img.src = "data:image/png;base64," + im.png;
   box.append(pic, over);
-  const caption = el("div", "av-caption", "Click a pixel: its patch becomes the query, and its α′ over every patch is overlaid.");
+  const caption = el("div", "av-caption", `Click a pixel: its ${unit} becomes the query, and its α′ over every ${unit} is overlaid.`);
   ui.image = { w, h, over, caption };
   over.addEventListener("click", (e) => {
     const r = over.getBoundingClientRect();
@@ -815,8 +816,8 @@ function drawImage() {
   const legend = { lo: 0, hi: 1, paint: (t) => { const v = Math.round(255 * (1 - SHADE * (1 - t))); return `rgb(${v},${v},${v})`; } };
   const fig = el("div", "av-heatfig");
   fig.append(box, colorbar(legend, "α′ / max", h - 30));
-  ui.stage.append(note(`${im.rows} × ${im.cols} patches, one item each (${where}). Attended patches stay bright, ` +
-    "the rest is darkened; the query patch is outlined."), caption, fig);
+  ui.stage.append(note(`${im.rows} × ${im.cols} ${unit}s, one item each (${where}). Attended ${unit}s stay bright, ` +
+    `the rest is darkened; the query ${unit} is outlined.`), caption, fig);
   if (state.query !== null && state.query < n) overlay(state.query);
 }
 
@@ -841,7 +842,7 @@ function overlay(i) {
   state.query = i;
   I.over.dataset.query = i;
   const best = ap.indexOf(Math.max(...ap));
-  I.caption.textContent = `query: patch ${tokens[i]} (item ${i}) · strongest key: patch ${tokens[best]} ` +
+  I.caption.textContent = `query: ${unit} ${tokens[i]} (item ${i}) · strongest key: ${unit} ${tokens[best]} ` +
     `(item ${best}), α′ ${fmt3(ap[best])}`;
   timing(t0);
 }
