@@ -1,5 +1,6 @@
 """Which writing system a text is in, and what to do when the vectors or the model in use do
-not know it: one line of advice, built here (pure functions), printed by the CLI."""
+not know it: one line of advice, built here (pure functions), printed by the CLI.  Options are
+written `name` as in every library message; the CLI writes them as flags (options.as_flags)."""
 
 from __future__ import annotations
 
@@ -55,12 +56,12 @@ def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str 
     if language:
         example = ("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec" if code == "zh"
                    else f"fastText cc.{code}.300.vec")
-        vectors = f"--vectors FILE with {language} word vectors in any gensim format (e.g. {example})"
-        model = f"--model DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
+        vectors = f"`vectors` FILE with {language} word vectors in any gensim format (e.g. {example})"
+        model = f"`model` DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
     else:
-        vectors = "--vectors FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
-        model = "--model DIR with a BERT-family model for that language"
-    return line + f"Ways forward: {vectors}; --embedding onehot (no vectors needed: each distinct word its own direction); {model}."
+        vectors = "`vectors` FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
+        model = "`model` DIR with a BERT-family model for that language"
+    return line + f"Ways forward: {vectors}; `embedding` onehot (no vectors needed: each distinct word its own direction); {model}."
 
 
 def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]") -> str | None:
@@ -76,7 +77,7 @@ def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str
     distinct = list(dict.fromkeys(pieces))
     shown = " ".join(distinct[:12]) + (" …" if len(distinct) > 12 else "")
     language, _ = LANGUAGES.get(script_of(pieces), (None, None))
-    fix = (f"for {language} text give --model DIR with a {language} BERT-family model"
+    fix = (f"for {language} text give `model` DIR with a {language} BERT-family model"
            + (" (e.g. bert-base-chinese)" if language == "Chinese" else "")) if language else \
         "a model whose vocabulary covers the text's language has pieces for them"
     return (f"{len(pieces)} of {n_tokens} tokens became {unk_token} in {model_name}'s vocabulary: {shown} "
