@@ -542,3 +542,16 @@ def test_without_a_cjk_font_the_warning_names_both_ways(monkeypatch, no_system_c
     assert families == ["DejaVu Sans"]
     assert warning.startswith("no installed font can draw 厅餐 in figure labels")
     assert 'pip install "attnviz[cjk]"' in warning and "apt install fonts-noto-cjk" in warning
+
+
+def test_cli_without_a_cjk_font_warns_once_for_every_figure(cli, monkeypatch, no_system_cjk, tmp_path):
+    from attnviz.views import figures
+
+    monkeypatch.setattr(figures, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
+    png, svg = tmp_path / "zh.png", tmp_path / "zh.svg"
+    result = cli("show", SENTENCE, "--vectors", ZH, "--save", png, "--save", svg)
+    lines = result.stderr.strip().splitlines()
+    font = [line for line in lines if "no installed font" in line]
+    assert len(font) == 1 and font[0].startswith("attnviz: warning: no installed font can draw ")
+    assert 'pip install "attnviz[cjk]"' in font[0] and "apt install fonts-noto-cjk" in font[0]
+    assert lines[1:] == [f"attnviz: saved {png}", f"attnviz: saved {svg}"] and png.stat().st_size > 0
