@@ -246,6 +246,12 @@ def test_script_of(words, script):
     assert script_of(words) == script
 
 
+def test_script_of_reads_only_the_first_letters():
+    words = ["ab"] + ["餐厅"] * 3
+    assert script_of(words) == "Han" and script_of(words, letters=2) == "Latin"
+    assert script_of(iter(["ab"] * 10**6 + ["餐"] * 10**6)) == "Latin"  # a sample; the rest is never read
+
+
 def test_unknown_advice_only_when_most_is_unknown():
     assert unknown_advice(10, 20, EmbeddedVectors.name, "Han") is None
     assert unknown_advice(0, 0, EmbeddedVectors.name, None) is None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 from .wordvectors import EmbeddedVectors
 
@@ -20,11 +21,14 @@ LANGUAGES = {"Han": ("Chinese", "zh"), "Kana": ("Japanese", "ja"), "Hangul": ("K
 COVERS = {EmbeddedVectors.name: "English"}  # what the vectors shipped with attnviz cover
 
 
-def script_of(words: Iterable[str]) -> str | None:
+def script_of(words: Iterable[str], letters: int = 10_000) -> str | None:
     """The script most letters of `words` are written in: Han, Kana, Hangul, Cyrillic, Greek,
     Arabic, Hebrew, Devanagari, Thai, Latin or Other; None when there is no letter.
-    Japanese mixes kanji (Han) with kana: any kana among the Han letters (≥ 1 in 10) means Kana."""
-    counts = Counter(_script(c) for w in words for c in w if c.isalpha())
+    Japanese mixes kanji (Han) with kana: any kana among the Han letters (≥ 1 in 10) means Kana.
+
+    letters  default 10 000: only the first this many letters are read (a long text's unknown
+             words would otherwise cost seconds; a sample this size decides the majority)"""
+    counts = Counter(_script(c) for c in islice((c for w in words for c in w if c.isalpha()), letters))
     if not counts:
         return None
     best = counts.most_common(1)[0][0]
