@@ -341,7 +341,14 @@ def test_tiny_chinese_bert_names_its_unk_pieces():
 def test_unk_advice_suggests_a_chinese_model_for_chinese_pieces():
     line = unk_advice(["餐", "厅", "餐"], 20, "minilm")
     assert line.startswith("3 of 20 tokens became [UNK]") and ": 餐 厅 (" in line  # counted 3, named once each
-    assert "Chinese BERT-family model" in line
+    assert line.endswith("; for Chinese text give `model` DIR with a Chinese BERT-family model (e.g. bert-base-chinese)")
+    assert unk_advice(["餐", "厅", "餐"], 20, "minilm", known=["一", "我", "the", "a", "b"]) == line  # 2 Han known < 3 unknown
+
+
+def test_unk_advice_when_the_model_reads_the_language():
+    line = unk_advice(["鳕"], 6, "bert-zh", known=["鱼", "三", "明", "治", "."])
+    assert line.endswith("; bert-zh reads other Chinese text, so these are rare to it: a model with a larger vocabulary may know them")
+    assert "BERT-family" not in unk_advice(["鳕", "☃"], 4, "bert-zh", known=["鱼", "三", "明"])
 
 
 def test_tiny_chinese_bert_matches_transformers():
@@ -401,8 +408,8 @@ def test_cli_show_with_a_chinese_bert_directory_matches_transformers(cli):
     np.testing.assert_allclose(np.array(doc["layers"][0]["heads"][0]["alpha_prime"]), attentions[1][2], atol=1e-5)
     lines = result.stderr.strip().splitlines()
     assert lines == [f"attnviz: warning: 1 of {len(tokens) - 2} tokens became [UNK] in {BERT_ZH}'s vocabulary: 鳕 "
-                     "(all share the one [UNK] embedding, so the model cannot tell them apart); for Chinese text give "
-                     "--model DIR with a Chinese BERT-family model (e.g. bert-base-chinese)"]
+                     "(all share the one [UNK] embedding, so the model cannot tell them apart); "
+                     f"{BERT_ZH} reads other Chinese text, so these are rare to it: a model with a larger vocabulary may know them"]
     assert "tiny-bert-zh · 2 layers × 4 heads" in cli("show", text, "--model", BERT_ZH).stdout
 
 

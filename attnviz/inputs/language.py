@@ -68,21 +68,30 @@ def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str 
     return line + f"Ways forward: {vectors}; `embedding` onehot (no vectors needed: each distinct word its own direction); {model}."
 
 
-def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]") -> str | None:
+def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]",
+               known: Iterable[str] = ()) -> str | None:
     """One line counting and naming the text a model's tokenizer turned into [UNK], else None.
 
     pieces      the original text of each [UNK] token, in order (inputs.model.unk_pieces)
     n_tokens    tokens of the text, special tokens excluded
     model_name  the model's name as shown
     unk_token   default "[UNK]"
+    known       default (): the text's tokens the model does know; when more of them than of the
+                pieces are in the pieces' script, the model reads that language and the pieces are
+                rare to it (an English model on Chinese text knows a few characters, not most)
     """
     if not pieces:
         return None
     distinct = list(dict.fromkeys(pieces))
     shown = " ".join(distinct[:12]) + (" …" if len(distinct) > 12 else "")
-    language, _ = LANGUAGES.get(script_of(pieces), (None, None))
-    fix = (f"for {language} text give `model` DIR with a {language} BERT-family model"
-           + (" (e.g. bert-base-chinese)" if language == "Chinese" else "")) if language else \
-        "a model whose vocabulary covers the text's language has pieces for them"
+    script = script_of(pieces)
+    language, _ = LANGUAGES.get(script, (None, None))
+    if language and sum(script_of([t]) == script for t in known) > len(pieces):
+        fix = f"{model_name} reads other {language} text, so these are rare to it: a model with a larger vocabulary may know them"
+    elif language:
+        fix = (f"for {language} text give `model` DIR with a {language} BERT-family model"
+               + (" (e.g. bert-base-chinese)" if language == "Chinese" else ""))
+    else:
+        fix = "a model whose vocabulary covers the text's language has pieces for them"
     return (f"{len(pieces)} of {n_tokens} tokens became {unk_token} in {model_name}'s vocabulary: {shown} "
             f"(all share the one {unk_token} embedding, so the model cannot tell them apart); {fix}")

@@ -68,7 +68,9 @@ def warnings(analysis) -> list[str]:
     from ..inputs.language import script_of, unk_advice, unknown_advice
 
     if isinstance(analysis, ModelAnalysis):
-        line = unk_advice(analysis.unknown, len(analysis.tokens) - sum(analysis.specials), analysis.source["name"])
+        unknown = set(analysis.unknown) | {"[UNK]"}
+        known = [t for t, s in zip(analysis.tokens, analysis.specials) if not s and t not in unknown]
+        line = unk_advice(analysis.unknown, len(analysis.tokens) - sum(analysis.specials), analysis.source["name"], known=known)
         return [line] if line else []
     from .style import printable
 
