@@ -218,6 +218,17 @@ def test_english_text_never_consults_the_vocabulary(monkeypatch):
     assert attnviz.analyze(SEED).tokens[:3] == ["The", "restaurant", "refused"]
 
 
+def test_a_long_file_is_segmented_the_same_way(cli, tmp_path):
+    import json
+
+    path = tmp_path / "zh.txt"
+    path.write_text((SENTENCE + "\n") * 40, encoding="utf-8")
+    result = cli("show", "--file", path, "--vectors", ZH, "--top-k", "2", "--json")
+    header = json.loads(result.stdout.splitlines()[0])
+    words = ["餐厅", "拒绝", "给", "我", "一个", "火腿", "三明治", "因为", "它", "只", "做", "素食"]
+    assert header["tokens"] == words * 40 and result.stderr == ""
+
+
 def test_cli_json_has_the_words(cli):
     import json
 
