@@ -260,7 +260,9 @@ def read_text(text: str) -> str:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"attnviz: warning: {message}\n")
+    from .options import as_flags
+
+    sys.stderr.write(f"attnviz: warning: {as_flags(message)}\n")
 
 
 def console():
@@ -412,11 +414,14 @@ def heads(
     """
     from .analysis.items import resolve_token
     from .api import analyze_model
+    from .views.present import warnings
     from .views.terminal_model import render_heads
 
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
     analysis = analyze_model(read_text(text), model, words).analysis
+    for line in warnings(analysis):  # the pieces the tokenizer turned into [UNK]
+        warn(line)
     i = None if source is None else resolve_token(source, analysis.tokens, "--from")
     j = None if target is None else resolve_token(target, analysis.tokens, "--to")
     if json_out:

@@ -1,6 +1,7 @@
 """Write tests/data/tiny-bert-zh/: a tiny, randomly initialised Chinese BERT in the layout of
 bert-base-chinese (config.json with model_type bert, model.safetensors, tokenizer.json, vocab.txt,
-tokenizer_config.json).  Deterministic.  Needs torch and transformers (only this script does).
+tokenizer_config.json), including its weight names: `bert.` prefix, a masked-LM head, LayerNorm
+gamma/beta.  Deterministic.  Needs torch and transformers (only this script does).
 
     python scripts/make_tiny_bert_zh.py
 
@@ -39,15 +40,33 @@ def write_tokenizer(vocab: list[str]) -> None:
 
 
 def write_model(vocab_size: int) -> None:
+    """model.safetensors as Hugging Face publishes bert-base-chinese (a BertForMaskedLM checkpoint
+    converted from Google's TensorFlow one): every name under `bert.`, the masked-LM head `cls.`
+    next to it, and LayerNorm parameters named gamma/beta, not weight/bias."""
     import torch
-    from transformers import BertConfig, BertModel
+    from safetensors.torch import save_file
+    from transformers import BertConfig, BertForMaskedLM
 
     torch.manual_seed(SEED)
     config = BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                         intermediate_size=64, max_position_embeddings=64, type_vocab_size=2,
                         initializer_range=0.3)  # not BERT's 0.02: a random model that attends unevenly
-    model = BertModel(config).eval()  # with the pooler, as bert-base-chinese has it
-    model.save_pretrained(str(OUT), safe_serialization=True)
+    config.architectures = ["BertForMaskedLM"]
+    config.update({"directionality": "bidi", "pooler_fc_size": 32, "pooler_num_attention_heads": 4,
+                   "pooler_num_fc_layers": 3, "pooler_size_per_head": 8, "pooler_type": "first_token_transform"})
+    model = BertForMaskedLM(config).eval()
+    with torch.no_grad():  # LayerNorm starts at gamma = 1, beta = 0: random ones, so a loader that skips them fails parity
+        for name, p in model.named_parameters():
+            if "LayerNorm" in name:
+                p.copy_((1.0 if name.endswith("weight") else 0.0) + 0.2 * torch.randn_like(p))
+    state = {old_name(k): v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(OUT / "model.safetensors"), metadata={"format": "pt"})
+    config.to_json_file(str(OUT / "config.json"))
+
+
+def old_name(key: str) -> str:
+    """bert.embeddings.LayerNorm.weight -> bert.embeddings.LayerNorm.gamma (and bias -> beta)."""
+    return key.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 unicodedata, and the terminal views checked for alignment at 80 columns."""
 
 import re
+import string
 import unicodedata
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -103,3 +105,77 @@ def test_cells_pad_aligns_a_label_column():
     labels = [cells.label(i, t, i % 3 == 0, 2) for i, t in enumerate(ZH_TOKENS)]
     room = max(cells.width(s) for s in labels) + 1
     assert {naive_width(cells.pad(s, room)) for s in labels} == {room}
+
+
+# --- every view, end to end at 80 columns: a Chinese run laid out like its ASCII twin ----------
+#
+# The twin replaces every wide character by its own two Latin letters (餐 -> qa): the same tokens
+# (vectors file and model vocabulary rewritten alike, same numbers), each exactly as many cells
+# wide.  A view that measures in cells prints the Chinese run as the twin, character for
+# character once 餐 is read as qa; one that pads with len() is off by one space per wide character.
+
+SENTENCE = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"
+ZH_VECTORS = Path(__file__).parent / "data" / "tiny.zh.w2v.txt"
+ZH_BERT = Path(__file__).parent / "data" / "tiny-bert-zh"
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    """(code, {kind: (zh path, ascii path)}): the vectors file and the model directory, each with
+    an ASCII twin at a path of the same length (the headers name it)."""
+    from tokenizers import BertWordPieceTokenizer
+
+    vocab = (ZH_BERT / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    lines = ZH_VECTORS.read_text(encoding="utf-8").splitlines()
+    wide = sorted({c for text in vocab + lines + [SENTENCE] for c in text if naive_width(c) == 2})
+    codes = [p + q for p in "qxzj" for q in string.ascii_lowercase]
+    assert len(wide) <= len(codes) and not set(codes) & set(vocab)
+    table = dict(zip(wide, codes))
+    code = lambda text: "".join(table.get(c, c) for c in text)  # noqa: E731
+    root = tmp_path_factory.mktemp("twins")
+    for side, rewrite in (("zh", lambda s: s), ("en", code)):
+        (root / side / "m").mkdir(parents=True)
+        (root / side / "v.txt").write_text("\n".join(rewrite(line) for line in lines) + "\n", encoding="utf-8")
+        words = [rewrite(w) for w in vocab if w]
+        tok = BertWordPieceTokenizer({w: i for i, w in enumerate(words)}, clean_text=True, handle_chinese_chars=True,
+                                     strip_accents=False, lowercase=False)
+        tok.save(str(root / side / "m" / "tokenizer.json"))
+        for name in ("config.json", "model.safetensors"):
+            (root / side / "m" / name).symlink_to(ZH_BERT / name)
+    paths = {kind: (root / "zh" / kind, root / "en" / kind) for kind in ("v.txt", "m")}
+    return code, paths
+
+
+def _screen(cli, args) -> str:
+    return cli(*[str(a) for a in args]).stdout
+
+
+VECTOR_VIEWS = [["show"], ["show", "--focus", "它", "--heads", "2"], ["explain", "--focus", "它"],
+                ["show", "--top-k", "2"], ["show", "--heads", "2", "--matrix", "alpha-prime", "--cells", "numbers"]]
+MODEL_VIEWS = [["show"], ["show", "--words"], ["show", "--layer", "1", "--head", "2"],  # (heads without --from shows no token)
+               ["show", "--layer", "2", "--head", "1", "--focus", "它"], ["heads", "--from", "它", "--to", "餐"]]
+
+
+@pytest.mark.parametrize("view", VECTOR_VIEWS, ids=" ".join)
+def test_vector_views_lay_chinese_out_like_the_ascii_twin(cli, twins, view):
+    from attnviz.inputs.tokens import tokenize
+    from attnviz.inputs.wordvectors import open_vectors
+
+    code, paths = twins
+    zh, en = paths["v.txt"]
+    words = tokenize(SENTENCE, vocabulary=open_vectors(str(zh)).contains)
+    assert "三明治" in words  # the twin is a test of the word-level run
+    chinese = _screen(cli, [view[0], SENTENCE, *view[1:], "--vectors", zh])
+    twin = _screen(cli, [view[0], " ".join(code(w) for w in words), *[code(a) for a in view[1:]], "--vectors", en])
+    assert any(naive_width(c) == 2 for c in chinese) and max(map(naive_width, chinese.splitlines())) <= 80
+    assert code(chinese).replace("/zh/", "/en/") == twin
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=" ".join)
+def test_model_views_lay_chinese_out_like_the_ascii_twin(cli, twins, view):
+    code, paths = twins
+    zh, en = paths["m"]
+    chinese = _screen(cli, [view[0], SENTENCE, *view[1:], "--model", zh])
+    twin = _screen(cli, [view[0], " ".join(code(c) for c in SENTENCE), *[code(a) for a in view[1:]], "--model", en])
+    assert any(naive_width(c) == 2 for c in chinese) and max(map(naive_width, chinese.splitlines())) <= 80
+    assert code(chinese).replace("/zh/", "/en/") == twin

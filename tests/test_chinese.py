@@ -141,14 +141,10 @@ def test_embedded_cjk_keys_are_every_cjk_key_of_the_table():
 # --- α′ links: the ones the vectors imply, against a naive reference -----------------------
 
 
-def test_alpha_prime_links_are_the_ones_the_vectors_imply(zh):
-    tokens = tokenize(SENTENCE, vocabulary=zh.contains)
-    emb = embed(tokens, zh, "standard")
-    assert not any(emb.oov)
-    layer = att.self_attention(emb.x.astype(np.float64), att.identity_projections(zh.dim, 1), att.AttentionConfig())
-    ours = layer.heads[0].alpha_prime
-
-    table = read_w2v_text(ZH)  # the reference: the file by hand, standard input norm by hand
+def naive_alpha_prime(tokens: list[str], temperature: float = 1.0) -> np.ndarray:
+    """α′ by hand: the file read without gensim, standard input norm (center on the file's mean,
+    scale to length √d) written out, identity W^q = W^k = W^v, reference.naive_head."""
+    table = read_w2v_text(ZH)
     d = len(next(iter(table.values())))
     mu = [sum(v[c] for v in table.values()) / len(table) for c in range(d)]
     x = []
@@ -157,19 +153,89 @@ def test_alpha_prime_links_are_the_ones_the_vectors_imply(zh):
         length = math.sqrt(sum(a * a for a in centered))
         x.append([math.sqrt(d) * a / length for a in centered])
     eye = [[float(r == c) for c in range(d)] for r in range(d)]
-    _, alpha_prime, _ = naive_head(x, eye, eye, eye)
-    np.testing.assert_allclose(ours, np.array(alpha_prime), rtol=1e-5, atol=1e-7)
+    _, alpha_prime, _ = naive_head(x, eye, eye, eye, temperature=temperature)
+    return np.array(alpha_prime)
 
-    def top_key(word):
-        i = tokens.index(word)
-        row = ours[i].copy()
-        row[i] = -1.0
-        return tokens[int(row.argmax())]
 
+def top_key(tokens: list[str], alpha_prime: np.ndarray, word: str) -> str:
+    i = tokens.index(word)
+    row = alpha_prime[i].copy()
+    row[i] = -1.0
+    return tokens[int(row.argmax())]
+
+
+def test_alpha_prime_links_are_the_ones_the_vectors_imply(zh):
+    tokens = tokenize(SENTENCE, vocabulary=zh.contains)
+    emb = embed(tokens, zh, "standard")
+    assert not any(emb.oov)
+    layer = att.self_attention(emb.x.astype(np.float64), att.identity_projections(zh.dim, 1), att.AttentionConfig())
+    ours = layer.heads[0].alpha_prime
+    np.testing.assert_allclose(ours, naive_alpha_prime(tokens), rtol=1e-5, atol=1e-7)
     # the links scripts/make_test_vectors_zh.py builds in
-    assert top_key("它") == "餐厅" and top_key("餐厅") == "它"
-    assert top_key("三明治") == "火腿" and top_key("火腿") == "三明治"
-    assert top_key("素食") == "餐厅"
+    assert top_key(tokens, ours, "它") == "餐厅" and top_key(tokens, ours, "餐厅") == "它"
+    assert top_key(tokens, ours, "三明治") == "火腿" and top_key(tokens, ours, "火腿") == "三明治"
+    assert top_key(tokens, ours, "素食") == "餐厅"
+
+
+# --- the text path: the vectors are opened first and segment the text ----------------------
+
+
+def test_analyze_segments_by_the_vectors_it_is_given():
+    import attnviz
+
+    result = attnviz.analyze(SENTENCE, vectors=str(ZH), temperature=1.0)
+    assert result.tokens == ["餐厅", "拒绝", "给", "我", "一个", "火腿", "三明治", "因为", "它", "只", "做", "素食"]
+    assert not any(result.oov)
+    ours = result.alpha_prime[0, 0]
+    np.testing.assert_allclose(ours, naive_alpha_prime(result.tokens), rtol=1e-5, atol=1e-7)
+    assert top_key(result.tokens, ours, "它") == "餐厅" and top_key(result.tokens, ours, "三明治") == "火腿"
+
+
+def test_typed_spaces_and_the_default_temperature_go_through_the_same_path():
+    import attnviz
+
+    result = attnviz.analyze("三明治 餐 厅 素食者", vectors=str(ZH))
+    assert result.tokens == ["三明治", "餐", "厅", "素食者"]
+    t = result.config["temperature"]
+    np.testing.assert_allclose(result.alpha_prime[0, 0], naive_alpha_prime(result.tokens, t), rtol=1e-5, atol=1e-7)
+
+
+def test_onehot_and_given_tokens_keep_their_own_split():
+    import attnviz
+
+    assert attnviz.analyze("三明治 餐厅", embedding="onehot").tokens == ["三", "明", "治", "餐", "厅"]
+    assert attnviz.analyze("ignored", vectors=str(ZH), tokens=["三", "明治"]).tokens == ["三", "明治"]
+
+
+def test_english_text_never_consults_the_vocabulary(monkeypatch):
+    import attnviz
+    from attnviz.inputs import wordvectors
+
+    def boom(self, word):
+        raise AssertionError(f"looked up {word!r} while tokenizing")
+
+    monkeypatch.setattr(wordvectors.Vectors, "contains", boom)
+    assert attnviz.analyze(SEED).tokens[:3] == ["The", "restaurant", "refused"]
+
+
+def test_a_long_file_is_segmented_the_same_way(cli, tmp_path):
+    import json
+
+    path = tmp_path / "zh.txt"
+    path.write_text((SENTENCE + "\n") * 40, encoding="utf-8")
+    result = cli("show", "--file", path, "--vectors", ZH, "--top-k", "2", "--json")
+    header = json.loads(result.stdout.splitlines()[0])
+    words = ["餐厅", "拒绝", "给", "我", "一个", "火腿", "三明治", "因为", "它", "只", "做", "素食"]
+    assert header["tokens"] == words * 40 and result.stderr == ""
+
+
+def test_cli_json_has_the_words(cli):
+    import json
+
+    result = cli("show", SENTENCE, "--vectors", ZH, "--json")
+    doc = json.loads(result.stdout)
+    assert doc["tokens"][:2] == ["餐厅", "拒绝"] and "三明治" in doc["tokens"] and "素食" in doc["tokens"]
+    assert result.stderr == ""
 
 
 def test_character_tokens_do_not_reach_the_words(zh):
@@ -191,6 +257,12 @@ def test_script_of(words, script):
     assert script_of(words) == script
 
 
+def test_script_of_reads_only_the_first_letters():
+    words = ["ab"] + ["餐厅"] * 3
+    assert script_of(words) == "Han" and script_of(words, letters=2) == "Latin"
+    assert script_of(iter(["ab"] * 10**6 + ["餐"] * 10**6)) == "Latin"  # a sample; the rest is never read
+
+
 def test_unknown_advice_only_when_most_is_unknown():
     assert unknown_advice(10, 20, EmbeddedVectors.name, "Han") is None
     assert unknown_advice(0, 0, EmbeddedVectors.name, None) is None
@@ -205,17 +277,48 @@ def test_unknown_advice_for_chinese_with_the_embedded_vectors():
     line = unknown_advice(len(unknown), len(tokens), vectors.name, script_of(unknown))
     assert line is not None and "\n" not in line
     assert line.startswith(f"{len(unknown)} of {len(tokens)} tokens (Han script) are not in {vectors.name}, which covers English")
-    for way in ("--vectors FILE with Chinese word vectors in any gensim format", "Chinese-Word-Vectors",
-                "--embedding onehot", "--model DIR with a Chinese BERT-family model"):
+    for way in ("`vectors` FILE with Chinese word vectors in any gensim format", "Chinese-Word-Vectors",
+                "`embedding` onehot", "`model` DIR with a Chinese BERT-family model"):
         assert way in line
 
 
 def test_unknown_advice_for_a_users_file_and_an_unnamed_language():
     line = unknown_advice(5, 6, "my.vec", "Cyrillic")
     assert "covers" not in line and "(Cyrillic script)" in line
-    assert "word vectors for the text's language" in line and "--embedding onehot" in line
+    assert "word vectors for the text's language" in line and "`embedding` onehot" in line
     assert unknown_advice(3, 4, EmbeddedVectors.name, "Latin").startswith(
         f"3 of 4 tokens are not in {EmbeddedVectors.name}, which covers English: ")
+
+
+def test_cli_says_what_to_do_in_one_line(cli):
+    result = cli("show", SENTENCE)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("attnviz: warning: 17 of 20 tokens (Han script) are not in ")
+    for way in ("which covers English", "--vectors FILE with Chinese word vectors in any gensim format",
+                "--embedding onehot", "--model DIR with a Chinese BERT-family model"):
+        assert way in lines[0]
+    assert "`" not in lines[0]  # the library's `option` names written as flags
+    explained = cli("explain", "--focus", "它", SENTENCE)
+    assert explained.stderr == result.stderr
+
+
+def test_the_advice_also_for_long_inputs_and_json(cli):
+    long = cli("show", SENTENCE, "--top-k", "2", "--json")
+    assert len(long.stderr.strip().splitlines()) == 1 and "--embedding onehot" in long.stderr
+    dense = cli("show", SENTENCE, "--json")
+    assert dense.stderr == long.stderr and dense.stdout.startswith("{")
+
+
+def test_mostly_known_text_keeps_the_short_warning(cli):
+    result = cli("show", "The restaurant refused the 三明治 sandwich")  # the English vectors lack 三明治: characters
+    assert result.stderr.strip() == ("attnviz: warning: 3 of 8 words not in en_core_web_md-3.7.1: 三, 明, 治; "
+                                     "they get a = 0 (no information)")
+
+
+def test_no_advice_when_the_chinese_vectors_know_the_text(cli):
+    assert cli("show", SENTENCE, "--vectors", ZH).stderr == ""
+    partly = cli("show", "鳕鱼三明治", "--vectors", ZH)  # 鳕 and 鱼 unknown: 2 of 3, most of it
+    assert "2 of 3 tokens (Han script) are not in" in partly.stderr and "which covers" not in partly.stderr
 
 
 # --- a Chinese BERT-family directory -------------------------------------------------------
@@ -249,7 +352,14 @@ def test_tiny_chinese_bert_names_its_unk_pieces():
 def test_unk_advice_suggests_a_chinese_model_for_chinese_pieces():
     line = unk_advice(["餐", "厅", "餐"], 20, "minilm")
     assert line.startswith("3 of 20 tokens became [UNK]") and ": 餐 厅 (" in line  # counted 3, named once each
-    assert "Chinese BERT-family model" in line
+    assert line.endswith("; for Chinese text give `model` DIR with a Chinese BERT-family model (e.g. bert-base-chinese)")
+    assert unk_advice(["餐", "厅", "餐"], 20, "minilm", known=["一", "我", "the", "a", "b"]) == line  # 2 Han known < 3 unknown
+
+
+def test_unk_advice_when_the_model_reads_the_language():
+    line = unk_advice(["鳕"], 6, "bert-zh", known=["鱼", "三", "明", "治", "."])
+    assert line.endswith("; bert-zh reads other Chinese text, so these are rare to it: a model with a larger vocabulary may know them")
+    assert "BERT-family" not in unk_advice(["鳕", "☃"], 4, "bert-zh", known=["鱼", "三", "明"])
 
 
 def test_tiny_chinese_bert_matches_transformers():
@@ -274,9 +384,77 @@ def test_tiny_chinese_bert_matches_transformers():
     np.testing.assert_allclose(hidden, out.last_hidden_state[0].numpy(), atol=1e-4)
 
 
-def test_cli_runs_a_chinese_bert_directory(cli):
-    result = cli("show", SENTENCE, "--model", BERT_ZH)
-    assert "tiny-bert-zh" in result.output and "餐" in result.output
+def transformers_attentions(text: str) -> tuple[list[str], list[np.ndarray]]:
+    """The tiny Chinese BERT run by transformers (its own tokenizer, from vocab.txt): tokens and
+    [layers] × [heads, n, n] attention weights."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    tok = transformers.BertTokenizer(str(BERT_ZH / "vocab.txt"), do_lower_case=False)
+    ids = tok(text)["input_ids"]
+    ref = transformers.AutoModel.from_pretrained(str(BERT_ZH), attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = ref(torch.tensor([ids]), output_attentions=True)
+    return tok.convert_ids_to_tokens(ids), [a[0].numpy() for a in out.attentions]
+
+
+def test_the_tiny_bert_has_the_published_weight_names():
+    from safetensors import safe_open
+
+    with safe_open(str(BERT_ZH / "model.safetensors"), framework="np") as f:
+        keys = set(f.keys())
+    assert "bert.embeddings.LayerNorm.gamma" in keys and "bert.encoder.layer.1.output.LayerNorm.beta" in keys
+    assert not any(k.endswith("LayerNorm.weight") for k in keys) and any(k.startswith("cls.") for k in keys)
+    with safe_open(str(BERT_ZH / "model.safetensors"), framework="np") as f:
+        assert abs(f.get_tensor("bert.embeddings.LayerNorm.gamma") - 1).max() > 0.1  # not the default 1: parity sees it
+
+
+def test_cli_show_with_a_chinese_bert_directory_matches_transformers(cli):
+    import json
+
+    text = "鳕鱼三明治，因为它只做素食。"
+    tokens, attentions = transformers_attentions(text)
+    result = cli("show", text, "--model", BERT_ZH, "--layer", "2", "--head", "3", "--json")
+    doc = json.loads(result.stdout)
+    assert doc["tokens"] == tokens and tokens[1] == "[UNK]"
+    np.testing.assert_allclose(np.array(doc["layers"][0]["heads"][0]["alpha_prime"]), attentions[1][2], atol=1e-5)
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"attnviz: warning: 1 of {len(tokens) - 2} tokens became [UNK] in {BERT_ZH}'s vocabulary: 鳕 "
+                     "(all share the one [UNK] embedding, so the model cannot tell them apart); "
+                     f"{BERT_ZH} reads other Chinese text, so these are rare to it: a model with a larger vocabulary may know them"]
+    assert "tiny-bert-zh · 2 layers × 4 heads" in cli("show", text, "--model", BERT_ZH).stdout
+
+
+def test_cli_heads_with_a_chinese_bert_directory(cli):
+    import json
+
+    text = "鳕鱼三明治 ☃ 餐厅"
+    tokens, attentions = transformers_attentions(text)
+    result = cli("heads", text, "--model", BERT_ZH, "--from", "鱼", "--to", "餐", "--json")
+    doc = json.loads(result.stdout)
+    i, j = tokens.index("鱼"), tokens.index("餐")
+    expected = sorted(((float(attentions[l][h, i, j]), l, h) for l in range(2) for h in range(4)), reverse=True)
+    got = [(r["alpha_prime"], r["layer"], r["head"]) for r in doc["heads"]]
+    assert [(l, h) for _, l, h in got] == [(l, h) for _, l, h in expected]
+    np.testing.assert_allclose([a for a, _, _ in got], [a for a, _, _ in expected], atol=1e-5)
+    assert "2 of 8 tokens became [UNK]" in result.stderr and ": 鳕 ☃ (" in result.stderr
+    table = cli("heads", text, "--model", BERT_ZH)
+    assert len(table.stderr.strip().splitlines()) == 1 and "tiny-bert-zh · 2 layers × 4 heads" in table.stdout
+    words = cli("heads", text, "--model", BERT_ZH, "--words", "--from", "鱼", "--to", "餐")
+    assert "2 of 8 tokens became [UNK]" in words.stderr
+
+
+def test_no_unk_line_when_the_model_knows_every_character(cli):
+    assert cli("show", SENTENCE, "--model", BERT_ZH).stderr == ""
+
+
+def test_model_analysis_names_the_unk_pieces_like_the_slow_tokenizer():
+    import attnviz
+
+    text = "鳕鱼 café☃ 三明治"
+    result = attnviz.analyze(text, model=str(BERT_ZH))
+    tokens, _ = transformers_attentions(text)
+    assert result.tokens == tokens and result.unknown == ["鳕", "café☃"]
+    assert result.tokens.count("[UNK]") == len(result.unknown)
 
 
 # --- figures: a CJK font, the system's or the [cjk] extra's --------------------------------
@@ -388,3 +566,16 @@ def test_without_a_cjk_font_the_warning_names_both_ways(monkeypatch, no_system_c
     assert families == ["DejaVu Sans"]
     assert warning.startswith("no installed font can draw 厅餐 in figure labels")
     assert 'pip install "attnviz[cjk]"' in warning and "apt install fonts-noto-cjk" in warning
+
+
+def test_cli_without_a_cjk_font_warns_once_for_every_figure(cli, monkeypatch, no_system_cjk, tmp_path):
+    from attnviz.views import figures
+
+    monkeypatch.setattr(figures, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
+    png, svg = tmp_path / "zh.png", tmp_path / "zh.svg"
+    result = cli("show", SENTENCE, "--vectors", ZH, "--save", png, "--save", svg)
+    lines = result.stderr.strip().splitlines()
+    font = [line for line in lines if "no installed font" in line]
+    assert len(font) == 1 and font[0].startswith("attnviz: warning: no installed font can draw ")
+    assert 'pip install "attnviz[cjk]"' in font[0] and "apt install fonts-noto-cjk" in font[0]
+    assert lines[1:] == [f"attnviz: saved {png}", f"attnviz: saved {svg}"] and png.stat().st_size > 0

@@ -13,7 +13,7 @@ from .summaries import head_summary
 def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> ModelAnalysis:
     """Every layer and head (or the layer/head chosen, 1-based), plus attention rollout over all layers."""
     from ..core.encoder import forward, rollout
-    from ..inputs.model import encode, open_model
+    from ..inputs.model import encode, open_model, unk_pieces
 
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence")
@@ -23,6 +23,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
         if value is not None and not 1 <= value <= top:
             raise UsageError(f"`{name}` {value}: {m.name} has {top} ({name}s are numbered 1 … {top})", name)
     enc = encode(m, text)
+    unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
     layers, hidden = forward(m, enc)
     specials = [w is None for w in enc.word_ids]
     tokens = list(enc.tokens)
@@ -38,7 +39,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
            "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
            "seed": None, "weights": None, "has_wo": True, "masked": False}
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
-    return ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries, hidden)
+    return ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries, hidden, unknown)
 
 
 def to_words(enc, text: str, layers: list[att.LayerResult], hidden: np.ndarray, flow: np.ndarray):

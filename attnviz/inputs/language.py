@@ -1,11 +1,13 @@
 """Which writing system a text is in, and what to do when the vectors or the model in use do
-not know it: one line of advice, built here (pure functions), printed by the CLI."""
+not know it: one line of advice, built here (pure functions), printed by the CLI.  Options are
+written `name` as in every library message; the CLI writes them as flags (options.as_flags)."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 from .wordvectors import EmbeddedVectors
 
@@ -19,11 +21,14 @@ LANGUAGES = {"Han": ("Chinese", "zh"), "Kana": ("Japanese", "ja"), "Hangul": ("K
 COVERS = {EmbeddedVectors.name: "English"}  # what the vectors shipped with attnviz cover
 
 
-def script_of(words: Iterable[str]) -> str | None:
+def script_of(words: Iterable[str], letters: int = 10_000) -> str | None:
     """The script most letters of `words` are written in: Han, Kana, Hangul, Cyrillic, Greek,
     Arabic, Hebrew, Devanagari, Thai, Latin or Other; None when there is no letter.
-    Japanese mixes kanji (Han) with kana: any kana among the Han letters (≥ 1 in 10) means Kana."""
-    counts = Counter(_script(c) for w in words for c in w if c.isalpha())
+    Japanese mixes kanji (Han) with kana: any kana among the Han letters (≥ 1 in 10) means Kana.
+
+    letters  default 10 000: only the first this many letters are read (a long text's unknown
+             words would otherwise cost seconds; a sample this size decides the majority)"""
+    counts = Counter(_script(c) for c in islice((c for w in words for c in w if c.isalpha()), letters))
     if not counts:
         return None
     best = counts.most_common(1)[0][0]
@@ -55,29 +60,38 @@ def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str 
     if language:
         example = ("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec" if code == "zh"
                    else f"fastText cc.{code}.300.vec")
-        vectors = f"--vectors FILE with {language} word vectors in any gensim format (e.g. {example})"
-        model = f"--model DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
+        vectors = f"`vectors` FILE with {language} word vectors in any gensim format (e.g. {example})"
+        model = f"`model` DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
     else:
-        vectors = "--vectors FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
-        model = "--model DIR with a BERT-family model for that language"
-    return line + f"Ways forward: {vectors}; --embedding onehot (no vectors needed: each distinct word its own direction); {model}."
+        vectors = "`vectors` FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
+        model = "`model` DIR with a BERT-family model for that language"
+    return line + f"Ways forward: {vectors}; `embedding` onehot (no vectors needed: each distinct word its own direction); {model}."
 
 
-def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]") -> str | None:
+def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]",
+               known: Iterable[str] = ()) -> str | None:
     """One line counting and naming the text a model's tokenizer turned into [UNK], else None.
 
     pieces      the original text of each [UNK] token, in order (inputs.model.unk_pieces)
     n_tokens    tokens of the text, special tokens excluded
     model_name  the model's name as shown
     unk_token   default "[UNK]"
+    known       default (): the text's tokens the model does know; when more of them than of the
+                pieces are in the pieces' script, the model reads that language and the pieces are
+                rare to it (an English model on Chinese text knows a few characters, not most)
     """
     if not pieces:
         return None
     distinct = list(dict.fromkeys(pieces))
     shown = " ".join(distinct[:12]) + (" …" if len(distinct) > 12 else "")
-    language, _ = LANGUAGES.get(script_of(pieces), (None, None))
-    fix = (f"for {language} text give --model DIR with a {language} BERT-family model"
-           + (" (e.g. bert-base-chinese)" if language == "Chinese" else "")) if language else \
-        "a model whose vocabulary covers the text's language has pieces for them"
+    script = script_of(pieces)
+    language, _ = LANGUAGES.get(script, (None, None))
+    if language and sum(script_of([t]) == script for t in known) > len(pieces):
+        fix = f"{model_name} reads other {language} text, so these are rare to it: a model with a larger vocabulary may know them"
+    elif language:
+        fix = (f"for {language} text give `model` DIR with a {language} BERT-family model"
+               + (" (e.g. bert-base-chinese)" if language == "Chinese" else ""))
+    else:
+        fix = "a model whose vocabulary covers the text's language has pieces for them"
     return (f"{len(pieces)} of {n_tokens} tokens became {unk_token} in {model_name}'s vocabulary: {shown} "
             f"(all share the one {unk_token} embedding, so the model cannot tell them apart); {fix}")

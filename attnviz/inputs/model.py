@@ -137,7 +137,7 @@ class Model:
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-        key = self.prefix + name
+        key = self._stored(self.prefix + name)
         if key not in self.keys:
             raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
         try:
@@ -147,6 +147,15 @@ class Model:
         if shape is not None and tuple(array.shape) != shape:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
         return array.astype(np.float32, copy=False)
+
+
+    def _stored(self, key: str) -> str:
+        """key as the file names it: checkpoints converted from Google's TensorFlow BERT (as
+        published: bert-base-chinese, bert-base-uncased) call LayerNorm weight/bias gamma/beta."""
+        if key in self.keys or not key.endswith(("LayerNorm.weight", "LayerNorm.bias")):
+            return key
+        old = key[: -len("weight")] + "gamma" if key.endswith("weight") else key[: -len("bias")] + "beta"
+        return old if old in self.keys else key
 
 
 def load_tokenizer(path: Path):

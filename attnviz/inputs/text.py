@@ -13,14 +13,18 @@ from .wordvectors import OneHot, Vectors, embed, open_vectors
 def text_sequence(text: str, embedding: str = "vectors", vectors: str | None = None, input_norm: str | None = None,
                   punct: bool = False, trust_pickle: bool = False, tokens: list[str] | None = None) -> tuple[Sequence, str]:
     """Tokenize (unless given tokens) and embed text; returns the Sequence and the input
-    normalization used (default: standard for word vectors, none for one-hot)."""
-    tokens = tokenize(text, keep_punct=punct) if tokens is None else tokens
-    if embedding == "onehot":
+    normalization used (default: standard for word vectors, none for one-hot).
+
+    The vectors are opened first: runs of CJK characters are split by longest match against
+    their vocabulary (inputs.tokens); with one-hot vectors every CJK character is a token."""
+    table: Vectors | None = None if embedding == "onehot" else open_vectors(vectors, trust_pickle)
+    if tokens is None:
+        tokens = tokenize(text, keep_punct=punct, vocabulary=None if table is None else table.contains)
+    if table is None:
         input_norm = input_norm or "none"
-        table: Vectors = OneHot(tokens)
+        table = OneHot(tokens)
     else:
         input_norm = input_norm or "standard"
-        table = open_vectors(vectors, trust_pickle)
     emb = embed(tokens, table, input_norm)
     require_known_words(emb.oov, emb.subword, table)
     source = {"kind": "vectors", "name": table.name, "dim": table.dim, "format": table.kind}

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..analysis.items import resolve_token
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from ..errors import UsageError
-from ..options import DENSE_MAX
+from ..options import DENSE_MAX, as_flags
 
 
 @dataclass
@@ -85,7 +85,7 @@ def present(analysis, request: Request, console, out=None, err=None) -> None:
     out, err = out or sys.stdout, err or sys.stderr
     focus = check(analysis, request)
     for warning in warnings(analysis):
-        err.write(f"attnviz: warning: {warning}\n")
+        err.write(f"attnviz: warning: {as_flags(warning)}\n")
     if request.save:
         save_figures(analysis, request.save, focus, request.matrix, request.dpi, err)
     if request.json:
@@ -95,15 +95,27 @@ def present(analysis, request: Request, console, out=None, err=None) -> None:
 
 
 def warnings(analysis) -> list[str]:
-    """One line per thing a user should know: words without a vector."""
+    """One line per thing a user should know: words without a vector (when most of the text has
+    none: which language the vectors cover and the ways forward), or, with a model, the pieces
+    its tokenizer turned into [UNK].  Options are written `name` (options.as_flags)."""
+    from ..inputs.language import script_of, unk_advice, unknown_advice
+
     if isinstance(analysis, ModelAnalysis):
-        return []
+        unknown = set(analysis.unknown) | {"[UNK]"}
+        known = [t for t, s in zip(analysis.tokens, analysis.specials) if not s and t not in unknown]
+        line = unk_advice(analysis.unknown, len(analysis.tokens) - sum(analysis.specials), analysis.source["name"], known=known)
+        return [line] if line else []
     from .style import printable
 
     oov = [t for t, o in zip(analysis.tokens, analysis.oov) if o]
     if not oov:
         return []
     sub = analysis.sequence.subword
+    subword = sub.tolist() if sub is not None else [False] * len(analysis.tokens)
+    zero = [t for t, o, s in zip(analysis.tokens, analysis.oov, subword) if o and not s]  # a = 0: no vector at all
+    advice = unknown_advice(len(zero), len(analysis.tokens), analysis.source["name"], script_of(zero))
+    if advice:
+        return [advice]
     shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
     how = "get fastText subword vectors" if sub is not None and sub.sum() == len(oov) else "get a = 0 (no information)"
     if isinstance(analysis, LongAnalysis):
