@@ -21,7 +21,7 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
+__all__ = ["AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
@@ -92,6 +92,17 @@ def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw
     return analyze(text, options, top_k=top_k, **kw)
 
 
+class AttnvizWarning(UserWarning):
+    """Something a user should know about a result (a glyph no font can draw, words without a vector)."""
+
+
+def _warn(lines: list[str]) -> None:
+    import warnings
+
+    for line in lines:
+        warnings.warn(line, AttnvizWarning, stacklevel=3)
+
+
 class Result:
     """An analysis and its views.  Its fields (tokens, layers, config, …) are the analysis's own."""
 
@@ -137,10 +148,12 @@ class Result:
 
     def figure(self, focus: str | list[str] | None = None, matrix: str | None = None):
         """The matplotlib figure `show --save` draws (focus: a token, word or index; a time for
-        audio; "ROW,COL" or a list of them for a picture)."""
+        audio; "ROW,COL" or a list of them for a picture).  A missing font is a Python warning."""
         from .views.present import Request, check, figure
 
-        return figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("figure.png")])), matrix)[0]
+        fig, warning = figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("figure.png")])), matrix)
+        _warn([warning] if warning else [])
+        return fig
 
     def html(self) -> str:
         """The self-contained interactive page `show --save view.html` writes."""
@@ -164,7 +177,18 @@ class Result:
         from .views.present import Request, check, save_figures
 
         checked = check_paths([str(p) for p in paths])
-        save_figures(self.analysis, checked, check(self.analysis, Request(focus=focus, save=checked)), matrix, dpi, io.StringIO())
+        err = io.StringIO()
+        save_figures(self.analysis, checked, check(self.analysis, Request(focus=focus, save=checked)), matrix, dpi, err)
+        _warn([line.removeprefix("attnviz: warning: ") for line in err.getvalue().splitlines() if "warning:" in line])
+
+    @property
+    def warnings(self) -> list[str]:
+        """What `show` says on stderr about this input: words without a vector (and what to do), a
+        model's [UNK] pieces."""
+        from .options import as_flags
+        from .views.present import warnings
+
+        return [as_flags(w) for w in warnings(self.analysis)]
 
     def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False) -> str:
         """What `show` prints in a terminal this wide, as text (ANSI colors when color=True)."""

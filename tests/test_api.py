@@ -61,3 +61,21 @@ def test_long_inputs_and_heads_ranking_guard():
         long.alpha_prime
     with pytest.raises(UsageError, match="needs a model"):
         attnviz.analyze(SEED).heads_ranking("it", "restaurant")
+
+
+def test_the_library_tells_what_the_cli_warns():
+    import attnviz
+
+    r = attnviz.analyze("餐厅拒绝给我一个火腿三明治，因为它只做素食。")
+    assert len(r.warnings) == 1 and "--vectors FILE" in r.warnings[0] and "--embedding onehot" in r.warnings[0]
+    assert attnviz.analyze("The cat sat.").warnings == []
+
+
+def test_a_missing_glyph_is_a_python_warning(tmp_path, monkeypatch):
+    import attnviz
+    from attnviz.api import AttnvizWarning
+    from attnviz.views import figures
+
+    monkeypatch.setattr(figures, "font_for", lambda labels: (["DejaVu Sans"], "no installed font can draw 餐"))
+    with pytest.warns(AttnvizWarning, match="no installed font can draw"):
+        attnviz.analyze("The cat sat.").save(str(tmp_path / "x.png"))
