@@ -121,8 +121,9 @@ ScoreOpt = Annotated[Score, typer.Option(
     "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).")]
 NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.")]
 Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, median α_ii/3 "
-    "(softmax sees ≈ 3·cos); else 1.", show_default=False)]
+    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
+    "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
+    show_default=False)]
 Window = Annotated[Optional[int], typer.Option("--window", help="Truncated attention: query i sees keys with |i − j| ≤ W.", min=0, show_default=False)]
 Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).")]
 Edges = Annotated[Optional[str], typer.Option(

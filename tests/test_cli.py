@@ -31,7 +31,7 @@ def test_json_document_follows_schema_and_round_trips(cli):
     assert doc["source"] == {"kind": "vectors", "name": "en_core_web_md-3.7.1", "dim": 300, "format": "embedded"}
     cfg = doc["config"]
     assert (cfg["heads"], cfg["d_k"], cfg["projection"], cfg["score"], cfg["normalize"]) == (2, 150, "identity", "scaled-dot", "softmax")
-    assert cfg["temperature"] == pytest.approx(np.sqrt(150) / 3) and cfg["temperature_auto"] is True
+    assert cfg["temperature"] == pytest.approx(np.sqrt(300) / 3) and cfg["temperature_auto"] is True  # the input's, not the head's
     n = len(doc["tokens"])
     heads = doc["layers"][0]["heads"]
     assert [h["index"] for h in heads] == [0, 1]

@@ -102,8 +102,14 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     return table
 
 
+AUTO_T = {
+    "identity": "auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook",
+    "other": "auto T = 1 (the textbook) with a learned or random W^q, W^k",
+}
+
+
 def describe(config: dict) -> dict[str, str]:
-    """The effective config in words: the score, normalization, input and mask lines of a header."""
+    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header."""
     c = config
     score = {
         "scaled-dot": "α_ij = q^i·k^j/√d_k",
@@ -118,6 +124,7 @@ def describe(config: dict) -> dict[str, str]:
     }[c["normalize"]]
     proj = {"identity": "identity projection (q = k = v = a)", "random": f"random projection (seed {c['seed']})",
             "weights": f"weights {c['weights']}"}[c["projection"]]
+    short = {"identity": "q=k=v=a", "random": f"random W (seed {c['seed']})", "weights": f"W from {c['weights']}"}[c["projection"]]
     source = "one-hot" if c.get("embedding") == "onehot" else f"{c['input_norm']} vectors"
     pos = f" + {c['pos_scale']:g}·sinusoidal e^i" if c.get("pos") == "sinusoidal" else ""
     masks = []
@@ -129,7 +136,9 @@ def describe(config: dict) -> dict[str, str]:
         masks.append("graph edges" + (" (directed)" if c.get("directed") else ""))
     if c.get("no_self"):
         masks.append("no self")
-    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks)}
+    auto = AUTO_T["identity" if c["projection"] == "identity" else "other"] if c["temperature_auto"] and c["normalize"] == "softmax" else ""
+    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
+            "source": f"{source}{pos}", "projection": short, "auto": auto}
 
 
 def figure_title(analysis) -> str:
@@ -142,18 +151,22 @@ def figure_title(analysis) -> str:
 
 
 def header(analysis) -> Text:
+    """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
     words = describe(c)
+    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']}\n")
-    t.append(words["input"] + "\n", style="dim")
-    t.append(f"{words['score']}    {words['norm']}\n")
+    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
+    t.append(f"· {s['name']} · {len(analysis.tokens)} {unit} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
+    t.append(f"{words['score']}{d_k}   {words['norm']}")
+    if words["auto"]:
+        t.append("\n" + words["auto"], style="dim")
     if words["masks"]:
-        t.append(f"masks: {words['masks']} (· = masked)\n", style="yellow")
-    t.append("rows: query i · columns: key j", style="dim")
+        t.append(f"\nmasks: {words['masks']} (· = masked)", style="yellow")
     if any(analysis.oov):
-        t.append(" · * not in the vocabulary (a = 0)", style="dim")
+        t.append("\n* not in the vocabulary (a = 0)", style="dim")
     return t
 
 
@@ -178,8 +191,9 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
             console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
         if matrix in ("both", "alpha-prime"):
-            sums = "each row sums to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
-            console.print(Text(f"\n{tag}α′ (weights; {sums}; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
+            sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
+            console.print(Text(f"\n{tag}α′ (weights; rows: query i · columns: key j; {sums}; color 0 … {hd.alpha_prime.max():.2f})",
+                               style="bold"))
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
                                       analysis.layers[0].mask), end="")
     console.print()
