@@ -127,7 +127,7 @@ Temperature = Annotated[Optional[float], typer.Option(
 Window = Annotated[Optional[int], typer.Option("--window", help="Truncated attention: query i sees keys with |i − j| ≤ W.", min=0, show_default=False)]
 Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).")]
 Edges = Annotated[Optional[str], typer.Option(
-    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words or 0-based indices).", show_default=False)]
+    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words, or token numbers from 1).", show_default=False)]
 Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False)]
 Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).")]
 NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.")]
@@ -225,7 +225,7 @@ def show(
         "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
         "with --json: JSON Lines.", min=1, show_default=False)] = None,
     focus: Annotated[Optional[str], typer.Option(
-        "--focus", help="One query token (word, or index if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
+        "--focus", help="One query token (word, or its number from 1 if it repeats): its α′ and α rows as bars, and b.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
         "model.safetensors, tokenizer.json.", show_default=False)] = None,
@@ -323,8 +323,8 @@ class progress_bar:
 def heads(
     text: Text,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
-    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or index if it repeats).", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or index).", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats).", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1).", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
     top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
@@ -353,7 +353,7 @@ def heads(
 @app.command()
 @with_attention_options
 def explain(
-    focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or index if it repeats).", show_default=False)],
+    focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or its number from 1 if it repeats).", show_default=False)],
     text: OptionalText = None,
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,

@@ -49,7 +49,7 @@ class Options:
     d_a: int | None = None  # additive score's hidden size (random draw); default d_k
     window: int | None = None  # query i sees keys with |i − j| ≤ window (along every axis of the positions)
     causal: bool = False  # query i sees keys j ≤ i
-    edges: str | None = None  # "restaurant-food,it-restaurant" (words or 0-based indices)
+    edges: str | None = None  # "restaurant-food,it-restaurant" (words or token numbers from 1)
     graph: str | None = None  # a file, one edge per line
     directed: bool = False
     no_self: bool = False  # mask the diagonal

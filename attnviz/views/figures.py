@@ -299,7 +299,7 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
             values = np.array([alpha_prime_row[j] for j in order])
             ax.barh(ys, values, color=["#c0392b" if j == i else "#2c7fb8" for j in order], height=0.7)
             ax.set_yticks(ys)
-            ax.set_yticklabels([f"{tokens[j]} ({j})" for j in order], fontsize=9)
+            ax.set_yticklabels([f"{tokens[j]} ({j + 1})" for j in order], fontsize=9)
             ax.invert_yaxis()
             top = float(values.max()) or 1.0
             for y, j in zip(ys, order):
@@ -307,7 +307,7 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
                 text = "masked" if masked else f"{alpha_prime_row[j]:.3f}   (α = {alpha_row[j]:.3g})"
                 ax.text(alpha_prime_row[j] + top * 0.01, y, text, va="center", fontsize=8, color="#555555")
             ax.set_xlim(0, top * 1.45)
-            ax.set_xlabel(f"α′ of query “{tokens[i]}” ({i}) on each key", fontsize=9)
+            ax.set_xlabel(f"α′ of query “{tokens[i]}” ({i + 1}) on each key", fontsize=9)
             ax.set_title(label, fontsize=10, loc="left")
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)

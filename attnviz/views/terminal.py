@@ -25,12 +25,12 @@ def matrix_view(
     """One matrix as Text: a header of key indices, one labeled line per query; masked cells
     (NaN, or False in mask [n_q, n_k]) are ·."""
     n = len(tokens)
-    idx_w = len(str(n - 1))
+    idx_w = len(str(n))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
     lab_w = max(cell_width(s) for s in labels) + 1
     finite = m[np.isfinite(m)]
     avail = (width - lab_w) // max(n, 1) - 1  # characters per cell, one space between cells
-    cell_w = max(3, len(str(n - 1)))
+    cell_w = max(3, len(str(n)))
     use_numbers = cells == "numbers" or (cells == "auto" and avail >= cell_w)
     if not use_numbers:
         cell_w = max(2 if avail >= 2 else 1, 1)
@@ -38,7 +38,7 @@ def matrix_view(
     scale = scale or 1.0
     out = Text(no_wrap=True, overflow="crop")
     out.append(" " * lab_w)
-    out.append(" ".join(f"{j:>{cell_w}}"[-cell_w:] for j in range(n)) + "\n", style="dim")
+    out.append(" ".join(f"{j + 1:>{cell_w}}"[-cell_w:] for j in range(n)) + "\n", style="dim")
     for i in range(n):
         out.append(pad(labels[i], lab_w), style="italic red" if oov[i] else "bold")
         for j in range(n):
@@ -69,7 +69,7 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near."""
     heads = analysis.layers[0].heads
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    idx_w = len(str(len(analysis.tokens) - 1))
+    idx_w = len(str(len(analysis.tokens)))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
     lab_w = max(cell_width(s) for s in labels)
     table.add_column("query", no_wrap=True, min_width=lab_w)
@@ -223,11 +223,11 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     """One query token: its α′ row as bars (strongest first), its α row, and b^i."""
     tokens = analysis.tokens
     console.print(any_header(analysis))
-    idx_w = len(str(len(tokens) - 1))
+    idx_w = len(str(len(tokens)))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
         tag = f" · head {h + 1}/{len(analysis.layers[0].heads)}" if len(analysis.layers[0].heads) > 1 else ""
-        console.print(Text(f"\nquery {i} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
+        console.print(Text(f"\nquery {i + 1} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
         row, raw = hd.alpha_prime[i], hd.alpha[i]
         top = float(row.max()) or 1.0
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -241,10 +241,10 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
             out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
             out.append(f" {fmt(float(row[j]), 4):>4}  α {raw[j]:+.3g}\n")
         console.print(out, end="")
-        console.print(Text(f"b^{i} = Σ_j α′_{i},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
+        console.print(Text(f"b^{i + 1} = Σ_j α′_{i + 1},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
     if nearest is not None and nearest[i]:
         words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
-        console.print(Text(f"b^{i} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
+        console.print(Text(f"b^{i + 1} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
 
 
 def render_pe(pe: np.ndarray, console: Console) -> None:
@@ -287,10 +287,10 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
         scale = float(np.abs(hd.summary).max()) or 1.0
         out = Text(no_wrap=True, overflow="crop")
-        lab = len(f"{n - 1:,}") + 1
+        lab = len(f"{n:,}") + 1
         step = max(1, m // 8)
         for r in range(m):
-            out.append(f"{int(r * span):>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
+            out.append(f"{int(r * span) + 1:>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
             for col in range(m):
                 t = hd.summary[r, col] / scale
                 out.append("  " if color else shade(t, 2), style=cell_style(seq_rgb(t)) if color else None)
@@ -298,11 +298,11 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("query", no_wrap=True)
-    table.add_column("head 1: top keys by α′ (index word weight)", no_wrap=True, overflow="ellipsis")
+    table.add_column("head 1: top keys by α′ (number word weight)", no_wrap=True, overflow="ellipsis")
     hd = result.heads[0]
     for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
         keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
-        table.add_row(f"{i:,} {printable(result.tokens[i])}", "  ".join(f"{j:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
+        table.add_row(f"{i + 1:,} {printable(result.tokens[i])}", "  ".join(f"{j + 1:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
     console.print(Text("\na few queries:", style="bold"))
     console.print(table)
     console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))
