@@ -7,6 +7,7 @@ characters, so it reads without color too).
 
 from __future__ import annotations
 
+import shlex
 
 import numpy as np
 from rich.console import Console
@@ -18,32 +19,54 @@ from .cells import pad, width as cell_width  # widths in terminal cells (餐 = 2
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
 
+def cell_layout(n: int, room: int, cells: str) -> tuple[bool, int, int]:
+    """How n cells fit `room` characters: (numbers?, characters per cell, gap between cells).
+    Numbers when they fit (cells auto) or are asked for; else heat blocks 2 wide, 1 wide, and at
+    last 1 wide without gaps (one character per cell: 37 tokens fit 80 columns)."""
+    number_w = max(3, len(str(n)))
+    if cells == "numbers" or (cells == "auto" and room >= n * (number_w + 1) - 1):
+        return True, number_w, 1
+    for cell_w, gap in ((2, 1), (1, 1)):
+        if room >= n * (cell_w + gap) - gap:
+            return False, cell_w, gap
+    return False, 1, 0
+
+
+def column_numbers(n: int, cell_w: int, gap: int, indent: int) -> list[str]:
+    """The key numbers 1 … n over the columns: one line when a number fits a cell, else one line per
+    digit (tens over units), so every column is named."""
+    if len(str(n)) <= cell_w:
+        return [" " * indent + (" " * gap).join(f"{j:>{cell_w}}" for j in range(1, n + 1))]
+    digits = len(str(n))
+    lines = []
+    for place in range(digits - 1, -1, -1):
+        marks = [str(j // 10 ** place % 10) if j >= 10 ** place else " " for j in range(1, n + 1)]
+        lines.append(" " * indent + (" " * gap).join(f"{m:>{cell_w}}" for m in marks))
+    return lines
+
+
 def matrix_view(
     m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True,
     mask: np.ndarray | None = None,
 ) -> Text:
-    """One matrix as Text: a header of key indices, one labeled line per query; masked cells
+    """One matrix as Text: a header of key numbers (from 1), one labeled line per query; masked cells
     (NaN, or False in mask [n_q, n_k]) are ·."""
     n = len(tokens)
     idx_w = len(str(n))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
     lab_w = max(cell_width(s) for s in labels) + 1
     finite = m[np.isfinite(m)]
-    avail = (width - lab_w) // max(n, 1) - 1  # characters per cell, one space between cells
-    cell_w = max(3, len(str(n)))
-    use_numbers = cells == "numbers" or (cells == "auto" and avail >= cell_w)
-    if not use_numbers:
-        cell_w = max(2 if avail >= 2 else 1, 1)
+    use_numbers, cell_w, gap = cell_layout(n, width - lab_w, cells)
     scale = float(np.abs(finite).max()) if finite.size else 1.0
     scale = scale or 1.0
     out = Text(no_wrap=True, overflow="crop")
-    out.append(" " * lab_w)
-    out.append(" ".join(f"{j + 1:>{cell_w}}"[-cell_w:] for j in range(n)) + "\n", style="dim")
+    for line in column_numbers(n, cell_w, gap, lab_w):
+        out.append(line + "\n", style="dim")
     for i in range(n):
         out.append(pad(labels[i], lab_w), style="italic red" if oov[i] else "bold")
         for j in range(n):
             x = m[i, j]
-            if j:
+            if j and gap:
                 out.append(" ")
             if not np.isfinite(x) or (mask is not None and not mask[i, j]):
                 out.append(f"{'·':>{cell_w}}", style="dim")
@@ -179,6 +202,8 @@ def any_header(analysis) -> Text:
 
 
 def render(analysis, console: Console, matrix: str = "both", cells: str = "auto", top: int = 3, nearest=None) -> None:
+    """The header, then per head α′ (the weights: first, so they are on the first screen) and α,
+    the per-token summary, and one line of next steps that fit this input."""
     width, color = console.width, console.color_system is not None
     console.print(any_header(analysis))
     heads = analysis.layers[0].heads
@@ -186,18 +211,37 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
         tag = f"head {analysis.head_numbers[h]}/{analysis.config['heads']} · " if analysis.config["heads"] > 1 else ""
         if isinstance(analysis, ModelAnalysis):
             tag = f"layer {analysis.layer_numbers[0]} · " + tag
+        if matrix in ("both", "alpha-prime"):
+            sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
+            console.print(Text(f"\n{tag}α′ weights · row i = query, column j = key · {sums} · max {fmt(float(hd.alpha_prime.max()), 4)}",
+                               style="bold"))
+            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
+                                      analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
             console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
             console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
-        if matrix in ("both", "alpha-prime"):
-            sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
-            console.print(Text(f"\n{tag}α′ (weights; rows: query i · columns: key j; {sums}; color 0 … {hd.alpha_prime.max():.2f})",
-                               style="bold"))
-            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
-                                      analysis.layers[0].mask), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top, width))
+    if not isinstance(analysis, ModelAnalysis):
+        console.print(Text(next_steps(analysis, width), style="cyan", no_wrap=True, overflow="ellipsis"))
+
+
+def next_steps(analysis, width: int = 80) -> str:
+    """One line of what to try next on this input: --focus on its pronoun (or its strongest link's
+    query), a trained model's heads for that link (when the model is installed), --save."""
+    from ..analysis.summaries import model_installed, suggested_link
+
+    i, j = suggested_link(analysis)
+    name = lambda k: shlex.quote(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
+    parts = [f"--focus {name(i)}", "--save a.png"]
+    text_input = analysis.sequence.lexicon is not None and analysis.text is not None
+    if text_input and model_installed():
+        for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
+            line = "next: " + " · ".join(parts + [heads])
+            if cell_width(line) <= width:
+                return line
+    return "next: " + " · ".join(parts)
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
