@@ -353,10 +353,12 @@ def heads(
 @app.command()
 @with_attention_options
 def explain(
-    focus: Annotated[str, typer.Option("--focus", help="The query token to follow (word, or its number from 1 if it repeats).", show_default=False)],
     text: OptionalText = None,
+    focus: Annotated[Optional[str], typer.Option("--focus", help="The query token to follow (word, or its number from 1 if it repeats).", show_default=False)] = None,
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1)] = 1,
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1)] = 4,
+    matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.")] = False,
+    columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).")] = False,
     **options,
 ) -> None:
     """Walk through one query token step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -368,13 +370,21 @@ def explain(
     from .views.explain import render_explain
     from .views.present import warnings
 
+    if columns and not matrices:
+        raise UsageError("--columns goes with --matrices")
+    if focus is None and not matrices:
+        raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     input = options["input"]
     result = analyze(None if input is not None and text is None else text_or_file(text, None), build_options(options), input=input)
-    i = resolve_token(focus, result.tokens, "--focus")
+    i = None if focus is None else resolve_token(focus, result.tokens, "--focus")
     if head > result.options.heads:
         raise UsageError(f"--head {head}: there are only {result.options.heads} head{'s' if result.options.heads > 1 else ''} (--heads {result.options.heads})")
     for line in warnings(result.analysis):
         warn(line)
+    if matrices:
+        from .views.explain import render_matrices
+
+        return render_matrices(result.analysis, console(), head - 1, columns)
     render_explain(result.analysis, console(), i, head - 1, dims)
 
 

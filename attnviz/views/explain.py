@@ -140,3 +140,98 @@ def heads_step(console: Console, w: Walk) -> None:
     concat = np.concatenate([x.b[i] for x in layer.heads])
     console.print(f"   concat = {vector_preview(concat, w.dims)}   [{n_head}·{w.hd.b.shape[1]} = {concat.size}]")
     console.print(f"   output^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
+
+
+# --- `explain --matrices`: the notes' vectorised form --------------------------------------------
+
+MAX_ROWS = 10  # a matrix with more rows shows its first MAX_ROWS − 2 and its last, with ⋮ between
+
+
+def number(x: float) -> str:
+    """One entry as explain prints it: 4 significant digits; · for a masked score (NaN)."""
+    return "·" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def shown_indices(size: int, room: int) -> list[int | None]:
+    """Which of `size` rows/columns fit `room` slots: all, or the first room − 2, None (… / ⋮), the last."""
+    if size <= room:
+        return list(range(size))
+    return list(range(max(room - 2, 1))) + [None, size - 1]
+
+
+def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
+    """m [r, c] as aligned numbers, elided with ⋮ and … to fit MAX_ROWS rows and `width` columns.
+    tokens_on: "rows" or "columns" are numbered from 1 as tokens (the notes' a¹ … aⁿ), else dimensions."""
+    r, c = m.shape
+    rows = shown_indices(r, MAX_ROWS)
+    lab_w = len(str(r)) + 1
+    cell_w = max([len(number(float(m[i, j]))) for i in rows if i is not None for j in range(min(c, 12))] + [len(str(c)), 1])
+    room = max(3, (width - lab_w - 2) // (cell_w + 1))
+    cols = shown_indices(c, room)
+    head = " " * lab_w + " ".join(f"{'…' if j is None else j + 1:>{cell_w}}" for j in cols)
+    out = Text(head + "\n", style="dim", no_wrap=True, overflow="crop")
+    for i in rows:
+        if i is None:
+            out.append(f"{'⋮':>{lab_w - 1}} " + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
+            continue
+        out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
+        out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
+    note = {"rows": "rows: tokens", "columns": "columns: tokens"}.get(tokens_on or "", "")
+    if note:
+        out.append(f"{' ' * lab_w}({note}, numbered from 1)\n", style="dim")
+    return out
+
+
+def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.ndarray, str | None]]:
+    """(name, formula, matrix, which axis holds tokens) for I, W^q, W^k, W^v, Q, K, V, A, A′, O of head h
+    (0-based), in the row convention (tokens as rows: Q = I·W^q, A = QKᵀ, O = A′V) or the notes' column
+    convention (tokens as columns: Q = W^q I, A = KᵀQ, O = VA′)."""
+    layer, proj = analysis.layers[0], analysis.projections
+    hd = layer.heads[h]
+    d_k, d_v = hd.q.shape[1], hd.v.shape[1]
+    w = {name: getattr(proj, name)[:, h * size:(h + 1) * size] for name, size in (("wq", d_k), ("wk", d_k), ("wv", d_v))}
+    scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": ""}[analysis.config["score"]]
+    norm = {"softmax": "softmax(A/T)", "relu": "relu(A), normalized", "none": "A"}[analysis.config["normalize"]]
+    if not columns:
+        a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
+        return [("I", "[a¹ … aⁿ] as rows", analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
+                ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
+                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "rows"),
+                ("A′", f"{norm} per row", hd.alpha_prime, "rows"), ("O", "A′·V  (row i = b^i)", hd.b, "rows")]
+    a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
+    return [("I", "[a¹ … aⁿ] as columns", analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
+            ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
+            ("K", "W^k·I", hd.k.T, "columns"), ("V", "W^v·I", hd.v.T, "columns"), ("A", a_formula, hd.alpha.T, "both"),
+            ("A′", f"{norm} per column", hd.alpha_prime.T, "both"), ("O", "V·A′  (column i = b^i)", hd.b.T, "columns")]
+
+
+def render_matrices(analysis, console: Console, h: int = 0, columns: bool = False) -> None:
+    """The notes' matrix form of one head (0-based h): every matrix with its shape, elided with ⋮ and …
+    when large; the same numbers as `show --json --include-vectors` (q, k, v, alpha, alpha_prime, b)."""
+    console.print(header(analysis))
+    n_head = len(analysis.layers[0].heads)
+    convention = "the notes' columns: A = KᵀQ, O = VA′" if columns else "tokens as rows: A = QKᵀ, O = A′V"
+    console.print(Text(f"\nexplain --matrices · head {h + 1} of {n_head} · {convention}", style="bold"))
+    console.print(Text("column i of A′ holds query i's weights (sums to 1)" if columns else
+                       "row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form", style="dim"))
+    identity = analysis.config["projection"] == "identity"
+    for name, formula, m, tokens_on in matrix_steps(analysis, h, columns):
+        shape = f"[{m.shape[0]} × {m.shape[1]}]"
+        if identity and name.startswith("W"):
+            d, d_h = analysis.x.shape[1], m.shape[0 if columns else 1]
+            part = f"I_{d}" if d_h == d else (f"rows {h * d_h + 1}…{(h + 1) * d_h} of I_{d}" if columns
+                                              else f"columns {h * d_h + 1}…{(h + 1) * d_h} of I_{d}")
+            console.print(Text.assemble(("\n" + name, "bold"), f" = {part} (identity projection)   ", (shape, "cyan")))
+            continue
+        what = formula or analysis.config["projection"]
+        console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
+        axis = "rows" if tokens_on == "both" and not columns else ("columns" if tokens_on == "both" else tokens_on)
+        console.print(matrix_text(m, console.width, axis), end="")
+    layer = analysis.layers[0]
+    if n_head > 1 or analysis.config["has_wo"]:
+        wo = "W^o" if analysis.config["has_wo"] else "I"
+        shape = layer.output.shape if not columns else layer.output.shape[::-1]
+        form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
+        console.print(Text.assemble(("\noutput", "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
+        console.print(matrix_text(layer.output if not columns else layer.output.T, console.width,
+                                  "rows" if not columns else "columns"), end="")
