@@ -25,15 +25,22 @@ __all__ = ["Options", "Result", "analyze", "analyze_model", "analyze_long", "DEN
 
 def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
             model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
-            top_k: int | None = None, tokens: list[str] | None = None, progress=None, **kw) -> "Result":
+            top_k: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
+            **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or input= a matrix file.
 
     options: an Options, or its fields as keywords (heads=4, window=3, …).  top_k: keep each
     query's K strongest keys (blockwise; automatic above DENSE_MAX items).  head: keep one head
     (1-based).  model, words, layer: a pretrained encoder instead of word vectors.
+    compare: "OPTION=A,B[,C]" runs each setting over the same input (a Comparison: views show
+    the α′ side by side and what changed).
     """
     opts = (options or Options())
     opts = replace(opts, **kw) if kw else opts
+    if compare is not None:
+        if model is not None or top_k is not None or head is not None:
+            raise UsageError("`compare` runs word vectors or a vector set with full matrices; drop `model`, `top_k` and `head`", "compare")
+        return Result(analyze_compare(text, opts, input, tokens, compare))
     if model is not None:
         return Result(analyze_model_checked(text, model, words, layer, head, opts, input, top_k))
     if words or layer is not None:
@@ -54,6 +61,26 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
+
+
+def analyze_compare(text: str | None, opts: Options, input: str | None, tokens: list[str] | None, spec: str):
+    """Every setting of one option over the same input: a Comparison.  Options that change the
+    vectors (embedding, vectors, input_norm, punct) embed the text again for each setting."""
+    from .analysis.compare import INPUT_OPTIONS, compare_sequence, comparison, parse_spec, settings
+    from .analysis.vectorset import analyze_sequence
+
+    option, values = parse_spec(spec)
+    opts.validate()
+    if option not in INPUT_OPTIONS:
+        seq, input_norm = sequence(text, opts, input, tokens)
+        if len(seq) > DENSE_MAX:
+            raise UsageError(f"`compare` shows full matrices: up to {DENSE_MAX} items (this input has {len(seq)})", "compare")
+        return compare_sequence(seq, opts, input_norm, option, values, text)
+    runs = []
+    for raw, varied in settings(opts, option, values):
+        seq, input_norm = sequence(text, varied, input, tokens)
+        runs.append((raw, analyze_sequence(seq, varied, input_norm, text)))
+    return comparison(option, runs)
 
 
 def sequence(text: str | None, opts: Options, input: str | None, tokens: list[str] | None = None):

@@ -241,6 +241,10 @@ def show(
     top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1)] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.")] = False,
     include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.")] = False,
+    compare: Annotated[Optional[str], typer.Option(
+        "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "
+        "embedding=vectors,onehot, window=none,2, heads=1,4: α′ panels on one colour scale and what changed.",
+        show_default=False)] = None,
     **options,
 ) -> None:
     """Embed TEXT, compute self-attention, print α and α′ (or JSON with --json).
@@ -257,7 +261,7 @@ def show(
     text = None if input is not None and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress)
+                         top_k=top_k, progress=progress, compare=compare)
     present(result.analysis, request, console())
 
 

@@ -108,4 +108,5 @@ def as_flags(message: str) -> str:
     return re.sub(r"`(\w+)`", lambda m: flag(m.group(1)) if m.group(1) in known else m.group(0), message)
 
 
-API_OPTIONS = {"input", "model", "words", "layer", "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to"}
+API_OPTIONS = {"input", "model", "words", "layer", "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to",
+               "compare", "matrix"}

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analysis.compare import Comparison
 from ..analysis.items import resolve_token
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from ..errors import UsageError
@@ -50,6 +51,8 @@ def check(analysis, request: Request) -> int | None:
 def present(analysis, request: Request, console, out=None, err=None) -> None:
     """Save the figures, then write the JSON (to out) or the terminal view (to console)."""
     out, err = out or sys.stdout, err or sys.stderr
+    if isinstance(analysis, Comparison):
+        return present_compare(analysis, request, console, out, err)
     focus = check(analysis, request)
     for warning in warnings(analysis):
         err.write(f"attnviz: warning: {warning}\n")
@@ -59,6 +62,30 @@ def present(analysis, request: Request, console, out=None, err=None) -> None:
         write_json(analysis, request.include_vectors, out)
     else:
         terminal(analysis, request, focus, console)
+
+
+def present_compare(comparison, request: Request, console, out, err) -> None:
+    """`show --compare`: the figure (one α′ panel per setting), then JSON or the terminal panels."""
+    from . import compare
+
+    if request.focus is not None or request.include_vectors or request.matrix not in (None, "alpha-prime"):
+        raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
+    for warning in warnings(comparison.settings[0].analysis):
+        err.write(f"attnviz: warning: {warning}\n")
+    for k, path in enumerate(request.save):
+        from . import figures
+
+        fig, warning = compare.compare_figure(comparison)
+        figures.save(fig, path, request.dpi)
+        if warning and k == 0:
+            err.write(f"attnviz: warning: {warning}\n")
+        err.write(f"attnviz: saved {path}\n")
+    if request.json:
+        from .jsondoc import dumps
+
+        out.write(dumps(compare.compare_document(comparison)) + "\n")
+    else:
+        compare.render_compare(comparison, console, request.cells)
 
 
 def warnings(analysis) -> list[str]:

@@ -47,23 +47,26 @@ def column_numbers(n: int, cell_w: int, gap: int, indent: int) -> list[str]:
 
 def matrix_view(
     m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True,
-    mask: np.ndarray | None = None,
+    mask: np.ndarray | None = None, scale: float | None = None, labels: bool = True,
 ) -> Text:
     """One matrix as Text: a header of key numbers (from 1), one labeled line per query; masked cells
-    (NaN, or False in mask [n_q, n_k]) are ·."""
+    (NaN, or False in mask [n_q, n_k]) are ·.  scale: the value of the brightest colour (default the
+    largest |value|; a comparison passes one scale for all its panels).  labels: False leaves out the
+    row labels (a panel beside one that has them)."""
     n = len(tokens)
     idx_w = len(str(n))
-    labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
-    lab_w = max(cell_width(s) for s in labels) + 1
+    row_labels = [label(i, t, o, idx_w) if labels else "" for i, (t, o) in enumerate(zip(tokens, oov))]
+    lab_w = max(cell_width(s) for s in row_labels) + 1 if labels else 0
     finite = m[np.isfinite(m)]
     use_numbers, cell_w, gap = cell_layout(n, width - lab_w, cells)
-    scale = float(np.abs(finite).max()) if finite.size else 1.0
+    if scale is None:
+        scale = float(np.abs(finite).max()) if finite.size else 1.0
     scale = scale or 1.0
     out = Text(no_wrap=True, overflow="crop")
     for line in column_numbers(n, cell_w, gap, lab_w):
         out.append(line + "\n", style="dim")
     for i in range(n):
-        out.append(pad(labels[i], lab_w), style="italic red" if oov[i] else "bold")
+        out.append(pad(row_labels[i], lab_w), style="italic red" if oov[i] else "bold")
         for j in range(n):
             x = m[i, j]
             if j and gap:
