@@ -167,21 +167,44 @@ class Result:
         write_json(self.analysis, include_vectors, buffer)
         return buffer.getvalue()
 
-    def figure(self, focus: str | None = None, matrix: str | None = None):
-        """The matplotlib figure `show --save` draws (focus: a token, word or index)."""
+    def figure(self, focus: str | None = None, matrix: str | None = None, cmap: str | None = None,
+               vmax: float | None = None, title: str | None = None):
+        """The matplotlib figure `show --save` draws (focus: a token, word or number from 1;
+        cmap, vmax: α′'s colormap and top; title: "" for none)."""
         from .views.present import Request, check, figure
 
-        return figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("x.png")])), matrix)[0]
+        request = Request(focus=focus, save=[Path("x.png")], cmap=cmap, vmax=vmax, title=title)
+        if self.is_comparison:
+            from .views.compare import compare_figure
 
-    def save(self, *paths: str, focus: str | None = None, matrix: str | None = None, dpi: int = 150) -> None:
+            check(self.analysis.settings[0].analysis, request)
+            return compare_figure(self.analysis, request.style)[0]
+        return figure(self.analysis, check(self.analysis, request), matrix, request.style)[0]
+
+    def save(self, *paths: str, focus: str | None = None, matrix: str | None = None, dpi: int = 150,
+             cmap: str | None = None, vmax: float | None = None, title: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf (what `show --save` writes)."""
         import io
 
-        from .views.figures import check_paths
+        from .views import figures
         from .views.present import Request, check, save_figures
 
-        checked = check_paths([str(p) for p in paths])
-        save_figures(self.analysis, checked, check(self.analysis, Request(focus=focus, save=checked)), matrix, dpi, io.StringIO())
+        request = Request(focus=focus, matrix=matrix, save=figures.check_paths([str(p) for p in paths]), dpi=dpi,
+                          cmap=cmap, vmax=vmax, title=title)
+        if not self.is_comparison:
+            return save_figures(self.analysis, request.save, check(self.analysis, request), matrix, dpi, io.StringIO(), request.style)
+        from .views.compare import compare_figure
+
+        check(self.analysis.settings[0].analysis, request)
+        for path in request.save:
+            figures.save(compare_figure(self.analysis, request.style)[0], path, dpi)
+
+    @property
+    def is_comparison(self) -> bool:
+        """True for analyze(…, compare="OPTION=A,B"): .settings holds one analysis per value."""
+        from .analysis.compare import Comparison
+
+        return isinstance(self.analysis, Comparison)
 
     def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False) -> str:
         """What `show` prints in a terminal this wide, as text (ANSI colors when color=True)."""

@@ -235,6 +235,15 @@ def show(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save a figure: .png, .svg or .pdf (repeatable, or comma-separated).", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    cmap: Annotated[Optional[str], typer.Option(
+        "--cmap", help="With --save: the colormap of α′ (any matplotlib name: viridis, magma, Blues, Greys, …). "
+        "α keeps a diverging map centred at 0.", show_default=False)] = None,
+    vmax: Annotated[Optional[float], typer.Option(
+        "--vmax", help="With --save: the top of α′'s colour scale (default: the largest weight shown; 1 for a fixed 0…1).",
+        show_default=False)] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
+                                                 show_default=False)] = None,
+    no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).")] = False,
     matrix: Annotated[Optional[Matrix], typer.Option(
         help="Which matrices: terminal default both; figures of several heads default alpha-prime.", show_default=False)] = None,
     cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).")] = Cells.auto,
@@ -255,9 +264,12 @@ def show(
     from .views.present import Request, present
 
     input = options["input"]
+    if title is not None and no_title:
+        raise UsageError("give --title TEXT or --no-title, not both")
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": input, "--vectors": options["vectors"],
-                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
+                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
+                      cmap=cmap, vmax=vmax, title="" if no_title else title)
     text = None if input is not None and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,

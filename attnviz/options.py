@@ -109,4 +109,4 @@ def as_flags(message: str) -> str:
 
 
 API_OPTIONS = {"input", "model", "words", "layer", "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to",
-               "compare", "matrix"}
+               "compare", "matrix", "cmap", "vmax", "title"}

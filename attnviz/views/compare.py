@@ -99,19 +99,21 @@ def compare_title(comparison) -> str:
     from .terminal import figure_title
 
     first = figure_title(comparison.settings[0].analysis).split("\n")[0]
-    return f"{first}\nα′ under {comparison.option.replace('_', '-')} = {' | '.join(s.value for s in comparison.settings)}"
+    values = " | ".join(s.value for s in comparison.settings)
+    return f"{first}\n" + r"$\alpha'_{i,j}$" + f" under --{comparison.option.replace('_', '-')} = {values} (one colour scale)"
 
 
-def compare_figure(comparison, title: str | None = None, **style):
-    """One α′ panel per setting on a shared colour scale (0 … the largest weight shown), one colorbar.
-    style: what figures.grid_figure takes (cmap, vmax).  Returns (figure, warning or None)."""
+def compare_figure(comparison, style=None):
+    """One α′ panel per setting on a shared colour scale (0 … the largest weight shown, or style.vmax),
+    one colorbar.  style: figures.Style (cmap, vmax, title).  Returns (figure, warning or None)."""
     from . import figures
 
+    style = style or figures.Style()
     tokens = [printable(t) for t in comparison.tokens]
     panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (f" (mean of {s.analysis.config['heads']} heads)"
                                                                        if s.analysis.config["heads"] > 1 else ""),
                              s.analysis.layer.mask) for s in comparison.settings]]
-    return figures.grid_figure(tokens, panels, [""], compare_title(comparison) if title is None else title, **style)
+    return figures.grid_figure(tokens, panels, [""], style.heading(compare_title(comparison)), style)
 
 
 def compare_document(comparison) -> dict:

@@ -28,12 +28,27 @@ class Request:
     include_vectors: bool = False
     save: list[Path] = field(default_factory=list)
     dpi: int = 150
+    cmap: str | None = None  # figures: α′ colormap (default viridis)
+    vmax: float | None = None  # figures: top of α′'s colour scale (default the largest weight shown)
+    title: str | None = None  # figures: None the default title, "" none, else this text
+
+    @property
+    def style(self):
+        from .figures import Style
+
+        return Style(self.cmap, self.vmax, self.title)
 
 
 def check(analysis, request: Request) -> int | None:
     """Refuse what this analysis cannot show; returns the focus index (or None)."""
     if request.include_vectors and not request.json:
         raise UsageError("`include_vectors` goes with `json`", "include_vectors")
+    if (request.cmap, request.vmax, request.title) != (None, None, None):
+        if not request.save:
+            raise UsageError("`cmap`, `vmax` and `title` style the figure: add `save` FILE.png", "save")
+        from .figures import check_style
+
+        check_style(request.style)
     if request.json and request.focus is not None:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
     if isinstance(analysis, LongAnalysis):
@@ -57,7 +72,7 @@ def present(analysis, request: Request, console, out=None, err=None) -> None:
     for warning in warnings(analysis):
         err.write(f"attnviz: warning: {warning}\n")
     if request.save:
-        save_figures(analysis, request.save, focus, request.matrix, request.dpi, err)
+        save_figures(analysis, request.save, focus, request.matrix, request.dpi, err, request.style)
     if request.json:
         write_json(analysis, request.include_vectors, out)
     else:
@@ -70,12 +85,13 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
 
     if request.focus is not None or request.include_vectors or request.matrix not in (None, "alpha-prime"):
         raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
+    check(comparison.settings[0].analysis, request)
     for warning in warnings(comparison.settings[0].analysis):
         err.write(f"attnviz: warning: {warning}\n")
     for k, path in enumerate(request.save):
         from . import figures
 
-        fig, warning = compare.compare_figure(comparison)
+        fig, warning = compare.compare_figure(comparison, request.style)
         figures.save(fig, path, request.dpi)
         if warning and k == 0:
             err.write(f"attnviz: warning: {warning}\n")
@@ -142,23 +158,26 @@ def title(analysis) -> str:
     c = analysis.config
     which = (f"layer {c['layer']}" if c["layer"] else f"{c['layers']} layers") + " × " + (f"head {c['head']}" if c["head"] else f"{c['heads']} heads")
     return (f"{c['model']} · {which} · {len(analysis.tokens)} {'words' if c['words'] else 'tokens'}\n"
-            f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']})   α′_i· = softmax(α_i·)")
+            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, learned $W^q, W^k$)    "
+            r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$")
 
 
-def figure(analysis, focus: int | None = None, matrix: str | None = None):
+def figure(analysis, focus: int | None = None, matrix: str | None = None, style=None):
     """The figure that fits: one query's bars (focus), α and α′ side by side (one head), the model's
-    layers × heads grid with rollout, or a grid of heads.  Returns (matplotlib figure, warning or None)."""
+    layers × heads grid with rollout, or a grid of heads.  style: figures.Style (cmap, vmax, title).
+    Returns (matplotlib figure, warning or None)."""
     from . import figures
     from .style import printable
 
-    heading = title(analysis)
+    style = style or figures.Style()
+    heading = style.heading(title(analysis))
     tokens = [printable(t) for t in analysis.tokens]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     if focus is not None:
         rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
     if len(heads) == 1 and len(analysis.layers) == 1:
-        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask)
+        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
     if isinstance(analysis, ModelAnalysis):
         grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
@@ -166,21 +185,21 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None):
         if len(analysis.layers) > 1:
             grid.append([figures.Panel(analysis.rollout, "alpha-prime", "rollout (all layers)")])
             labels.append("rollout")
-        return figures.grid_figure(tokens, grid, labels, heading)
+        return figures.grid_figure(tokens, grid, labels, heading, style)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
     grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)
              for h, hd in enumerate(heads)] for kind in kinds]
-    labels = ["α (score)" if k == "alpha" else "α′ (weight)" for k in kinds]
-    return figures.grid_figure(tokens, grid, labels, heading)
+    labels = [figures.LABELS[k] for k in kinds]
+    return figures.grid_figure(tokens, grid, labels, heading, style)
 
 
-def save_figures(analysis, paths: list[Path], focus: int | None, matrix: str | None, dpi: int, err=None) -> None:
-    """Write every path (the kind of figure follows focus, heads and matrix)."""
+def save_figures(analysis, paths: list[Path], focus: int | None, matrix: str | None, dpi: int, err=None, style=None) -> None:
+    """Write every path (the kind of figure follows focus, heads and matrix; style: figures.Style)."""
     from . import figures
 
     err = err or sys.stderr
     for k, path in enumerate(paths):
-        fig, warning = figure(analysis, focus, matrix)
+        fig, warning = figure(analysis, focus, matrix, style)
         figures.save(fig, path, dpi)
         if warning and k == 0:
             err.write(f"attnviz: warning: {warning}\n")

@@ -167,13 +167,33 @@ def describe(config: dict) -> dict[str, str]:
             "source": f"{source}{pos}", "projection": short, "auto": auto}
 
 
+TEX_SCORE = {
+    "scaled-dot": r"$\alpha_{i,j} = q^i \cdot k^j / \sqrt{d_k}$",
+    "dot": r"$\alpha_{i,j} = q^i \cdot k^j$",
+    "cosine": r"$\alpha_{i,j} = \cos(q^i, k^j)$",
+    "additive": r"$\alpha_{i,j} = w^\top \tanh(W_1^\top q^i + W_2^\top k^j)$",
+}
+TEX_NORM = {
+    "softmax": r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j} / T)$",
+    "relu": r"$\alpha'_{i,j} = \mathrm{relu}(\alpha_{i,j}) / \sum_{j'} \mathrm{relu}(\alpha_{i,j'})$",
+    "none": r"$\alpha' = \alpha$",
+}
+
+
 def figure_title(analysis) -> str:
-    """Two lines for a figure: the source and sizes, then the formulas and masks in effect."""
+    """Two lines for a figure (matplotlib mathtext): the input and sizes, then the formulas, T and masks."""
+    from .figures import tex_safe
+
     c, s = analysis.config, analysis.source
     words = describe(c)
-    first = f"{s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']} · {words['input'].removeprefix('a^i: ')}"
-    second = f"{words['score']}   {words['norm']}" + (f"   masks: {words['masks']}" if words["masks"] else "")
-    return first + "\n" + second
+    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
+    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
+    first = (f"{tex_safe(s['name'])} · {len(analysis.tokens)} {unit} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+             f"{tex_safe(words['projection'])}{heads}")
+    temp = f", T = {c['temperature']:.3g}" + (" (auto)" if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
+    d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
+    second = f"{TEX_SCORE[c['score']]}{d_k}    {TEX_NORM[c['normalize']]}{temp}"
+    return first + "\n" + second + (f"    masks: {words['masks']}" if words["masks"] else "")
 
 
 def header(analysis) -> Text:
