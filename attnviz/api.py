@@ -147,12 +147,18 @@ class Result:
         return self._stack("alpha_prime")
 
     def _stack(self, name: str) -> np.ndarray:
+        if self.is_comparison:
+            raise UsageError("a comparison holds one analysis per setting: read .settings[k].analysis.layers[0].heads[h]", "compare")
         if isinstance(self.analysis, LongAnalysis):
             raise UsageError("a long input keeps each query's top-k keys, not full matrices: read .heads[h].keys and .alpha_prime")
         return np.stack([np.stack([getattr(h, name) for h in layer.heads]) for layer in self.analysis.layers])
 
     def to_dict(self, include_vectors: bool = False) -> dict:
-        """The JSON document (schema attnviz/1) as a dict."""
+        """The JSON document (schema attnviz/1; attnviz-compare/1 for a comparison) as a dict."""
+        if self.is_comparison:
+            from .views.compare import compare_document
+
+            return compare_document(self.analysis)
         from .views.jsondoc import document
 
         return document(self.analysis, include_vectors)
@@ -163,6 +169,10 @@ class Result:
 
         from .views.present import write_json
 
+        if self.is_comparison:
+            from .views.jsondoc import dumps
+
+            return dumps(self.to_dict()) + "\n"
         buffer = io.StringIO()
         write_json(self.analysis, include_vectors, buffer)
         return buffer.getvalue()

@@ -176,3 +176,12 @@ def test_parse_spec_accepts_flag_spelling():
     assert parse_spec("--no-self=false,true") == ("no_self", ["false", "true"])
     with pytest.raises(UsageError):
         parse_spec("trust-pickle=false,true")
+
+
+def test_library_comparison_api():
+    result = analyze(SEED, compare="window=none,1")
+    assert result.is_comparison and [s.value for s in result.settings] == ["none", "1"]
+    assert json.loads(result.to_json())["schema"] == "attnviz-compare/1" == result.to_dict()["schema"]
+    assert "window=none" in result.table(width=80)
+    with pytest.raises(UsageError, match="settings"):
+        result.alpha_prime

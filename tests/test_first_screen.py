@@ -46,3 +46,15 @@ def test_run_ends_with_next_steps_fitting_the_input(cli, text):
 def test_next_steps_without_a_pronoun_follow_the_strongest_link(cli):
     last = cli("show", "ham sandwich with vegetarian food").stdout.rstrip("\n").splitlines()[-1]
     assert re.match(r"next: --focus (ham|sandwich|vegetarian|food) ", last), last
+
+
+@pytest.mark.parametrize("args", [["--heads", "4"], ["--top", "2"], ["--model", "minilm", "--layer", "2", "--head", "9"]])
+def test_every_matrix_title_fits_80_columns(cli, args):
+    if "--model" in args and not model_installed():
+        pytest.skip("MiniLM is not installed")
+    lines = cli("show", SEED, *args).stdout.splitlines()
+    titles = [l for l in lines if "α′" in l and "row i = query" in l]
+    assert titles and all(width(l) <= 80 for l in titles), titles
+    if args == ["--top", "2"]:
+        row = next(l for l in lines if l.startswith(" 8 ham") and "sandwich" in l and "." in l and "░" not in l and "  " in l[14:])
+        assert row.count(".") >= 3  # self weight and two keys

@@ -236,8 +236,11 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             tag = f"layer {analysis.layer_numbers[0]} · " + tag
         if matrix in ("both", "alpha-prime"):
             sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
-            console.print(Text(f"\n{tag}α′ weights · row i = query, column j = key · {sums} · max {fmt(float(hd.alpha_prime.max()), 4)}",
-                               style="bold"))
+            peak = fmt(float(hd.alpha_prime.max()), 4)
+            title = f"{tag}α′ weights · row i = query, column j = key · {sums} · max {peak}"
+            if cell_width(title) > width:
+                title = f"{tag}α′ · row i = query, column j = key · max {peak}"
+            console.print(Text("\n" + title, style="bold"))
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
                                       analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
