@@ -161,7 +161,8 @@ def shown_indices(size: int, room: int) -> list[int | None]:
 
 def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
     """m [r, c] as aligned numbers, elided with ⋮ and … to fit MAX_ROWS rows and `width` columns.
-    tokens_on: "rows" or "columns" are numbered from 1 as tokens (the notes' a¹ … aⁿ), else dimensions."""
+    tokens_on: "rows", "columns", "queries-keys" or "keys-queries" say which axes are tokens (numbered
+    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions."""
     r, c = m.shape
     rows = shown_indices(r, MAX_ROWS)
     lab_w = len(str(r)) + 1
@@ -176,7 +177,8 @@ def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
             continue
         out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
         out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
-    note = {"rows": "rows: tokens", "columns": "columns: tokens"}.get(tokens_on or "", "")
+    note = {"rows": "rows: tokens", "columns": "columns: tokens", "queries-keys": "rows: queries i, columns: keys j",
+            "keys-queries": "rows: keys j, columns: queries i"}.get(tokens_on or "", "")
     if note:
         out.append(f"{' ' * lab_w}({note}, numbered from 1)\n", style="dim")
     return out
@@ -225,7 +227,7 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
             continue
         what = formula or analysis.config["projection"]
         console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
-        axis = "rows" if tokens_on == "both" and not columns else ("columns" if tokens_on == "both" else tokens_on)
+        axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
         console.print(matrix_text(m, console.width, axis), end="")
     layer = analysis.layers[0]
     if n_head > 1 or analysis.config["has_wo"]:
