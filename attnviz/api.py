@@ -28,7 +28,8 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             audio: str | None = None, image: str | None = None, model: str | None = None, words: bool = False,
             layer: int | None = None, head: int | None = None, top_k: int | None = None,
             frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
-            patch: int | None = None, tokens: list[str] | None = None, progress=None, **kw) -> "Result":
+            patch: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
+            **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
 
@@ -37,10 +38,16 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     DENSE_MAX items).  head: keep one head (1-based).  model, words, layer: a pretrained encoder.
     frame_ms, hop_ms, features: audio frames (25, 10, "logmel");  size, patch: the picture's long
     side in pixels (32) and patch size (None: pixels).
+    compare: "OPTION=A,B[,C]" runs each setting over the same input (a Comparison: views show
+    the α′ side by side and what changed).
     """
     opts = (options or Options())
     opts = replace(opts, **kw) if kw else opts
     media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
+    if compare is not None:
+        if model is not None or top_k is not None or head is not None:
+            raise UsageError("`compare` runs word vectors or a vector set with full matrices; drop `model`, `top_k` and `head`", "compare")
+        return Result(analyze_compare(text, opts, media, tokens, compare))
     if model is not None:
         if media.given():
             raise UsageError(f"`{media.given()[0]}` does not apply with `model`: the model reads text", media.given()[0])
@@ -65,6 +72,26 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
+
+
+def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[str] | None, spec: str):
+    """Every setting of one option over the same input: a Comparison.  Options that change the
+    vectors (embedding, vectors, input_norm, punct) embed the text again for each setting."""
+    from .analysis.compare import INPUT_OPTIONS, compare_sequence, comparison, parse_spec, settings
+    from .analysis.vectorset import analyze_sequence
+
+    option, values = parse_spec(spec)
+    (opts if not isinstance(opts.window, str) else replace(opts, window=None)).validate()
+    if option not in INPUT_OPTIONS:
+        seq, input_norm = load_sequence(text, opts, media, tokens)
+        if len(seq) > DENSE_MAX:
+            raise UsageError(f"`compare` shows full matrices: up to {DENSE_MAX} items (this input has {len(seq)})", "compare")
+        return compare_sequence(seq, with_window(opts, seq), input_norm, option, values, text)
+    runs = []
+    for raw, varied in settings(opts, option, values):
+        seq, input_norm = load_sequence(text, varied, media, tokens)
+        runs.append((raw, analyze_sequence(seq, with_window(varied, seq).validate(), input_norm, text)))
+    return comparison(option, runs)
 
 
 def analyze_model_checked(text, model, words, layer, head, opts: Options, input, top_k) -> ModelAnalysis:
@@ -126,12 +153,18 @@ class Result:
         return self._stack("alpha_prime")
 
     def _stack(self, name: str) -> np.ndarray:
+        if self.is_comparison:
+            raise UsageError("a comparison holds one analysis per setting: read .settings[k].analysis.layers[0].heads[h]", "compare")
         if isinstance(self.analysis, LongAnalysis):
             raise UsageError("a long input keeps each query's top-k keys, not full matrices: read .heads[h].keys and .alpha_prime")
         return np.stack([np.stack([getattr(h, name) for h in layer.heads]) for layer in self.analysis.layers])
 
     def to_dict(self, include_vectors: bool = False) -> dict:
-        """The JSON document (schema attnviz/1) as a dict."""
+        """The JSON document (schema attnviz/1; attnviz-compare/1 for a comparison) as a dict."""
+        if self.is_comparison:
+            from .views.compare import compare_document
+
+            return compare_document(self.analysis)
         from .views.jsondoc import document
 
         return document(self.analysis, include_vectors)
@@ -142,16 +175,29 @@ class Result:
 
         from .views.present import write_json
 
+        if self.is_comparison:
+            from .views.jsondoc import dumps
+
+            return dumps(self.to_dict()) + "\n"
         buffer = io.StringIO()
         write_json(self.analysis, include_vectors, buffer)
         return buffer.getvalue()
 
-    def figure(self, focus: str | list[str] | None = None, matrix: str | None = None):
-        """The matplotlib figure `show --save` draws (focus: a token, word or index; a time for
-        audio; "ROW,COL" or a list of them for a picture).  A missing font is a Python warning."""
+    def figure(self, focus: str | list[str] | None = None, matrix: str | None = None, cmap: str | None = None,
+               vmax: float | None = None, title: str | None = None):
+        """The matplotlib figure `show --save` draws (focus: a token, word or number from 1; a time
+        for audio; "ROW,COL" or a list of them for a picture; cmap, vmax: α′'s colormap and top;
+        title: "" for none).  A missing font is an AttnvizWarning."""
         from .views.present import Request, check, figure
 
-        fig, warning = figure(self.analysis, check(self.analysis, Request(focus=focus, save=[Path("figure.png")])), matrix)
+        request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title)
+        if self.is_comparison:
+            from .views.compare import compare_figure
+
+            check(self.analysis.settings[0].analysis, request)
+            fig, warning = compare_figure(self.analysis, request.style)
+        else:
+            fig, warning = figure(self.analysis, check(self.analysis, request), matrix, request.style)
         _warn([warning] if warning else [])
         return fig
 
@@ -169,17 +215,30 @@ class Result:
 
         return html_fragment(*page_parts(self.analysis))
 
-    def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150) -> None:
-        """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save` writes)."""
+    def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150,
+             cmap: str | None = None, vmax: float | None = None, title: str | None = None) -> None:
+        """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save`
+        writes).  A missing font is an AttnvizWarning."""
         import io
 
-        from .views.figures import check_paths
+        from .views import figures
         from .views.present import Request, check, save_figures
 
-        checked = check_paths([str(p) for p in paths])
+        request = Request(focus=focus, matrix=matrix, save=figures.check_paths([str(p) for p in paths]), dpi=dpi,
+                          cmap=cmap, vmax=vmax, title=title)
         err = io.StringIO()
-        save_figures(self.analysis, checked, check(self.analysis, Request(focus=focus, save=checked)), matrix, dpi, err)
-        _warn([line.removeprefix("attnviz: warning: ") for line in err.getvalue().splitlines() if "warning:" in line])
+        if not self.is_comparison:
+            save_figures(self.analysis, request.save, check(self.analysis, request), matrix, dpi, err, request.style)
+        else:
+            from .views.compare import compare_figure
+
+            check(self.analysis.settings[0].analysis, request)
+            for path in request.save:
+                fig, warning = compare_figure(self.analysis, request.style)
+                figures.save(fig, path, dpi)
+                err.write(f"attnviz: warning: {warning}\n" if warning else "")
+        _warn(list(dict.fromkeys(line.removeprefix("attnviz: warning: ") for line in err.getvalue().splitlines()
+                                 if "warning:" in line)))
 
     @property
     def warnings(self) -> list[str]:
@@ -189,6 +248,13 @@ class Result:
         from .views.present import warnings
 
         return [as_flags(w) for w in warnings(self.analysis)]
+
+    @property
+    def is_comparison(self) -> bool:
+        """True for analyze(…, compare="OPTION=A,B"): .settings holds one analysis per value."""
+        from .analysis.compare import Comparison
+
+        return isinstance(self.analysis, Comparison)
 
     def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False) -> str:
         """What `show` prints in a terminal this wide, as text (ANSI colors when color=True)."""

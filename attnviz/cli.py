@@ -126,14 +126,15 @@ ScoreOpt = Annotated[Score, typer.Option(
     "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
 NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
 Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, median α_ii/3 "
-    "(softmax sees ≈ 3·cos); else 1.", show_default=False, rich_help_panel=ATTENTION)]
+    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
+    "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
+    show_default=False, rich_help_panel=ATTENTION)]
 Window = Annotated[Optional[str], typer.Option(
     "--window", help="Truncated attention: query i sees keys with |i − j| ≤ W positions (pictures: |Δrow|, |Δcol| ≤ W; "
     "audio also takes a time: 150ms, 0.15s).", show_default=False, rich_help_panel=MASKS)]
 Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).", rich_help_panel=MASKS)]
 Edges = Annotated[Optional[str], typer.Option(
-    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words or 0-based indices).",
+    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words, or token numbers from 1).",
     show_default=False, rich_help_panel=MASKS)]
 Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False, rich_help_panel=MASKS)]
 Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).", rich_help_panel=MASKS)]
@@ -302,11 +303,15 @@ def show(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
         "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
+    compare: Annotated[Optional[str], typer.Option(
+        "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "
+        "embedding=vectors,onehot, window=none,2, heads=1,4: α′ panels on one colour scale and what changed.",
+        show_default=False, rich_help_panel=ATTENTION)] = None,
     top_k: Annotated[Optional[int], typer.Option(
         "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
         "with --json: JSON Lines.", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
     focus: Annotated[Optional[list[str]], typer.Option(
-        "--focus", help="One query: a token (word, or index if it repeats), a time (audio: 1.25s), or ROW,COL "
+        "--focus", help="One query: a token (word, or its number from 1 if it repeats), a time (audio: 1.25s), or ROW,COL "
         "(pictures; repeatable). Its α′ and α as bars or a map.", show_default=False, rich_help_panel=OUTPUT)] = None,
     layer: Annotated[Optional[int], typer.Option("--layer", help="With --model: only this layer (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
     head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
@@ -320,6 +325,15 @@ def show(
         "--save", help="Also save a figure (.png, .svg, .pdf) or an interactive page (.html); repeatable, or comma-separated.",
         show_default=False, rich_help_panel=FIGURES)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200, rich_help_panel=FIGURES)] = 150,
+    cmap: Annotated[Optional[str], typer.Option(
+        "--cmap", help="With --save: the colormap of α′ (any matplotlib name: viridis, magma, Blues, Greys, …). "
+        "α keeps a diverging map centred at 0.", show_default=False, rich_help_panel=FIGURES)] = None,
+    vmax: Annotated[Optional[float], typer.Option(
+        "--vmax", help="With --save: the top of α′'s colour scale (default: the largest weight shown; 1 for a fixed 0…1).",
+        show_default=False, rich_help_panel=FIGURES)] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
+                                                 show_default=False, rich_help_panel=FIGURES)] = None,
+    no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
     **options,
 ) -> None:
     """Embed TEXT (or read a sound, a picture, a matrix), compute self-attention, print α and α′.
@@ -329,14 +343,17 @@ def show(
     from .api import analyze
     from .views.present import Request, present
 
+    if title is not None and no_title:
+        raise UsageError("give --title TEXT or --no-title, not both")
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": options["input"], "--audio": options["audio"],
                                         "--image": options["image"], "--vectors": options["vectors"],
-                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
+                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
+                      cmap=cmap, vmax=vmax, title="" if no_title else title)
     text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress, **media_options(options))
+                         top_k=top_k, progress=progress, compare=compare, **media_options(options))
     present(result.analysis, request, console())
 
 
@@ -402,8 +419,8 @@ class progress_bar:
 def heads(
     text: Text,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
-    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or index if it repeats).", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or index).", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats).", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1).", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
     top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
@@ -449,12 +466,14 @@ EXPLAIN_EXAMPLES = """Examples:
 @app.command(epilog=EXPLAIN_EXAMPLES)
 @with_attention_options
 def explain(
-    focus: Annotated[str, typer.Option(
-        "--focus", help="The query to follow: a token (word, or index if it repeats), a time (audio), ROW,COL (pictures).",
-        show_default=False, rich_help_panel=OUTPUT)],
     text: OptionalText = None,
+    focus: Annotated[Optional[str], typer.Option(
+        "--focus", help="The query to follow: a token (word, or its number from 1 if it repeats), a time (audio), "
+        "ROW,COL (pictures).", show_default=False, rich_help_panel=OUTPUT)] = None,
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1, rich_help_panel=OUTPUT)] = 1,
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
+    matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
+    columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
     **options,
 ) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -465,6 +484,10 @@ def explain(
     from .views.explain import render_explain
     from .views.present import item_index, warnings
 
+    if columns and not matrices:
+        raise UsageError("--columns goes with --matrices")
+    if focus is None and not matrices:
+        raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
                      **media_options(options))
     if not hasattr(result.analysis, "layer"):
@@ -472,11 +495,15 @@ def explain(
 
         raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
                          f"(over {DENSE_MAX:,}); shorten it (--size for pictures)")
-    i = item_index(result.analysis, focus, "--focus")
+    i = None if focus is None else item_index(result.analysis, focus, "--focus")
     if head > result.options.heads:
         raise UsageError(f"--head {head}: there are only {result.options.heads} head{'s' if result.options.heads > 1 else ''} (--heads {result.options.heads})")
     for line in warnings(result.analysis):
         warn(line)
+    if matrices:
+        from .views.explain import render_matrices
+
+        return render_matrices(result.analysis, console(), head - 1, columns)
     render_explain(result.analysis, console(), i, head - 1, dims)
 
 

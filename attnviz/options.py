@@ -49,7 +49,7 @@ class Options:
     d_a: int | None = None  # additive score's hidden size (random draw); default d_k
     window: int | None = None  # query i sees keys with |i − j| ≤ window (along every axis of the positions)
     causal: bool = False  # query i sees keys j ≤ i
-    edges: str | None = None  # "restaurant-food,it-restaurant" (words or 0-based indices)
+    edges: str | None = None  # "restaurant-food,it-restaurant" (words or token numbers from 1)
     graph: str | None = None  # a file, one edge per line
     directed: bool = False
     no_self: bool = False  # mask the diagonal
@@ -108,4 +108,6 @@ def as_flags(message: str) -> str:
     return re.sub(r"`(\w+)`", lambda m: flag(m.group(1)) if m.group(1) in known else m.group(0), message)
 
 
-API_OPTIONS = {"input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch", "model", "words", "layer", "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to"}
+API_OPTIONS = {"input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch", "model", "words", "layer",
+               "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to", "compare", "matrix", "cmap",
+               "vmax", "title"}

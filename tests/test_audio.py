@@ -307,11 +307,11 @@ def test_window_in_time_units():
 def test_focus_time_to_frame():
     assert A.time_index("1.25s", 613, 0.01) == 125
     assert A.time_index("1254ms", 613, 0.01) == 125 and A.time_index("1.256s", 613, 0.01) == 126
-    assert A.time_index("7", 613, 0.01) == 7
+    assert A.time_index("7", 613, 0.01) == 6 and A.time_index("613", 613, 0.01) == 612  # numbers count from 1
     with pytest.raises(UsageError, match="past the last frame"):
         A.time_index("9s", 613, 0.01)
     with pytest.raises(UsageError, match="out of range"):
-        A.time_index("613", 613, 0.01)
+        A.time_index("614", 613, 0.01)
 
 
 # ---- the repeated word -----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_pad_gives_exactly_the_room(text, room, align):
 @pytest.mark.parametrize("token", ["it", "restaurant", "vegetarianism", "don't", "x" * 30])
 def test_label_is_terminal_label_for_latin_tokens(token):
     for oov in (False, True):
-        assert cells.label(3, token, oov, 2) == terminal.label(3, token, oov, 2)
+        assert cells.label(4, token, oov, 2) == terminal.label(3, token, oov, 2)  # the view numbers index 3 as 4
 
 
 def test_label_cuts_chinese_by_cells():
@@ -95,7 +95,7 @@ def test_summary_table_stays_aligned_with_chinese_tokens():
     assert len(lines) == n and all(naive_width(line.rstrip()) <= 80 for line in lines)
     ends = set()  # where the right-aligned "self" column ends, in cells
     for i, line in enumerate(lines):
-        assert line.startswith(f"{i:>2} {tokens[i][:3]}")
+        assert line.startswith(f"{i + 1:>2} {tokens[i][:3]}")  # numbered from 1
         ends.add(naive_width(line[: re.search(r" {2,}\S+", line).end()]))  # the label, spaces, the self weight
     assert len(ends) == 1, ends
 

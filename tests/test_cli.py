@@ -31,7 +31,7 @@ def test_json_document_follows_schema_and_round_trips(cli):
     assert doc["source"] == {"kind": "vectors", "name": "en_core_web_md-3.7.1", "dim": 300, "format": "embedded"}
     cfg = doc["config"]
     assert (cfg["heads"], cfg["d_k"], cfg["projection"], cfg["score"], cfg["normalize"]) == (2, 150, "identity", "scaled-dot", "softmax")
-    assert cfg["temperature"] == pytest.approx(np.sqrt(150) / 3) and cfg["temperature_auto"] is True
+    assert cfg["temperature"] == pytest.approx(np.sqrt(300) / 3) and cfg["temperature_auto"] is True  # the input's, not the head's
     n = len(doc["tokens"])
     heads = doc["layers"][0]["heads"]
     assert [h["index"] for h in heads] == [0, 1]
@@ -73,8 +73,8 @@ def test_terminal_output_fits_80_columns_with_numbers(cli):
     out = cli("show", SEED).stdout
     lines = out.splitlines()
     assert max(len(l) for l in lines) <= 80, max(lines, key=len)
-    assert "α′" in out and "α (scores" in out and "rows: query i" in out
-    row = next(l for l in lines if l.startswith(" 7 ham"))  # the α′ row of "ham" shows numbers
+    assert "α′" in out and "α (scores" in out and "row i = query" in out
+    row = next(l for l in lines if l.startswith(" 8 ham"))  # the α′ row of "ham" shows numbers
     assert ".17" in out and re.search(r"\.\d\d", row)
     assert "b^i ≈" in out and "sandwich" in out
 
@@ -86,18 +86,18 @@ def test_twenty_words_fit_80_columns_as_heat_blocks(cli):
     assert len(text.split()) == 20
     assert max(len(l) for l in lines) <= 80, max(lines, key=len)
     assert any(ch in result.stdout for ch in "░▒▓█")
-    assert "19 ball" in result.stdout
+    assert "20 ball" in result.stdout
 
 
 def test_oov_marked_in_terminal(cli):
     out = cli("show", "the xqzzy sandwich").stdout
-    assert "1 xqzzy*" in out and "not in the vocabulary" in out
+    assert "2 xqzzy*" in out and "not in the vocabulary" in out
 
 
 @pytest.mark.parametrize("matrix,has_alpha,has_prime", [("alpha", True, False), ("alpha-prime", False, True)])
 def test_matrix_option(cli, matrix, has_alpha, has_prime):
     out = cli("show", "ham sandwich", "--matrix", matrix).stdout
-    assert ("α (scores" in out) == has_alpha and ("α′ (weights" in out) == has_prime
+    assert ("α (scores" in out) == has_alpha and ("α′ weights" in out) == has_prime
 
 
 def test_multi_head_prints_each_head(cli):

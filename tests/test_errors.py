@@ -33,7 +33,7 @@ def check(result, code, needle):
     (["show", "ham", "--heads", "7"], 2, "does not divide"),
     (["show", SEED, "--focus", "pizza"], 2, "no such word"),
     (["show", "the cat saw the dog", "--focus", "the"], 2, "occurs 2 times"),
-    (["show", SEED, "--focus", "99"], 2, "out of range"),
+    (["show", SEED, "--focus", "99"], 2, "no such token number"),
     (["show", SEED, "--weights", "x.npz", "--projection", "random"], 2, "--weights"),
     (["show", SEED, "--directed"], 2, "--directed goes with"),
     (["show", SEED, "--pos-scale", "2"], 2, "--pos-scale goes with"),
@@ -69,9 +69,14 @@ def test_broken_vector_files(runner, tmp_path, content, code, needle):
 
 
 def test_huge_vectors_overflow_clearly(runner, tmp_path):
+    """The dense path computes in float64, where q·k = 1.2e39 is finite (and two equal vectors share
+    α′ = .5 each); the blockwise path computes in float32, where it overflows: one clear error."""
     path = tmp_path / "v.txt"
-    path.write_text("2 3\nham 1e19 1e19 1e19\nfood 1e19 1e19 1e19\n")
-    check(invoke(runner, "show", "ham food", "--vectors", path, "--input-norm", "none", "--score", "dot"), 1, "overflowed")
+    path.write_text("2 3\nham 2e19 2e19 2e19\nfood 2e19 2e19 2e19\n")
+    args = ("show", "ham food", "--vectors", path, "--input-norm", "none", "--score", "dot")
+    doc = json.loads(invoke(runner, *args, "--json").stdout)
+    np.testing.assert_allclose(doc["layers"][0]["heads"][0]["alpha_prime"], 0.5)
+    check(invoke(runner, *args, "--top-k", "1"), 1, "overflowed")
 
 
 @pytest.mark.parametrize("arrays,code,needle", [

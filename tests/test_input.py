@@ -53,7 +53,7 @@ def test_masks_and_random_projection_apply(cli, tmp_path):
 
 def test_focus_names_a_label(cli, tmp_path):
     out = cli("show", "--input", write(tmp_path, "npz"), "--focus", "y").stdout
-    assert "query 2 “y”" in out
+    assert "query 3 “y”" in out and "b^3 =" in out  # labels w, x, y, z: y is item 3, numbered from 1
 
 
 @pytest.mark.parametrize("content,needle", [

@@ -189,3 +189,24 @@ def test_cli_pages_draw_and_respond_in_a_browser(browser, tmp_path, cli):
     open_page(browser, audio)
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert browser.execute_script("return document.querySelector('canvas.av-spec') !== null")
+
+
+# ---------------------------------------------------------------- --compare on sounds and pictures
+
+
+def test_image_compare_is_self_attention_against_a_receptive_field(cli, tmp_path):
+    doc = json.loads(cli("show", "--image", "demo", "--size", "12", "--compare", "window=none,1", "--json").stdout)
+    cols = doc["source"]["cols"]
+    full, field = (np.array(s["heads"][0]["alpha_prime"]) for s in doc["settings"])
+    i = 5 * cols + 5
+    assert np.count_nonzero(full[i]) == full.shape[1] and np.count_nonzero(field[i]) == 9
+    out = cli("show", "--image", "demo", "--size", "12", "--focus", "6,6", "--compare", "window=none,1",
+              "--save", tmp_path / "c.png").stdout
+    assert "window=1: α′ of the query (6,6)" in out and (tmp_path / "c.png").stat().st_size > 10_000
+
+
+def test_audio_compare_takes_times(cli):
+    doc = json.loads(cli("show", "--audio", "demo", "--compare", "window=none,150ms", "--json").stdout)
+    assert [s["config"]["window"] for s in doc["settings"]] == [None, 15]
+    out = cli("show", "--audio", "demo", "--focus", "2.38s", "--compare", "window=none,150ms").stdout
+    assert "window=150ms" in out and "α′ of the frame at 2.38s over key time, per setting" in out

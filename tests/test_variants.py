@@ -130,11 +130,13 @@ def test_onehot_attention_is_uniform_over_repeats():
 
 
 def test_edges_by_word_and_index_and_errors():
-    a = analyze(SEED, Options(edges="restaurant-food,10-1"))
+    a = analyze(SEED, Options(edges="restaurant-food,11-2"))  # token numbers count from 1: 11 it, 2 restaurant
     m = a.layers[0].mask
     t = a.tokens
     assert m[t.index("restaurant"), t.index("food")] and m[t.index("food"), t.index("restaurant")]
-    assert m[10, 1] and m[1, 10] and m.sum() == len(t) + 4
+    assert m[t.index("it"), t.index("restaurant")] and m[10, 1] and m[1, 10] and m.sum() == len(t) + 4
+    with pytest.raises(UsageError, match="numbered 1 … 15"):
+        analyze(SEED, Options(edges="0-1"))
     with pytest.raises(UsageError, match="no such word"):
         analyze(SEED, Options(edges="restaurant-pizza"))
     with pytest.raises(UsageError, match="occurs 2 times"):
@@ -189,7 +191,7 @@ def test_explain_agrees_with_json(cli):
             continue
         assert f"{a:.4g}" in out and f"{head['alpha_prime'][i][j]:.4f}" in out
     assert "masked" in out and f"{np.linalg.norm(head['b'][i]):.4g}" in out
-    assert "concat(b^10_1 … b^10_2)" in out
+    assert "concat(b^11_1 … b^11_2)" in out
     assert max(len(l) for l in out.splitlines()) <= 80
 
 

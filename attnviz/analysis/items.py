@@ -7,18 +7,19 @@ from ..options import Options
 
 
 def resolve_token(spec: str, tokens: list[str], what: str) -> int:
-    """A token named by 0-based index or by word (case-insensitive; must be unique)."""
+    """A token named by its number (1-based, like the notes' a¹ … aⁿ and every human view) or by
+    word (case-insensitive; must be unique).  Returns the 0-based index."""
     spec = spec.strip()
     if spec.lstrip("-").isdigit():
         i = int(spec)
-        if not 0 <= i < len(tokens):
-            raise UsageError(f"{what} {spec}: index out of range (0 … {len(tokens) - 1})")
-        return i
+        if not 1 <= i <= len(tokens):
+            raise UsageError(f"{what} {spec}: no such token number (tokens are numbered 1 … {len(tokens)})")
+        return i - 1
     hits = [i for i, t in enumerate(tokens) if t == spec] or [i for i, t in enumerate(tokens) if t.lower() == spec.lower()]
     if not hits:
         raise UsageError(f"{what} {spec!r}: no such word in the sentence (tokens: {' '.join(tokens[:20])}{' …' if len(tokens) > 20 else ''})")
     if len(hits) > 1:
-        raise UsageError(f"{what} {spec!r} occurs {len(hits)} times (at {', '.join(map(str, hits))}); give its index instead")
+        raise UsageError(f"{what} {spec!r} occurs {len(hits)} times (numbers {', '.join(str(h + 1) for h in hits)}); give its number instead")
     return hits[0]
 
 
@@ -38,7 +39,7 @@ def parse_edge(text: str, tokens: list[str], what: str) -> tuple[int, int]:
             errors.append(str(e))
     if errors:
         raise UsageError(errors[0])
-    raise UsageError(f"{what} {text!r}: an edge is two words or indices joined by '-', e.g. restaurant-food")
+    raise UsageError(f"{what} {text!r}: an edge is two words or token numbers (from 1) joined by '-', e.g. restaurant-food")
 
 
 def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None:

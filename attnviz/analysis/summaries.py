@@ -68,3 +68,39 @@ def nearest(analysis, top: int = 4):
     from ..inputs.wordvectors import nearest_words
 
     return nearest_words(analysis.layer.output, analysis.sequence.lexicon, analysis.options.input_norm, top)
+
+
+PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+DETERMINERS = ("the", "a", "an")
+
+
+def suggested_link(analysis) -> tuple[int, int]:
+    """A (query, key) pair worth a closer look, 0-based: the first pronoun after another word and
+    the word after the first determiner before it (The restaurant … it), else the pronoun's
+    strongest other key; without a pronoun, the strongest off-diagonal α′ of the first head."""
+    tokens = [t.lower() for t in analysis.tokens]
+    p = analysis.layers[0].heads[0].alpha_prime
+    pronoun = next((i for i, t in enumerate(tokens) if t in PRONOUNS and i > 0), None)
+    if pronoun is not None:
+        det = next((k for k in range(pronoun - 1) if tokens[k] in DETERMINERS and tokens[k + 1] not in PRONOUNS), None)
+        if det is not None:
+            return pronoun, det + 1
+        row = p[pronoun].copy()
+        row[pronoun] = -1.0
+        return pronoun, int(row.argmax())
+    off = p.copy()
+    np.fill_diagonal(off, -1.0)
+    i, j = np.unravel_index(int(off.argmax()), off.shape)
+    return int(i), int(j)
+
+
+def model_installed(name: str = "minilm") -> bool:
+    """Whether `attnviz heads --model NAME` would find the model (looked up, never imported or downloaded)."""
+    from ..errors import AttnvizError
+    from ..inputs.model import resolve_model
+
+    try:
+        resolve_model(name)
+    except AttnvizError:
+        return False
+    return True

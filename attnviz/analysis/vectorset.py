@@ -50,24 +50,25 @@ def make_additive(opts: Options, proj: att.Projections) -> att.Additive | None:
     return att.random_additive(proj.d_k, opts.d_a or proj.d_k, opts.seed)
 
 
-def auto_temperature(x: np.ndarray, proj: att.Projections, score: str) -> float:
-    """The default T.  With the identity projection and a similarity score (scaled-dot, dot,
-    cosine), α_ij ∝ ‖a^i‖‖a^j‖cos(a^i, a^j): T = (median self-score α_ii over heads and known
-    tokens) / 3 makes softmax see ≈ 3·cos — self-similarity no longer swamps every row.
-    For standard vectors and one head that is exactly √d_k/3.  Otherwise T = 1, the textbook."""
-    if proj.kind != "identity" or score not in ("scaled-dot", "dot", "cosine"):
+def auto_temperature(vectors: np.ndarray, proj: att.Projections) -> float:
+    """The default T, a property of the input, not of the option being varied.
+
+    vectors [n, d] are the input a^i *before* the positional encoding.  With the identity
+    projection, T = (median scaled-dot self-score a^i·a^i/√d over the known items) / AUTO_SHARPNESS:
+    for standard vectors that is √d/3, and softmax sees ≈ 3·cos(a^i, a^j) under the default
+    scaled-dot score.  The same T then serves every `score`, `normalize`, `pos`, `window` and
+    `heads`, so switching one of them shows its own effect (dot saturates the softmax, cosine
+    flattens it).  A learned or random W^q, W^k: T = 1, the textbook."""
+    if proj.kind != "identity":
         return 1.0
-    if score == "cosine":
-        return 1.0 / AUTO_SHARPNESS
-    d_k = proj.d_k
-    heads = x.reshape(len(x), proj.n_head, d_k)  # identity: q = k = the head's slice of a
+    d = vectors.shape[1]
+    x = vectors.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        self_scores = np.einsum("nhd,nhd->nh", heads, heads) / (math.sqrt(d_k) if score == "scaled-dot" else 1.0)
+        self_scores = np.einsum("nd,nd->n", x, x) / math.sqrt(d)  # [n]
     known = np.sort(self_scores[self_scores > 0])
     if not known.size:
         return 1.0
-    with np.errstate(over="ignore"):
-        median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
+    median = (known[(known.size - 1) // 2] + known[known.size // 2]) / 2  # np.median would import numpy.ma: +8 ms
     if not np.isfinite(median):
         raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
     return float(median) / AUTO_SHARPNESS
@@ -90,7 +91,7 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     if opts.pos == "sinusoidal":
         x = x + np.float32(opts.pos_scale) * sinusoidal_grid(seq.positions, seq.dim).astype(np.float32)
     proj = make_projections(opts, seq.dim)
-    temperature = opts.temperature if opts.temperature is not None else auto_temperature(x, proj, opts.score)
+    temperature = opts.temperature if opts.temperature is not None else auto_temperature(seq.vectors, proj)
     additive = make_additive(opts, proj)
     config = att.AttentionConfig(score=opts.score, normalize=opts.normalize, temperature=temperature, additive=additive)
     resolved = replace(opts, temperature=temperature, d_k=proj.d_k, input_norm=input_norm)

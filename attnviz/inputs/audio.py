@@ -398,15 +398,16 @@ def parse_window(text: str, hop_s: float) -> int:
 
 
 def time_index(text: str, n_frames: int, hop_s: float, what: str = "--focus") -> int:
-    """--focus for audio: '1.25s' / '1250ms' -> the frame whose start is nearest that time;
-    a plain integer is a frame index.  Out of the clip: UsageError."""
+    """--focus for audio: '1.25s' / '1250ms' -> the 0-based index of the frame whose start is
+    nearest that time; a plain integer is a frame number counted from 1, like tokens.  Out of the
+    clip: UsageError."""
     text = str(text).strip()
     last = (n_frames - 1) * hop_s
     if re.fullmatch(r"-?\d+", text):
-        i = int(text)
-        if not 0 <= i < n_frames:
-            raise UsageError(f"{what} {text}: frame index out of range (0 … {n_frames - 1})")
-        return i
+        number = int(text)
+        if not 1 <= number <= n_frames:
+            raise UsageError(f"{what} {text}: frame number out of range (1 … {n_frames}; or a time such as 1.25s)")
+        return number - 1
     t = parse_time(text, what)
     if t > last + hop_s / 2:
         raise UsageError(f"{what} {text}: past the last frame, which starts at {last:.2f}s")

@@ -34,6 +34,7 @@ class Walk:
     dims: int
 
     def __post_init__(self):
+        self.n = self.i + 1  # the query's number in human views (the notes' a¹ … aⁿ)
         self.c = self.analysis.config
         self.tokens = [printable(t) for t in self.analysis.tokens]
         self.layer = self.analysis.layers[0]
@@ -45,88 +46,89 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
     """The notes' walk-through of b^i for query i and head h (0-based), one function per step."""
     w = Walk(analysis, i, h, dims)
     console.print(header(analysis))
-    console.print(Text(f"\nexplain: query {i} “{w.tokens[i]}”, head {h + 1} of {len(w.layer.heads)}", style="bold"))
+    console.print(Text(f"\nexplain: query {w.n} “{w.tokens[i]}”, head {h + 1} of {len(w.layer.heads)} (tokens numbered from 1)",
+                       style="bold"))
     for show in (input_step, query_step, keys_step, scores_step, weights_step, output_step, heads_step):
         show(console, w)
 
 
 def input_step(console: Console, w: Walk) -> None:
     i, c, a = w.i, w.c, w.analysis.x
-    pos = f" + {c['pos_scale']:g}·e^{i} (sinusoidal)" if c["pos"] == "sinusoidal" else ""
-    step(console, 1, "input", f"a^{i} = {c['input_norm']}(x^{i}){pos}   [{a.shape[1]}]")
-    console.print(f"   a^{i} = {vector_preview(a[i], w.dims)}   ‖a^{i}‖ = {norm(a[i]):.4g}")
+    pos = f" + {c['pos_scale']:g}·e^{w.n} (sinusoidal)" if c["pos"] == "sinusoidal" else ""
+    step(console, 1, "input", f"a^{w.n} = {c['input_norm']}(x^{w.n}){pos}   [{a.shape[1]}]")
+    console.print(f"   a^{w.n} = {vector_preview(a[i], w.dims)}   ‖a^{w.n}‖ = {norm(a[i]):.4g}")
 
 
 def query_step(console: Console, w: Walk) -> None:
     i, h, c, hd = w.i, w.h, w.c, w.hd
     n_head, d_k, d = len(w.layer.heads), hd.q.shape[1], w.analysis.x.shape[1]
-    proj = {"identity": f"identity: head {h + 1} takes dimensions {h * d_k}…{(h + 1) * d_k - 1} of a",
+    proj = {"identity": f"identity: head {h + 1} takes dimensions {h * d_k + 1}…{(h + 1) * d_k} of a",
             "random": f"random W^q [{d} × {n_head}·{d_k}], seed {c['seed']}", "weights": f"W^q from {c['weights']}"}[c["projection"]]
-    step(console, 2, "query", f"q^{i} = a^{i}·W^q   [d_k = {d_k}]")
+    step(console, 2, "query", f"q^{w.n} = a^{w.n}·W^q   [d_k = {d_k}]")
     console.print(Text(f"   {proj}", style="dim"))
-    console.print(f"   q^{i} = {vector_preview(hd.q[i], w.dims)}   ‖q^{i}‖ = {norm(hd.q[i]):.4g}")
+    console.print(f"   q^{w.n} = {vector_preview(hd.q[i], w.dims)}   ‖q^{w.n}‖ = {norm(hd.q[i]):.4g}")
 
 
 def keys_step(console: Console, w: Walk) -> None:
     step(console, 3, "keys and values", "k^j = a^j·W^k,  v^j = a^j·W^v   for every token j")
     t = table("j", "token", f"k^j (first {w.dims})", f"v^j (first {w.dims})")
     for j, tok in enumerate(w.tokens):
-        t.add_row(str(j), tok, vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
+        t.add_row(str(j + 1), tok, vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
     console.print(t)
 
 
 def scores_step(console: Console, w: Walk) -> None:
     i, c, hd, score = w.i, w.c, w.hd, w.c["score"]
     formula = {
-        "scaled-dot": f"α_{i},j = q^{i}·k^j / √d_k = q·k / {np.sqrt(hd.q.shape[1]):.4g}",
-        "dot": f"α_{i},j = q^{i}·k^j",
-        "cosine": f"α_{i},j = q^{i}·k^j / (‖q^{i}‖ ‖k^j‖)",
-        "additive": f"α_{i},j = wᵀ tanh(W1ᵀq^{i} + W2ᵀk^j)   (d_a = {c.get('d_a')})",
+        "scaled-dot": f"α_{w.n},j = q^{w.n}·k^j / √d_k = q·k / {np.sqrt(hd.q.shape[1]):.4g}",
+        "dot": f"α_{w.n},j = q^{w.n}·k^j",
+        "cosine": f"α_{w.n},j = q^{w.n}·k^j / (‖q^{w.n}‖ ‖k^j‖)",
+        "additive": f"α_{w.n},j = wᵀ tanh(W1ᵀq^{w.n} + W2ᵀk^j)   (d_a = {c.get('d_a')})",
     }[score]
     step(console, 4, "scores", formula)
     t = table("j", "token", "q·k", "α")
     for j, tok in enumerate(w.tokens):
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j), tok, f"{qk:.4g}" if score != "additive" else "", "masked" if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
+        t.add_row(str(j + 1), tok, f"{qk:.4g}" if score != "additive" else "", "masked" if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
     if w.masked.any():
-        console.print(Text(f"   masked keys ({', '.join(str(j) for j in np.flatnonzero(w.masked))}) are left out of the next step", style="dim"))
+        console.print(Text(f"   masked keys ({', '.join(str(j + 1) for j in np.flatnonzero(w.masked))}) are left out of the next step", style="dim"))
 
 
 def weights_step(console: Console, w: Walk) -> None:
     i, hd, T = w.i, w.hd, w.c["temperature"]
     if w.c["normalize"] != "softmax":
         relu = w.c["normalize"] == "relu"
-        step(console, 5, "weights", f"α′_{i},j = max(α_{i},j, 0) / Σ_j' max(α_{i},j', 0)" if relu else f"α′_{i},j = α_{i},j (no normalization)")
+        step(console, 5, "weights", f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu else f"α′_{w.n},j = α_{w.n},j (no normalization)")
         t = table("j", "token", "α′")
         for j, tok in enumerate(w.tokens):
-            t.add_row(str(j), tok, f"{hd.alpha_prime[i, j]:.4f}")
+            t.add_row(str(j + 1), tok, f"{hd.alpha_prime[i, j]:.4f}")
         return console.print(t)
     z = hd.alpha[i, ~w.masked] / T
     e = np.exp(z - z.max())
-    step(console, 5, "weights", f"α′_{i},j = exp(α_{i},j/T) / Σ_j' exp(α_{i},j'/T),  T = {T:.4g}")
+    step(console, 5, "weights", f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
     console.print(Text("   (every α/T is shifted by the row's max before exp: same α′, no overflow)", style="dim"))
     t = table("j", "token", "α/T", "exp(α/T − max)", "α′")
     it = iter(zip(z, e))
     for j, tok in enumerate(w.tokens):
         if w.masked[j]:
-            t.add_row(str(j), tok, "", "", "0")
+            t.add_row(str(j + 1), tok, "", "", "0")
             continue
         zj, ej = next(it)
-        t.add_row(str(j), tok, f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
+        t.add_row(str(j + 1), tok, f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
     console.print(t)
-    console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{i},j = {hd.alpha_prime[i].sum():.6f}")
+    console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{w.n},j = {hd.alpha_prime[i].sum():.6f}")
 
 
 def output_step(console: Console, w: Walk) -> None:
     i, hd = w.i, w.hd
-    step(console, 6, "output", f"b^{i} = Σ_j α′_{i},j v^j")
+    step(console, 6, "output", f"b^{w.n} = Σ_j α′_{w.n},j v^j")
     t = table("j", "token", "α′", f"α′·v^j (first {w.dims})")
     for j, tok in enumerate(w.tokens):
         if hd.alpha_prime[i, j] != 0:
-            t.add_row(str(j), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
+            t.add_row(str(j + 1), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
     console.print(t)
-    console.print(Text(f"   b^{i} = {vector_preview(hd.b[i], w.dims)}   ‖b^{i}‖ = {norm(hd.b[i]):.4g}", style="bold"))
+    console.print(Text(f"   b^{w.n} = {vector_preview(hd.b[i], w.dims)}   ‖b^{w.n}‖ = {norm(hd.b[i]):.4g}", style="bold"))
 
 
 def heads_step(console: Console, w: Walk) -> None:
@@ -134,7 +136,104 @@ def heads_step(console: Console, w: Walk) -> None:
     if n_head == 1 and not w.c["has_wo"]:
         return
     wo = "W^o" if w.c["has_wo"] else "W^o = I (none given)"
-    step(console, 7, "heads", f"output^{i} = concat(b^{i}_1 … b^{i}_{n_head}) · {wo}")
+    step(console, 7, "heads", f"output^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
     concat = np.concatenate([x.b[i] for x in layer.heads])
     console.print(f"   concat = {vector_preview(concat, w.dims)}   [{n_head}·{w.hd.b.shape[1]} = {concat.size}]")
-    console.print(f"   output^{i} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
+    console.print(f"   output^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
+
+
+# --- `explain --matrices`: the notes' vectorised form --------------------------------------------
+
+MAX_ROWS = 10  # a matrix with more rows shows its first MAX_ROWS − 2 and its last, with ⋮ between
+
+
+def number(x: float) -> str:
+    """One entry as explain prints it: 4 significant digits; · for a masked score (NaN)."""
+    return "·" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def shown_indices(size: int, room: int) -> list[int | None]:
+    """Which of `size` rows/columns fit `room` slots: all, or the first room − 2, None (… / ⋮), the last."""
+    if size <= room:
+        return list(range(size))
+    return list(range(max(room - 2, 1))) + [None, size - 1]
+
+
+def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
+    """m [r, c] as aligned numbers, elided with ⋮ and … to fit MAX_ROWS rows and `width` columns.
+    tokens_on: "rows", "columns", "queries-keys" or "keys-queries" say which axes are tokens (numbered
+    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions."""
+    r, c = m.shape
+    rows = shown_indices(r, MAX_ROWS)
+    lab_w = len(str(r)) + 1
+    cell_w = max([len(number(float(m[i, j]))) for i in rows if i is not None for j in range(min(c, 12))] + [len(str(c)), 1])
+    room = max(3, (width - lab_w - 2) // (cell_w + 1))
+    cols = shown_indices(c, room)
+    head = " " * lab_w + " ".join(f"{'…' if j is None else j + 1:>{cell_w}}" for j in cols)
+    out = Text(head + "\n", style="dim", no_wrap=True, overflow="crop")
+    for i in rows:
+        if i is None:
+            out.append(f"{'⋮':>{lab_w - 1}} " + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
+            continue
+        out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
+        out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
+    note = {"rows": "rows: tokens", "columns": "columns: tokens", "queries-keys": "rows: queries i, columns: keys j",
+            "keys-queries": "rows: keys j, columns: queries i"}.get(tokens_on or "", "")
+    if note:
+        out.append(f"{' ' * lab_w}({note}, numbered from 1)\n", style="dim")
+    return out
+
+
+def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.ndarray, str | None]]:
+    """(name, formula, matrix, which axis holds tokens) for I, W^q, W^k, W^v, Q, K, V, A, A′, O of head h
+    (0-based), in the row convention (tokens as rows: Q = I·W^q, A = QKᵀ, O = A′V) or the notes' column
+    convention (tokens as columns: Q = W^q I, A = KᵀQ, O = VA′)."""
+    layer, proj = analysis.layers[0], analysis.projections
+    hd = layer.heads[h]
+    d_k, d_v = hd.q.shape[1], hd.v.shape[1]
+    w = {name: getattr(proj, name)[:, h * size:(h + 1) * size] for name, size in (("wq", d_k), ("wk", d_k), ("wv", d_v))}
+    scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": ""}[analysis.config["score"]]
+    norm = {"softmax": "softmax(A/T)", "relu": "relu(A), normalized", "none": "A"}[analysis.config["normalize"]]
+    if not columns:
+        a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
+        return [("I", "[a¹ … aⁿ] as rows", analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
+                ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
+                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "rows"),
+                ("A′", f"{norm} per row", hd.alpha_prime, "rows"), ("O", "A′·V  (row i = b^i)", hd.b, "rows")]
+    a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
+    return [("I", "[a¹ … aⁿ] as columns", analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
+            ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
+            ("K", "W^k·I", hd.k.T, "columns"), ("V", "W^v·I", hd.v.T, "columns"), ("A", a_formula, hd.alpha.T, "both"),
+            ("A′", f"{norm} per column", hd.alpha_prime.T, "both"), ("O", "V·A′  (column i = b^i)", hd.b.T, "columns")]
+
+
+def render_matrices(analysis, console: Console, h: int = 0, columns: bool = False) -> None:
+    """The notes' matrix form of one head (0-based h): every matrix with its shape, elided with ⋮ and …
+    when large; the same numbers as `show --json --include-vectors` (q, k, v, alpha, alpha_prime, b)."""
+    console.print(header(analysis))
+    n_head = len(analysis.layers[0].heads)
+    convention = "the notes' columns: A = KᵀQ, O = VA′" if columns else "tokens as rows: A = QKᵀ, O = A′V"
+    console.print(Text(f"\nexplain --matrices · head {h + 1} of {n_head} · {convention}", style="bold"))
+    console.print(Text("column i of A′ holds query i's weights (sums to 1)" if columns else
+                       "row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form", style="dim"))
+    identity = analysis.config["projection"] == "identity"
+    for name, formula, m, tokens_on in matrix_steps(analysis, h, columns):
+        shape = f"[{m.shape[0]} × {m.shape[1]}]"
+        if identity and name.startswith("W"):
+            d, d_h = analysis.x.shape[1], m.shape[0 if columns else 1]
+            part = f"I_{d}" if d_h == d else (f"rows {h * d_h + 1}…{(h + 1) * d_h} of I_{d}" if columns
+                                              else f"columns {h * d_h + 1}…{(h + 1) * d_h} of I_{d}")
+            console.print(Text.assemble(("\n" + name, "bold"), f" = {part} (identity projection)   ", (shape, "cyan")))
+            continue
+        what = formula or analysis.config["projection"]
+        console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
+        axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
+        console.print(matrix_text(m, console.width, axis), end="")
+    layer = analysis.layers[0]
+    if n_head > 1 or analysis.config["has_wo"]:
+        wo = "W^o" if analysis.config["has_wo"] else "I"
+        shape = layer.output.shape if not columns else layer.output.shape[::-1]
+        form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
+        console.print(Text.assemble(("\noutput", "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
+        console.print(matrix_text(layer.output if not columns else layer.output.T, console.width,
+                                  "rows" if not columns else "columns"), end="")

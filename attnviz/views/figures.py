@@ -37,6 +37,42 @@ class Panel:
     mask: np.ndarray | None = None  # [n_q, n_k] True where allowed (α′ is 0 where masked, so it needs this)
 
 
+@dataclass(frozen=True)
+class Style:
+    """How a figure looks (`show --cmap/--vmax/--title/--no-title`).
+
+    cmap   the colormap of α′ (default viridis); α keeps a diverging map centred at 0
+    vmax   the top of α′'s colour scale (default: the largest weight shown, so no panel comes out dark)
+    title  None: the default title; "": no title; else this text
+    """
+
+    cmap: str | None = None
+    vmax: float | None = None
+    title: str | None = None
+
+    def heading(self, default: str) -> str:
+        return default if self.title is None else self.title
+
+
+def check_style(style: Style) -> Style:
+    """Refuse an unknown colormap or a vmax that is not a positive number, before any work."""
+    if style.vmax is not None and not (np.isfinite(style.vmax) and style.vmax > 0):
+        raise UsageError(f"`vmax` must be a positive number (got {style.vmax})", "vmax")
+    if style.cmap is not None:
+        import matplotlib
+
+        if style.cmap not in matplotlib.colormaps:
+            near = [c for c in sorted(matplotlib.colormaps) if c.lower().startswith(style.cmap[:3].lower()) and not c.endswith("_r")]
+            raise UsageError(f"`cmap` {style.cmap!r} is not a matplotlib colormap (try "
+                             f"{', '.join(near[:6] or ['viridis', 'magma', 'Blues', 'Greys'])})", "cmap")
+    return style
+
+
+def tex_safe(text: str) -> str:
+    """User text (a file name, a token) in a figure label: a $ would start mathtext."""
+    return text.replace("$", r"\$")
+
+
 def check_paths(items: list[str]) -> list[Path]:
     """--save values (repeated, or comma-separated) as paths, checked before any work:
     a known extension, an existing writable folder."""
@@ -172,19 +208,27 @@ def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, valu
     return image
 
 
-def _cmap(kind: str):
+LABELS = {"alpha": r"$\alpha_{i,j}$ (score)", "alpha-prime": r"$\alpha'_{i,j}$ (weight)"}
+
+
+def _cmap(kind: str, name: str | None = None):
+    """α: diverging RdBu_r (centred at 0); α′: `name` (default viridis)."""
     import matplotlib
 
-    return matplotlib.colormaps["RdBu_r" if kind == "alpha" else "viridis"]
+    return matplotlib.colormaps["RdBu_r" if kind == "alpha" else (name or "viridis")]
 
 
-def _range(panels: list[Panel]) -> tuple[float, float]:
+def _range(panels: list[Panel], vmax: float | None = None) -> tuple[float, float]:
+    """α: symmetric ±max|α|.  α′: 0 … vmax, default the largest weight shown (1 when there is none)."""
     kind = panels[0].kind
+    finite = np.concatenate([p.matrix[np.isfinite(p.matrix)] for p in panels])
     if kind == "alpha":
-        finite = np.concatenate([p.matrix[np.isfinite(p.matrix)] for p in panels])
         top = float(np.abs(finite).max()) if finite.size else 1.0
         return -(top or 1.0), top or 1.0
-    return 0.0, 1.0
+    if vmax is not None:
+        return 0.0, float(vmax)
+    top = float(finite.max()) if finite.size else 1.0
+    return 0.0, top if top > 0 else 1.0
 
 
 def _save(fig, path: Path, dpi: int) -> None:
@@ -217,82 +261,127 @@ def save(fig, path: Path, dpi: int = 150) -> None:
 
 
 def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, title: str,
-                mask: np.ndarray | None = None):
-    """α (diverging, centered at 0) and α′ (0 … 1) side by side, each with its colorbar.
-    Returns (figure, warning or None)."""
+                mask: np.ndarray | None = None, style: Style = Style()):
+    """α (diverging, centred at 0) and α′ (0 … its largest weight, or style.vmax) side by side, each
+    with its colorbar.  title: "" for none.  Returns (figure, warning or None)."""
     plt = _pyplot()
     families, warning = font_for(tokens + [title])
     n = len(tokens)
     cell, fontsize = _layout(n)
     side = max(n * cell, 2.5)
     with plt.rc_context({"font.family": families}):
-        fig, axes = plt.subplots(1, 2, figsize=(2 * side + 3.2, side + 1.8), constrained_layout=True)
+        fig, axes = plt.subplots(1, 2, figsize=(2 * side + 3.2, side + (1.8 if title else 1.2)), constrained_layout=True)
         values = n <= 16
-        for ax, panel in zip(axes, (Panel(alpha, "alpha", "α (score)", mask), Panel(alpha_prime, "alpha-prime", "α′ (weight; rows sum to 1)", mask))):
-            vmin, vmax = _range([panel])
-            image = _draw(ax, panel, tokens, tokens, vmin, vmax, _cmap(panel.kind), fontsize, values)
+        panels = (Panel(alpha, "alpha", r"$\alpha_{i,j}$ (score)", mask),
+                  Panel(alpha_prime, "alpha-prime", r"$\alpha'_{i,j}$ (weight; rows sum to 1)", mask))
+        for ax, panel in zip(axes, panels):
+            vmin, vmax = _range([panel], style.vmax)
+            image = _draw(ax, panel, tokens, tokens, vmin, vmax, _cmap(panel.kind, style.cmap), fontsize, values)
             fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         for ax in axes:
-            ax.set_ylabel("query i", fontsize=fontsize)
-            ax.set_xlabel("key j", fontsize=fontsize)
+            ax.set_ylabel("query $i$", fontsize=fontsize)
+            ax.set_xlabel("key $j$", fontsize=fontsize)
             ax.xaxis.set_label_position("top")
-        fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
+        if title:
+            fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
     return fig, warning
 
 
-def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str):
-    """A grid of heatmaps (rows × columns: e.g. layers × heads) with one shared colorbar per kind.
-
-    Token labels are drawn on the left column and the top row only.
-    """
+def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str, style: Style = Style()):
+    """A grid of heatmaps (rows × columns: e.g. layers × heads, or one row of settings) laid out
+    by hand: panels close together, token labels on the left column and top row only, and one
+    colorbar per kind attached to the right of the rows it colours (shared scale).  title: "" for none."""
     plt = _pyplot()
     families, warning = font_for(tokens + [title] + row_labels)
-    n_rows, n_cols = len(rows), max(len(r) for r in rows)
-    n = len(tokens)
+    n_cols, n = max(len(r) for r in rows), len(tokens)
     cell, fontsize = _layout(n)
-    side = float(np.clip(n * cell * 0.6, 1.2, 4.5))
-    side = min(side, max(1.2, 28.0 / n_cols))  # a 12-head row stays about 30 inches wide
+    side = min(float(np.clip(n * cell * 0.6, 1.2, 4.5)), max(1.2, 28.0 / n_cols))  # a 12-head row ≈ 30 inches
     labels = n <= 60
     kinds = list(dict.fromkeys(p.kind for r in rows for p in r))
-    ranges = {k: _range([p for r in rows for p in r if p.kind == k]) for k in kinds}
+    ranges = {k: _range([p for r in rows for p in r if p.kind == k], style.vmax) for k in kinds}
+    small = max(3.5, min(fontsize * min(1.0, side / (n * 0.14)), 0.75 * side * 72 / n))  # ≤ a cell's height
+    name_fs, row_fs = max(fontsize, 5 + n_cols * 0.4), max(fontsize, 6 + n_cols * 0.5)
+    title_fs = max(9.0, fontsize + 1, 7 + n_cols * 0.8)
+    box = _grid_box(tokens if labels else [], small, name_fs, row_fs, title_fs, title, side, len(rows), n_cols,
+                    any(row_labels))
     with plt.rc_context({"font.family": families}):
-        # constrained layout costs seconds with dozens of axes; a few panels get it, a big grid fixed spacing
-        fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * side + 2.2, n_rows * side + 1.4), squeeze=False,
-                                 constrained_layout=n_rows * n_cols <= 12)
-        if n_rows * n_cols > 12:
-            fig.subplots_adjust(left=0.06, right=0.9, top=1 - 1.6 / (n_rows * side + 1.4), bottom=0.03, wspace=0.08, hspace=0.25)
-        images = {}
-        small = max(3.5, min(fontsize * min(1.0, side / (n * 0.14)), 0.75 * side * 72 / n))  # ≤ a cell's height
+        fig = plt.figure(figsize=(box.width, box.height))
+        images, spans = {}, {}
         for r, row in enumerate(rows):
-            for c in range(n_cols):
-                ax = axes[r][c]
-                if c >= len(row):
-                    ax.axis("off")
-                    continue
-                p = row[c]
+            for c, p in enumerate(row):
+                ax = fig.add_axes(box.panel(r, c))
                 vmin, vmax = ranges[p.kind]
-                images[p.kind] = _draw(ax, p, tokens, tokens, vmin, vmax, _cmap(p.kind), small, values=False,
+                images[p.kind] = _draw(ax, p, tokens, tokens, vmin, vmax, _cmap(p.kind, style.cmap), small, values=False,
                                        show_q=labels and c == 0, show_k=labels and r == 0)
                 ax.set_title("")
-                ax.set_xlabel(p.title, fontsize=max(fontsize, 5 + n_cols * 0.4))  # below: key labels are on top
-            axes[r][0].set_ylabel(row_labels[r], fontsize=max(fontsize, 6 + n_cols * 0.5))
+                ax.set_xlabel(p.title, fontsize=name_fs, labelpad=3)  # below: key labels are on top
+                spans.setdefault(p.kind, []).append(r)
+            if row_labels[r]:
+                fig.axes[-len(row)].set_ylabel(row_labels[r], fontsize=row_fs)
         for kind, image in images.items():
-            label = "α (score)" if kind == "alpha" else "α′ (weight)"
-            axs = [axes[r][c] for r, row in enumerate(rows) for c, p in enumerate(row) if p.kind == kind]
-            bar = fig.colorbar(image, ax=axs, shrink=0.6)
-            bar.set_label(label, fontsize=max(fontsize, 6 + n_cols * 0.5))
-        fig.suptitle(title, fontsize=max(9.0, fontsize + 1, 7 + n_cols * 0.8))
+            bar = fig.colorbar(image, cax=fig.add_axes(box.colorbar(min(spans[kind]), max(spans[kind]))))
+            bar.set_label(LABELS[kind], fontsize=row_fs)
+            bar.ax.tick_params(labelsize=max(fontsize - 1, 6 + n_cols * 0.5))
+        if title:
+            fig.suptitle(title, fontsize=title_fs, y=1 - 0.12 / box.height, va="top")
     return fig, warning
+
+
+@dataclass
+class _GridBox:
+    """Inches of a hand-laid grid: margins, panel side and gaps; positions as figure fractions."""
+
+    left: float
+    top: float
+    side: float
+    wgap: float
+    hgap: float
+    n_rows: int
+    n_cols: int
+    bar: float = 0.16  # colorbar width
+    bar_gap: float = 0.12
+    right: float = 0.9  # colorbar ticks and label
+    bottom: float = 0.1
+
+    @property
+    def width(self) -> float:
+        return self.left + self.n_cols * self.side + (self.n_cols - 1) * self.wgap + self.bar_gap + self.bar + self.right
+
+    @property
+    def height(self) -> float:
+        return self.top + self.n_rows * self.side + self.n_rows * self.hgap + self.bottom
+
+    def panel(self, r: int, c: int) -> list[float]:
+        x = self.left + c * (self.side + self.wgap)
+        y = self.height - self.top - r * (self.side + self.hgap) - self.side
+        return [x / self.width, y / self.height, self.side / self.width, self.side / self.height]
+
+    def colorbar(self, r0: int, r1: int) -> list[float]:
+        """Beside rows r0 … r1 (0-based), exactly as tall as their panels."""
+        x = self.left + self.n_cols * self.side + (self.n_cols - 1) * self.wgap + self.bar_gap
+        top = self.height - self.top - r0 * (self.side + self.hgap)
+        bottom = self.height - self.top - r1 * (self.side + self.hgap) - self.side
+        return [x / self.width, bottom / self.height, self.bar / self.width, (top - bottom) / self.height]
+
+
+def _grid_box(tokens: list[str], small: float, name_fs: float, row_fs: float, title_fs: float, title: str,
+              side: float, n_rows: int, n_cols: int, row_labels: bool) -> _GridBox:
+    """Margins from what is drawn there: token labels (≈ 0.6 em a character), row labels, the title."""
+    label_in = (max(len(t) for t in tokens) * small * 0.6 / 72 + 0.06) if tokens else 0.0
+    title_in = (title.count("\n") + 1) * title_fs * 1.45 / 72 + 0.2 if title else 0.1
+    left = label_in + (row_fs * 1.5 / 72 + 0.05 if row_labels else 0.0) + 0.05
+    return _GridBox(left=left, top=title_in + label_in + 0.05, side=side, wgap=0.06 * side,
+                    hgap=name_fs * 1.7 / 72 + 0.08, n_rows=n_rows, n_cols=n_cols)
 
 
 def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np.ndarray]], title: str):
     """One query's α′ row as horizontal bars, strongest on top, α written beside each bar;
-    one chart per (label, α′ row, α row) in rows (e.g. per head)."""
+    one chart per (label, α′ row, α row) in rows (e.g. per head).  Tokens are numbered from 1."""
     plt = _pyplot()
     families, warning = font_for(tokens + [title])
     n = len(tokens)
     with plt.rc_context({"font.family": families}):
-        fig, axes = plt.subplots(len(rows), 1, figsize=(7.5, len(rows) * max(2.0, 0.28 * n + 1.0) + 0.6),
+        fig, axes = plt.subplots(len(rows), 1, figsize=(7.5, len(rows) * max(2.0, 0.28 * n + 1.0) + (0.6 if title else 0.2)),
                                  squeeze=False, constrained_layout=True)
         for ax, (label, alpha_prime_row, alpha_row) in zip(axes[:, 0], rows):
             order = list(np.argsort(-alpha_prime_row, kind="stable"))
@@ -300,19 +389,20 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
             values = np.array([alpha_prime_row[j] for j in order])
             ax.barh(ys, values, color=["#c0392b" if j == i else "#2c7fb8" for j in order], height=0.7)
             ax.set_yticks(ys)
-            ax.set_yticklabels([f"{tokens[j]} ({j})" for j in order], fontsize=9)
+            ax.set_yticklabels([f"{tokens[j]} ({j + 1})" for j in order], fontsize=9)
             ax.invert_yaxis()
             top = float(values.max()) or 1.0
             for y, j in zip(ys, order):
                 masked = not np.isfinite(alpha_row[j])
-                text = "masked" if masked else f"{alpha_prime_row[j]:.3f}   (α = {alpha_row[j]:.3g})"
+                text = "masked" if masked else f"{alpha_prime_row[j]:.3f}   ($\\alpha$ = {alpha_row[j]:.3g})"
                 ax.text(alpha_prime_row[j] + top * 0.01, y, text, va="center", fontsize=8, color="#555555")
             ax.set_xlim(0, top * 1.45)
-            ax.set_xlabel(f"α′ of query “{tokens[i]}” ({i}) on each key", fontsize=9)
+            ax.set_xlabel(f"$\\alpha'_{{{i + 1},j}}$: the weights of query “{tex_safe(tokens[i])}” ({i + 1}) on each key $j$", fontsize=9)
             ax.set_title(label, fontsize=10, loc="left")
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-        fig.suptitle(title, fontsize=10)
+        if title:
+            fig.suptitle(title, fontsize=10)
     return fig, warning
 
 
@@ -324,8 +414,8 @@ def pe_figure(pe: np.ndarray, title: str):
     height = float(np.clip(n * 0.12, 3, 12))
     fig, ax = plt.subplots(figsize=(width + 1.5, height + 1), constrained_layout=True)
     image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto")
-    ax.set_xlabel("dimension (even: sin, odd: cos)")
-    ax.set_ylabel("position p")
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_xlabel("dimension $k$ (even $k = 2i$: sin, odd $k = 2i + 1$: cos)")
+    ax.set_ylabel("position $p$")
+    ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
+    fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
     return fig, None

@@ -63,8 +63,37 @@ def image(analysis, focus: list[int] | None):
     return focus_figure_image(picture, cells, [m.reshape(rows, cols) for m in maps], heading, patch)
 
 
-def media_figure(analysis, focus):
-    """(figure, warning or None) for an audio or image analysis."""
+def media_figure(analysis, focus, style=None):
+    """(figure, warning or None) for an audio or image analysis; style: figures.Style (cmap,
+    vmax, title) restyles the α′ colours and the title."""
     if analysis.sequence.kind == "audio":
-        return audio(analysis, focus)
-    return image(analysis, focus)
+        from .audio_figure import ALPHA_CMAP
+
+        fig, warning = audio(analysis, focus)
+        return restyle(fig, ALPHA_CMAP, style), warning
+    from .image_figure import HEAT
+
+    fig, warning = image(analysis, focus)
+    return restyle(fig, HEAT, style), warning
+
+
+def restyle(fig, heat: str, style):
+    """The α′ images (those drawn with the colormap `heat`, not the spectrogram or the picture)
+    get style.cmap and style.vmax; the title becomes style.title ("" removes it)."""
+    import matplotlib
+
+    if style is None:
+        return fig
+    for ax in fig.axes:
+        for im in ax.get_images():
+            if im.get_cmap().name.removesuffix("_r") != heat:
+                continue
+            if style.cmap:
+                im.set_cmap(matplotlib.colormaps[style.cmap].with_extremes(bad=(0, 0, 0, 0)))
+            if style.vmax:
+                im.norm.vmax = style.vmax
+            if im.colorbar is not None:
+                im.colorbar.update_normal(im)
+    if style.title is not None and fig._suptitle is not None:
+        fig._suptitle.set_text(style.title)
+    return fig

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analysis.compare import Comparison
 from ..analysis.items import resolve_token
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from ..errors import UsageError
@@ -28,6 +29,15 @@ class Request:
     include_vectors: bool = False
     save: list[Path] = field(default_factory=list)
     dpi: int = 150
+    cmap: str | None = None  # figures: α′ colormap (default viridis)
+    vmax: float | None = None  # figures: top of α′'s colour scale (default the largest weight shown)
+    title: str | None = None  # figures: None the default title, "" none, else this text
+
+    @property
+    def style(self):
+        from .figures import Style
+
+        return Style(self.cmap, self.vmax, self.title)
 
 
 def check(analysis, request: Request):
@@ -35,6 +45,12 @@ def check(analysis, request: Request):
     picture a list of item indices."""
     if request.include_vectors and not request.json:
         raise UsageError("`include_vectors` goes with `json`", "include_vectors")
+    if (request.cmap, request.vmax, request.title) != (None, None, None):
+        if not request.save:
+            raise UsageError("`cmap`, `vmax` and `title` style the figure: add `save` FILE.png", "save")
+        from .figures import check_style
+
+        check_style(request.style)
     focus = [request.focus] if isinstance(request.focus, str) else list(request.focus or [])
     if request.json and focus:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
@@ -83,15 +99,52 @@ def long_check(analysis, request: Request, kind: str) -> None:
 def present(analysis, request: Request, console, out=None, err=None) -> None:
     """Save the figures, then write the JSON (to out) or the terminal view (to console)."""
     out, err = out or sys.stdout, err or sys.stderr
+    if isinstance(analysis, Comparison):
+        return present_compare(analysis, request, console, out, err)
     focus = check(analysis, request)
     for warning in warnings(analysis):
         err.write(f"attnviz: warning: {as_flags(warning)}\n")
     if request.save:
-        save_figures(analysis, request.save, focus, request.matrix, request.dpi, err)
+        save_figures(analysis, request.save, focus, request.matrix, request.dpi, err, request.style)
     if request.json:
         write_json(analysis, request.include_vectors, out)
     else:
         terminal(analysis, request, focus, console)
+
+
+def present_compare(comparison, request: Request, console, out, err) -> None:
+    """`show --compare`: the figure (one α′ panel per setting), then JSON or the terminal panels.
+    A sound or a picture: one query (`focus`, or the middle) under each setting."""
+    from . import compare
+
+    media = comparison.sequence.kind in ("audio", "image")
+    if (request.focus is not None and not media) or request.include_vectors or request.matrix not in (None, "alpha-prime"):
+        raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
+    focus = check(comparison.settings[0].analysis, request)
+    for warning in warnings(comparison.settings[0].analysis):
+        err.write(f"attnviz: warning: {warning}\n")
+    for k, path in enumerate(request.save):
+        from . import figures
+        from .media_compare import media_compare_figure
+
+        if path.suffix.lower() == ".html":
+            raise UsageError("`compare` saves figures (.png, .svg, .pdf); save each setting's page with its own run", "save")
+        fig, warning = (media_compare_figure(comparison, focus, request.style) if media
+                        else compare.compare_figure(comparison, request.style))
+        figures.save(fig, path, request.dpi)
+        if warning and k == 0:
+            err.write(f"attnviz: warning: {warning}\n")
+        err.write(f"attnviz: saved {path}\n")
+    if request.json:
+        from .jsondoc import dumps
+
+        out.write(dumps(compare.compare_document(comparison)) + "\n")
+    elif media:
+        from .media_compare import render_media_compare
+
+        render_media_compare(comparison, console, focus)
+    else:
+        compare.render_compare(comparison, console, request.cells)
 
 
 def warnings(analysis) -> list[str]:
@@ -183,28 +236,31 @@ def title(analysis) -> str:
     c = analysis.config
     which = (f"layer {c['layer']}" if c["layer"] else f"{c['layers']} layers") + " × " + (f"head {c['head']}" if c["head"] else f"{c['heads']} heads")
     return (f"{c['model']} · {which} · {len(analysis.tokens)} {'words' if c['words'] else 'tokens'}\n"
-            f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']})   α′_i· = softmax(α_i·)")
+            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, learned $W^q, W^k$)    "
+            r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$")
 
 
-def figure(analysis, focus: int | None = None, matrix: str | None = None):
+def figure(analysis, focus: int | None = None, matrix: str | None = None, style=None):
     """The figure that fits: one query's bars (focus), α and α′ side by side (one head), the model's
-    layers × heads grid with rollout, or a grid of heads.  Returns (matplotlib figure, warning or None)."""
+    layers × heads grid with rollout, or a grid of heads.  style: figures.Style (cmap, vmax, title).
+    Returns (matplotlib figure, warning or None)."""
     kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
     if kind in ("audio", "image"):
         from .media_figures import media_figure
 
-        return media_figure(analysis, focus)
+        return media_figure(analysis, focus, style)
     from . import figures
     from .style import printable
 
-    heading = title(analysis)
+    style = style or figures.Style()
+    heading = style.heading(title(analysis))
     tokens = [printable(t) for t in analysis.tokens]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     if focus is not None:
         rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
     if len(heads) == 1 and len(analysis.layers) == 1:
-        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask)
+        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
     if isinstance(analysis, ModelAnalysis):
         grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
@@ -212,17 +268,17 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None):
         if len(analysis.layers) > 1:
             grid.append([figures.Panel(analysis.rollout, "alpha-prime", "rollout (all layers)")])
             labels.append("rollout")
-        return figures.grid_figure(tokens, grid, labels, heading)
+        return figures.grid_figure(tokens, grid, labels, heading, style)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
     grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)
              for h, hd in enumerate(heads)] for kind in kinds]
-    labels = ["α (score)" if k == "alpha" else "α′ (weight)" for k in kinds]
-    return figures.grid_figure(tokens, grid, labels, heading)
+    labels = [figures.LABELS[k] for k in kinds]
+    return figures.grid_figure(tokens, grid, labels, heading, style)
 
 
-def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: int, err=None) -> None:
+def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: int, err=None, style=None) -> None:
     """Write every path: .html the interactive page, else the figure (its kind follows focus,
-    heads and matrix)."""
+    heads and matrix; style: figures.Style)."""
     from . import figures
 
     err = err or sys.stderr
@@ -234,7 +290,7 @@ def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: in
             doc, view = page_parts(analysis)
             save_page(html_page(doc, view), path)
         else:
-            fig, warning = figure(analysis, focus, matrix)
+            fig, warning = figure(analysis, focus, matrix, style)
             figures.save(fig, path, dpi)
             if warning and not warned:
                 err.write(f"attnviz: warning: {warning}\n")

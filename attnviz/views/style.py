@@ -64,10 +64,11 @@ def printable(token: str) -> str:
 
 
 def label(i: int, token: str, oov: bool, idx_width: int) -> str:
-    """A row label "i token*", the token cut to LABEL_MAX terminal cells (餐 takes 2)."""
+    """A row label "number token*" for the 0-based index i: numbered from 1 like the notes' a¹ … aⁿ;
+    the token cut to LABEL_MAX terminal cells (餐 takes 2).  idx_width: len(str(n))."""
     from .cells import label as cells_label
 
-    return cells_label(i, printable(token), oov, idx_width, LABEL_MAX)
+    return cells_label(i + 1, printable(token), oov, idx_width, LABEL_MAX)
 
 
 def repeated(tokens: list[str]) -> set[str]:
@@ -77,5 +78,5 @@ def repeated(tokens: list[str]) -> set[str]:
 
 
 def key_name(tokens: list[str], j: int, twice: set[str]) -> str:
-    """Token j as a key is named: the word, with its index when the word occurs more than once (twice)."""
-    return f"{printable(tokens[j])}#{j}" if tokens[j] in twice else printable(tokens[j])
+    """Token j (0-based) as a key is named: the word, with its number (from 1) when the word occurs more than once."""
+    return f"{printable(tokens[j])}#{j + 1}" if tokens[j] in twice else printable(tokens[j])

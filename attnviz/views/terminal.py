@@ -7,6 +7,7 @@ characters, so it reads without color too).
 
 from __future__ import annotations
 
+import shlex
 
 import numpy as np
 from rich.console import Console
@@ -18,32 +19,57 @@ from .cells import pad, width as cell_width  # widths in terminal cells (餐 = 2
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
 
+def cell_layout(n: int, room: int, cells: str) -> tuple[bool, int, int]:
+    """How n cells fit `room` characters: (numbers?, characters per cell, gap between cells).
+    Numbers when they fit (cells auto) or are asked for; else heat blocks 2 wide, 1 wide, and at
+    last 1 wide without gaps (one character per cell: 37 tokens fit 80 columns)."""
+    number_w = max(3, len(str(n)))
+    if cells == "numbers" or (cells == "auto" and room >= n * (number_w + 1) - 1):
+        return True, number_w, 1
+    for cell_w, gap in ((2, 1), (1, 1)):
+        if room >= n * (cell_w + gap) - gap:
+            return False, cell_w, gap
+    return False, 1, 0
+
+
+def column_numbers(n: int, cell_w: int, gap: int, indent: int) -> list[str]:
+    """The key numbers 1 … n over the columns: one line when a number fits a cell, else one line per
+    digit (tens over units), so every column is named."""
+    if len(str(n)) <= cell_w:
+        return [" " * indent + (" " * gap).join(f"{j:>{cell_w}}" for j in range(1, n + 1))]
+    digits = len(str(n))
+    lines = []
+    for place in range(digits - 1, -1, -1):
+        marks = [str(j // 10 ** place % 10) if j >= 10 ** place else " " for j in range(1, n + 1)]
+        lines.append(" " * indent + (" " * gap).join(f"{m:>{cell_w}}" for m in marks))
+    return lines
+
+
 def matrix_view(
     m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True,
-    mask: np.ndarray | None = None,
+    mask: np.ndarray | None = None, scale: float | None = None, labels: bool = True,
 ) -> Text:
-    """One matrix as Text: a header of key indices, one labeled line per query; masked cells
-    (NaN, or False in mask [n_q, n_k]) are ·."""
+    """One matrix as Text: a header of key numbers (from 1), one labeled line per query; masked cells
+    (NaN, or False in mask [n_q, n_k]) are ·.  scale: the value of the brightest colour (default the
+    largest |value|; a comparison passes one scale for all its panels).  labels: False leaves out the
+    row labels (a panel beside one that has them)."""
     n = len(tokens)
-    idx_w = len(str(n - 1))
-    labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(tokens, oov))]
-    lab_w = max(cell_width(s) for s in labels) + 1
+    idx_w = len(str(n))
+    row_labels = [label(i, t, o, idx_w) if labels else "" for i, (t, o) in enumerate(zip(tokens, oov))]
+    lab_w = max(cell_width(s) for s in row_labels) + 1 if labels else 0
     finite = m[np.isfinite(m)]
-    avail = (width - lab_w) // max(n, 1) - 1  # characters per cell, one space between cells
-    cell_w = max(3, len(str(n - 1)))
-    use_numbers = cells == "numbers" or (cells == "auto" and avail >= cell_w)
-    if not use_numbers:
-        cell_w = max(2 if avail >= 2 else 1, 1)
-    scale = float(np.abs(finite).max()) if finite.size else 1.0
+    use_numbers, cell_w, gap = cell_layout(n, width - lab_w, cells)
+    if scale is None:
+        scale = float(np.abs(finite).max()) if finite.size else 1.0
     scale = scale or 1.0
     out = Text(no_wrap=True, overflow="crop")
-    out.append(" " * lab_w)
-    out.append(" ".join(f"{j:>{cell_w}}"[-cell_w:] for j in range(n)) + "\n", style="dim")
+    for line in column_numbers(n, cell_w, gap, lab_w):
+        out.append(line + "\n", style="dim")
     for i in range(n):
-        out.append(pad(labels[i], lab_w), style="italic red" if oov[i] else "bold")
+        out.append(pad(row_labels[i], lab_w), style="italic red" if oov[i] else "bold")
         for j in range(n):
             x = m[i, j]
-            if j:
+            if j and gap:
                 out.append(" ")
             if not np.isfinite(x) or (mask is not None and not mask[i, j]):
                 out.append(f"{'·':>{cell_w}}", style="dim")
@@ -69,7 +95,7 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near."""
     heads = analysis.layers[0].heads
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    idx_w = len(str(len(analysis.tokens) - 1))
+    idx_w = len(str(len(analysis.tokens)))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
     lab_w = max(cell_width(s) for s in labels)
     table.add_column("query", no_wrap=True, min_width=lab_w)
@@ -102,8 +128,14 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     return table
 
 
+AUTO_T = {
+    "identity": "auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook",
+    "other": "auto T = 1 (the textbook) with a learned or random W^q, W^k",
+}
+
+
 def describe(config: dict) -> dict[str, str]:
-    """The effective config in words: the score, normalization, input and mask lines of a header."""
+    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header."""
     c = config
     score = {
         "scaled-dot": "α_ij = q^i·k^j/√d_k",
@@ -118,6 +150,7 @@ def describe(config: dict) -> dict[str, str]:
     }[c["normalize"]]
     proj = {"identity": "identity projection (q = k = v = a)", "random": f"random projection (seed {c['seed']})",
             "weights": f"weights {c['weights']}"}[c["projection"]]
+    short = {"identity": "q=k=v=a", "random": f"random W (seed {c['seed']})", "weights": f"W from {c['weights']}"}[c["projection"]]
     source = "one-hot" if c.get("embedding") == "onehot" else f"{c['input_norm']} vectors"
     pos = f" + {c['pos_scale']:g}·sinusoidal e^i" if c.get("pos") == "sinusoidal" else ""
     masks = []
@@ -129,31 +162,57 @@ def describe(config: dict) -> dict[str, str]:
         masks.append("graph edges" + (" (directed)" if c.get("directed") else ""))
     if c.get("no_self"):
         masks.append("no self")
-    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks)}
+    auto = AUTO_T["identity" if c["projection"] == "identity" else "other"] if c["temperature_auto"] and c["normalize"] == "softmax" else ""
+    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
+            "source": f"{source}{pos}", "projection": short, "auto": auto}
+
+
+TEX_SCORE = {
+    "scaled-dot": r"$\alpha_{i,j} = q^i \cdot k^j / \sqrt{d_k}$",
+    "dot": r"$\alpha_{i,j} = q^i \cdot k^j$",
+    "cosine": r"$\alpha_{i,j} = \cos(q^i, k^j)$",
+    "additive": r"$\alpha_{i,j} = w^\top \tanh(W_1^\top q^i + W_2^\top k^j)$",
+}
+TEX_NORM = {
+    "softmax": r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j} / T)$",
+    "relu": r"$\alpha'_{i,j} = \mathrm{relu}(\alpha_{i,j}) / \sum_{j'} \mathrm{relu}(\alpha_{i,j'})$",
+    "none": r"$\alpha' = \alpha$",
+}
 
 
 def figure_title(analysis) -> str:
-    """Two lines for a figure: the source and sizes, then the formulas and masks in effect."""
+    """Two lines for a figure (matplotlib mathtext): the input and sizes, then the formulas, T and masks."""
+    from .figures import tex_safe
+
     c, s = analysis.config, analysis.source
     words = describe(c)
-    first = f"{s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']} · {words['input'].removeprefix('a^i: ')}"
-    second = f"{words['score']}   {words['norm']}" + (f"   masks: {words['masks']}" if words["masks"] else "")
-    return first + "\n" + second
+    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
+    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
+    first = (f"{tex_safe(s['name'])} · {len(analysis.tokens)} {unit} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+             f"{tex_safe(words['projection'])}{heads}")
+    temp = f", T = {c['temperature']:.3g}" + (" (auto)" if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
+    d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
+    second = f"{TEX_SCORE[c['score']]}{d_k}    {TEX_NORM[c['normalize']]}{temp}"
+    return first + "\n" + second + (f"    masks: {words['masks']}" if words["masks"] else "")
 
 
 def header(analysis) -> Text:
+    """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
     words = describe(c)
+    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} ({s['dim']}-d) · {len(analysis.tokens)} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · d_k = {c['d_k']}\n")
-    t.append(words["input"] + "\n", style="dim")
-    t.append(f"{words['score']}    {words['norm']}\n")
+    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
+    t.append(f"· {s['name']} · {len(analysis.tokens)} {unit} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
+    t.append(f"{words['score']}{d_k}   {words['norm']}")
+    if words["auto"]:
+        t.append("\n" + words["auto"], style="dim")
     if words["masks"]:
-        t.append(f"masks: {words['masks']} (· = masked)\n", style="yellow")
-    t.append("rows: query i · columns: key j", style="dim")
+        t.append(f"\nmasks: {words['masks']} (· = masked)", style="yellow")
     if any(analysis.oov):
-        t.append(" · * not in the vocabulary (a = 0)", style="dim")
+        t.append("\n* not in the vocabulary (a = 0)", style="dim")
     return t
 
 
@@ -166,6 +225,8 @@ def any_header(analysis) -> Text:
 
 
 def render(analysis, console: Console, matrix: str = "both", cells: str = "auto", top: int = 3, nearest=None) -> None:
+    """The header, then per head α′ (the weights: first, so they are on the first screen) and α,
+    the per-token summary, and one line of next steps that fit this input."""
     width, color = console.width, console.color_system is not None
     console.print(any_header(analysis))
     heads = analysis.layers[0].heads
@@ -173,17 +234,47 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
         tag = f"head {analysis.head_numbers[h]}/{analysis.config['heads']} · " if analysis.config["heads"] > 1 else ""
         if isinstance(analysis, ModelAnalysis):
             tag = f"layer {analysis.layer_numbers[0]} · " + tag
+        if matrix in ("both", "alpha-prime"):
+            sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
+            peak = fmt(float(hd.alpha_prime.max()), 4)
+            title = f"{tag}α′ weights · row i = query, column j = key · {sums} · max {peak}"
+            if cell_width(title) > width:
+                title = f"{tag}α′ · row i = query, column j = key · max {peak}"
+            console.print(Text("\n" + title, style="bold"))
+            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
+                                      analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
             console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
             console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
-        if matrix in ("both", "alpha-prime"):
-            sums = "each row sums to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
-            console.print(Text(f"\n{tag}α′ (weights; {sums}; color 0 … {hd.alpha_prime.max():.2f})", style="bold"))
-            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
-                                      analysis.layers[0].mask), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top, width))
+    if not isinstance(analysis, ModelAnalysis):
+        console.print(Text(next_steps(analysis, width), style="cyan", no_wrap=True, overflow="ellipsis"))
+
+
+def shell_word(word: str) -> str:
+    """A word as typed in a shell: bare when it is letters and digits (any script), else quoted."""
+    import re
+
+    return word if re.fullmatch(r"[\w.,:+-]+", word) else shlex.quote(word)
+
+
+def next_steps(analysis, width: int = 80) -> str:
+    """One line of what to try next on this input: --focus on its pronoun (or its strongest link's
+    query), a trained model's heads for that link (when the model is installed), --save."""
+    from ..analysis.summaries import model_installed, suggested_link
+
+    i, j = suggested_link(analysis)
+    name = lambda k: shell_word(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
+    parts = [f"--focus {name(i)}", "--save a.png"]
+    text_input = analysis.sequence.lexicon is not None and analysis.text is not None
+    if text_input and model_installed():
+        for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
+            line = "next: " + " · ".join(parts + [heads])
+            if cell_width(line) <= width:
+                return line
+    return "next: " + " · ".join(parts)
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -209,11 +300,11 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     """One query token: its α′ row as bars (strongest first), its α row, and b^i."""
     tokens = analysis.tokens
     console.print(any_header(analysis))
-    idx_w = len(str(len(tokens) - 1))
+    idx_w = len(str(len(tokens)))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
         tag = f" · head {h + 1}/{len(analysis.layers[0].heads)}" if len(analysis.layers[0].heads) > 1 else ""
-        console.print(Text(f"\nquery {i} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
+        console.print(Text(f"\nquery {i + 1} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
         row, raw = hd.alpha_prime[i], hd.alpha[i]
         top = float(row.max()) or 1.0
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -227,10 +318,10 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
             out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
             out.append(f" {fmt(float(row[j]), 4):>4}  α {raw[j]:+.3g}\n")
         console.print(out, end="")
-        console.print(Text(f"b^{i} = Σ_j α′_{i},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
+        console.print(Text(f"b^{i + 1} = Σ_j α′_{i + 1},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
     if nearest is not None and nearest[i]:
         words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
-        console.print(Text(f"b^{i} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
+        console.print(Text(f"b^{i + 1} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
 
 
 def render_pe(pe: np.ndarray, console: Console) -> None:
@@ -273,10 +364,10 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
         scale = float(np.abs(hd.summary).max()) or 1.0
         out = Text(no_wrap=True, overflow="crop")
-        lab = len(f"{n - 1:,}") + 1
+        lab = len(f"{n:,}") + 1
         step = max(1, m // 8)
         for r in range(m):
-            out.append(f"{int(r * span):>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
+            out.append(f"{int(r * span) + 1:>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
             for col in range(m):
                 t = hd.summary[r, col] / scale
                 out.append("  " if color else shade(t, 2), style=cell_style(seq_rgb(t)) if color else None)
@@ -284,11 +375,11 @@ def render_long(result, console: Console, examples: int = 8) -> None:
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("query", no_wrap=True)
-    table.add_column("head 1: top keys by α′ (index word weight)", no_wrap=True, overflow="ellipsis")
+    table.add_column("head 1: top keys by α′ (number word weight)", no_wrap=True, overflow="ellipsis")
     hd = result.heads[0]
     for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
         keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
-        table.add_row(f"{i:,} {printable(result.tokens[i])}", "  ".join(f"{j:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
+        table.add_row(f"{i + 1:,} {printable(result.tokens[i])}", "  ".join(f"{j + 1:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
     console.print(Text("\na few queries:", style="bold"))
     console.print(table)
     console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))

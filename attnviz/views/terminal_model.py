@@ -29,7 +29,7 @@ def model_header(analysis) -> Text:
     t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; learned W^q, W^k)   α′_i· = softmax(α_i·)\n")
     if c["words"]:
         t.append("word level: α′ summed over a word's key pieces, averaged over its query pieces (rows sum to 1)\n", style="dim")
-    t.append("layers and heads are numbered from 1", style="dim")
+    t.append("tokens, layers and heads are numbered from 1", style="dim")
     return t
 
 
@@ -64,7 +64,7 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
         table.add_column(name, justify=just, no_wrap=True)
     t = [printable(x) for x in analysis.tokens]
     for w, ln, hn, i, j in strongest_links(analysis, top):
-        table.add_row(str(ln), str(hn), f"{i} {t[i]}", "→", f"{j} {t[j]}", fmt(w, 4))
+        table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {t[j]}", fmt(w, 4))
     console.print(Text("\nstrongest links between words two or more apart:", style="bold"))
     console.print(table)
     console.print(Text("\nzoom in: --layer L --head H · which heads link A and B? attnviz heads", style="dim"))
@@ -76,7 +76,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     t = [printable(x) for x in analysis.tokens]
     rows = [(r.get("alpha_prime"), r.get("rank"), r["layer"], r["head"], r["summary"]) for r in heads_ranking(analysis, i, j)]
     if i is not None:
-        title = f"heads ranked by α′({i} {t[i]} → {j} {t[j]})"
+        title = f"heads ranked by α′({i + 1} {t[i]} → {j + 1} {t[j]})"
     else:
         title = "every head: entropy and where its attention goes (mean share of α′)"
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)

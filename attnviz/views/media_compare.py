@@ -1,0 +1,97 @@
+"""`--compare` on a sound or a picture: the same query under each setting.
+
+A picture: the query's α′ as a grid per setting in the terminal (and one line per setting with
+what changed), and compare_figure_image (one shared colour scale) for --save.  A sound: per
+setting the focus frame's α′ curve over time, or without a focus the α′ between stretches of time.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+
+def _focus(comparison, focus) -> int:
+    """The query: the first --focus, else the centre item (a picture) or the middle frame."""
+    if focus:
+        return focus[0] if isinstance(focus, list) else focus
+    s = comparison.sequence.source
+    if comparison.sequence.kind == "image":
+        return (s["rows"] // 2) * s["cols"] + s["cols"] // 2
+    return len(comparison.tokens) // 2
+
+
+def render_media_compare(comparison, console, focus) -> None:
+    """Terminal: the input's header, the query's α′ under each setting, what changed."""
+    from .compare import compare_header, setting_line
+    from .style import repeated
+
+    console.print(compare_header(comparison))
+    i = _focus(comparison, focus)
+    if comparison.sequence.kind == "image":
+        from .image_terminal import alpha_grid_text, picture_text
+
+        s = comparison.sequence.source
+        width = min(console.width, 100)
+        color = console.color_system is not None
+        console.print(picture_text(comparison.sequence.media, color, width), end="")
+        for setting in comparison.settings:
+            row = setting.alpha_prime[i].reshape(s["rows"], s["cols"])
+            console.print(Text(f"\n{setting.label}: α′ of the query {comparison.tokens[i]}", style="bold"))
+            console.print(alpha_grid_text(row, i, color, s.get("patch") or 1, width))
+    else:
+        from .audio_terminal import curve, time_ruler
+
+        hop = comparison.sequence.source["hop_s"]
+        t1 = len(comparison.tokens) * hop
+        width = max(20, min(console.width - 9, 100))
+        lab_w = max(len(s.label) for s in comparison.settings)
+        console.print(Text(f"\nα′ of the frame at {comparison.tokens[i]} over key time, per setting", style="bold"))
+        for setting in comparison.settings:
+            console.print(Text.assemble((f"{setting.label:<{lab_w}} ", "dim"), (curve(setting.alpha_prime[i], width), "cyan")),
+                          no_wrap=True, overflow="crop")
+        console.print(Text(" " * (lab_w + 1) + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
+    console.print(Text("\nwhat changed · bits: row entropy · self: mean α′_ii", style="bold"))
+    twice = repeated(comparison.tokens)
+    for setting in comparison.settings:
+        console.print(Text(f"{setting.label}  {setting_line(setting, comparison.tokens, twice)}"), no_wrap=True,
+                      overflow="ellipsis")
+
+
+def media_compare_figure(comparison, focus, style=None):
+    """A picture: the query under each setting on one colour scale (image_figure.compare_figure_image).
+    A sound: the general compare figure (one α′ panel per setting).  Returns (figure, warning)."""
+    from .media_figures import restyle
+
+    if comparison.sequence.kind != "image":
+        return audio_compare_figure(comparison, style)
+    from .image_figure import HEAT, compare_figure_image
+    from .compare import compare_title
+
+    s = comparison.sequence.source
+    i = _focus(comparison, focus)
+    settings = [(setting.label, setting.alpha_prime[i].reshape(s["rows"], s["cols"])) for setting in comparison.settings]
+    fig, warning = compare_figure_image(comparison.sequence.media, i, settings, compare_title(comparison), s.get("patch"))
+    return restyle(fig, HEAT, style), warning
+
+
+def audio_compare_figure(comparison, style=None):
+    """One α′ panel per setting (compare.compare_figure) on the scale of the audio figure: square
+    root, 0 … the 99.5th percentile of the weights (a frame's few neighbours would else leave every
+    other cell black); style.vmax overrides the top."""
+    import matplotlib.colors as mcolors
+    import numpy as np
+
+    from .compare import compare_figure
+
+    fig, warning = compare_figure(comparison, style)
+    values = np.concatenate([s.alpha_prime[np.isfinite(s.alpha_prime) & (s.alpha_prime > 0)] for s in comparison.settings])
+    top = (style.vmax if style is not None and style.vmax else float(np.quantile(values, 0.995)) if values.size else 1.0)
+    for ax in fig.axes:
+        for im in ax.get_images():
+            if im.get_cmap().name.startswith(("RdBu", "coolwarm", "bwr")):
+                continue  # an α panel keeps its diverging scale
+            im.set_norm(mcolors.PowerNorm(0.5, vmin=0.0, vmax=top))
+            if im.colorbar is not None:
+                im.colorbar.update_normal(im)
+                im.colorbar.set_label("α′ (weight; √ colour scale)")
+    return fig, warning
