@@ -415,7 +415,19 @@ class progress_bar:
             self.bar.stop()
 
 
-@app.command()
+HEADS_EXAMPLES = """Examples:
+
+  S="The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
+
+  attnviz heads "$S" --from it --to restaurant
+
+  attnviz heads "$S"
+
+  attnviz heads "$S" --words --from it --to restaurant --json | jq '.heads[0]'
+"""
+
+
+@app.command(epilog=HEADS_EXAMPLES)
 def heads(
     text: Text,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
@@ -507,7 +519,17 @@ def explain(
     render_explain(result.analysis, console(), i, head - 1, dims)
 
 
-@app.command()
+PE_EXAMPLES = """Examples:
+
+  attnviz pe
+
+  attnviz pe -n 50 -d 128 --save pe.png
+
+  attnviz pe -n 8 -d 4
+"""
+
+
+@app.command(epilog=PE_EXAMPLES)
 def pe(
     length: Annotated[int, typer.Option("--length", "-n", help="Number of positions.", min=1, max=100_000)] = 32,
     dim: Annotated[int, typer.Option("--dim", "-d", help="Encoding dimension d.", min=2, max=4096)] = 64,

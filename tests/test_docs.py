@@ -2,6 +2,8 @@
 
 import json
 import re
+
+import pytest
 from pathlib import Path
 
 from conftest import invoke
@@ -66,3 +68,38 @@ def test_top_level_help_names_every_command_and_the_inputs(runner):
     out = invoke(runner, "--help").stdout
     for word in ("show", "explain", "heads", "pe", "--model", "--input", "--version"):
         assert word in out, word
+
+
+@pytest.mark.parametrize("command, panels", [
+    ("show", ["Input", "Attention", "Masks", "Output", "Figures"]),
+    ("explain", ["Input", "Attention", "Masks", "Output"]),
+])
+def test_help_groups_options_in_panels_and_ends_with_examples(runner, command, panels):
+    """show and explain: options in panels; every command ends with examples (test below)."""
+    import typer
+
+    from attnviz.cli import app
+
+    out = invoke(runner, command, "--help").stdout
+    found = [p for p in re.findall(r"─ (\w+) ─", out) if p not in ("Arguments", "Options")]
+    assert found == panels, found
+    examples = out.split("Examples:")[1]
+    lines = [line.strip() for line in examples.splitlines() if line.strip().startswith("attnviz ")]
+    assert 3 <= len(lines) <= 8, lines
+    # every option of the command sits in one of the panels (only --help is left in "Options")
+    params = typer.main.get_command(app).commands[command].params
+    assert all(getattr(p, "rich_help_panel", None) in panels for p in params if p.opts[0].startswith("--")), \
+        [p.opts[0] for p in params if p.opts[0].startswith("--") and getattr(p, "rich_help_panel", None) not in panels]
+
+
+def test_version(runner):
+    from attnviz import __version__
+
+    assert invoke(runner, "--version").stdout.strip() == f"attnviz {__version__}"
+
+
+@pytest.mark.parametrize("command", ["show", "explain", "heads", "pe"])
+def test_every_command_ends_with_examples(runner, command):
+    out = invoke(runner, command, "--help").stdout
+    lines = [line.strip() for line in out.split("Examples:")[1].splitlines() if line.strip().startswith("attnviz ")]
+    assert 3 <= len(lines) <= 8, lines
