@@ -253,6 +253,14 @@ def show(
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": input, "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
+    if file is not None and text is None and input is None and model is None:  # any length: streamed when long
+        from .analysis.stream import run_file
+
+        with progress_bar() as progress:
+            text = run_file(file, build_options(options), top_k, request, head, console(), sys.stdout, sys.stderr, progress)
+        if text is None:
+            return
+        file = None
     text = None if input is not None and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,
@@ -283,33 +291,44 @@ def text_or_file(text: str | None, file: str | None) -> str:
         return read_text(text)
     from pathlib import Path
 
-    path = Path(file).expanduser()
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"--file {file}: {e.strerror.lower() if e.strerror else 'cannot read it'}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"--file {file}: not UTF-8 text (byte {e.start})") from None
+    from .analysis.stream import text_chunks
+
+    return "".join(text_chunks(str(Path(file).expanduser())))
 
 
 class progress_bar:
-    """A progress bar on stderr (when it is a terminal) for long attention runs; yields the callback."""
+    """Progress of long attention runs on stderr, as the callback advance(k, total): a bar when
+    stderr is a terminal, else a plain line every EVERY seconds (logs, CI, pipes)."""
+
+    EVERY = 5.0  # seconds between plain lines
 
     def __enter__(self):
-        self.bar = None
+        import time
+
+        self.bar, self.done, self.start, self.last = None, 0, time.monotonic(), time.monotonic()
         return self.advance
 
     def advance(self, k: int, total: int) -> None:
+        import time
+
+        self.done += k
+        if total < 20_000:
+            return
+        if not sys.stderr.isatty():
+            now = time.monotonic()
+            if now - self.last >= self.EVERY and self.done < total:
+                self.last = now
+                left = (now - self.start) * (total - self.done) / max(self.done, 1)
+                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% ({self.done:,} of {total:,} rows × heads), "
+                                 f"{now - self.start:.0f} s so far, about {left:.0f} s left\n")
+                sys.stderr.flush()
+            return
         if self.bar is None:
-            if not sys.stderr.isatty() or total < 20_000:
-                return
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("attention", total=total)
+            self.task = self.bar.add_task("attention", total=total, completed=self.done - k)
             self.bar.start()
         self.bar.advance(self.task, k)
 

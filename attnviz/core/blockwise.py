@@ -76,6 +76,81 @@ def key_range(s: int, e: int, n: int, reach: int | None, causal: bool) -> tuple[
     return max(0, s - reach), min(hi, e + reach)
 
 
+def block_size(reach: int | None, block: int = 512) -> int:
+    """Queries per block: with a window, ≈ 2 × reach (keys in reach ≈ 2 × block: half on the band)."""
+    return block if reach is None else max(32, min(block, 2 * reach))
+
+
+# below this T, float32 would round T (or α/T) to 0: such blocks are normalized in float64
+FLOAT32_TINY, FLOAT32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+
+
+@dataclass
+class BlockTop:
+    """One block of queries: each one's top-k keys (absolute indices), their α and α′."""
+
+    keys: np.ndarray  # [B, K] int32, strongest first; −1 where fewer than K keys were allowed
+    alpha: np.ndarray  # [B, K] float32, NaN in empty slots
+    alpha_prime: np.ndarray  # [B, K] float32, 0 in empty slots
+
+
+def softmax_block(alpha: np.ndarray, allowed: np.ndarray | None, temperature: float) -> np.ndarray:
+    """normalize(…, "softmax", T) for one block, with fewer passes over the block: the masked
+    cells become −inf before the row max, so exp gives them exactly 0.  [B, n_k] -> [B, n_k]."""
+    z = alpha.copy() if allowed is None else np.where(allowed, alpha, -np.inf)
+    z -= z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # a huge gap / tiny T: −inf, exp gives 0, as in normalize()
+        z /= temperature
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def attend_block(q: np.ndarray, k: np.ndarray, config: AttentionConfig, allowed: np.ndarray | None, k_top: int,
+                 lo: int = 0, band: tuple[int, int] | None = None) -> tuple[np.ndarray, BlockTop]:
+    """One block of queries against a run of keys lo … lo + n_k − 1.
+
+    q [B, d_k], k [n_k, d_k], allowed [B, n_k] or None -> α′ [B, n_k] (0 where masked) and the
+    block's top-k.  The same scores() and softmax as the dense path; with T below float32's range
+    the block is normalized in float64 (else T would become 0 and every weight NaN).
+    band: (s − lo, reach) when the keys are exactly a window's run (additive scores are then
+    computed on the band only).
+    """
+    alpha = scores(q, k, config.score, config.additive, band=band)  # [B, n_k]
+    if alpha.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
+        alpha = alpha.astype(np.float64)
+    if config.normalize == "softmax" and np.isfinite(alpha).all() and config.temperature > 0:
+        weights = softmax_block(alpha, allowed, config.temperature)
+    else:  # the general path: its checks name overflow, an empty row or a bad T
+        weights = normalize(alpha, allowed, config.normalize, config.temperature)
+    cols, top_w = strongest(weights if allowed is not None else weights.copy(), allowed, k_top)  # it overwrites its input
+    ok = cols >= 0
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
+    top = BlockTop(np.where(ok, cols + lo, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
+    return weights, top
+
+
+class MaskCache:
+    """masks.local for query blocks, computed once per block and shared by every head; interior
+    blocks of a 1-D window (same offsets) share one array."""
+
+    def __init__(self, pos: np.ndarray, window: int | None, causal: bool, no_self: bool, n: int):
+        self.pos, self.window, self.causal, self.no_self = pos, window, causal, no_self
+        self.regular = pos.shape[1] == 1 and np.array_equal(pos[:, 0], np.arange(n))
+        self.cache: dict[tuple[int, int, int], np.ndarray | None] = {}
+
+    def get(self, s: int, e: int, lo: int, hi: int) -> np.ndarray | None:
+        key = (s - lo, e - s, hi - lo)
+        if self.regular and key in self.cache:
+            return self.cache[key]
+        allowed = masks.local(np.arange(s, e), np.arange(lo, hi), self.pos, self.window, self.causal, self.no_self)
+        if allowed is not None and (row := masks.empty_row(allowed)) is not None:
+            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+        if self.regular:
+            self.cache = {key: allowed}  # blocks come in order: keep the last shape only
+        return allowed
+
+
 def blockwise_head(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, config: AttentionConfig, top_k: int,
     window: int | None = None, causal: bool = False, no_self: bool = False,
@@ -95,22 +170,16 @@ def blockwise_head(
     alpha_prime = np.zeros((n, k_top), dtype=np.float32)
     b = np.zeros((n, v.shape[1]), dtype=np.result_type(v, np.float32))
     means = BlockMeans(n, bins)
-    if reach is not None:
-        block = max(32, min(block, 2 * reach))  # keys in reach ≈ 2 × block: half of them on the band
+    cache = MaskCache(pos, window, causal, no_self, n)
+    block = block_size(reach, block)
     for s in range(0, n, block):
         e = min(n, s + block)
         lo, hi = key_range(s, e, n, reach, causal)
-        allowed = masks.local(np.arange(s, e), np.arange(lo, hi), pos, window, causal, no_self)
-        if allowed is not None and (row := masks.empty_row(allowed)) is not None:
-            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
-        scores_block = scores(q[s:e], k[lo:hi], config.score, config.additive)  # [B, hi − lo]
-        weights = normalize(scores_block, allowed, config.normalize, config.temperature)
+        band = (s - lo, reach) if reach is not None and cache.regular else None
+        weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
         b[s:e] = weights @ v[lo:hi]
         means.add(weights, s, e, lo, hi)
-        cols, alpha_prime[s:e] = strongest(weights, allowed, k_top)  # weights is not needed after this
-        ok = cols >= 0
-        keys[s:e] = np.where(ok, cols + lo, -1)
-        alpha[s:e] = np.where(ok, np.take_along_axis(scores_block, np.where(ok, cols, 0), axis=1), np.nan)
+        keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
         if progress is not None:
             progress(e - s)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())

@@ -36,15 +36,18 @@ def check(analysis, request: Request) -> int | None:
     if request.json and request.focus is not None:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
     if isinstance(analysis, LongAnalysis):
-        n = len(analysis.tokens)
-        if request.json and not analysis.top_k_given:
-            raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
-        if request.focus or request.save or request.include_vectors:
-            raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save`, `head` and `include_vectors` need full matrices", "top_k")
-        return None
+        return check_long(len(analysis.tokens), analysis.top_k_given, request)
     if isinstance(analysis, ModelAnalysis) and request.focus is not None and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
     return None if request.focus is None else resolve_token(request.focus, analysis.tokens, "`focus`")
+
+
+def check_long(n: int, top_k_given: bool, request: Request) -> None:
+    """check() for a long input (top-k per query): n items; top_k_given False when it was chosen for it."""
+    if request.json and not top_k_given:
+        raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
+    if request.focus or request.save or request.include_vectors:
+        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save`, `head` and `include_vectors` need full matrices", "top_k")
 
 
 def present(analysis, request: Request, console, out=None, err=None) -> None:
