@@ -21,7 +21,8 @@ import numpy as np
 
 from ..core import attention as att
 from ..core import masks
-from ..core.blockwise import BlockMeans, BlockTop, MaskCache, attend_block, block_size, key_range
+from ..core.blockwise import (BlockMeans, BlockTop, MaskCache, attend_band, attend_block, band_mask, block_size, key_range,
+                              one_blas_thread)
 from ..core.positions import sinusoidal_grid
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
@@ -239,21 +240,35 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
     means = [BlockMeans(n, bins) for _ in range(H)]
     block = block_size(reach)
     key_rows = KeyRows(sc, opts, proj)
-    for s in range(0, n, block):
-        e = min(n, s + block)
+
+    def block_of_queries(s: int, e: int) -> list[BlockTop]:  # every head on queries s … e−1
         lo, hi = key_range(s, e, n, reach, opts.causal)
-        q_all, k_all = key_rows.need(lo, max(hi, e))
-        allowed = cache.get(s, e, lo, hi)
-        band = None if reach is None else (s - lo, reach)
-        tops: list[BlockTop] = []
+        q_all, k_all = key_rows.need(lo, max(hi, e))  # rows lo …: the queries are among them
+        if reach is not None:  # the keys of the window only, padded to s − reach … e + reach − 1
+            front, back = lo - (s - reach), (e + reach) - hi
+            k_all = np.pad(k_all[:hi - lo], ((front, back), (0, 0))) if front or back else k_all[:hi - lo]
+            allowed = band_mask(s, e, n, reach, opts.causal, opts.no_self)
+        else:
+            allowed = cache.get(s, e, lo, hi)
+        tops = []
         for h in range(H):
             cols = slice(h * d_k, (h + 1) * d_k)
-            weights, top = attend_block(q_all[s - lo:e - lo, cols], k_all[:hi - lo, cols], config, allowed, k_top, lo, band)
+            q_h, k_h = q_all[s - lo:e - lo, cols], k_all[:, cols]
+            if reach is not None:
+                weights, top = attend_band(q_h, k_h, config, s, reach, allowed, k_top)
+                weights = weights[:, front:weights.shape[1] - back]
+            else:
+                weights, top = attend_block(q_h, k_h[:hi - lo], config, allowed, k_top, lo)
             means[h].add(weights, s, e, lo, hi)
             tops.append(top)
-        sink(s, tops)
-        if progress is not None:
-            progress((e - s) * H, n * H)
+        return tops
+
+    with one_blas_thread():
+        for s in range(0, n, block):
+            e = min(n, s + block)
+            sink(s, block_of_queries(s, e))
+            if progress is not None:
+                progress((e - s) * H, n * H)
     return [m.means() for m in means]
 
 

@@ -130,6 +130,67 @@ def attend_block(q: np.ndarray, k: np.ndarray, config: AttentionConfig, allowed:
     return weights, top
 
 
+def band_view(m: np.ndarray, width: int) -> np.ndarray:
+    """[B, B + width − 1] -> [B, width] view: row r, column t is m[r, r + t] (a window's diagonal band)."""
+    step = m.strides[1]
+    return np.lib.stride_tricks.as_strided(m, (m.shape[0], width), (m.strides[0] + step, step), writeable=True)
+
+
+def band_mask(s: int, e: int, n: int, reach: int, causal: bool, no_self: bool) -> np.ndarray | None:
+    """[B, 2·reach + 1] True where key s + r + t − reach of query s + r is allowed (None: all)."""
+    t = np.arange(2 * reach + 1)[None, :] - reach  # key − query
+    key = np.arange(s, e)[:, None] + t
+    allowed = (key >= 0) & (key < n)
+    if causal:
+        allowed &= t <= 0
+    if no_self:
+        allowed &= t != 0
+    if (row := masks.empty_row(allowed)) is not None:
+        raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+    return None if allowed.all() else allowed
+
+
+def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: int, reach: int,
+                allowed: np.ndarray | None, k_top: int) -> tuple[np.ndarray, BlockTop]:
+    """A block of queries s … e−1 against its window only (a 1-D sequence, window = reach).
+
+    q [B, d_k]; k_pad [B + 2·reach, d_k]: keys s − reach … e + reach − 1, zero rows outside 0 … n−1.
+    Scores come from one product ([B, B + 2·reach]); softmax and top-k run on the band
+    [B, 2·reach + 1] only, the keys each query may see; allowed: band_mask().  Returns α′ in key coordinates
+    [B, B + 2·reach] (0 off the band) and the top-k, as attend_block.
+    """
+    width = 2 * reach + 1
+    full = scores(q, k_pad, config.score, config.additive, band=(reach, reach))  # [B, B + 2·reach]
+    if full.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
+        full = full.astype(np.float64)
+    alpha = band_view(full, width)  # [B, width]
+    if config.normalize == "softmax" and np.isfinite(alpha).all() and config.temperature > 0:
+        weights = softmax_block(alpha, allowed, config.temperature)
+    else:
+        weights = normalize(np.ascontiguousarray(alpha), allowed, config.normalize, config.temperature)
+    cols, top_w = strongest(weights if allowed is not None else weights.copy(), allowed, k_top)
+    ok = cols >= 0
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
+    key = np.arange(s, s + len(q))[:, None] - reach + cols
+    top = BlockTop(np.where(ok, key, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
+    spread = np.zeros(full.shape, dtype=weights.dtype)
+    band_view(spread, width)[...] = weights
+    return spread, top
+
+
+def one_blas_thread():
+    """A context where BLAS uses one thread.  A block's products are small ([512, d_k] × [d_k, ~1000]):
+    a second thread gains little, and on a busy machine its spin-waiting made runs 5 × slower
+    (bench/long_bench.py).  Needs threadpoolctl; without it, nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
 class MaskCache:
     """masks.local for query blocks, computed once per block and shared by every head; interior
     blocks of a 1-D window (same offsets) share one array."""
@@ -172,16 +233,17 @@ def blockwise_head(
     means = BlockMeans(n, bins)
     cache = MaskCache(pos, window, causal, no_self, n)
     block = block_size(reach, block)
-    for s in range(0, n, block):
-        e = min(n, s + block)
-        lo, hi = key_range(s, e, n, reach, causal)
-        band = (s - lo, reach) if reach is not None and cache.regular else None
-        weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
-        b[s:e] = weights @ v[lo:hi]
-        means.add(weights, s, e, lo, hi)
-        keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
-        if progress is not None:
-            progress(e - s)
+    with one_blas_thread():
+        for s in range(0, n, block):
+            e = min(n, s + block)
+            lo, hi = key_range(s, e, n, reach, causal)
+            band = (s - lo, reach) if reach is not None and cache.regular else None
+            weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
+            b[s:e] = weights @ v[lo:hi]
+            means.add(weights, s, e, lo, hi)
+            keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+            if progress is not None:
+                progress(e - s)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())
 
 
