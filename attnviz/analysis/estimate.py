@@ -43,7 +43,7 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     """(seconds, bytes) of analysis.stream.attend over n tokens of dimension dim."""
     from ..core.blockwise import block_size
 
-    block = block_size(window)
+    block = block_size(window, 512, n)
     cells = n * heads * keys_per_query(n, window, causal, block)
     seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS)
     if score == "additive":

@@ -35,11 +35,12 @@ ROWS_AHEAD = 8192  # rows embedded and projected at a time
 _SPACE = re.compile(r"\s")
 
 
-def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int = MAX_FILE_BYTES):
+def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int | None = None):
     """Yield the file's text in pieces cut at whitespace (no token spans a space, so tokenizing the
     pieces gives the tokens of the whole).  One clear error for: an unreadable file, a NUL byte
     (a binary file, /dev/zero), bytes that are not UTF-8, more than `cap` bytes (pipes and devices
     included: nothing is read past it)."""
+    cap = MAX_FILE_BYTES if cap is None else cap
     decoder = codecs.getincrementaldecoder("utf-8")()
     carry, offset = "", 0
     try:
@@ -56,7 +57,8 @@ def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: i
                 at = offset + data.index(b"\0")
                 raise UsageError(f"{label} {path}: a NUL byte at byte {at:,}: this is not a text file")
             if offset + len(data) > cap:
-                raise UsageError(f"{label} {path}: over {cap >> 20} MB, the most one run reads; split the text into parts")
+                size = f"{cap >> 20} MB" if cap >= 1 << 20 else f"{cap:,} bytes"
+                raise UsageError(f"{label} {path}: over {size}, the most one run reads; split the text into parts")
             try:
                 text = carry + decoder.decode(data, final=not data)
             except UnicodeDecodeError as e:
@@ -230,15 +232,16 @@ class KeyRows:
 
 
 def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.AttentionConfig, top_k: int, sink,
-           progress=None, bins: int = 32) -> list[np.ndarray]:
+           progress=None, bins: int = 32, block: int = 512) -> list[np.ndarray]:
     """Every query block, every head: sink(s, [BlockTop per head]) in query order.  Returns the
-    block means of α′ per head ([bins, bins], as blockwise_head's summary)."""
+    block means of α′ per head ([bins, bins], as blockwise_head's summary).  block: the most
+    queries per block (blockwise.block_size)."""
     n, H, d_k = len(sc), proj.n_head, proj.d_k
     k_top = min(top_k, n)
     reach = opts.window
     cache = MaskCache(masks.grid(None, n), opts.window, opts.causal, opts.no_self, n)
     means = [BlockMeans(n, bins) for _ in range(H)]
-    block = block_size(reach)
+    block = block_size(reach, block, n)
     key_rows = KeyRows(sc, opts, proj)
 
     def block_of_queries(s: int, e: int) -> list[BlockTop]:  # every head on queries s … e−1

@@ -76,9 +76,16 @@ def key_range(s: int, e: int, n: int, reach: int | None, causal: bool) -> tuple[
     return max(0, s - reach), min(hi, e + reach)
 
 
-def block_size(reach: int | None, block: int = 512) -> int:
-    """Queries per block: with a window, ≈ 2 × reach (keys in reach ≈ 2 × block: half on the band)."""
-    return block if reach is None else max(32, min(block, 2 * reach))
+BLOCK_CELLS = 1 << 22  # query × key cells of one block without a window (32 MB in float64)
+
+
+def block_size(reach: int | None, block: int = 512, n_keys: int = 0) -> int:
+    """Queries per block: at most `block`; with a window, ≈ 2 × reach (at least 32), so the
+    block's keys (block + 2·reach) are about twice the band; without one, few enough that the
+    block's scores over all n_keys keys stay within BLOCK_CELLS."""
+    if reach is None:
+        return max(1, min(block, BLOCK_CELLS // max(n_keys, 1)))
+    return min(block, max(32, 2 * reach))
 
 
 # below this T, float32 would round T (or α/T) to 0: such blocks are normalized in float64
@@ -232,7 +239,7 @@ def blockwise_head(
     b = np.zeros((n, v.shape[1]), dtype=np.result_type(v, np.float32))
     means = BlockMeans(n, bins)
     cache = MaskCache(pos, window, causal, no_self, n)
-    block = block_size(reach, block)
+    block = block_size(reach, block, n)
     with one_blas_thread():
         for s in range(0, n, block):
             e = min(n, s + block)
