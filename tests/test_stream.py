@@ -252,7 +252,28 @@ def test_an_estimate_line_before_long_work(text_file, monkeypatch):
     estimate.check_stream(10**6, (50_000, 300), att.identity_projections(300, 4), Options(heads=4), 5, err)
     line = err.getvalue()
     assert line.count("\n") == 1 and line.startswith("attnviz: estimate: full attention over 1,000,000 tokens × 4 heads")
-    assert "`window`" in line and "hours" in line
+    assert "--window W" in line and "fewer --heads" in line and "hours" in line
+
+
+def test_dense_work_that_cannot_fit_is_refused_before_it_starts(runner, monkeypatch):
+    """-H 300 over 1 999 tokens was 5.8 GB and a MemoryError: now one line with the advice, at once."""
+    from attnviz.analysis import estimate
+    from attnviz.options import DENSE_MAX
+
+    monkeypatch.setattr(estimate, "available_bytes", lambda: 8 << 30)
+    text = " ".join(["ham", "sandwich", "restaurant", "food"] * (DENSE_MAX // 4))
+    result = invoke(runner, "show", text, "-H", "300", "--json")
+    assert result.exit_code == 2 and "--top-k K" in result.stderr and "fewer --heads" in result.stderr, result.output
+    assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+
+
+def test_dense_work_over_ten_seconds_says_so(capsys):
+    from attnviz.analysis import estimate
+
+    estimate.check_dense(1999, 1, 300, Options(score="additive", d_a=300))
+    line = capsys.readouterr().err
+    assert line.startswith("attnviz: estimate: full matrices of 1,999 × 1,999 items × 1 head will take about")
+    assert "--top-k K" in line and "--score scaled-dot" in line
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):

@@ -15,7 +15,7 @@ WARN_SECONDS = 10.0
 WARN_BYTES = 1 << 30
 CELL_SECONDS = 6e-9  # per cell of a block of scores (query × key × head): softmax, top-k, block means
 FLOP_SECONDS = 1 / 20e9  # per multiply-add of the score products (a loaded 2-core machine)
-TANH_SECONDS = 2.5e-9  # per element of the additive score's tanh(W1ᵀq + W2ᵀk) [cells × d_a]
+TANH_SECONDS = 1.5e-8  # per element of the additive score's tanh(W1ᵀq + W2ᵀk) [cells × d_a]
 BASE_BYTES = 90 << 20  # the interpreter, numpy and the embedded vectors' pages
 
 
@@ -67,14 +67,19 @@ def advice(window: int | None, heads: int, score: str) -> str:
     return "; to cut it: " + ", ".join(tips) if tips else ""
 
 
-def report(what: str, seconds: float, memory: float, tips: str, err) -> None:
-    """The stderr line (or the refusal when memory would not fit)."""
+def report(what: str, seconds: float, memory: float, tips: str, err=None) -> None:
+    """The estimate line on err (default: stderr), or the refusal when memory would not fit."""
+    import sys
+
+    err = err or sys.stderr
     free = available_bytes()
     if memory > 0.8 * free:
         raise UsageError(f"{what} would need about {memory / 2**30:.1f} GB of memory and this machine has "
                          f"{free / 2**30:.1f} GB free{tips}")
     if seconds > WARN_SECONDS or memory > WARN_BYTES:
-        err.write(f"attnviz: estimate: {what} will take about {duration(seconds)} and {memory / 2**20:,.0f} MB{tips}\n")
+        from ..options import as_flags
+
+        err.write(f"attnviz: estimate: {what} will take about {duration(seconds)} and {memory / 2**20:,.0f} MB{as_flags(tips)}\n")
         err.flush()
 
 
@@ -96,20 +101,25 @@ def check_stream(n: int, table_shape: tuple[int, int], proj, opts, top_k: int, e
     report(what, seconds, memory, advice(opts.window, proj.n_head, opts.score), err)
 
 
+DENSE_CELL_BYTES = 8 * 5 + 64  # per query × key × head: α, α′ and normalize()'s temporaries in float64,
+#                                 and the views' copies (JSON: Python floats in lists, then the text)
+
+
 def dense_cost(n: int, heads: int, d_k: int, score: str, d_a: int | None) -> tuple[float, float]:
-    """(seconds, bytes) of the dense path (vectorset.analyze_sequence): per head α, α′ and the
-    temporaries of normalize() in float64, ≈ 5 n × n arrays."""
+    """(seconds, bytes) of the dense path (vectorset.analyze_sequence) and its views: every α and α′."""
     cells = n * n * heads
     seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS)
     if score == "additive":
         seconds += cells * (d_a or d_k) * TANH_SECONDS
-    return seconds, BASE_BYTES + 8 * 5 * cells
+    return seconds, BASE_BYTES + DENSE_CELL_BYTES * cells
 
 
-def check_dense(n: int, heads: int, d_k: int, opts, err) -> None:
+def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
     """Before the dense path: warn or refuse (full matrices of n × n per head)."""
     seconds, memory = dense_cost(n, heads, d_k, opts.score, opts.d_a)
-    tips = advice(opts.window, heads, opts.score).replace("; to cut it: ", "; to cut it: `top_k` K (blockwise), ")
-    if heads == 1 and opts.score != "additive" and opts.window is not None:
-        tips = "; to cut it: `top_k` K (blockwise)"
+    tips = "; to cut it: `top_k` K (blockwise: each query's K strongest keys, any length)"
+    if heads > 1:
+        tips += ", fewer `heads`"
+    if opts.score == "additive":
+        tips += ", `score` scaled-dot"
     report(f"full matrices of {n:,} × {n:,} items × {heads} head{'s' if heads > 1 else ''}", seconds, memory, tips, err)
