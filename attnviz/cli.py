@@ -413,6 +413,9 @@ def pe(
         from .views.figures import check_paths
 
         paths = check_paths(save)
+    from .analysis.estimate import check_pe
+
+    check_pe(length, dim)  # -n 100000 -d 4096 is 6.4 GB: say so first (refused where it cannot fit)
     pe = sinusoidal(length, dim)
     if paths:
         from .views import figures

@@ -123,3 +123,10 @@ def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
     if opts.score == "additive":
         tips += ", `score` scaled-dot"
     report(f"full matrices of {n:,} × {n:,} items × {heads} head{'s' if heads > 1 else ''}", seconds, memory, tips, err)
+
+
+def check_pe(n: int, d: int, err=None) -> None:
+    """Before `attnviz pe`: the n × d encoding in float64 and its temporaries (≈ 2 n × d × 8 bytes)."""
+    cells = n * d
+    report(f"the positional encoding of {n:,} positions × {d:,} dimensions", cells * 5e-9, BASE_BYTES + 16 * cells,
+           "; to cut it: a smaller --length or --dim (the terminal shows at most 200 positions)", err)
