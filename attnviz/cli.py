@@ -319,8 +319,10 @@ class progress_bar:
             if now - self.last >= self.EVERY and self.done < total:
                 self.last = now
                 left = (now - self.start) * (total - self.done) / max(self.done, 1)
-                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% ({self.done:,} of {total:,} rows × heads), "
-                                 f"{now - self.start:.0f} s so far, about {left:.0f} s left\n")
+                from .analysis.estimate import duration
+
+                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% done, {duration(now - self.start)} so far, "
+                                 f"about {duration(left)} left\n")
                 sys.stderr.flush()
             return
         if self.bar is None:

@@ -284,4 +284,5 @@ def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):
         for _ in range(4):
             advance(10_000, 50_000)
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 4 and lines[0].startswith("attnviz: attention 20% (10,000 of 50,000")
+    assert len(lines) == 4 and lines[0].startswith("attnviz: attention 20% done,")
+    assert all(line.endswith(" left") and " so far, about " in line for line in lines)

@@ -241,7 +241,7 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
     reach = opts.window
     cache = MaskCache(masks.grid(None, n), opts.window, opts.causal, opts.no_self, n)
     means = [BlockMeans(n, bins) for _ in range(H)]
-    block = block_size(reach, block, n)
+    size = block_size(reach, block, n)
     key_rows = KeyRows(sc, opts, proj)
 
     def block_of_queries(s: int, e: int) -> list[BlockTop]:  # every head on queries s … e−1
@@ -266,12 +266,18 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
             tops.append(top)
         return tops
 
+    spans, s = [], 0
+    while s < n:  # causal without a window: the first blocks see few keys, so they can be taller
+        e = min(n, s + (block_size(reach, block, s + block) if opts.causal and reach is None else size))
+        lo, hi = key_range(s, e, n, reach, opts.causal)
+        spans.append((s, e, (e - s) * (hi - lo) * H))  # progress counts query × key cells: the work
+        s = e
+    total = sum(cells for _, _, cells in spans)
     with one_blas_thread():
-        for s in range(0, n, block):
-            e = min(n, s + block)
+        for s, e, cells in spans:
             sink(s, block_of_queries(s, e))
             if progress is not None:
-                progress((e - s) * H, n * H)
+                progress(cells, total)
     return [m.means() for m in means]
 
 
