@@ -119,7 +119,8 @@ def scan(path: str, opts: Options, label: str = "--file") -> Scanned:
     ids, rows, oov, sub, kept, size = [], [], [], [], [], 0
     for piece in text_chunks(path, label):
         size += len(piece)
-        kept = kept + [piece] if size <= KEEP_TEXT else []
+        if size <= KEEP_TEXT:
+            kept.append(piece)
         tokens = tokenize(piece, keep_punct=opts.punct, vocabulary=vectors.contains)
         start = len(slot)
         ids.append(np.fromiter((slot.setdefault(t, len(slot)) for t in tokens), dtype=np.int32, count=len(tokens)))
