@@ -248,21 +248,19 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
     def block_of_queries(s: int, e: int) -> list[BlockTop]:  # every head on queries s … e−1
         lo, hi = key_range(s, e, n, reach, opts.causal)
         q_all, k_all = key_rows.need(lo, max(hi, e))  # rows lo …: the queries are among them
-        if reach is not None:  # the keys of the window only, padded to s − reach … e + reach − 1
+        if reach is not None:  # the window's keys only, padded to s − reach … e + reach − 1; all heads at once
             front, back = lo - (s - reach), (e + reach) - hi
-            k_all = np.pad(k_all[:hi - lo], ((front, back), (0, 0))) if front or back else k_all[:hi - lo]
+            k_pad = np.pad(k_all[:hi - lo], ((front, back), (0, 0))) if front or back else k_all[:hi - lo]
             allowed = band_mask(s, e, n, reach, opts.causal, opts.no_self)
-        else:
-            allowed = cache.get(s, e, lo, hi)
+            weights, tops = attend_band(q_all[s - lo:e - lo], k_pad, config, s, reach, allowed, k_top, H)
+            for h in range(H):
+                means[h].add(weights[h][:, front:weights.shape[2] - back], s, e, lo, hi)
+            return tops
+        allowed = cache.get(s, e, lo, hi)
         tops = []
         for h in range(H):
             cols = slice(h * d_k, (h + 1) * d_k)
-            q_h, k_h = q_all[s - lo:e - lo, cols], k_all[:, cols]
-            if reach is not None:
-                weights, top = attend_band(q_h, k_h, config, s, reach, allowed, k_top)
-                weights = weights[:, front:weights.shape[1] - back]
-            else:
-                weights, top = attend_block(q_h, k_h[:hi - lo], config, allowed, k_top, lo)
+            weights, top = attend_block(q_all[s - lo:e - lo, cols], k_all[:hi - lo, cols], config, allowed, k_top, lo)
             means[h].add(weights, s, e, lo, hi)
             tops.append(top)
         return tops

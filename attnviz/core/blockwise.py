@@ -6,6 +6,7 @@ keeps per query its top-k keys, the full b^i, and block means of α′ for a sum
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,32 +158,50 @@ def band_mask(s: int, e: int, n: int, reach: int, causal: bool, no_self: bool) -
     return None if allowed.all() else allowed
 
 
-def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: int, reach: int,
-                allowed: np.ndarray | None, k_top: int) -> tuple[np.ndarray, BlockTop]:
-    """A block of queries s … e−1 against its window only (a 1-D sequence, window = reach).
+def head_scores(q: np.ndarray, k: np.ndarray, n_head: int, config: AttentionConfig, band: tuple[int, int] | None):
+    """Every head's scores in one batched product: q [B, H·d_k], k [n_k, H·d_k] -> [H, B, n_k]
+    (scores() per head for cosine and additive)."""
+    d_k = q.shape[1] // n_head
+    if config.score in ("scaled-dot", "dot"):
+        qh = q.reshape(len(q), n_head, d_k).transpose(1, 0, 2)  # [H, B, d_k]
+        kh = k.reshape(len(k), n_head, d_k).transpose(1, 2, 0)  # [H, d_k, n_k]
+        out = np.matmul(qh, kh)
+        return out * (1.0 / math.sqrt(d_k)) if config.score == "scaled-dot" else out
+    return np.stack([scores(q[:, h * d_k:(h + 1) * d_k], k[:, h * d_k:(h + 1) * d_k], config.score, config.additive, band=band)
+                     for h in range(n_head)])
 
-    q [B, d_k]; k_pad [B + 2·reach, d_k]: keys s − reach … e + reach − 1, zero rows outside 0 … n−1.
-    Scores come from one product ([B, B + 2·reach]); softmax and top-k run on the band
-    [B, 2·reach + 1] only, the keys each query may see; allowed: band_mask().  Returns α′ in key coordinates
-    [B, B + 2·reach] (0 off the band) and the top-k, as attend_block.
+
+def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: int, reach: int,
+                allowed: np.ndarray | None, k_top: int, n_head: int = 1) -> tuple[np.ndarray, list[BlockTop]]:
+    """A block of queries s … e−1 against its window only (a 1-D sequence, window = reach), every head at once.
+
+    q [B, H·d_k]; k_pad [B + 2·reach, H·d_k]: keys s − reach … e + reach − 1, zero rows outside
+    0 … n−1.  Scores come from one batched product ([H, B, B + 2·reach]); softmax and top-k run
+    on the band [H·B, 2·reach + 1] only, the keys each query may see; allowed: band_mask() [B, width].
+    Returns α′ in key coordinates [H, B, B + 2·reach] (0 off the band) and each head's top-k.
     """
-    width = 2 * reach + 1
-    full = scores(q, k_pad, config.score, config.additive, band=(reach, reach))  # [B, B + 2·reach]
+    B, width = len(q), 2 * reach + 1
+    full = head_scores(q, k_pad, n_head, config, (reach, reach))  # [H, B, B + 2·reach]
     if full.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
         full = full.astype(np.float64)
-    alpha = band_view(full, width)  # [B, width]
+    st = full.strides
+    alpha = np.lib.stride_tricks.as_strided(full, (n_head, B, width), (st[0], st[1] + st[2], st[2])).reshape(n_head * B, width)
+    mask = None if allowed is None else np.tile(allowed, (n_head, 1))  # [H·B, width]
     if config.normalize == "softmax" and np.isfinite(alpha).all() and config.temperature > 0:
-        weights = softmax_block(alpha, allowed, config.temperature)
+        weights = softmax_block(alpha, mask, config.temperature)
     else:
-        weights = normalize(np.ascontiguousarray(alpha), allowed, config.normalize, config.temperature)
-    cols, top_w = strongest(weights if allowed is not None else weights.copy(), allowed, k_top)
+        weights = normalize(alpha, mask, config.normalize, config.temperature)
+    cols, top_w = strongest(weights if mask is not None else weights.copy(), mask, k_top)
     ok = cols >= 0
-    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
-    key = np.arange(s, s + len(q))[:, None] - reach + cols
-    top = BlockTop(np.where(ok, key, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan).astype(np.float32)
+    key = np.where(ok, np.tile(np.arange(s, s + B), n_head)[:, None] - reach + cols, -1).astype(np.int32)
+    top_w = top_w.astype(np.float32)
+    tops = [BlockTop(key[h * B:(h + 1) * B], top_alpha[h * B:(h + 1) * B], top_w[h * B:(h + 1) * B]) for h in range(n_head)]
     spread = np.zeros(full.shape, dtype=weights.dtype)
-    band_view(spread, width)[...] = weights
-    return spread, top
+    ss = spread.strides
+    np.lib.stride_tricks.as_strided(spread, (n_head, B, width), (ss[0], ss[1] + ss[2], ss[2]), writeable=True)[...] = \
+        weights.reshape(n_head, B, width)
+    return spread, tops
 
 
 def one_blas_thread():
