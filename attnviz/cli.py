@@ -333,6 +333,9 @@ class progress_bar:
             self.task = self.bar.add_task("attention", total=total, completed=self.done - k)
             self.bar.start()
         self.bar.advance(self.task, k)
+        if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)
+            self.bar.stop()
+            self.bar = None
 
     def __exit__(self, *exc):
         if self.bar is not None:
