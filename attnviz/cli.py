@@ -350,6 +350,17 @@ def show(
                                         "--image": options["image"], "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
+    if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
+        from .analysis.stream import run_file  # any length: streamed when long
+
+        with progress_bar() as progress:
+            from .inputs.load import with_window
+
+            text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
+                            sys.stderr, progress)
+        if text is None:
+            return
+        file = None
     text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
@@ -380,35 +391,51 @@ def text_or_file(text: str | None, file: str | None) -> str:
         return read_text(text)
     from pathlib import Path
 
-    path = Path(file).expanduser()
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UsageError(f"--file {file}: {e.strerror.lower() if e.strerror else 'cannot read it'}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"--file {file}: not UTF-8 text (byte {e.start})") from None
+    from .analysis.stream import text_chunks
+
+    return "".join(text_chunks(str(Path(file).expanduser())))
 
 
 class progress_bar:
-    """A progress bar on stderr (when it is a terminal) for long attention runs; yields the callback."""
+    """Progress of long attention runs on stderr, as the callback advance(k, total): a bar when
+    stderr is a terminal, else a plain line every EVERY seconds (logs, CI, pipes)."""
+
+    EVERY = 5.0  # seconds between plain lines
 
     def __enter__(self):
-        self.bar = None
+        import time
+
+        self.bar, self.done, self.start, self.last = None, 0, time.monotonic(), time.monotonic()
         return self.advance
 
     def advance(self, k: int, total: int) -> None:
+        import time
+
+        self.done += k
+        if total < 20_000:
+            return
+        if not sys.stderr.isatty():
+            now = time.monotonic()
+            if now - self.last >= self.EVERY and self.done < total:
+                self.last = now
+                left = (now - self.start) * (total - self.done) / max(self.done, 1)
+                from .analysis.estimate import duration
+
+                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% done, {duration(now - self.start)} so far, "
+                                 f"about {duration(left)} left\n")
+                sys.stderr.flush()
+            return
         if self.bar is None:
-            if not sys.stderr.isatty() or total < 20_000:
-                return
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("attention", total=total)
+            self.task = self.bar.add_task("attention", total=total, completed=self.done - k)
             self.bar.start()
         self.bar.advance(self.task, k)
+        if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)
+            self.bar.stop()
+            self.bar = None
 
     def __exit__(self, *exc):
         if self.bar is not None:
@@ -546,6 +573,9 @@ def pe(
         from .views.figures import check_paths
 
         paths = check_paths(save)
+    from .analysis.estimate import check_pe
+
+    check_pe(length, dim)  # -n 100000 -d 4096 is 6.4 GB: say so first (refused where it cannot fit)
     pe = sinusoidal(length, dim)
     if paths:
         from .views import figures

@@ -118,8 +118,13 @@ class LayerResult:
     mask: np.ndarray | None = field(default=None)  # [n_q, n_k] True where allowed
 
 
-def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = None) -> np.ndarray:
-    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k].  Cosine with a zero vector (an unknown word) is 0."""
+def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = None,
+           band: tuple[int, int] | None = None) -> np.ndarray:
+    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k].  Cosine with a zero vector (an unknown word) is 0.
+
+    band: (offset, reach) when only keys j with |offset + i − j| ≤ reach matter (a window); the
+    additive score is then computed on that band only and is 0 elsewhere (masked by the caller).
+    """
     if kind == "scaled-dot":
         return q @ k.T * (1.0 / math.sqrt(q.shape[-1]))  # a Python float keeps float32 float32
     if kind == "dot":
@@ -132,8 +137,39 @@ def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = 
         if additive is None:
             raise UsageError("the additive score needs its parameters W1, W2, w")
         hq, hk = q @ additive.w1, k @ additive.w2  # [n_q, d_a], [n_k, d_a]
-        return np.tanh(hq[:, None, :] + hk[None, :, :]) @ additive.w  # [n_q, n_k, d_a] -> [n_q, n_k]
+        return additive_scores(hq, hk, additive.w) if band is None else additive_band(hq, hk, additive.w, *band)
     raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
+
+
+ADDITIVE_CELLS = 1 << 21  # elements of the [rows, keys, d_a] temporary per step (16 MB in float64)
+
+
+def additive_scores(hq: np.ndarray, hk: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """wᵀtanh(hq_i + hk_j) for every pair, a few query rows at a time: the [n_q, n_k, d_a] array
+    never exists.  hq [n_q, d_a], hk [n_k, d_a], w [d_a] -> [n_q, n_k]."""
+    out = np.empty((len(hq), len(hk)), dtype=np.result_type(hq, hk, w))
+    step = max(1, ADDITIVE_CELLS // max(1, hk.size))
+    for s in range(0, len(hq), step):
+        out[s:s + step] = np.tanh(hq[s:s + step, None, :] + hk[None, :, :]) @ w  # [rows, n_k, d_a] -> [rows, n_k]
+    return out
+
+
+def additive_band(hq: np.ndarray, hk: np.ndarray, w: np.ndarray, offset: int, reach: int) -> np.ndarray:
+    """The additive score on a window's band: query i against keys offset + i − reach … offset + i + reach
+    (those inside 0 … n_k − 1); 0 elsewhere.  [n_q, d_a], [n_k, d_a] -> [n_q, n_k]."""
+    n_q, n_k = len(hq), len(hk)
+    out = np.zeros((n_q, n_k), dtype=np.result_type(hq, hk, w))
+    width = 2 * reach + 1
+    step = max(1, ADDITIVE_CELLS // (width * hk.shape[1] or 1))
+    for s in range(0, n_q, step):
+        rows = np.arange(s, min(n_q, s + step))
+        cols = rows[:, None] + (offset - reach) + np.arange(width)[None, :]  # [rows, width]
+        valid = (cols >= 0) & (cols < n_k)
+        cols = np.clip(cols, 0, n_k - 1)
+        band = np.tanh(hq[rows][:, None, :] + hk[cols]) @ w  # [rows, width, d_a] -> [rows, width]
+        r, c = np.nonzero(valid)
+        out[rows[r], cols[r, c]] = band[r, c]
+    return out
 
 
 def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature: float) -> np.ndarray:

@@ -6,6 +6,7 @@ keeps per query its top-k keys, the full b^i, and block means of α′ for a sum
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,167 @@ def key_range(s: int, e: int, n: int, reach: int | None, causal: bool) -> tuple[
     return max(0, s - reach), min(hi, e + reach)
 
 
+BLOCK_CELLS = 1 << 22  # query × key cells of one block without a window (32 MB in float64)
+
+
+def block_size(reach: int | None, block: int = 512, n_keys: int = 0) -> int:
+    """Queries per block: at most `block`; with a window, ≈ 2 × reach (at least 32), so the
+    block's keys (block + 2·reach) are about twice the band; without one, few enough that the
+    block's scores over all n_keys keys stay within BLOCK_CELLS."""
+    if reach is None:
+        return max(1, min(block, BLOCK_CELLS // max(n_keys, 1)))
+    return min(block, max(32, 2 * reach))
+
+
+# below this T, float32 would round T (or α/T) to 0: such blocks are normalized in float64
+FLOAT32_TINY, FLOAT32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+
+
+@dataclass
+class BlockTop:
+    """One block of queries: each one's top-k keys (absolute indices), their α and α′."""
+
+    keys: np.ndarray  # [B, K] int32, strongest first; −1 where fewer than K keys were allowed
+    alpha: np.ndarray  # [B, K] float32, NaN in empty slots
+    alpha_prime: np.ndarray  # [B, K] float32, 0 in empty slots
+
+
+def softmax_block(alpha: np.ndarray, allowed: np.ndarray | None, temperature: float) -> np.ndarray:
+    """normalize(…, "softmax", T) for one block, with fewer passes over the block: the masked
+    cells become −inf before the row max, so exp gives them exactly 0.  [B, n_k] -> [B, n_k]."""
+    z = alpha.copy() if allowed is None else np.where(allowed, alpha, -np.inf)
+    z -= z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # a huge gap / tiny T: −inf, exp gives 0, as in normalize()
+        z /= temperature
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def attend_block(q: np.ndarray, k: np.ndarray, config: AttentionConfig, allowed: np.ndarray | None, k_top: int,
+                 lo: int = 0, band: tuple[int, int] | None = None) -> tuple[np.ndarray, BlockTop]:
+    """One block of queries against a run of keys lo … lo + n_k − 1.
+
+    q [B, d_k], k [n_k, d_k], allowed [B, n_k] or None -> α′ [B, n_k] (0 where masked) and the
+    block's top-k.  The same scores() and softmax as the dense path; with T below float32's range
+    the block is normalized in float64 (else T would become 0 and every weight NaN).
+    band: (s − lo, reach) when the keys are exactly a window's run (additive scores are then
+    computed on the band only).
+    """
+    alpha = scores(q, k, config.score, config.additive, band=band)  # [B, n_k]
+    if alpha.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
+        alpha = alpha.astype(np.float64)
+    if config.normalize == "softmax" and np.isfinite(alpha).all() and config.temperature > 0:
+        weights = softmax_block(alpha, allowed, config.temperature)
+    else:  # the general path: its checks name overflow, an empty row or a bad T
+        weights = normalize(alpha, allowed, config.normalize, config.temperature)
+    cols, top_w = strongest(weights if allowed is not None else weights.copy(), allowed, k_top)  # it overwrites its input
+    ok = cols >= 0
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
+    top = BlockTop(np.where(ok, cols + lo, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
+    return weights, top
+
+
+def band_view(m: np.ndarray, width: int) -> np.ndarray:
+    """[B, B + width − 1] -> [B, width] view: row r, column t is m[r, r + t] (a window's diagonal band)."""
+    step = m.strides[1]
+    return np.lib.stride_tricks.as_strided(m, (m.shape[0], width), (m.strides[0] + step, step), writeable=True)
+
+
+def band_mask(s: int, e: int, n: int, reach: int, causal: bool, no_self: bool) -> np.ndarray | None:
+    """[B, 2·reach + 1] True where key s + r + t − reach of query s + r is allowed (None: all)."""
+    t = np.arange(2 * reach + 1)[None, :] - reach  # key − query
+    key = np.arange(s, e)[:, None] + t
+    allowed = (key >= 0) & (key < n)
+    if causal:
+        allowed &= t <= 0
+    if no_self:
+        allowed &= t != 0
+    if (row := masks.empty_row(allowed)) is not None:
+        raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+    return None if allowed.all() else allowed
+
+
+def head_scores(q: np.ndarray, k: np.ndarray, n_head: int, config: AttentionConfig, band: tuple[int, int] | None):
+    """Every head's scores in one batched product: q [B, H·d_k], k [n_k, H·d_k] -> [H, B, n_k]
+    (scores() per head for cosine and additive)."""
+    d_k = q.shape[1] // n_head
+    if config.score in ("scaled-dot", "dot"):
+        qh = q.reshape(len(q), n_head, d_k).transpose(1, 0, 2)  # [H, B, d_k]
+        kh = k.reshape(len(k), n_head, d_k).transpose(1, 2, 0)  # [H, d_k, n_k]
+        out = np.matmul(qh, kh)
+        return out * (1.0 / math.sqrt(d_k)) if config.score == "scaled-dot" else out
+    return np.stack([scores(q[:, h * d_k:(h + 1) * d_k], k[:, h * d_k:(h + 1) * d_k], config.score, config.additive, band=band)
+                     for h in range(n_head)])
+
+
+def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: int, reach: int,
+                allowed: np.ndarray | None, k_top: int, n_head: int = 1) -> tuple[np.ndarray, list[BlockTop]]:
+    """A block of queries s … e−1 against its window only (a 1-D sequence, window = reach), every head at once.
+
+    q [B, H·d_k]; k_pad [B + 2·reach, H·d_k]: keys s − reach … e + reach − 1, zero rows outside
+    0 … n−1.  Scores come from one batched product ([H, B, B + 2·reach]); softmax and top-k run
+    on the band [H·B, 2·reach + 1] only, the keys each query may see; allowed: band_mask() [B, width].
+    Returns α′ in key coordinates [H, B, B + 2·reach] (0 off the band) and each head's top-k.
+    """
+    B, width = len(q), 2 * reach + 1
+    full = head_scores(q, k_pad, n_head, config, (reach, reach))  # [H, B, B + 2·reach]
+    if full.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
+        full = full.astype(np.float64)
+    st = full.strides
+    alpha = np.lib.stride_tricks.as_strided(full, (n_head, B, width), (st[0], st[1] + st[2], st[2])).reshape(n_head * B, width)
+    mask = None if allowed is None else np.tile(allowed, (n_head, 1))  # [H·B, width]
+    if config.normalize == "softmax" and np.isfinite(alpha).all() and config.temperature > 0:
+        weights = softmax_block(alpha, mask, config.temperature)
+    else:
+        weights = normalize(alpha, mask, config.normalize, config.temperature)
+    cols, top_w = strongest(weights if mask is not None else weights.copy(), mask, k_top)
+    ok = cols >= 0
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan).astype(np.float32)
+    key = np.where(ok, np.tile(np.arange(s, s + B), n_head)[:, None] - reach + cols, -1).astype(np.int32)
+    top_w = top_w.astype(np.float32)
+    tops = [BlockTop(key[h * B:(h + 1) * B], top_alpha[h * B:(h + 1) * B], top_w[h * B:(h + 1) * B]) for h in range(n_head)]
+    spread = np.zeros(full.shape, dtype=weights.dtype)
+    ss = spread.strides
+    np.lib.stride_tricks.as_strided(spread, (n_head, B, width), (ss[0], ss[1] + ss[2], ss[2]), writeable=True)[...] = \
+        weights.reshape(n_head, B, width)
+    return spread, tops
+
+
+def one_blas_thread():
+    """A context where BLAS uses one thread.  A block's products are small ([512, d_k] × [d_k, ~1000]):
+    a second thread gains little, and on a busy machine its spin-waiting made runs 5 × slower
+    (bench/long_bench.py).  Needs threadpoolctl; without it, nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+class MaskCache:
+    """masks.local for query blocks, computed once per block and shared by every head; interior
+    blocks of a 1-D window (same offsets) share one array."""
+
+    def __init__(self, pos: np.ndarray, window: int | None, causal: bool, no_self: bool, n: int):
+        self.pos, self.window, self.causal, self.no_self = pos, window, causal, no_self
+        self.regular = pos.shape[1] == 1 and np.array_equal(pos[:, 0], np.arange(n))
+        self.cache: dict[tuple[int, int, int], np.ndarray | None] = {}
+
+    def get(self, s: int, e: int, lo: int, hi: int) -> np.ndarray | None:
+        key = (s - lo, e - s, hi - lo)
+        if self.regular and key in self.cache:
+            return self.cache[key]
+        allowed = masks.local(np.arange(s, e), np.arange(lo, hi), self.pos, self.window, self.causal, self.no_self)
+        if allowed is not None and (row := masks.empty_row(allowed)) is not None:
+            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+        if self.regular:
+            self.cache = {key: allowed}  # blocks come in order: keep the last shape only
+        return allowed
+
+
 def blockwise_head(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, config: AttentionConfig, top_k: int,
     window: int | None = None, causal: bool = False, no_self: bool = False,
@@ -95,24 +257,19 @@ def blockwise_head(
     alpha_prime = np.zeros((n, k_top), dtype=np.float32)
     b = np.zeros((n, v.shape[1]), dtype=np.result_type(v, np.float32))
     means = BlockMeans(n, bins)
-    if reach is not None:
-        block = max(32, min(block, 2 * reach))  # keys in reach ≈ 2 × block: half of them on the band
-    for s in range(0, n, block):
-        e = min(n, s + block)
-        lo, hi = key_range(s, e, n, reach, causal)
-        allowed = masks.local(np.arange(s, e), np.arange(lo, hi), pos, window, causal, no_self)
-        if allowed is not None and (row := masks.empty_row(allowed)) is not None:
-            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
-        scores_block = scores(q[s:e], k[lo:hi], config.score, config.additive)  # [B, hi − lo]
-        weights = normalize(scores_block, allowed, config.normalize, config.temperature)
-        b[s:e] = weights @ v[lo:hi]
-        means.add(weights, s, e, lo, hi)
-        cols, alpha_prime[s:e] = strongest(weights, allowed, k_top)  # weights is not needed after this
-        ok = cols >= 0
-        keys[s:e] = np.where(ok, cols + lo, -1)
-        alpha[s:e] = np.where(ok, np.take_along_axis(scores_block, np.where(ok, cols, 0), axis=1), np.nan)
-        if progress is not None:
-            progress(e - s)
+    cache = MaskCache(pos, window, causal, no_self, n)
+    block = block_size(reach, block, n)
+    with one_blas_thread():
+        for s in range(0, n, block):
+            e = min(n, s + block)
+            lo, hi = key_range(s, e, n, reach, causal)
+            band = (s - lo, reach) if reach is not None and cache.regular else None
+            weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
+            b[s:e] = weights @ v[lo:hi]
+            means.add(weights, s, e, lo, hi)
+            keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+            if progress is not None:
+                progress(e - s)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..analysis.results import ModelAnalysis
+from ..errors import AttnvizError
 
 SCHEMA = "attnviz/1"
 SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image")  # source.kind: text + word vectors, --input, --model, --audio, --image
@@ -93,36 +94,86 @@ def write_topk_lines(result, out) -> None:
     """--top-k --json: JSON Lines.  Line 1: the header (schema, tokens, oov, source, config);
     then one line per query: {"query": i, "heads": [{"keys": [...], "alpha": [...], "alpha_prime": [...]}]}.
     Keys are strongest first; a query with fewer allowed keys than k lists fewer."""
+    from ..core.blockwise import BlockTop
+
     out.write(dumps(topk_header(result)) + "\n")
-    # Speed matters here (10⁵ lines): whole runs of lines are formatted by one %-operation over a
-    # flat tuple of numbers (7 significant digits).  A query with fewer allowed keys than k
-    # (its empty slots have key -1) is written on its own, without those slots.
-    heads = result.heads
-    k = heads[0].keys.shape[1]
+    lines = TopKLines(out)
+    lines(0, [BlockTop(hd.keys, hd.alpha, hd.alpha_prime) for hd in result.heads])
+    lines.flush()
+
+
+def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, source: dict, config: dict,
+                      step: int = 65536) -> None:
+    """The header line of a streamed input, written a run of tokens at a time: tokens are
+    words[ids] ([n] int indices into [m] distinct words), oov [m] per distinct word."""
+    encoded = np.array([json.dumps(w, ensure_ascii=False) for w in words], dtype=object)  # [m]
+    flags = np.array(["false", "true"], dtype=object)[oov.astype(np.int64)]  # [m]
+    out.write('{"schema": %s, "format": "top-k lines", "tokens": [' % json.dumps(SCHEMA))  # as dumps() spaces it
+    for name, table in (("tokens", encoded), ("oov", flags)):
+        if name == "oov":
+            out.write('], "oov": [')
+        for s in range(0, len(ids), step):
+            out.write((", " if s else "") + ", ".join(table[ids[s:s + step]].tolist()))
+    out.write("], " + dumps({"source": source, "config": config})[1:] + "\n")
+
+
+class TopKLines:
+    """A sink for blocks of queries (blockwise.BlockTop per head): one JSON line per query, in order.
+
+    Speed matters here (10⁶ lines): whole runs of lines are formatted by one %-operation over a
+    flat tuple of numbers (7 significant digits).  A query with fewer allowed keys than k (its
+    empty slots have key −1) is written on its own, without those slots.  Non-finite numbers are
+    an error (JSON has none)."""
+
+    def __init__(self, out, batch: int = 4096):
+        self.out, self.batch, self.pending, self.count = out, batch, [], 0
+
+    def __call__(self, s: int, tops) -> None:
+        self.pending.append((s, tops))
+        self.count += len(tops[0].keys)
+        if self.count >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        start = self.pending[0][0]
+        heads = [[t[h] for _, t in self.pending] for h in range(len(self.pending[0][1]))]
+        keys = [np.concatenate([t.keys for t in hd]) for hd in heads]
+        alpha = [np.concatenate([t.alpha for t in hd]) for hd in heads]
+        weight = [np.concatenate([t.alpha_prime for t in hd]) for hd in heads]
+        self.pending, self.count = [], 0
+        write_rows(self.out, start, keys, alpha, weight)
+
+
+def write_rows(out, start: int, keys: list, alpha: list, weight: list) -> None:
+    """Lines for queries start … start + B − 1; per head keys [B, K] (−1: empty), α and α′ [B, K]."""
+    n, k = keys[0].shape
+    for a, w, kk in zip(alpha, weight, keys):
+        if not (np.isfinite(a[kk >= 0]).all() and np.isfinite(w).all()):
+            raise AttnvizError("a score α or weight α′ is not finite (inf or NaN), and JSON cannot carry it; "
+                               "check the vectors and weights (or `d_a`, `temperature`) for very large values")
     nums = lambda f: ",".join([f] * k)  # noqa: E731
     head_tpl = '{"keys":[' + nums("%d") + '],"alpha":[' + nums("%.7g") + '],"alpha_prime":[' + nums("%.7g") + "]}"
-    line_tpl = '{"query":%d,"heads":[' + ",".join([head_tpl] * len(heads)) + "]}\n"
-    n = len(result.tokens)
-    table = np.empty((n, 1 + 3 * k * len(heads)))
-    table[:, 0] = np.arange(n)
-    for h, hd in enumerate(heads):
-        base = 1 + 3 * k * h
-        table[:, base : base + k] = hd.keys
-        table[:, base + k : base + 2 * k] = hd.alpha
-        table[:, base + 2 * k : base + 3 * k] = hd.alpha_prime
+    line_tpl = '{"query":%d,"heads":[' + ",".join([head_tpl] * len(keys)) + "]}\n"
+    table = np.empty((n, 1 + 3 * k * len(keys)))
+    table[:, 0] = np.arange(start, start + n)
     short = np.zeros(n, dtype=bool)
-    for hd in heads:
-        short |= (hd.keys < 0).any(axis=1)
-    start = 0
+    for h in range(len(keys)):
+        base = 1 + 3 * k * h
+        table[:, base: base + k] = keys[h]
+        table[:, base + k: base + 2 * k] = np.where(keys[h] >= 0, alpha[h], 0.0)
+        table[:, base + 2 * k: base + 3 * k] = weight[h]
+        short |= (keys[h] < 0).any(axis=1)
+    first = 0
     for stop in list(np.flatnonzero(short)) + [n]:
-        for s in range(start, stop, 4096):
-            e = min(stop, s + 4096)
-            out.write((line_tpl * (e - s)) % tuple(table[s:e].ravel().tolist()))
+        if stop > first:
+            out.write((line_tpl * (stop - first)) % tuple(table[first:stop].ravel().tolist()))
         if stop < n:
             entry = []
-            for hd in heads:
-                valid = hd.keys[stop] >= 0
-                entry.append({"keys": hd.keys[stop][valid].tolist(), "alpha": hd.alpha[stop][valid].tolist(),
-                              "alpha_prime": hd.alpha_prime[stop][valid].tolist()})
-            out.write(dumps({"query": int(stop), "heads": entry}).replace(" ", "") + "\n")
-        start = stop + 1
+            for h in range(len(keys)):
+                valid = keys[h][stop] >= 0
+                entry.append({"keys": keys[h][stop][valid].tolist(), "alpha": alpha[h][stop][valid].tolist(),
+                              "alpha_prime": weight[h][stop][valid].tolist()})
+            out.write(dumps({"query": int(start + stop), "heads": entry}).replace(" ", "") + "\n")
+        first = stop + 1

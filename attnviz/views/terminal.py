@@ -346,10 +346,22 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
     console.print(out, end="")
 
 
-def render_long(result, console: Console, examples: int = 8) -> None:
-    """A long input: per head, the block means of α′ as a heat map, and a few queries' top keys."""
-    c, s = result.config, result.source
-    n = len(result.tokens)
+def long_summary(result):
+    """A LongAnalysis (every query's top keys in memory) as the streamed LongSummary the view reads."""
+    from ..analysis.stream import LongSummary
+
+    n, hd = len(result.tokens), result.heads[0]
+    examples = [(int(i), result.tokens[i], [(int(j), result.tokens[j], float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0])
+                for i in sorted(set(np.linspace(0, n - 1, min(8, n)).astype(int).tolist()))]
+    return LongSummary(n, result.config, result.source, [h.summary for h in result.heads], examples)
+
+
+def render_long(result, console: Console) -> None:
+    """A long input: per head, the block means of α′ as a heat map, and a few queries' top keys.
+    result: an analysis.stream.LongSummary, or a LongAnalysis."""
+    if not hasattr(result, "summaries"):
+        result = long_summary(result)
+    c, s, n = result.config, result.source, result.n
     words = describe(c)
     console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {n:,} tokens · {c['heads']} head"
                                 f"{'s' if c['heads'] > 1 else ''} · top {c['top_k']} keys"))
@@ -357,29 +369,27 @@ def render_long(result, console: Console, examples: int = 8) -> None:
     if words["masks"]:
         console.print(Text(f"masks: {words['masks']}", style="yellow"))
     color = console.color_system is not None
-    for h, hd in enumerate(result.heads):
-        m = hd.summary.shape[0]
+    for h, summary in enumerate(result.summaries):
+        m = summary.shape[0]
         span = n / m
         console.print(Text(f"\nhead {h + 1}: mean α′ between blocks of ≈{span:,.0f} tokens", style="bold"))
         console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
-        scale = float(np.abs(hd.summary).max()) or 1.0
+        scale = float(np.abs(summary).max()) or 1.0
         out = Text(no_wrap=True, overflow="crop")
         lab = len(f"{n:,}") + 1
         step = max(1, m // 8)
         for r in range(m):
             out.append(f"{int(r * span) + 1:>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
             for col in range(m):
-                t = hd.summary[r, col] / scale
+                t = summary[r, col] / scale
                 out.append("  " if color else shade(t, 2), style=cell_style(seq_rgb(t)) if color else None)
             out.append("\n")
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("query", no_wrap=True)
     table.add_column("head 1: top keys by α′ (number word weight)", no_wrap=True, overflow="ellipsis")
-    hd = result.heads[0]
-    for i in np.linspace(0, n - 1, min(examples, n)).astype(int):
-        keys = [(int(j), float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0]
-        table.add_row(f"{i + 1:,} {printable(result.tokens[i])}", "  ".join(f"{j + 1:,} {printable(result.tokens[j])} {w:.2g}" for j, w in keys))
+    for i, token, keys in result.examples:
+        table.add_row(f"{i + 1:,} {printable(token)}", "  ".join(f"{j + 1:,} {printable(t)} {w:.2g}" for j, t, w in keys))
     console.print(Text("\na few queries:", style="bold"))
     console.print(table)
     console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))
