@@ -208,11 +208,14 @@ def warn(message: str) -> None:
 
 
 def console():
+    """stdout as a rich Console.  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl
+    vocabularies have them) is printed as it is spelled, never read as a style tag."""
     from rich.console import Console
 
+    plain = dict(highlight=False, markup=False, emoji=False)
     if os.environ.get("NO_COLOR"):  # https://no-color.org: no ANSI codes at all
-        return Console(highlight=False, color_system=None)
-    return Console(highlight=False)
+        return Console(color_system=None, **plain)
+    return Console(**plain)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from ..options import Options
 def resolve_token(spec: str, tokens: list[str], what: str) -> int:
     """A token named by 0-based index or by word (case-insensitive; must be unique)."""
     spec = spec.strip()
-    if spec.lstrip("-").isdigit():
+    if spec.isascii() and spec.lstrip("-").isdigit():  # not str.isdigit alone: '²' is a digit int() refuses
         i = int(spec)
         if not 0 <= i < len(tokens):
             raise UsageError(f"{what} {spec}: index out of range (0 … {len(tokens) - 1})")
@@ -52,7 +52,7 @@ def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None
 
         path = Path(opts.graph).expanduser()
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"`graph` {path}: cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
         edges += [parse_edge(l, tokens, f"`graph` {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]

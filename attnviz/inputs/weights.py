@@ -30,10 +30,22 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
 @functools.lru_cache(maxsize=4)
 def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
+        raise UsageError(f"`weights` {path} is a .npy file (one array); save the matrices by name in one .npz, "
+                         "e.g. numpy.savez('w.npz', Wq=Wq, Wk=Wk, Wv=Wv)")
+    try:
+        with loaded as npz:
             return {name: np.asarray(npz[name]) for name in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
+
+
+def real(a: np.ndarray) -> bool:
+    """Whether `a` holds real numbers (integers or floats; not complex, bool, strings or objects)."""
+    return np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)
 
 
 def load_additive(path: str | Path, d_k: int):
@@ -53,8 +65,8 @@ def load_additive(path: str | Path, d_k: int):
             f"got {w1.shape}, {w2.shape}, {w.shape}"
         )
     for name, a in zip(names, (w1, w2, w)):
-        if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
-            raise AttnvizError(f"`weights` {path}: {name} must be finite numbers")
+        if not real(a) or a.size == 0 or not np.isfinite(a).all():
+            raise AttnvizError(f"`weights` {path}: {name} must be finite real numbers, not empty (got {a.dtype}, shape {a.shape})")
     return Additive(w1.astype(np.float64), w2.astype(np.float64), w.astype(np.float64))
 
 
@@ -69,8 +81,11 @@ def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | N
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv), ("Wo", wo)):
         if w is None:
             continue
-        if w.ndim != 2 or not np.issubdtype(w.dtype, np.number):
-            raise UsageError(f"`weights` {path}: {name} must be a 2-D numeric array, got shape {w.shape} {w.dtype}")
+        if w.ndim != 2 or not real(w):
+            raise UsageError(f"`weights` {path}: {name} must be a 2-D array of real numbers, got shape {w.shape} {w.dtype}"
+                             + (" (attention needs real numbers: save W.real)" if np.iscomplexobj(w) else ""))
+        if w.size == 0:
+            raise UsageError(f"`weights` {path}: {name} has shape {w.shape}; every head needs at least one dimension")
         if not np.isfinite(w).all():
             raise AttnvizError(f"`weights` {path}: {name} contains NaN or inf")
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv)):
