@@ -71,6 +71,9 @@ def load_additive(path: str | Path, d_k: int):
 
 
 def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | None:
+    from ..core.attention import check_heads
+
+    check_heads(n_head)
     arrays = read_npz(path)
     if not any(n in arrays for n in ("Wq", "Wk", "Wv", "Wo")) and all(n in arrays for n in ("W1", "W2", "w")):
         return None  # only additive-score parameters: the projection comes from --projection
