@@ -67,6 +67,10 @@ def load_additive(path: str | Path, d_k: int):
     for name, a in zip(names, (w1, w2, w)):
         if not real(a) or a.size == 0 or not np.isfinite(a).all():
             raise AttnvizError(f"`weights` {path}: {name} must be finite real numbers, not empty (got {a.dtype}, shape {a.shape})")
+    bound = float(np.abs(w.astype(np.float64)).sum())  # |α_ij| = |wᵀ tanh(…)| ≤ Σ|w|
+    if not bound <= np.finfo(np.float32).max:
+        raise AttnvizError(f"`weights` {path}: w is too large (Σ|w| = {bound:.3g}): scores wᵀtanh(…) could reach "
+                           f"{bound:.3g}, past single precision (3.4e38, used for long inputs); scale w down")
     return Additive(w1.astype(np.float64), w2.astype(np.float64), w.astype(np.float64))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import AttnvizError, UsageError
 
 FORMATS = ("png", "svg", "pdf")
+MAX_INCHES = 200  # a saved figure's longest side
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
 # the optional extra `pip install "attnviz[cjk]"`: the PyPI package noto-cjk-sans-otc (SIL OFL 1.1), whose
@@ -249,6 +250,11 @@ def _range(panels: list[Panel]) -> tuple[float, float]:
 def _save(fig, path: Path, dpi: int) -> None:
     """Write atomically: a temporary file in the same folder, renamed over the target when complete.
     Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
+    width, height = fig.get_size_inches()
+    if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
+        raise UsageError(f"--save {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
+                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with --head H, "
+                         f"or use fewer --heads")
     try:
         fd, tmp = _temporary(path)
     except OSError as e:
