@@ -67,6 +67,8 @@ def guarded(call) -> int:
     try:
         result = call()
         sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
+        if result == 130:  # typer turns Ctrl-C into Exit(130) itself
+            return fail("interrupted (Ctrl-C)", 130, prefix="")
         return result if isinstance(result, int) else 0
     except AttnvizError as e:
         from .options import as_flags
@@ -92,9 +94,9 @@ def guarded(call) -> int:
     except UnicodeEncodeError as e:
         encoding = getattr(sys.stdout, "encoding", None) or e.encoding
         return fail(f"standard output's encoding ({encoding}) cannot show {e.object[e.start:e.end]!r}; "
-                    f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1)
+                    f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, stdout_failed=True)
     except OSError as e:  # the environment, not attnviz: a full disk, a file limit, a vanished folder
-        return fail(os_message(e), 1)
+        return fail(os_message(e), 1, stdout_failed=True)
     except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)
         if os.environ.get("ATTNVIZ_DEBUG"):
             raise
@@ -102,9 +104,9 @@ def guarded(call) -> int:
                     f"and please report it)", 1)
 
 
-def fail(message: str, code: int, prefix: str = "error: ") -> int:
+def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:
     """Write `attnviz: error: message` to stderr (never raising: stderr may be full too); return code."""
-    if code not in (2, 130, 143):
+    if stdout_failed:
         silence_stdout()  # what did not reach stdout must not fail again when Python exits
     try:
         sys.stderr.write(f"attnviz: {prefix}{message}\n")
@@ -118,8 +120,7 @@ def silence_stdout() -> None:
     """Point stdout at /dev/null, so that Python's final flush of unwritten output cannot fail."""
     try:
         fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        sys.stdout = open(os.devnull, "w")
+    except (AttributeError, OSError, ValueError):  # not a file (a test's buffer, ClosedStdout): nothing to flush
         return
     os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 

@@ -70,11 +70,13 @@ def _check_path(p: str) -> Path:
     if path.is_dir():
         raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg or .pdf")
     try:
-        fd, tmp = _temporary(path)
+        fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
     except OSError as e:
         raise AttnvizError(f"--save {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
-    os.close(fd)
-    os.unlink(tmp)
+    try:
+        os.close(fd)
+    finally:
+        os.unlink(tmp)
     return path
 
 
