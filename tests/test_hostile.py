@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, SEED, invoke
+from conftest import DATA, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 S = "it refused the food"
