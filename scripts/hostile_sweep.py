@@ -286,7 +286,7 @@ ENV_CASES = [
 
 def run_env_case(rng: random.Random, inputs, save_dir: Path) -> tuple[list[str], str, int, str, str]:
     env, redirect = rng.choice(ENV_CASES)
-    args = pick_case(rng, inputs, save_dir)
+    args = [a.replace("\x00", "") for a in pick_case(rng, inputs, save_dir)]  # argv cannot hold NUL
     if rng.random() < 0.5 and args[0] == "show" and "--save" not in args:
         args += ["--save", str(save_dir / "env.png")]
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
