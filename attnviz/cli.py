@@ -138,7 +138,7 @@ def os_message(e: OSError) -> str:
     if e.errno == errno.ENOSPC:
         return f"{where}no space left on the device being written; free some space or write elsewhere"
     if e.errno == errno.EBADF and not e.filename:
-        return "standard output is closed; redirect it instead (> FILE, or > /dev/null)"
+        return "standard output is closed or not writable; redirect it instead (> FILE, or > /dev/null)"
     if e.errno == errno.ENOENT and not cwd_exists():
         return f"{where}the working directory no longer exists; cd to an existing folder"
     return f"{where}{e.strerror or e}"
