@@ -449,3 +449,10 @@ def test_a_signal_during_a_save_leaves_no_file(tmp_path, sig, code, word, suffix
     assert p.returncode == code
     assert err.decode().strip().splitlines() == [f"attnviz: {word} ({'Ctrl-C' if code == 130 else 'SIGTERM'})"]
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("option", ["--vectors", "--graph", "--weights"])
+def test_a_named_pipe_is_refused_not_waited_on(runner, tmp_path, option):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    one_line(invoke(runner, "show", S, option, fifo), 2, "not a regular file")

@@ -51,6 +51,8 @@ def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None
         from pathlib import Path
 
         path = Path(opts.graph).expanduser()
+        if path.exists() and not path.is_file():  # a pipe would block forever
+            raise UsageError(f"`graph` {path}: not a regular file; give a file of edges, one per line")
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as e:

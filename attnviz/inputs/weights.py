@@ -22,7 +22,7 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     the same file: it is read once (cached by path, size and modification time)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UsageError(f"`weights` {path}: no such file")
+        raise UsageError(f"`weights` {path}: " + ("not a regular file; give a .npz file" if path.exists() else "no such file"))
     stat = path.stat()
     return _read_npz(str(path), stat.st_size, stat.st_mtime_ns)
 

@@ -281,6 +281,8 @@ def read_vectors_file(path: Path, trust_pickle: bool = False):
     """A gensim KeyedVectors from a word2vec/GloVe/fastText file, with a clear error if it is not one."""
     if path.is_dir():
         raise UsageError(f"`vectors` {path}: is a directory; give a vectors file")
+    if not path.is_file():  # a pipe would block, and gensim reads a file twice
+        raise UsageError(f"`vectors` {path}: not a regular file (a pipe or a device); save the vectors to a file first")
     if path.suffix in PICKLE_SUFFIXES and not trust_pickle:
         raise UsageError(
             f"`vectors` {path}: gensim's native {path.suffix} files are Python pickles and can run code "
