@@ -265,7 +265,7 @@ class Result:
         from .views.present import Request, present
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, highlight=False, force_terminal=color,
+        console = Console(file=buffer, width=width, highlight=False, markup=False, emoji=False, force_terminal=color,
                           color_system="truecolor" if color else None)
         present(self.analysis, Request(focus=focus, matrix=matrix), console, err=io.StringIO())
         return buffer.getvalue()

@@ -13,39 +13,143 @@ from typer.core import TyperGroup
 
 from .errors import AttnvizError, UsageError
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, so `finally` blocks (a save's temporary file) run."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def standard_streams() -> None:
+    """A closed stderr becomes /dev/null (the exit code still tells); a closed stdout becomes a
+    writer that fails with EBADF, so the user learns why nothing was printed."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:
+        sys.stdout = ClosedStdout()
+
+
+class ClosedStdout:
+    """Stands for a closed standard output: every write raises OSError(EBADF)."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("standard output is closed")
+
+
 def guarded(call) -> int:
-    """Run call(); every error becomes one line on stderr and an exit code (1 runtime, 2 usage)."""
+    """Run call(); every error becomes one line on stderr and an exit code (1 runtime, 2 usage,
+    130 Ctrl-C, 143 SIGTERM)."""
+    import signal
     import warnings
 
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
+    standard_streams()
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding host): keep its handler
+        pass
     try:
         result = call()
+        sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
+        if result == 130:  # typer turns Ctrl-C into Exit(130) itself
+            return fail("interrupted (Ctrl-C)", 130, prefix="")
         return result if isinstance(result, int) else 0
     except AttnvizError as e:
         from .options import as_flags
 
-        sys.stderr.write(f"attnviz: error: {as_flags(str(e))}\n")
-        return e.exit_code
+        return fail(as_flags(str(e)), e.exit_code)
     except typer.Abort:
-        sys.stderr.write("attnviz: aborted\n")
-        return 1
+        return fail("aborted", 1, prefix="")
     except typer.TyperException as e:  # click's usage errors: bad option, missing argument
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         if not message.strip():  # bare `attnviz`: the help was printed, nothing to add
             return getattr(e, "exit_code", 2)
-        sys.stderr.write(f"attnviz: error: {' '.join(message.split())} (see 'attnviz --help')\n")
-        return getattr(e, "exit_code", 2)
+        return fail(f"{' '.join(message.split())} (see 'attnviz --help')", getattr(e, "exit_code", 2))
     except BrokenPipeError:  # `attnviz show … | head -1`: the reader left; stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence_stdout()
         return 1
     except KeyboardInterrupt:
-        return 130
+        return fail("interrupted (Ctrl-C)", 130, prefix="")
+    except Terminated:
+        return fail("terminated (SIGTERM)", 143, prefix="")
+    except MemoryError:
+        return fail("out of memory: these inputs and options need more memory than this machine has; "
+                    "cut the work with --window W and --top-k K, fewer --heads, a smaller --d-k/--d-a, or a shorter text", 1)
+    except UnicodeEncodeError as e:
+        encoding = getattr(sys.stdout, "encoding", None) or e.encoding
+        return fail(f"standard output's encoding ({encoding}) cannot show {e.object[e.start:e.end]!r}; "
+                    f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, stdout_failed=True)
+    except OSError as e:  # the environment, not attnviz: a full disk, a file limit, a vanished folder
+        return fail(os_message(e), 1, stdout_failed=True)
     except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)
         if os.environ.get("ATTNVIZ_DEBUG"):
             raise
-        sys.stderr.write(f"attnviz: internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
-                         f"and please report it)\n")
-        return 1
+        return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
+                    f"and please report it)", 1)
+
+
+def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:
+    """Write `attnviz: error: message` to stderr (never raising: stderr may be full too); return code."""
+    if stdout_failed:
+        silence_stdout()  # what did not reach stdout must not fail again when Python exits
+    try:
+        sys.stderr.write(f"attnviz: {prefix}{message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, UnicodeError):
+        pass
+    return code
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush of unwritten output cannot fail."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's buffer, ClosedStdout): nothing to flush
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+
+
+def os_message(e: OSError) -> str:
+    """An OSError as one line with what to do."""
+    import errno
+
+    where = f"{e.filename}: " if e.filename else ""
+    if e.errno in (errno.EMFILE, errno.ENFILE):
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        return f"too many open files (the limit, ulimit -n, is {soft}); raise it, e.g. ulimit -n 1024"
+    if e.errno == errno.ENOSPC:
+        return f"{where}no space left on the device being written; free some space or write elsewhere"
+    if e.errno == errno.EBADF and not e.filename:
+        return "standard output is closed or not writable; redirect it instead (> FILE, or > /dev/null)"
+    if e.errno == errno.ENOENT and not cwd_exists():
+        return f"{where}the working directory no longer exists; cd to an existing folder"
+    return f"{where}{e.strerror or e}"
+
+
+def cwd_exists() -> bool:
+    try:
+        os.getcwd()
+        return True
+    except OSError:
+        return False
 
 
 class Group(TyperGroup):
@@ -267,11 +371,14 @@ def warn(message: str) -> None:
 
 
 def console():
+    """stdout as a rich Console.  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl
+    vocabularies have them) is printed as it is spelled, never read as a style tag."""
     from rich.console import Console
 
+    plain = dict(highlight=False, markup=False, emoji=False)
     if os.environ.get("NO_COLOR"):  # https://no-color.org: no ANSI codes at all
-        return Console(highlight=False, color_system=None)
-    return Console(highlight=False)
+        return Console(color_system=None, **plain)
+    return Console(**plain)
 
 
 SHOW_EXAMPLES = """Examples:

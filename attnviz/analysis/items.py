@@ -10,7 +10,7 @@ def resolve_token(spec: str, tokens: list[str], what: str) -> int:
     """A token named by its number (1-based, like the notes' a¹ … aⁿ and every human view) or by
     word (case-insensitive; must be unique).  Returns the 0-based index."""
     spec = spec.strip()
-    if spec.lstrip("-").isdigit():
+    if spec.isascii() and spec.lstrip("-").isdigit():  # not str.isdigit alone: '²' is a digit int() refuses
         i = int(spec)
         if not 1 <= i <= len(tokens):
             raise UsageError(f"{what} {spec}: no such token number (tokens are numbered 1 … {len(tokens)})")
@@ -52,8 +52,10 @@ def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None
         from pathlib import Path
 
         path = Path(opts.graph).expanduser()
+        if path.exists() and not path.is_file():  # a pipe would block forever
+            raise UsageError(f"`graph` {path}: not a regular file; give a file of edges, one per line")
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"`graph` {path}: cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
         edges += [parse_edge(l, tokens, f"`graph` {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]

@@ -40,8 +40,25 @@ class Projections:
         return self.wv.shape[1] // self.n_head
 
 
+MAX_HEADS = 1024  # more heads than any model has (BERT-large 16, GPT-3 96): beyond, a typo, not a question
+MAX_WEIGHTS = 1 << 24  # numbers in one drawn matrix (W^q is d_model × heads·d_k; 4096 × 4096 = 16 777 216)
+
+
+def check_heads(n_head: int) -> None:
+    if n_head > MAX_HEADS:
+        raise UsageError(f"`heads` {n_head} is more than {MAX_HEADS} (models have up to ~100); use fewer heads", "heads")
+
+
+def check_size(rows: int, cols: int, what: str, fix: str, option: str) -> None:
+    """Refuse to draw a [rows, cols] matrix of more than MAX_WEIGHTS numbers (before allocating it)."""
+    if rows * cols > MAX_WEIGHTS:
+        raise UsageError(f"{what} would be {rows:,} × {cols:,} = {rows * cols:,} numbers (at most {MAX_WEIGHTS:,}, "
+                         f"{rows * cols * 8 / 2**30:.3g} GiB to draw); {fix}", option)
+
+
 def identity_projections(d_model: int, n_head: int) -> Projections:
     """q = k = v = a; head h sees the contiguous slice h·d_k … (h+1)·d_k of the dimensions."""
+    check_heads(n_head)
     if n_head < 1 or d_model % n_head:
         raise UsageError(
             f"`heads` {n_head} does not divide the vector size {d_model}; "
@@ -56,6 +73,9 @@ def random_projections(d_model: int, n_head: int, d_k: int, seed: int) -> Projec
     """Gaussian W with variance 1/d_model, so q, k, v keep the scale of a (like Xavier init)."""
     if n_head < 1 or d_k < 1:
         raise UsageError(f"`heads` and `d_k` must be at least 1 (got {n_head} and {d_k})")
+    check_heads(n_head)
+    check_size(d_model, n_head * d_k, f"W^q, W^k, W^v ([d_model, heads·d_k], heads {n_head}, d_k {d_k})",
+               "use fewer `heads` or a smaller `d_k`", "d_k")
     rng = np.random.default_rng(seed)
     std = 1.0 / np.sqrt(d_model)
     wq, wk, wv = (rng.normal(0.0, std, (d_model, n_head * d_k)).astype(np.float32) for _ in "qkv")
@@ -85,6 +105,8 @@ class Additive:
 
 
 def random_additive(d_k: int, d_a: int, seed: int) -> Additive:
+    """W1, W2 [d_k, d_a] ~ N(0, 1/d_k), w [d_a] ~ N(0, 1/d_a), drawn from (seed, 1)."""
+    check_size(d_k, d_a, f"W1, W2 of the additive score ([d_k, d_a], d_a {d_a})", "use a smaller `d_a`", "d_a")
     rng = np.random.default_rng([seed, 1])  # a stream of its own: same seed, other numbers than W^q
     return Additive(
         rng.normal(0.0, 1.0 / np.sqrt(d_k), (d_k, d_a)),

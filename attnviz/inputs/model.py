@@ -51,19 +51,36 @@ def resolve_model(spec: str) -> Path:
             candidate = Path(found.origin).parent / "model"
             if candidate.is_dir():
                 return check_dir(candidate)
+    broken = []
     for cache in hf_cache_dirs():
         snapshots = cache / f"models--{repo.replace('/', '--')}" / "snapshots"
-        for snap in sorted(snapshots.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True) if snapshots.is_dir() else []:
+        for snap in sorted(snapshots.glob("*"), key=_mtime, reverse=True) if snapshots.is_dir() else []:
             if all((snap / f).exists() for f in NEEDED):
                 return check_dir(snap)
+            broken.append(snap)
+    if broken:
+        raise AttnvizError(f"`model` {spec}: the Hugging Face cache entry {broken[0]} is incomplete or has broken links "
+                           f"(its files point to blobs that are gone); download the model again or delete that entry")
     if repo == MINILM:
         raise AttnvizError(f"`model` {spec}: the model {MINILM} is not installed; {HOW_TO_GET}")
     raise UsageError(f"`model` {spec}: no such directory, and not a known model name (known: minilm)")
 
 
+def _mtime(path: Path) -> float:
+    """Modification time of a cache snapshot; 0 for a broken link (sorted last, then reported)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def check_dir(path: Path) -> Path:
     if not path.is_dir():
         raise UsageError(f"`model` {path}: not a directory; give a directory with {', '.join(NEEDED)}")
+    dangling = [f for f in NEEDED if (path / f).is_symlink() and not (path / f).exists()]
+    if dangling:
+        raise AttnvizError(f"`model` {path}: {', '.join(dangling)} {'is a broken link' if len(dangling) == 1 else 'are broken links'} "
+                           f"(the target is gone); download the model again")
     missing = [f for f in NEEDED if not (path / f).is_file()]
     if missing:
         raise AttnvizError(f"`model` {path}: missing {', '.join(missing)} (a model directory needs {', '.join(NEEDED)})")
@@ -87,15 +104,29 @@ class BertConfig:
             cfg = cls(int(raw["hidden_size"]), int(raw["num_attention_heads"]), int(raw["num_hidden_layers"]),
                       int(raw["intermediate_size"]), float(raw.get("layer_norm_eps", 1e-12)),
                       str(raw.get("hidden_act", "gelu")), int(raw.get("max_position_embeddings", 512)))
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except RecursionError:
+            raise AttnvizError(f"`model` {path}: config.json is nested too deeply to be a model config") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
             raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
         if raw.get("model_type", "bert") not in ("bert",):
             raise AttnvizError(f"`model` {path}: model_type {raw.get('model_type')!r} is not supported (BERT-family encoders only)")
+        cfg.check(path)
+        return cfg
+
+    def check(self, path: Path) -> None:
+        """Refuse sizes no encoder can have (0 or negative heads, layers, widths; eps not > 0)."""
+        for key, value in (("hidden_size", self.hidden), ("num_attention_heads", self.heads), ("num_hidden_layers", self.layers),
+                           ("intermediate_size", self.intermediate), ("max_position_embeddings", self.max_positions)):
+            if value < 1:
+                raise AttnvizError(f"`model` {path}: config.json has {key} {value}; it must be at least 1 "
+                                   f"(a broken or hand-edited config: take it from the model's original files)")
+        if not (self.eps > 0 and self.eps < 1):
+            raise AttnvizError(f"`model` {path}: config.json has layer_norm_eps {self.eps}; it must be a small positive number")
+        cfg = self
         if cfg.hidden % cfg.heads:
             raise AttnvizError(f"`model` {path}: hidden_size {cfg.hidden} is not divisible by num_attention_heads {cfg.heads}")
         if cfg.act not in ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu"):
             raise AttnvizError(f"`model` {path}: hidden_act {cfg.act!r} is not supported")
-        return cfg
 
 
 class Model:

@@ -22,7 +22,7 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     the same file: it is read once (cached by path, size and modification time)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UsageError(f"`weights` {path}: no such file")
+        raise UsageError(f"`weights` {path}: " + ("not a regular file; give a .npz file" if path.exists() else "no such file"))
     stat = path.stat()
     return _read_npz(str(path), stat.st_size, stat.st_mtime_ns)
 
@@ -30,10 +30,22 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
 @functools.lru_cache(maxsize=4)
 def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
+        raise UsageError(f"`weights` {path} is a .npy file (one array); save the matrices by name in one .npz, "
+                         "e.g. numpy.savez('w.npz', Wq=Wq, Wk=Wk, Wv=Wv)")
+    try:
+        with loaded as npz:
             return {name: np.asarray(npz[name]) for name in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
+
+
+def real(a: np.ndarray) -> bool:
+    """Whether `a` holds real numbers (integers or floats; not complex, bool, strings or objects)."""
+    return np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)
 
 
 def load_additive(path: str | Path, d_k: int):
@@ -53,12 +65,19 @@ def load_additive(path: str | Path, d_k: int):
             f"got {w1.shape}, {w2.shape}, {w.shape}"
         )
     for name, a in zip(names, (w1, w2, w)):
-        if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
-            raise AttnvizError(f"`weights` {path}: {name} must be finite numbers")
+        if not real(a) or a.size == 0 or not np.isfinite(a).all():
+            raise AttnvizError(f"`weights` {path}: {name} must be finite real numbers, not empty (got {a.dtype}, shape {a.shape})")
+    bound = float(np.abs(w.astype(np.float64)).sum())  # |α_ij| = |wᵀ tanh(…)| ≤ Σ|w|
+    if not bound <= np.finfo(np.float32).max:
+        raise AttnvizError(f"`weights` {path}: w is too large (Σ|w| = {bound:.3g}): scores wᵀtanh(…) could reach "
+                           f"{bound:.3g}, past single precision (3.4e38, used for long inputs); scale w down")
     return Additive(w1.astype(np.float64), w2.astype(np.float64), w.astype(np.float64))
 
 
 def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | None:
+    from ..core.attention import check_heads
+
+    check_heads(n_head)
     arrays = read_npz(path)
     if not any(n in arrays for n in ("Wq", "Wk", "Wv", "Wo")) and all(n in arrays for n in ("W1", "W2", "w")):
         return None  # only additive-score parameters: the projection comes from --projection
@@ -69,8 +88,11 @@ def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | N
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv), ("Wo", wo)):
         if w is None:
             continue
-        if w.ndim != 2 or not np.issubdtype(w.dtype, np.number):
-            raise UsageError(f"`weights` {path}: {name} must be a 2-D numeric array, got shape {w.shape} {w.dtype}")
+        if w.ndim != 2 or not real(w):
+            raise UsageError(f"`weights` {path}: {name} must be a 2-D array of real numbers, got shape {w.shape} {w.dtype}"
+                             + (" (attention needs real numbers: save W.real)" if np.iscomplexobj(w) else ""))
+        if w.size == 0:
+            raise UsageError(f"`weights` {path}: {name} has shape {w.shape}; every head needs at least one dimension")
         if not np.isfinite(w).all():
             raise AttnvizError(f"`weights` {path}: {name} contains NaN or inf")
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv)):

@@ -104,20 +104,28 @@ def weights_step(console: Console, w: Walk) -> None:
         for j, tok in enumerate(w.tokens):
             t.add_row(str(j + 1), tok, f"{hd.alpha_prime[i, j]:.4f}")
         return console.print(t)
-    z = hd.alpha[i, ~w.masked] / T
-    e = np.exp(z - z.max())
+    z = stable_exponents(hd.alpha[i, ~w.masked], T)
+    e = np.exp(z)
     step(console, 5, "weights", f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
-    console.print(Text("   (every α/T is shifted by the row's max before exp: same α′, no overflow)", style="dim"))
-    t = table("j", "token", "α/T", "exp(α/T − max)", "α′")
+    console.print(Text("   (as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)", style="dim"))
+    t = table("j", "token", "(α − max)/T", "exp", "α′")
     it = iter(zip(z, e))
     for j, tok in enumerate(w.tokens):
         if w.masked[j]:
             t.add_row(str(j + 1), tok, "", "", "0")
             continue
         zj, ej = next(it)
-        t.add_row(str(j + 1), tok, f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
+        t.add_row(str(j + 1), tok, "−∞" if zj == -np.inf else f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
     console.print(t)
     console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{w.n},j = {hd.alpha_prime[i].sum():.6f}")
+
+
+def stable_exponents(alpha_row: np.ndarray, temperature: float) -> np.ndarray:
+    """[n_k] unmasked scores -> (α − max α)/T, each ≤ 0; −inf where the gap overflows (exp gives 0),
+    never NaN: α/T alone overflows to inf at a tiny T, and inf − inf is NaN."""
+    gap = alpha_row - alpha_row.max()
+    with np.errstate(over="ignore"):
+        return gap / temperature
 
 
 def output_step(console: Console, w: Walk) -> None:

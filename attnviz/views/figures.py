@@ -18,6 +18,7 @@ from ..errors import AttnvizError, UsageError
 
 FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
 SAVE_FORMATS = FORMATS + ("html",)
+MAX_INCHES = 200  # a saved figure's longest side
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
 # the optional extra `pip install "attnviz[cjk]"`: the PyPI package noto-cjk-sans-otc (SIL OFL 1.1), whose
@@ -75,31 +76,93 @@ def tex_safe(text: str) -> str:
 
 def check_paths(items: list[str]) -> list[Path]:
     """--save values (repeated, or comma-separated) as paths, checked before any work:
-    a known extension, an existing writable folder."""
+    a file name of a known extension that the file system allows, in an existing folder where a
+    file can be created (tried: /proc, /sys and read-only mounts pass os.access but refuse files)."""
     out = []
-    for p in (p.strip() for item in items for p in item.split(",") if p.strip()):
-        path = Path(p).expanduser()
-        ext = path.suffix.lower().lstrip(".")
-        if ext not in SAVE_FORMATS:
-            raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise UsageError(f"--save {p}: the folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise AttnvizError(f"--save {p}: the folder {folder} is not writable")
-        if path.is_dir():
-            raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
-        out.append(path)
+    for item in items:
+        if not item.strip():
+            raise UsageError(f"--save {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
+        for p in (p.strip() for p in item.split(",") if p.strip()):
+            out.append(_check_path(p))
     return out
 
 
+def _check_path(p: str) -> Path:
+    path = Path(p).expanduser()
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in SAVE_FORMATS:
+        raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.is_absolute() and not _cwd_exists():
+        raise UsageError(f"--save {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
+    try:
+        longest = os.pathconf(folder if folder.is_dir() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    if len(os.fsencode(path.name)) > longest:
+        raise UsageError(f"--save {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
+                         f"allows at most {longest}; give a shorter name")
+    if not folder.is_dir():
+        raise UsageError(f"--save {p}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
+    except OSError as e:
+        raise AttnvizError(f"--save {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
+    try:
+        os.close(fd)
+    finally:
+        os.unlink(tmp)
+    return path
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """mkstemp next to path: '.NAME.XXXXXXXX.EXT', NAME cut so the temporary name fits where path fits."""
+    name = path.name[: max(1, len(path.name) - 20)]
+    return tempfile.mkstemp(prefix=f".{name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
+
+
+def _cwd_exists() -> bool:
+    try:
+        os.getcwd()
+        return True
+    except OSError:
+        return False
+
+
 def _pyplot():
+    quiet_matplotlib()
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def quiet_matplotlib() -> None:
+    """Before matplotlib's first import: an invalid MPLBACKEND would make the import fail (attnviz
+    draws with Agg anyway, so it is set aside while matplotlib starts), and an unusable config
+    folder (MPLCONFIGDIR, HOME) would make it log two lines; it then uses a temporary folder, which
+    is all attnviz needs, so those lines are dropped."""
+    import importlib
+    import logging
+    import sys
+
+    if "matplotlib" in sys.modules:
+        return
+    backend = os.environ.pop("MPLBACKEND", None)
+    log = logging.getLogger("matplotlib")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        matplotlib = importlib.import_module("matplotlib")
+        matplotlib.get_configdir(), matplotlib.get_cachedir()  # cached: they warn here or never
+    finally:
+        log.setLevel(level)
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
 
 
 def font_for(labels: list[str]) -> tuple[list[str], str | None]:
@@ -232,8 +295,17 @@ def _range(panels: list[Panel], vmax: float | None = None) -> tuple[float, float
 
 
 def _save(fig, path: Path, dpi: int) -> None:
-    """Write atomically: a temporary file in the same folder, renamed over the target when complete."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
+    """Write atomically: a temporary file in the same folder, renamed over the target when complete.
+    Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
+    width, height = fig.get_size_inches()
+    if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
+        raise UsageError(f"--save {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
+                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with --head H, "
+                         f"or use fewer --heads")
+    try:
+        fd, tmp = _temporary(path)
+    except OSError as e:
+        raise AttnvizError(f"could not write {path}: {e.strerror or e}") from None
     os.close(fd)
     try:
         dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
@@ -241,14 +313,36 @@ def _save(fig, path: Path, dpi: int) -> None:
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
             # "tight" draws the figure twice; a big grid is laid out by hand and needs no trimming
             tight = {"bbox_inches": "tight", "pad_inches": 0.15} if len(fig.axes) <= 24 else {}
+            _hook("ATTNVIZ_TEST_SAVE_DELAY")
             fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, **tight)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
         os.replace(tmp, path)
-    except Exception as e:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
-        raise AttnvizError(f"could not write {path}: {e}") from None
+        if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
+            raise
+        raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
+
+
+def _reason(e: Exception) -> str:
+    """Why a save failed, in words a user can act on (FreeType's own message is not)."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    if "freetype" in type(e).__name__.lower() or "FT_" in str(e) or "Glyph" in str(e):
+        return f"the figure is too large to draw its labels ({e}); save fewer heads (--head H) or a smaller figure"
+    return str(e) or type(e).__name__
+
+
+def _hook(name: str) -> None:
+    """Tests only: sleep ATTNVIZ_TEST_SAVE_DELAY seconds with the temporary file in place, so a
+    signal lands mid-save deterministically."""
+    delay = os.environ.get(name)
+    if delay:
+        import time
+
+        time.sleep(float(delay))
 
 
 def save(fig, path: Path, dpi: int = 150) -> None:

@@ -290,7 +290,8 @@ def html_fragment(doc: dict, view: dict | None = None) -> str:
 
 
 def save_page(page: str, path) -> None:
-    """Write the page atomically (a temporary file in the same folder, then rename)."""
+    """Write the page atomically (a temporary file in the same folder, then rename); an error or an
+    interrupt (Ctrl-C, SIGTERM) on the way leaves neither a partial page nor the temporary file."""
     import os
     import tempfile
     from pathlib import Path
@@ -304,7 +305,9 @@ def save_page(page: str, path) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise AttnvizError(f"cannot write {path}: {e.strerror}") from None
+        if isinstance(e, OSError):
+            raise AttnvizError(f"cannot write {path}: {e.strerror}") from None
+        raise
