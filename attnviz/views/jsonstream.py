@@ -1,0 +1,137 @@
+"""JSON written as a stream: matrices formatted by numpy (no Python float per number), head by head.
+
+A 512-token MiniLM run has 6 layers × 12 heads × 2 matrices of 512 × 512 numbers (38 M): as
+nested Python lists and one json.dumps string that took 36 s and 3.3 GB.  Here each matrix is
+turned into bytes in a few vectorized passes and written at once, so memory stays at one matrix.
+
+Numbers are written in scientific notation with 7 significant digits (float32 carries ~7.2), in
+a fixed width: `1.234567e-01` (after a space or `-` when the matrix has negative values).
+Fixed width is what lets numpy write them; a JSON reader sees the number 0.1234567.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AttnvizError
+
+_HI = np.array([int.from_bytes(f"{i // 1000}.{i % 1000:03d}".encode(), "little") for i in range(10**4)], dtype=np.uint64)  # m // 1000 -> "d.ddd"
+_LO = np.array([int.from_bytes(f"{i:03d}".encode(), "little") << 40 for i in range(1000)], dtype=np.uint64)  # m % 1000 -> "ddd" at bytes 5-7
+_EXP = np.array([int.from_bytes(f"e{e:+03d}".encode(), "little") for e in range(-99, 100)], dtype=np.uint32)  # e -> "e±dd"
+_POW10 = 10.0 ** np.arange(-60, 61)  # 10^k at _POW10[k + 60]: a table, not a pow() per number
+_SIGNED = np.dtype({"names": ["sign", "mant", "exp", "sep"], "formats": ["u1", "<u8", "<u4", "u1"],
+                    "offsets": [0, 1, 9, 13], "itemsize": 14})  # -d.dddddde±dd,
+_UNSIGNED = np.dtype({"names": ["mant", "exp", "sep"], "formats": ["<u8", "<u4", "u1"], "offsets": [0, 8, 12], "itemsize": 13})
+
+
+def mantissa_exponent(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[N] finite |x| (float64) -> m [N] in [10⁶, 10⁷) (0 where x = 0) and e [N], |x| ≈ m·10^(e−6)."""
+    nz = a > 0
+    e = np.floor(np.log10(np.where(nz, a, 1.0))).astype(np.int32)
+    m = np.rint(a * _POW10[66 - e]).astype(np.int32)
+    off = (m >= 10**7).astype(np.int32) - (nz & (m < 10**6))  # log10 and rounding: off by one near 10^k
+    if off.any():
+        e += off
+        m = np.rint(a * _POW10[66 - e]).astype(np.int32)
+        up = m >= 10**7  # a went down a power and rounds to 10.000000 of it
+        m[up], e[up] = 10**6, e[up] + 1
+    return m, e
+
+
+def records(x: np.ndarray) -> np.ndarray:
+    """[N] float -> [N] fixed-width records `[sign]d.dddddde±dd,` (np.void); NaN -> `null`.
+    ±inf is refused: strict JSON has no infinity."""
+    x = np.asarray(x, dtype=np.float32).ravel()  # the model's precision; also bounds e to −45 … 38
+    nan = np.isnan(x)
+    if np.isinf(x).any():
+        raise AttnvizError("a matrix holds inf; JSON has no infinity (the numbers overflowed float32)")
+    a = np.abs(x).astype(np.float64)
+    if nan.any():
+        a[nan] = 0.0
+    m, e = mantissa_exponent(a)
+    signed = bool((x < 0).any())
+    out = np.empty(x.size, _SIGNED if signed else _UNSIGNED)
+    if signed:
+        out["sign"] = np.where(x < 0, ord("-"), ord(" "))
+    hi = m // 1000
+    out["mant"] = _HI.take(hi) | _LO.take(m - hi * 1000)
+    out["exp"] = _EXP.take(e + 99)
+    out["sep"] = ord(",")
+    if nan.any():
+        out[nan] = np.frombuffer(b"null".ljust(out.itemsize - 1) + b",", dtype=out.dtype)[0]
+    return out
+
+
+def matrix_rows(mat: np.ndarray) -> np.ndarray:
+    """[r, c] -> uint8 [r, c·w + 3]: each row `[n,n,…,n],` in JSON (the last row's comma is cut by the caller)."""
+    mat = np.asarray(mat)
+    if mat.ndim != 2:
+        raise ValueError(f"a JSON matrix is 2-D, not shape {mat.shape}")
+    r, c = mat.shape
+    if c == 0:
+        return np.frombuffer(b"[]," * r, dtype=np.uint8).reshape(r, 3)
+    rec = records(mat)
+    rows = np.empty((r, c * rec.dtype.itemsize + 2), dtype=np.uint8)
+    rows[:, 1:-1] = rec.view(np.uint8).reshape(r, -1)
+    rows[:, 0] = ord("[")
+    rows[:, -2] = ord("]")  # over the last number's comma
+    rows[:, -1] = ord(",")
+    return rows
+
+
+def write_matrix(write, mat: np.ndarray) -> None:
+    """Write [r, c] as JSON `[[…],[…]]`: jsondoc.matrix's lists, at 7 significant digits, without copies."""
+    rows = matrix_rows(mat)
+    write(b"[")
+    write(memoryview(rows.reshape(-1))[:-1])
+    write(b"]")
+
+
+def matrix_bytes(mat: np.ndarray) -> bytes:
+    """[r, c] -> the JSON text `[[…],[…]]` as bytes."""
+    return b"[" + matrix_rows(mat).tobytes()[:-1] + b"]"
+
+
+def sink(out):
+    """A function that writes bytes to out: its binary buffer (stdout), else decoded (io.StringIO)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        out.flush()
+        return buffer.write
+    return lambda b: out.write(bytes(b).decode("utf-8"))
+
+
+def write_model_document(analysis, include_vectors: bool, out) -> None:
+    """`show --model … --json`: the attnviz/1 document of jsondoc.document(), written head by head.
+
+    The same keys in the same order; numbers at 7 significant digits (float32).  Memory: one matrix.
+    """
+    from dataclasses import replace
+
+    from .jsondoc import document, dumps
+
+    write = sink(out)
+    # the header (everything but the layers) from jsondoc.document itself, so the two cannot drift apart
+    bare = document(replace(analysis, layers=[], layer_numbers=[], rollout=np.zeros((0, 0))), include_vectors)
+    head = {key: value for key, value in bare.items() if key != "layers"}
+    write(dumps(head)[:-1].encode("utf-8") + b', "layers": [')
+    for k, (ln, layer) in enumerate(zip(analysis.layer_numbers, analysis.layers)):
+        write(b"%s{\"index\": %d, \"kind\": \"attention\", \"heads\": [" % (b", " if k else b"", ln - 1))
+        for m, (hn, hd) in enumerate(zip(analysis.head_numbers, layer.heads)):
+            write(b"%s{\"index\": %d, \"alpha\": " % (b", " if m else b"", hn - 1))
+            write_matrix(write, hd.alpha)
+            write(b", \"alpha_prime\": ")
+            write_matrix(write, hd.alpha_prime)
+            write(b", \"summary\": " + dumps(analysis.summaries[(ln, hn)]).encode())
+            for name in ("q", "k", "v", "b") if include_vectors else ():
+                write(b", \"%s\": " % name.encode())
+                write_matrix(write, getattr(hd, name))
+            write(b"}")
+        write(b"]")
+        if include_vectors:
+            write(b", \"output\": ")
+            write_matrix(write, layer.output)
+        write(b"}")
+    write(b"%s{\"index\": %d, \"kind\": \"rollout\", \"heads\": [{\"index\": 0, \"alpha_prime\": " % (b", " if analysis.layers else b"", analysis.config["layers"]))
+    write_matrix(write, analysis.rollout)
+    write(b"}]}]}\n")
