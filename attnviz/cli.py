@@ -220,6 +220,8 @@ def console():
 def show(
     text: OptionalText = None,
     file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False)] = None,
+    lines: Annotated[bool, typer.Option(
+        "--lines", help="With --file and --json: each line is its own text, one JSON document per line (JSON Lines).")] = False,
     top_k: Annotated[Optional[int], typer.Option(
         "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
         "with --json: JSON Lines.", min=1, show_default=False)] = None,
@@ -253,11 +255,37 @@ def show(
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": input, "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi)
+    if lines:
+        return show_lines(text, file, request, top_k, lambda line: analyze(
+            line, build_options(options), model=model, words=words, layer=layer, head=head).analysis, model)
     text = None if input is not None and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), input=input, model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress)
     present(result.analysis, request, console())
+
+
+def show_lines(text, file, request, top_k, analyze_one, model) -> None:
+    """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
+    from .analysis.corpus import read_corpus
+    from .views.corpus import Progress, write_lines
+
+    if file is None or text is not None:
+        raise UsageError("--lines reads a file one line at a time: give --file FILE (and no TEXT)")
+    if not request.json:
+        raise UsageError("--lines writes one JSON document per line: add --json (for head summaries over the lines: "
+                         "attnviz heads --model minilm --file FILE)")
+    if request.save or top_k is not None:
+        raise UsageError(f"{'--save' if request.save else '--top-k'} does not go with --lines (one JSON document per line)")
+    corpus = read_corpus(file)
+    if model is not None:  # every line checked against the position limit before the first document is written
+        from .inputs.model import encode_batch, open_model
+
+        encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
+    if corpus.blank:
+        warn(f"{corpus.blank} blank line{'s' if corpus.blank > 1 else ''} skipped: document k is the k-th non-blank line")
+    with Progress(sys.stderr, "lines") as progress:
+        write_lines(corpus, analyze_one, request.include_vectors, sys.stdout, progress)
 
 
 def save_paths(save: list[str] | None, inputs: dict[str, str | None]):
@@ -320,17 +348,21 @@ class progress_bar:
 
 @app.command()
 def heads(
-    text: Text,
+    text: OptionalText = None,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
-    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or index if it repeats).", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or index).", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or index if it repeats); with --file, a word.", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or index); with --file, a word.", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
     top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
+    file: Annotated[Optional[str], typer.Option(
+        "--file", help="A corpus, one sentence per line: every head's summary averaged over the sentences, "
+        "and mean α′(--from → --to) where both words occur.", show_default=False)] = None,
 ) -> None:
     """Which heads link two tokens? Rank every head by α′(--from → --to).
 
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
+    With --file: the same over a corpus (one sentence per line), with a progress bar on stderr.
     """
     from .analysis.items import resolve_token
     from .api import analyze_model
@@ -338,6 +370,10 @@ def heads(
 
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
+    if file is not None:
+        return heads_corpus(text, file, model, source, target, words, top, json_out)
+    if text is None:
+        raise UsageError("give a text (or '-' for standard input), or a corpus with --file FILE (one sentence per line)")
     analysis = analyze_model(read_text(text), model, words).analysis
     i = None if source is None else resolve_token(source, analysis.tokens, "--from")
     j = None if target is None else resolve_token(target, analysis.tokens, "--to")
@@ -347,6 +383,26 @@ def heads(
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
     render_heads(analysis, console(), i, j, top)
+
+
+def heads_corpus(text, file, model, source, target, words, top, json_out) -> None:
+    """`heads --file`: head summaries over a corpus (analysis/corpus.py), table or JSON."""
+    from .analysis.corpus import analyze_corpus, read_corpus
+    from .views.corpus import Progress, render_corpus
+
+    if text is not None:
+        raise UsageError("give a TEXT or a corpus with --file, not both")
+    if words:
+        raise UsageError("--words goes with one text; over a corpus, --from/--to already match whole words")
+    corpus = read_corpus(file)
+    with Progress(sys.stderr, "sentences") as progress:
+        analysis = analyze_corpus(corpus, model, source, target, progress)
+    if json_out:
+        from .views.jsondoc import heads_document
+
+        sys.stdout.write(heads_document(analysis, None, None) + "\n")
+        return
+    render_corpus(analysis, console(), top)
 
 
 @app.command()

@@ -105,3 +105,57 @@ def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
         m /= m.sum(axis=1, keepdims=True)
         out = m if out is None else m @ out
     return out
+
+
+def layer_weights(model) -> list[dict[str, np.ndarray]]:
+    """Every layer's weights, read once (a corpus runs many batches through them); float32."""
+    c = model.config
+    h = c.hidden
+    shapes = {"attention.self.query": (h, h), "attention.self.key": (h, h), "attention.self.value": (h, h),
+              "attention.output.dense": (h, h), "intermediate.dense": (c.intermediate, h), "output.dense": (h, c.intermediate)}
+    out = []
+    for li in range(c.layers):
+        p = f"encoder.layer.{li}."
+        w = {}
+        for name, shape in shapes.items():
+            w[name] = (model.w(p + name + ".weight", shape).T.copy(), model.w(p + name + ".bias", shape[:1]))  # [in, out]: x·W
+        for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+            w[name] = (model.w(p + name + ".weight", (h,)), model.w(p + name + ".bias", (h,)))
+        out.append(w)
+    return out
+
+
+def forward_batch(model, weights: list[dict], ids: np.ndarray, type_ids: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """B texts padded to L tokens -> every layer's α′ [B, n_head, L, L] (float32).
+
+    ids, type_ids [B, L] (anything past lengths[b] is padding); weights from layer_weights(model).
+    Padded keys get α′ = 0 (the attention mask): a text's own [n, n] block, α′[b, :, :n, :n], is what
+    forward() gives for it alone, up to float rounding.  Rows past n are padding and mean nothing.
+    """
+    c = model.config
+    b, n = ids.shape
+    h, n_head = c.hidden, c.heads
+    d_k = h // n_head
+    word = model.rows("embeddings.word_embeddings.weight", ids.ravel()).reshape(b, n, -1)  # [B, L, h]
+    pos = model.rows("embeddings.position_embeddings.weight", np.arange(n))  # [L, h]
+    types = model.rows("embeddings.token_type_embeddings.weight", type_ids.ravel()).reshape(b, n, -1)
+    x = (word + pos + types).reshape(b * n, h)  # [B·L, h]: 2-D and contiguous, so every x·W is one BLAS call
+    x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
+    bias = np.where(np.arange(n)[None, :] < lengths[:, None], 0.0, -np.inf).astype(np.float32)[:, None, None, :]  # [B, 1, 1, L]
+    split = lambda t: t.reshape(b, n, n_head, d_k).transpose(0, 2, 1, 3)  # noqa: E731  [B·L, h] -> [B, H, L, d_k]
+    alphas = []
+    for w in weights:
+        lin = lambda t, name: t @ w[name][0] + w[name][1]  # noqa: E731  [B·L, in] -> [B·L, out]
+        q, k, v = (split(lin(x, f"attention.self.{m}")) for m in ("query", "key", "value"))
+        a = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / math.sqrt(d_k)) + bias  # [B, H, L, L]
+        a -= a.max(axis=-1, keepdims=True)
+        np.exp(a, out=a)
+        a /= a.sum(axis=-1, keepdims=True)
+        alphas.append(a)
+        concat = np.ascontiguousarray((a @ v).transpose(0, 2, 1, 3)).reshape(b * n, h)  # [B·L, h]
+        x = layer_norm(x + lin(concat, "attention.output.dense"), *w["attention.output.LayerNorm"], c.eps)
+        ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
+        x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
+    if not np.isfinite(x).all():
+        raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
+    return alphas

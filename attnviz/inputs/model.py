@@ -5,6 +5,7 @@ The forward pass itself is attnviz.core.encoder.  Nothing here imports torch or 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -162,7 +163,15 @@ def load_tokenizer(path: Path):
 
 
 def open_model(spec: str) -> Model:
-    return Model(resolve_model(spec), ALIASES.get(spec.lower(), spec))
+    """The model named or found at spec; opened once per process (a corpus runs it per line)."""
+    path = resolve_model(spec)
+    stamp = tuple((path / f).stat().st_mtime_ns for f in NEEDED)  # files changed on disk are read again
+    return _open(path, stamp, ALIASES.get(spec.lower(), spec))
+
+
+@functools.lru_cache(maxsize=4)
+def _open(path: Path, stamp: tuple, name: str) -> Model:
+    return Model(path, name)
 
 
 @dataclass
