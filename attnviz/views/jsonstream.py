@@ -38,20 +38,14 @@ def mantissa_exponent(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m, e
 
 
-def records(x: np.ndarray) -> np.ndarray:
-    """[N] float -> [N] fixed-width records `[sign]d.dddddde±dd,` (np.void); NaN -> `null`.
-    ±inf is refused: strict JSON has no infinity."""
-    x = np.asarray(x, dtype=np.float32).ravel()  # the model's precision; also bounds e to −45 … 38
+def fill_records(x: np.ndarray, out: np.ndarray) -> None:
+    """x [r, c] float32 -> out [r, c] fixed-width records `[sign]d.dddddde±dd,`; NaN -> `null`."""
     nan = np.isnan(x)
-    if np.isinf(x).any():
-        raise AttnvizError("a matrix holds inf; JSON has no infinity (the numbers overflowed float32)")
     a = np.abs(x).astype(np.float64)
     if nan.any():
         a[nan] = 0.0
     m, e = mantissa_exponent(a)
-    signed = bool((x < 0).any())
-    out = np.empty(x.size, _SIGNED if signed else _UNSIGNED)
-    if signed:
+    if "sign" in out.dtype.names:
         out["sign"] = np.where(x < 0, ord("-"), ord(" "))
     hi = m // 1000
     out["mant"] = _HI.take(hi) | _LO.take(m - hi * 1000)
@@ -59,20 +53,25 @@ def records(x: np.ndarray) -> np.ndarray:
     out["sep"] = ord(",")
     if nan.any():
         out[nan] = np.frombuffer(b"null".ljust(out.itemsize - 1) + b",", dtype=out.dtype)[0]
-    return out
 
 
 def matrix_rows(mat: np.ndarray) -> np.ndarray:
-    """[r, c] -> uint8 [r, c·w + 3]: each row `[n,n,…,n],` in JSON (the last row's comma is cut by the caller)."""
-    mat = np.asarray(mat)
-    if mat.ndim != 2:
-        raise ValueError(f"a JSON matrix is 2-D, not shape {mat.shape}")
-    r, c = mat.shape
+    """[r, c] -> uint8 [r, c·w + 2]: each row `[n,n,…,n],` in JSON (the last row's comma is cut by the caller).
+    ±inf is refused: strict JSON has no infinity."""
+    x = np.asarray(mat, dtype=np.float32)  # the model's precision; also bounds the exponent to −45 … 38
+    if x.ndim != 2:
+        raise ValueError(f"a JSON matrix is 2-D, not shape {x.shape}")
+    r, c = x.shape
     if c == 0:
         return np.frombuffer(b"[]," * r, dtype=np.uint8).reshape(r, 3)
-    rec = records(mat)
-    rows = np.empty((r, c * rec.dtype.itemsize + 2), dtype=np.uint8)
-    rows[:, 1:-1] = rec.view(np.uint8).reshape(r, -1)
+    if np.isinf(x).any():
+        raise AttnvizError("a matrix holds inf; JSON has no infinity (the numbers overflowed float32)")
+    dtype = _SIGNED if (x < 0).any() else _UNSIGNED
+    rec = np.empty((r, c), dtype)  # contiguous: numpy writes its fields fast
+    fill_records(x, rec)
+    rows = np.empty((r, c * dtype.itemsize + 2), dtype=np.uint8)
+    line = np.dtype((np.void, c * dtype.itemsize))  # one row of numbers as one item: a memcpy per row
+    rows[:, 1:-1].view(line)[:, 0] = rec.view(line)[:, 0]
     rows[:, 0] = ord("[")
     rows[:, -2] = ord("]")  # over the last number's comma
     rows[:, -1] = ord(",")
@@ -104,34 +103,70 @@ def sink(out):
 def write_model_document(analysis, include_vectors: bool, out) -> None:
     """`show --model … --json`: the attnviz/1 document of jsondoc.document(), written head by head.
 
-    The same keys in the same order; numbers at 7 significant digits (float32).  Memory: one matrix.
+    The same keys in the same order; numbers at 7 significant digits (float32).  Memory: a few matrices.
     """
+    stream(model_pieces(analysis, include_vectors), sink(out))
+
+
+def model_pieces(analysis, include_vectors: bool):
+    """The model document as a sequence of bytes and matrices (each matrix to be written as JSON)."""
     from dataclasses import replace
 
     from .jsondoc import document, dumps
 
-    write = sink(out)
     # the header (everything but the layers) from jsondoc.document itself, so the two cannot drift apart
     bare = document(replace(analysis, layers=[], layer_numbers=[], rollout=np.zeros((0, 0))), include_vectors)
     head = {key: value for key, value in bare.items() if key != "layers"}
-    write(dumps(head)[:-1].encode("utf-8") + b', "layers": [')
+    yield dumps(head)[:-1].encode("utf-8") + b', "layers": ['
     for k, (ln, layer) in enumerate(zip(analysis.layer_numbers, analysis.layers)):
-        write(b"%s{\"index\": %d, \"kind\": \"attention\", \"heads\": [" % (b", " if k else b"", ln - 1))
+        yield b'%s{"index": %d, "kind": "attention", "heads": [' % (b", " if k else b"", ln - 1)
         for m, (hn, hd) in enumerate(zip(analysis.head_numbers, layer.heads)):
-            write(b"%s{\"index\": %d, \"alpha\": " % (b", " if m else b"", hn - 1))
-            write_matrix(write, hd.alpha)
-            write(b", \"alpha_prime\": ")
-            write_matrix(write, hd.alpha_prime)
-            write(b", \"summary\": " + dumps(analysis.summaries[(ln, hn)]).encode())
+            yield b'%s{"index": %d, "alpha": ' % (b", " if m else b"", hn - 1)
+            yield hd.alpha
+            yield b', "alpha_prime": '
+            yield hd.alpha_prime
+            yield b', "summary": ' + dumps(analysis.summaries[(ln, hn)]).encode()
             for name in ("q", "k", "v", "b") if include_vectors else ():
-                write(b", \"%s\": " % name.encode())
-                write_matrix(write, getattr(hd, name))
-            write(b"}")
-        write(b"]")
+                yield b', "%s": ' % name.encode()
+                yield getattr(hd, name)
+            yield b"}"
+        yield b"]"
         if include_vectors:
-            write(b", \"output\": ")
-            write_matrix(write, layer.output)
-        write(b"}")
-    write(b"%s{\"index\": %d, \"kind\": \"rollout\", \"heads\": [{\"index\": 0, \"alpha_prime\": " % (b", " if analysis.layers else b"", analysis.config["layers"]))
-    write_matrix(write, analysis.rollout)
-    write(b"}]}]}\n")
+            yield b', "output": '
+            yield layer.output
+        yield b"}"
+    yield b'%s{"index": %d, "kind": "rollout", "heads": [{"index": 0, "alpha_prime": ' % (
+        b", " if analysis.layers else b"", analysis.config["layers"])
+    yield analysis.rollout
+    yield b"}]}]}\n"
+
+
+def stream(pieces, write, ahead: int = 8) -> None:
+    """Write bytes as they come and matrices as JSON, in order; matrices are formatted by a few
+    threads (numpy lets go of the GIL), at most `ahead` pieces in flight."""
+    import os
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    def flush(pending: deque, keep: int) -> None:
+        while len(pending) > keep:
+            item = pending.popleft()
+            if isinstance(item, Future):
+                rows = item.result()
+                write(b"[")
+                write(memoryview(rows.reshape(-1))[:-1])
+                write(b"]")
+            else:
+                write(item)
+
+    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+        pending: deque = deque()
+        try:
+            for piece in pieces:
+                pending.append(pool.submit(matrix_rows, piece) if isinstance(piece, np.ndarray) else piece)
+                flush(pending, ahead)
+            flush(pending, 0)
+        finally:
+            for item in pending:
+                if isinstance(item, Future):
+                    item.cancel()
