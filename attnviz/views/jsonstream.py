@@ -58,7 +58,8 @@ def fill_records(x: np.ndarray, out: np.ndarray) -> None:
 def matrix_rows(mat: np.ndarray) -> np.ndarray:
     """[r, c] -> uint8 [r, c·w + 2]: each row `[n,n,…,n],` in JSON (the last row's comma is cut by the caller).
     ±inf is refused: strict JSON has no infinity."""
-    x = np.asarray(mat, dtype=np.float32)  # the model's precision; also bounds the exponent to −45 … 38
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
+        x = np.asarray(mat, dtype=np.float32)  # the model's precision; also bounds the exponent to −45 … 38
     if x.ndim != 2:
         raise ValueError(f"a JSON matrix is 2-D, not shape {x.shape}")
     r, c = x.shape
