@@ -15,6 +15,7 @@ from ..errors import UsageError
 KEYS = ("entropy", "cls", "sep", "self", "prev", "next", "punct")  # per head, per sentence; then mean and sd
 BATCH_CELLS = 1 << 18  # B·L² per batch: 64 sentences of 64 tokens, 1 of 512 (α′ of a layer: B·H·L² floats)
 BATCH_MAX = 64
+CHUNK = 4096  # sentences tokenized and run at a time: memory does not grow with the corpus
 
 
 @dataclass
@@ -135,63 +136,100 @@ def pair_value(a: np.ndarray, sources: list[list[int]], targets: list[list[int]]
     return np.mean(values, axis=0) if values else None
 
 
+class Moments:
+    """Count, sum and sum of squares over sentences: mean and sd without keeping every sentence."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.n, self.s1, self.s2 = 0, np.zeros(shape), np.zeros(shape)
+
+    def add(self, x: np.ndarray) -> None:  # x [k, *shape]
+        self.n += len(x)
+        self.s1 += x.sum(axis=0)
+        self.s2 += (x.astype(np.float64) ** 2).sum(axis=0)
+
+    def mean(self) -> np.ndarray:
+        return self.s1 / max(self.n, 1)
+
+    def sd(self) -> np.ndarray:
+        """Sample standard deviation (n − 1); 0 for a single sentence."""
+        if self.n < 2:
+            return np.zeros_like(self.s1)
+        return np.sqrt(np.maximum(self.s2 - self.s1**2 / self.n, 0.0) / (self.n - 1))
+
+
 def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = None, target: str | None = None,
                    progress=None, batch: bool = True) -> CorpusAnalysis:
     """Every head's summary (KEYS) per sentence, then mean and sd over the corpus; with source and
     target (words), α′(source → target) where both occur.  progress(k, total) after each batch.
-    batch=False runs the sentences one at a time (the reference the batched run must equal)."""
+
+    The corpus is tokenized and run CHUNK sentences at a time, so memory does not grow with its
+    length.  batch=False runs the sentences one at a time (the reference the batched run must equal).
+    """
     from ..core.encoder import layer_weights
     from ..inputs.model import encode_batch, open_model
 
     if (source is None) != (target is None):
         raise UsageError("give both `from` and `to`, or neither", "from")
+    words = None if source is None else check_words(source, target)
     m = open_model(model)
-    encs = encode_batch(m, corpus.lines, [f"{corpus.name} line {k}" for k in corpus.numbers])
-    lengths = np.array([len(e.ids) for e in encs])
-    pairs = find_pairs(corpus, encs, source, target)
-    weights = layer_weights(m)
-    c = m.config
-    per = np.zeros((len(encs), c.layers, c.heads, len(KEYS)))  # [N, layers, heads, KEYS]
-    pair = np.full((len(encs), c.layers, c.heads), np.nan)
-    for idx in batches(lengths) if batch else [np.array([i]) for i in range(len(encs))]:
-        run_batch(m, weights, [encs[i] for i in idx], idx, per, pair, pairs)
-        if progress:
-            progress(len(idx), len(encs))
-    stats = None
-    if pairs is not None:
-        have = ~np.isnan(pair[:, 0, 0])
-        stats = PairStats(source, target, int(have.sum()), pairs[1], pairs[2], pair[have].mean(axis=0),
-                          pair[have].std(axis=0, ddof=1) if have.sum() > 1 else np.zeros(pair.shape[1:]))
-    sd = per.std(axis=0, ddof=1) if len(encs) > 1 else np.zeros(per.shape[1:])
-    return CorpusAnalysis(m.name, str(m.path), corpus, int(lengths.sum()), c.layers, c.heads, per.mean(axis=0), sd, stats)
+    weights, c = layer_weights(m), m.config
+    stats, pair = Moments((c.layers, c.heads, len(KEYS))), Moments((c.layers, c.heads))
+    seen = {"from": 0, "to": 0}
+    tokens = 0
+    for start in range(0, len(corpus.lines), CHUNK):
+        lines = corpus.lines[start : start + CHUNK]
+        encs = encode_batch(m, lines, [f"{corpus.name} line {k}" for k in corpus.numbers[start : start + CHUNK]])
+        lengths = np.array([len(e.ids) for e in encs])
+        tokens += int(lengths.sum())
+        pairs = find_pairs(lines, encs, words, seen)
+        for idx in batches(lengths) if batch else [np.array([i]) for i in range(len(encs))]:
+            per, values = run_batch(m, weights, [encs[i] for i in idx], [pairs.get(int(i)) for i in idx])
+            stats.add(per)
+            pair.add(values[~np.isnan(values[:, 0, 0])])
+            if progress:
+                progress(len(idx), len(corpus.lines))
+    result = None
+    if words is not None:
+        check_pairs(corpus, words, seen, pair.n)
+        result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd())
+    return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result)
 
 
-def find_pairs(corpus: Corpus, encs, source: str | None, target: str | None):
-    """{text index: (source occurrences, target occurrences)} where both occur, and how many texts have
-    each word; None without source/target.  A word found nowhere, or never with the other, is an error."""
-    if source is None:
-        return None
-    source, target = source.strip().lower(), target.strip().lower()
-    count = {}
-    for name, word in (("from", source), ("to", target)):
+def check_words(source: str, target: str) -> tuple[str, str]:
+    words = source.strip().lower(), target.strip().lower()
+    for name, word in zip(("from", "to"), words):
         if not word or len(word.split()) > 1:
             raise UsageError(f"`{name}` {word!r}: give one word", name)
-    have_s = [occurrences(e, t, source) for e, t in zip(encs, corpus.lines)]
-    have_t = [occurrences(e, t, target) for e, t in zip(encs, corpus.lines)] if target != source else have_s
-    for name, word, have in (("from", source, have_s), ("to", target, have_t)):
-        count[name] = sum(1 for h in have if h)
-        if not count[name]:
-            raise UsageError(f"`{name}` {word!r} occurs in none of the {len(encs)} sentences of {corpus.name} "
+    return words
+
+
+def find_pairs(lines: list[str], encs, words: tuple[str, str] | None, seen: dict) -> dict:
+    """{text index: (source occurrences, target occurrences)} for the texts that have both words;
+    seen["from"], seen["to"] count the texts that have each."""
+    if words is None:
+        return {}
+    source, target = words
+    have_s = [occurrences(e, t, source) for e, t in zip(encs, lines)]
+    have_t = [occurrences(e, t, target) for e, t in zip(encs, lines)] if target != source else have_s
+    seen["from"] += sum(1 for h in have_s if h)
+    seen["to"] += sum(1 for h in have_t if h)
+    return {i: (s, t) for i, (s, t) in enumerate(zip(have_s, have_t)) if s and t and any(u != v for u in s for v in t)}
+
+
+def check_pairs(corpus: Corpus, words: tuple[str, str], seen: dict, together: int) -> None:
+    """A word found nowhere, or never with the other, is an error that names it."""
+    for name, word in zip(("from", "to"), words):
+        if not seen[name]:
+            raise UsageError(f"`{name}` {word!r} occurs in none of the {len(corpus.lines)} sentences of {corpus.name} "
                              f"(whole words, any case; the tokenizer splits at punctuation)", name)
-    found = {i: (s, t) for i, (s, t) in enumerate(zip(have_s, have_t)) if s and t and any(u != v for u in s for v in t)}
-    if not found:
-        raise UsageError(f"{source!r} ({count['from']} sentences) and {target!r} ({count['to']} sentences) never occur "
+    if not together:
+        raise UsageError(f"{words[0]!r} ({seen['from']} sentences) and {words[1]!r} ({seen['to']} sentences) never occur "
                          f"in the same sentence of {corpus.name}", "from")
-    return found, count["from"], count["to"]
 
 
-def run_batch(m, weights, encs, idx: np.ndarray, per: np.ndarray, pair: np.ndarray, pairs) -> None:
-    """One batch through the encoder: fills per[idx] (summaries) and pair[idx] (where both words occur)."""
+def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
+    """One batch through the encoder -> summaries [B, layers, heads, KEYS] and word-pair α′
+    [B, layers, heads] (NaN for a text without both words; pairs[r] is find_pairs' entry or None)."""
     from ..core.encoder import forward_batch
 
     lengths = np.array([len(e.ids) for e in encs])
@@ -204,8 +242,10 @@ def run_batch(m, weights, encs, idx: np.ndarray, per: np.ndarray, pair: np.ndarr
         sep[r, 1 : len(e.ids)] = special[1:]
         punct[r, : len(e.ids)] = [not s and is_punct(t) for s, t in zip(special, e.tokens)]
     cls = np.array([e.word_ids[0] is None for e in encs])
-    for li, a in enumerate(forward_batch(m, weights, ids, types, lengths)):
-        per[idx, li] = batch_summaries(a, lengths, cls, sep, punct)
-        for r, i in enumerate(idx):
-            if pairs is not None and int(i) in pairs[0]:
-                pair[i, li] = pair_value(a[r], *pairs[0][int(i)])
+    alphas = forward_batch(m, weights, ids, types, lengths)
+    per = np.stack([batch_summaries(a, lengths, cls, sep, punct) for a in alphas], axis=1)  # [B, layers, H, KEYS]
+    values = np.full(per.shape[:3], np.nan)
+    for r, entry in enumerate(pairs):
+        if entry is not None:
+            values[r] = [pair_value(a[r], *entry) for a in alphas]
+    return per, values
