@@ -100,14 +100,15 @@ def test_batched_equals_one_at_a_time(corpus_runs):
 
 
 def test_chunks_do_not_change_the_result(corpus_runs, monkeypatch):
-    """The corpus is read CHUNK sentences at a time (bounded memory); sums over chunks are the same."""
+    """The corpus is read CHUNK sentences at a time (bounded memory); sums over chunks are the same
+    (up to float32 rounding: other chunks make other batches, padded to other lengths)."""
     from attnviz.analysis import corpus as module
 
     monkeypatch.setattr(module, "CHUNK", 3)
     chunked = module.analyze_corpus(module.corpus_of(SENTENCES), source="it", target="is")
-    np.testing.assert_allclose(chunked.mean, corpus_runs[0].mean, atol=1e-9)
-    np.testing.assert_allclose(chunked.sd, corpus_runs[0].sd, atol=1e-7)
-    np.testing.assert_allclose(chunked.pair.mean, corpus_runs[0].pair.mean, atol=1e-9)
+    np.testing.assert_allclose(chunked.mean, corpus_runs[0].mean, atol=2e-6)
+    np.testing.assert_allclose(chunked.sd, corpus_runs[0].sd, atol=2e-6)
+    np.testing.assert_allclose(chunked.pair.mean, corpus_runs[0].pair.mean, atol=2e-6)
     assert (chunked.pair.sentences, chunked.pair.source_sentences, chunked.tokens) == (2, 4, corpus_runs[0].tokens)
 
 
