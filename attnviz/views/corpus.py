@@ -50,12 +50,16 @@ class Progress:
             self.bar.stop()
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def header(analysis) -> Text:
     c = analysis.corpus
     t = Text()
     t.append("attnviz ", style="bold")
     t.append(f"· {analysis.model.split('/')[-1]} · {analysis.layers} layers × {analysis.heads} heads · "
-             f"{analysis.sentences} sentences, {analysis.tokens} tokens")
+             f"{plural(analysis.sentences, 'sentence')}, {analysis.tokens} tokens")
     if c.blank:
         t.append(f" ({c.blank} blank line{'s' if c.blank > 1 else ''} skipped)")
     t.append("\nmeans over sentences of each one's mean over its tokens · layers, heads from 1", style="dim")
@@ -70,8 +74,8 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
     if p is not None:
         rows.sort(key=lambda r: -p.mean[r])
         rows = rows[:top]
-        title = (f"heads ranked by mean α′({p.source} → {p.target}) over the {p.sentences} sentences with both words "
-                 f"(“{p.source}” in {p.source_sentences}, “{p.target}” in {p.target_sentences})")
+        title = (f"heads ranked by mean α′({p.source} → {p.target}) over the {plural(p.sentences, 'sentence')} with both "
+                 f"words (“{p.source}” in {p.source_sentences}, “{p.target}” in {p.target_sentences})")
     else:
         title = "every head: entropy and where its attention goes (mean share of α′)"
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
