@@ -406,6 +406,9 @@ SHOW_EXAMPLES = """Examples:
 def show(
     text: OptionalText = None,
     file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False, rich_help_panel=INPUT)] = None,
+    lines: Annotated[bool, typer.Option(
+        "--lines", help="With --file and --json: each line is its own text, one JSON document per line (JSON Lines).",
+        rich_help_panel=INPUT)] = False,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
         "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
@@ -457,6 +460,9 @@ def show(
                                         "--image": options["image"], "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
+    if lines:
+        return show_lines(text, file, request, top_k, lambda line: analyze(
+            line, build_options(options), model=model, words=words, layer=layer, head=head).analysis, model)
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from .analysis.stream import run_file  # any length: streamed when long
 
@@ -473,6 +479,29 @@ def show(
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress, compare=compare, **media_options(options))
     present(result.analysis, request, console())
+
+
+def show_lines(text, file, request, top_k, analyze_one, model) -> None:
+    """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
+    from .analysis.corpus import read_corpus
+    from .views.corpus import Progress, write_lines
+
+    if file is None or text is not None:
+        raise UsageError("--lines reads a file one line at a time: give --file FILE (and no TEXT)")
+    if not request.json:
+        raise UsageError("--lines writes one JSON document per line: add --json (for head summaries over the lines: "
+                         "attnviz heads --model minilm --file FILE)")
+    if request.save or top_k is not None:
+        raise UsageError(f"{'--save' if request.save else '--top-k'} does not go with --lines (one JSON document per line)")
+    corpus = read_corpus(file)
+    if model is not None:  # every line checked against the position limit before the first document is written
+        from .inputs.model import encode_batch, open_model
+
+        encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
+    if corpus.blank:
+        warn(f"{corpus.blank} blank line{'s' if corpus.blank > 1 else ''} skipped: document k is the k-th non-blank line")
+    with Progress(sys.stderr, "lines") as progress:
+        write_lines(corpus, analyze_one, request.include_vectors, sys.stdout, progress)
 
 
 def save_paths(save: list[str] | None, inputs: dict[str, str | None]):
@@ -558,22 +587,28 @@ HEADS_EXAMPLES = """Examples:
   attnviz heads "$S"
 
   attnviz heads "$S" --words --from it --to restaurant --json | jq '.heads[0]'
+
+  attnviz heads --file corpus.txt --from it --to restaurant
 """
 
 
 @app.command(epilog=HEADS_EXAMPLES)
 def heads(
-    text: Text,
+    text: OptionalText = None,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
-    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats).", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1).", show_default=False)] = None,
+    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats); with --file, a word.", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1); with --file, a word.", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
     top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
+    file: Annotated[Optional[str], typer.Option(
+        "--file", help="A corpus, one sentence per line: every head's summary averaged over the sentences, "
+        "and mean α′(--from → --to) where both words occur.", show_default=False)] = None,
 ) -> None:
     """Which heads link two tokens? Rank every head by α′(--from → --to).
 
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
+    With --file: the same over a corpus (one sentence per line), with a progress bar on stderr.
     """
     from .analysis.items import resolve_token
     from .api import analyze_model
@@ -582,6 +617,10 @@ def heads(
 
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
+    if file is not None:
+        return heads_corpus(text, file, model, source, target, words, top, json_out)
+    if text is None:
+        raise UsageError("give a text (or '-' for standard input), or a corpus with --file FILE (one sentence per line)")
     analysis = analyze_model(read_text(text), model, words).analysis
     for line in warnings(analysis):  # the pieces the tokenizer turned into [UNK]
         warn(line)
@@ -593,6 +632,26 @@ def heads(
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
     render_heads(analysis, console(), i, j, top)
+
+
+def heads_corpus(text, file, model, source, target, words, top, json_out) -> None:
+    """`heads --file`: head summaries over a corpus (analysis/corpus.py), table or JSON."""
+    from .analysis.corpus import analyze_corpus, read_corpus
+    from .views.corpus import Progress, render_corpus
+
+    if text is not None:
+        raise UsageError("give a TEXT or a corpus with --file, not both")
+    if words:
+        raise UsageError("--words goes with one text; over a corpus, --from/--to already match whole words")
+    corpus = read_corpus(file)
+    with Progress(sys.stderr, "sentences") as progress:
+        analysis = analyze_corpus(corpus, model, source, target, progress)
+    if json_out:
+        from .views.jsondoc import heads_document
+
+        sys.stdout.write(heads_document(analysis, None, None) + "\n")
+        return
+    render_corpus(analysis, console(), top)
 
 
 EXPLAIN_EXAMPLES = """Examples:

@@ -27,7 +27,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     layers, hidden = forward(m, enc)
     specials = [w is None for w in enc.word_ids]
     tokens = list(enc.tokens)
-    flow = rollout([np.stack([h.alpha_prime for h in lr.heads]) for lr in layers])
+    flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
     if words:
         tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
@@ -45,13 +45,14 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
 def to_words(enc, text: str, layers: list[att.LayerResult], hidden: np.ndarray, flow: np.ndarray):
     """Pool subword tokens to words: α′ summed over a key word's pieces and averaged over the query
     word's pieces (rows still sum to 1); α and the vectors are means over the pieces."""
-    from ..core.encoder import pool_words
+    from ..core.encoder import pool_words, pooling
     from ..inputs.model import words_of
 
     tokens, units = words_of(enc, text)
     specials = [len(u) == 1 and enc.word_ids[u[0]] is None for u in units]
-    mean_mean = lambda a: np.stack([np.stack([a[np.ix_(u, v)].mean() for v in units]) for u in units])  # noqa: E731
-    rows = lambda x: np.stack([x[u].mean(axis=0) for u in units])  # noqa: E731  (vectors: mean over pieces)
+    _, p = pooling(units, len(enc.ids))  # [m, n] mean over a word's pieces
+    mean_mean = lambda a: p @ a @ p.T  # noqa: E731  (α: mean over the query's and the key's pieces)
+    rows = lambda x: p @ x  # noqa: E731  (vectors: mean over pieces)
     layers = [att.LayerResult([att.HeadResult(rows(h.q), rows(h.k), rows(h.v), mean_mean(h.alpha),
                                               pool_words(h.alpha_prime, units), rows(h.b)) for h in lr.heads],
                               rows(lr.output)) for lr in layers]

@@ -76,19 +76,86 @@ def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
     return layers, x
 
 
+def pooling(units: list[list[int]], n: int, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Word units (each word's token indices) -> S [m, n] (1 on a word's pieces) and P [m, n] (S with
+    rows divided by the piece count): S·x sums over a word's pieces, P·x averages them."""
+    s = np.zeros((len(units), n), dtype=dtype)
+    for w, u in enumerate(units):
+        s[w, u] = 1.0
+    return s, s / s.sum(axis=1, keepdims=True)
+
+
 def pool_words(a: np.ndarray, units: list[list[int]]) -> np.ndarray:
     """[n, n] subword weights -> [m, m] word weights: sum over a word's key pieces, mean over
-    its query pieces, so every row still sums to 1."""
-    cols = np.stack([a[:, u].sum(axis=1) for u in units], axis=1)  # [n, m]
-    return np.stack([cols[u].mean(axis=0) for u in units], axis=0)  # [m, m]
+    its query pieces (P·a·Sᵀ), so every row still sums to 1."""
+    s, p = pooling(units, a.shape[1], a.dtype)
+    return p @ a @ s.T
 
 
 def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
     """Attention rollout (Abnar & Zuidema 2020): per layer Â = (mean over heads of α′ + I), rows
     renormalized; the product Â_L ⋯ Â_1 says how much each input token flows into each output."""
     out = None
-    for a in alpha_primes:  # a: [heads, n, n]
-        m = a.mean(axis=0) + np.eye(a.shape[-1])
-        m = m / m.sum(axis=1, keepdims=True)
+    for a in alpha_primes:  # a: [heads, n, n], an array or a list of [n, n] (float32 stays float32)
+        m = a[0].copy()
+        for h in a[1:]:
+            m += h
+        m /= len(a)
+        m.flat[:: m.shape[0] + 1] += 1.0  # + I
+        m /= m.sum(axis=1, keepdims=True)
         out = m if out is None else m @ out
     return out
+
+
+def layer_weights(model) -> list[dict[str, np.ndarray]]:
+    """Every layer's weights, read once (a corpus runs many batches through them); float32."""
+    c = model.config
+    h = c.hidden
+    shapes = {"attention.self.query": (h, h), "attention.self.key": (h, h), "attention.self.value": (h, h),
+              "attention.output.dense": (h, h), "intermediate.dense": (c.intermediate, h), "output.dense": (h, c.intermediate)}
+    out = []
+    for li in range(c.layers):
+        p = f"encoder.layer.{li}."
+        w = {}
+        for name, shape in shapes.items():
+            w[name] = (model.w(p + name + ".weight", shape).T.copy(), model.w(p + name + ".bias", shape[:1]))  # [in, out]: x·W
+        for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+            w[name] = (model.w(p + name + ".weight", (h,)), model.w(p + name + ".bias", (h,)))
+        out.append(w)
+    return out
+
+
+def forward_batch(model, weights: list[dict], ids: np.ndarray, type_ids: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """B texts padded to L tokens -> every layer's α′ [B, n_head, L, L] (float32).
+
+    ids, type_ids [B, L] (anything past lengths[b] is padding); weights from layer_weights(model).
+    Padded keys get α′ = 0 (the attention mask): a text's own [n, n] block, α′[b, :, :n, :n], is what
+    forward() gives for it alone, up to float rounding.  Rows past n are padding and mean nothing.
+    """
+    c = model.config
+    b, n = ids.shape
+    h, n_head = c.hidden, c.heads
+    d_k = h // n_head
+    word = model.rows("embeddings.word_embeddings.weight", ids.ravel()).reshape(b, n, -1)  # [B, L, h]
+    pos = model.rows("embeddings.position_embeddings.weight", np.arange(n))  # [L, h]
+    types = model.rows("embeddings.token_type_embeddings.weight", type_ids.ravel()).reshape(b, n, -1)
+    x = (word + pos + types).reshape(b * n, h)  # [B·L, h]: 2-D and contiguous, so every x·W is one BLAS call
+    x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
+    bias = np.where(np.arange(n)[None, :] < lengths[:, None], 0.0, -np.inf).astype(np.float32)[:, None, None, :]  # [B, 1, 1, L]
+    split = lambda t: t.reshape(b, n, n_head, d_k).transpose(0, 2, 1, 3)  # noqa: E731  [B·L, h] -> [B, H, L, d_k]
+    alphas = []
+    for w in weights:
+        lin = lambda t, name: t @ w[name][0] + w[name][1]  # noqa: E731  [B·L, in] -> [B·L, out]
+        q, k, v = (split(lin(x, f"attention.self.{m}")) for m in ("query", "key", "value"))
+        a = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / math.sqrt(d_k)) + bias  # [B, H, L, L]
+        a -= a.max(axis=-1, keepdims=True)
+        np.exp(a, out=a)
+        a /= a.sum(axis=-1, keepdims=True)
+        alphas.append(a)
+        concat = np.ascontiguousarray((a @ v).transpose(0, 2, 1, 3)).reshape(b * n, h)  # [B·L, h]
+        x = layer_norm(x + lin(concat, "attention.output.dense"), *w["attention.output.LayerNorm"], c.eps)
+        ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
+        x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
+    if not np.isfinite(x).all():
+        raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
+    return alphas

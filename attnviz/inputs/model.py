@@ -5,6 +5,7 @@ The forward pass itself is attnviz.core.encoder.  Nothing here imports torch or 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -202,7 +203,15 @@ def load_tokenizer(path: Path):
 
 
 def open_model(spec: str) -> Model:
-    return Model(resolve_model(spec), ALIASES.get(spec.lower(), spec))
+    """The model named or found at spec; opened once per process (a corpus runs it per line)."""
+    path = resolve_model(spec)
+    stamp = tuple((path / f).stat().st_mtime_ns for f in NEEDED)  # files changed on disk are read again
+    return _open(path, stamp, ALIASES.get(spec.lower(), spec))
+
+
+@functools.lru_cache(maxsize=4)
+def _open(path: Path, stamp: tuple, name: str) -> Model:
+    return Model(path, name)
 
 
 @dataclass
@@ -216,9 +225,35 @@ class Encoded:
 
 def encode(model: Model, text: str) -> Encoded:
     enc = model.tokenizer.encode(text)
-    if len(enc.ids) > model.config.max_positions:
-        raise UsageError(f"the text is {len(enc.ids)} tokens long; {model.name} takes at most {model.config.max_positions}")
+    check_length(model, enc.ids, enc.offsets, text)
     return Encoded(list(enc.tokens), np.array(enc.ids), np.array(enc.type_ids), list(enc.word_ids), list(enc.offsets))
+
+
+def encode_batch(model: Model, texts: list[str], where: list[str] | None = None) -> list[Encoded]:
+    """Many texts at once (the tokenizer runs them in parallel); each checked like encode().
+    where: how to name each text in an error (default "text 1", "text 2", …)."""
+    encs = model.tokenizer.encode_batch(texts)
+    out = []
+    for k, (enc, text) in enumerate(zip(encs, texts)):
+        check_length(model, enc.ids, enc.offsets, text, where[k] if where else f"text {k + 1}")
+        out.append(Encoded(list(enc.tokens), np.array(enc.ids), np.array(enc.type_ids), list(enc.word_ids), list(enc.offsets)))
+    return out
+
+
+def check_length(model: Model, ids, offsets, text: str, where: str = "the text") -> None:
+    """Refuse a text longer than the model's positions (512 for MiniLM: [CLS] + 510 + [SEP]).
+
+    Refused, not cut: attention over a silently truncated text would be shown as if it were the
+    whole one.  The message says where the limit falls, so the user can cut or split there.
+    """
+    top = model.config.max_positions
+    if len(ids) <= top:
+        return
+    end = offsets[top - 2][1]  # the last token that fits, before [SEP]
+    tail = " ".join(text[:end].split()[-3:])
+    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({top - 2} tokens + [CLS] and [SEP]): "
+                     f"the first {top - 2} end at character {end} (“…{tail}”). Cut it there, or split it into "
+                     f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
 
 
 def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:

@@ -190,6 +190,10 @@ def write_json(analysis, include_vectors: bool, out) -> None:
 
     if isinstance(analysis, LongAnalysis):
         write_topk_lines(analysis, out)
+    elif isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
+        from .jsonstream import write_model_document
+
+        write_model_document(analysis, include_vectors, out)
     else:
         out.write(dumps(document(analysis, include_vectors)) + "\n")
 

@@ -1,0 +1,126 @@
+"""Views of a corpus run: progress on stderr, the head table over the corpus, its JSON, JSON Lines."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..analysis.corpus import KEYS
+from .style import fmt
+
+CORPUS_SCHEMA = "attnviz-corpus-heads/1"
+
+
+class Progress:
+    """Progress on err: a rich bar on a terminal; else one plain line every `every` seconds.
+
+    with Progress(sys.stderr, "sentences") as advance: advance(k, total) after k more items."""
+
+    def __init__(self, err, unit: str, every: float = 5.0):
+        self.err, self.unit, self.every = err, unit, every
+        self.bar, self.done = None, 0
+
+    def __enter__(self):
+        self.start = self.last = time.monotonic()
+        return self.advance
+
+    def advance(self, k: int, total: int) -> None:
+        self.done += k
+        tty = getattr(self.err, "isatty", lambda: False)()
+        if tty:
+            if self.bar is None:
+                from rich.progress import Progress as Bar
+
+                self.bar = Bar(console=Console(file=self.err), transient=True)
+                self.task = self.bar.add_task(self.unit, total=total)
+                self.bar.start()
+            self.bar.update(self.task, completed=self.done)
+            return
+        now = time.monotonic()
+        if now - self.last >= self.every and self.done < total:
+            self.last = now
+            self.err.write(f"attnviz: {self.done}/{total} {self.unit} ({100 * self.done // total}%), {now - self.start:.0f} s\n")
+            self.err.flush()
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def header(analysis) -> Text:
+    c = analysis.corpus
+    t = Text()
+    t.append("attnviz ", style="bold")
+    t.append(f"· {analysis.model.split('/')[-1]} · {analysis.layers} layers × {analysis.heads} heads · "
+             f"{plural(analysis.sentences, 'sentence')}, {analysis.tokens} tokens")
+    if c.blank:
+        t.append(f" ({c.blank} blank line{'s' if c.blank > 1 else ''} skipped)")
+    t.append("\nmeans over sentences of each one's mean over its tokens · layers, heads from 1", style="dim")
+    return t
+
+
+def render_corpus(analysis, console: Console, top: int = 10) -> None:
+    """Every head's summary over the corpus, or the heads ranked by mean α′(from → to)."""
+    console.print(header(analysis))
+    p = analysis.pair
+    rows = [(ln, hn) for ln in range(analysis.layers) for hn in range(analysis.heads)]
+    if p is not None:
+        rows.sort(key=lambda r: -p.mean[r])
+        rows = rows[:top]
+        title = (f"heads ranked by mean α′({p.source} → {p.target}) over the {plural(p.sentences, 'sentence')} with both "
+                 f"words (“{p.source}” in {p.source_sentences}, “{p.target}” in {p.target_sentences})")
+    else:
+        title = "every head: entropy and where its attention goes (mean share of α′)"
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
+    names = ["#", "L", "H"] + (["α′", "±sd"] if p is not None else []) + ["bits", "CLS", "SEP", "self", "prev", "next", "punct"]
+    for name in names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for k, (ln, hn) in enumerate(rows, start=1):
+        s = analysis.summary(ln, hn)
+        cells = [str(k), str(ln + 1), str(hn + 1)]
+        if p is not None:
+            cells += [fmt(float(p.mean[ln, hn]), 3), fmt(float(p.sd[ln, hn]), 3)]
+        cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in KEYS[1:]]
+        table.add_row(*cells)
+    console.print(Text("\n" + title, style="bold"))
+    console.print(table)
+    console.print(Text("bits: mean row entropy of α′; punct: share on punctuation tokens; α′ of words: summed over the "
+                       "key word's pieces, averaged over the query word's", style="dim"))
+
+
+def corpus_document(analysis) -> dict:
+    """`attnviz heads --file … --json`: schema attnviz-corpus-heads/1 (docs/drafts/model-json.md); 0-based."""
+    p = analysis.pair
+    heads = []
+    for ln in range(analysis.layers):
+        for hn in range(analysis.heads):
+            row = {"layer": ln, "head": hn}
+            if p is not None:
+                row.update(alpha_prime=float(p.mean[ln, hn]), alpha_prime_sd=float(p.sd[ln, hn]))
+            row.update(summary=analysis.summary(ln, hn), summary_sd=analysis.summary(ln, hn, sd=True))
+            heads.append(row)
+    if p is not None:
+        heads.sort(key=lambda r: -r["alpha_prime"])
+    c = analysis.corpus
+    return {"schema": CORPUS_SCHEMA, "model": analysis.model, "file": c.name, "sentences": analysis.sentences,
+            "tokens": analysis.tokens, "blank_lines": c.blank, "from": p.source if p else None, "to": p.target if p else None,
+            "pair_sentences": p.sentences if p else None, "from_sentences": p.source_sentences if p else None,
+            "to_sentences": p.target_sentences if p else None, "heads": heads}
+
+
+def write_lines(corpus, analyze_one, include_vectors: bool, out, progress=None) -> None:
+    """`show --file F --lines --json`: one attnviz/1 document per sentence (JSON Lines), in file order.
+    analyze_one(text) -> an analysis; blank lines have no document."""
+    from .present import write_json
+
+    for text in corpus.lines:
+        write_json(analyze_one(text), include_vectors, out)
+        if progress:
+            progress(1, len(corpus.lines))
