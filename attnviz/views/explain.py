@@ -145,10 +145,11 @@ def heads_step(console: Console, w: Walk) -> None:
     if n_head == 1 and not w.c["has_wo"]:
         return
     wo = "W^o" if w.c["has_wo"] else "W^o = I " + _("(none given)")
-    step(console, 7, _("heads"), f"output^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
+    out = _("output")
+    step(console, 7, _("heads"), f"{out}^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
     concat = np.concatenate([x.b[i] for x in layer.heads])
     console.print(f"   concat = {vector_preview(concat, w.dims)}   [{n_head}·{w.hd.b.shape[1]} = {concat.size}]")
-    console.print(f"   output^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
+    console.print(f"   {out}^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
 
 
 # --- `explain --matrices`: the notes' vectorised form --------------------------------------------
