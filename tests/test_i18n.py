@@ -221,17 +221,24 @@ def cjk_font_missing() -> bool:
 
 
 @pytest.mark.skipif(cjk_font_missing(), reason="no CJK font (pip install 'attnviz[cjk]' or fonts-noto-cjk)")
-def test_a_zh_figure_has_chinese_labels_and_every_glyph():
+@pytest.mark.parametrize("kw", [{}, {"focus": "它"}, {"heads": 2, "window": 2}, {"compare": "window=none,2"}],
+                         ids=["pair", "focus", "grid", "compare"])
+def test_a_zh_figure_has_chinese_labels_and_draws_every_glyph(kw, caplog):
+    """matplotlib logs "Font 'default' does not have a glyph" when the text of a mathtext label
+    (查询 $i$) falls in a font without Chinese: drawing must log nothing of the kind."""
+    import io
+    import logging
     import warnings
 
     import attnviz
 
-    result = attnviz.analyze(ZH, vectors=str(DATA / "tiny.zh.w2v.txt"))
+    focus = kw.pop("focus", None)
+    result = attnviz.analyze(ZH, vectors=str(DATA / "tiny.zh.w2v.txt"), **kw)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", attnviz.api.AttnvizWarning)  # a missing glyph would be one
-        fig = result.figure(lang="zh")
-    texts = {t.get_text() for ax in fig.axes for t in (ax.xaxis.label, ax.yaxis.label, ax.title)}
-    assert "查询 $i$" in texts and "键 $j$" in texts
-    assert any("归一化" in t for t in texts)
-    english = result.figure()
-    assert "query $i$" in {ax.yaxis.label.get_text() for ax in english.axes}
+        warnings.simplefilter("error", attnviz.api.AttnvizWarning)  # a font missing a glyph would be one
+        fig = result.figure(focus=focus, lang="zh") if focus else result.figure(lang="zh")
+    with caplog.at_level(logging.WARNING, logger="matplotlib"):
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+    assert not [r for r in caplog.records if "glyph" in r.getMessage()], caplog.text
+    texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert re.search("查询|键|头|归一化", texts) and not re.search(r"\b(query|key|head|weight)\b", texts), texts

@@ -120,10 +120,20 @@ def font_for(labels: list[str]) -> tuple[list[str], str | None]:
         families += extra
         fonts += _open_fonts(extra, packaged)
         missing = sorted(c for c in missing if not any(f.get_char_index(ord(c)) for f in fonts))
+    families = cjk_first(families)
     if not missing:
         return families, None
     hint = CJK_HINT if any(_is_cjk(c) for c in missing) else "install a font that has them (e.g. fonts-noto)"
     return families, f"no installed font can draw {''.join(missing[:10])}{'…' if len(missing) > 10 else ''} in figure labels; {hint}"
+
+
+def cjk_first(families: list[str]) -> list[str]:
+    """Under --lang zh the first CJK family leads: text outside $…$ in a mathtext label (查询 $i$) is
+    drawn in the first family only, with no fallback, so it must be one that has Chinese."""
+    from ..i18n import language
+
+    cjk = [name for name in families if name in CJK_FONTS]
+    return cjk[:1] + [name for name in families if name != cjk[0]] if cjk and language() == "zh" else families
 
 
 def _open_fonts(names: list[str], files: dict[str, str]) -> list:
