@@ -95,7 +95,9 @@ from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
 Features = choice("Features", ("logmel", "mfcc", "raw"))
-Lang = choice("Lang", ("auto", "en", "zh"))
+from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
+
+Lang = choice("Lang", ("auto",) + LANGUAGES)
 Projection, InputNorm, Score, Normalize, Embedding, Pos = (
     choice(name.title().replace("_", ""), CHOICES[name]) for name in ("projection", "input_norm", "score", "normalize", "embedding", "pos"))
 

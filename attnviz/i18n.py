@@ -24,13 +24,14 @@ _loaded: dict[str, object] = {}
 
 
 def from_environment(environ=None) -> str:
-    """The language the environment asks for: "zh" when the first set of LC_ALL, LC_MESSAGES, LANG
-    starts with zh (zh_CN.UTF-8, zh_TW, zh), else "en"."""
+    """The language the environment asks for: the first set of LC_ALL, LC_MESSAGES, LANG decides;
+    its language part (zh in zh_CN.UTF-8, zh_TW, zh) when attnviz has that language, else "en"."""
     environ = os.environ if environ is None else environ
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name)
         if value:
-            return "zh" if value.lower().startswith("zh") else "en"
+            base = value.replace("-", "_").split("_")[0].split(".")[0].split("@")[0].lower()
+            return base if base in LANGUAGES else "en"
     return "en"
 
 

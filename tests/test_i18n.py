@@ -22,6 +22,7 @@ from conftest import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "attnviz" / "locale" / "zh" / "LC_MESSAGES" / "attnviz.po"
+CATALOGS = sorted((ROOT / "attnviz" / "locale").glob("*/LC_MESSAGES/attnviz.po"))  # every language
 ZH = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"
 ZH_VECTORS = ["--vectors", str(DATA / "tiny.zh.w2v.txt")]
 
@@ -37,14 +38,18 @@ def fields(s: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(s) if name is not None}
 
 
-def test_every_view_string_has_a_translation_with_the_same_placeholders():
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parts[-3])
+def test_every_view_string_has_a_translation_with_the_same_placeholders(po):
+    from attnviz.i18n import LANGUAGES
+
+    assert po.parts[-3] in LANGUAGES, f"{po}: add its language to attnviz.i18n.LANGUAGES"
     bc = catalogs()
-    entries = {e["msgid"]: e for e in bc.parse_po(PO.read_text(encoding="utf-8"))}
+    entries = {e["msgid"]: e for e in bc.parse_po(po.read_text(encoding="utf-8"))}
     found = [(m, p, src.name) for src in bc.SOURCES for m, p in bc.extract(src)]
     assert len(found) > 100, "the extractor found too few strings: is it reading the views?"
     for msgid, plural, where in found:
         entry = entries.get(msgid)
-        assert entry is not None, f"{where}: {msgid!r} is not in {PO.name}; run scripts/build_catalogs.py --extract"
+        assert entry is not None, f"{where}: {msgid!r} is not in {po}; run scripts/build_catalogs.py --extract"
         translated = entry.get("msgstr[0]") if plural else entry.get("msgstr")
         assert translated, f"{where}: {msgid!r} has no Chinese translation"
         assert fields(translated) == fields(msgid), f"{where}: {msgid!r} -> {translated!r}: placeholders differ"
@@ -56,11 +61,12 @@ def test_the_extractor_sees_every_call_form(tmp_path):
     assert catalogs().extract(source) == [("one", None), ("two", None), ("{n} cat", "{n} cats")]
 
 
-def test_the_shipped_mo_is_the_po_compiled():
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parts[-3])
+def test_the_shipped_mo_is_the_po_compiled(po):
     bc = catalogs()
-    mo = PO.with_suffix(".mo")
-    assert mo.read_bytes() == bc.mo_bytes(bc.parse_po(PO.read_text(encoding="utf-8"))), \
-        "attnviz.mo is stale: run python scripts/build_catalogs.py"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.read_bytes() == bc.mo_bytes(bc.parse_po(po.read_text(encoding="utf-8"))), \
+        f"{mo} is stale: run python scripts/build_catalogs.py"
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU msgfmt is not installed")
@@ -178,6 +184,7 @@ def test_environment_precedence():
     assert from_environment({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}) == "en"
     assert from_environment({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN"}) == "zh"
     assert from_environment({"LC_ALL": "", "LANG": "zh"}) == "zh"
+    assert from_environment({"LANG": "fr_FR.UTF-8"}) == "en"  # a language attnviz does not have
 
 
 @pytest.mark.parametrize("extra", [[], ["--include-vectors"], ["--compare", "score=dot,scaled-dot"], ["--heads", "2"]])
