@@ -8,4 +8,8 @@ def __getattr__(name):  # the CLI imports attnviz on every start: the library lo
         from . import api
 
         return getattr(api, name)
+    if name in ("set_language", "language"):  # the views' language: attnviz.set_language("zh")
+        from . import i18n
+
+        return getattr(i18n, name)
     raise AttributeError(name)

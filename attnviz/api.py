@@ -184,10 +184,17 @@ class Result:
         return buffer.getvalue()
 
     def figure(self, focus: str | list[str] | None = None, matrix: str | None = None, cmap: str | None = None,
-               vmax: float | None = None, title: str | None = None):
+               vmax: float | None = None, title: str | None = None, lang: str | None = None):
         """The matplotlib figure `show --save` draws (focus: a token, word or number from 1; a time
         for audio; "ROW,COL" or a list of them for a picture; cmap, vmax: α′'s colormap and top;
-        title: "" for none).  A missing font is an AttnvizWarning."""
+        title: "" for none; lang: "en", "zh" or "auto" for this figure's words, default the
+        attnviz.set_language setting).  A missing font is an AttnvizWarning."""
+        from .i18n import using
+
+        with using(lang):
+            return self._figure(focus, matrix, cmap, vmax, title)
+
+    def _figure(self, focus, matrix, cmap, vmax, title):
         from .views.present import Request, check, figure
 
         request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title)
@@ -216,9 +223,15 @@ class Result:
         return html_fragment(*page_parts(self.analysis))
 
     def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150,
-             cmap: str | None = None, vmax: float | None = None, title: str | None = None) -> None:
+             cmap: str | None = None, vmax: float | None = None, title: str | None = None, lang: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save`
-        writes).  A missing font is an AttnvizWarning."""
+        writes; lang as in figure()).  A missing font is an AttnvizWarning."""
+        from .i18n import using
+
+        with using(lang):
+            self._save(paths, focus, matrix, dpi, cmap, vmax, title)
+
+    def _save(self, paths, focus, matrix, dpi, cmap, vmax, title) -> None:
         import io
 
         from .views import figures
@@ -256,8 +269,17 @@ class Result:
 
         return isinstance(self.analysis, Comparison)
 
-    def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False) -> str:
-        """What `show` prints in a terminal this wide, as text (ANSI colors when color=True)."""
+    def table(self, width: int = 80, focus: str | None = None, matrix: str | None = None, color: bool = False,
+              lang: str | None = None) -> str:
+        """What `show` prints in a terminal this wide, as text (ANSI colors when color=True; lang: "en",
+        "zh" or "auto" for this call, default the attnviz.set_language setting, itself from the
+        environment until set)."""
+        from .i18n import using
+
+        with using(lang):
+            return self._table(width, focus, matrix, color)
+
+    def _table(self, width, focus, matrix, color) -> str:
         import io
 
         from rich.console import Console

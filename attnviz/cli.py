@@ -199,6 +199,9 @@ from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
 Features = choice("Features", ("logmel", "mfcc", "raw"))
+from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
+
+Lang = choice("Lang", ("auto",) + LANGUAGES)
 Projection, InputNorm, Score, Normalize, Embedding, Pos = (
     choice(name.title().replace("_", ""), CHOICES[name]) for name in ("projection", "input_norm", "score", "normalize", "embedding", "pos"))
 
@@ -262,6 +265,9 @@ SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pi
 PatchOpt = Annotated[Optional[int], typer.Option(
     "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
     show_default=False, rich_help_panel=INPUT)]
+LangOpt = Annotated[Lang, typer.Option(
+    "--lang", help="Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
+    "starts with zh). --json never changes.", rich_help_panel=OUTPUT)]
 OptionalText = Annotated[Optional[str], typer.Argument(
     help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
@@ -444,6 +450,7 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
+    lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
     """Embed TEXT (or read a sound, a picture, a matrix), compute self-attention, print α and α′.
@@ -451,8 +458,10 @@ def show(
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
     from .api import analyze
+    from .i18n import set_language
     from .views.present import Request, present
 
+    set_language(lang.value)
     if title is not None and no_title:
         raise UsageError("give --title TEXT or --no-title, not both")
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
@@ -604,6 +613,7 @@ def heads(
     file: Annotated[Optional[str], typer.Option(
         "--file", help="A corpus, one sentence per line: every head's summary averaged over the sentences, "
         "and mean α′(--from → --to) where both words occur.", show_default=False)] = None,
+    lang: LangOpt = Lang.auto,
 ) -> None:
     """Which heads link two tokens? Rank every head by α′(--from → --to).
 
@@ -612,9 +622,11 @@ def heads(
     """
     from .analysis.items import resolve_token
     from .api import analyze_model
+    from .i18n import set_language
     from .views.present import warnings
     from .views.terminal_model import render_heads
 
+    set_language(lang.value)
     if (source is None) != (target is None):
         raise UsageError("give both --from and --to, or neither")
     if file is not None:
@@ -679,6 +691,7 @@ def explain(
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
+    lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -686,9 +699,11 @@ def explain(
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
     from .api import analyze
+    from .i18n import set_language
     from .views.explain import render_explain
     from .views.present import item_index, warnings
 
+    set_language(lang.value)
     if columns and not matrices:
         raise UsageError("--columns goes with --matrices")
     if focus is None and not matrices:
@@ -729,11 +744,14 @@ def pe(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    lang: LangOpt = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
     from .core.positions import sinusoidal
+    from .i18n import _, set_language
     from .views.terminal import render_pe
 
+    set_language(lang.value)
     paths = None
     if save:
         from .views.figures import check_paths
@@ -747,7 +765,7 @@ def pe(
         from .views import figures
 
         for path in paths:
-            fig, _ = figures.pe_figure(pe, f"sinusoidal positional encoding, {length} positions × {dim} dimensions")
+            fig, _warning = figures.pe_figure(pe, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(n=length, d=dim))
             figures.save(fig, path, dpi)
             sys.stderr.write(f"attnviz: saved {path}\n")
     render_pe(pe, console())

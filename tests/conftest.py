@@ -8,6 +8,20 @@ DATA = Path(__file__).parent / "data"
 SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 
 
+@pytest.fixture(autouse=True)
+def english_views(monkeypatch):
+    """Every test starts in English whatever the machine's locale (LANG=zh_CN would switch the
+    views to Chinese), and a test that chose a language (--lang zh) does not leak it."""
+    from attnviz import i18n
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name, "").lower().startswith("zh"):
+            monkeypatch.setenv(name, "C.UTF-8")
+    i18n.set_language(None)
+    yield
+    i18n.set_language("en")
+
+
 @pytest.fixture
 def runner(monkeypatch):
     """Runs the CLI in-process at a fixed 80-column width, no color, no user environment."""

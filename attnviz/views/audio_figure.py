@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import _
 from .figures import _pyplot, font_for
 
 SPEC_CMAP = "magma"
@@ -66,15 +67,15 @@ def _spectrograms(ax_top, ax_left, spectrogram, t0, t1):
     ax_top.imshow(spectrogram.T, origin="lower", extent=(t0, t1, 0, bands), **kw)
     ax_left.imshow(spectrogram, extent=(bands, 0, t1, t0), **kw)
     ax_left.set_xlim(bands, 0)
-    ax_top.set_ylabel("mel band", fontsize=8)
-    ax_left.set_xlabel("mel band", fontsize=8)
+    ax_top.set_ylabel(_("mel band"), fontsize=8)
+    ax_left.set_xlabel(_("mel band"), fontsize=8)
     ax_top.set_yticks([0, bands])
     ax_left.set_xticks([bands, 0])
     for label, ha in zip(ax_left.get_xticklabels(), ("left", "right")):  # clear of the matrix's "0"
         label.set_horizontalalignment(ha)
     ax_top.tick_params(labelbottom=False, labelsize=7)
     ax_left.tick_params(labelsize=7)
-    ax_left.set_ylabel("query time i (s)", fontsize=9)
+    ax_left.set_ylabel(_("query time i (s)"), fontsize=9)
 
 
 def _focus_curve(ax, times, row, hop, t0, t1, i, label):
@@ -87,7 +88,7 @@ def _focus_curve(ax, times, row, hop, t0, t1, i, label):
     ax.set_ylim(0, max(float(np.nanmax(row)) * 1.1, 1e-9))
     ax.set_ylabel("α′", fontsize=9)
     ax.tick_params(labelbottom=False, labelsize=7)
-    ax.set_title(f"α′ of the query at {label} over key time", fontsize=8, loc="right", pad=2, color=FOCUS_COLOR)
+    ax.set_title(_("α′ of the query at {t} over key time").format(t=label), fontsize=8, loc="right", pad=2, color=FOCUS_COLOR)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
@@ -124,7 +125,7 @@ def audio_figure(times: np.ndarray, spectrogram: np.ndarray, alpha_prime: np.nda
         image = _heatmap(ax, alpha_prime, allowed, t0, t1, norm)
         _spectrograms(ax_top, ax_left, spectrogram, t0, t1)
         ax.tick_params(labelleft=False, labelsize=8)
-        ax.set_xlabel("key time j (s)", fontsize=9)
+        ax.set_xlabel(_("key time j (s)"), fontsize=9)
         if has_focus:
             row = focus_row if focus_row is not None else alpha_prime[focus * m // len(times)]
             row_times = np.asarray(times, dtype=float) if len(row) == len(times) else t0 + np.arange(m) * (t1 - t0) / m
@@ -135,7 +136,7 @@ def audio_figure(times: np.ndarray, spectrogram: np.ndarray, alpha_prime: np.nda
                 a.axhline(times[focus] + hop / 2, color=FOCUS_COLOR, linewidth=1.3, linestyle=(0, (4, 2)))
             ax_top.axvline(times[focus] + hop / 2, color="white", linewidth=0.8, linestyle=":")
         bar = fig.colorbar(image, cax=fig.add_subplot(gs[-1, 2]), extend="max" if clipped else "neither")
-        bar.set_label("α′ (weight; √ colour scale)", fontsize=9)
+        bar.set_label(_("α′ (weight; √ colour scale)"), fontsize=9)
         bar.ax.tick_params(labelsize=7)
         fig.suptitle(title, fontsize=10, x=0.5)
     return fig, warning

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.text import Text
 
 from ..analysis.results import LongAnalysis
+from ..i18n import _, ngettext
 from .audio_links import strongest_time_links, time_ruler
+from .cells import pad
 from .style import cell_style, seq_rgb, shade
 
 SPARK = " ▁▂▃▄▅▆▇█"
@@ -25,18 +27,19 @@ def times_of(analysis) -> tuple[np.ndarray, float]:
 
 def header(analysis) -> Text:
     """Two or three lines: the clip and its frames, then the formulas (and masks) in effect."""
-    from .terminal import describe
+    from .terminal import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c)
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {s['duration_s']:.2f} s · {s['n_frames']:,} frames ({s['frame_ms']:g} ms, "
-             f"hop {s['hop_ms']:g} ms) · {s['features']} {s['dim']}-d · {c['heads']} head{'s' if c['heads'] > 1 else ''}\n")
+    frames = ngettext("{n} frames ({frame} ms, hop {hop} ms)", "{n} frames ({frame} ms, hop {hop} ms)", s["n_frames"]).format(
+        n=f"{s['n_frames']:,}", frame=f"{s['frame_ms']:g}", hop=f"{s['hop_ms']:g}")
+    t.append(f"· {s['name']} · {s['duration_s']:.2f} s · {frames} · {s['features']} {s['dim']}-d · {heads_count(c['heads'])}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
-        window = "" if c.get("window") is None else f" (window: ±{c['window'] * s['hop_s'] * 1000:g} ms)"
-        t.append(f"masks: {words['masks']}{window}\n", style="yellow")
+        window = "" if c.get("window") is None else " " + _("(window: ±{ms} ms)").format(ms=f"{c['window'] * s['hop_s'] * 1000:g}")
+        t.append(_("masks: {masks}").format(masks=words["masks"]) + window + "\n", style="yellow")
     return t
 
 
@@ -81,10 +84,11 @@ def links_text(analysis, h: int, times: np.ndarray, top: int) -> Text:
     links = strongest_time_links(*top_keys(analysis, h), times, min_gap_s=0.1, top=top)
     out = Text()
     if not links:
-        out.append("  no link spans 100 ms or more (the window is narrower)\n", style="dim")
+        out.append("  " + _("no link spans 100 ms or more (the window is narrower)") + "\n", style="dim")
     for link in links:
-        out.append(f"  {link.t_query:6.2f}s → {link.t_key:6.2f}s   α′ = {link.alpha_prime:.3f}"
-                   f"   ({abs(link.t_key - link.t_query) * 1000:,.0f} ms {'later' if link.t_key > link.t_query else 'earlier'})\n")
+        gap = f"{abs(link.t_key - link.t_query) * 1000:,.0f}"
+        when = _("({ms} ms later)") if link.t_key > link.t_query else _("({ms} ms earlier)")
+        out.append(f"  {link.t_query:6.2f}s → {link.t_key:6.2f}s   α′ = {link.alpha_prime:.3f}   {when.format(ms=gap)}\n")
     return out
 
 
@@ -115,16 +119,16 @@ def render_focus_curve(analysis, console: Console, i: int, times: np.ndarray, t1
 
     rows = focus_rows(analysis, [i])[:, 0]  # [H, n]
     width = max(20, min(console.width - 9, 100))
-    console.print(Text(f"\nα′ of the frame at {times[i]:.2f}s over key time", style="bold"))
-    console.print(Text(f"each character: the strongest key frame of its ≈{t1 / width * 1000:.0f} ms", style="dim"))
+    console.print(Text("\n" + _("α′ of the frame at {t}s over key time").format(t=f"{times[i]:.2f}"), style="bold"))
+    console.print(Text(_("each character: the strongest key frame of its ≈{ms} ms").format(ms=f"{t1 / width * 1000:.0f}"), style="dim"))
     where = int(round(times[i] / t1 * width))
     for h, row in enumerate(rows):
-        console.print(Text.assemble((f"head {h + 1:<3}" if len(rows) > 1 else "α′      ", "dim"), " ",
+        console.print(Text.assemble((pad(_("head {h}").format(h=h + 1), 8) if len(rows) > 1 else "α′      ", "dim"), " ",
                                     (curve(row, width), "cyan")), no_wrap=True, overflow="crop")
         best = peaks(row, times, 0.1, 4)
-        console.print(Text("         strongest: " + "  ".join(f"{times[j]:.2f}s {row[j]:.3f}" for j in best),
+        console.print(Text("         " + _("strongest: ") + "  ".join(f"{times[j]:.2f}s {row[j]:.3f}" for j in best),
                             style="dim"), no_wrap=True, overflow="ellipsis")
-    console.print(Text(" " * 9 + " " * min(where, width - 1) + "▲ query", style="yellow"), no_wrap=True, overflow="crop")
+    console.print(Text(" " * 9 + " " * min(where, width - 1) + "▲ " + _("query"), style="yellow"), no_wrap=True, overflow="crop")
     console.print(Text(" " * 9 + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
 
 
@@ -145,12 +149,13 @@ def render_audio(analysis, console: Console, focus: int | None = None) -> None:
         number = h + 1 if isinstance(analysis, LongAnalysis) else analysis.head_numbers[h]
         summary = analysis.heads[h].summary if isinstance(analysis, LongAnalysis) else \
             block_means(analysis.layers[0].heads[h].alpha_prime, m)
-        label = f"head {number}: " if n_heads > 1 else ""
-        console.print(Text(f"\n{label}mean α′ from query time (rows) to key time (columns), "
-                           f"blocks of {t1 / summary.shape[0] * 1000:,.0f} ms", style="bold"), no_wrap=True, overflow="ellipsis")
+        label = _("head {h}: ").format(h=number) if n_heads > 1 else ""
+        console.print(Text("\n" + label + _("mean α′ from query time (rows) to key time (columns), blocks of {ms} ms").format(
+            ms=f"{t1 / summary.shape[0] * 1000:,.0f}"), style="bold"), no_wrap=True, overflow="ellipsis")
         console.print(heat(summary, t1, color, cell), end="")
-        console.print(Text("strongest links between times ≥ 100 ms apart (query → key):", style="bold"))
+        console.print(Text(_("strongest links between times ≥ 100 ms apart (query → key):"), style="bold"))
         console.print(links_text(analysis, h, times, 6), end="")
     if n_heads > HEADS_SHOWN:
-        console.print(Text(f"\n(heads {HEADS_SHOWN + 1}–{n_heads} not drawn: --head N shows one, --json has all)", style="dim"))
-    console.print(Text("next: --focus 1.25s · --window 150ms · --save frames.png (or .html)", style="dim"))
+        console.print(Text("\n" + _("(heads {lo}–{hi} not drawn: --head N shows one, --json has all)").format(lo=HEADS_SHOWN + 1, hi=n_heads),
+                           style="dim"))
+    console.print(Text(_("next: ") + "--focus 1.25s · --window 150ms · --save frames.png " + _("(or .html)"), style="dim"))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import _
 from .cells import width as cell_width
 from .style import fmt, key_name, label, printable, repeated
 
@@ -26,14 +27,15 @@ def setting_line(setting, tokens: list[str], twice: set[str]) -> str:
     """What changed, in one line: T, mean row entropy (bits), mean self-weight, largest other link."""
     m = setting.metrics
     w, i, j, h = m.link
-    head = f" (head {h + 1})" if setting.analysis.config["heads"] > 1 else ""
-    link = f"{key_name(tokens, i, twice)} → {key_name(tokens, j, twice)} {fmt(w, 4)}{head}" if w > 0 else "none"
+    head = " " + _("(head {h})").format(h=h + 1) if setting.analysis.config["heads"] > 1 else ""
+    link = f"{key_name(tokens, i, twice)} → {key_name(tokens, j, twice)} {fmt(w, 4)}{head}" if w > 0 else _("none")
     n = len(tokens)
     if w > 0 and m.ties > 2:  # a pair ties with itself (i → j, j → i) in a symmetric head; more is no link
-        link = f"none (all {fmt(w, 4)})" if m.ties == n * (n - 1) else f"none ({m.ties} at {fmt(w, 4)})"
+        link = (_("none (all {w})").format(w=fmt(w, 4)) if m.ties == n * (n - 1)
+                else _("none ({ties} at {w})").format(ties=m.ties, w=fmt(w, 4)))
     c = setting.analysis.config
     temp = f"T {c['temperature']:.3g} · " if c["normalize"] == "softmax" else ""
-    return f"{temp}{m.entropy:.2f} bits · self {fmt(m.self, 4)} · top link {link}"
+    return temp + _("{bits} bits · self {self} · top link {link}").format(bits=f"{m.entropy:.2f}", self=fmt(m.self, 4), link=link)
 
 
 def compare_header(comparison) -> Text:
@@ -44,10 +46,12 @@ def compare_header(comparison) -> Text:
     values = " | ".join(s.value for s in comparison.settings)
     t = Text()
     t.append(first[0] + "\n")
-    t.append(f"compare --{comparison.option.replace('_', '-')}: {values} · every other option the same", style="bold")
+    t.append(_("compare {flag}: {values} · every other option the same").format(
+        flag="--" + comparison.option.replace("_", "-"), values=values), style="bold")
     temps = {round(s.analysis.config["temperature"], 9) for s in comparison.settings if s.analysis.config["normalize"] == "softmax"}
     if len(temps) == 1 and comparison.settings[0].analysis.config["temperature_auto"]:
-        t.append(f"\nT = {temps.pop():.3g} for every setting: auto T is fixed by the input, not by the option", style="dim")
+        t.append("\n" + _("T = {t} for every setting: auto T is fixed by the input, not by the option").format(t=f"{temps.pop():.3g}"),
+                 style="dim")
     return t
 
 
@@ -62,10 +66,11 @@ def render_compare(comparison, console: Console, cells: str = "auto") -> None:
     top = max(float(s.alpha_prime.max()) for s in comparison.settings) or 1.0
     lab_w = max(cell_width(label(i, t, o, len(str(n)))) for i, (t, o) in enumerate(zip(tokens, oov))) + 1
     room = panel_room(n, lab_w, width, len(comparison.settings)) if cells != "numbers" else None
-    console.print(Text(f"\nα′ · row i = query, column j = key · one colour scale for all: 0 … {fmt(top, 4)}", style="bold"))
+    console.print(Text("\n" + _("α′ · row i = query, column j = key · one colour scale for all: 0 … {top}").format(top=fmt(top, 4)),
+                       style="bold"))
     views = []
     for k, s in enumerate(comparison.settings):
-        title = s.label + (f" (mean of {s.analysis.config['heads']} heads)" if s.analysis.config["heads"] > 1 else "")
+        title = s.label + (" " + mean_of_heads(s.analysis.config["heads"]) if s.analysis.config["heads"] > 1 else "")
         side = room is not None and k > 0
         body = matrix_view(s.alpha_prime, tokens, oov, "alpha-prime", room + lab_w * (k == 0) if room else width, cells, color,
                            s.analysis.layer.mask, scale=top, labels=not side)
@@ -73,18 +78,18 @@ def render_compare(comparison, console: Console, cells: str = "auto") -> None:
         views.append((title, body))
     if room is not None:
         grid = Table.grid(padding=(0, GAP, 0, 0))
-        for k, _ in enumerate(views):
+        for k in range(len(views)):
             grid.add_column(no_wrap=True, max_width=room + lab_w * (k == 0))
         grid.add_row(*[Text(t if k else " " * lab_w + t, style="bold", no_wrap=True, overflow="ellipsis")
-                       for k, (t, _) in enumerate(views)])
-        grid.add_row(*[b for _, b in views])
+                       for k, (t, _body) in enumerate(views)])
+        grid.add_row(*[b for _title, b in views])
         console.print(grid)
     else:
         for title, body in views:
             console.print(Text(title, style="bold"))
             console.print(body)
-    console.print(Text(f"\nwhat changed · bits: row entropy (0 one key, {np.log2(n):.2f} uniform) · self: mean α′_ii",
-                       style="bold"))
+    console.print(Text("\n" + _("what changed · bits: row entropy (0 one key, {uniform} uniform) · self: mean α′_ii").format(
+        uniform=f"{np.log2(n):.2f}"), style="bold"))
     twice = repeated(tokens)
     lab_w = max(cell_width(s.label) for s in comparison.settings)
     for s in comparison.settings:
@@ -100,7 +105,13 @@ def compare_title(comparison) -> str:
 
     first = figure_title(comparison.settings[0].analysis).split("\n")[0]
     values = " | ".join(s.value for s in comparison.settings)
-    return f"{first}\n" + r"$\alpha'_{i,j}$" + f" under --{comparison.option.replace('_', '-')} = {values} (one colour scale)"
+    return f"{first}\n" + r"$\alpha'_{i,j}$" + " " + _("under {flag} = {values} (one colour scale)").format(
+        flag="--" + comparison.option.replace("_", "-"), values=values)
+
+
+def mean_of_heads(n: int) -> str:
+    """"(mean of 4 heads)" in the language in use."""
+    return _("(mean of {n} heads)").format(n=n)
 
 
 def compare_figure(comparison, style=None):
@@ -110,7 +121,7 @@ def compare_figure(comparison, style=None):
 
     style = style or figures.Style()
     tokens = [printable(t) for t in comparison.tokens]
-    panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (f" (mean of {s.analysis.config['heads']} heads)"
+    panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (" " + mean_of_heads(s.analysis.config["heads"])
                                                                        if s.analysis.config["heads"] > 1 else ""),
                              s.analysis.layer.mask) for s in comparison.settings]]
     return figures.grid_figure(tokens, panels, [""], style.heading(compare_title(comparison)), style)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import N_, _
 from .style import fmt, printable
 from .terminal import header, norm, vector_preview
 
@@ -17,10 +18,14 @@ def step(console: Console, number: int, title: str, formula: str) -> None:
     console.print(Text.assemble(("\n" + f"{number}. {title}", "bold"), ("   " + formula, "cyan")))
 
 
+NUMERIC = ("j", "q·k", "α", "α/T", "exp(α/T − max)", "(α − max)/T", "exp", "α′", "max(α,0)")  # right-aligned columns
+
+
 def table(*columns: str) -> Table:
+    """A borderless table; the NUMERIC columns right-aligned, "token" translated."""
     t = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim", pad_edge=False)
     for c in columns:
-        t.add_column(c, no_wrap=True, justify="right" if c in ("j", "q·k", "α", "α/T", "exp(α/T − max)", "α′", "max(α,0)") else "left")
+        t.add_column(_("token") if c == "token" else c, no_wrap=True, justify="right" if c in NUMERIC else "left")
     return t
 
 
@@ -46,32 +51,34 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) ->
     """The notes' walk-through of b^i for query i and head h (0-based), one function per step."""
     w = Walk(analysis, i, h, dims)
     console.print(header(analysis))
-    console.print(Text(f"\nexplain: query {w.n} “{w.tokens[i]}”, head {h + 1} of {len(w.layer.heads)} (tokens numbered from 1)",
-                       style="bold"))
+    console.print(Text("\n" + _("explain: query {n} “{token}”, head {h} of {heads} (tokens numbered from 1)").format(
+        n=w.n, token=w.tokens[i], h=h + 1, heads=len(w.layer.heads)), style="bold"))
     for show in (input_step, query_step, keys_step, scores_step, weights_step, output_step, heads_step):
         show(console, w)
 
 
 def input_step(console: Console, w: Walk) -> None:
     i, c, a = w.i, w.c, w.analysis.x
-    pos = f" + {c['pos_scale']:g}·e^{w.n} (sinusoidal)" if c["pos"] == "sinusoidal" else ""
-    step(console, 1, "input", f"a^{w.n} = {c['input_norm']}(x^{w.n}){pos}   [{a.shape[1]}]")
+    pos = f" + {c['pos_scale']:g}·e^{w.n} " + _("(sinusoidal)") if c["pos"] == "sinusoidal" else ""
+    step(console, 1, _("input"), f"a^{w.n} = {c['input_norm']}(x^{w.n}){pos}   [{a.shape[1]}]")
     console.print(f"   a^{w.n} = {vector_preview(a[i], w.dims)}   ‖a^{w.n}‖ = {norm(a[i]):.4g}")
 
 
 def query_step(console: Console, w: Walk) -> None:
     i, h, c, hd = w.i, w.h, w.c, w.hd
     n_head, d_k, d = len(w.layer.heads), hd.q.shape[1], w.analysis.x.shape[1]
-    proj = {"identity": f"identity: head {h + 1} takes dimensions {h * d_k + 1}…{(h + 1) * d_k} of a",
-            "random": f"random W^q [{d} × {n_head}·{d_k}], seed {c['seed']}", "weights": f"W^q from {c['weights']}"}[c["projection"]]
-    step(console, 2, "query", f"q^{w.n} = a^{w.n}·W^q   [d_k = {d_k}]")
+    proj = {"identity": _("identity: head {h} takes dimensions {lo}…{hi} of a").format(h=h + 1, lo=h * d_k + 1, hi=(h + 1) * d_k),
+            "random": _("random W^q [{d} × {heads}·{d_k}], seed {seed}").format(d=d, heads=n_head, d_k=d_k, seed=c["seed"]),
+            "weights": _("W^q from {file}").format(file=c["weights"])}[c["projection"]]
+    step(console, 2, _("query"), f"q^{w.n} = a^{w.n}·W^q   [d_k = {d_k}]")
     console.print(Text(f"   {proj}", style="dim"))
     console.print(f"   q^{w.n} = {vector_preview(hd.q[i], w.dims)}   ‖q^{w.n}‖ = {norm(hd.q[i]):.4g}")
 
 
 def keys_step(console: Console, w: Walk) -> None:
-    step(console, 3, "keys and values", "k^j = a^j·W^k,  v^j = a^j·W^v   for every token j")
-    t = table("j", "token", f"k^j (first {w.dims})", f"v^j (first {w.dims})")
+    step(console, 3, _("keys and values"), "k^j = a^j·W^k,  v^j = a^j·W^v   " + _("for every token j"))
+    first = _("(first {n})").format(n=w.dims)
+    t = table("j", "token", f"k^j {first}", f"v^j {first}")
     for j, tok in enumerate(w.tokens):
         t.add_row(str(j + 1), tok, vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
     console.print(t)
@@ -85,29 +92,31 @@ def scores_step(console: Console, w: Walk) -> None:
         "cosine": f"α_{w.n},j = q^{w.n}·k^j / (‖q^{w.n}‖ ‖k^j‖)",
         "additive": f"α_{w.n},j = wᵀ tanh(W1ᵀq^{w.n} + W2ᵀk^j)   (d_a = {c.get('d_a')})",
     }[score]
-    step(console, 4, "scores", formula)
+    step(console, 4, _("scores"), formula)
     t = table("j", "token", "q·k", "α")
     for j, tok in enumerate(w.tokens):
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), tok, f"{qk:.4g}" if score != "additive" else "", "masked" if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
+        t.add_row(str(j + 1), tok, f"{qk:.4g}" if score != "additive" else "", _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
     if w.masked.any():
-        console.print(Text(f"   masked keys ({', '.join(str(j + 1) for j in np.flatnonzero(w.masked))}) are left out of the next step", style="dim"))
+        keys = ", ".join(str(j + 1) for j in np.flatnonzero(w.masked))
+        console.print(Text("   " + _("masked keys ({keys}) are left out of the next step").format(keys=keys), style="dim"))
 
 
 def weights_step(console: Console, w: Walk) -> None:
     i, hd, T = w.i, w.hd, w.c["temperature"]
     if w.c["normalize"] != "softmax":
         relu = w.c["normalize"] == "relu"
-        step(console, 5, "weights", f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu else f"α′_{w.n},j = α_{w.n},j (no normalization)")
+        step(console, 5, _("weights"), f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu
+             else f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
         t = table("j", "token", "α′")
         for j, tok in enumerate(w.tokens):
             t.add_row(str(j + 1), tok, f"{hd.alpha_prime[i, j]:.4f}")
         return console.print(t)
     z = stable_exponents(hd.alpha[i, ~w.masked], T)
     e = np.exp(z)
-    step(console, 5, "weights", f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
-    console.print(Text("   (as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)", style="dim"))
+    step(console, 5, _("weights"), f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
+    console.print(Text("   " + _("(as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)"), style="dim"))
     t = table("j", "token", "(α − max)/T", "exp", "α′")
     it = iter(zip(z, e))
     for j, tok in enumerate(w.tokens):
@@ -130,8 +139,8 @@ def stable_exponents(alpha_row: np.ndarray, temperature: float) -> np.ndarray:
 
 def output_step(console: Console, w: Walk) -> None:
     i, hd = w.i, w.hd
-    step(console, 6, "output", f"b^{w.n} = Σ_j α′_{w.n},j v^j")
-    t = table("j", "token", "α′", f"α′·v^j (first {w.dims})")
+    step(console, 6, _("output"), f"b^{w.n} = Σ_j α′_{w.n},j v^j")
+    t = table("j", "token", "α′", "α′·v^j " + _("(first {n})").format(n=w.dims))
     for j, tok in enumerate(w.tokens):
         if hd.alpha_prime[i, j] != 0:
             t.add_row(str(j + 1), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
@@ -143,11 +152,12 @@ def heads_step(console: Console, w: Walk) -> None:
     i, layer, n_head = w.i, w.layer, len(w.layer.heads)
     if n_head == 1 and not w.c["has_wo"]:
         return
-    wo = "W^o" if w.c["has_wo"] else "W^o = I (none given)"
-    step(console, 7, "heads", f"output^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
+    wo = "W^o" if w.c["has_wo"] else "W^o = I " + _("(none given)")
+    out = _("output")
+    step(console, 7, _("heads"), f"{out}^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
     concat = np.concatenate([x.b[i] for x in layer.heads])
     console.print(f"   concat = {vector_preview(concat, w.dims)}   [{n_head}·{w.hd.b.shape[1]} = {concat.size}]")
-    console.print(f"   output^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
+    console.print(f"   {out}^{w.n} = {vector_preview(layer.output[i], w.dims)}   [{layer.output.shape[1]}]")
 
 
 # --- `explain --matrices`: the notes' vectorised form --------------------------------------------
@@ -185,10 +195,11 @@ def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
             continue
         out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
         out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
-    note = {"rows": "rows: tokens", "columns": "columns: tokens", "queries-keys": "rows: queries i, columns: keys j",
-            "keys-queries": "rows: keys j, columns: queries i"}.get(tokens_on or "", "")
+    note = {"rows": N_("(rows: tokens, numbered from 1)"), "columns": N_("(columns: tokens, numbered from 1)"),
+            "queries-keys": N_("(rows: queries i, columns: keys j, numbered from 1)"),
+            "keys-queries": N_("(rows: keys j, columns: queries i, numbered from 1)")}.get(tokens_on or "", "")
     if note:
-        out.append(f"{' ' * lab_w}({note}, numbered from 1)\n", style="dim")
+        out.append(f"{' ' * lab_w}{_(note)}\n", style="dim")
     return out
 
 
@@ -201,18 +212,18 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
     d_k, d_v = hd.q.shape[1], hd.v.shape[1]
     w = {name: getattr(proj, name)[:, h * size:(h + 1) * size] for name, size in (("wq", d_k), ("wk", d_k), ("wv", d_v))}
     scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": ""}[analysis.config["score"]]
-    norm = {"softmax": "softmax(A/T)", "relu": "relu(A), normalized", "none": "A"}[analysis.config["normalize"]]
+    norm = {"softmax": "softmax(A/T)", "relu": _("relu(A), normalized"), "none": "A"}[analysis.config["normalize"]]
     if not columns:
         a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
-        return [("I", "[a¹ … aⁿ] as rows", analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
+        return [("I", _("[a¹ … aⁿ] as rows"), analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
                 ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
                 ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "rows"),
-                ("A′", f"{norm} per row", hd.alpha_prime, "rows"), ("O", "A′·V  (row i = b^i)", hd.b, "rows")]
+                ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "rows"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
     a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
-    return [("I", "[a¹ … aⁿ] as columns", analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
+    return [("I", _("[a¹ … aⁿ] as columns"), analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
             ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
             ("K", "W^k·I", hd.k.T, "columns"), ("V", "W^v·I", hd.v.T, "columns"), ("A", a_formula, hd.alpha.T, "both"),
-            ("A′", f"{norm} per column", hd.alpha_prime.T, "both"), ("O", "V·A′  (column i = b^i)", hd.b.T, "columns")]
+            ("A′", _("{norm} per column").format(norm=norm), hd.alpha_prime.T, "both"), ("O", "V·A′  " + _("(column i = b^i)"), hd.b.T, "columns")]
 
 
 def render_matrices(analysis, console: Console, h: int = 0, columns: bool = False) -> None:
@@ -220,20 +231,21 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
     when large; the same numbers as `show --json --include-vectors` (q, k, v, alpha, alpha_prime, b)."""
     console.print(header(analysis))
     n_head = len(analysis.layers[0].heads)
-    convention = "the notes' columns: A = KᵀQ, O = VA′" if columns else "tokens as rows: A = QKᵀ, O = A′V"
-    console.print(Text(f"\nexplain --matrices · head {h + 1} of {n_head} · {convention}", style="bold"))
-    console.print(Text("column i of A′ holds query i's weights (sums to 1)" if columns else
-                       "row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form", style="dim"))
+    convention = _("the notes' columns: A = KᵀQ, O = VA′") if columns else _("tokens as rows: A = QKᵀ, O = A′V")
+    console.print(Text("\nexplain --matrices · " + _("head {h} of {n}").format(h=h + 1, n=n_head) + f" · {convention}", style="bold"))
+    console.print(Text(_("column i of A′ holds query i's weights (sums to 1)") if columns else
+                       _("row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form"), style="dim"))
     identity = analysis.config["projection"] == "identity"
     for name, formula, m, tokens_on in matrix_steps(analysis, h, columns):
         shape = f"[{m.shape[0]} × {m.shape[1]}]"
         if identity and name.startswith("W"):
             d, d_h = analysis.x.shape[1], m.shape[0 if columns else 1]
-            part = f"I_{d}" if d_h == d else (f"rows {h * d_h + 1}…{(h + 1) * d_h} of I_{d}" if columns
-                                              else f"columns {h * d_h + 1}…{(h + 1) * d_h} of I_{d}")
-            console.print(Text.assemble(("\n" + name, "bold"), f" = {part} (identity projection)   ", (shape, "cyan")))
+            span = dict(lo=h * d_h + 1, hi=(h + 1) * d_h, d=d)
+            part = f"I_{d}" if d_h == d else (_("rows {lo}…{hi} of I_{d}").format(**span) if columns
+                                              else _("columns {lo}…{hi} of I_{d}").format(**span))
+            console.print(Text.assemble(("\n" + name, "bold"), f" = {part} " + _("(identity projection)") + "   ", (shape, "cyan")))
             continue
-        what = formula or analysis.config["projection"]
+        what = formula or {"random": _("random"), "weights": _("read from the weights file")}.get(analysis.config["projection"], analysis.config["projection"])
         console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
         axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
         console.print(matrix_text(m, console.width, axis), end="")
@@ -242,6 +254,6 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
         wo = "W^o" if analysis.config["has_wo"] else "I"
         shape = layer.output.shape if not columns else layer.output.shape[::-1]
         form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
-        console.print(Text.assemble(("\noutput", "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
+        console.print(Text.assemble(("\n" + _("output"), "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
         console.print(matrix_text(layer.output if not columns else layer.output.T, console.width,
                                   "rows" if not columns else "columns"), end="")

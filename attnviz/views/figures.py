@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
+from ..i18n import N_, _
 
 FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
 SAVE_FORMATS = FORMATS + ("html",)
@@ -182,10 +183,20 @@ def font_for(labels: list[str]) -> tuple[list[str], str | None]:
         families += extra
         fonts += _open_fonts(extra, packaged)
         missing = sorted(c for c in missing if not any(f.get_char_index(ord(c)) for f in fonts))
+    families = cjk_first(families)
     if not missing:
         return families, None
     hint = CJK_HINT if any(_is_cjk(c) for c in missing) else "install a font that has them (e.g. fonts-noto)"
     return families, f"no installed font can draw {''.join(missing[:10])}{'…' if len(missing) > 10 else ''} in figure labels; {hint}"
+
+
+def cjk_first(families: list[str]) -> list[str]:
+    """Under --lang zh the first CJK family leads: text outside $…$ in a mathtext label (查询 $i$) is
+    drawn in the first family only, with no fallback, so it must be one that has Chinese."""
+    from ..i18n import language
+
+    cjk = [name for name in families if name in CJK_FONTS]
+    return cjk[:1] + [name for name in families if name != cjk[0]] if cjk and language() == "zh" else families
 
 
 def _open_fonts(names: list[str], files: dict[str, str]) -> list:
@@ -271,7 +282,12 @@ def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, valu
     return image
 
 
-LABELS = {"alpha": r"$\alpha_{i,j}$ (score)", "alpha-prime": r"$\alpha'_{i,j}$ (weight)"}
+LABELS = {"alpha": N_(r"$\alpha_{i,j}$ (score)"), "alpha-prime": N_(r"$\alpha'_{i,j}$ (weight)")}
+
+
+def label_of(kind: str) -> str:
+    """The colorbar / row label of a kind ("alpha", "alpha-prime") in the language in use."""
+    return _(LABELS[kind])
 
 
 def _cmap(kind: str, name: str | None = None):
@@ -366,15 +382,15 @@ def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, t
     with plt.rc_context({"font.family": families}):
         fig, axes = plt.subplots(1, 2, figsize=(2 * side + 3.2, side + (1.8 if title else 1.2)), constrained_layout=True)
         values = n <= 16
-        panels = (Panel(alpha, "alpha", r"$\alpha_{i,j}$ (score)", mask),
-                  Panel(alpha_prime, "alpha-prime", r"$\alpha'_{i,j}$ (weight; rows sum to 1)", mask))
+        panels = (Panel(alpha, "alpha", label_of("alpha"), mask),
+                  Panel(alpha_prime, "alpha-prime", _(r"$\alpha'_{i,j}$ (weight; rows sum to 1)"), mask))
         for ax, panel in zip(axes, panels):
             vmin, vmax = _range([panel], style.vmax)
             image = _draw(ax, panel, tokens, tokens, vmin, vmax, _cmap(panel.kind, style.cmap), fontsize, values)
             fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         for ax in axes:
-            ax.set_ylabel("query $i$", fontsize=fontsize)
-            ax.set_xlabel("key $j$", fontsize=fontsize)
+            ax.set_ylabel(_("query $i$"), fontsize=fontsize)
+            ax.set_xlabel(_("key $j$"), fontsize=fontsize)
             ax.xaxis.set_label_position("top")
         if title:
             fig.suptitle(title, fontsize=max(9.0, fontsize + 1))
@@ -414,7 +430,7 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
                 fig.axes[-len(row)].set_ylabel(row_labels[r], fontsize=row_fs)
         for kind, image in images.items():
             bar = fig.colorbar(image, cax=fig.add_axes(box.colorbar(min(spans[kind]), max(spans[kind]))))
-            bar.set_label(LABELS[kind], fontsize=row_fs)
+            bar.set_label(label_of(kind), fontsize=row_fs)
             bar.ax.tick_params(labelsize=max(fontsize - 1, 6 + n_cols * 0.5))
         if title:
             fig.suptitle(title, fontsize=title_fs, y=1 - 0.12 / box.height, va="top")
@@ -488,10 +504,11 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
             top = float(values.max()) or 1.0
             for y, j in zip(ys, order):
                 masked = not np.isfinite(alpha_row[j])
-                text = "masked" if masked else f"{alpha_prime_row[j]:.3f}   ($\\alpha$ = {alpha_row[j]:.3g})"
+                text = _("masked") if masked else f"{alpha_prime_row[j]:.3f}   ($\\alpha$ = {alpha_row[j]:.3g})"
                 ax.text(alpha_prime_row[j] + top * 0.01, y, text, va="center", fontsize=8, color="#555555")
             ax.set_xlim(0, top * 1.45)
-            ax.set_xlabel(f"$\\alpha'_{{{i + 1},j}}$: the weights of query “{tex_safe(tokens[i])}” ({i + 1}) on each key $j$", fontsize=9)
+            ax.set_xlabel(f"$\\alpha'_{{{i + 1},j}}$: " + _("the weights of query “{token}” ({n}) on each key $j$").format(
+                token=tex_safe(tokens[i]), n=i + 1), fontsize=9)
             ax.set_title(label, fontsize=10, loc="left")
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
@@ -506,10 +523,12 @@ def pe_figure(pe: np.ndarray, title: str):
     n, d = pe.shape
     width = float(np.clip(d * 0.12, 5, 16))
     height = float(np.clip(n * 0.12, 3, 12))
-    fig, ax = plt.subplots(figsize=(width + 1.5, height + 1), constrained_layout=True)
-    image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto")
-    ax.set_xlabel("dimension $k$ (even $k = 2i$: sin, odd $k = 2i + 1$: cos)")
-    ax.set_ylabel("position $p$")
-    ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
-    fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
-    return fig, None
+    families, warning = font_for([title])
+    with plt.rc_context({"font.family": families}):
+        fig, ax = plt.subplots(figsize=(width + 1.5, height + 1), constrained_layout=True)
+        image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto")
+        ax.set_xlabel(_("dimension $k$ (even $k = 2i$: sin, odd $k = 2i + 1$: cos)"))
+        ax.set_ylabel(_("position $p$"))
+        ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
+    return fig, warning

@@ -10,9 +10,12 @@ get no colour: the grey picture shows through.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .figures import _pyplot
+from ..i18n import _
+from .figures import _pyplot, font_for
 
 DECADES = 3.0  # the colour scale spans max α′ / 10³ … max α′; weaker weights are drawn as the weakest
 HEAT = "inferno"
@@ -78,9 +81,23 @@ def _overlay(ax, picture: np.ndarray, amap: np.ndarray, index: int, norm, title:
 
 def _item_name(index: int, cols: int, patch: int | None) -> str:
     r, c = divmod(index, cols)
-    return f"{'patch' if patch else 'pixel'} ({r + 1},{c + 1})"
+    return (_("patch ({row},{col})") if patch else _("pixel ({row},{col})")).format(row=r + 1, col=c + 1)
 
 
+def _fonts(draw):
+    """Run a figure function (…, title, …) with fonts that draw its title and labels (CJK included);
+    a missing glyph in the title is its warning."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        title = kwargs.get("title", next((a for a in args if isinstance(a, str)), ""))
+        families, warning = font_for([title])
+        with _pyplot().rc_context({"font.family": families}):
+            fig, _none = draw(*args, **kwargs)
+        return fig, warning
+    return wrapper
+
+
+@_fonts
 def focus_figure_image(picture: np.ndarray, focus_cells: list[int], alpha_prime_maps: list[np.ndarray], title: str,
                        patch: int | None = None):
     """The picture with each query outlined in red, then each query's α′ over the picture.
@@ -104,12 +121,14 @@ def focus_figure_image(picture: np.ndarray, focus_cells: list[int], alpha_prime_
     cell = _grid_shape(picture, alpha_prime_maps[0])
     for number, index in enumerate(focus_cells, 1):
         _box(flat[0], index, cols, cell, number if len(focus_cells) > 1 else None)
-    _bare(flat[0], f"the picture: {picture.shape[1]} × {picture.shape[0]} pixels" + (f", {patch} × {patch} patches" if patch else ""))
+    _bare(flat[0], _("the picture: {w} × {h} pixels").format(w=picture.shape[1], h=picture.shape[0])
+          + (", " + _("{p} × {p} patches").format(p=patch) if patch else ""))
     norm = _norm(alpha_prime_maps)
     image = None
     for k, (index, amap) in enumerate(zip(focus_cells, alpha_prime_maps)):
         prefix = f"{k + 1}: " if len(focus_cells) > 1 else ""
-        image = _overlay(flat[k + 1], picture, amap, index, norm, f"{prefix}α′ of the query {_item_name(index, cols, patch)}")
+        image = _overlay(flat[k + 1], picture, amap, index, norm,
+                         prefix + _("α′ of the query {item}").format(item=_item_name(index, cols, patch)))
     for ax in flat[panels:]:
         ax.axis("off")
     _colorbar(fig, image, flat[:panels])
@@ -119,9 +138,10 @@ def focus_figure_image(picture: np.ndarray, focus_cells: list[int], alpha_prime_
 
 def _colorbar(fig, image, axes) -> None:
     bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.02)
-    bar.set_label("α′ (weight; log scale)", fontsize=9)
+    bar.set_label(_("α′ (weight; log scale)"), fontsize=9)
 
 
+@_fonts
 def compare_figure_image(picture: np.ndarray, focus: int, settings: list[tuple[str, np.ndarray]], title: str,
                          patch: int | None = None):
     """One query under several settings (e.g. self-attention vs --window 1: a CNN's 3 × 3 receptive
@@ -139,12 +159,13 @@ def compare_figure_image(picture: np.ndarray, focus: int, settings: list[tuple[s
     axes = list(axes[0])
     axes[0].imshow(picture, interpolation="nearest", extent=(-0.5, picture.shape[1] - 0.5, picture.shape[0] - 0.5, -0.5))
     _box(axes[0], focus, cols, _grid_shape(picture, settings[0][1]))
-    _bare(axes[0], f"query: {_item_name(focus, cols, patch)}")
-    norm = _norm([m for _, m in settings])
+    _bare(axes[0], _("query: {item}").format(item=_item_name(focus, cols, patch)))
+    norm = _norm([m for _label, m in settings])
     image = None
     for ax, (label, amap) in zip(axes[1:], settings):
         keys = int((amap > 0).sum())
-        image = _overlay(ax, picture, amap, focus, norm, f"{label}\n(α′ > 0 on {keys:,} of {amap.size:,} keys)")
+        image = _overlay(ax, picture, amap, focus, norm,
+                         label + "\n" + _("(α′ > 0 on {k} of {n} keys)").format(k=f"{keys:,}", n=f"{amap.size:,}"))
     _colorbar(fig, image, axes)
     fig.suptitle(title, fontsize=10)
     return fig, None
@@ -157,6 +178,7 @@ def spread_cells(rows: int, cols: int, per_side: int = 3) -> list[int]:
     return [r * cols + c for r in rs for c in cs]
 
 
+@_fonts
 def overview_figure_image(picture: np.ndarray, alpha_prime: np.ndarray, rows: int, cols: int, title: str,
                           patch: int | None = None):
     """Without --focus: a few evenly spread queries' α′ over the picture, and the whole α′ matrix.
@@ -194,11 +216,12 @@ def _matrix(ax, alpha_prime: np.ndarray, rows: int, cols: int, norm) -> None:
               interpolation="nearest" if n <= 400 else "antialiased")  # more cells than pixels: averaged, no moiré
     step = max(1, int(np.ceil(rows / 8)))
     ticks = [r * cols - 0.5 for r in range(0, rows, step)]
-    ax.set_xticks(ticks, [f"row {r + 1}" for r in range(0, rows, step)], rotation=90, fontsize=7)
-    ax.set_yticks(ticks, [f"row {r + 1}" for r in range(0, rows, step)], fontsize=7)
+    names = [_("row {r}").format(r=r + 1) for r in range(0, rows, step)]
+    ax.set_xticks(ticks, names, rotation=90, fontsize=7)
+    ax.set_yticks(ticks, names, fontsize=7)
     ax.tick_params(length=3)
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlabel(f"key j ({n:,} items, row by row)", fontsize=8)
-    ax.set_ylabel("query i", fontsize=8)
-    ax.set_title("the whole α′ matrix" + (" (grey: 0, masked)" if (alpha_prime <= 0).any() else ""), fontsize=9)
+    ax.set_xlabel(_("key j ({n} items, row by row)").format(n=f"{n:,}"), fontsize=8)
+    ax.set_ylabel(_("query i"), fontsize=8)
+    ax.set_title(_("the whole α′ matrix") + (" " + _("(grey: 0, masked)") if (alpha_prime <= 0).any() else ""), fontsize=9)

@@ -17,6 +17,8 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
+from ..i18n import _
+
 from .style import SHADES, seq_rgb
 
 QUERY_RGB = (230, 20, 20)  # the query cell: red, a colour the viridis heat scale never takes
@@ -112,28 +114,28 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
             out.append("".join("[]" if q else ("  " if w <= 0 else SHADES[1 + min(int(v * 4), 3)] * 2)
                                for v, w, q in zip(tr, wr, qr)) + "\n")
     own = float(alpha_prime_map[r, c])
-    mark = "red" if color else "[]"
-    out.append(f"{mark}: query ({r + 1},{c + 1}), α′ on itself {own:.3g} · brightest: α′ = {strongest:.3g} · blank: 0",
-               style="dim")
+    mark = _("red") if color else "[]"
+    out.append(_("{mark}: query ({row},{col}), α′ on itself {own} · brightest: α′ = {top} · blank: 0").format(
+        mark=mark, row=r + 1, col=c + 1, own=f"{own:.3g}", top=f"{strongest:.3g}"), style="dim")
     return out
 
 
 def header(analysis) -> Text:
     """The picture, its items and the formulas in effect (two or three lines)."""
-    from .terminal import describe
+    from .terminal import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c)
-    items = (f"{s['rows']} × {s['cols']} = {s['rows'] * s['cols']:,} patches of {s['patch']} × {s['patch']} px"
-             if s.get("patch") else f"{s['rows']} × {s['cols']} = {s['rows'] * s['cols']:,} pixels")
+    size = dict(rows=s["rows"], cols=s["cols"], n=f"{s['rows'] * s['cols']:,}", patch=s.get("patch"))
+    items = (_("{rows} × {cols} = {n} patches of {patch} × {patch} px").format(**size)
+             if s.get("patch") else _("{rows} × {cols} = {n} pixels").format(**size))
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · "
-             f"{c['heads']} head{'s' if c['heads'] > 1 else ''}\n")
+    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · {heads_count(c['heads'])}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
-        t.append(f"masks: {words['masks']}" + (f" (a {2 * c['window'] + 1} × {2 * c['window'] + 1} receptive field)"
-                                               if c.get("window") is not None else "") + "\n", style="yellow")
+        field = " " + _("(a {k} × {k} receptive field)").format(k=2 * c["window"] + 1) if c.get("window") is not None else ""
+        t.append(_("masks: {masks}").format(masks=words["masks"]) + field + "\n", style="yellow")
     return t
 
 
@@ -153,9 +155,9 @@ def render_image(analysis, console, focus: list[int] | None = None) -> None:
     for k, index in enumerate(chosen):
         r, c = divmod(index, cols)
         for h in range(maps.shape[0]):
-            head = f" · head {h + 1}" if maps.shape[0] > 1 else ""
-            how = "" if focus else " (the centre; --focus ROW,COL picks another)"
-            console.print(Text(f"\nα′ of the query ({r + 1},{c + 1}){head}{how}:", style="bold"))
+            head = " · " + _("head {h}").format(h=h + 1) if maps.shape[0] > 1 else ""
+            how = "" if focus else " " + _("(the centre; --focus ROW,COL picks another)")
+            console.print(Text("\n" + _("α′ of the query ({row},{col})").format(row=r + 1, col=c + 1) + f"{head}{how}:", style="bold"))
             console.print(alpha_grid_text(maps[h, k].reshape(rows, cols), index, color, cell, width))
-    console.print(Text("next: --focus ROW,COL · --window 1 (3 × 3 receptive field) · --save x.png or x.html",
-                       style="dim"))
+    console.print(Text(_("next: ") + "--focus ROW,COL · --window 1 " + _("(a {k} × {k} receptive field)").format(k=3)
+                       + " · --save x.png " + _("or") + " x.html", style="dim"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from ..i18n import _
+
 
 def _focus(comparison, focus) -> int:
     """The query: the first --focus, else the centre item (a picture) or the middle frame."""
@@ -36,7 +38,8 @@ def render_media_compare(comparison, console, focus) -> None:
         console.print(picture_text(comparison.sequence.media, color, width), end="")
         for setting in comparison.settings:
             row = setting.alpha_prime[i].reshape(s["rows"], s["cols"])
-            console.print(Text(f"\n{setting.label}: α′ of the query {comparison.tokens[i]}", style="bold"))
+            console.print(Text("\n" + _("{setting}: α′ of the query {item}").format(setting=setting.label, item=comparison.tokens[i]),
+                               style="bold"))
             console.print(alpha_grid_text(row, i, color, s.get("patch") or 1, width))
     else:
         from .audio_terminal import curve, time_ruler
@@ -45,12 +48,12 @@ def render_media_compare(comparison, console, focus) -> None:
         t1 = len(comparison.tokens) * hop
         width = max(20, min(console.width - 9, 100))
         lab_w = max(len(s.label) for s in comparison.settings)
-        console.print(Text(f"\nα′ of the frame at {comparison.tokens[i]} over key time, per setting", style="bold"))
+        console.print(Text("\n" + _("α′ of the frame at {t} over key time, per setting").format(t=comparison.tokens[i]), style="bold"))
         for setting in comparison.settings:
             console.print(Text.assemble((f"{setting.label:<{lab_w}} ", "dim"), (curve(setting.alpha_prime[i], width), "cyan")),
                           no_wrap=True, overflow="crop")
         console.print(Text(" " * (lab_w + 1) + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
-    console.print(Text("\nwhat changed · bits: row entropy · self: mean α′_ii", style="bold"))
+    console.print(Text("\n" + _("what changed · bits: row entropy · self: mean α′_ii"), style="bold"))
     twice = repeated(comparison.tokens)
     for setting in comparison.settings:
         console.print(Text(f"{setting.label}  {setting_line(setting, comparison.tokens, twice)}"), no_wrap=True,
@@ -93,5 +96,5 @@ def audio_compare_figure(comparison, style=None):
             im.set_norm(mcolors.PowerNorm(0.5, vmin=0.0, vmax=top))
             if im.colorbar is not None:
                 im.colorbar.update_normal(im)
-                im.colorbar.set_label("α′ (weight; √ colour scale)")
+                im.colorbar.set_label(_("α′ (weight; √ colour scale)"))
     return fig, warning

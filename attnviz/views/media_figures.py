@@ -10,6 +10,7 @@ import numpy as np
 
 from ..analysis.results import LongAnalysis
 from ..analysis.rows import focus_rows
+from ..i18n import _
 
 
 def _title(analysis, heads: int) -> str:
@@ -17,7 +18,7 @@ def _title(analysis, heads: int) -> str:
 
     lines = title(analysis).splitlines()
     if heads > 1:
-        lines[0] += f" · α′ averaged over the {heads} heads (--head N for one)"
+        lines[0] += " · " + _("α′ averaged over the {n} heads (--head N for one)").format(n=heads)
     return "\n".join(lines[:2])
 
 

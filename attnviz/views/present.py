@@ -13,6 +13,7 @@ from ..analysis.compare import Comparison
 from ..analysis.items import resolve_token
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from ..errors import UsageError
+from ..i18n import _, ngettext
 from ..options import DENSE_MAX, as_flags
 
 
@@ -179,10 +180,11 @@ def warnings(analysis) -> list[str]:
     if advice:
         return [advice]
     shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
-    how = "get fastText subword vectors" if sub is not None and sub.sum() == len(oov) else "get a = 0 (no information)"
+    how = _("they get fastText subword vectors") if sub is not None and sub.sum() == len(oov) else _("they get a = 0 (no information)")
+    counts = dict(k=len(oov), n=len(analysis.tokens), name=analysis.source["name"])
     if isinstance(analysis, LongAnalysis):
-        return [f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}; they {how}"]
-    return [f"{len(oov)} of {len(analysis.tokens)} words not in {analysis.source['name']}: {shown}; they {how}"]
+        return [_("{k} of {n} words not in {name}").format(**counts) + "; " + how]
+    return [_("{k} of {n} words not in {name}").format(**counts) + f": {shown}; " + how]
 
 
 def write_json(analysis, include_vectors: bool, out) -> None:
@@ -240,16 +242,20 @@ def title(analysis) -> str:
 
         c, s = analysis.config, analysis.source
         words = describe(c)
-        return (f"{s['name']} · {len(analysis.tokens):,} tokens · {c['heads']} head{'s' if c['heads'] > 1 else ''} · "
-                f"top {c['top_k']} keys\n{words['score']}    {words['norm']}")
+        return (f"{s['name']} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
+                + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
+                + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
     if not isinstance(analysis, ModelAnalysis):
         from .terminal import figure_title
 
         return figure_title(analysis)
     c = analysis.config
-    which = (f"layer {c['layer']}" if c["layer"] else f"{c['layers']} layers") + " × " + (f"head {c['head']}" if c["head"] else f"{c['heads']} heads")
-    return (f"{c['model']} · {which} · {len(analysis.tokens)} {'words' if c['words'] else 'tokens'}\n"
-            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, learned $W^q, W^k$)    "
+    which = ((_("layer {l}").format(l=c["layer"]) if c["layer"] else ngettext("{n} layer", "{n} layers", c["layers"]).format(n=c["layers"]))
+             + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
+    n = len(analysis.tokens)
+    count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    return (f"{c['model']} · {which} · {count}\n"
+            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
             r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$")
 
 
@@ -270,22 +276,22 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
     tokens = [printable(t) for t in analysis.tokens]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     if focus is not None:
-        rows = [(f"head {analysis.head_numbers[h]}", hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
+        rows = [(_("head {h}").format(h=analysis.head_numbers[h]), hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
     if len(heads) == 1 and len(analysis.layers) == 1:
         return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
     if isinstance(analysis, ModelAnalysis):
         grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
-        labels = [f"layer {ln}" for ln in analysis.layer_numbers]
+        labels = [_("layer {l}").format(l=ln) for ln in analysis.layer_numbers]
         if len(analysis.layers) > 1:
-            grid.append([figures.Panel(analysis.rollout, "alpha-prime", "rollout (all layers)")])
-            labels.append("rollout")
+            grid.append([figures.Panel(analysis.rollout, "alpha-prime", _("rollout (all layers)"))])
+            labels.append(_("rollout"))
         return figures.grid_figure(tokens, grid, labels, heading, style)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
-    grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, f"head {analysis.head_numbers[h]}", mask)
+    grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, _("head {h}").format(h=analysis.head_numbers[h]), mask)
              for h, hd in enumerate(heads)] for kind in kinds]
-    labels = [figures.LABELS[k] for k in kinds]
+    labels = [figures.label_of(k) for k in kinds]
     return figures.grid_figure(tokens, grid, labels, heading, style)
 
 

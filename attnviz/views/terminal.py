@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
+from ..i18n import N_, _, ngettext
 from .cells import pad, width as cell_width  # widths in terminal cells (餐 = 2)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
@@ -98,17 +99,17 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     idx_w = len(str(len(analysis.tokens)))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
     lab_w = max(cell_width(s) for s in labels)
-    table.add_column("query", no_wrap=True, min_width=lab_w)
+    table.add_column(_("query"), no_wrap=True, min_width=lab_w)
     multi = len(heads) > 1
     if multi:
         for h in range(len(heads)):
-            table.add_column(f"head {h + 1}: top key", no_wrap=True, overflow="ellipsis")
+            table.add_column(_("head {h}: top key").format(h=h + 1), no_wrap=True, overflow="ellipsis")
     else:
-        table.add_column("self", justify="right", no_wrap=True, min_width=4)
+        table.add_column(_("self"), justify="right", no_wrap=True, min_width=4)
         room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
-        table.add_column("top keys by α′ (self excluded)", no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
+        table.add_column(_("top keys by α′ (self excluded)"), no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
     if nearest is not None:
-        table.add_column("b^i ≈ nearest words", no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
+        table.add_column(_("b^i ≈ nearest words"), no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
     twice = repeated(analysis.tokens)
     for i, tok in enumerate(analysis.tokens):
         cells = [labels[i]]
@@ -122,21 +123,25 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
             best = top_keys(row, i, analysis.tokens, top)
             cells.append("  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
         if nearest is not None:
-            words = [w for w, _ in nearest[i] if w.lower() != tok.lower()][:2]
+            words = [w for w, _cos in nearest[i] if w.lower() != tok.lower()][:2]
             cells.append(", ".join(printable(w) for w in words) or "–")
         table.add_row(*cells)
     return table
 
 
 AUTO_T = {
-    "identity": "auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook",
-    "other": "auto T = 1 (the textbook) with a learned or random W^q, W^k",
+    "identity": N_("auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook"),
+    "other": N_("auto T = 1 (the textbook) with a learned or random W^q, W^k"),
 }
+
+
+NORMED = {"standard": N_("standard vectors"), "center": N_("center vectors"), "none": N_("none vectors")}  # a^i's input_norm
 
 
 def describe(config: dict) -> dict[str, str]:
     """The effective config in words: the score, normalization, input, mask and auto-T lines of a header."""
     c = config
+    auto_mark = " " + _("(auto)") if c["temperature_auto"] else ""
     score = {
         "scaled-dot": "α_ij = q^i·k^j/√d_k",
         "dot": "α_ij = q^i·k^j",
@@ -144,25 +149,26 @@ def describe(config: dict) -> dict[str, str]:
         "additive": f"α_ij = wᵀtanh(W1ᵀq^i + W2ᵀk^j), d_a = {c.get('d_a')}",
     }[c["score"]]
     norm = {
-        "softmax": f"α′_i· = softmax(α_i·/T), T = {c['temperature']:.3g}" + (" (auto)" if c["temperature_auto"] else ""),
-        "relu": "α′_i· = relu(α_i·) / row sum",
-        "none": "α′ = α (no normalization)",
+        "softmax": f"α′_i· = softmax(α_i·/T), T = {c['temperature']:.3g}" + auto_mark,
+        "relu": "α′_i· = relu(α_i·) / " + _("row sum"),
+        "none": _("α′ = α (no normalization)"),
     }[c["normalize"]]
-    proj = {"identity": "identity projection (q = k = v = a)", "random": f"random projection (seed {c['seed']})",
-            "weights": f"weights {c['weights']}"}[c["projection"]]
-    short = {"identity": "q=k=v=a", "random": f"random W (seed {c['seed']})", "weights": f"W from {c['weights']}"}[c["projection"]]
-    source = "one-hot" if c.get("embedding") == "onehot" else f"{c['input_norm']} vectors"
-    pos = f" + {c['pos_scale']:g}·sinusoidal e^i" if c.get("pos") == "sinusoidal" else ""
+    proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c["seed"]),
+            "weights": _("weights {file}").format(file=c["weights"])}[c["projection"]]
+    short = {"identity": "q=k=v=a", "random": _("random W (seed {seed})").format(seed=c["seed"]),
+             "weights": _("W from {file}").format(file=c["weights"])}[c["projection"]]
+    source = _("one-hot") if c.get("embedding") == "onehot" else _(NORMED.get(c["input_norm"], "{norm} vectors")).format(norm=c["input_norm"])
+    pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c['pos_scale']:g}") if c.get("pos") == "sinusoidal" else ""
     masks = []
     if c.get("window") is not None:
-        masks.append(f"window |i−j| ≤ {c['window']}")
+        masks.append(_("window |i−j| ≤ {w}").format(w=c["window"]))
     if c.get("causal"):
-        masks.append("causal j ≤ i")
+        masks.append(_("causal j ≤ i"))
     if c.get("edges") or c.get("graph"):
-        masks.append("graph edges" + (" (directed)" if c.get("directed") else ""))
+        masks.append(_("graph edges (directed)") if c.get("directed") else _("graph edges"))
     if c.get("no_self"):
-        masks.append("no self")
-    auto = AUTO_T["identity" if c["projection"] == "identity" else "other"] if c["temperature_auto"] and c["normalize"] == "softmax" else ""
+        masks.append(_("no self"))
+    auto = _(AUTO_T["identity" if c["projection"] == "identity" else "other"]) if c["temperature_auto"] and c["normalize"] == "softmax" else ""
     return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
             "source": f"{source}{pos}", "projection": short, "auto": auto}
 
@@ -186,33 +192,44 @@ def figure_title(analysis) -> str:
 
     c, s = analysis.config, analysis.source
     words = describe(c)
-    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
-    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
-    first = (f"{tex_safe(s['name'])} · {len(analysis.tokens)} {unit} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
+    first = (f"{tex_safe(s['name'])} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
-    temp = f", T = {c['temperature']:.3g}" + (" (auto)" if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
+    temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
     d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
     second = f"{TEX_SCORE[c['score']]}{d_k}    {TEX_NORM[c['normalize']]}{temp}"
-    return first + "\n" + second + (f"    masks: {words['masks']}" if words["masks"] else "")
+    return first + "\n" + second + ("    " + _("masks: {masks}").format(masks=words["masks"]) if words["masks"] else "")
+
+
+def heads_count(n: int) -> str:
+    """"4 heads" in the language in use."""
+    return ngettext("{n} head", "{n} heads", n).format(n=n)
+
+
+def items_count(analysis) -> str:
+    """"9 tokens" (text) or "9 items" (a vector set), in the language in use."""
+    n = len(analysis.tokens)
+    if analysis.sequence.lexicon is not None:
+        return ngettext("{n} token", "{n} tokens", n).format(n=n)
+    return ngettext("{n} item", "{n} items", n).format(n=n)
 
 
 def header(analysis) -> Text:
     """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
     words = describe(c)
-    heads = f" · {c['heads']} heads" if c["heads"] > 1 else ""
+    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    unit = "tokens" if analysis.sequence.lexicon is not None else "items"
-    t.append(f"· {s['name']} · {len(analysis.tokens)} {unit} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    t.append(f"· {s['name']} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
     d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
     t.append(f"{words['score']}{d_k}   {words['norm']}")
     if words["auto"]:
         t.append("\n" + words["auto"], style="dim")
     if words["masks"]:
-        t.append(f"\nmasks: {words['masks']} (· = masked)", style="yellow")
+        t.append("\n" + _("masks: {masks} (· = masked)").format(masks=words["masks"]), style="yellow")
     if any(analysis.oov):
-        t.append("\n* not in the vocabulary (a = 0)", style="dim")
+        t.append("\n" + _("* not in the vocabulary (a = 0)"), style="dim")
     return t
 
 
@@ -231,21 +248,22 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
     console.print(any_header(analysis))
     heads = analysis.layers[0].heads
     for h, hd in enumerate(heads):
-        tag = f"head {analysis.head_numbers[h]}/{analysis.config['heads']} · " if analysis.config["heads"] > 1 else ""
+        tag = _("head {h}/{n}").format(h=analysis.head_numbers[h], n=analysis.config["heads"]) + " · " if analysis.config["heads"] > 1 else ""
         if isinstance(analysis, ModelAnalysis):
-            tag = f"layer {analysis.layer_numbers[0]} · " + tag
+            tag = _("layer {l}").format(l=analysis.layer_numbers[0]) + " · " + tag
         if matrix in ("both", "alpha-prime"):
-            sums = "rows sum to 1" if analysis.config.get("normalize", "softmax") != "none" else "α′ = α, not normalized"
+            sums = _("rows sum to 1") if analysis.config.get("normalize", "softmax") != "none" else _("α′ = α, not normalized")
             peak = fmt(float(hd.alpha_prime.max()), 4)
-            title = f"{tag}α′ weights · row i = query, column j = key · {sums} · max {peak}"
+            title = tag + _("α′ weights · row i = query, column j = key · {sums} · max {peak}").format(sums=sums, peak=peak)
             if cell_width(title) > width:
-                title = f"{tag}α′ · row i = query, column j = key · max {peak}"
+                title = tag + _("α′ · row i = query, column j = key · max {peak}").format(peak=peak)
             console.print(Text("\n" + title, style="bold"))
             console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
                                       analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
-            console.print(Text(f"\n{tag}α (scores; blue < 0 < red; range {lo:.3g} … {hi:.3g})", style="bold"))
+            console.print(Text("\n" + tag + _("α (scores; blue < 0 < red; range {lo} … {hi})").format(lo=f"{lo:.3g}", hi=f"{hi:.3g}"),
+                               style="bold"))
             console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top, width))
@@ -271,10 +289,10 @@ def next_steps(analysis, width: int = 80) -> str:
     text_input = analysis.sequence.lexicon is not None and analysis.text is not None
     if text_input and model_installed():
         for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
-            line = "next: " + " · ".join(parts + [heads])
+            line = _("next: ") + " · ".join(parts + [heads])
             if cell_width(line) <= width:
                 return line
-    return "next: " + " · ".join(parts)
+    return _("next: ") + " · ".join(parts)
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -285,6 +303,11 @@ def bar(fraction: float, width: int) -> str:
     units = max(0, round(min(fraction, 1.0) * width * 8))
     full, rest = divmod(units, 8)
     return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def pad_left(text: str, cells: int) -> str:
+    """text right-aligned in `cells` terminal cells (a wide character takes 2)."""
+    return " " * max(0, cells - cell_width(text)) + text
 
 
 def norm(v: np.ndarray) -> float:
@@ -303,8 +326,9 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     idx_w = len(str(len(tokens)))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
-        tag = f" · head {h + 1}/{len(analysis.layers[0].heads)}" if len(analysis.layers[0].heads) > 1 else ""
-        console.print(Text(f"\nquery {i + 1} “{printable(tokens[i])}”{tag}: α′ (bars, strongest first) and α", style="bold"))
+        tag = " · " + _("head {h}/{n}").format(h=h + 1, n=len(analysis.layers[0].heads)) if len(analysis.layers[0].heads) > 1 else ""
+        console.print(Text("\n" + _("query {n} “{token}”{tag}: α′ (bars, strongest first) and α").format(
+            n=i + 1, token=printable(tokens[i]), tag=tag), style="bold"))
         row, raw = hd.alpha_prime[i], hd.alpha[i]
         top = float(row.max()) or 1.0
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -312,7 +336,7 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
             lab = label(int(j), tokens[j], analysis.oov[j], idx_w)
             out.append(pad(lab, idx_w + LABEL_MAX + 3), style="bold" if j == i else None)
             if not np.isfinite(raw[j]):
-                out.append(f"{'masked':>{width}}", style="dim")
+                out.append(pad_left(_("masked"), width), style="dim")
                 out.append("\n")
                 continue
             out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
@@ -321,21 +345,22 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
         console.print(Text(f"b^{i + 1} = Σ_j α′_{i + 1},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
     if nearest is not None and nearest[i]:
         words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
-        console.print(Text(f"b^{i + 1} ≈ nearest words (cosine): {words}", style="cyan", no_wrap=True, overflow="ellipsis"))
+        console.print(Text(f"b^{i + 1} ≈ " + _("nearest words (cosine): {words}").format(words=words), style="cyan", no_wrap=True, overflow="ellipsis"))
 
 
 def render_pe(pe: np.ndarray, console: Console) -> None:
     """The encoding matrix: positions down, dimensions across, one heat cell per value (-1 … 1)."""
     n, d = pe.shape
-    console.print(Text(f"sinusoidal positional encoding: {n} positions × {d} dimensions", style="bold"))
+    console.print(Text(_("sinusoidal positional encoding: {n} positions × {d} dimensions").format(n=n, d=d), style="bold"))
     console.print(Text("PE(p, 2i) = sin(p / 10000^(2i/d)),  PE(p, 2i+1) = cos(p / 10000^(2i/d))", style="dim"))
     color = console.color_system is not None
     idx_w = len(str(n - 1))
     cols = min(d, max(1, console.width - idx_w - 2))
     rows = min(n, 200)
     if cols < d or rows < n:
-        console.print(Text(f"(showing positions 0 … {rows - 1} and dimensions 0 … {cols - 1}; --save for all)", style="dim"))
-    console.print(Text(f"{'':>{idx_w}}  dim 0 →  (blue −1 … red +1)", style="dim"))
+        console.print(Text(_("(showing positions 0 … {p} and dimensions 0 … {d}; --save for all)").format(p=rows - 1, d=cols - 1),
+                           style="dim"))
+    console.print(Text(f"{'':>{idx_w}}  " + _("dim 0 →  (blue −1 … red +1)"), style="dim"))
     out = Text(no_wrap=True, overflow="crop")
     for p in range(rows):
         out.append(f"{p:>{idx_w}}  ", style="dim")
