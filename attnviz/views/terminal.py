@@ -66,9 +66,10 @@ def matrix_view(
     out = Text(no_wrap=True, overflow="crop")
     for line in column_numbers(n, cell_w, gap, lab_w):
         out.append(line + "\n", style="dim")
+    shown = min(n, max(0, width - lab_w) // (cell_w + gap) + 1)  # the columns that reach the screen (the rest is cropped)
     for i in range(n):
         out.append(pad(row_labels[i], lab_w), style="italic red" if oov[i] else "bold")
-        for j in range(n):
+        for j in range(shown):
             x = m[i, j]
             if j and gap:
                 out.append(" ")
