@@ -79,7 +79,8 @@ def report(what: str, seconds: float, memory: float, tips: str, err=None) -> Non
     if seconds > WARN_SECONDS or memory > WARN_BYTES:
         from ..options import as_flags
 
-        err.write(f"attnviz: estimate: {what} will take about {duration(seconds)} and {memory / 2**20:,.0f} MB{as_flags(tips)}\n")
+        cost = (f"about {duration(seconds)} and " if seconds >= 1 else "") + f"{memory / 2**20:,.0f} MB"
+        err.write(f"attnviz: estimate: {what} will take {cost}{as_flags(tips)}\n")
         err.flush()
 
 

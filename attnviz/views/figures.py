@@ -237,10 +237,30 @@ def _packaged_cjk_font() -> dict[str, str]:
     return {f.name: f.fname for f in fm.ttflist if f.fname == str(path)}
 
 
+LABEL_ALL = 120  # tokens: up to this many every row and column is labelled; beyond, ~20 numbered ticks
+MATRIX_INCHES = 8.0  # beyond LABEL_ALL tokens a matrix panel is at most this wide
+
+
 def _layout(n: int) -> tuple[float, float]:
-    """Inches per cell and label font size for n tokens: big for short sentences, small for long."""
+    """Inches per cell and label font size for n tokens: big for short sentences, small for long;
+    past LABEL_ALL tokens the panel stays MATRIX_INCHES wide (a cell is then a pixel or less)."""
     cell = float(np.clip(7.0 / max(n, 1), 0.2, 0.5))
+    if n > LABEL_ALL:
+        cell = min(cell, MATRIX_INCHES / n)
     return cell, float(np.clip(cell * 34, 6.5, 11))
+
+
+def _ticks(axis, count: int, labels: list[str], fontsize: float, rotation: int = 0) -> None:
+    """Every label up to LABEL_ALL items, else about 20 ticks numbered from 1 (a label per pixel
+    row would be unreadable)."""
+    if count <= LABEL_ALL:
+        axis.set_ticks(range(count))
+        axis.set_ticklabels(labels, rotation=rotation, fontsize=fontsize)
+        return
+    step = int(np.ceil(count / 20))
+    where = list(range(0, count, step))
+    axis.set_ticks(where)
+    axis.set_ticklabels([str(k + 1) for k in where], rotation=rotation, fontsize=fontsize)
 
 
 def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, values: bool, show_q=True, show_k=True):
@@ -257,14 +277,15 @@ def _draw(ax, panel: Panel, tokens_q, tokens_k, vmin, vmax, cmap, fontsize, valu
         ax.patch.set_hatch("////")
         ax.patch.set_edgecolor("#a6a6a6")
     norm = mcolors.TwoSlopeNorm(0.0, vmin, vmax) if panel.kind == "alpha" and vmin < 0 < vmax else mcolors.Normalize(vmin, vmax)
-    image = ax.imshow(data, cmap=cm, norm=norm, interpolation="nearest", aspect="equal")
     n_q, n_k = m.shape
-    ax.set_xticks(range(n_k) if show_k else [])  # tick objects are costly: none where no label is shown
-    ax.set_yticks(range(n_q) if show_q else [])
+    image = ax.imshow(data, cmap=cm, norm=norm, aspect="equal",
+                      interpolation="nearest" if max(n_q, n_k) <= 400 else "antialiased")  # more cells than pixels: averaged
+    ax.set_xticks([])  # tick objects are costly: none where no label is shown
+    ax.set_yticks([])
     if show_k:
-        ax.set_xticklabels(tokens_k, rotation=90, fontsize=fontsize)
+        _ticks(ax.xaxis, n_k, tokens_k, fontsize, rotation=90)
     if show_q:
-        ax.set_yticklabels(tokens_q, fontsize=fontsize)
+        _ticks(ax.yaxis, n_q, tokens_q, fontsize)
     ax.xaxis.tick_top()
     ax.tick_params(length=0, pad=2)
     for spine in ax.spines.values():
