@@ -118,7 +118,7 @@ def audio_figure(times: np.ndarray, spectrogram: np.ndarray, alpha_prime: np.nda
     with plt.rc_context({"font.family": families, "hatch.linewidth": 0.6}):
         fig = plt.figure(figsize=(7.6, 1.2 + sum(heights)))
         gs = fig.add_gridspec(len(heights), 3, height_ratios=heights, width_ratios=[1.0, 5.6, 0.16],
-                              hspace=0.06, wspace=0.09, left=0.11, right=0.9, top=0.93, bottom=0.08)
+                              hspace=0.06, wspace=0.09, left=0.11, right=0.9, top=0.905, bottom=0.08)
         ax = fig.add_subplot(gs[-1, 1])
         ax_top = fig.add_subplot(gs[0, 1], sharex=ax)
         ax_left = fig.add_subplot(gs[-1, 0], sharey=ax)

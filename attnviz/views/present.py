@@ -235,8 +235,11 @@ def title(analysis) -> str:
         from .audio_terminal import header as audio_header
         from .image_terminal import header as image_header
 
-        lines = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()
-        return "\n".join([lines[0], "    ".join(lines[1:])])  # the formulas and masks on one line
+        from .figures import tex_safe
+        from .terminal import figure_title
+
+        first = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
+        return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
     if isinstance(analysis, LongAnalysis):
         from .terminal import describe
 
@@ -317,6 +320,22 @@ def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: in
         err.write(f"attnviz: saved {path}\n")
 
 
+def plain_header(analysis) -> str:
+    """The terminal's header as plain text (the page shows it under its title): no mathtext."""
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind == "audio":
+        from .audio_terminal import header
+    elif kind == "image":
+        from .image_terminal import header
+    elif isinstance(analysis, ModelAnalysis):
+        from .terminal_model import model_header as header
+    elif isinstance(analysis, LongAnalysis):
+        return title(analysis)
+    else:
+        from .terminal import header
+    return header(analysis).plain.removeprefix("attnviz · ").rstrip()
+
+
 def page_parts(analysis) -> tuple[dict, dict]:
     """The JSON document an HTML page draws and its `view` extension (header, audio, image, long)."""
     from . import html
@@ -324,7 +343,7 @@ def page_parts(analysis) -> tuple[dict, dict]:
 
     long = isinstance(analysis, LongAnalysis)
     doc = topk_header(analysis) if long else document(analysis)
-    view = {"header": "\n".join(title(analysis).splitlines()[:2])}
+    view = {"header": plain_header(analysis)}
     kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
     if kind == "audio":
         s = analysis.sequence.source
