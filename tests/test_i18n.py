@@ -351,7 +351,7 @@ def test_the_corpus_progress_line_in_both_languages():
             advance(3, 8)
         lines[lang] = err.getvalue()
     assert re.fullmatch(r"attnviz: 3/8 sentences \(37%\), \d+ s\n", lines["en"]), lines["en"]
-    assert re.fullmatch(r"attnviz: 3/8 个句子（37%），\d+ 秒\n", lines["zh"]), lines["zh"]
+    assert re.fullmatch(r"attnviz: 3/8 句子（37%），\d+ 秒\n", lines["zh"]), lines["zh"]
 
 
 # --- choosing the language -----------------------------------------------------------------------

@@ -65,7 +65,7 @@ def header(analysis) -> Text:
               + ngettext("{n} token", "{n} tokens", analysis.tokens).format(n=analysis.tokens))
     t.append(f"· {analysis.model.split('/')[-1]} · {layers_heads(analysis.layers, analysis.heads)} · {counts}")
     if c.blank:
-        t.append(" " + ngettext("({n} blank line skipped)", "({n} blank lines skipped)", c.blank).format(n=c.blank))
+        t.append(ngettext(" ({n} blank line skipped)", " ({n} blank lines skipped)", c.blank).format(n=c.blank))
     t.append("\n" + _("means over sentences of each one's mean over its tokens · layers, heads from 1"), style="dim")
     return t
 
