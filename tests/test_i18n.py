@@ -2,8 +2,10 @@
 
 Rules: every string a view wraps in _() has a translation whose {placeholders} match; the shipped
 .mo is the .po compiled (and reads back as GNU msgfmt's would); under --lang zh no English label
-word is left in show, --focus, explain, explain --matrices and --compare at 80 columns, and their
-columns align; LANG=zh_CN.UTF-8 switches automatically, --lang en and LC_ALL override; --json is
+word is left in show, --focus, explain, explain --matrices, --compare, the --model views (overview,
+one head, focus), `heads` rankings, `heads --file` and the long-input summary at 80 columns, and
+their columns align; the unknown-word and [UNK] advice is in Chinese but for option names, values
+and file names; LANG=zh_CN.UTF-8 switches automatically, --lang en and LC_ALL override; --json is
 byte-identical in every language.
 """
 
@@ -18,13 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "attnviz" / "locale" / "zh" / "LC_MESSAGES" / "attnviz.po"
 CATALOGS = sorted((ROOT / "attnviz" / "locale").glob("*/LC_MESSAGES/attnviz.po"))  # every language
 ZH = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"
 ZH_VECTORS = ["--vectors", str(DATA / "tiny.zh.w2v.txt")]
+BERT_ZH = str(DATA / "tiny-bert-zh")  # a tiny Chinese BERT (scripts/make_tiny_bert_zh.py): always here
+CORPUS, LONG = "{corpus}", "{long}"  # files each test writes (materialize)
 
 
 def catalogs():
@@ -53,6 +57,12 @@ def test_every_view_string_has_a_translation_with_the_same_placeholders(po):
         translated = entry.get("msgstr[0]") if plural else entry.get("msgstr")
         assert translated, f"{where}: {msgid!r} has no Chinese translation"
         assert fields(translated) == fields(msgid), f"{where}: {msgid!r} -> {translated!r}: placeholders differ"
+        assert backticked(translated) == backticked(msgid), f"{where}: {msgid!r} -> {translated!r}: `options` differ"
+
+
+def backticked(s: str) -> list[str]:
+    """The `option` names of a library message (options.as_flags turns them into --flags): kept as they are."""
+    return sorted(re.findall(r"`\w+`", s))
 
 
 def test_the_extractor_sees_every_call_form(tmp_path):
@@ -109,32 +119,84 @@ VIEWS = [
     ["show", ZH, *ZH_VECTORS, "--compare", "window=none,2"],
     ["show", ZH, *ZH_VECTORS, "--compare", "heads=1,2"],
 ]
+MINILM_VIEWS = [  # skipped when the MiniLM package is not installed
+    ["show", "--model", "minilm", SEED],
+    ["show", "--model", "minilm", SEED, "--words"],
+    ["show", "--model", "minilm", SEED, "--layer", "5", "--head", "3"],
+    ["show", "--model", "minilm", SEED, "--layer", "5", "--head", "3", "--focus", "it"],
+    ["heads", SEED],
+    ["heads", SEED, "--from", "it", "--to", "restaurant"],
+    ["heads", "--file", CORPUS],
+    ["heads", "--file", CORPUS, "--from", "it", "--to", "restaurant"],
+]
+MODEL_VIEWS = MINILM_VIEWS + [
+    ["show", "--model", BERT_ZH, ZH],
+    ["show", "--model", BERT_ZH, ZH, "--layer", "2", "--head", "1"],
+    ["heads", "--model", BERT_ZH, ZH, "--from", "它", "--to", "餐"],
+]
+LONG_VIEWS = [
+    ["show", "--file", LONG, *ZH_VECTORS, "--top-k", "3"],  # streamed (analysis/stream.py)
+    ["show", LONG, *ZH_VECTORS, "--top-k", "3", "--heads", "2", "--window", "4"],  # in memory
+]
+NEW_VIEWS = MODEL_VIEWS + LONG_VIEWS
 
 
-def english_words(text: str) -> set[str]:
+def view_id(args) -> str:
+    return " ".join(x for x in args if x not in (ZH, SEED, BERT_ZH, *ZH_VECTORS))[:48]
+
+
+@pytest.fixture
+def materialize(tmp_path):
+    """args with CORPUS (the corpus tests' sentences and a blank line) and LONG (the Chinese sentence
+    60 times: 720 tokens, a file for --file and its text as an argument) made real; MiniLM views
+    are skipped when the model is not installed."""
+    def made(args):
+        if "minilm" in args or args[0] == "heads" and "--model" not in args:
+            from test_model import minilm_dir
+
+            minilm_dir()
+        from test_corpus import SENTENCES
+
+        corpus, long = tmp_path / "corpus.txt", tmp_path / "long.txt"
+        corpus.write_text("\n".join(SENTENCES) + "\n\n", encoding="utf-8")
+        long.write_text(ZH * 60, encoding="utf-8")
+        out = [str(corpus) if a == CORPUS else a for a in args]
+        if LONG in out:
+            k = out.index(LONG)
+            out[k] = str(long) if k and out[k - 1] == "--file" else ZH * 60
+        return out
+
+    return made
+
+
+def english_words(text: str, user: str = "") -> set[str]:
     """ASCII words of the view's own wording: flags with their values, option=value labels, the
-    input's file name and the `heads` command in the next-steps line are the user's, not labels."""
+    input's file name, attnviz commands to type (`attnviz heads`, `· heads` in the next-steps line)
+    and the words of the user's text (`user`: "The" of the MiniLM sentence) are not labels."""
     text = text.replace(str(DATA / "tiny.zh.w2v.txt"), "")
     text = re.sub(r"--[\w-]+(?: [^\s·]+)?", "", text)
     text = re.sub(r"\w+=\S+", "", text)
-    text = re.sub(r"(?<=· )heads(?= )", "", text)
-    return {w.lower() for w in re.findall(r"[A-Za-z]{2,}", text)} & ENGLISH
+    text = re.sub(r"(?<=· )heads(?= )|\battnviz (?:show|heads|explain|pe)\b", "", text)
+    words = {w.lower() for w in re.findall(r"[A-Za-z]{2,}", text)}
+    return (words - {w.lower() for w in re.findall(r"[A-Za-z]{2,}", user)}) & ENGLISH
 
 
-@pytest.mark.parametrize("args", VIEWS, ids=lambda a: " ".join(x for x in a if x not in (ZH, *ZH_VECTORS))[:40])
-def test_no_english_label_word_is_left_under_lang_zh(cli, args):
+@pytest.mark.parametrize("args", VIEWS + NEW_VIEWS, ids=view_id)
+def test_no_english_label_word_is_left_under_lang_zh(cli, materialize, args):
+    args = materialize(args)
     zh = cli(*args, "--lang", "zh").output
     en = cli(*args, "--lang", "en").output
-    assert english_words(en), "the English view should have label words (the check would pass vacuously)"
-    assert not english_words(zh), f"English left: {sorted(english_words(zh))}\n{zh}"
+    user = SEED if SEED in args else ""
+    assert english_words(en, user), "the English view should have label words (the check would pass vacuously)"
+    assert not english_words(zh, user), f"English left: {sorted(english_words(zh, user))}\n{zh}"
     assert "查询" in zh or "键" in zh
 
 
-@pytest.mark.parametrize("args", VIEWS[:4] + VIEWS[6:], ids=lambda a: " ".join(x for x in a if x not in (ZH, *ZH_VECTORS))[:40])
-def test_zh_views_fit_80_columns(cli, args):
+@pytest.mark.parametrize("args", VIEWS[:4] + VIEWS[6:] + NEW_VIEWS, ids=view_id)
+def test_zh_views_fit_80_columns(cli, materialize, args):
     from attnviz.views.cells import width
 
-    out = cli(*args, "--lang", "zh").output
+    out = cli(*materialize(args), "--lang", "zh").output
     too_wide = [line for line in out.splitlines() if width(line) > 80]
     assert not too_wide, "\n".join(too_wide)
 
@@ -158,6 +220,138 @@ def test_zh_matrix_and_table_columns_align(cli):
 
     table = out[next(k for k, line in enumerate(out) if line.startswith("查询")):][:13]
     assert len({width(line) for line in table}) == 1, "\n".join(table)
+
+
+def field_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) in terminal cells of each space-separated field of a line (a wide character counts 2)."""
+    from attnviz.views.cells import width
+
+    return [(width(line[:m.start()]), width(line[:m.end()])) for m in re.finditer(r"\S+", line)]
+
+
+def block(lines: list[str], first: int) -> list[str]:
+    """The table that starts at lines[first]: up to the next blank line."""
+    end = next((k for k in range(first, len(lines)) if not lines[k].strip()), len(lines))
+    return lines[first:end]
+
+
+RANKINGS = [  # (args, first words of the table's header line)
+    (["heads", SEED, "--from", "it", "--to", "restaurant"], "#  层  头"),
+    (["heads", SEED], "#  层  头"),
+    (["heads", "--model", BERT_ZH, ZH, "--from", "它", "--to", "餐"], "#  层  头"),
+    (["heads", "--file", CORPUS, "--from", "it", "--to", "restaurant"], "#  层  头"),
+    (["heads", "--file", CORPUS], "#  层  头"),
+]
+
+
+@pytest.mark.parametrize("args, head", RANKINGS, ids=lambda a: view_id(a) if isinstance(a, list) else "")
+def test_zh_head_rankings_align(cli, materialize, args, head):
+    """Every column is right-justified: each field of the (Chinese) header ends where its numbers end."""
+    lines = cli(*materialize(args), "--lang", "zh").stdout.splitlines()
+    first = next(k for k, line in enumerate(lines) if line.strip().startswith(head))
+    table = [line for line in block(lines, first) if re.match(r"\s*(#|\d+ )", line)]
+    assert len(table) >= 9, "\n".join(lines)
+    ends = [end for _, end in field_spans(table[0])]
+    for row in table[1:]:
+        assert [end for _, end in field_spans(row)] == ends, f"misaligned:\n{table[0]}\n{row}"
+
+
+@pytest.mark.parametrize("args", [MODEL_VIEWS[0], MODEL_VIEWS[-3]], ids=view_id)
+def test_zh_model_overview_aligns(cli, materialize, args):
+    """The grid: 层 ends over the layer numbers, each 头h starts over its head's cells; the links
+    table: → and the α′ column at one offset in every row (tokens may be double width)."""
+    from attnviz.views.cells import width
+
+    lines = cli(*materialize(args), "--lang", "zh").stdout.splitlines()
+    first = next(k for k, line in enumerate(lines) if line.strip().startswith("层  头1"))
+    grid = block(lines, first)
+    assert len(grid) >= 3
+    spans = field_spans(grid[0])
+    for row in grid[1:]:
+        cells = field_spans(row)
+        assert cells[0][1] == spans[0][1] and [a for a, _ in cells[1:]] == [a for a, _ in spans[1:]], f"{grid[0]}\n{row}"
+    first = next(k for k, line in enumerate(lines) if line.startswith("层  头  查询"))
+    links = block(lines, first)
+    assert len(links) == 11
+    assert len({width(line[:line.index("→")]) for line in links[1:]}) == 1, "\n".join(links)
+    assert len({field_spans(line)[-1][1] for line in links}) == 1, "\n".join(links)
+
+
+@pytest.mark.parametrize("args", LONG_VIEWS, ids=view_id)
+def test_zh_long_summary_aligns(cli, materialize, args):
+    """The block rows all one width; the queries table (Chinese tokens) one width, its keys column
+    starting under its header."""
+    from attnviz.views.cells import width
+
+    lines = cli(*materialize(args), "--lang", "zh").stdout.splitlines()
+    first = next(k for k, line in enumerate(lines) if line.startswith("行：查询块"))
+    rows = block(lines, first + 1)
+    assert len(rows) > 4 and len({width(line) for line in rows}) == 1, "\n".join(rows)
+    first = next(k for k, line in enumerate(lines) if line.startswith("查询 ") and "头 1" in line)
+    table = block(lines, first)[:-1]  # the last line: where every query's top keys are
+    assert len(table) >= 5 and len({width(line) for line in table}) == 1, "\n".join(table)
+    start = field_spans(table[0])[1][0]
+    assert all(width(re.match(r"\S+ \S+ +", row).group()) == start for row in table[1:]), "\n".join(table)
+
+
+def advice_english(line: str) -> set[str]:
+    """ASCII words of an advice line that are neither option names and values, nor the names of
+    vectors, models, files and formats (which stay as they are in every language)."""
+    for name in ("attnviz: warning:", "en_core_web_md-3.7.1", "sentence-transformers/all-MiniLM-L6-v2", "[UNK]",
+                 "Chinese-Word-Vectors", "bert-base-chinese", "cc.zh.300.vec", "cc.LANG.300.vec", "cc.ja.300.vec"):
+        line = line.replace(name, "")
+    line = re.sub(r"--[\w-]+(?: [A-Za-z]+)?", "", line)
+    return set(re.findall(r"[A-Za-z]{2,}", line)) - {"fastText", "gensim", "sgns", "BERT", "MiniLM"}
+
+
+@pytest.mark.parametrize("args", [["show", ZH], ["show", "--model", "minilm", ZH]], ids=["vectors", "minilm"])
+def test_the_advice_a_chinese_reader_sees_first_is_in_chinese(cli, materialize, args):
+    """Most of the sentence unknown: the one warning line names the ways forward in Chinese, the
+    options (--vectors FILE, --embedding onehot, --model DIR) as they are typed."""
+    args = materialize(args)
+    zh = cli(*args, "--lang", "zh").stderr.strip()
+    en = cli(*args, "--lang", "en").stderr.strip()
+    assert len(zh.splitlines()) == 1 and zh.startswith("attnviz: warning: "), zh
+    assert advice_english(en) and not advice_english(zh), f"English left: {advice_english(zh)}\n{zh}"
+    assert "--model DIR" in zh and "中文" in zh and ("--vectors FILE" in zh) == ("--vectors FILE" in en)
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: a.unknown_advice(9, 10, "my.vec", "Kana"),
+    lambda a: a.unknown_advice(9, 10, "my.vec", "Cyrillic"),
+    lambda a: a.unknown_advice(9, 10, "my.vec", "Other"),
+    lambda a: a.unk_advice(["ا", "ب"], 5, "m", known=[]),
+    lambda a: a.unk_advice(["ア"], 5, "m", known=["イ", "ウ"]),
+    lambda a: a.unk_advice(["ア"], 5, "m", known=[]),
+], ids=["kana", "cyrillic", "other", "arabic-unk", "rare-kana", "kana-unk"])
+def test_every_advice_branch_is_translated(call):
+    from attnviz import i18n
+    from attnviz.inputs import language
+    from attnviz.options import as_flags
+
+    with i18n.using("zh"):
+        zh = call(language)
+    with i18n.using("en"):
+        en = call(language)
+    assert sorted(re.findall(r"`\w+`", zh)) == sorted(re.findall(r"`\w+`", en))  # the CLI turns them into --flags
+    zh, en = as_flags(zh).replace("my.vec", ""), as_flags(en).replace("my.vec", "")
+    assert advice_english(en) and not advice_english(zh), f"English left: {advice_english(zh)}\n{zh}"
+
+
+def test_the_corpus_progress_line_in_both_languages():
+    import io
+
+    from attnviz import i18n
+    from attnviz.views.corpus import Progress
+
+    lines = {}
+    for lang in ("en", "zh"):
+        err = io.StringIO()
+        with i18n.using(lang), Progress(err, "sentences", every=0.0) as advance:
+            advance(3, 8)
+        lines[lang] = err.getvalue()
+    assert re.fullmatch(r"attnviz: 3/8 sentences \(37%\), \d+ s\n", lines["en"]), lines["en"]
+    assert re.fullmatch(r"attnviz: 3/8 句子（37%），\d+ 秒\n", lines["zh"]), lines["zh"]
 
 
 # --- choosing the language -----------------------------------------------------------------------
@@ -191,6 +385,14 @@ def test_environment_precedence():
 def test_json_is_the_same_in_every_language(cli, extra):
     en = cli("show", ZH, *ZH_VECTORS, "--json", *extra, "--lang", "en").stdout_bytes
     assert cli("show", ZH, *ZH_VECTORS, "--json", *extra, "--lang", "zh").stdout_bytes == en
+
+
+@pytest.mark.parametrize("args", [MINILM_VIEWS[0], MINILM_VIEWS[5], MINILM_VIEWS[7], MODEL_VIEWS[-3], LONG_VIEWS[0],
+                                  LONG_VIEWS[1]], ids=view_id)
+def test_model_corpus_and_long_json_are_the_same_in_every_language(cli, materialize, args):
+    args = materialize(args)
+    en = cli(*args, "--json", "--lang", "en").stdout_bytes
+    assert en.startswith(b"{") and cli(*args, "--json", "--lang", "zh").stdout_bytes == en
 
 
 def test_a_bad_lang_is_a_usage_error(cli):

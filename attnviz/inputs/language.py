@@ -1,6 +1,8 @@
 """Which writing system a text is in, and what to do when the vectors or the model in use do
 not know it: one line of advice, built here (pure functions), printed by the CLI.  Options are
-written `name` as in every library message; the CLI writes them as flags (options.as_flags)."""
+written `name` as in every library message; the CLI writes them as flags (options.as_flags).
+The advice is in the language of the views (i18n: a Chinese reader sees it first); option names
+and values, file and model names stay as they are."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 
+from ..i18n import N_, _
 from .wordvectors import EmbeddedVectors
 
 # the first word of a letter's Unicode name -> its script
@@ -16,9 +19,13 @@ _SCRIPTS = {"CJK": "Han", "HIRAGANA": "Kana", "KATAKANA": "Kana", "HANGUL": "Han
             "GREEK": "Greek", "ARABIC": "Arabic", "HEBREW": "Hebrew", "DEVANAGARI": "Devanagari", "THAI": "Thai",
             "LATIN": "Latin"}
 # script -> (language named in the advice, fastText Common Crawl code) for the scripts one language dominates
-LANGUAGES = {"Han": ("Chinese", "zh"), "Kana": ("Japanese", "ja"), "Hangul": ("Korean", "ko"), "Greek": ("Greek", "el"),
-             "Hebrew": ("Hebrew", "he"), "Thai": ("Thai", "th")}
-COVERS = {EmbeddedVectors.name: "English"}  # what the vectors shipped with attnviz cover
+LANGUAGES = {"Han": (N_("Chinese"), "zh"), "Kana": (N_("Japanese"), "ja"), "Hangul": (N_("Korean"), "ko"),
+             "Greek": (N_("Greek"), "el"), "Hebrew": (N_("Hebrew"), "he"), "Thai": (N_("Thai"), "th")}
+COVERS = {EmbeddedVectors.name: N_("English")}  # what the vectors shipped with attnviz cover
+# script -> its name in the advice (Latin and Other are not named)
+SCRIPT_NAMES = {"Han": N_("Han script"), "Kana": N_("Kana script"), "Hangul": N_("Hangul script"),
+                "Cyrillic": N_("Cyrillic script"), "Greek": N_("Greek script"), "Arabic": N_("Arabic script"),
+                "Hebrew": N_("Hebrew script"), "Devanagari": N_("Devanagari script"), "Thai": N_("Thai script")}
 
 
 def script_of(words: Iterable[str], letters: int = 10_000) -> str | None:
@@ -54,18 +61,25 @@ def unknown_advice(n_unknown: int, n_total: int, vectors_name: str, script: str 
         return None
     language, code = LANGUAGES.get(script, (None, None))
     covers = COVERS.get(vectors_name)
-    what = f" ({script} script)" if script and script not in ("Latin", "Other") else ""
-    line = (f"{n_unknown} of {n_total} tokens{what} are not in {vectors_name}"
-            + (f", which covers {covers}" if covers else "") + ": they get a^i = 0, which carries no meaning. ")
+    name = SCRIPT_NAMES.get(script)
+    counts = dict(k=n_unknown, n=n_total, what=_(" ({script})").format(script=_(name)) if name else "", name=vectors_name)
+    line = (_("{k} of {n} tokens{what} are not in {name}, which covers {language}: they get a^i = 0, which carries no "
+              "meaning.").format(language=_(covers), **counts) if covers else
+            _("{k} of {n} tokens{what} are not in {name}: they get a^i = 0, which carries no meaning.").format(**counts))
     if language:
-        example = ("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec" if code == "zh"
+        example = (_("the Chinese-Word-Vectors sgns files or fastText cc.zh.300.vec") if code == "zh"
                    else f"fastText cc.{code}.300.vec")
-        vectors = f"`vectors` FILE with {language} word vectors in any gensim format (e.g. {example})"
-        model = f"`model` DIR with a {language} BERT-family model" + (" (e.g. bert-base-chinese)" if code == "zh" else "")
+        vectors = _("`vectors` FILE with {language} word vectors in any gensim format (e.g. {example})").format(
+            language=_(language), example=example)
+        model = (_("`model` DIR with a {language} BERT-family model (e.g. {example})").format(
+            language=_(language), example="bert-base-chinese") if code == "zh"
+            else _("`model` DIR with a {language} BERT-family model").format(language=_(language)))
     else:
-        vectors = "`vectors` FILE with word vectors for the text's language in any gensim format (e.g. fastText cc.LANG.300.vec)"
-        model = "`model` DIR with a BERT-family model for that language"
-    return line + f"Ways forward: {vectors}; `embedding` onehot (no vectors needed: each distinct word its own direction); {model}."
+        vectors = _("`vectors` FILE with word vectors for the text's language in any gensim format (e.g. fastText "
+                    "cc.LANG.300.vec)")
+        model = _("`model` DIR with a BERT-family model for that language")
+    return _("{line} Ways forward: {vectors}; `embedding` onehot (no vectors needed: each distinct word its own "
+             "direction); {model}.").format(line=line, vectors=vectors, model=model)
 
 
 def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str = "[UNK]",
@@ -85,13 +99,17 @@ def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str
     distinct = list(dict.fromkeys(pieces))
     shown = " ".join(distinct[:12]) + (" …" if len(distinct) > 12 else "")
     script = script_of(pieces)
-    language, _ = LANGUAGES.get(script, (None, None))
+    language = LANGUAGES.get(script, (None, None))[0]
     if language and sum(script_of([t]) == script for t in known) > len(pieces):
-        fix = f"{model_name} reads other {language} text, so these are rare to it: a model with a larger vocabulary may know them"
+        fix = _("{model} reads other {language} text, so these are rare to it: a model with a larger vocabulary may know "
+                "them").format(model=model_name, language=_(language))
+    elif language == "Chinese":
+        fix = _("for {language} text give `model` DIR with a {language} BERT-family model (e.g. {example})").format(
+            language=_(language), example="bert-base-chinese")
     elif language:
-        fix = (f"for {language} text give `model` DIR with a {language} BERT-family model"
-               + (" (e.g. bert-base-chinese)" if language == "Chinese" else ""))
+        fix = _("for {language} text give `model` DIR with a {language} BERT-family model").format(language=_(language))
     else:
-        fix = "a model whose vocabulary covers the text's language has pieces for them"
-    return (f"{len(pieces)} of {n_tokens} tokens became {unk_token} in {model_name}'s vocabulary: {shown} "
-            f"(all share the one {unk_token} embedding, so the model cannot tell them apart); {fix}")
+        fix = _("a model whose vocabulary covers the text's language has pieces for them")
+    return _("{k} of {n} tokens became {unk} in {model}'s vocabulary: {shown} (all share the one {unk} embedding, so "
+             "the model cannot tell them apart); {fix}").format(k=len(pieces), n=n_tokens, unk=unk_token, model=model_name,
+                                                              shown=shown, fix=fix)

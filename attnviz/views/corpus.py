@@ -9,15 +9,18 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.corpus import KEYS
+from ..i18n import N_, _, ngettext
 from .style import fmt
 
 CORPUS_SCHEMA = "attnviz-corpus-heads/1"
+UNITS = (N_("sentences"), N_("lines"))  # the units of Progress (given by the CLI), translated where shown
 
 
 class Progress:
     """Progress on err: a rich bar on a terminal; else one plain line every `every` seconds.
 
-    with Progress(sys.stderr, "sentences") as advance: advance(k, total) after k more items."""
+    with Progress(sys.stderr, "sentences") as advance: advance(k, total) after k more items.
+    unit: one of UNITS, shown in the language in use."""
 
     def __init__(self, err, unit: str, every: float = 5.0):
         self.err, self.unit, self.every = err, unit, every
@@ -35,14 +38,16 @@ class Progress:
                 from rich.progress import Progress as Bar
 
                 self.bar = Bar(console=Console(file=self.err), transient=True)
-                self.task = self.bar.add_task(self.unit, total=total)
+                self.task = self.bar.add_task(_(self.unit), total=total)
                 self.bar.start()
             self.bar.update(self.task, completed=self.done)
             return
         now = time.monotonic()
         if now - self.last >= self.every and self.done < total:
             self.last = now
-            self.err.write(f"attnviz: {self.done}/{total} {self.unit} ({100 * self.done // total}%), {now - self.start:.0f} s\n")
+            line = _("{done}/{total} {unit} ({percent}%), {seconds} s").format(
+                done=self.done, total=total, unit=_(self.unit), percent=100 * self.done // total, seconds=f"{now - self.start:.0f}")
+            self.err.write(f"attnviz: {line}\n")
             self.err.flush()
 
     def __exit__(self, *exc):
@@ -50,19 +55,18 @@ class Progress:
             self.bar.stop()
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def header(analysis) -> Text:
+    from .terminal_model import layers_heads
+
     c = analysis.corpus
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {analysis.model.split('/')[-1]} · {analysis.layers} layers × {analysis.heads} heads · "
-             f"{plural(analysis.sentences, 'sentence')}, {analysis.tokens} tokens")
+    counts = (ngettext("{n} sentence", "{n} sentences", analysis.sentences).format(n=analysis.sentences) + _(", ")
+              + ngettext("{n} token", "{n} tokens", analysis.tokens).format(n=analysis.tokens))
+    t.append(f"· {analysis.model.split('/')[-1]} · {layers_heads(analysis.layers, analysis.heads)} · {counts}")
     if c.blank:
-        t.append(f" ({c.blank} blank line{'s' if c.blank > 1 else ''} skipped)")
-    t.append("\nmeans over sentences of each one's mean over its tokens · layers, heads from 1", style="dim")
+        t.append(ngettext(" ({n} blank line skipped)", " ({n} blank lines skipped)", c.blank).format(n=c.blank))
+    t.append("\n" + _("means over sentences of each one's mean over its tokens · layers, heads from 1"), style="dim")
     return t
 
 
@@ -74,12 +78,16 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
     if p is not None:
         rows.sort(key=lambda r: -p.mean[r])
         rows = rows[:top]
-        title = (f"heads ranked by mean α′({p.source} → {p.target}) over the {plural(p.sentences, 'sentence')} with both "
-                 f"words (“{p.source}” in {p.source_sentences}, “{p.target}” in {p.target_sentences})")
+        title = ngettext("heads ranked by mean α′({source} → {target}) over the {n} sentence with both words "
+                         "(“{source}” in {a}, “{target}” in {b})",
+                         "heads ranked by mean α′({source} → {target}) over the {n} sentences with both words "
+                         "(“{source}” in {a}, “{target}” in {b})", p.sentences).format(
+            source=p.source, target=p.target, n=p.sentences, a=p.source_sentences, b=p.target_sentences)
     else:
-        title = "every head: entropy and where its attention goes (mean share of α′)"
+        title = _("every head: entropy and where its attention goes (mean share of α′)")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    names = ["#", "L", "H"] + (["α′", "±sd"] if p is not None else []) + ["bits", "CLS", "SEP", "self", "prev", "next", "punct"]
+    names = (["#", _("L"), _("H")] + (["α′", _("±sd")] if p is not None else [])
+             + [_("bits"), "CLS", "SEP", _("self"), _("prev"), _("next"), _("punct")])
     for name in names:
         table.add_column(name, justify="right", no_wrap=True)
     for k, (ln, hn) in enumerate(rows, start=1):
@@ -91,8 +99,8 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
         table.add_row(*cells)
     console.print(Text("\n" + title, style="bold"))
     console.print(table)
-    console.print(Text("bits: mean row entropy of α′; punct: share on punctuation tokens; α′ of words: summed over the "
-                       "key word's pieces, averaged over the query word's", style="dim"))
+    console.print(Text(_("bits: mean row entropy of α′; punct: share on punctuation tokens; α′ of words: summed over the "
+                         "key word's pieces, averaged over the query word's"), style="dim"))
 
 
 def corpus_document(analysis) -> dict:

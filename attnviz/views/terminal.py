@@ -389,17 +389,19 @@ def render_long(result, console: Console) -> None:
         result = long_summary(result)
     c, s, n = result.config, result.source, result.n
     words = describe(c)
-    console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {n:,} tokens · {c['heads']} head"
-                                f"{'s' if c['heads'] > 1 else ''} · top {c['top_k']} keys"))
+    sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c["heads"]),
+                        _("top {k} keys").format(k=c["top_k"])])
+    console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {sizes}"))
     console.print(Text(f"{words['score']}    {words['norm']}", style=""))
     if words["masks"]:
-        console.print(Text(f"masks: {words['masks']}", style="yellow"))
+        console.print(Text(_("masks: {masks}").format(masks=words["masks"]), style="yellow"))
     color = console.color_system is not None
     for h, summary in enumerate(result.summaries):
         m = summary.shape[0]
         span = n / m
-        console.print(Text(f"\nhead {h + 1}: mean α′ between blocks of ≈{span:,.0f} tokens", style="bold"))
-        console.print(Text("rows: query blocks (first token shown) · columns: key blocks", style="dim"))
+        console.print(Text("\n" + _("head {h}: mean α′ between blocks of ≈{span} tokens").format(h=h + 1, span=f"{span:,.0f}"),
+                           style="bold"))
+        console.print(Text(_("rows: query blocks (first token shown) · columns: key blocks"), style="dim"))
         scale = float(np.abs(summary).max()) or 1.0
         out = Text(no_wrap=True, overflow="crop")
         lab = len(f"{n:,}") + 1
@@ -412,10 +414,10 @@ def render_long(result, console: Console) -> None:
             out.append("\n")
         console.print(out, end="")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("query", no_wrap=True)
-    table.add_column("head 1: top keys by α′ (number word weight)", no_wrap=True, overflow="ellipsis")
+    table.add_column(_("query"), no_wrap=True)
+    table.add_column(_("head 1: top keys by α′ (number word weight)"), no_wrap=True, overflow="ellipsis")
     for i, token, keys in result.examples:
         table.add_row(f"{i + 1:,} {printable(token)}", "  ".join(f"{j + 1:,} {printable(t)} {w:.2g}" for j, t, w in keys))
-    console.print(Text("\na few queries:", style="bold"))
+    console.print(Text("\n" + _("a few queries:"), style="bold"))
     console.print(table)
-    console.print(Text("every query's top keys: --json (JSON Lines)", style="dim"))
+    console.print(Text(_("every query's top keys: --json (JSON Lines)"), style="dim"))
