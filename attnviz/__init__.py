@@ -1,6 +1,6 @@
 """attnviz: see self-attention.  `attnviz.analyze(text, heads=4)` -> a Result (see attnviz.api)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def __getattr__(name):  # the CLI imports attnviz on every start: the library loads only when used

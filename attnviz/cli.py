@@ -603,7 +603,8 @@ HEADS_EXAMPLES = """Examples:
 
 @app.command(epilog=HEADS_EXAMPLES)
 def heads(
-    text: OptionalText = None,
+    text: Annotated[Optional[str], typer.Argument(
+        help="The sentence, or '-' to read it from standard input (or a corpus with --file).", show_default=False)] = None,
     model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
     source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats); with --file, a word.", show_default=False)] = None,
     target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1); with --file, a word.", show_default=False)] = None,

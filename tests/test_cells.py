@@ -168,7 +168,9 @@ def test_vector_views_lay_chinese_out_like_the_ascii_twin(cli, twins, view):
     chinese = _screen(cli, [view[0], SENTENCE, *view[1:], "--vectors", zh])
     twin = _screen(cli, [view[0], " ".join(code(w) for w in words), *[code(a) for a in view[1:]], "--vectors", en])
     assert any(naive_width(c) == 2 for c in chinese) and max(map(naive_width, chinese.splitlines())) <= 80
-    assert code(chinese).replace("/zh/", "/en/") == twin
+    # the next-steps line differs on purpose: an English model is suggested for English text only
+    keep = lambda text: "\n".join(line for line in text.splitlines() if not line.startswith(("next:", "下一步")))  # noqa: E731
+    assert keep(code(chinese).replace("/zh/", "/en/")) == keep(twin)
 
 
 @pytest.mark.parametrize("view", MODEL_VIEWS, ids=" ".join)
@@ -178,4 +180,6 @@ def test_model_views_lay_chinese_out_like_the_ascii_twin(cli, twins, view):
     chinese = _screen(cli, [view[0], SENTENCE, *view[1:], "--model", zh])
     twin = _screen(cli, [view[0], " ".join(code(c) for c in SENTENCE), *[code(a) for a in view[1:]], "--model", en])
     assert any(naive_width(c) == 2 for c in chinese) and max(map(naive_width, chinese.splitlines())) <= 80
-    assert code(chinese).replace("/zh/", "/en/") == twin
+    # the next-steps line differs on purpose: an English model is suggested for English text only
+    keep = lambda text: "\n".join(line for line in text.splitlines() if not line.startswith(("next:", "下一步")))  # noqa: E731
+    assert keep(code(chinese).replace("/zh/", "/en/")) == keep(twin)

@@ -103,3 +103,11 @@ def test_every_command_ends_with_examples(runner, command):
     out = invoke(runner, command, "--help").stdout
     lines = [line.strip() for line in out.split("Examples:")[1].splitlines() if line.strip().startswith("attnviz ")]
     assert 3 <= len(lines) <= 8, lines
+
+
+def test_the_package_and_the_command_give_one_version():
+    import tomllib
+
+    from attnviz import __version__
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == __version__

@@ -58,3 +58,11 @@ def test_every_matrix_title_fits_80_columns(cli, args):
     if args == ["--top", "2"]:
         row = next(l for l in lines if l.startswith(" 8 ham") and "sandwich" in l and "." in l and "░" not in l and "  " in l[14:])
         assert row.count(".") >= 3  # self weight and two keys
+
+
+def test_chinese_text_gets_no_english_model_hint(cli):
+    from conftest import DATA
+
+    out = cli("show", "餐厅拒绝给我一个火腿三明治，因为它只做素食。", "--vectors", DATA / "tiny.zh.w2v.txt").stdout
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("next: --focus") and "minilm" not in last and "heads" not in last

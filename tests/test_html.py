@@ -218,12 +218,16 @@ def test_save_page_is_atomic(tmp_path, docs):
     path = tmp_path / "view.html"
     html.save_page(html.html_page(docs["vectors"][0]), path)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>") and len(list(tmp_path.iterdir())) == 1
+    import os
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # like the figures: not the temporary file's 0600
     with pytest.raises(AttnvizError, match="cannot write"):
         html.save_page("x", tmp_path / "missing" / "view.html")
 
 
 # ---------------------------------------------------------------- in a real browser
-
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +418,7 @@ def test_clicking_a_pixel_overlays_its_map(browser, files, docs):
     strongest, weakest = int(row.argmax()), int(row.argmin())
     assert shade(strongest) < shade(weakest)  # attended patches stay bright: less dark overlay
     caption = browser.execute_script("return document.querySelector('.av-caption').textContent")
-    assert f"patch {doc['tokens'][i]} (item {i})" in caption and f"(item {strongest})" in caption
+    assert f"patch {doc['tokens'][i]} (item {i + 1})" in caption and f"(item {strongest + 1})" in caption  # from 1
 
 
 def test_clicking_a_time_shows_its_curve(browser, files, docs):

@@ -67,11 +67,19 @@ def check_matrix(path: Path, labels: list[str] | None, x: np.ndarray) -> tuple[l
     return [str(l) for l in labels], x
 
 
+def _reason(e: Exception) -> str:
+    """numpy's message, without its advice to load pickles (data must never run code here)."""
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if "allow_pickle" in text or "pickle" in text.lower():
+        return "it holds Python objects or is not an array file at all; save numbers with np.save(path, X.astype(float))"
+    return text
+
+
 def _read_npy(path: Path):
     try:
         return None, np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
-        raise AttnvizError(f"could not read {path} as a .npy array ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise AttnvizError(f"could not read {path} as a .npy array ({_reason(e)})") from None
 
 
 def _read_npz(path: Path):
@@ -85,7 +93,7 @@ def _read_npz(path: Path):
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise AttnvizError(f"could not read {path} as a .npz of arrays ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise AttnvizError(f"could not read {path} as a .npz of arrays ({_reason(e)})") from None
     return labels, x
 
 

@@ -304,6 +304,9 @@ def save_page(page: str, path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved page reads like any file the user writes
         os.replace(tmp, path)
     except BaseException as e:
         if os.path.exists(tmp):

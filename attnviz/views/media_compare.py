@@ -55,8 +55,9 @@ def render_media_compare(comparison, console, focus) -> None:
         console.print(Text(" " * (lab_w + 1) + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
     console.print(Text("\n" + _("what changed · bits: row entropy · self: mean α′_ii"), style="bold"))
     twice = repeated(comparison.tokens)
+    width = max(len(setting.label) for setting in comparison.settings)
     for setting in comparison.settings:
-        console.print(Text(f"{setting.label}  {setting_line(setting, comparison.tokens, twice)}"), no_wrap=True,
+        console.print(Text(f"{setting.label:<{width}}  {setting_line(setting, comparison.tokens, twice)}"), no_wrap=True,
                       overflow="ellipsis")
 
 

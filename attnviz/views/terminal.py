@@ -288,7 +288,8 @@ def next_steps(analysis, width: int = 80) -> str:
     name = lambda k: shell_word(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
     parts = [f"--focus {name(i)}", "--save a.png"]
     text_input = analysis.sequence.lexicon is not None and analysis.text is not None
-    if text_input and model_installed():
+    latin = all(ord(ch) < 0x2E80 for ch in analysis.text or "")  # MiniLM is English: no hint for CJK text
+    if text_input and latin and model_installed():
         for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
             line = _("next: ") + " · ".join(parts + [heads])
             if cell_width(line) <= width:
@@ -402,17 +403,19 @@ def render_long(result, console: Console) -> None:
         console.print(Text("\n" + _("head {h}: mean α′ between blocks of ≈{span} tokens").format(h=h + 1, span=f"{span:,.0f}"),
                            style="bold"))
         console.print(Text(_("rows: query blocks (first token shown) · columns: key blocks"), style="dim"))
-        scale = float(np.abs(summary).max()) or 1.0
+        lo, hi = float(summary.min()), float(summary.max())  # block means are close to 1/m: stretch lo … hi
         out = Text(no_wrap=True, overflow="crop")
         lab = len(f"{n:,}") + 1
         step = max(1, m // 8)
         for r in range(m):
             out.append(f"{int(r * span) + 1:>{lab},} " if r % step == 0 else " " * (lab + 1), style="dim")
             for col in range(m):
-                t = summary[r, col] / scale
+                t = (summary[r, col] - lo) / (hi - lo) if hi > lo else 0.5
                 out.append("  " if color else shade(t, 2), style=cell_style(seq_rgb(t)) if color else None)
             out.append("\n")
         console.print(out, end="")
+        console.print(Text(_("darkest {lo} … brightest {hi} (mean α′ of a block pair)").format(lo=f"{lo:.2g}", hi=f"{hi:.2g}"),
+                           style="dim"))
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column(_("query"), no_wrap=True)
     table.add_column(_("head 1: top keys by α′ (number word weight)"), no_wrap=True, overflow="ellipsis")

@@ -777,7 +777,7 @@ function drawCurve(A, i) {
   A.curve.append(svgEl("line", { x1: g.x0, y1: 8 + h, x2: g.x0 + g.w, y2: 8 + h, class: "av-axis" }),
     svgEl("polyline", { points: pts.join(" "), class: "av-curveline" }));
   const lab = svgEl("text", { x: g.x0, y: g.curveH - 8, class: "av-hint" });
-  lab.textContent = `α′ of query ${i} (${tokens[i]}) over key time: strongest ${fmt3(top)}`;
+  lab.textContent = `α′ of query ${i + 1} (${tokens[i]}) over key time: strongest ${fmt3(top)}`;  // numbered from 1, like the terminal
   const ymax = svgEl("text", { x: g.x0 - 4, y: 12, class: "av-tick", "text-anchor": "end" });
   ymax.textContent = tick(top);
   const y0 = svgEl("text", { x: g.x0 - 4, y: 12 + h, class: "av-tick", "text-anchor": "end" });
@@ -800,6 +800,7 @@ function drawImage() {
   const pctx = sizeCanvas(pic, w, h);
   sizeCanvas(over, w, h);
   const img = new Image();
+  pctx.imageSmoothingEnabled = false;  // a 32-pixel picture shown large: its pixels are the items, keep them sharp
   img.addEventListener("load", () => { pctx.drawImage(img, 0, 0, w, h); pic.dataset.loaded = "true"; });
   img.src = "data:image/png;base64," + im.png;
   box.append(pic, over);
@@ -842,8 +843,8 @@ function overlay(i) {
   state.query = i;
   I.over.dataset.query = i;
   const best = ap.indexOf(Math.max(...ap));
-  I.caption.textContent = `query: ${unit} ${tokens[i]} (item ${i}) · strongest key: ${unit} ${tokens[best]} ` +
-    `(item ${best}), α′ ${fmt3(ap[best])}`;
+  I.caption.textContent = `query: ${unit} ${tokens[i]} (item ${i + 1}) · strongest key: ${unit} ${tokens[best]} ` +
+    `(item ${best + 1}), α′ ${fmt3(ap[best])}`;
   timing(t0);
 }
 
