@@ -126,6 +126,10 @@ def analyze_long(seq: Sequence, opts: Options, input_norm: str, top_k: int, prog
     if top_k < 1:
         raise UsageError(f"`top_k` must be at least 1 (got {top_k})", "top_k")
     r = resolve(seq, opts, input_norm)
+    from .estimate import check_stream
+
+    window = opts.window if opts.window is None or seq.positions.ndim == 1 else (2 * opts.window + 1) ** 2 // 2  # 2-D: (2R+1)² keys
+    check_stream(len(seq), (len(seq), seq.dim), r.proj, replace(opts, window=window), top_k, None)  # one line, or a refusal
     total = len(seq) * r.proj.n_head
     advance = None if progress is None else (lambda k: progress(k, total))  # noqa: E731
     Q, K, V = att.project(r.x, r.proj)
