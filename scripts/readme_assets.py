@@ -3,24 +3,25 @@
     python scripts/readme_assets.py
 """
 
+import io
 from pathlib import Path
 
 from rich.console import Console
 
-from attnviz.api import Options, analyze
-from attnviz.views.terminal import render
-from attnviz.inputs.wordvectors import nearest_words
+import attnviz
+from attnviz.views.present import Request, present
 
 SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
 
 
-def terminal_svg(name: str, opts: Options, **kw) -> None:
-    a = analyze(SEED, opts)
-    near = nearest_words(a.layers[0].output, a.vectors, a.config["input_norm"], 4) if a.in_embedding_space else None
-    console = Console(record=True, width=80, force_terminal=True, color_system="truecolor", file=open("/dev/null", "w"))
-    console.print(f"$ attnviz show \"{SEED}\"" + (" " + kw.pop("cmd") if "cmd" in kw else ""), style="dim", soft_wrap=True)
-    render(a, console, nearest=near, **kw)
+def terminal_svg(name: str, **options) -> None:
+    """What `attnviz show "$SEED"` prints in an 80-column colour terminal, as an SVG."""
+    result = attnviz.analyze(SEED, **options)
+    console = Console(record=True, width=80, force_terminal=True, color_system="truecolor", file=io.StringIO(),
+                      highlight=False, markup=False, emoji=False)
+    console.print(f"$ attnviz show \"{SEED}\"", style="dim", soft_wrap=True)
+    present(result.analysis, Request(), console, err=io.StringIO())
     OUT.mkdir(parents=True, exist_ok=True)
     console.save_svg(str(OUT / f"{name}.svg"), title="attnviz show")
 
@@ -34,6 +35,6 @@ def figure(name: str, *args: str) -> None:
 
 
 if __name__ == "__main__":
-    terminal_svg("show", Options())
+    terminal_svg("show")
     figure("heads.png", "--heads", "4", "--matrix", "both", "--window", "3")
     figure("it-restaurant.png", "--model", "minilm", "--words", "--layer", "4", "--head", "2")

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
 from ..i18n import N_, _, ngettext
-from .cells import pad, width as cell_width  # widths in terminal cells (餐 = 2)
+from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
 
 
@@ -102,22 +102,25 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     lab_w = max(cell_width(s) for s in labels)
     table.add_column(_("query"), no_wrap=True, min_width=lab_w)
     multi = len(heads) > 1
+    near_w = (16 if multi else 22) if nearest is not None else 0
+    per = max(8, (width - lab_w - near_w - 2 * (len(heads) + 1)) // len(heads))  # one head's column: "word .14"
     if multi:
         for h in range(len(heads)):
-            table.add_column(_("head {h}: top key").format(h=h + 1), no_wrap=True, overflow="ellipsis")
+            table.add_column(fit(_("head {h}: top key").format(h=h + 1), per) if len(heads) < 4 else _("head {h}").format(h=h + 1),
+                             no_wrap=True, overflow="ellipsis", min_width=per, max_width=per)
     else:
         table.add_column(_("self"), justify="right", no_wrap=True, min_width=4)
         room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
         table.add_column(_("top keys by α′ (self excluded)"), no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
     if nearest is not None:
-        table.add_column(_("b^i ≈ nearest words"), no_wrap=True, overflow="ellipsis", style="cyan", min_width=22)
+        table.add_column(_("b^i ≈ nearest words"), no_wrap=True, overflow="ellipsis", style="cyan", min_width=near_w)
     twice = repeated(analysis.tokens)
     for i, tok in enumerate(analysis.tokens):
         cells = [labels[i]]
         if multi:
             for hd in heads:
                 best = top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)
-                cells.append(" ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
+                cells.append(" ".join(f"{fit(key_name(analysis.tokens, j, twice), per - 4)} {fmt(w, 3)}" for j, w in best) or "–")
         else:
             row = heads[0].alpha_prime[i]
             cells.append(fmt(float(row[i]), 3))
@@ -125,7 +128,7 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
             cells.append("  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
         if nearest is not None:
             words = [w for w, _cos in nearest[i] if w.lower() != tok.lower()][:2]
-            cells.append(", ".join(printable(w) for w in words) or "–")
+            cells.append(", ".join(fit(printable(w), (near_w - 2) // 2) if multi else printable(w) for w in words) or "–")
         table.add_row(*cells)
     return table
 
