@@ -114,7 +114,7 @@ def sub_bench(script: str, quick: bool, rows: list) -> None:
     found = 0
     for line in p.stdout.splitlines():
         m = re.fullmatch(r"\| (.+?) \| (.+?) \| (.+?) \| (.+?) \| (.+?) \| (pass|MISS|FAIL) \|", line.strip())
-        if m:
+        if m and m.group(1) not in {r[0] for r in rows}:  # a script may print a row as it goes and again in its table
             rows.append((*m.groups()[:5], m.group(6) == "pass"))
             print(line, flush=True)
             found += 1

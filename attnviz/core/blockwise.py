@@ -204,10 +204,16 @@ def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: in
     return spread, tops
 
 
-def one_blas_thread():
-    """A context where BLAS uses one thread.  A block's products are small ([512, d_k] × [d_k, ~1000]):
-    a second thread gains little, and on a busy machine its spin-waiting made runs 5 × slower
-    (bench/long_bench.py).  Needs threadpoolctl; without it, nothing changes."""
+def one_blas_thread(windowed: bool = True):
+    """A context where BLAS uses one thread, for windowed runs: a block's products are small
+    ([512, d_k] × [d_k, ~1000]), a second thread gains little, and on a busy machine its
+    spin-waiting made runs 5 × slower (bench/long_bench.py).  Without a window (windowed False)
+    the products span every key and BLAS keeps its threads.  Needs threadpoolctl; without it,
+    nothing changes."""
+    if not windowed:
+        from contextlib import nullcontext
+
+        return nullcontext()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -259,7 +265,7 @@ def blockwise_head(
     means = BlockMeans(n, bins)
     cache = MaskCache(pos, window, causal, no_self, n)
     block = block_size(reach, block, n)
-    with one_blas_thread():
+    with one_blas_thread(reach is not None):
         for s in range(0, n, block):
             e = min(n, s + block)
             lo, hi = key_range(s, e, n, reach, causal)
