@@ -1,7 +1,7 @@
 """Long inputs (issue #16): streamed top-k attention at 100 000 and 1 000 000 tokens, wall time and
 peak RSS of the whole process, and how memory grows with length.
 
-    python bench/long_bench.py [--quick] [--out bench/long_results.md]
+    python bench/long_bench.py [--quick] [--out FILE.md]   (bench/run.py runs it too)
 
 Same helpers as bench/run.py (whole processes, os.wait4's ru_maxrss).  References measured in
 the same run: the interpreter with numpy (the floor any run pays) and this machine's GEMM rate

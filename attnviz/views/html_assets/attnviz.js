@@ -584,7 +584,7 @@ function drawModel() {
   const H = Math.max(...attn.map((l) => l.heads.length));
   const rows = attn.length + (roll ? 1 : 0) + 1;
   const room = Math.max(420, window.innerHeight - Math.max(0, ui.stage.getBoundingClientRect().top) - 60); // fit one screen
-  const side = Math.max(30, Math.min(84, Math.floor((stageWidth() - 86) / H) - 6, Math.floor(room / rows) - 6));
+  const side = Math.max(16, Math.min(84, Math.floor((stageWidth() - 86) / H) - 6, Math.floor(room / rows) - 6));
   const grid = el("div", "av-grid");
   grid.style.gridTemplateColumns = `72px repeat(${H}, ${side + 4}px)`;
   grid.append(el("div", "av-gridlabel", "head"));
