@@ -15,13 +15,13 @@ whole processes, wall clock, median of several runs; memory is the peak resident
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: process.py, one measured process
+import process  # noqa: E402  (bench/process.py: one measured process)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -48,6 +48,7 @@ if sys.argv[2] == "attend":
 LIBROSA = """
 import sys
 import librosa, soundfile
+
 y, sr = soundfile.read(sys.argv[1], dtype="float32")
 S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=512, hop_length=160, win_length=400, window="hann",
                                    n_mels=80, htk=False, norm="slaney")
@@ -56,17 +57,9 @@ db = librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=80.0)
 
 
 def run(code: str, args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one `python -c code args` process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
-    p = subprocess.Popen([PY, "-c", code, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if status != 0:
-        raise RuntimeError(f"benchmark process failed: {err[-800:]}")
-    return wall, usage.ru_maxrss / 1024
+    """(wall seconds, peak RSS in MB) of one `python -c code args` process (bench/process.py)."""
+    wall, rss, _ = process.run([PY, "-c", code, *args])
+    return wall, rss
 
 
 def median_run(code: str, args: list[str], repeat: int) -> tuple[float, float]:

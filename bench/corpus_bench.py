@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: process.py, one measured process
+import process  # noqa: E402  (bench/process.py: one measured process)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -31,6 +31,7 @@ TORCH = r"""
 import json, sys, unicodedata
 import torch
 from transformers import AutoModel, AutoTokenizer
+
 path, corpus, out = sys.argv[1:4]
 tok = AutoTokenizer.from_pretrained(path)
 model = AutoModel.from_pretrained(path, attn_implementation="eager").eval()
@@ -69,17 +70,9 @@ json.dump({"mean": (total / len(lines)).tolist()}, open(out, "w"))
 
 
 def run(cmd: list[str], stdout=None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if status != 0:
-        raise RuntimeError(f"benchmark process failed ({' '.join(cmd[:4])} …): {err[-800:]}")
-    return wall, usage.ru_maxrss / 1024
+    """(wall seconds, peak RSS in MB) of one process (bench/process.py)."""
+    wall, rss, _ = process.run(cmd, stdout)
+    return wall, rss
 
 
 def main() -> None:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: process.py, one measured process
+from process import run  # noqa: E402  (wall, RSS, CPU of one process)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -35,19 +36,6 @@ m = open_model("minilm")
 layers, hidden = forward(m, encode(m, open(sys.argv[1], encoding="utf-8").read()))
 """
 
-
-def run(cmd: list[str], stdout=None) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB, CPU seconds: user + system, all threads) of one process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if status != 0:
-        raise RuntimeError(f"benchmark process failed ({' '.join(cmd[:4])} …): {err[-800:]}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def text_of(tokens: int) -> str:
