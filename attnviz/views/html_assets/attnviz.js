@@ -453,6 +453,16 @@ function colorScale(m, which) { // -> (value -> [r, g, b]) and the legend's rang
   return { color: (x) => viridis((x - bottom) / ((top - bottom) || 1)), lo: bottom, hi: top, diverging: false };
 }
 
+function timeScale(m) { // a sound's α′: √ scale up to the 99.5th percentile (the PNG figure's scale), so the
+  // few near-one-hot silent frames do not leave every other cell black
+  const v = [];
+  for (const row of m) for (const x of row) if (x !== null && x > 0) v.push(x);
+  v.sort((a, b) => a - b);
+  const top = v.length ? v[Math.min(v.length - 1, Math.floor(0.995 * (v.length - 1)))] || 1 : 1;
+  const t = (x) => Math.sqrt(Math.min(Math.max(x, 0) / top, 1));
+  return { color: (x) => viridis(t(x)), paint: (u) => rgb(viridis(u)), lo: 0, hi: top, diverging: false };
+}
+
 function heatGeometry(rows, cols, rowLabels, colLabels, maxW) {
   const f = font(12);
   const lw = Math.min(130, Math.ceil(textWidth(rowLabels, f)) + 10);
@@ -667,7 +677,7 @@ function drawAudio() {
   mat.addEventListener("click", (e) => pick(e, true));
   const where = L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${head + 1}`;
   const row = el("div", "av-heatfig");
-  row.append(mat, colorbar(colorScale(hd.alpha_prime, "alpha_prime"), "α′", g.matH - 30));
+  row.append(mat, colorbar(timeScale(hd.alpha_prime), "α′ (√)", g.matH - 30));
   ui.stage.append(note(`Top: the spectrogram (${g.a.bands}; ${g.a.db_range[0]} … ${g.a.db_range[1]} dB). ` +
     `Below: α′ over time (${where}): rows are query times, columns key times on the same axis` +
     ((hd.alpha || []).some((r) => r.includes(null)) ? "; hatched: masked" : "") +
@@ -724,7 +734,7 @@ function niceStep(raw) {
 
 function drawTimeMatrix(canvas, g, ap, al) {
   const ctx = sizeCanvas(canvas, g.x0 + g.w, g.matH), pat = hatch(ctx);
-  const color = colorScale(ap, "alpha_prime").color;
+  const color = timeScale(ap).color;
   const X = (i) => g.span(i).map((t) => Math.round(g.x(t)));
   const Y = (i) => g.span(i).map((t) => Math.round(t / g.a.duration * g.matH));
   for (let i = 0; i < n; i++) {
