@@ -134,7 +134,7 @@ class Model:
     """Weights (read lazily from model.safetensors), config and tokenizer of one encoder."""
 
     def __init__(self, path: Path, name: str):
-        from safetensors import SafetensorError, safe_open  # noqa: F401  (imported here: model path only)
+        from safetensors import safe_open  # imported here: the model path only
 
         self.path, self.name = path, name
         self.config = BertConfig.read(path)
