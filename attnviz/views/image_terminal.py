@@ -89,7 +89,8 @@ def _query_cells(focus: int, rows: int, cols: int, cell: int, f: int) -> np.ndar
     return cover >= 0.5 if (cover >= 0.5).any() else cover == cover.max()
 
 
-def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: int = 1, max_width: int = 80) -> Text:
+def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: int = 1, max_width: int = 80,
+                    scale: float | None = None) -> Text:
     """[rows, cols] one query's α′ over the items -> rich Text the same shape as picture_text of
     the picture (cell: pixels per item side, P for patches; default 1).  Brightness: α′ over the
     largest α′ on another item (the query's own weight often dwarfs the rest); blank: α′ = 0; the query (focus, a 0-based item index) red, or "[]" without colour.  A last
@@ -103,7 +104,8 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
     f = factor(cols * cell, color, max_width)
     small = shrink(np.kron(drawn, np.ones((cell, cell)))[:, :, None], f)[:, :, 0]  # [h, w]
     query = _query_cells(focus, rows, cols, cell, f)
-    t = small / strongest if strongest > 0 else small
+    top = scale if scale else strongest  # scale: one brightness for several grids (a comparison)
+    t = np.minimum(small / top, 1.0) if top > 0 else small
     if color:
         grid = [[QUERY_RGB if q else (seq_rgb(v) if w > 0 else None) for v, w, q in zip(tr, wr, qr)]
                 for tr, wr, qr in zip(t, small, query)]
@@ -116,7 +118,7 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
     own = float(alpha_prime_map[r, c])
     mark = _("red") if color else "[]"
     out.append(_("{mark}: query ({row},{col}), α′ on itself {own} · brightest: α′ = {top} · blank: 0").format(
-        mark=mark, row=r + 1, col=c + 1, own=f"{own:.3g}", top=f"{strongest:.3g}"), style="dim")
+        mark=mark, row=r + 1, col=c + 1, own=f"{own:.3g}", top=f"{top:.3g}"), style="dim")
     return out
 
 

@@ -7,6 +7,7 @@ setting the focus frame's α′ curve over time, or without a focus the α′ be
 
 from __future__ import annotations
 
+import numpy as np
 from rich.text import Text
 
 from ..i18n import _
@@ -36,11 +37,13 @@ def render_media_compare(comparison, console, focus) -> None:
         width = min(console.width, 100)
         color = console.color_system is not None
         console.print(picture_text(comparison.sequence.media, color, width), end="")
+        others = [np.delete(setting.alpha_prime[i], i) for setting in comparison.settings]
+        top = max((float(o.max()) for o in others if o.size), default=0.0) or None  # one brightness scale for every grid
         for setting in comparison.settings:
             row = setting.alpha_prime[i].reshape(s["rows"], s["cols"])
             console.print(Text("\n" + _("{setting}: α′ of the query {item}").format(setting=setting.label, item=comparison.tokens[i]),
                                style="bold"))
-            console.print(alpha_grid_text(row, i, color, s.get("patch") or 1, width))
+            console.print(alpha_grid_text(row, i, color, s.get("patch") or 1, width, scale=top))
     else:
         from .audio_terminal import curve, time_ruler
 
