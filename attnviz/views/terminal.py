@@ -128,7 +128,8 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
             cells.append("  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
         if nearest is not None:
             words = [w for w, _cos in nearest[i] if w.lower() != tok.lower()][:2]
-            cells.append(", ".join(fit(printable(w), (near_w - 2) // 2) if multi else printable(w) for w in words) or "–")
+            joined = ", ".join(fit(printable(w), (near_w - 2) // 2) if multi else printable(w) for w in words)
+            cells.append(fit(joined, near_w - 1) or "–")  # cut with …, never silently at the screen's edge
         table.add_row(*cells)
     return table
 
