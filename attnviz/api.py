@@ -18,7 +18,7 @@ import numpy as np
 
 from .analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from .errors import UsageError
-from .inputs.load import Media, load_sequence, with_window
+from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
 __all__ = ["AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
@@ -54,8 +54,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
         return Result(analyze_model_checked(text, model, words, layer, head, opts, None, top_k))
     if words or layer is not None:
         raise UsageError(f"`{'words' if words else 'layer'}` goes with `model` (word vectors have one layer of words)", "words" if words else "layer")
-    early = opts if not isinstance(opts.window, str) else replace(opts, window=None)
-    early.validate()
+    validate_early(opts)
     seq, input_norm = load_sequence(text, opts, media, tokens)
     opts = with_window(opts, seq).validate()
     if top_k is not None or len(seq) > DENSE_MAX:
@@ -81,7 +80,7 @@ def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[
     from .analysis.vectorset import analyze_sequence
 
     option, values = parse_spec(spec)
-    (opts if not isinstance(opts.window, str) else replace(opts, window=None)).validate()
+    validate_early(opts)
     if option not in INPUT_OPTIONS:
         seq, input_norm = load_sequence(text, opts, media, tokens)
         if len(seq) > DENSE_MAX:

@@ -210,3 +210,17 @@ def test_audio_compare_takes_times(cli):
     assert [s["config"]["window"] for s in doc["settings"]] == [None, 15]
     out = cli("show", "--audio", "demo", "--focus", "2.38s", "--compare", "window=none,150ms").stdout
     assert "window=150ms" in out and "α′ of the frame at 2.38s over key time, per setting" in out
+
+
+@pytest.mark.parametrize("args, says", [
+    (["The cat sat.", "--top-k", "2", "--json", "--include-vectors"], "--include-vectors needs full matrices"),
+    (["--audio", "demo", "--top-k", "2", "--json", "--include-vectors"], "--include-vectors needs full matrices"),
+    (["The cat sat.", "--top-k", "2", "--focus", "cat"], "show a summary"),
+])
+def test_long_inputs_refuse_what_needs_full_matrices(cli, args, says):
+    assert says in cli("show", *args, code=2).stderr
+
+
+def test_long_sounds_still_focus_and_draw(cli, tmp_path):
+    cli("show", "--audio", "demo", "--top-k", "2", "--focus", "1.25s", "--save", tmp_path / "a.png")
+    assert (tmp_path / "a.png").exists()

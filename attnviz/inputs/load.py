@@ -117,6 +117,12 @@ def resolve_window(window, seq: Sequence | None) -> int | None:
     raise UsageError(f"`window` {text!r}: give a whole number of positions (audio also takes a time: 150ms, 0.15s)", "window")
 
 
+def validate_early(opts: Options) -> Options:
+    """Options.validate() before the input is read; a time-valued `window` is checked once the
+    sequence is known (with_window)."""
+    return (opts if not isinstance(opts.window, str) else replace(opts, window=None)).validate()
+
+
 def with_window(opts: Options, seq: Sequence | None) -> Options:
     """opts with `window` resolved against the sequence (see resolve_window)."""
     window = resolve_window(opts.window, seq)

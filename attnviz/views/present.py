@@ -61,7 +61,7 @@ def check(analysis, request: Request):
     if len(focus) > 1:
         raise UsageError(f"one `focus` at a time (several are for pictures); got {len(focus)}", "focus")
     if isinstance(analysis, LongAnalysis):
-        long_check(analysis, request, kind)
+        check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
     return None if not focus else item_index(analysis, focus[0])
@@ -83,27 +83,18 @@ def item_index(analysis, text: str, what: str = "`focus`") -> int:
     return resolve_token(text, analysis.tokens, what)
 
 
-def long_check(analysis, request: Request, kind: str) -> None:
-    """A long input keeps top-k keys: its JSON needs `top_k`; a text's figures need full matrices
-    (sounds and pictures draw block means and recompute a focus row)."""
-    if kind not in ("audio", "image"):
-        return check_long(len(analysis.tokens), analysis.top_k_given, request)
-    if request.json and not analysis.top_k_given:
-        n = len(analysis.tokens)
+def check_long(n: int, top_k_given: bool, request: Request, media: bool = False) -> None:
+    """check() for a long input (top-k per query): n items; top_k_given False when it was chosen for
+    it.  A text's summary can be saved as an HTML page, not as a figure; a sound or a picture
+    (media) also draws figures and focus rows (block means, rows recomputed)."""
+    if request.json and not top_k_given:
         raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
     if request.include_vectors:
         raise UsageError("`include_vectors` needs full matrices; drop `top_k` (or shorten the input)", "include_vectors")
-
-
-def check_long(n: int, top_k_given: bool, request: Request) -> None:
-    """check() for a long text (top-k per query): n items; top_k_given False when it was chosen for it.
-    Its summary can be saved as an HTML page, not as a figure."""
-    if request.json and not top_k_given:
-        raise UsageError(f"{n} items: full matrices would hold {n * n:,} numbers per head; add `top_k` K for each query's K strongest keys", "top_k")
     figures = [p for p in request.save if p.suffix.lower() != ".html"]
-    if request.focus or figures or request.include_vectors:
-        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save` (except .html), "
-                         "`head` and `include_vectors` need full matrices", "top_k")
+    if not media and (request.focus or figures):
+        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save` (except .html) "
+                         "and `head` need full matrices", "top_k")
 
 
 def present(analysis, request: Request, console, out=None, err=None) -> None:
