@@ -162,4 +162,4 @@ def render_image(analysis, console, focus: list[int] | None = None) -> None:
             console.print(Text("\n" + _("α′ of the query ({row},{col})").format(row=r + 1, col=c + 1) + f"{head}{how}:", style="bold"))
             console.print(alpha_grid_text(maps[h, k].reshape(rows, cols), index, color, cell, width))
     console.print(Text(_("next: ") + "--focus ROW,COL · --window 1 " + _("(a {k} × {k} receptive field)").format(k=3)
-                       + " · --save x.png " + _("or") + " x.html", style="dim"))
+                       + " · --save x.html", style="dim"))  # .png too; one name keeps the line within 80 columns
