@@ -281,14 +281,12 @@ class Result:
     def _table(self, width, focus, matrix, color) -> str:
         import io
 
-        from rich.console import Console
-
         from .views.present import Request, present
+        from .views.screen import Screen
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, highlight=False, markup=False, emoji=False, force_terminal=color,
-                          color_system="truecolor" if color else None)
-        present(self.analysis, Request(focus=focus, matrix=matrix), console, err=io.StringIO())
+        present(self.analysis, Request(focus=focus, matrix=matrix), Screen(buffer, width, "truecolor" if color else None),
+                err=io.StringIO())
         return buffer.getvalue()
 
     def heads_ranking(self, source: str, target: str) -> list[dict]:

