@@ -1,4 +1,5 @@
-"""Property-based: random text and random option combinations never crash the CLI.
+"""Property-based: random text, sounds, pictures and files (any bytes, --lines, the streamed --top-k
+path), with random option combinations, never crash the CLI; JSON output is strict JSON.
 
 CI runs a quick sample; the long run (≥ 10 000 cases) is
     ATTNVIZ_PROPERTY_EXAMPLES=10000 .venv/bin/pytest tests/test_properties.py -q
@@ -6,6 +7,8 @@ CI runs a quick sample; the long run (≥ 10 000 cases) is
 
 import json
 import os
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -129,3 +132,57 @@ def media_arguments(draw):
 @given(media_arguments())
 def test_cli_never_crashes_on_sounds_and_pictures(runner, args):
     test_cli_never_crashes.hypothesis.inner_test(runner, args)
+
+
+# ---- files and corpora (#16): any bytes through --file, --lines and the streamed long path ----
+
+LINE = st.lists(st.one_of(WORDS.map(lambda w: w + " "), WORDS.map(lambda w: w + " "), ODD), max_size=12).map("".join)
+TEXT_FILE = st.lists(LINE, max_size=8).map(lambda lines: "\n".join(lines).encode("utf-8"))
+FILE_BYTES = st.one_of(
+    TEXT_FILE, TEXT_FILE, TEXT_FILE,
+    st.binary(max_size=64),  # not text at all
+    st.tuples(st.sampled_from([b"\xef\xbb\xbf", b"\x00", b"\r\n", b"\xff"]), st.lists(LINE, max_size=5)).map(
+        lambda t: t[0] + "\r\n".join(t[1]).encode("utf-8")),  # a BOM, a NUL, Windows line ends, a bad byte
+)
+MODES = {  # what goes with what: one document, one per line (--lines), or the streamed long path (--top-k)
+    "single": {"--window": ["1", "4", "0"], "--heads": ["1", "2"], "--score": ["scaled-dot", "additive", "cosine"],
+               "--temperature": ["1e-40", "0.5", "1e30"], "--focus": ["1", "ham"]},
+    "lines": {"--window": ["1", "3"], "--heads": ["1", "2"], "--score": ["scaled-dot", "dot"], "--temperature": ["1e-40", "2"]},
+    "stream": {"--top-k": ["1", "3"], "--window": ["1", "4"], "--heads": ["1", "2"], "--score": ["scaled-dot", "additive"],
+               "--temperature": ["1e-40", "0.5", "1e30"]},
+}
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+@st.composite
+def file_arguments(draw, folder):
+    path = folder / f"f{draw(st.integers(0, 3))}.txt"
+    path.write_bytes(draw(FILE_BYTES))
+    mode = draw(st.sampled_from(sorted(MODES)))
+    args = ["show", "--file", str(path)] + {"single": [], "lines": ["--lines", "--json"], "stream": ["--top-k", "2"]}[mode]
+    for option, values in MODES[mode].items():
+        if draw(st.integers(0, 3)) == 0:
+            args += [option, draw(st.sampled_from(values))]
+    args += [flag for flag in ("--json", "--causal", "--no-self") if flag not in args and draw(st.integers(0, 2)) == 0]
+    return args
+
+
+FOLDER = Path(tempfile.mkdtemp(prefix="attnviz-files-"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(file_arguments(FOLDER))
+def test_cli_never_crashes_on_files_and_corpora(runner, args):
+    result = invoke(runner, *args)
+    event(f"exit code {result.exit_code}" + (": " + result.stderr.strip().splitlines()[-1][16:60] if result.exit_code else ""))
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    assert "Traceback" not in result.output and "internal error" not in result.stderr, (args, result.output)
+    if result.exit_code:
+        assert result.stderr.strip().splitlines()[-1].startswith("attnviz: error:"), (args, result.stderr)
+    elif "--json" in args:  # one document, or JSON Lines (--top-k, --lines): strict JSON, no NaN or Infinity
+        lines = result.stdout.strip().splitlines() if {"--top-k", "--lines"} & set(args) else [result.stdout]
+        docs = [json.loads(line, parse_constant=_reject_constant) for line in lines if line.strip()]
+        assert all(doc.get("schema", "attnviz/1").startswith("attnviz") for doc in docs), docs[:1]
