@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rich.style import Style
 
 SHADES = " ░▒▓█"
@@ -37,7 +39,9 @@ def shade(level: float, width: int = 1) -> str:
     return SHADES[min(int(level * len(SHADES)), len(SHADES) - 1)] * width
 
 
-def cell_style(rgb) -> Style:
+@functools.lru_cache(maxsize=4096)
+def cell_style(rgb: tuple[int, int, int]) -> Style:
+    """A cell's background rgb, with black or white text, whichever reads on it (made once per colour)."""
     luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
     return Style(bgcolor=f"rgb({rgb[0]},{rgb[1]},{rgb[2]})", color="black" if luminance > 140 else "white")
 

@@ -70,22 +70,24 @@ def matrix_view(
     for line in column_numbers(n, cell_w, gap, lab_w):
         out.append(line + "\n", style="dim")
     shown = min(n, max(0, width - lab_w) // (cell_w + gap) + 1)  # the columns that reach the screen (the rest is cropped)
+    values = m[:, :shown].tolist()  # Python floats: a cell costs microseconds, not a numpy scalar each
+    hidden = np.zeros((n, shown), dtype=bool) if mask is None else ~np.asarray(mask, dtype=bool)[:, :shown]
+    hidden = (hidden | ~np.isfinite(m[:, :shown])).tolist()
+    rgb = div_rgb if kind == "alpha" else seq_rgb
     for i in range(n):
         out.append(pad(row_labels[i], lab_w), style="italic red" if oov[i] else "bold")
-        for j in range(shown):
-            x = m[i, j]
+        for j, x in enumerate(values[i]):
             if j and gap:
                 out.append(" ")
-            if not np.isfinite(x) or (mask is not None and not mask[i, j]):
+            if hidden[i][j]:
                 out.append(f"{'·':>{cell_w}}", style="dim")
                 continue
             t = x / scale
             if use_numbers:
-                s = f"{fmt(float(x), cell_w):>{cell_w}}"
+                s = f"{fmt(x, cell_w):>{cell_w}}"
             else:
                 s = shade((t + 1) / 2 if kind == "alpha" else t, cell_w)
-            rgb = div_rgb(t) if kind == "alpha" else seq_rgb(t)
-            out.append(s, style=cell_style(rgb) if color else None)
+            out.append(s, style=cell_style(rgb(t)) if color else None)
         out.append("\n")
     return out
 
