@@ -81,9 +81,9 @@ def guarded(call) -> int:
         if not message.strip():  # bare `attnviz`: the help was printed, nothing to add
             return getattr(e, "exit_code", 2)
         return fail(f"{' '.join(message.split())} (see 'attnviz --help')", getattr(e, "exit_code", 2))
-    except BrokenPipeError:  # `attnviz show … | head -1`: the reader left; stop quietly
+    except (BrokenPipeError, ReaderLeft):  # `attnviz show … | head -1`: the reader left, not an error; stop quietly
         silence_stdout()
-        return 1
+        return 0
     except KeyboardInterrupt:
         return fail("interrupted (Ctrl-C)", 130, prefix="")
     except Terminated:
@@ -152,8 +152,18 @@ def cwd_exists() -> bool:
         return False
 
 
+class ReaderLeft(Exception):
+    """stdout's reader went away (EPIPE) during a command; click would exit 1, guarded exits 0."""
+
+
 class Group(TyperGroup):
     """The app's command group; its main() is where every error is turned into a message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # past click's own EPIPE handler (exit 1), to guarded
+            raise ReaderLeft() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         code = guarded(
@@ -382,9 +392,15 @@ def console():
     from rich.console import Console
 
     plain = dict(highlight=False, markup=False, emoji=False)
-    if os.environ.get("NO_COLOR"):  # https://no-color.org: no ANSI codes at all
-        return Console(color_system=None, **plain)
-    return Console(**plain)
+    out = Console(color_system=None, **plain) if os.environ.get("NO_COLOR") else Console(**plain)  # https://no-color.org
+    out.on_broken_pipe = lambda: reader_left(out)  # rich's own exits 1
+    return out
+
+
+def reader_left(out) -> None:
+    """A rich Console's EPIPE: print nothing more; guarded ends the run quietly with exit 0."""
+    out.quiet = True
+    raise ReaderLeft()
 
 
 SHOW_EXAMPLES = """Examples:
