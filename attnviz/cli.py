@@ -65,7 +65,10 @@ def guarded(call) -> int:
     except ValueError:  # not the main thread (an embedding host): keep its handler
         pass
     try:
-        result = call()
+        from .analysis.estimate import listening
+
+        with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
+            result = call()
         sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
         if result == 130:  # typer turns Ctrl-C into Exit(130) itself
             return fail("interrupted (Ctrl-C)", 130, prefix="")
@@ -384,6 +387,14 @@ def warn(message: str) -> None:
     from .options import as_flags
 
     sys.stderr.write(f"attnviz: warning: {as_flags(message)}\n")
+
+
+def print_estimate(message: str) -> None:
+    """An estimate before long work (analysis.estimate): `attnviz: estimate: …` on stderr."""
+    from .options import as_flags
+
+    sys.stderr.write(f"attnviz: estimate: {as_flags(message)}\n")
+    sys.stderr.flush()
 
 
 def console():
