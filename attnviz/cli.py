@@ -535,7 +535,10 @@ def show_lines(text, file, request, top_k, analyze_one, model) -> None:
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
     if corpus.blank:
-        warn(f"{corpus.blank} blank line{'s' if corpus.blank > 1 else ''} skipped: document k is the k-th non-blank line")
+        from .i18n import ngettext
+
+        warn(ngettext("{n} blank line skipped: document k is the k-th non-blank line",
+                      "{n} blank lines skipped: document k is the k-th non-blank line", corpus.blank).format(n=corpus.blank))
     with Progress(sys.stderr, "lines") as progress:
         write_lines(corpus, analyze_one, request.include_vectors, sys.stdout, progress)
 
@@ -583,6 +586,8 @@ class progress_bar:
     def advance(self, k: int, total: int) -> None:
         import time
 
+        from .i18n import _
+
         self.done += k
         if total < 20_000:
             return
@@ -593,8 +598,9 @@ class progress_bar:
                 left = (now - self.start) * (total - self.done) / max(self.done, 1)
                 from .analysis.estimate import duration
 
-                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% done, {duration(now - self.start)} so far, "
-                                 f"about {duration(left)} left\n")
+                line = _("attention {percent}% done, {elapsed} so far, about {left} left").format(
+                    percent=f"{100 * self.done / total:.0f}", elapsed=duration(now - self.start), left=duration(left))
+                sys.stderr.write(f"attnviz: {line}\n")
                 sys.stderr.flush()
             return
         if self.bar is None:
@@ -602,7 +608,7 @@ class progress_bar:
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("attention", total=total, completed=self.done - k)
+            self.task = self.bar.add_task(_("attention"), total=total, completed=self.done - k)
             self.bar.start()
         self.bar.advance(self.task, k)
         if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)
