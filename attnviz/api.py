@@ -290,11 +290,15 @@ class Result:
         return buffer.getvalue()
 
     def heads_ranking(self, source: str, target: str) -> list[dict]:
-        """Every head ranked by α′(source → target): {layer, head (1-based), alpha_prime, rank, summary}."""
+        """Every head ranked by α′(source → target), strongest first: dicts of
+        layer, head: 1-based, as the terminal shows them and analyze(…, layer=, head=) takes them;
+        layer_index, head_index: 0-based, as `attnviz heads --json` writes `layer` and `head`
+        (and as .alpha_prime[layer_index, head_index] indexes a model analyzed whole);
+        alpha_prime: α′(source → target); rank: of target in the query's row (1: strongest); summary."""
         from .analysis.items import resolve_token
         from .analysis.summaries import heads_ranking
 
         if not isinstance(self.analysis, ModelAnalysis):
             raise UsageError("heads_ranking needs a model: analyze(text, model='minilm')", "model")
         i, j = (resolve_token(s, self.analysis.tokens, w) for s, w in ((source, "`from`"), (target, "`to`")))
-        return heads_ranking(self.analysis, i, j)
+        return [{**r, "layer_index": r["layer"] - 1, "head_index": r["head"] - 1} for r in heads_ranking(self.analysis, i, j)]

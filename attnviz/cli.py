@@ -67,7 +67,10 @@ def guarded(call) -> int:
     except ValueError:  # not the main thread (an embedding host): keep its handler
         pass
     try:
-        result = call()
+        from .analysis.estimate import listening
+
+        with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
+            result = call()
         sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
         if result == 130:  # typer turns Ctrl-C into Exit(130) itself
             return fail("interrupted (Ctrl-C)", 130, prefix="")
@@ -83,9 +86,9 @@ def guarded(call) -> int:
         if not message.strip():  # bare `attnviz`: the help was printed, nothing to add
             return getattr(e, "exit_code", 2)
         return fail(f"{' '.join(message.split())} (see 'attnviz --help')", getattr(e, "exit_code", 2))
-    except BrokenPipeError:  # `attnviz show … | head -1`: the reader left; stop quietly
+    except (BrokenPipeError, ReaderLeft):  # `attnviz show … | head -1`: the reader left, not an error; stop quietly
         silence_stdout()
-        return 1
+        return 0
     except KeyboardInterrupt:
         return fail("interrupted (Ctrl-C)", 130, prefix="")
     except Terminated:
@@ -154,8 +157,18 @@ def cwd_exists() -> bool:
         return False
 
 
+class ReaderLeft(Exception):
+    """stdout's reader went away (EPIPE) during a command; click would exit 1, guarded exits 0."""
+
+
 class Group(TyperGroup):
     """The app's command group; its main() is where every error is turned into a message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # past click's own EPIPE handler (exit 1), to guarded
+            raise ReaderLeft() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         code = guarded(
@@ -378,6 +391,14 @@ def warn(message: str) -> None:
     sys.stderr.write(f"attnviz: warning: {as_flags(message)}\n")
 
 
+def print_estimate(message: str) -> None:
+    """An estimate before long work (analysis.estimate): `attnviz: estimate: …` on stderr."""
+    from .options import as_flags
+
+    sys.stderr.write(f"attnviz: estimate: {as_flags(message)}\n")
+    sys.stderr.flush()
+
+
 def console():
     """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
     start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have
@@ -508,7 +529,10 @@ def show_lines(text, file, request, top_k, analyze_one, model) -> None:
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
     if corpus.blank:
-        warn(f"{corpus.blank} blank line{'s' if corpus.blank > 1 else ''} skipped: document k is the k-th non-blank line")
+        from .i18n import ngettext
+
+        warn(ngettext("{n} blank line skipped: document k is the k-th non-blank line",
+                      "{n} blank lines skipped: document k is the k-th non-blank line", corpus.blank).format(n=corpus.blank))
     with Progress(sys.stderr, "lines") as progress:
         write_lines(corpus, analyze_one, request.include_vectors, sys.stdout, progress)
 
@@ -556,6 +580,8 @@ class progress_bar:
     def advance(self, k: int, total: int) -> None:
         import time
 
+        from .i18n import _
+
         self.done += k
         if total < 20_000:
             return
@@ -566,8 +592,9 @@ class progress_bar:
                 left = (now - self.start) * (total - self.done) / max(self.done, 1)
                 from .analysis.estimate import duration
 
-                sys.stderr.write(f"attnviz: attention {100 * self.done / total:.0f}% done, {duration(now - self.start)} so far, "
-                                 f"about {duration(left)} left\n")
+                line = _("attention {percent}% done, {elapsed} so far, about {left} left").format(
+                    percent=f"{100 * self.done / total:.0f}", elapsed=duration(now - self.start), left=duration(left))
+                sys.stderr.write(f"attnviz: {line}\n")
                 sys.stderr.flush()
             return
         if self.bar is None:
@@ -575,7 +602,7 @@ class progress_bar:
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("attention", total=total, completed=self.done - k)
+            self.task = self.bar.add_task(_("attention"), total=total, completed=self.done - k)
             self.bar.start()
         self.bar.advance(self.task, k)
         if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)

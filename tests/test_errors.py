@@ -162,10 +162,43 @@ def test_closed_and_binary_stdin():
     assert binary.returncode == 2 and b"not UTF-8" in binary.stderr
 
 
-def test_sigpipe_is_quiet():
-    result = subprocess.run(f"{sys.executable} -m attnviz show '{SEED}' | head -1", shell=True, capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
-    assert result.stdout.startswith("attnviz") and "Traceback" not in result.stderr and "Error" not in result.stderr
+LONG_TEXT = "the cat sat on the mat because it was tired. " * 300  # 3 000 tokens: --top-k JSON Lines of ≈ 400 kB
+SIGPIPE_RUNS = {
+    "show": ["show", SEED], "show --json": ["show", SEED, "--json", "--include-vectors"],
+    "show --file --top-k --json": ["show", "--file", "{long}", "--top-k", "3", "--json"],
+    "show --file --lines --json": ["show", "--file", "{lines}", "--lines", "--json"],
+    "heads": ["heads", SEED], "heads --json": ["heads", SEED, "--json"], "pe": ["pe", "-n", "500", "-d", "64"],
+}
+
+
+def sigpipe_args(name, tmp_path):
+    (tmp_path / "long.txt").write_text(LONG_TEXT)
+    (tmp_path / "lines.txt").write_text("the cat sat\nit was tired\n" * 100)
+    return [a.format(long=tmp_path / "long.txt", lines=tmp_path / "lines.txt") for a in SIGPIPE_RUNS[name]]
+
+
+@pytest.mark.parametrize("name", list(SIGPIPE_RUNS))
+def test_a_reader_that_left_ends_the_run_quietly_with_exit_0(name, tmp_path):
+    """stdout is a pipe nobody reads any more (its read end closed before the first write): EPIPE
+    on the first write.  Like `git log | head -1`: no message (nor Python's "Exception ignored …
+    BrokenPipeError" at exit), and exit 0, so `set -o pipefail` scripts do not fail."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        done = subprocess.run([sys.executable, "-m", "attnviz", *sigpipe_args(name, tmp_path)], stdout=w,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    finally:
+        os.close(w)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
+@pytest.mark.parametrize("name", ["show", "show --file --top-k --json"])
+def test_head_1_reads_one_line_and_the_run_stops_quietly(name, tmp_path):
+    args = " ".join(f"'{a}'" for a in sigpipe_args(name, tmp_path))
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m attnviz {args} | head -1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and done.stdout.count("\n") == 1 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("attnviz" if name == "show" else '{"schema": "attnviz/1"')
 
 
 def test_oversized_stdin_is_refused(runner):

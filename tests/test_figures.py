@@ -42,6 +42,23 @@ def test_comma_separated_and_repeated_save(runner, tmp_path):
     assert all(valid(p) for p in (a, b, c))
 
 
+def test_a_file_named_twice_is_saved_once(runner, tmp_path, monkeypatch):
+    """x.png, ./x.png, sub/../x.png and link/x.png (link -> .) are one file: one save, one "saved" line,
+    under the first spelling; other files keep their order."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path)
+    written = []
+    real_save = figures.save
+    monkeypatch.setattr(figures, "save", lambda fig, path, dpi: (written.append(os.path.realpath(path)), real_save(fig, path, dpi)))
+    result = invoke(runner, "show", "ham sandwich", "--save", "x.png,./x.png", "--save", "y.svg",
+                    "--save", "sub/../x.png", "--save", "link/x.png,y.svg")
+    assert result.exit_code == 0, result.output
+    assert written == [str(tmp_path / "x.png"), str(tmp_path / "y.svg")]
+    assert [line for line in result.stderr.splitlines() if "saved" in line] == ["attnviz: saved x.png", "attnviz: saved y.svg"]
+    assert valid(tmp_path / "x.png") and valid(tmp_path / "y.svg")
+
+
 def test_pair_figure_draws_the_data_and_masks():
     a = analyze(SEED, Options(window=2))
     head = a.layers[0].heads[0]

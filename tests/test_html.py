@@ -330,6 +330,46 @@ def test_click_pins_a_token_and_heads_are_checkboxes(browser, files, pages):
     assert {tuple(l[:3]) for l in browser.execute_script(VISIBLE_LINES)} == expected_lines(page_doc, 0, [0, 2])
 
 
+LINE_GEOMETRY = """return [...document.querySelectorAll('svg.av-lines .av-all line')].map(l => ({
+    q: +l.dataset.q, k: +l.dataset.k, h: +l.dataset.h, y1: +l.getAttribute('y1'), y2: +l.getAttribute('y2'),
+    stroke: getComputedStyle(l).stroke, width: parseFloat(getComputedStyle(l).strokeWidth)}));"""
+ROWS = """const r = [...document.querySelectorAll('.av-tok[data-side="q"] rect')].map(e => +e.getAttribute('y'));
+  return [r[0], r[1] - r[0]];"""
+
+
+@pytest.mark.parametrize("kind,heads", [("vectors", 3), ("model", 12)])
+def test_every_head_keeps_its_own_colour_when_all_are_shown(browser, files, pages, kind, heads):
+    """All heads checked: each head's lines run in their own lane of the rows (never on top of another
+    head's, where the colours would mix into one), inside the row of their query and key, in the
+    head's one colour, and as wide as they can be without covering the next lane (≥ 1.5 px)."""
+    page_doc = embedded(pages[kind])
+    open_page(browser, files[kind])
+    if kind == "model":
+        click(browser, '.av-tab[data-view="lines"]')
+    lines, (top, row) = browser.execute_script(LINE_GEOMETRY), browser.execute_script(ROWS)
+    assert {(l["q"], l["k"], l["h"]) for l in lines} == expected_lines(page_doc, 0, range(heads))
+    colour = {}
+    for l in lines:
+        assert colour.setdefault(l["h"], l["stroke"]) == l["stroke"]
+        assert top + l["q"] * row < l["y1"] < top + (l["q"] + 1) * row and top + l["k"] * row < l["y2"] < top + (l["k"] + 1) * row
+        assert l["y1"] - (top + (l["q"] + 0.5) * row) == pytest.approx(l["y2"] - (top + (l["k"] + 0.5) * row))
+        assert 1.5 <= l["width"] <= 2
+    assert len(set(colour.values())) == heads
+    lane = {}
+    for l in lines:
+        lane.setdefault(l["h"], []).append(l["y1"] - (top + (l["q"] + 0.5) * row))
+    assert all(max(dy) - min(dy) < 1e-6 for dy in lane.values())  # one lane per head, the same in every row
+    offsets = [lane[h][0] for h in range(heads)]
+    assert offsets == sorted(offsets) and len(set(offsets)) == heads  # head 1 on top, one lane each
+    gap = min(b - a for a, b in zip(offsets, offsets[1:]))
+    click(browser, 'input[data-head="0"]')  # one head left of two … down to one: back in the middle
+    for h in range(2, heads):
+        click(browser, f'input[data-head="{h}"]')
+    one = browser.execute_script(LINE_GEOMETRY)
+    assert {l["h"] for l in one} == {1} and all(l["y1"] == top + (l["q"] + 0.5) * row for l in one)
+    assert all(l["width"] == 2 for l in one) and gap > 0
+
+
 def read_tip(driver) -> dict[str, str]:
     rows = driver.execute_script("""const t = document.querySelector('.av-tip');
       return t.hidden ? null : [...t.querySelectorAll('.av-tip-row')].map(r => [r.children[0].textContent, r.children[1].textContent]);""")

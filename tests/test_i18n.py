@@ -354,6 +354,70 @@ def test_the_corpus_progress_line_in_both_languages():
     assert re.fullmatch(r"attnviz: 3/8 句子（37%），\d+ 秒\n", lines["zh"]), lines["zh"]
 
 
+STDERR_RUNS = {  # what a long input and --lines say on stderr before and while they work
+    "--lines": ["show", "--file", "{lines}", "--lines", "--json"],
+    "--top-k, unknown words": ["show", "--file", "{long}", "--top-k", "2", "--heads", "2", "--json"],
+    "causal": ["show", "--file", "{long}", "--top-k", "2", "--causal", "--json"],
+    "--window": ["show", "--file", "{long}", "--top-k", "2", "--window", "3", "--heads", "3", "--json"],
+    "dense": ["show", "--file", "{lines}", "--json"],
+    "pe": ["pe", "-n", "300", "-d", "64"],
+}
+
+
+@pytest.mark.parametrize("name", list(STDERR_RUNS))
+def test_estimate_and_advice_lines_are_translated(runner, tmp_path, monkeypatch, name):
+    """Every estimate (forced: WARN_SECONDS < 0), the blank-line note of --lines and a long file's
+    unknown-word line: the same lines in both languages, and under --lang zh no English word but
+    option names and values, the vectors' name and units."""
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
+    (tmp_path / "lines.txt").write_text("the cat sat\n\nit was tired\n")
+    (tmp_path / "long.txt").write_text("the zzqxv cat sat " * 500)
+    args = [a.format(lines=tmp_path / "lines.txt", long=tmp_path / "long.txt") for a in STDERR_RUNS[name]]
+    lines = {}
+    for lang in ("en", "zh"):
+        result = invoke(runner, *args, "--lang", lang)
+        assert result.exit_code == 0, result.output
+        lines[lang] = result.stderr.splitlines()
+    assert len(lines["zh"]) == len(lines["en"]) >= 1 and any("estimate:" in line for line in lines["zh"])
+    for en, zh in zip(lines["en"], lines["zh"]):
+        assert en.split(": ")[:2] == zh.split(": ")[:2], (en, zh)  # attnviz: warning: / attnviz: estimate:
+        assert re.findall(r"--[\w-]+", en) == re.findall(r"--[\w-]+", zh), (en, zh)
+        assert advice_english(unit_free(en)), en
+        assert not advice_english(unit_free(zh)), f"English left: {advice_english(unit_free(zh))}\n{zh}"
+
+
+def unit_free(line: str) -> str:
+    """The line without its `attnviz: estimate:` / `attnviz: warning:` prefix and the unit MB."""
+    return re.sub(r"^attnviz: (estimate|warning): |\bMB\b", "", line)
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("en", r"attnviz: attention 20% done, \d+ s so far, about \d+ s left\n"),
+    ("zh", r"attnviz: 注意力已完成 20%，已用 \d+ 秒，约剩 \d+ 秒\n"),
+])
+def test_the_long_run_progress_line_in_both_languages(monkeypatch, capsys, lang, expected):
+    from attnviz import i18n
+    from attnviz.cli import progress_bar
+
+    monkeypatch.setattr(progress_bar, "EVERY", 0.0)
+    with i18n.using(lang), progress_bar() as advance:
+        advance(10_000, 50_000)
+    assert re.fullmatch(expected, capsys.readouterr().err)
+
+
+def test_estimate_durations_in_both_languages():
+    from attnviz import i18n
+    from attnviz.analysis.estimate import duration
+
+    with i18n.using("en"):
+        assert [duration(s) for s in (45, 1200, 9000)] == ["45 s", "20 minutes", "2.5 hours"]
+    with i18n.using("zh"):
+        assert [duration(s) for s in (45, 1200, 9000)] == ["45 秒", "20 分钟", "2.5 小时"]
+
+
 # --- choosing the language -----------------------------------------------------------------------
 
 def test_lang_follows_the_environment(cli, monkeypatch):

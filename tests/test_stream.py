@@ -270,10 +270,45 @@ def test_dense_work_that_cannot_fit_is_refused_before_it_starts(runner, monkeypa
 def test_dense_work_over_ten_seconds_says_so(capsys):
     from attnviz.analysis import estimate
 
-    estimate.check_dense(1999, 1, 300, Options(score="additive", d_a=300))
-    line = capsys.readouterr().err
-    assert line.startswith("attnviz: estimate: full matrices of 1,999 × 1,999 items × 1 head will take about")
-    assert "--top-k K" in line and "--score scaled-dot" in line
+    heard = []
+    with estimate.listening(heard.append):
+        estimate.check_dense(1999, 1, 300, Options(score="additive", d_a=300))
+    assert capsys.readouterr().err == "" and len(heard) == 1
+    assert heard[0].startswith("full matrices of 1,999 × 1,999 items × 1 head will take about")
+    assert "`top_k` K" in heard[0] and "`score` scaled-dot" in heard[0]
+
+
+def test_the_library_prints_nothing_its_estimates_are_warnings(monkeypatch, capsys):
+    """analyze() over work past WARN_SECONDS: an AttnvizWarning at the caller's line, nothing on stderr."""
+    import attnviz
+    from attnviz.analysis import estimate
+    from attnviz.api import AttnvizWarning
+
+    monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
+    for kw in ({}, {"top_k": 2, "window": 2, "heads": 2}):
+        with pytest.warns(AttnvizWarning) as caught:
+            attnviz.analyze(SEED, **kw)
+        assert capsys.readouterr().err == ""
+        assert [w.filename for w in caught] == [__file__], [(w.filename, str(w.message)) for w in caught]
+        message = str(caught[0].message)
+        n = len(tokenize(SEED))
+        work = f"full matrices of {n} × {n} items × 1 head" if not kw else f"windowed attention over {n} tokens × 2 heads"
+        assert message.startswith(f"{work} will take ") and " MB" in message, message
+        assert ("`top_k` K" in message) == (not kw) and ("fewer `heads`" in message) == bool(kw), message
+
+
+def test_the_cli_prints_the_same_estimate_line_as_before(runner, monkeypatch):
+    """One `attnviz: estimate: …` line on stderr, options as --flags, spelled as the library's message."""
+    from attnviz.analysis import estimate
+
+    monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
+    n = len(tokenize(SEED))
+    seconds, memory = estimate.dense_cost(n, 2, 150, "scaled-dot", None)
+    result = invoke(runner, "show", SEED, "--heads", "2", "--json")
+    assert result.exit_code == 0, result.output
+    cost = (f"about {seconds:.0f} s and " if seconds >= 1 else "") + f"{memory / 2**20:,.0f} MB"
+    assert result.stderr == (f"attnviz: estimate: full matrices of {n} × {n} items × 2 heads will take {cost}; to cut it: "
+                             "--top-k K (blockwise: each query's K strongest keys, any length), fewer --heads\n")
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):

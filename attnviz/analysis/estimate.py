@@ -2,14 +2,21 @@
 
 The rates are this project's measurements on a 2-core machine (bench/long_bench.py); an estimate
 is meant to be right within a factor of 2 or 3, enough to say "this will take 20 minutes; try
-`window`".  Over WARN_SECONDS or WARN_BYTES, one line on stderr gives the estimate and how to cut it;
-over the memory the machine has free, the run is refused (UsageError, exit 2) with the same advice.
+`window`".  Over WARN_SECONDS or WARN_BYTES, one line gives the estimate and how to cut it (in the
+language in use): an AttnvizWarning for library callers, or a `listening` callback's (the CLI prints
+`attnviz: estimate: …` on stderr); over the memory the machine has free, the run is refused
+(UsageError, exit 2) with the same advice.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..errors import UsageError
+from ..i18n import N_, _, ngettext, using
 
 WARN_SECONDS = 10.0
 WARN_BYTES = 1 << 30
@@ -56,50 +63,118 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     return seconds, memory
 
 
-def advice(window: int | None, heads: int, score: str) -> str:
+def advice(window: int | None, heads: int, score: str) -> list[str]:
+    """Ways to cut a streamed run, as catalog messages (options as `name`)."""
     tips = []
     if window is None:
-        tips.append("`window` W (each query sees 2W+1 keys)")
+        tips.append(N_("`window` W (each query sees 2W+1 keys)"))
     if heads > 1:
-        tips.append("fewer `heads`")
+        tips.append(N_("fewer `heads`"))
     if score == "additive":
-        tips.append("`score` scaled-dot, or a smaller `d_a`")
-    return "; to cut it: " + ", ".join(tips) if tips else ""
+        tips.append(N_("`score` scaled-dot, or a smaller `d_a`"))
+    return tips
 
 
-def report(what: str, seconds: float, memory: float, tips: str, err=None) -> None:
-    """The estimate line on err (default: stderr), or the refusal when memory would not fit."""
-    import sys
-
-    err = err or sys.stderr
+def report(what, seconds: float, memory: float, tips: list[str], err=None) -> None:
+    """Refuse (UsageError) when memory would not fit; else, over WARN_SECONDS or WARN_BYTES, say
+    how long and how much, in the language in use (i18n), with the tips: one line on err when
+    given, else to the listener (`listening`), else an AttnvizWarning.  what(): the work, in the
+    language in use; tips: catalog messages (N_)."""
     free = available_bytes()
     if memory > 0.8 * free:
-        raise UsageError(f"{what} would need about {memory / 2**30:.1f} GB of memory and this machine has "
-                         f"{free / 2**30:.1f} GB free{tips}")
+        with using("en"):  # errors are English, as every error is
+            message = refusal(what(), memory, free, tips)
+        raise UsageError(message)
     if seconds > WARN_SECONDS or memory > WARN_BYTES:
+        message = estimate_line(what(), seconds, memory, tips)
+        if err is None:
+            notify(message)
+            return
         from ..options import as_flags
 
-        cost = (f"about {duration(seconds)} and " if seconds >= 1 else "") + f"{memory / 2**20:,.0f} MB"
-        err.write(f"attnviz: estimate: {what} will take {cost}{as_flags(tips)}\n")
+        err.write(f"attnviz: estimate: {as_flags(message)}\n")
         err.flush()
 
 
+def refusal(what: str, memory: float, free: float, tips: list[str]) -> str:
+    return (f"{what} would need about {memory / 2**30:.1f} GB of memory and this machine has {free / 2**30:.1f} GB free"
+            + ("; to cut it: " + ", ".join(tips) if tips else ""))
+
+
+def estimate_line(what: str, seconds: float, memory: float, tips: list[str]) -> str:
+    """'{what} will take about 3 minutes and 800 MB; to cut it: …' in the language in use."""
+    mb = f"{memory / 2**20:,.0f}"
+    cost = _("about {duration} and {mb} MB").format(duration=duration(seconds), mb=mb) if seconds >= 1 else \
+        _("{mb} MB").format(mb=mb)
+    if not tips:
+        return _("{what} will take {cost}").format(what=what, cost=cost)
+    return _("{what} will take {cost}; to cut it: {tips}").format(what=what, cost=cost, tips=_(", ").join(_(t) for t in tips))
+
+
+_listener: ContextVar = ContextVar("attnviz_estimate_listener", default=None)
+
+
+@contextmanager
+def listening(callback):
+    """Inside: every estimate line (a library message, options as `name`) goes to callback(message)
+    instead of the warnings module.  The CLI prints them as `attnviz: estimate: …` on stderr."""
+    token = _listener.set(callback)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+def notify(message: str) -> None:
+    """message to the listener, or as an AttnvizWarning at the caller's first line outside attnviz."""
+    callback = _listener.get()
+    if callback is not None:
+        callback(message)
+        return
+    import warnings
+
+    from ..api import AttnvizWarning  # the library's warning (imported here: api imports the analysis)
+
+    warnings.warn(message, AttnvizWarning, stacklevel=outside_attnviz())
+
+
+def outside_attnviz() -> int:
+    """The stacklevel of notify's first caller outside the attnviz package (a user's line)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def duration(seconds: float) -> str:
+    """A time span in the language in use: 45 s, 20 minutes, 2.5 hours."""
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return _("{n} s").format(n=f"{seconds:.0f}")
     if seconds < 7200:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.1f} hours"
+        return _("{n} minutes").format(n=f"{seconds / 60:.0f}")
+    return _("{n} hours").format(n=f"{seconds / 3600:.1f}")
 
 
-def check_stream(n: int, table_shape: tuple[int, int], proj, opts, top_k: int, err) -> None:
-    """Before analysis.stream.attend: warn (one stderr line) or refuse."""
+def stream_work(kind: str, n: int, heads: int) -> str:
+    """'windowed attention over 1,000 tokens × 2 heads' (kind: windowed, causal, full) in the language in use."""
+    if kind == "windowed":
+        text = ngettext("windowed attention over {n} tokens × {heads} head", "windowed attention over {n} tokens × {heads} heads", heads)
+    elif kind == "causal":
+        text = ngettext("causal attention over {n} tokens × {heads} head", "causal attention over {n} tokens × {heads} heads", heads)
+    else:
+        text = ngettext("full attention over {n} tokens × {heads} head", "full attention over {n} tokens × {heads} heads", heads)
+    return text.format(n=f"{n:,}", heads=heads)
+
+
+def check_stream(n: int, table_shape: tuple[int, int], proj, opts, top_k: int, err=None) -> None:
+    """Before analysis.stream.attend: warn (one line; see report) or refuse."""
     distinct, dim = table_shape
     seconds, memory = stream_cost(n, dim, distinct, proj.n_head, proj.d_k, opts.window, opts.causal,
                                   opts.score, opts.d_a, proj.kind == "identity")
     kind = "windowed" if opts.window is not None else ("causal" if opts.causal else "full")
-    what = f"{kind} attention over {n:,} tokens × {proj.n_head} head{'s' if proj.n_head > 1 else ''}"
-    report(what, seconds, memory, advice(opts.window, proj.n_head, opts.score), err)
+    report(lambda: stream_work(kind, n, proj.n_head), seconds, memory,
+           advice(opts.window, proj.n_head, opts.score), err)
 
 
 DENSE_CELL_BYTES = 8 * 5 + 64  # per query × key × head: α, α′ and normalize()'s temporaries in float64,
@@ -116,18 +191,20 @@ def dense_cost(n: int, heads: int, d_k: int, score: str, d_a: int | None) -> tup
 
 
 def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
-    """Before the dense path: warn or refuse (full matrices of n × n per head)."""
+    """Before the dense path: warn or refuse (full matrices of n × n per head; see report)."""
     seconds, memory = dense_cost(n, heads, d_k, opts.score, opts.d_a)
-    tips = "; to cut it: `top_k` K (blockwise: each query's K strongest keys, any length)"
+    tips = [N_("`top_k` K (blockwise: each query's K strongest keys, any length)")]
     if heads > 1:
-        tips += ", fewer `heads`"
+        tips.append(N_("fewer `heads`"))
     if opts.score == "additive":
-        tips += ", `score` scaled-dot"
-    report(f"full matrices of {n:,} × {n:,} items × {heads} head{'s' if heads > 1 else ''}", seconds, memory, tips, err)
+        tips.append(N_("`score` scaled-dot"))
+    report(lambda: ngettext("full matrices of {n} × {n} items × {heads} head", "full matrices of {n} × {n} items × {heads} heads",
+                            heads).format(n=f"{n:,}", heads=heads), seconds, memory, tips, err)
 
 
 def check_pe(n: int, d: int, err=None) -> None:
     """Before `attnviz pe`: the n × d encoding in float64 and its temporaries (≈ 2 n × d × 8 bytes)."""
     cells = n * d
-    report(f"the positional encoding of {n:,} positions × {d:,} dimensions", cells * 5e-9, BASE_BYTES + 16 * cells,
-           "; to cut it: a smaller --length or --dim (the terminal shows at most 200 positions)", err)
+    report(lambda: _("the positional encoding of {n} positions × {d} dimensions").format(n=f"{n:,}", d=f"{d:,}"),
+           cells * 5e-9, BASE_BYTES + 16 * cells,
+           [N_("a smaller --length or --dim (the terminal shows at most 200 positions)")], err)

@@ -300,13 +300,15 @@ def source_of(sc: Scanned) -> dict:
 
 
 def oov_warning(sc: Scanned) -> str | None:
-    """present.warnings' line for a long input: how many tokens have no vector."""
+    """present.warnings' line for a long input, in the language in use: how many tokens have no vector."""
+    from ..i18n import _
+
     per_token = sc.oov[sc.ids]
     count = int(per_token.sum())
     if not count:
         return None
-    how = "get fastText subword vectors" if (sc.subword | ~sc.oov).all() else "get a = 0 (no information)"
-    return f"{count} of {len(sc)} words not in {sc.vectors.name}; they {how}"
+    how = _("they get fastText subword vectors") if (sc.subword | ~sc.oov).all() else _("they get a = 0 (no information)")
+    return _("{k} of {n} words not in {name}").format(k=count, n=len(sc), name=sc.vectors.name) + "; " + how
 
 
 def run_file(path: str, opts: Options, top_k: int | None, request, head: int | None, console, out, err,

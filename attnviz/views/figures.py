@@ -78,13 +78,18 @@ def tex_safe(text: str) -> str:
 def check_paths(items: list[str]) -> list[Path]:
     """--save values (repeated, or comma-separated) as paths, checked before any work:
     a file name of a known extension that the file system allows, in an existing folder where a
-    file can be created (tried: /proc, /sys and read-only mounts pass os.access but refuse files)."""
-    out = []
+    file can be created (tried: /proc, /sys and read-only mounts pass os.access but refuse files).
+    A file named twice (x.png,./x.png; a/../x.png; through a symbolic link) is saved once, under
+    its first spelling."""
+    out, seen = [], set()
     for item in items:
         if not item.strip():
             raise UsageError(f"--save {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
         for p in (p.strip() for p in item.split(",") if p.strip()):
-            out.append(_check_path(p))
+            path = _check_path(p)
+            if (same := os.path.realpath(path)) not in seen:
+                seen.add(same)
+                out.append(path)
     return out
 
 

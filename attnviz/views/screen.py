@@ -137,7 +137,16 @@ class Screen:
 
             self._rich = Console(file=self.file, width=self.width, color_system=self.color_system,
                                  force_terminal=self.is_terminal or self.color_system is not None, highlight=False, markup=False, emoji=False)
+            self._rich.on_broken_pipe = self._broken_pipe
         return self._rich
+
+    def _broken_pipe(self) -> None:
+        """rich's Console meets EPIPE (the reader left): raised, as Screen's own writes raise it, for
+        the caller to decide (rich itself would exit 1)."""
+        import errno
+
+        self._rich.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of standard output went away")
 
 
 class _Systems(dict):

@@ -311,24 +311,31 @@ function linesGeometry() {
   return { W, colW, rowH: W < 500 ? 19 : 21, top: 26, labels, x1: colW + 6, x2: W - colW - 6 };
 }
 
-function lineRow(g, h, i, j, a) {
+function lineRow(g, h, lane, i, j, a) { // lane: this head's offset from the rows' middle, in pixels
   return svgEl("line", {
-    x1: g.x1, y1: g.top + (i + 0.5) * g.rowH, x2: g.x2, y2: g.top + (j + 0.5) * g.rowH,
+    x1: g.x1, y1: g.top + (i + 0.5) * g.rowH + lane, x2: g.x2, y2: g.top + (j + 0.5) * g.rowH + lane,
     stroke: headColor(h), "stroke-opacity": Math.min(a, 1).toFixed(3), "data-q": i, "data-k": j, "data-h": h,
   });
 }
 
+function lanes(g, hs) { // each checked head its own lane across the row (bertviz-style): lines of
+  // different heads never lie on top of each other, so every head keeps its colour instead of a blend
+  const span = hs.length > 1 ? 0.7 * g.rowH : 0, step = span / Math.max(hs.length, 1);
+  return { offset: (k) => (k + 0.5) * step - span / 2, width: hs.length > 1 ? Math.min(2, Math.max(1.5, step)) : 2 };
+}
+
 function addLines(g, group, pick) { // pick(i, j) -> whether the (query i, key j) line belongs
   const frag = document.createDocumentFragment();
-  const heads = layers[state.layer].heads;
-  for (const h of [...state.checked].sort((a, b) => a - b)) {
-    const ap = heads[h].alpha_prime;
+  const heads = layers[state.layer].heads, hs = [...state.checked].sort((a, b) => a - b), lane = lanes(g, hs);
+  group.style.setProperty("--av-line-w", lane.width.toFixed(2));
+  hs.forEach((h, k) => {
+    const ap = heads[h].alpha_prime, dy = lane.offset(k);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        if (ap[i][j] >= LINE_MIN && pick(i, j)) frag.append(lineRow(g, h, i, j, ap[i][j]));
+        if (ap[i][j] >= LINE_MIN && pick(i, j)) frag.append(lineRow(g, h, dy, i, j, ap[i][j]));
       }
     }
-  }
+  });
   group.append(frag);
 }
 
@@ -377,7 +384,7 @@ function drawLines() {
     state.pinned = !(same && state.pinned);
     setFocus(t.dataset.side, Number(t.dataset.i));
   });
-  ui.stage.append(note(`Lines join query i (left) to key j (right); opacity = α′_ij, one colour per head. ` +
+  ui.stage.append(note(`Lines join query i (left) to key j (right); opacity = α′_ij, one colour per head, each head in its own lane of the row. ` +
     `Hover a token to keep only its lines, click to pin it.`), svg);
   if (state.focus) setFocus(state.focus[0], state.focus[1]);
 }
