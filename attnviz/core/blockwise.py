@@ -6,7 +6,10 @@ keeps per query its top-k keys, the full b^i, and block means of α′ for a sum
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +41,20 @@ class BlockMeans:
 
     def add(self, weights: np.ndarray, s: int, e: int, lo: int, hi: int) -> None:
         """weights [e − s, hi − lo]: queries s … e−1 over keys lo … hi−1."""
+        self.put(self.binned(weights, s, e, lo, hi))
+
+    def binned(self, weights: np.ndarray, s: int, e: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One block's sums per bin, not yet added (a worker thread computes them, put() adds them
+        in block order): (row bins [r], key bins [c], sums [r, c])."""
         kb, qb = self.bin[lo:hi], self.bin[s:e]
         k_starts = np.flatnonzero(np.r_[True, kb[1:] != kb[:-1]])
         q_starts = np.flatnonzero(np.r_[True, qb[1:] != qb[:-1]])
         per_bin = np.add.reduceat(np.add.reduceat(weights, k_starts, axis=1), q_starts, axis=0)
-        self.total[np.ix_(qb[q_starts], kb[k_starts])] += per_bin
+        return qb[q_starts], kb[k_starts], per_bin
+
+    def put(self, part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        rows, cols, per_bin = part
+        self.total[np.ix_(rows, cols)] += per_bin
 
     def means(self) -> np.ndarray:
         return self.total / np.maximum(self.counts, 1)
@@ -204,28 +216,64 @@ def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: in
     return spread, tops
 
 
-def one_blas_thread(windowed: bool = True):
-    """A context where BLAS uses one thread, for windowed runs: a block's products are small
-    ([512, d_k] × [d_k, ~1000]), a second thread gains little, and on a busy machine its
-    spin-waiting made runs 5 × slower (bench/long_bench.py).  Without a window (windowed False)
-    the products span every key and BLAS keeps its threads.  Needs threadpoolctl; without it,
-    nothing changes."""
-    if not windowed:
-        from contextlib import nullcontext
+@contextmanager
+def one_blas_thread():
+    """A context where BLAS uses one thread; yields whether it could (threadpoolctl is needed).
 
-        return nullcontext()
+    With a window, a block's products are small ([512, d_k] × [d_k, ~1000]) and a second thread
+    gains little; without one, α′ [B, n] · v [n, d_v] runs its long sum over n in ~60 panels, and
+    BLAS's threads wait for each other after every panel: on a busy 2-core machine their
+    spin-waiting made runs 3-5 × slower (bench/long_bench.py, bench/run.py).  blockwise_head uses
+    the cores with its own threads instead, one block of queries each (in_order)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        from contextlib import nullcontext
+        yield False
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield True
 
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
+
+MAX_THREADS = 4  # query blocks at once; each holds a block's scores and weights (≈ 2 × 16 MB in float32)
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def in_order(work, items, threads: int):
+    """work(item) for each item, `threads` at a time, results yielded in the items' order: an
+    error surfaces at its item as in a plain loop (the items not yet started are cancelled).
+    One thread: a plain loop in the caller's thread."""
+    if threads <= 1:
+        yield from map(work, items)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = iter(items)
+    with ThreadPoolExecutor(threads) as pool:
+        pending = deque(pool.submit(work, item) for _, item in zip(range(2 * threads), items))
+        try:
+            while pending:
+                result = pending.popleft().result()
+                pending.extend(pool.submit(work, item) for item in itertools.islice(items, 1))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+MISSING = object()
 
 
 class MaskCache:
     """masks.local for query blocks, computed once per block and shared by every head; interior
-    blocks of a 1-D window (same offsets) share one array."""
+    blocks of a 1-D window (same offsets) share one array.  Safe to call from several threads."""
 
     def __init__(self, pos: np.ndarray, window: int | None, causal: bool, no_self: bool, n: int):
         self.pos, self.window, self.causal, self.no_self = pos, window, causal, no_self
@@ -234,8 +282,8 @@ class MaskCache:
 
     def get(self, s: int, e: int, lo: int, hi: int) -> np.ndarray | None:
         key = (s - lo, e - s, hi - lo)
-        if self.regular and key in self.cache:
-            return self.cache[key]
+        if self.regular and (hit := self.cache.get(key, MISSING)) is not MISSING:  # one lookup: other threads replace the dict
+            return hit
         allowed = masks.local(np.arange(s, e), np.arange(lo, hi), self.pos, self.window, self.causal, self.no_self)
         if allowed is not None and (row := masks.empty_row(allowed)) is not None:
             raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
@@ -265,17 +313,22 @@ def blockwise_head(
     means = BlockMeans(n, bins)
     cache = MaskCache(pos, window, causal, no_self, n)
     block = block_size(reach, block, n)
-    with one_blas_thread(reach is not None):
-        for s in range(0, n, block):
-            e = min(n, s + block)
-            lo, hi = key_range(s, e, n, reach, causal)
-            band = (s - lo, reach) if reach is not None and cache.regular else None
-            weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
-            b[s:e] = weights @ v[lo:hi]
-            means.add(weights, s, e, lo, hi)
-            keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+
+    def one_block(s: int):  # queries s … e−1: fills their rows of keys, alpha, alpha_prime and b
+        e = min(n, s + block)
+        lo, hi = key_range(s, e, n, reach, causal)
+        band = (s - lo, reach) if reach is not None and cache.regular else None
+        weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
+        b[s:e] = weights @ v[lo:hi]
+        keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+        return e - s, means.binned(weights, s, e, lo, hi)
+
+    with one_blas_thread() as single:
+        threads = min(MAX_THREADS, cpu_count()) if single and reach is None else 1
+        for rows, part in in_order(one_block, range(0, n, block), threads):
+            means.put(part)
             if progress is not None:
-                progress(e - s)
+                progress(rows)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())
 
 
