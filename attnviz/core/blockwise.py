@@ -372,7 +372,9 @@ def blockwise_head(
     """Attention for one head, a block of queries at a time: memory O(block · keys in reach).
 
     q [n, d_k], k [n, d_k], v [n, d_v].  With a window, a query block only scores the keys within
-    reach (masks.reach); without one, all keys.
+    reach (masks.reach); without one, all keys, and the blocks run on up to MAX_THREADS threads
+    of one BLAS thread each (the same numbers as one thread: each block is computed alone and
+    the block means are added in block order).
     """
     n = len(q)
     k_top = min(top_k, n)
