@@ -260,7 +260,7 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
         spans.append((s, e, (e - s) * (hi - lo) * H))  # progress counts query × key cells: the work
         s = e
     total = sum(cells for _, _, cells in spans)
-    with one_blas_thread(reach is not None):
+    with one_blas_thread():
         for s, e, cells in spans:
             sink(s, block_of_queries(s, e))
             if progress is not None:

@@ -6,7 +6,11 @@ keeps per query its top-k keys, the full b^i, and block means of α′ for a sum
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +42,20 @@ class BlockMeans:
 
     def add(self, weights: np.ndarray, s: int, e: int, lo: int, hi: int) -> None:
         """weights [e − s, hi − lo]: queries s … e−1 over keys lo … hi−1."""
+        self.put(self.binned(weights, s, e, lo, hi))
+
+    def binned(self, weights: np.ndarray, s: int, e: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One block's sums per bin, not yet added (a worker thread computes them, put() adds them
+        in block order): (row bins [r], key bins [c], sums [r, c])."""
         kb, qb = self.bin[lo:hi], self.bin[s:e]
         k_starts = np.flatnonzero(np.r_[True, kb[1:] != kb[:-1]])
         q_starts = np.flatnonzero(np.r_[True, qb[1:] != qb[:-1]])
         per_bin = np.add.reduceat(np.add.reduceat(weights, k_starts, axis=1), q_starts, axis=0)
-        self.total[np.ix_(qb[q_starts], kb[k_starts])] += per_bin
+        return qb[q_starts], kb[k_starts], per_bin
+
+    def put(self, part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        rows, cols, per_bin = part
+        self.total[np.ix_(rows, cols)] += per_bin
 
     def means(self) -> np.ndarray:
         return self.total / np.maximum(self.counts, 1)
@@ -114,16 +127,90 @@ def softmax_block(alpha: np.ndarray, allowed: np.ndarray | None, temperature: fl
     return z
 
 
+class Scratch(threading.local):
+    """Arrays a thread reuses from block to block: a fresh [B, n_k] array per block costs its page
+    faults (≈ 0.3 ns a cell, a pass's worth)."""
+
+    def array(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        size = math.prod(shape)
+        buf = self.__dict__.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self.__dict__[name] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
+
+
+CHUNK_CELLS = 1 << 17  # cells of a block that softmax_top handles together: 512 KB in float32, in L2 cache
+
+
+def softmax_top(q: np.ndarray, k: np.ndarray, config: AttentionConfig, k_top: int,
+                scratch: Scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """scores() + softmax_block() + strongest() for a block without a mask and a dot-product score,
+    a few rows at a time: every pass after the product runs on rows still in cache.  The same
+    operations in the same order, so the same numbers to the last bit.
+
+    q [B, d_k], k [n_k, d_k] -> α [B, n_k], α′ [B, n_k] (arrays of `scratch`: valid until its next
+    block), the top-k keys [B, k] (from 0; −1 past n_k) and their α′ [B, k]; None when a score is
+    not finite (the general path names the cause).
+    """
+    B, n_k = len(q), len(k)
+    dtype = np.result_type(q, k)
+    with np.errstate(over="ignore", invalid="ignore"):  # found below; the general path then says so
+        alpha = np.matmul(q, k.T, out=scratch.array("alpha", (B, n_k), dtype))
+    weights = scratch.array("weights", (B, n_k), dtype)
+    cols, top_w = np.empty((B, k_top), dtype=np.int64), np.empty((B, k_top), dtype=dtype)
+    rows = max(1, CHUNK_CELLS // max(n_k, 1))
+    for r in range(0, B, rows):
+        a, z = alpha[r:r + rows], weights[r:r + rows]
+        if config.score == "scaled-dot":
+            a *= 1.0 / math.sqrt(q.shape[1])  # as scores(): α = q·k / √d_k
+        m = a.max(axis=1, keepdims=True)  # NaN and +inf show in the max, −inf in the min
+        if not (np.isfinite(m).all() and np.isfinite(a.min(axis=1)).all()):
+            return None
+        np.subtract(a, m, out=z)
+        if config.temperature != 1.0:  # dividing by 1 changes nothing
+            with np.errstate(over="ignore"):  # a huge gap / tiny T: −inf, exp gives 0, as in normalize()
+                z /= config.temperature
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        c, w = cols[r:r + rows], top_w[r:r + rows]
+        c[...], w[...] = strongest(z, None, k_top)  # it sets the chosen cells to −inf: put them back
+        i, t = np.nonzero(c >= 0)
+        z[i, c[i, t]] = w[i, t]
+    return alpha, weights, cols, top_w
+
+
+def fast_softmax(config: AttentionConfig, allowed: np.ndarray | None, dtype) -> bool:
+    """Whether softmax_top() computes this block: softmax over every key of a dot-product score,
+    in float32 (with T within its range) or float64."""
+    T = config.temperature
+    return (allowed is None and config.normalize == "softmax" and config.score in ("scaled-dot", "dot")
+            and (dtype == np.float64 or dtype == np.float32 and FLOAT32_TINY <= T <= FLOAT32_MAX)
+            and 0 < T < math.inf)
+
+
+def block_top(alpha: np.ndarray, cols: np.ndarray, top_w: np.ndarray, lo: int) -> BlockTop:
+    """BlockTop from strongest()'s columns (−1: none) and weights; keys shifted by lo."""
+    ok = cols >= 0
+    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
+    return BlockTop(np.where(ok, cols + lo, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
+
+
 def attend_block(q: np.ndarray, k: np.ndarray, config: AttentionConfig, allowed: np.ndarray | None, k_top: int,
-                 lo: int = 0, band: tuple[int, int] | None = None) -> tuple[np.ndarray, BlockTop]:
+                 lo: int = 0, band: tuple[int, int] | None = None, scratch: Scratch | None = None) -> tuple[np.ndarray, BlockTop]:
     """One block of queries against a run of keys lo … lo + n_k − 1.
 
     q [B, d_k], k [n_k, d_k], allowed [B, n_k] or None -> α′ [B, n_k] (0 where masked) and the
     block's top-k.  The same scores() and softmax as the dense path; with T below float32's range
     the block is normalized in float64 (else T would become 0 and every weight NaN).
     band: (s − lo, reach) when the keys are exactly a window's run (additive scores are then
-    computed on the band only).
+    computed on the band only).  scratch: arrays to reuse (softmax_top); α′ is then one of them,
+    valid until the next block of the same thread.
     """
+    if fast_softmax(config, allowed, np.result_type(q, k)):
+        fast = softmax_top(q, k, config, k_top, scratch or Scratch())
+        if fast is not None:
+            alpha, weights, cols, top_w = fast
+            return weights, block_top(alpha, cols, top_w, lo)
     alpha = scores(q, k, config.score, config.additive, band=band)  # [B, n_k]
     if alpha.dtype == np.float32 and not FLOAT32_TINY <= config.temperature <= FLOAT32_MAX:
         alpha = alpha.astype(np.float64)
@@ -132,10 +219,7 @@ def attend_block(q: np.ndarray, k: np.ndarray, config: AttentionConfig, allowed:
     else:  # the general path: its checks name overflow, an empty row or a bad T
         weights = normalize(alpha, allowed, config.normalize, config.temperature)
     cols, top_w = strongest(weights if allowed is not None else weights.copy(), allowed, k_top)  # it overwrites its input
-    ok = cols >= 0
-    top_alpha = np.where(ok, np.take_along_axis(alpha, np.where(ok, cols, 0), axis=1), np.nan)
-    top = BlockTop(np.where(ok, cols + lo, -1).astype(np.int32), top_alpha.astype(np.float32), top_w.astype(np.float32))
-    return weights, top
+    return weights, block_top(alpha, cols, top_w, lo)
 
 
 def band_view(m: np.ndarray, width: int) -> np.ndarray:
@@ -204,28 +288,64 @@ def attend_band(q: np.ndarray, k_pad: np.ndarray, config: AttentionConfig, s: in
     return spread, tops
 
 
-def one_blas_thread(windowed: bool = True):
-    """A context where BLAS uses one thread, for windowed runs: a block's products are small
-    ([512, d_k] × [d_k, ~1000]), a second thread gains little, and on a busy machine its
-    spin-waiting made runs 5 × slower (bench/long_bench.py).  Without a window (windowed False)
-    the products span every key and BLAS keeps its threads.  Needs threadpoolctl; without it,
-    nothing changes."""
-    if not windowed:
-        from contextlib import nullcontext
+@contextmanager
+def one_blas_thread():
+    """A context where BLAS uses one thread; yields whether it could (threadpoolctl is needed).
 
-        return nullcontext()
+    With a window, a block's products are small ([512, d_k] × [d_k, ~1000]) and a second thread
+    gains little; without one, α′ [B, n] · v [n, d_v] runs its long sum over n in ~60 panels, and
+    BLAS's threads wait for each other after every panel: on a busy 2-core machine their
+    spin-waiting made runs 3-5 × slower (bench/long_bench.py, bench/run.py).  blockwise_head uses
+    the cores with its own threads instead, one block of queries each (in_order)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        from contextlib import nullcontext
+        yield False
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield True
 
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
+
+MAX_THREADS = 4  # query blocks at once; each holds a block's scores and weights (≈ 2 × 16 MB in float32)
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def in_order(work, items, threads: int):
+    """work(item) for each item, `threads` at a time, results yielded in the items' order: an
+    error surfaces at its item as in a plain loop (the items not yet started are cancelled).
+    One thread: a plain loop in the caller's thread."""
+    if threads <= 1:
+        yield from map(work, items)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = iter(items)
+    with ThreadPoolExecutor(threads) as pool:
+        pending = deque(pool.submit(work, item) for _, item in zip(range(2 * threads), items))
+        try:
+            while pending:
+                result = pending.popleft().result()
+                pending.extend(pool.submit(work, item) for item in itertools.islice(items, 1))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+MISSING = object()
 
 
 class MaskCache:
     """masks.local for query blocks, computed once per block and shared by every head; interior
-    blocks of a 1-D window (same offsets) share one array."""
+    blocks of a 1-D window (same offsets) share one array.  Safe to call from several threads."""
 
     def __init__(self, pos: np.ndarray, window: int | None, causal: bool, no_self: bool, n: int):
         self.pos, self.window, self.causal, self.no_self = pos, window, causal, no_self
@@ -234,8 +354,8 @@ class MaskCache:
 
     def get(self, s: int, e: int, lo: int, hi: int) -> np.ndarray | None:
         key = (s - lo, e - s, hi - lo)
-        if self.regular and key in self.cache:
-            return self.cache[key]
+        if self.regular and (hit := self.cache.get(key, MISSING)) is not MISSING:  # one lookup: other threads replace the dict
+            return hit
         allowed = masks.local(np.arange(s, e), np.arange(lo, hi), self.pos, self.window, self.causal, self.no_self)
         if allowed is not None and (row := masks.empty_row(allowed)) is not None:
             raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
@@ -252,7 +372,9 @@ def blockwise_head(
     """Attention for one head, a block of queries at a time: memory O(block · keys in reach).
 
     q [n, d_k], k [n, d_k], v [n, d_v].  With a window, a query block only scores the keys within
-    reach (masks.reach); without one, all keys.
+    reach (masks.reach); without one, all keys, and the blocks run on up to MAX_THREADS threads
+    of one BLAS thread each (the same numbers as one thread: each block is computed alone and
+    the block means are added in block order).
     """
     n = len(q)
     k_top = min(top_k, n)
@@ -265,17 +387,23 @@ def blockwise_head(
     means = BlockMeans(n, bins)
     cache = MaskCache(pos, window, causal, no_self, n)
     block = block_size(reach, block, n)
-    with one_blas_thread(reach is not None):
-        for s in range(0, n, block):
-            e = min(n, s + block)
-            lo, hi = key_range(s, e, n, reach, causal)
-            band = (s - lo, reach) if reach is not None and cache.regular else None
-            weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band)
-            b[s:e] = weights @ v[lo:hi]
-            means.add(weights, s, e, lo, hi)
-            keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+    scratch = Scratch()  # per thread
+
+    def one_block(s: int):  # queries s … e−1: fills their rows of keys, alpha, alpha_prime and b
+        e = min(n, s + block)
+        lo, hi = key_range(s, e, n, reach, causal)
+        band = (s - lo, reach) if reach is not None and cache.regular else None
+        weights, top = attend_block(q[s:e], k[lo:hi], config, cache.get(s, e, lo, hi), k_top, lo, band, scratch)
+        b[s:e] = weights @ v[lo:hi]
+        keys[s:e], alpha[s:e], alpha_prime[s:e] = top.keys, top.alpha, top.alpha_prime
+        return e - s, means.binned(weights, s, e, lo, hi)
+
+    with one_blas_thread() as single:
+        threads = min(MAX_THREADS, cpu_count()) if single and reach is None else 1
+        for rows, part in in_order(one_block, range(0, n, block), threads):
+            means.put(part)
             if progress is not None:
-                progress(e - s)
+                progress(rows)
     return SparseHead(keys, alpha, alpha_prime, b, means.means())
 
 
