@@ -104,6 +104,7 @@ def fill_records(x: np.ndarray, heads: np.ndarray, tails: np.ndarray, lay: _Layo
 
     |x| = m·10^(d−6), m in [10⁶, 10⁷) the 7 significant digits rounded half-even (what '%.6e' writes):
     d from x's binary exponent and one comparison, m from one float64 product (exact or ½ ulp off).
+    Every index is in range by construction; mode="wrap" only skips numpy's bounds check (faster).
     """
     w = _work(x.size)
     a, s, t, up, m, hi, lo, u, v = (w[key] for key in ("a", "s", "t", "up", "m", "hi", "lo", "u", "v"))
@@ -112,24 +113,24 @@ def fill_records(x: np.ndarray, heads: np.ndarray, tails: np.ndarray, lay: _Layo
         np.signbit(a, out=w["neg"])
         np.abs(a, out=a)
     np.right_shift(a.view(np.int64), 52, out=t)  # E, the exponent field
-    _THRESHOLD.take(t, out=s)
+    _THRESHOLD.take(t, out=s, mode="wrap")
     np.greater_equal(a, s, out=up)
     np.left_shift(t, 1, out=t)
     np.add(t, up, out=t)  # t = 2E + up
-    _SCALE.take(t, out=s)
+    _SCALE.take(t, out=s, mode="wrap")
     np.multiply(a, s, out=a)
     np.rint(a, out=a)
     np.copyto(m, a, casting="unsafe")  # m in [10⁶, 10⁷), 0 for x = 0
     if lay.signed:
-        np.multiply(w["neg"], 10**7, out=hi)
+        np.multiply(w["neg"].view(np.uint8), np.int32(10**7), out=hi)
         np.add(m, hi, out=m)  # negative: m + 10⁷, whose head is `-d.ddd`
     np.floor_divide(m, 10**lay.k, out=hi)
     np.multiply(hi, 10**lay.k, out=lo)
     np.subtract(m, lo, out=lo)
-    lay.heads.take(hi, out=u)
+    lay.heads.take(hi, out=u, mode="wrap")
     heads[...] = u.reshape(heads.shape)
-    lay.lows.take(lo, out=u)
-    lay.exponents.take(t, out=v)
+    lay.lows.take(lo, out=u, mode="wrap")
+    lay.exponents.take(t, out=v, mode="wrap")
     np.bitwise_or(u, v, out=u)
     tails[...] = u.reshape(tails.shape)  # after the heads: overwrites their spare bytes
 
@@ -210,7 +211,8 @@ def model_pieces(analysis, include_vectors: bool):
     from .jsondoc import document, dumps
 
     # the header (everything but the layers) from jsondoc.document itself, so the two cannot drift apart
-    bare = document(replace(analysis, layers=[], layer_numbers=[], rollout=np.zeros((0, 0))), include_vectors)
+    empty = np.zeros((0, 0))  # (given, so that a StreamedModelAnalysis does not compute them here)
+    bare = document(replace(analysis, layers=[], layer_numbers=[], rollout=empty, hidden=empty), include_vectors)
     head = {key: value for key, value in bare.items() if key != "layers"}
     yield dumps(head)[:-1].encode("utf-8") + b', "layers": ['
     for k, (ln, layer) in enumerate(zip(analysis.layer_numbers, analysis.layers)):
@@ -236,38 +238,102 @@ def model_pieces(analysis, include_vectors: bool):
     yield b"}]}]}\n"
 
 
-def stream(pieces, write, ahead: int = 8) -> None:
-    """Write bytes as they come and matrices as JSON, in order; matrices are formatted by a few
-    threads (numpy lets go of the GIL) into buffers used again once written, at most `ahead`
-    pieces in flight."""
+class _Slot:
+    """One matrix on its way: formatted by a worker into a buffer, then written by the writer."""
+
+    def __init__(self, mat: np.ndarray):
+        self.mat, self.done = mat, threading.Event()
+        self.text: np.ndarray | None = None
+        self.buffer: np.ndarray | None = None  # the buffer handed to the worker (None: it makes one)
+        self.error: BaseException | None = None
+
+
+def stream(pieces, write, ahead: int = 64, buffers: int = 4) -> None:
+    """Write bytes and matrices (as JSON) in their order.
+
+    This thread takes the pieces (a lazy model analysis computes its layers meanwhile); worker
+    threads format the matrices (numpy lets go of the GIL), in order, each into one of `buffers`
+    buffers (a matrix is formatted only when a buffer is free: formatting never runs far ahead of
+    writing, and the buffers are used again: no fresh memory); one thread writes.  At most `ahead`
+    matrices are taken and not yet written.  An error in any thread is raised here, the others stopped.
+    """
     import os
-    from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
+    import queue
 
-    free: list[np.ndarray] = []  # written buffers, for the next matrices (list.pop/append are atomic)
+    order: queue.SimpleQueue = queue.SimpleQueue()  # bytes and slots in document order; None ends
+    tasks: queue.SimpleQueue = queue.SimpleQueue()  # slots to format, in the same order; None ends a worker
+    free: queue.SimpleQueue = queue.SimpleQueue()  # buffers (None: not made yet)
+    for _ in range(buffers):
+        free.put(None)
+    taking = threading.Lock()  # a worker takes a buffer and then the next slot: slots get buffers in order
+    room = threading.Semaphore(ahead)
+    failed: list[BaseException] = []
+    stop = threading.Event()
 
-    def format_into(mat: np.ndarray) -> np.ndarray:
-        return matrix_json(mat, free.pop() if free else None)
-
-    def flush(pending: deque, keep: int) -> None:
-        while len(pending) > keep:
-            item = pending.popleft()
-            if isinstance(item, Future):
-                text = item.result()
-                write(memoryview(text))
-                if isinstance(text.base, np.ndarray) and text.base.flags.writeable:
-                    free.append(text.base)
+    def worker() -> None:
+        while True:
+            with taking:
+                buffer = free.get()
+                slot = tasks.get()
+            if slot is None:
+                return
+            slot.buffer = buffer
+            if stop.is_set():  # nothing more is written: give the buffer back for the other slots
+                free.put(buffer)
             else:
-                write(item)
+                try:
+                    slot.text = matrix_json(slot.mat, buffer)
+                except BaseException as e:
+                    slot.error = e
+            slot.done.set()
 
-    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
-        pending: deque = deque()
+    def writer() -> None:
         try:
-            for piece in pieces:
-                pending.append(pool.submit(format_into, piece) if isinstance(piece, np.ndarray) else piece)
-                flush(pending, ahead)
-            flush(pending, 0)
-        finally:
-            for item in pending:
-                if isinstance(item, Future):
-                    item.cancel()
+            while (item := order.get()) is not None and not stop.is_set():
+                if isinstance(item, _Slot):
+                    item.done.wait()
+                    if item.error is not None:
+                        raise item.error
+                    write(memoryview(item.text))
+                    base = item.text.base
+                    free.put(base if isinstance(base, np.ndarray) and base.flags.writeable else item.buffer)
+                    room.release()
+                else:
+                    write(item)
+        except BaseException as e:  # a matrix with inf, a closed pipe, a full disk: for the taker to raise
+            failed.append(e)
+            stop.set()
+            room.release()  # a taker waiting for room wakes up and sees it
+
+    threads = [threading.Thread(target=writer, name="attnviz-json-writer", daemon=True)]
+    threads += [threading.Thread(target=worker, name="attnviz-json-format", daemon=True)
+                for _ in range(max(1, min(4, os.cpu_count() or 1)))]
+    for thread in threads:
+        thread.start()
+    try:
+        for piece in pieces:
+            if isinstance(piece, np.ndarray):
+                room.acquire()
+                if stop.is_set():
+                    break
+                slot = _Slot(piece)
+                tasks.put(slot)
+                order.put(slot)
+            else:
+                order.put(piece)
+            if stop.is_set():
+                break
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        order.put(None)
+        threads[0].join()
+        stop.set()  # the writer is done: workers skip whatever is left
+        for _ in threads[1:]:
+            free.put(None)
+            tasks.put(None)
+        for thread in threads[1:]:
+            thread.join()
+    if failed:
+        raise failed[0]
