@@ -143,6 +143,11 @@ class StreamedModelAnalysis(ModelAnalysis):
         super().__init__(*args, **kw)
 
     @property
+    def computing(self) -> bool:
+        """True while layers are left to compute."""
+        return self._run is not None and self._run.computed < self._run.n_layers
+
+    @property
     def rollout(self) -> np.ndarray:
         return self._rollout if self._rollout is not None else self._run.complete().flow
 

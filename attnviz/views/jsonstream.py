@@ -199,9 +199,16 @@ def sink(out):
 def write_model_document(analysis, include_vectors: bool, out) -> None:
     """`show --model … --json`: the attnviz/1 document of jsondoc.document(), written head by head.
 
-    The same keys in the same order; numbers at 7 significant digits (float32).  Memory: a few matrices.
+    The same keys in the same order; numbers at 7 significant digits (float32).  Memory: a few
+    matrices.  A StreamedModelAnalysis computes its layers meanwhile, with BLAS on one thread: the
+    other core formats (a second BLAS thread spin-waits against the formatting threads: 2-4 × slower
+    on a busy machine, bench/model_bench.py).
     """
-    stream(model_pieces(analysis, include_vectors), sink(out))
+    from ..analysis.model import StreamedModelAnalysis
+    from ..core.blockwise import one_blas_thread
+
+    with one_blas_thread(isinstance(analysis, StreamedModelAnalysis) and analysis.computing):
+        stream(model_pieces(analysis, include_vectors), sink(out))
 
 
 def model_pieces(analysis, include_vectors: bool):
