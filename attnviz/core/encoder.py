@@ -99,7 +99,8 @@ def _layers(model, x: np.ndarray):
         heads = [att.attend_head(q[:, s : s + d_k], k[:, s : s + d_k], v[:, s : s + d_k], None, config)
                  for s in range(0, c.hidden, d_k)]
         concat = np.concatenate([hd.b for hd in heads], axis=1)  # [n, h]
-        x = layer_norm(x + lin(concat, "attention.output.dense"), *w["attention.output.LayerNorm"], c.eps)
+        wo, bo = w["attention.output.dense"]
+        x = layer_norm(x + concat @ wo.T + bo, *w["attention.output.LayerNorm"], c.eps)
         ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
         x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
         if not np.isfinite(x).all():
@@ -189,7 +190,8 @@ def forward_batch(model, weights: list[dict], ids: np.ndarray, type_ids: np.ndar
         a /= a.sum(axis=-1, keepdims=True)
         alphas.append(a)
         concat = np.ascontiguousarray((a @ v).transpose(0, 2, 1, 3)).reshape(b * n, h)  # [B·L, h]
-        x = layer_norm(x + lin(concat, "attention.output.dense"), *w["attention.output.LayerNorm"], c.eps)
+        wo, bo = w["attention.output.dense"]
+        x = layer_norm(x + concat @ wo.T + bo, *w["attention.output.LayerNorm"], c.eps)
         ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
         x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
     if not np.isfinite(x).all():
