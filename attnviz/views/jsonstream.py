@@ -1,12 +1,19 @@
 """JSON written as a stream: matrices formatted by numpy (no Python float per number), head by head.
 
-A 512-token MiniLM run has 6 layers × 12 heads × 2 matrices of 512 × 512 numbers (38 M): as
-nested Python lists and one json.dumps string that took 36 s and 3.3 GB.  Here each matrix is
-turned into bytes in a few vectorized passes and written at once, so memory stays at one matrix.
+A 512-token MiniLM run has 6 layers × 12 heads × 2 matrices of 512 × 512 numbers (38 M, 513 MB of
+JSON): as nested Python lists and one json.dumps string that took 36 s and 3.3 GB.  Here each
+matrix is turned into bytes in a few vectorized passes, 16 k numbers at a time, into a buffer that
+is used again, and written at once.
 
 Numbers are written in scientific notation with 7 significant digits (float32 carries ~7.2), in
-a fixed width: `1.234567e-01` (after a space or `-` when the matrix has negative values).
-Fixed width is what lets numpy write them; a JSON reader sees the number 0.1234567.
+a fixed width: `1.234567e-01` (after a space or `-` when the matrix has negative values), exactly
+what Python's '%.6e' writes for the float32 value.  Fixed width is what lets numpy write them: each
+number is two overlapping 8-byte words looked up in tables (its first digits; its last digits, the
+exponent and the comma).  The decimal exponent comes from the binary one (one threshold per binade
+says whether the number rounds up into the next decade), the digits from one float64 product.
+
+Writing overlaps computing: a StreamedModelAnalysis (analysis/model.py) computes layer L + 1 while
+threads format and write layer L.
 """
 
 from __future__ import annotations
