@@ -190,8 +190,7 @@ def forward_batch(model, weights: list[dict], ids: np.ndarray, type_ids: np.ndar
         a /= a.sum(axis=-1, keepdims=True)
         alphas.append(a)
         concat = np.ascontiguousarray((a @ v).transpose(0, 2, 1, 3)).reshape(b * n, h)  # [B·L, h]
-        wo, bo = w["attention.output.dense"]
-        x = layer_norm(x + concat @ wo.T + bo, *w["attention.output.LayerNorm"], c.eps)
+        x = layer_norm(x + lin(concat, "attention.output.dense"), *w["attention.output.LayerNorm"], c.eps)
         ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
         x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
     if not np.isfinite(x).all():
