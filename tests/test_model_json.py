@@ -101,3 +101,103 @@ def test_the_position_limit_is_a_clear_refusal(runner):
     assert result.exit_code == 2 and result.stdout == "" and result.stderr.count("\n") == 1
     assert "513 tokens long" in result.stderr and "512 positions" in result.stderr 
     assert f"character {510 * len('attention ') - 1}" in result.stderr  # where the 510th word ends: cut there
+
+
+def test_layers_are_computed_in_order_as_read_and_equal_the_eager_forward():
+    """analyze_model computes a layer when it is first read (the JSON writer overlaps the work);
+    what it gives equals forward() + rollout() + head_summary() run at once."""
+    minilm_dir()
+    from attnviz.analysis.model import analyze_model
+    from attnviz.analysis.summaries import head_summary
+    from attnviz.core.encoder import forward, rollout
+    from attnviz.inputs.model import encode, open_model
+
+    a = analyze_model(SEED, "minilm")
+    assert a._run.computed == 0 and len(a.layers) == 6 and a._run.computed == 0
+    first = a.layers[0]
+    assert a._run.computed == 1 and a.summaries[(1, 3)] is a._run.summaries[(1, 3)] and a._run.computed == 1
+    m = open_model("minilm")
+    enc = encode(m, SEED)
+    layers, hidden = forward(m, enc)
+    for got, want in zip([first, *a.layers[1:]], layers):
+        for g, w in zip(got.heads, want.heads):
+            np.testing.assert_array_equal(g.alpha_prime, w.alpha_prime)
+    np.testing.assert_array_equal(a.rollout, rollout([[h.alpha_prime for h in lr.heads] for lr in layers]))
+    np.testing.assert_array_equal(a.hidden, hidden)
+    specials = [w is None for w in enc.word_ids]
+    assert dict(a.summaries) == {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials)
+                                 for l in range(1, 7) for h in range(1, 13)}
+    one = analyze_model(SEED, "minilm", layer=4, head=2)
+    assert one.layers[0].heads[0].alpha_prime.tobytes() == layers[3].heads[1].alpha_prime.tobytes()
+    assert list(one.summaries) == [(4, 2)] and sorted(one._run.kept) == [4]  # other layers are not kept
+
+
+def test_an_error_in_a_layer_is_raised_when_it_is_read_and_again_after():
+    from attnviz.analysis.model import KeptLayers, LayerRun
+    from attnviz.core.attention import HeadResult, LayerResult
+
+    def source():
+        a = np.full((2, 2), 0.5, dtype=np.float32)
+        yield LayerResult([HeadResult(a, a, a, a, a, a)], a)
+        raise AttnvizError("the forward pass produced NaN or inf in layer 2")
+
+    run = LayerRun(source(), 3, [1, 2, 3], [1], [True, True])
+    layers = KeptLayers(run)
+    assert layers[0].output.shape == (2, 2)
+    for _ in range(2):
+        with pytest.raises(AttnvizError, match="layer 2"):
+            layers[2]
+    assert run.computed == 1
+
+
+def test_stream_writes_in_order_and_raises_what_a_thread_raised():
+    from attnviz.views.jsonstream import matrix_bytes, stream
+
+    mats = [np.full((3, 4), float(i)) for i in range(40)]
+    got: list[bytes] = []
+    stream(iter([b"<"] + [p for m in mats for p in (m, b";")] + [b">"]), lambda b: got.append(bytes(b)), ahead=3)
+    assert b"".join(got) == b"<" + b"".join(matrix_bytes(m) + b";" for m in mats) + b">"
+
+    bad = [*mats[:5], np.array([[np.inf]]), *mats[5:]]
+    taken = []
+
+    def pieces():
+        for m in bad:
+            taken.append(m)
+            yield m
+
+    with pytest.raises(AttnvizError, match="infinity"):
+        stream(pieces(), lambda b: None, ahead=2)
+    assert len(taken) < len(bad)  # stopped taking pieces
+
+    def full(b):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        stream(iter(mats), full, ahead=2)
+
+    def broken():
+        yield mats[0]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stream(broken(), lambda b: None)
+
+
+def test_stream_stops_cleanly_with_many_matrices_left_and_few_buffers():
+    """A failed write with dozens of matrices queued: every thread ends (no deadlock), the error is raised."""
+    import threading
+
+    from attnviz.views.jsonstream import stream
+
+    calls = []
+
+    def write(b):
+        calls.append(len(b))
+        if len(calls) == 3:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    before = threading.active_count()
+    with pytest.raises(BrokenPipeError):
+        stream(iter([np.ones((50, 50))] * 60), write, ahead=50, buffers=2)
+    assert threading.active_count() == before

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from ..core import attention as att
@@ -11,8 +14,12 @@ from .summaries import head_summary
 
 
 def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> ModelAnalysis:
-    """Every layer and head (or the layer/head chosen, 1-based), plus attention rollout over all layers."""
-    from ..core.encoder import forward, rollout
+    """Every layer and head (or the layer/head chosen, 1-based), plus attention rollout over all layers.
+
+    At token level the layers are computed when first read, in order (a StreamedModelAnalysis: the
+    JSON writer writes layer L while layer L + 1 is computed); pooled to words, at once.
+    """
+    from ..core.encoder import forward, forward_layers, rollout
     from ..inputs.model import encode, open_model, unk_pieces
 
     if not text.strip():
@@ -24,22 +31,137 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
             raise UsageError(f"`{name}` {value}: {m.name} has {top} ({name}s are numbered 1 … {top})", name)
     enc = encode(m, text)
     unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
-    layers, hidden = forward(m, enc)
     specials = [w is None for w in enc.word_ids]
     tokens = list(enc.tokens)
-    flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
-    if words:
-        tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
     head_numbers = [head] if head else list(range(1, c.heads + 1))
-    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials) for l in layer_numbers for h in head_numbers}
-    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output) for l in layer_numbers]
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
            "heads": c.heads, "d_k": c.hidden // c.heads, "score": "scaled-dot", "normalize": "softmax",
            "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
            "seed": None, "weights": None, "has_wo": True, "masked": False}
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
+    if not words:
+        run = LayerRun(forward_layers(m, enc), c.layers, layer_numbers, head_numbers, specials)
+        return StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
+                                     None, Summaries(run), None, unknown, run=run)
+    layers, hidden = forward(m, enc)
+    flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
+    tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
+    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials) for l in layer_numbers for h in head_numbers}
+    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output) for l in layer_numbers]
     return ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries, hidden, unknown)
+
+
+class LayerRun:
+    """The encoder's layers, computed on first need and in order (from forward_layers): each kept
+    layer (its kept heads), the kept heads' summaries, the rollout so far and the last hidden state.
+    Layers that are not kept are dropped once the rollout has them."""
+
+    def __init__(self, source, n_layers: int, layer_numbers: list[int], head_numbers: list[int], specials: list[bool]):
+        self.source, self.n_layers, self.specials = source, n_layers, specials
+        self.layer_numbers, self.head_numbers = layer_numbers, head_numbers
+        self.computed = 0  # layers computed so far
+        self.kept: dict[int, att.LayerResult] = {}  # layer number (1-based) -> its kept heads
+        self.summaries: dict[tuple[int, int], dict] = {}
+        self.flow: np.ndarray | None = None  # [n, n] rollout through the layers computed
+        self.hidden: np.ndarray | None = None  # [n, hidden] the last layer's output
+        self.failed: BaseException | None = None  # what the forward pass raised: raised again on the next read
+        self.lock = threading.RLock()  # two threads reading the same analysis compute each layer once
+
+    def through(self, ln: int) -> None:
+        """Compute every layer up to ln (1-based) that is not computed yet."""
+        with self.lock:
+            while self.computed < min(ln, self.n_layers):
+                self._next()
+
+    def _next(self) -> None:
+        """Compute the next layer: keep it if it is kept, its heads' summaries, the rollout through it."""
+        from ..core.encoder import rollout_step
+
+        if self.failed is not None:
+            raise self.failed
+        try:
+            layer = next(self.source)
+        except BaseException as e:  # an error (or Ctrl-C) ends the generator: keep it for the next read
+            self.failed = e
+            raise
+        self.computed += 1
+        self.flow = rollout_step(self.flow, [h.alpha_prime for h in layer.heads])
+        self.hidden = layer.output
+        if self.computed in self.layer_numbers:
+            heads = [layer.heads[h - 1] for h in self.head_numbers]
+            self.kept[self.computed] = att.LayerResult(heads, layer.output)
+            for hn, hd in zip(self.head_numbers, heads):
+                self.summaries[(self.computed, hn)] = head_summary(hd.alpha_prime, self.specials)
+
+    def complete(self) -> "LayerRun":
+        self.through(self.n_layers)
+        return self
+
+
+class KeptLayers(Sequence):
+    """ModelAnalysis.layers of a LayerRun: a list of the kept layers, each computed when first read."""
+
+    def __init__(self, run: LayerRun):
+        self.run = run
+
+    def __len__(self) -> int:
+        return len(self.run.layer_numbers)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        ln = self.run.layer_numbers[i]  # an IndexError past the end ends iteration
+        self.run.through(ln)
+        return self.run.kept[ln]
+
+
+class Summaries(Mapping):
+    """ModelAnalysis.summaries of a LayerRun: (layer, head) 1-based -> head_summary(), computed with its layer."""
+
+    def __init__(self, run: LayerRun):
+        self.run = run
+
+    def __getitem__(self, key: tuple[int, int]) -> dict:
+        if key not in self.run.summaries and isinstance(key, tuple) and key and isinstance(key[0], int):
+            self.run.through(key[0])
+        return self.run.summaries[key]
+
+    def __iter__(self):
+        return iter(self.run.complete().summaries)
+
+    def __len__(self) -> int:
+        return len(self.run.layer_numbers) * len(self.run.head_numbers)
+
+
+class StreamedModelAnalysis(ModelAnalysis):
+    """A ModelAnalysis whose layers, summaries, rollout and hidden state come from a LayerRun: each
+    computed when first read.  Reading them in order (as the JSON writer does) overlaps the work."""
+
+    def __init__(self, *args, run: LayerRun | None = None, **kw):
+        self._run = run
+        super().__init__(*args, **kw)
+
+    @property
+    def computing(self) -> bool:
+        """True while layers are left to compute."""
+        return self._run is not None and self._run.computed < self._run.n_layers
+
+    @property
+    def rollout(self) -> np.ndarray:
+        return self._rollout if self._rollout is not None else self._run.complete().flow
+
+    @rollout.setter
+    def rollout(self, value) -> None:
+        self._rollout = value
+
+    @property
+    def hidden(self) -> np.ndarray:
+        return self._hidden if self._hidden is not None else self._run.complete().hidden
+
+    @hidden.setter
+    def hidden(self, value) -> None:
+        self._hidden = value
 
 
 def to_words(enc, text: str, layers: list[att.LayerResult], hidden: np.ndarray, flow: np.ndarray):

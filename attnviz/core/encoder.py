@@ -41,6 +41,12 @@ def activation(x: np.ndarray, kind: str) -> np.ndarray:
 
 def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
     """[n] token ids -> every layer's heads (α, α′, b) and the last hidden state [n, hidden]."""
+    layers = list(forward_layers(model, enc))
+    return layers, layers[-1].output if layers else embed(model, enc)
+
+
+def embed(model, enc) -> np.ndarray:
+    """[n] token ids -> the embeddings [n, hidden]: word + position + type, layer-normed."""
     c = model.config
     h, n = c.hidden, len(enc.ids)
     word = model.rows("embeddings.word_embeddings.weight", enc.ids)  # [n, h]
@@ -51,29 +57,55 @@ def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
     if pos.shape[1] != h or types.shape[1] != h:
         raise AttnvizError(f"`model` {model.path}: position/type embeddings do not have width {h}")
     x = word + pos + types  # [n, h]
-    x = layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
-    d_k = h // c.heads
+    return layer_norm(x, model.w("embeddings.LayerNorm.weight", (h,)), model.w("embeddings.LayerNorm.bias", (h,)), c.eps)
+
+
+def forward_layers(model, enc):
+    """[n] token ids -> an iterator of each layer's heads (α, α′, b) and output [n, hidden], computed
+    one layer at a time as it is asked for (a caller can write layer L while L + 1 is computed).
+
+    The embeddings are computed and every weight's shape is checked here, before the iterator is
+    returned: a broken model is an error at once.  Each layer's weights are read when it runs (one
+    layer in memory at a time).  A layer whose output is not finite (corrupt weights) is an error
+    before it is yielded.
+    """
+    c = model.config
+    x = embed(model, enc)
+    for li in range(c.layers):
+        for name, shape in layer_shapes(c).items():
+            model.check(f"encoder.layer.{li}.{name}.weight", shape)
+            model.check(f"encoder.layer.{li}.{name}.bias", shape[:1])
+    return _layers(model, x)
+
+
+def layer_shapes(c) -> dict[str, tuple[int, ...]]:
+    """Each linear map of a layer -> its weight's shape [out, in] (torch Linear), each LayerNorm -> [hidden]."""
+    h = c.hidden
+    return {"attention.self.query": (h, h), "attention.self.key": (h, h), "attention.self.value": (h, h),
+            "attention.output.dense": (h, h), "intermediate.dense": (c.intermediate, h), "output.dense": (h, c.intermediate),
+            "attention.output.LayerNorm": (h,), "output.LayerNorm": (h,)}
+
+
+def _layers(model, x: np.ndarray):
+    """The layers of forward_layers from the embeddings x [n, hidden]."""
+    c = model.config
+    d_k = c.hidden // c.heads
     config = att.AttentionConfig(score="scaled-dot", normalize="softmax", temperature=1.0)
-    layers = []
     for li in range(c.layers):
         p = f"encoder.layer.{li}."
-        lin = lambda name, n_out, n_in: (model.w(p + name + ".weight", (n_out, n_in)), model.w(p + name + ".bias", (n_out,)))  # noqa: E731
-        (wq, bq), (wk, bk), (wv, bv) = (lin(f"attention.self.{m}", h, h) for m in ("query", "key", "value"))
-        q, k, v = x @ wq.T + bq, x @ wk.T + bk, x @ wv.T + bv  # [n, h]; torch Linear: y = x·Wᵀ + b
+        w = {name: (model.w(p + name + ".weight", shape), model.w(p + name + ".bias", shape[:1])) for name, shape in layer_shapes(c).items()}
+        lin = lambda t, name: t @ w[name][0].T + w[name][1]  # noqa: E731  torch Linear: y = x·Wᵀ + b
+        q, k, v = (lin(x, f"attention.self.{m}") for m in ("query", "key", "value"))  # [n, h]
         heads = [att.attend_head(q[:, s : s + d_k], k[:, s : s + d_k], v[:, s : s + d_k], None, config)
-                 for s in range(0, h, d_k)]
+                 for s in range(0, c.hidden, d_k)]
         concat = np.concatenate([hd.b for hd in heads], axis=1)  # [n, h]
-        wo, bo = lin("attention.output.dense", h, h)
-        x = layer_norm(x + concat @ wo.T + bo, model.w(p + "attention.output.LayerNorm.weight", (h,)),
-                       model.w(p + "attention.output.LayerNorm.bias", (h,)), c.eps)
-        wi, bi = lin("intermediate.dense", c.intermediate, h)
-        wf, bf = lin("output.dense", h, c.intermediate)
-        ffn = activation(x @ wi.T + bi, c.act) @ wf.T + bf
-        x = layer_norm(x + ffn, model.w(p + "output.LayerNorm.weight", (h,)), model.w(p + "output.LayerNorm.bias", (h,)), c.eps)
-        layers.append(att.LayerResult(heads, x))
-    if not np.isfinite(x).all():
-        raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf (corrupt weights?)")
-    return layers, x
+        wo, bo = w["attention.output.dense"]
+        x = layer_norm(x + concat @ wo.T + bo, *w["attention.output.LayerNorm"], c.eps)
+        ffn = lin(activation(lin(x, "intermediate.dense"), c.act), "output.dense")
+        x = layer_norm(x + ffn, *w["output.LayerNorm"], c.eps)
+        if not np.isfinite(x).all():
+            raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf in layer {li + 1} (corrupt weights?)")
+        yield att.LayerResult(heads, x)
 
 
 def pooling(units: list[list[int]], n: int, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
@@ -97,14 +129,19 @@ def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
     renormalized; the product Â_L ⋯ Â_1 says how much each input token flows into each output."""
     out = None
     for a in alpha_primes:  # a: [heads, n, n], an array or a list of [n, n] (float32 stays float32)
-        m = a[0].copy()
-        for h in a[1:]:
-            m += h
-        m /= len(a)
-        m.flat[:: m.shape[0] + 1] += 1.0  # + I
-        m /= m.sum(axis=1, keepdims=True)
-        out = m if out is None else m @ out
+        out = rollout_step(out, a)
     return out
+
+
+def rollout_step(out: np.ndarray | None, a) -> np.ndarray:
+    """The rollout through one more layer: Â·out (Â alone for the first layer); a: its heads' α′ [heads, n, n]."""
+    m = a[0].copy()
+    for h in a[1:]:
+        m += h
+    m /= len(a)
+    m.flat[:: m.shape[0] + 1] += 1.0  # + I
+    m /= m.sum(axis=1, keepdims=True)
+    return m if out is None else m @ out
 
 
 def layer_weights(model) -> list[dict[str, np.ndarray]]:

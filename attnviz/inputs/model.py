@@ -108,6 +108,19 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
         return array.astype(np.float32, copy=False)
 
+    def check(self, name: str, shape: tuple[int, ...]) -> None:
+        """What w(name, shape) would refuse (missing, unreadable, wrong shape), from the file's header
+        alone: a forward pass can check every layer first and read each layer's weights when it runs it."""
+        key = self._stored(self.prefix + name)
+        if key not in self.keys:
+            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
+        try:
+            stored = tuple(self._file.get_slice(key).get_shape())
+        except Exception as e:
+            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+        if stored != shape:
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, config.json implies {shape}")
+
 
     def _stored(self, key: str) -> str:
         """key as the file names it: checkpoints converted from Google's TensorFlow BERT (as
