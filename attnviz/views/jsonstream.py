@@ -211,10 +211,13 @@ def write_model_document(analysis, include_vectors: bool, out) -> None:
     other core formats (a second BLAS thread spin-waits against the formatting threads: 2-4 × slower
     on a busy machine, bench/model_bench.py).
     """
+    from contextlib import nullcontext
+
     from ..analysis.model import StreamedModelAnalysis
     from ..core.blockwise import one_blas_thread
 
-    with one_blas_thread(isinstance(analysis, StreamedModelAnalysis) and analysis.computing):
+    computing = isinstance(analysis, StreamedModelAnalysis) and analysis.computing
+    with one_blas_thread() if computing else nullcontext():
         stream(model_pieces(analysis, include_vectors), sink(out))
 
 
