@@ -81,7 +81,7 @@ def report(what, seconds: float, memory: float, tips: list[str], err=None) -> No
     given, else to the listener (`listening`), else an AttnvizWarning.  what(): the work, in the
     language in use; tips: catalog messages (N_)."""
     free = available_bytes()
-    if memory > 0.8 * free:
+    if memory - BASE_BYTES > 0.8 * free:  # the process itself (BASE_BYTES) is already in memory: a tiny run always fits
         with using("en"):  # errors are English, as every error is
             message = refusal(what(), memory, free, tips)
         raise UsageError(message)
