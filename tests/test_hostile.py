@@ -223,6 +223,14 @@ def test_npy_weights_are_explained(runner, tmp_path):
     one_line(invoke(runner, "show", S, "--weights", tmp_path / "w.npy"), 2, ".npy", "numpy.savez")
 
 
+@pytest.mark.parametrize("content", [b"not a zip\n", b"\0" * 4096, b""])
+def test_non_archive_weights_get_no_unsafe_advice(runner, tmp_path, content):
+    """Text, NUL bytes or nothing: numpy would take the file for a pickle and suggest allow_pickle."""
+    (tmp_path / "t.npz").write_bytes(content)
+    line = one_line(invoke(runner, "show", S, "--weights", tmp_path / "t.npz"), 1, "--weights", "not a .npz archive", "numpy.savez")
+    assert "pickle" not in line
+
+
 @pytest.mark.parametrize("arrays,needle", [
     ({"Wq": np.zeros((300, 0)), "Wk": np.zeros((300, 0)), "Wv": np.zeros((300, 0))}, "at least one dimension"),
     ({"Wq": np.ones((300, 4)), "Wk": np.ones((300, 4)), "Wv": np.zeros((300, 0))}, "at least one dimension"),
