@@ -254,6 +254,31 @@ def test_additive_parameters_never_write_infinity(runner, tmp_path, scale, ok):
         json.loads(line, parse_constant=lambda c: pytest.fail(f"non-finite {c} in JSON"))
 
 
+# --- a query the masks leave without keys is named as the views name it -----------------------------------
+
+@pytest.mark.parametrize("args,needles", [
+    (["--window", "0", "--no-self"], ["query 1 “it”", "--window 1 or more"]),
+    (["--window", "0", "--no-self", "--top-k", "2"], ["query 1 “it”", "--window 1 or more"]),  # the blockwise path
+    (["--causal", "--no-self", "--top-k", "2"], ["query 1 “it”", "under --causal", "drop --no-self"]),
+    (["--edges", "it-it", "--no-self"], ["query 1 “it”", "--edges gives it no edge"]),
+    # it→food and refused→food only: "the" (query 3, numbered from 1) is the first with no key but itself
+    (["--edges", "it-food,refused-food", "--directed", "--no-self"], ["query 3 “the”", "--edges gives it no edge"]),
+])
+def test_a_query_without_keys_is_numbered_from_1_with_its_word(runner, args, needles):
+    line = one_line(invoke(runner, "show", S, *args), 2, "may attend to no key", *needles)
+    assert "query 0" not in line
+
+
+def test_a_query_without_keys_in_the_library_keeps_its_index_from_0():
+    from attnviz.api import analyze
+    from attnviz.core.masks import EmptyRow
+    from attnviz.options import Options
+
+    with pytest.raises(EmptyRow, match="query 3 “the”") as info:
+        analyze(S, Options(edges="it-food,refused-food", directed=True, no_self=True))
+    assert info.value.query == 2 and info.value.option == "no_self"
+
+
 # --- explain at temperatures show accepts ---------------------------------------------------------------
 
 @pytest.mark.parametrize("t", ["1e-300", "1e-308", "5e-324", "1e300"])

@@ -6,6 +6,7 @@ Dense (every α and α′, for up to DENSE_MAX items) or blockwise (each query's
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -101,6 +102,16 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     return Resolved(x, proj, config, resolved, cfg)
 
 
+@contextmanager
+def labelled(seq: Sequence, opts: Options):
+    """A query the masks leave without keys, named as the views name it (query 1 “The”) with the fix."""
+    try:
+        yield
+    except masks.EmptyRow as e:
+        edges = "`graph`" if opts.graph is not None else "`edges`" if opts.edges is not None else None
+        raise e.named(seq.labels, opts.window, opts.causal, edges, opts.no_self) from None
+
+
 def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | None = None) -> VectorSetAnalysis:
     """Every α and α′ of one layer over the sequence, computed in double precision (it is small)."""
     r = resolve(seq, opts, input_norm)
@@ -110,7 +121,8 @@ def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | 
     allowed = masks.mask(len(seq), opts.window, opts.causal, read_edges(opts, seq.labels), opts.directed,
                          not opts.no_self, seq.positions)
     x = r.x.astype(np.float64)
-    layer = att.self_attention(x, r.proj, r.config, allowed)
+    with labelled(seq, opts):
+        layer = att.self_attention(x, r.proj, r.config, allowed)
     cfg = {**r.cfg, "masked": allowed is not None}
     return VectorSetAnalysis(seq, r.options, cfg, x, r.proj, layer, text=text)
 
@@ -134,10 +146,11 @@ def analyze_long(seq: Sequence, opts: Options, input_norm: str, top_k: int, prog
     advance = None if progress is None else (lambda k: progress(k, total))  # noqa: E731
     Q, K, V = att.project(r.x, r.proj)
     d_k, d_v = r.proj.d_k, r.proj.d_v
-    heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
-                            r.config, top_k, opts.window, opts.causal, opts.no_self, progress=advance,
-                            positions=seq.positions)
-             for h in range(r.proj.n_head)]
+    with labelled(seq, opts):
+        heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
+                                r.config, top_k, opts.window, opts.causal, opts.no_self, progress=advance,
+                                positions=seq.positions)
+                 for h in range(r.proj.n_head)]
     concat = np.concatenate([hd.b for hd in heads], axis=1)
     output = concat if r.proj.wo is None else concat @ r.proj.wo
     cfg = {**r.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}

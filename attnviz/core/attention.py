@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import masks
 from ..errors import AttnvizError, UsageError
 
 from ..options import CHOICES
@@ -205,7 +206,7 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
         raise UsageError(f"`temperature` must be a positive number (got {temperature})")
     if mask is not None and not mask.any(axis=1).all():
         row = int(np.flatnonzero(~mask.any(axis=1))[0])
-        raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+        raise masks.EmptyRow(row)
     allowed = True if mask is None else mask  # np.where broadcasts a scalar: no n × n array of True
     if not np.isfinite(alpha[allowed] if mask is not None else alpha).all():
         raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
