@@ -279,6 +279,41 @@ def test_a_query_without_keys_in_the_library_keeps_its_index_from_0():
     assert info.value.query == 2 and info.value.option == "no_self"
 
 
+# --- a positional term that overflows is blamed on --pos-scale -------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    ([S, "--pos-scale", "1e300"], "--pos-scale 1e+300 is past single precision"),
+    ([S, "--pos-scale", "-1e300"], "--pos-scale -1e+300 is past single precision"),
+    (["--image", "demo", "--pos-scale", "1e300"], "--pos-scale 1e+300 is past single precision"),
+    ([S, "--pos-scale", "1e20", "--top-k", "2"], "--pos-scale 1e+20 makes the positional term"),  # float32 scores: (1e20)² > 3.4e38
+])
+def test_a_positional_term_that_overflows_names_pos_scale(runner, args, needle):
+    line = one_line(invoke(runner, "show", *args, "--pos", "sinusoidal"), 2, needle, "0.1 to 10")
+    assert "vectors or weights" not in line
+
+
+def test_vectors_that_overflow_are_not_blamed_on_pos_scale(runner, tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("3 4\nham 1e25 2e25 -1e25 3e25\nfood 2e25 1e25 1e25 -1e25\neat -1e25 1e25 2e25 1e25\n")
+    line = one_line(invoke(runner, "show", "ham food eat", "--vectors", path, "--input-norm", "none", "--pos", "sinusoidal",
+                           "--pos-scale", "2", "--top-k", "2"), 1, "the vectors or weights are too large")
+    assert "pos-scale" not in line
+
+
+def test_a_large_pos_scale_that_fits_is_computed():
+    """1e30: a^i + 1e30·e^i is finite in float32 and its scores in float64: the positions dominate α."""
+    from attnviz.api import analyze
+    from attnviz.core.positions import sinusoidal_grid
+    from attnviz.options import Options
+
+    a = analyze("ham food eat", Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none", pos="sinusoidal", pos_scale=1e30))
+    seq = a.analysis.sequence
+    reference = seq.vectors.astype(np.float64) + 1e30 * sinusoidal_grid(np.arange(3), seq.dim)  # [3, d]
+    np.testing.assert_allclose(a.analysis.x, reference, rtol=1e-6, atol=1e-6)
+    prime = a.analysis.layer.heads[0].alpha_prime
+    assert np.isfinite(prime).all() and np.allclose(prime.sum(axis=1), 1.0)
+
+
 # --- explain at temperatures show accepts ---------------------------------------------------------------
 
 @pytest.mark.parametrize("t", ["1e-300", "1e-308", "5e-324", "1e300"])
