@@ -440,7 +440,7 @@ def show(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
         "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
-    compare: Annotated[Optional[str], typer.Option(
+    compare: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
         "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "
         "embedding=vectors,onehot, window=none,2, heads=1,4: α′ panels on one colour scale and what changed.",
         show_default=False, rich_help_panel=ATTENTION)] = None,
@@ -483,6 +483,7 @@ def show(
     from .views.present import Request, present
 
     set_language(lang.value)
+    compare = single(compare, "--compare", "one option is compared per run")
     if title is not None and no_title:
         raise UsageError("give --title TEXT or --no-title, not both")
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
@@ -708,11 +709,18 @@ EXPLAIN_EXAMPLES = """Examples:
 """
 
 
+def single(values: list[str] | None, flag: str, why: str) -> str | None:
+    """The value of a one-value option, collected as a list so that a repeat is refused (click keeps the last)."""
+    if values and len(values) > 1:
+        raise UsageError(f"{flag} is given {len(values)} times ({' and '.join(values)}): {why}; give it once")
+    return values[0] if values else None
+
+
 @app.command(epilog=EXPLAIN_EXAMPLES)
 @with_attention_options
 def explain(
     text: OptionalText = None,
-    focus: Annotated[Optional[str], typer.Option(
+    focus: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
         "--focus", help="The query to follow: a token (word, or its number from 1 if it repeats), a time (audio), "
         "ROW,COL (pictures).", show_default=False, rich_help_panel=OUTPUT)] = None,
     head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1, rich_help_panel=OUTPUT)] = 1,
@@ -732,6 +740,7 @@ def explain(
     from .views.present import item_index, warnings
 
     set_language(lang.value)
+    focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
     if columns and not matrices:
         raise UsageError("--columns goes with --matrices")
     if focus is None and not matrices:

@@ -159,12 +159,21 @@ def test_compare_figure_is_saved(cli, tmp_path):
 
 @pytest.mark.parametrize("spec,needle", [
     ("score", "OPTION=A,B"), ("colour=red,blue", "OPTION=A,B"), ("score=dot", "two or more"),
-    ("score=dot,dot", "two or more"), ("heads=1,x", "not a value of --heads"), ("score=dot,bogus", "--score 'bogus'"),
+    ("score=dot,dot", "'dot' is given 2 times"), ("score=dot,cosine,dot", "'dot' is given 2 times; give each value once, e.g. score=dot,cosine"),
+    ("heads=1,x", "not a value of --heads"), ("score=dot,bogus", "--score 'bogus'"),
     ("punct=false,true", "changes the items"),
 ])
 def test_bad_compare_specs_are_one_clear_error(cli, spec, needle):
     result = cli("show", SEED, "--compare", spec, code=2)
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_second_compare_or_explain_focus_is_refused_not_dropped(cli):
+    """Both are one value: click would keep the last one given and silently drop the others."""
+    err = cli("show", SEED, "--compare", "score=dot,cosine", "--compare", "heads=1,4", code=2).stderr
+    assert "--compare is given 2 times" in err and "score=dot,cosine" in err and len(err.strip().splitlines()) == 1
+    err = cli("explain", SEED, "--focus", "it", "--focus", "food", code=2).stderr
+    assert "--focus is given 2 times" in err and len(err.strip().splitlines()) == 1
 
 
 def test_compare_refuses_what_it_cannot_show(cli):

@@ -223,6 +223,14 @@ def test_npy_weights_are_explained(runner, tmp_path):
     one_line(invoke(runner, "show", S, "--weights", tmp_path / "w.npy"), 2, ".npy", "numpy.savez")
 
 
+@pytest.mark.parametrize("content", [b"not a zip\n", b"\0" * 4096, b""])
+def test_non_archive_weights_get_no_unsafe_advice(runner, tmp_path, content):
+    """Text, NUL bytes or nothing: numpy would take the file for a pickle and suggest allow_pickle."""
+    (tmp_path / "t.npz").write_bytes(content)
+    line = one_line(invoke(runner, "show", S, "--weights", tmp_path / "t.npz"), 1, "--weights", "not a .npz archive", "numpy.savez")
+    assert "pickle" not in line
+
+
 @pytest.mark.parametrize("arrays,needle", [
     ({"Wq": np.zeros((300, 0)), "Wk": np.zeros((300, 0)), "Wv": np.zeros((300, 0))}, "at least one dimension"),
     ({"Wq": np.ones((300, 4)), "Wk": np.ones((300, 4)), "Wv": np.zeros((300, 0))}, "at least one dimension"),
@@ -244,6 +252,66 @@ def test_additive_parameters_never_write_infinity(runner, tmp_path, scale, ok):
     assert result.exit_code == 0, result.output
     for line in result.stdout.splitlines():  # strict JSON: no NaN/Infinity constants
         json.loads(line, parse_constant=lambda c: pytest.fail(f"non-finite {c} in JSON"))
+
+
+# --- a query the masks leave without keys is named as the views name it -----------------------------------
+
+@pytest.mark.parametrize("args,needles", [
+    (["--window", "0", "--no-self"], ["query 1 “it”", "--window 1 or more"]),
+    (["--window", "0", "--no-self", "--top-k", "2"], ["query 1 “it”", "--window 1 or more"]),  # the blockwise path
+    (["--causal", "--no-self", "--top-k", "2"], ["query 1 “it”", "under --causal", "drop --no-self"]),
+    (["--edges", "it-it", "--no-self"], ["query 1 “it”", "--edges gives it no edge"]),
+    # it→food and refused→food only: "the" (query 3, numbered from 1) is the first with no key but itself
+    (["--edges", "it-food,refused-food", "--directed", "--no-self"], ["query 3 “the”", "--edges gives it no edge"]),
+])
+def test_a_query_without_keys_is_numbered_from_1_with_its_word(runner, args, needles):
+    line = one_line(invoke(runner, "show", S, *args), 2, "may attend to no key", *needles)
+    assert "query 0" not in line
+
+
+def test_a_query_without_keys_in_the_library_keeps_its_index_from_0():
+    from attnviz.api import analyze
+    from attnviz.core.masks import EmptyRow
+    from attnviz.options import Options
+
+    with pytest.raises(EmptyRow, match="query 3 “the”") as info:
+        analyze(S, Options(edges="it-food,refused-food", directed=True, no_self=True))
+    assert info.value.query == 2 and info.value.option == "no_self"
+
+
+# --- a positional term that overflows is blamed on --pos-scale -------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    ([S, "--pos-scale", "1e300"], "--pos-scale 1e+300 is past single precision"),
+    ([S, "--pos-scale", "-1e300"], "--pos-scale -1e+300 is past single precision"),
+    (["--image", "demo", "--pos-scale", "1e300"], "--pos-scale 1e+300 is past single precision"),
+    ([S, "--pos-scale", "1e20", "--top-k", "2"], "--pos-scale 1e+20 makes the positional term"),  # float32 scores: (1e20)² > 3.4e38
+])
+def test_a_positional_term_that_overflows_names_pos_scale(runner, args, needle):
+    line = one_line(invoke(runner, "show", *args, "--pos", "sinusoidal"), 2, needle, "0.1 to 10")
+    assert "vectors or weights" not in line
+
+
+def test_vectors_that_overflow_are_not_blamed_on_pos_scale(runner, tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("3 4\nham 1e25 2e25 -1e25 3e25\nfood 2e25 1e25 1e25 -1e25\neat -1e25 1e25 2e25 1e25\n")
+    line = one_line(invoke(runner, "show", "ham food eat", "--vectors", path, "--input-norm", "none", "--pos", "sinusoidal",
+                           "--pos-scale", "2", "--top-k", "2"), 1, "the vectors or weights are too large")
+    assert "pos-scale" not in line
+
+
+def test_a_large_pos_scale_that_fits_is_computed():
+    """1e30: a^i + 1e30·e^i is finite in float32 and its scores in float64: the positions dominate α."""
+    from attnviz.api import analyze
+    from attnviz.core.positions import sinusoidal_grid
+    from attnviz.options import Options
+
+    a = analyze("ham food eat", Options(vectors=str(DATA / "tiny.w2v.txt"), input_norm="none", pos="sinusoidal", pos_scale=1e30))
+    seq = a.analysis.sequence
+    reference = seq.vectors.astype(np.float64) + 1e30 * sinusoidal_grid(np.arange(3), seq.dim)  # [3, d]
+    np.testing.assert_allclose(a.analysis.x, reference, rtol=1e-6, atol=1e-6)
+    prime = a.analysis.layer.heads[0].alpha_prime
+    assert np.isfinite(prime).all() and np.allclose(prime.sum(axis=1), 1.0)
 
 
 # --- explain at temperatures show accepts ---------------------------------------------------------------
@@ -277,6 +345,20 @@ def minilm_dir() -> Path | None:
     ({"num_hidden_layers": 0}, "num_hidden_layers 0"),
     ({"hidden_size": -384}, "hidden_size -384"),
     ({"layer_norm_eps": -1.0}, "layer_norm_eps"),
+    ({"layer_norm_eps": "1e-12"}, "layer_norm_eps \"1e-12\""),
+    ({"num_attention_heads": True}, "num_attention_heads true; it must be an integer"),
+    ({"num_attention_heads": 12.5}, "num_attention_heads 12.5; it must be an integer"),
+    ({"num_hidden_layers": 6.0}, "num_hidden_layers 6.0; it must be an integer"),
+    ({"intermediate_size": "1536"}, "intermediate_size \"1536\"; it must be an integer"),
+    ({"max_position_embeddings": False}, "max_position_embeddings false"),
+    ({"position_embedding_type": "relative_key"}, "position_embedding_type \"relative_key\", which attnviz does not implement (only \"absolute\")"),
+    ({"position_embedding_type": "relative_key_query"}, "position_embedding_type \"relative_key_query\""),
+    ({"is_decoder": True}, "is_decoder true"),
+    ({"hidden_act": "silu"}, "hidden_act \"silu\", which attnviz does not implement"),
+    ({"hidden_act": ["gelu"]}, "hidden_act [\"gelu\"]"),
+    ({"vocab_size": 1}, "has 30522 rows but config.json has vocab_size 1"),
+    ({"type_vocab_size": 3}, "has 2 rows but config.json has type_vocab_size 3"),
+    ({"type_vocab_size": True}, "type_vocab_size true"),
     (None, "nested too deeply"),
 ])
 def test_model_configs_no_encoder_can_have(runner, tmp_path, change, needle):

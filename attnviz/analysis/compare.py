@@ -77,8 +77,13 @@ def parse_spec(spec: str) -> tuple[str, list[str]]:
         raise UsageError(f"`compare` {spec!r}: write OPTION=A,B[,C] with OPTION one of "
                          f"{', '.join(k.replace('_', '-') for k in known)} (e.g. score=dot,scaled-dot)", "compare")
     items = [v.strip() for v in values.split(",") if v.strip()]
-    if len(items) < 2 or len(set(items)) < len(items):
-        raise UsageError(f"`compare` {spec!r}: give two or more different values, e.g. {name.strip()}=A,B", "compare")
+    repeated = [v for k, v in enumerate(items) if v in items[:k]]
+    if repeated:
+        once = list(dict.fromkeys(items)) + ([] if len(set(items)) > 1 else ["B"])
+        raise UsageError(f"`compare` {spec!r}: {repeated[0]!r} is given {items.count(repeated[0])} times; "
+                         f"give each value once, e.g. {name.strip()}={','.join(once)}", "compare")
+    if len(items) < 2:
+        raise UsageError(f"`compare` {spec!r}: give two or more values to compare, e.g. {name.strip()}=A,B", "compare")
     return option, items
 
 

@@ -6,6 +6,7 @@ Dense (every α and α′, for up to DENSE_MAX items) or blockwise (each query's
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from ..core import attention as att
 from ..core import masks
 from ..core.blockwise import blockwise_head
-from ..core.positions import sinusoidal_grid
+from ..core.positions import add_sinusoidal, scale_error
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
 from ..options import AUTO_SHARPNESS, DENSE_MAX, Options
@@ -89,7 +90,7 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     """Add the positional encoding, build the projections, and fix every default (T, d_k, d_a)."""
     x = seq.vectors
     if opts.pos == "sinusoidal":
-        x = x + np.float32(opts.pos_scale) * sinusoidal_grid(seq.positions, seq.dim).astype(np.float32)
+        x = add_sinusoidal(x, seq.positions, opts.pos_scale)
     proj = make_projections(opts, seq.dim)
     temperature = opts.temperature if opts.temperature is not None else auto_temperature(seq.vectors, proj)
     additive = make_additive(opts, proj)
@@ -101,6 +102,22 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     return Resolved(x, proj, config, resolved, cfg)
 
 
+@contextmanager
+def explained(seq: Sequence, opts: Options):
+    """Errors of the attention core told in the user's terms: a query the masks leave without keys
+    named as the views name it (query 1 “The”); scores that overflow because of a `pos_scale` larger
+    than the vectors' own entries blamed on it."""
+    try:
+        yield
+    except masks.EmptyRow as e:
+        edges = "`graph`" if opts.graph is not None else "`edges`" if opts.edges is not None else None
+        raise e.named(seq.labels, opts.window, opts.causal, edges, opts.no_self) from None
+    except att.Overflow:
+        if opts.pos == "sinusoidal" and abs(opts.pos_scale) > float(np.abs(seq.vectors).max(initial=0.0)):
+            raise scale_error(opts.pos_scale, "makes the positional term pos_scale·e^i so large that the scores α overflow (inf)") from None
+        raise
+
+
 def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | None = None) -> VectorSetAnalysis:
     """Every α and α′ of one layer over the sequence, computed in double precision (it is small)."""
     r = resolve(seq, opts, input_norm)
@@ -110,7 +127,8 @@ def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | 
     allowed = masks.mask(len(seq), opts.window, opts.causal, read_edges(opts, seq.labels), opts.directed,
                          not opts.no_self, seq.positions)
     x = r.x.astype(np.float64)
-    layer = att.self_attention(x, r.proj, r.config, allowed)
+    with explained(seq, opts):
+        layer = att.self_attention(x, r.proj, r.config, allowed)
     cfg = {**r.cfg, "masked": allowed is not None}
     return VectorSetAnalysis(seq, r.options, cfg, x, r.proj, layer, text=text)
 
@@ -134,10 +152,11 @@ def analyze_long(seq: Sequence, opts: Options, input_norm: str, top_k: int, prog
     advance = None if progress is None else (lambda k: progress(k, total))  # noqa: E731
     Q, K, V = att.project(r.x, r.proj)
     d_k, d_v = r.proj.d_k, r.proj.d_v
-    heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
-                            r.config, top_k, opts.window, opts.causal, opts.no_self, progress=advance,
-                            positions=seq.positions)
-             for h in range(r.proj.n_head)]
+    with explained(seq, opts):
+        heads = [blockwise_head(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], V[:, h * d_v:(h + 1) * d_v],
+                                r.config, top_k, opts.window, opts.causal, opts.no_self, progress=advance,
+                                positions=seq.positions)
+                 for h in range(r.proj.n_head)]
     concat = np.concatenate([hd.b for hd in heads], axis=1)
     output = concat if r.proj.wo is None else concat @ r.proj.wo
     cfg = {**r.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import masks
 from ..errors import AttnvizError, UsageError
 
 from ..options import CHOICES
@@ -194,6 +195,10 @@ def additive_band(hq: np.ndarray, hk: np.ndarray, w: np.ndarray, offset: int, re
     return out
 
 
+class Overflow(AttnvizError):
+    """Scores that are not finite numbers; a caller that knows the cause (`pos_scale`) names it."""
+
+
 def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature: float) -> np.ndarray:
     """[n_q, n_k] scores -> [n_q, n_k] weights; masked cells get exactly 0.
 
@@ -205,10 +210,10 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
         raise UsageError(f"`temperature` must be a positive number (got {temperature})")
     if mask is not None and not mask.any(axis=1).all():
         row = int(np.flatnonzero(~mask.any(axis=1))[0])
-        raise UsageError(f"query {row} may attend to no key: the masks leave its row empty")
+        raise masks.EmptyRow(row)
     allowed = True if mask is None else mask  # np.where broadcasts a scalar: no n × n array of True
     if not np.isfinite(alpha[allowed] if mask is not None else alpha).all():
-        raise AttnvizError("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
+        raise Overflow("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
     if kind == "softmax":
         # subtract the row max before dividing by T: every exponent is ≤ 0 whatever T is (1e-300 or 1e300)
         z = alpha - (alpha.max(axis=1, keepdims=True) if mask is None else np.where(mask, alpha, -np.inf).max(axis=1, keepdims=True))

@@ -17,7 +17,6 @@ import numpy as np
 
 from . import masks
 from .attention import AttentionConfig, normalize, scores
-from ..errors import UsageError
 
 
 @dataclass
@@ -238,7 +237,7 @@ def band_mask(s: int, e: int, n: int, reach: int, causal: bool, no_self: bool) -
     if no_self:
         allowed &= t != 0
     if (row := masks.empty_row(allowed)) is not None:
-        raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+        raise masks.EmptyRow(s + row)
     return None if allowed.all() else allowed
 
 
@@ -358,7 +357,7 @@ class MaskCache:
             return hit
         allowed = masks.local(np.arange(s, e), np.arange(lo, hi), self.pos, self.window, self.causal, self.no_self)
         if allowed is not None and (row := masks.empty_row(allowed)) is not None:
-            raise UsageError(f"query {s + row} may attend to no key: the masks leave its row empty")
+            raise masks.EmptyRow(s + row)
         if self.regular:
             self.cache = {key: allowed}  # blocks come in order: keep the last shape only
         return allowed

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UsageError
+
 
 def grid(positions: np.ndarray | None, n: int) -> np.ndarray:
     """[n] or [n, g] positions -> [n, g] int64 (None: 0 … n−1 on one axis)."""
@@ -84,6 +86,32 @@ def reach(window: int | None, positions: np.ndarray | None, n: int) -> int | Non
         return window
     width = int(pos[:, 1].max()) + 1
     return window * width + window
+
+
+class EmptyRow(UsageError):
+    """A query the masks leave without any key.  .query counts from 0; the message from 1, as
+    every view does, with the query's label and what to change when the caller knows them (named)."""
+
+    def __init__(self, query: int, label: str | None = None, hint: str | None = None):
+        self.query = query
+        name = f"query {query + 1}" + ("" if label is None else f" “{label}”")
+        super().__init__(f"{name} may attend to no key: "
+                         + (hint or "the masks leave its row empty; allow it more keys, or drop `no_self`"), "no_self")
+
+    def named(self, labels: list[str], window: int | None, causal: bool, edges: str | None, no_self: bool) -> "EmptyRow":
+        """The same error with the query's label and the masks that empty its row (edges: the
+        option that gave the graph, `edges` or `graph`, or None)."""
+        label = labels[self.query] if 0 <= self.query < len(labels) else None
+        own = ", and `no_self` removes the query itself" if no_self else ""
+        if window == 0:
+            hint = f"`window` 0 leaves each query only itself{own}; use `window` 1 or more, or drop `no_self`"
+        elif causal and self.query == 0:
+            hint = f"under `causal` the first query sees only itself{own}; drop `no_self`"
+        elif edges:
+            hint = f"{edges} gives it no edge to another item within the other masks{own}; add an edge from it, or drop `no_self`"
+        else:
+            hint = f"the masks allow it only itself{own}; allow it more keys, or drop `no_self`"
+        return EmptyRow(self.query, label, hint)
 
 
 def empty_row(allowed: np.ndarray) -> int | None:

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UsageError
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4e38: a^i + e^i are single precision
+SENSIBLE = "the term should be the size of the vectors' entries: use a scale near 1 (0.1 to 10 is the useful range)"
+
+
+def scale_error(scale: float, what: str) -> UsageError:
+    """The error that names `pos_scale` as the cause of an overflow, with its sensible range."""
+    return UsageError(f"`pos_scale` {scale:g} {what}; {SENSIBLE}", "pos_scale")
+
+
+def add_sinusoidal(x: np.ndarray, positions: np.ndarray, scale: float) -> np.ndarray:
+    """[n, d] a^i -> [n, d] float32 a^i + scale·e^i (e^i = sinusoidal_grid(positions, d), default scale 1).
+    A scale past single precision is refused: its term would be inf and every score NaN."""
+    if not abs(scale) <= FLOAT32_MAX:
+        raise scale_error(scale, f"is past single precision ({FLOAT32_MAX:.2g}): the positional term pos_scale·e^i (|e^i| ≤ 1) would be inf")
+    return x + np.float32(scale) * sinusoidal_grid(positions, x.shape[1]).astype(np.float32)
+
 
 def sinusoidal(n: int, d: int) -> np.ndarray:
     """[n, d] the Transformer's encoding: PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(same)."""

@@ -27,15 +27,31 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     return _read_npz(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+SAVEZ = "numpy.savez('w.npz', Wq=Wq, Wk=Wk, Wv=Wv)"
+
+
+def check_magic(path: str) -> None:
+    """Refuse a file that is neither a zip (.npz) nor a .npy by its first bytes, before numpy
+    reads it: numpy takes any other file for a pickle and advises loading it unsafely."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or head == b"\x93NUMPY":
+        return
+    what = "the file is empty" if not head else f"it starts with {head[:4]!r}"
+    raise AttnvizError(f"could not read `weights` {path}: not a .npz archive (a zip of .npy arrays expected; {what}); "
+                       f"make one with {SAVEZ}")
+
+
 @functools.lru_cache(maxsize=4)
 def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
     try:
+        check_magic(path)
         loaded = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
     if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
         raise UsageError(f"`weights` {path} is a .npy file (one array); save the matrices by name in one .npz, "
-                         "e.g. numpy.savez('w.npz', Wq=Wq, Wk=Wk, Wv=Wv)")
+                         f"e.g. {SAVEZ}")
     try:
         with loaded as npz:
             return {name: np.asarray(npz[name]) for name in npz.files}
