@@ -61,16 +61,12 @@ class CorpusAnalysis:
 
 
 def read_corpus(path: str) -> Corpus:
-    """A UTF-8 file, one sentence a line; blank lines are skipped (and counted)."""
-    try:
-        data = Path(path).expanduser().read_bytes()
-    except OSError as e:
-        raise UsageError(f"--file {path}: {e.strerror.lower() if e.strerror else 'cannot read it'}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"--file {path}: not UTF-8 text (byte {e.start})") from None
-    return corpus_of(text.splitlines(), path)
+    """A UTF-8 file, one sentence a line; blank lines are skipped (and counted).  Read as `show --file`
+    reads (stream.text_chunks): a NUL byte, bytes that are not UTF-8, or more than
+    stream.MAX_LINES_BYTES (pipes and devices included) are one clear error."""
+    from .stream import text_lines
+
+    return corpus_of(text_lines(str(Path(path).expanduser())), path)
 
 
 def corpus_of(lines: list[str], name: str = "corpus") -> Corpus:
