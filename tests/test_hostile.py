@@ -165,6 +165,21 @@ def test_a_byte_order_mark_in_a_graph_file(cli, tmp_path):
     assert a["layers"] == b["layers"]
 
 
+@pytest.mark.parametrize("content,needle", [
+    (b"it-food\n\0\0\0", "a NUL byte at byte 8: this is not a text file"),
+    (b"it-food\n" * 200, "over 1,024 bytes, the most one run reads; give only the edges attention may use"),
+    (b"it-f\xe9od\n", "not UTF-8 text"),
+])
+def test_graph_files_are_read_as_show_reads_files(runner, tmp_path, monkeypatch, content, needle):
+    """`--graph` goes through stream.text_chunks: NUL bytes and files over items.MAX_GRAPH_BYTES are
+    refused in the first chunk read (a 2 GB file of NULs ran > 90 s and took 4 GB)."""
+    from attnviz.analysis import items
+
+    monkeypatch.setattr(items, "MAX_GRAPH_BYTES", 1024)
+    (tmp_path / "g.txt").write_bytes(content)
+    one_line(invoke(runner, "show", S, "--graph", tmp_path / "g.txt"), 2, f"--graph {tmp_path / 'g.txt'}: ", needle)
+
+
 @pytest.mark.parametrize("cut", [10, 70, 95, 130, 300, 1000, 5000, 17000 - 8 * 4 * 516])
 def test_a_truncated_fasttext_bin_ends(tmp_path, cut):
     data = (DATA / "tiny.fasttext.bin").read_bytes()
