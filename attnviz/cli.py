@@ -535,7 +535,7 @@ def show(
     text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress, compare=compare, **media_options(options))
+                         top_k=top_k, progress=progress, compare=compare, request=request, **media_options(options))
     present(result.analysis, request, console())
 
 
