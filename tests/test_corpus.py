@@ -301,3 +301,23 @@ def test_a_byte_order_mark_is_not_part_of_the_first_sentence(tmp_path):
 
     c = read_corpus(write(tmp_path, "\ufeffIt rains.\r\nThe sun.\r\n".encode()))
     assert c.lines == ["It rains.", "The sun."] and c.numbers == [1, 2]
+
+
+@pytest.mark.parametrize("chunk", [4096, 2])
+@pytest.mark.parametrize("pair,needle", [
+    (["--from", "zzzz", "--to", "qqqq"], "'zzzz' occurs in none of the 5 sentences"),
+    (["--from", "it", "--to", "qqqq"], "'qqqq' occurs in none of the 5 sentences"),
+    (["--from", "it", "--to", "sun"], "'it' (2 sentences) and 'sun' (1 sentences) never occur in the same sentence"),
+])
+def test_pair_words_are_found_before_the_model_runs(runner, tmp_path, monkeypatch, chunk, pair, needle):
+    """`heads --file corpus_1000.txt --from zzzz --to qqqq` ran the model over the whole corpus (12 s)
+    before saying so: the words are looked up by the tokenizer first, in every chunk."""
+    minilm_dir()
+    from attnviz.analysis import corpus
+    from attnviz.core import encoder
+
+    monkeypatch.setattr(corpus, "CHUNK", chunk)
+    monkeypatch.setattr(encoder, "forward_batch", lambda *a, **k: pytest.fail("the model ran"))
+    path = write(tmp_path, "It rains.\nThe sun.\nRain again.\nAnd it stops.\nFine.\n")
+    result = invoke(runner, "heads", "--file", path, *pair)
+    assert result.exit_code == 2 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
