@@ -174,7 +174,7 @@ def size_limit() -> str:
     import resource
 
     soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    return "ulimit -f is unlimited" if soft == resource.RLIM_INFINITY else f"ulimit -f is {soft // 1024} blocks of 1 KiB"
+    return "ulimit -f is unlimited" if soft == resource.RLIM_INFINITY else f"ulimit -f is {soft // 1024}, in KiB"
 
 
 def cwd_exists() -> bool:

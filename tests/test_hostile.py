@@ -486,7 +486,7 @@ def test_output_cut_by_the_file_size_limit(tmp_path, args, unbuffered):
                        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "PYTHONUNBUFFERED": unbuffered})
     assert out.stat().st_size == 2048  # the output is longer than the limit (else the test shows nothing)
     assert p.returncode == 1, p.stderr
-    single_error(p.stderr.decode(), "file size limit", "ulimit -f is 2 blocks")
+    single_error(p.stderr.decode(), "file size limit", "ulimit -f is 2, in KiB")
 
 
 def test_a_failed_final_flush_never_exits_0(tmp_path):
