@@ -864,7 +864,10 @@ def run() -> None:
     except BrokenPipeError:  # the reader left: quiet, as in guarded
         silence_stdout()
     except (OSError, ValueError) as e:  # output lost after guarded's flush: never exit 0
-        code = fail(os_message(e) if isinstance(e, OSError) else "standard output was closed", code or 1, stdout_failed=True)
+        if code:  # an error was already reported: it stays the one line
+            silence_stdout()
+        else:
+            code = fail(os_message(e) if isinstance(e, OSError) else "standard output was closed", 1, stdout_failed=True)
     try:
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr unusable: the exit code still tells

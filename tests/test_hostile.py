@@ -489,15 +489,20 @@ def test_output_cut_by_the_file_size_limit(tmp_path, args, unbuffered):
     single_error(p.stderr.decode(), "file size limit", "ulimit -f is 2, in KiB")
 
 
-def test_a_failed_final_flush_never_exits_0(tmp_path):
+@pytest.mark.parametrize("returned", [0, 2])
+def test_a_failed_final_flush_never_exits_0(tmp_path, returned):
     """cli.run flushes stdout once more after guarded; output held until then and refused there
-    (a full disk) ends in the one line and exit 1, not in os._exit(0)."""
-    code = ("import sys; from attnviz import cli; cli.main = lambda: (sys.stdout.write('x' * 10), 0)[1]; "
+    (a full disk) ends in the one line and exit 1, not in os._exit(0); after an error guarded has
+    already reported (exit 2), no second line."""
+    code = (f"import sys; from attnviz import cli; cli.main = lambda: (sys.stdout.write('x' * 10), {returned})[1]; "
             "sys.argv[1:] = ['pe']; cli.run()")
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")
     with open("/dev/full", "w") as full:
         p = subprocess.run([sys.executable, "-c", code], stdout=full, stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
                            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": ""})
-    assert p.returncode == 1
-    single_error(p.stderr.decode(), "no space left")
+    if returned:
+        assert (p.returncode, p.stderr) == (returned, b"")
+    else:
+        assert p.returncode == 1
+        single_error(p.stderr.decode(), "no space left")
