@@ -29,7 +29,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             layer: int | None = None, head: int | None = None, top_k: int | None = None,
             frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
             patch: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
-            **kw) -> "Result":
+            request=None, **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
 
@@ -40,6 +40,8 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     side in pixels (32) and patch size (None: pixels).
     compare: "OPTION=A,B[,C]" runs each setting over the same input (a Comparison: views show
     the α′ side by side and what changed).
+    request: the views the caller will ask for (a views.present.Request): what a long input cannot
+    show (figures, `focus`) is refused once its length is known, before attention is computed.
     """
     opts = (options or Options())
     opts = replace(opts, **kw) if kw else opts
@@ -60,6 +62,10 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     if top_k is not None or len(seq) > DENSE_MAX:
         if head is not None:
             raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `head` needs full matrices", "head")
+        if request is not None:
+            from .views.present import check_long
+
+            check_long(len(seq), top_k is not None, request, seq.kind in ("audio", "image"))
         from .analysis.vectorset import analyze_long as long
 
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))

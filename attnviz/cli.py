@@ -30,6 +30,24 @@ def standard_streams() -> None:
         sys.stderr = open(os.devnull, "w")
     if sys.stdout is None:
         sys.stdout = ClosedStdout()
+    whole_writes()
+
+
+def whole_writes() -> None:
+    """Under `python -u` (PYTHONUNBUFFERED) stdout writes straight to its file descriptor, and a write
+    the file system cuts short (a full disk, ulimit -f) is dropped without an error.  A buffered writer
+    (flushed on each newline) writes the rest again, so the failure is raised and reported."""
+    import io
+
+    out = sys.stdout
+    if not isinstance(getattr(out, "buffer", None), io.RawIOBase):
+        return
+    try:
+        raw = io.FileIO(out.fileno(), "w", closefd=False)
+    except (OSError, ValueError, io.UnsupportedOperation):  # a stream with no descriptor: left as it is
+        return
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=out.encoding, errors=out.errors,
+                                  line_buffering=True, write_through=True)
 
 
 class ClosedStdout:
@@ -142,11 +160,21 @@ def os_message(e: OSError) -> str:
         return f"too many open files (the limit, ulimit -n, is {soft}); raise it, e.g. ulimit -n 1024"
     if e.errno == errno.ENOSPC:
         return f"{where}no space left on the device being written; free some space or write elsewhere"
+    if e.errno == errno.EFBIG:
+        return f"{where}the output reached the file size limit ({size_limit()}); raise it (ulimit -f unlimited) or write less"
     if e.errno == errno.EBADF and not e.filename:
         return "standard output is closed or not writable; redirect it instead (> FILE, or > /dev/null)"
     if e.errno == errno.ENOENT and not cwd_exists():
         return f"{where}the working directory no longer exists; cd to an existing folder"
     return f"{where}{e.strerror or e}"
+
+
+def size_limit() -> str:
+    """The soft RLIMIT_FSIZE as `ulimit -f` shows it (1024-byte blocks)."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return "ulimit -f is unlimited" if soft == resource.RLIM_INFINITY else f"ulimit -f is {soft // 1024}, in KiB"
 
 
 def cwd_exists() -> bool:
@@ -508,7 +536,7 @@ def show(
     text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress, compare=compare, **media_options(options))
+                         top_k=top_k, progress=progress, compare=compare, request=request, **media_options(options))
     present(result.analysis, request, console())
 
 
@@ -842,9 +870,17 @@ def run() -> None:
     code = main()
     try:
         sys.stdout.flush()
+    except BrokenPipeError:  # the reader left: quiet, as in guarded
+        silence_stdout()
+    except (OSError, ValueError) as e:  # output lost after guarded's flush: never exit 0
+        if code:  # an error was already reported: it stays the one line
+            silence_stdout()
+        else:
+            code = fail(os_message(e) if isinstance(e, OSError) else "standard output was closed", 1, stdout_failed=True)
+    try:
         sys.stderr.flush()
-    except (OSError, ValueError):  # a reader that left, a closed stream: the ordinary exit deals with it
-        sys.exit(code)
+    except (OSError, ValueError):  # stderr unusable: the exit code still tells
+        pass
     import threading
 
     if threading.active_count() == 1:

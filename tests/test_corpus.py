@@ -255,3 +255,69 @@ def test_empty_corpus_in_the_library():
 
     with pytest.raises(UsageError, match="no sentences"):
         corpus_of(["", "  "])
+
+
+@pytest.mark.parametrize("command", [["heads"], ["show", "--lines", "--json"]])
+@pytest.mark.parametrize("content,needle", [
+    (b"It rains.\nThe s\x00un.\n", "a NUL byte at byte 15: this is not a text file"),
+    (b"It rains.\n" * 500, "over 4,096 bytes, the most one run reads"),
+])
+def test_corpus_files_are_read_as_show_reads_them(runner, tmp_path, monkeypatch, command, content, needle):
+    """A corpus goes through stream.text_chunks: NUL bytes (a binary file, /dev/zero) and files over
+    the cap (pipes and devices too) are one line, before the model runs."""
+    from attnviz.analysis import corpus, stream
+
+    monkeypatch.setattr(stream, "MAX_LINES_BYTES", 4096)
+    monkeypatch.setattr(corpus, "analyze_corpus", lambda *a, **k: pytest.fail("the model ran"))
+    result = invoke(runner, *command, "--file", write(tmp_path, content))
+    assert result.exit_code == 2 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
+
+
+@pytest.mark.parametrize("line,message", [
+    ("yes 'the cat sat' | {attnviz} heads --file /dev/stdin", "--file /dev/stdin: over {cap} MB, the most one run reads; split the text into parts"),
+    ("{attnviz} heads --file /dev/zero", "--file /dev/zero: a NUL byte at byte 0: this is not a text file"),
+    ("{attnviz} show --file /dev/zero --lines --json", "--file /dev/zero: a NUL byte at byte 0: this is not a text file"),
+])
+def test_endless_corpus_files_end_in_one_line(line, message):
+    """Files with no end (a pipe, /dev/zero) end with the cap's or the NUL byte's message; in a
+    subprocess whose memory is limited (ulimit -v 4 GB), so a regression fails instead of filling the machine."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from attnviz.analysis.stream import MAX_LINES_BYTES
+
+    root = Path(__file__).resolve().parent.parent
+    command = "ulimit -v 4000000; " + line.format(attnviz=f"{sys.executable} -m attnviz")
+    p = subprocess.run(["bash", "-c", command], capture_output=True, cwd=root, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(root)})
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.decode().strip().splitlines() == ["attnviz: error: " + message.format(cap=MAX_LINES_BYTES >> 20)]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_sentence(tmp_path):
+    from attnviz.analysis.corpus import read_corpus
+
+    c = read_corpus(write(tmp_path, "\ufeffIt rains.\r\nThe sun.\r\n".encode()))
+    assert c.lines == ["It rains.", "The sun."] and c.numbers == [1, 2]
+
+
+@pytest.mark.parametrize("chunk", [4096, 2])
+@pytest.mark.parametrize("pair,needle", [
+    (["--from", "zzzz", "--to", "qqqq"], "'zzzz' occurs in none of the 5 sentences"),
+    (["--from", "it", "--to", "qqqq"], "'qqqq' occurs in none of the 5 sentences"),
+    (["--from", "it", "--to", "sun"], "'it' (2 sentences) and 'sun' (1 sentences) never occur in the same sentence"),
+])
+def test_pair_words_are_found_before_the_model_runs(runner, tmp_path, monkeypatch, chunk, pair, needle):
+    """`heads --file corpus_1000.txt --from zzzz --to qqqq` ran the model over the whole corpus (12 s)
+    before saying so: the words are looked up by the tokenizer first, in every chunk."""
+    minilm_dir()
+    from attnviz.analysis import corpus
+    from attnviz.core import encoder
+
+    monkeypatch.setattr(corpus, "CHUNK", chunk)
+    monkeypatch.setattr(encoder, "forward_batch", lambda *a, **k: pytest.fail("the model ran"))
+    path = write(tmp_path, "It rains.\nThe sun.\nRain again.\nAnd it stops.\nFine.\n")
+    result = invoke(runner, "heads", "--file", path, *pair)
+    assert result.exit_code == 2 and needle in result.stderr and result.stderr.count("\n") == 1, result.output

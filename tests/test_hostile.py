@@ -4,6 +4,7 @@ or in correct output; never "internal error", never a traceback.  Interrupts lea
 import json
 import os
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, invoke
+from conftest import DATA, SEED, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 S = "it refused the food"
@@ -162,6 +163,21 @@ def test_a_byte_order_mark_in_a_graph_file(cli, tmp_path):
     a = json.loads(cli("show", S, "--graph", tmp_path / "g.txt", "--json").stdout)
     b = json.loads(cli("show", S, "--graph", tmp_path / "bom.txt", "--json").stdout)
     assert a["layers"] == b["layers"]
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"it-food\n\0\0\0", "a NUL byte at byte 8: this is not a text file"),
+    (b"it-food\n" * 200, "over 1,024 bytes, the most one run reads; give only the edges attention may use"),
+    (b"it-f\xe9od\n", "not UTF-8 text"),
+])
+def test_graph_files_are_read_as_show_reads_files(runner, tmp_path, monkeypatch, content, needle):
+    """`--graph` goes through stream.text_chunks: NUL bytes and files over items.MAX_GRAPH_BYTES are
+    refused in the first chunk read (a 2 GB file of NULs ran > 90 s and took 4 GB)."""
+    from attnviz.analysis import items
+
+    monkeypatch.setattr(items, "MAX_GRAPH_BYTES", 1024)
+    (tmp_path / "g.txt").write_bytes(content)
+    one_line(invoke(runner, "show", S, "--graph", tmp_path / "g.txt"), 2, f"--graph {tmp_path / 'g.txt'}: ", needle)
 
 
 @pytest.mark.parametrize("cut", [10, 70, 95, 130, 300, 1000, 5000, 17000 - 8 * 4 * 516])
@@ -538,3 +554,37 @@ def test_a_named_pipe_is_refused_not_waited_on(runner, tmp_path, option):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     one_line(invoke(runner, "show", S, option, fifo), 2, "not a regular file")
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+@pytest.mark.parametrize("args", [["show", SEED, "--json"], ["show", SEED], ["heads", SEED, "--json"],
+                                  ["show", SEED, "--compare", "score=dot,scaled-dot", "--json"], ["pe"]])
+def test_output_cut_by_the_file_size_limit(tmp_path, args, unbuffered):
+    """`ulimit -f 2; attnviz … > f`: every output above 2 KiB is cut; the writes fail with EFBIG (Python
+    ignores SIGXFSZ), also under PYTHONUNBUFFERED, where a short write would be dropped silently."""
+    out = tmp_path / "out"
+    line = " ".join(map(shlex.quote, [sys.executable, "-m", "attnviz", *args]))
+    p = subprocess.run(["bash", "-c", f"ulimit -f 2; exec {line} > {out}"], capture_output=True, cwd=ROOT, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "PYTHONUNBUFFERED": unbuffered})
+    assert out.stat().st_size == 2048  # the output is longer than the limit (else the test shows nothing)
+    assert p.returncode == 1, p.stderr
+    single_error(p.stderr.decode(), "file size limit", "ulimit -f is 2, in KiB")
+
+
+@pytest.mark.parametrize("returned", [0, 2])
+def test_a_failed_final_flush_never_exits_0(tmp_path, returned):
+    """cli.run flushes stdout once more after guarded; output held until then and refused there
+    (a full disk) ends in the one line and exit 1, not in os._exit(0); after an error guarded has
+    already reported (exit 2), no second line."""
+    code = (f"import sys; from attnviz import cli; cli.main = lambda: (sys.stdout.write('x' * 10), {returned})[1]; "
+            "sys.argv[1:] = ['pe']; cli.run()")
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, "-c", code], stdout=full, stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": ""})
+    if returned:
+        assert (p.returncode, p.stderr) == (returned, b"")
+    else:
+        assert p.returncode == 1
+        single_error(p.stderr.decode(), "no space left")

@@ -329,3 +329,35 @@ def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 4 and lines[0].startswith("attnviz: attention 20% done,")
     assert all(line.endswith(" left") and " so far, about " in line for line in lines)
+
+
+LONG = "ham sandwich and bread " * 520  # 2 080 words: over DENSE_MAX
+
+
+@pytest.mark.parametrize("how", ["file", "text", "input"])
+@pytest.mark.parametrize("view,needle", [
+    (["--save", "{tmp}/x.png"], "--save (except .html)"),
+    (["--focus", "bread"], "--focus"),
+    (["--json", "--include-vectors", "--top-k", "2"], "--include-vectors needs full matrices"),
+])
+def test_views_a_long_input_cannot_show_are_refused_before_attention(runner, tmp_path, monkeypatch, how, view, needle):
+    """`show --file <20 000 tokens> --save x.png` computed attention for 50 s, then refused: the
+    refusal comes once the length is known (the streamed path's check_long, also for a text or a matrix)."""
+    from attnviz.analysis import vectorset
+    from attnviz.options import DENSE_MAX
+
+    monkeypatch.setattr(vectorset, "analyze_long", lambda *a, **k: pytest.fail("attention was computed"))
+    monkeypatch.setattr(stream, "attend", lambda *a, **k: pytest.fail("attention was computed"))
+    if how == "file":
+        (tmp_path / "long.txt").write_text(LONG)
+        source = ["--file", tmp_path / "long.txt"]
+    elif how == "text":
+        source = [LONG]
+    else:
+        np.savetxt(tmp_path / "m.csv", np.random.default_rng(0).normal(size=(DENSE_MAX + 5, 3)), delimiter=",")
+        source = ["--input", tmp_path / "m.csv"]
+        if view[0] == "--focus":
+            view = ["--focus", "7"]
+    result = invoke(runner, "show", *source, *[v.format(tmp=tmp_path) for v in view])
+    assert result.exit_code == 2 and needle in result.stderr and len(result.stderr.splitlines()) == 1, result.output
+    assert not (tmp_path / "x.png").exists()

@@ -61,16 +61,12 @@ class CorpusAnalysis:
 
 
 def read_corpus(path: str) -> Corpus:
-    """A UTF-8 file, one sentence a line; blank lines are skipped (and counted)."""
-    try:
-        data = Path(path).expanduser().read_bytes()
-    except OSError as e:
-        raise UsageError(f"--file {path}: {e.strerror.lower() if e.strerror else 'cannot read it'}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"--file {path}: not UTF-8 text (byte {e.start})") from None
-    return corpus_of(text.splitlines(), path)
+    """A UTF-8 file, one sentence a line; blank lines are skipped (and counted).  Read as `show --file`
+    reads (stream.text_chunks): a NUL byte, bytes that are not UTF-8, or more than
+    stream.MAX_LINES_BYTES (pipes and devices included) are one clear error."""
+    from .stream import text_lines
+
+    return corpus_of(text_lines(str(Path(path).expanduser())), path)
 
 
 def corpus_of(lines: list[str], name: str = "corpus") -> Corpus:
@@ -166,22 +162,22 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     length.  batch=False runs the sentences one at a time (the reference the batched run must equal).
     """
     from ..core.encoder import layer_weights
-    from ..inputs.model import encode_batch, open_model
+    from ..inputs.model import open_model
 
     if (source is None) != (target is None):
         raise UsageError("give both `from` and `to`, or neither", "from")
     words = None if source is None else check_words(source, target)
     m = open_model(model)
+    seen = {"from": 0, "to": 0}
+    found = None if words is None else find_all_pairs(m, corpus, words, seen)  # before the model runs
     weights, c = layer_weights(m), m.config
     stats, pair = Moments((c.layers, c.heads, len(KEYS))), Moments((c.layers, c.heads))
-    seen = {"from": 0, "to": 0}
     tokens = 0
-    for start in range(0, len(corpus.lines), CHUNK):
-        lines = corpus.lines[start : start + CHUNK]
-        encs = encode_batch(m, lines, [f"{corpus.name} line {k}" for k in corpus.numbers[start : start + CHUNK]])
+    for chunk, start in enumerate(range(0, len(corpus.lines), CHUNK)):
+        encs = encode_chunk(m, corpus, start)
         lengths = np.array([len(e.ids) for e in encs])
         tokens += int(lengths.sum())
-        pairs = find_pairs(lines, encs, words, seen)
+        pairs = {} if found is None else found[chunk]
         for idx in batches(lengths) if batch else [np.array([i]) for i in range(len(encs))]:
             per, values = run_batch(m, weights, [encs[i] for i in idx], [pairs.get(int(i)) for i in idx])
             stats.add(per)
@@ -190,7 +186,6 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
                 progress(len(idx), len(corpus.lines))
     result = None
     if words is not None:
-        check_pairs(corpus, words, seen, pair.n)
         result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd())
     return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result)
 
@@ -201,6 +196,22 @@ def check_words(source: str, target: str) -> tuple[str, str]:
         if not word or len(word.split()) > 1:
             raise UsageError(f"`{name}` {word!r}: give one word", name)
     return words
+
+
+def encode_chunk(m, corpus: Corpus, start: int) -> list:
+    """The encodings of sentences start … start + CHUNK − 1 (an over-long one is an error naming its line)."""
+    from ..inputs.model import encode_batch
+
+    return encode_batch(m, corpus.lines[start : start + CHUNK], [f"{corpus.name} line {k}" for k in corpus.numbers[start : start + CHUNK]])
+
+
+def find_all_pairs(m, corpus: Corpus, words: tuple[str, str], seen: dict) -> list[dict]:
+    """find_pairs for each chunk of CHUNK sentences, found by the tokenizer alone, then check_pairs:
+    a word found nowhere (or never with the other) is refused before any forward pass."""
+    found = [find_pairs(corpus.lines[start : start + CHUNK], encode_chunk(m, corpus, start), words, seen)
+             for start in range(0, len(corpus.lines), CHUNK)]
+    check_pairs(corpus, words, seen, sum(map(len, found)))
+    return found
 
 
 def find_pairs(lines: list[str], encs, words: tuple[str, str] | None, seen: dict) -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..errors import UsageError
 from ..options import Options
 
+MAX_GRAPH_BYTES = 1 << 20  # a `graph` file: ≈ 100 000 edges, far more than a text of DENSE_MAX tokens needs
+
 
 def resolve_token(spec: str, tokens: list[str], what: str) -> int:
     """A token named by its number (1-based, like the notes' a¹ … aⁿ and every human view) or by
@@ -54,10 +56,9 @@ def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None
         path = Path(opts.graph).expanduser()
         if path.exists() and not path.is_file():  # a pipe would block forever
             raise UsageError(f"`graph` {path}: not a regular file; give a file of edges, one per line")
-        try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"`graph` {path}: cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
+        from .stream import text_lines  # the reader of `show --file`: NUL bytes, UTF-8, a size cap
+
+        lines = text_lines(str(path), "`graph`", MAX_GRAPH_BYTES, fix="give only the edges attention may use")
         edges += [parse_edge(l, tokens, f"`graph` {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]
     if not edges:
         raise UsageError("`edges`/`graph` gave no edges")

@@ -30,18 +30,21 @@ from ..options import AUTO_SHARPNESS, Options
 
 MAX_CHUNK = 1 << 20  # bytes read at a time
 MAX_FILE_BYTES = 256 << 20  # the most a `--file` may hold (any file: regular, pipe, device); ≈ 40 M tokens
+MAX_LINES_BYTES = 64 << 20  # the most a file read whole as lines may hold (a corpus: ≈ 900 000 sentences)
 KEEP_TEXT = 4_000_000  # characters: a text up to this long is kept whole, for the dense path (≤ DENSE_MAX words)
 ROWS_AHEAD = 8192  # rows embedded and projected at a time
 _SPACE = re.compile(r"\s")
 
 
-def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int | None = None):
+def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int | None = None,
+                fix: str = "split the text into parts"):
     """Yield the file's text in pieces cut at whitespace (no token spans a space, so tokenizing the
     pieces gives the tokens of the whole).  One clear error for: an unreadable file, a NUL byte
     (a binary file, /dev/zero), bytes that are not UTF-8, more than `cap` bytes (pipes and devices
-    included: nothing is read past it)."""
+    included: nothing is read past it; `fix` says what to do then).  A UTF-8 byte order mark at the
+    start is dropped."""
     cap = MAX_FILE_BYTES if cap is None else cap
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
     carry, offset = "", 0
     try:
         f = open(path, "rb")
@@ -58,7 +61,7 @@ def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: i
                 raise UsageError(f"{label} {path}: a NUL byte at byte {at:,}: this is not a text file")
             if offset + len(data) > cap:
                 size = f"{cap >> 20} MB" if cap >= 1 << 20 else f"{cap:,} bytes"
-                raise UsageError(f"{label} {path}: over {size}, the most one run reads; split the text into parts")
+                raise UsageError(f"{label} {path}: over {size}, the most one run reads; {fix}")
             try:
                 text = carry + decoder.decode(data, final=not data)
             except UnicodeDecodeError as e:
@@ -72,6 +75,12 @@ def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: i
             carry = text[cut:]
             if cut:
                 yield text[:cut]
+
+
+def text_lines(path: str, label: str = "--file", cap: int | None = None, fix: str = "split the text into parts") -> list[str]:
+    """The file's lines (a corpus, a graph), read by text_chunks: the same errors, up to `cap` bytes
+    (default MAX_LINES_BYTES)."""
+    return "".join(text_chunks(path, label, cap=MAX_LINES_BYTES if cap is None else cap, fix=fix)).splitlines()
 
 
 def last_space(text: str) -> int:
