@@ -21,3 +21,80 @@ def test_a_focus_figure_too_tall_is_refused_before_it_is_drawn(cli, tmp_path, mo
 def test_a_focus_figure_that_fits_is_saved(cli, tmp_path):
     cli("show", SEED, "-H", "4", "--focus", "it", "--save", tmp_path / "x.png")
     assert (tmp_path / "x.png").stat().st_size > 0
+
+
+@pytest.fixture
+def wide(tmp_path):
+    """3 items of dimension 4 000 (small to allocate; the limits below are monkeypatched)."""
+    import numpy as np
+
+    path = tmp_path / "wide.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(3, 4000)))
+    return path
+
+
+def test_long_vectors_under_the_identity_are_refused_with_dimension_advice(runner, wide, monkeypatch):
+    """3 × 200 000 was 'out of memory … use --window/--top-k' (the d × d identity): now the advice is about d."""
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES + 4 * 4000 * 4000)  # 80 %: under the identity's 64 MB
+    result = invoke(runner, "show", "--input", wide)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "3 vectors of 4,000 dimensions" in result.stderr and "--projection random with a small --d-k" in result.stderr
+    assert "--window" not in result.stderr and "--top-k" not in result.stderr
+    result = invoke(runner, "show", "--input", wide, "--projection", "random", "--d-k", "8")
+    assert result.exit_code == 0, result.output  # no d × d matrix: it fits
+
+
+def test_long_vectors_get_an_estimate_line(runner, wide, monkeypatch):
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "WARN_BYTES", 4 * 4000 * 4000)
+    result = invoke(runner, "show", "--input", wide)
+    assert result.exit_code == 0, result.output
+    lines = [l for l in result.stderr.splitlines() if l.startswith("attnviz: estimate: 3 vectors of 4,000 dimensions")]
+    assert len(lines) == 1 and "fewer columns" in lines[0]
+
+
+def test_projection_cost_counts_the_identity_and_the_random_weights():
+    from attnviz.analysis.estimate import BASE_BYTES, projection_cost
+
+    assert projection_cost(3, 32_000, 1, "identity", None)[1] - BASE_BYTES >= 4 * 32_000**2  # np.eye(d, float32)
+    _s, random = projection_cost(3, 32_000, 1, "random", 16)
+    assert random - BASE_BYTES < 32_000 * 16 * 32  # d × d_k weights, not d × d
+
+
+def test_a_csv_with_a_header_and_no_rows_is_a_clear_error(runner, tmp_path):
+    from conftest import invoke
+
+    (tmp_path / "h.csv").write_text("x,y\n")
+    result = invoke(runner, "show", "--input", tmp_path / "h.csv")
+    assert result.exit_code == 1 and "a header row and no data rows" in result.stderr and "internal" not in result.stderr
+
+
+def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monkeypatch):
+    """A 9000 × 9000 PNG (236 KB) was 2.2 GB and 5-12 s with no word: the header's size is enough to say so."""
+    from PIL import Image
+
+    from attnviz.analysis import estimate
+    from attnviz.inputs import image
+    from conftest import invoke
+
+    Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(tmp_path / "p.png")
+    pixels_bytes = estimate.BASE_BYTES + 300 * 200 * (4 + 32 + 12)  # what check_image counts for RGBA
+    monkeypatch.setattr(estimate, "available_bytes", lambda: int(pixels_bytes / 0.8) - 1)
+
+    def decoded(*args):
+        raise AssertionError("decoded before the refusal")
+
+    monkeypatch.setattr(image, "_to_rgb", decoded)
+    result = invoke(runner, "show", "--image", tmp_path / "p.png")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "decoding a picture of 300 × 200 pixels" in result.stderr and "a smaller picture file" in result.stderr
+    monkeypatch.undo()
+    monkeypatch.setattr(estimate, "WARN_BYTES", pixels_bytes - 1)
+    result = invoke(runner, "show", "--image", tmp_path / "p.png")
+    assert result.exit_code == 0, result.output
+    assert [l for l in result.stderr.splitlines() if l.startswith("attnviz: estimate: decoding a picture of 300 × 200")]

@@ -208,3 +208,55 @@ def check_pe(n: int, d: int, err=None) -> None:
     report(lambda: _("the positional encoding of {n} positions × {d} dimensions").format(n=f"{n:,}", d=f"{d:,}"),
            cells * 5e-9, BASE_BYTES + 16 * cells,
            [N_("a smaller --length or --dim (the terminal shows at most 200 positions)")], err)
+
+
+def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
+    """(seconds, bytes) of resolving n vectors of dimension d (vectorset.resolve): the identity
+    projection holds a d × d float32 matrix (4 d² bytes, never multiplied out); a random one draws
+    W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
+    projects the n rows (float64 input, float32 q, k, v)."""
+    if projection == "identity":
+        return 4 * d * d * 2e-10, BASE_BYTES + 4 * d * d + 16 * n * d
+    width = heads * (d_k or max(d // max(heads, 1), 1))
+    return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 8 * n * d + 12 * n * width
+
+
+def dimension_advice(projection: str, kind: str | None, source: dict | None) -> list[str]:
+    """Ways to cut the cost of long vectors, as catalog messages: the input's own (audio raw
+    frames: log-mel, shorter frames; a matrix: fewer columns), then a smaller `d_k`."""
+    tips = []
+    if kind == "audio" and (source or {}).get("features") == "raw":
+        tips.append(N_("`features` logmel (80 numbers a frame instead of every sample), or a smaller `frame_ms`"))
+    elif kind == "matrix":
+        tips.append(N_("fewer columns (e.g. a PCA of the vectors)"))
+    if projection == "identity":
+        tips.append(N_("`projection` random with a small `d_k` (no d × d identity)"))
+    else:
+        tips.append(N_("a smaller `d_k`"))
+    return tips
+
+
+def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | None = None, err=None) -> None:
+    """Before the projections are built (vectorset.resolve): warn (one line) or refuse n vectors
+    of dimension d (e.g. raw audio frames of 32 000 samples: a 4 GB identity; see report)."""
+    if opts.weights is not None:  # the weights' own shapes, checked where they are read
+        return
+    seconds, memory = projection_cost(n, d, opts.heads, opts.projection, opts.d_k)
+    report(lambda: ngettext("{n} vector of {d} dimensions", "{n} vectors of {d} dimensions", n).format(n=f"{n:,}", d=f"{d:,}"),
+           seconds, memory, dimension_advice(opts.projection, kind, source), err)
+
+
+def check_image(width: int, height: int, bands: int, bits: int, err=None) -> None:
+    """Before a picture is decoded (inputs.image; Pillow reads the size from the header): warn
+    (one line) or refuse width × height pixels of `bands` channels of `bits` bits (see report).
+    Per pixel (measured: 9000² RGB 2.2 GB 5 s, 6000² RGBA 1.7 GB 5 s): the decoded bytes, 8 bytes
+    a channel in float32 arrays and their temporaries (12 more to lay alpha onto white); 20 ns a
+    channel (30 ns more for alpha)."""
+    pixels = width * height
+    alpha = bands in (2, 4)
+    memory = BASE_BYTES + pixels * (bands * max(bits, 8) // 8 + 8 * bands + (12 if alpha else 0))
+    seconds = pixels * (2e-8 * bands + (3e-8 if alpha else 0))
+    report(lambda: _("decoding a picture of {w} × {h} pixels").format(w=f"{width:,}", h=f"{height:,}"),
+           seconds, memory,
+           [N_("a smaller picture file (`size` and `patch` act after the whole picture is decoded; resize it first, "
+               "e.g. to 2,000 pixels a side)")], err)

@@ -90,6 +90,9 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     x = seq.vectors
     if opts.pos == "sinusoidal":
         x = x + np.float32(opts.pos_scale) * sinusoidal_grid(seq.positions, seq.dim).astype(np.float32)
+    from .estimate import check_vectors
+
+    check_vectors(len(seq), seq.dim, opts, seq.kind, seq.source)  # a d × d identity for 32 000-sample frames: said or refused first
     proj = make_projections(opts, seq.dim)
     temperature = opts.temperature if opts.temperature is not None else auto_temperature(seq.vectors, proj)
     additive = make_additive(opts, proj)
