@@ -787,16 +787,32 @@ def pe(
         paths = check_paths(save)
     from .analysis.estimate import check_pe
 
-    check_pe(length, dim)  # -n 100000 -d 4096 is 6.4 GB: say so first (refused where it cannot fit)
-    pe = sinusoidal(length, dim)
+    check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
     if paths:
         from .views import figures
 
-        for path in paths:
-            fig, _warning = figures.pe_figure(pe, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(n=length, d=dim))
-            figures.save(fig, path, dpi)
-            sys.stderr.write(f"attnviz: saved {path}\n")
-    render_pe(pe, console())
+        try:
+            sample = figures.pe_sample(length, dim, dpi)  # one row/column a pixel, never the whole n × d (3.3 GB at 100 000 × 4 096)
+            for path in paths:
+                fig, _warning = figures.pe_figure(sample, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(
+                    n=length, d=dim), (length, dim))
+                figures.save(fig, path, dpi)
+                sys.stderr.write(f"attnviz: saved {path}\n")
+        except MemoryError:
+            raise AttnvizError(f"out of memory drawing the {length:,} × {dim:,} positional encoding at {dpi} dpi; "
+                               "use a smaller --dpi, --length or --dim") from None
+    render_pe(FirstRows(sinusoidal(min(length, 200), dim), length), console())
+
+
+class FirstRows:
+    """The first rows of an n-row matrix, for render_pe (it prints at most 200 positions): shape
+    says the whole matrix's size, indexing reads the rows computed."""
+
+    def __init__(self, rows, n: int):
+        self.rows, self.shape = rows, (n, rows.shape[1])
+
+    def __getitem__(self, index):
+        return self.rows[index]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,3 +98,70 @@ def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monke
     result = invoke(runner, "show", "--image", tmp_path / "p.png")
     assert result.exit_code == 0, result.output
     assert [l for l in result.stderr.splitlines() if l.startswith("attnviz: estimate: decoding a picture of 300 × 200")]
+
+
+@pytest.mark.parametrize("n,d,dpi", [(40, 16, 150), (9, 5, 30), (100_000, 4096, 30), (3000, 7, 40)])
+def test_pe_sample_is_the_encoding_at_evenly_spaced_rows_and_columns(n, d, dpi):
+    """The figure draws pe_sample, never the whole n × d: every cell equals positions.encode's (the
+    textbook formula), at most one row and column a pixel, first and last kept."""
+    import numpy as np
+
+    from attnviz.core.positions import encode
+    from attnviz.views.figures import pe_inches, pe_sample
+
+    sample = pe_sample(n, d, dpi)
+    width, height = pe_inches(n, d)
+    assert sample.shape[0] == min(n, int(height * dpi)) and sample.shape[1] == min(d, int(width * dpi))
+    rows = np.linspace(0, n - 1, sample.shape[0]).round().astype(int) if sample.shape[0] < n else np.arange(n)
+    cols = np.linspace(0, d - 1, sample.shape[1]).round().astype(int) if sample.shape[1] < d else np.arange(d)
+    np.testing.assert_allclose(sample, encode(rows, d)[:, cols], rtol=0, atol=1e-12)
+
+
+def test_pe_figure_that_cannot_fit_is_refused_with_pe_advice(runner, tmp_path, monkeypatch):
+    """-n 100000 -d 4096 --save was 23 GB then killed (a 0-byte temporary left): refused first, pe's own advice."""
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    _s, memory = estimate.pe_cost(100_000, 4096, 1200)
+    monkeypatch.setattr(estimate, "available_bytes", lambda: int(memory))  # 80 % of it is not enough
+    result = invoke(runner, "pe", "-n", "100000", "-d", "4096", "--save", tmp_path / "pe.png", "--dpi", "1200")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "positional encoding of 100,000 positions × 4,096 dimensions" in result.stderr
+    assert "--dpi, --length or --dim" in result.stderr and "--window" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pe_estimate_line_counts_the_figure(runner, tmp_path, monkeypatch):
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "WARN_BYTES", estimate.pe_cost(40, 16, None)[1] + 1)  # the terminal alone: no line
+    result = invoke(runner, "pe", "-n", "40", "-d", "16")
+    assert result.exit_code == 0 and "estimate" not in result.stderr, result.output
+    result = invoke(runner, "pe", "-n", "40", "-d", "16", "--save", tmp_path / "pe.png", "--dpi", "60")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("attnviz: estimate: the positional encoding of 40 positions × 16 dimensions")
+    assert (tmp_path / "pe.png").stat().st_size > 0
+
+
+def test_pe_out_of_memory_while_saving_leaves_no_file(runner, tmp_path, monkeypatch):
+    """A MemoryError inside savefig: pe's advice, and neither the figure nor its temporary file."""
+    from matplotlib.figure import Figure
+
+    from conftest import invoke
+
+    def savefig(self, name, **kwargs):
+        open(name, "wb").write(b"partial")
+        raise MemoryError
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    result = invoke(runner, "pe", "-n", "40", "-d", "16", "--save", tmp_path / "pe.png")
+    assert result.exit_code == 1 and "--dpi, --length or --dim" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pe_terminal_names_the_whole_size_and_shows_its_first_rows(cli):
+    """The terminal computes its 200 rows only, and still names the whole n × d."""
+    out = cli("pe", "-n", "5000", "-d", "8").stdout
+    assert "5000 positions × 8 dimensions" in out and "showing positions 0 … 199" in out
+    assert out.rstrip().splitlines()[-1].lstrip().startswith("199 ")

@@ -27,15 +27,33 @@ BASE_BYTES = 90 << 20  # the interpreter, numpy and the embedded vectors' pages
 
 
 def available_bytes() -> int:
-    """MemAvailable from /proc/meminfo (elsewhere: 8 GiB)."""
+    """MemAvailable from /proc/meminfo (elsewhere: 8 GiB), or less under an address-space limit
+    (`ulimit -v`): what is left of it."""
+    free = 8 << 30
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
+                    break
     except OSError:
         pass
-    return 8 << 30
+    return min(free, address_space_left())
+
+
+def address_space_left() -> float:
+    """RLIMIT_AS minus this process's VmSize (/proc/self/status); inf without a limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY:
+            return float("inf")
+        with open("/proc/self/status") as f:
+            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        return max(soft - size, 0)
+    except (ImportError, OSError, StopIteration, ValueError):
+        return float("inf")
 
 
 def keys_per_query(n: int, window: int | None, causal: bool, block: int) -> float:
@@ -202,12 +220,31 @@ def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
                             heads).format(n=f"{n:,}", heads=heads), seconds, memory, tips, err)
 
 
-def check_pe(n: int, d: int, err=None) -> None:
-    """Before `attnviz pe`: the n × d encoding in float64 and its temporaries (≈ 2 n × d × 8 bytes)."""
-    cells = n * d
+def check_pe(n: int, d: int, dpi: int | None = None, err=None) -> None:
+    """Before `attnviz pe`: the terminal's first 200 rows, and with a figure (dpi given) its
+    sampled cells (views.figures.pe_sample: at most one a pixel) and its canvas (see pe_cost)."""
+    seconds, memory = pe_cost(n, d, dpi)
     report(lambda: _("the positional encoding of {n} positions × {d} dimensions").format(n=f"{n:,}", d=f"{d:,}"),
-           cells * 5e-9, BASE_BYTES + 16 * cells,
+           seconds, memory, [N_("a smaller --dpi, --length or --dim")] if dpi else
            [N_("a smaller --length or --dim (the terminal shows at most 200 positions)")], err)
+
+
+PE_FIGURE_BYTES, PE_FIGURE_SECONDS = 300 << 20, 2.0  # matplotlib and a figure's fixed cost
+PE_PIXEL_BYTES, PE_PIXEL_SECONDS = 40, 2.3e-7  # per canvas pixel: the sampled cells (about one a pixel), RGBA,
+#   resampling, the PNG encoder (measured: -n 100000 -d 4096 at 150 dpi 0.65 GB 3.7 s, at 600 dpi 3.4 GB 21 s)
+
+
+def pe_cost(n: int, d: int, dpi: int | None) -> tuple[float, float]:
+    """(seconds, bytes) of `attnviz pe`: 200 rows × d for the terminal; with a figure at dpi, its
+    canvas pixels (PE_PIXEL_*; views.figures.pe_sample draws at most one cell a pixel)."""
+    seconds, memory = min(n, 200) * d * 2e-6, BASE_BYTES + 16 * min(n, 200) * d
+    if dpi is None:
+        return seconds, memory
+    from ..views.figures import pe_inches
+
+    width, height = pe_inches(n, d)
+    pixels = (width + 1.5) * (height + 1) * dpi * dpi
+    return seconds + PE_FIGURE_SECONDS + pixels * PE_PIXEL_SECONDS, memory + PE_FIGURE_BYTES + pixels * PE_PIXEL_BYTES
 
 
 def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
