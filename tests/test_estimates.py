@@ -165,3 +165,15 @@ def test_pe_terminal_names_the_whole_size_and_shows_its_first_rows(cli):
     out = cli("pe", "-n", "5000", "-d", "8").stdout
     assert "5000 positions × 8 dimensions" in out and "showing positions 0 … 199" in out
     assert out.rstrip().splitlines()[-1].lstrip().startswith("199 ")
+
+
+def test_raw_audio_frames_are_estimated_with_their_dimension(runner, monkeypatch):
+    """--features raw --frame-ms 2000: 32 000 numbers a frame, a 4 GB identity and no word; here
+    200 ms (3 200 numbers a frame) against a machine with too little memory for its 41 MB identity."""
+    from attnviz.analysis import estimate
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES + 4 * 3200**2)
+    result = invoke(runner, "show", "--audio", "demo", "--features", "raw", "--frame-ms", "200", "--top-k", "2", "--json")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and result.stdout == "", result.output
+    assert "of 3,200 dimensions" in result.stderr and "--features logmel" in result.stderr and "--frame-ms" in result.stderr

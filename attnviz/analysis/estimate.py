@@ -253,7 +253,7 @@ def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None
     W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
     projects the n rows (float64 input, float32 q, k, v)."""
     if projection == "identity":
-        return 4 * d * d * 2e-10, BASE_BYTES + 4 * d * d + 16 * n * d
+        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d + 16 * n * d  # np.eye(32 000): 10 s on a loaded 2-core machine
     width = heads * (d_k or max(d // max(heads, 1), 1))
     return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 8 * n * d + 12 * n * width
 
