@@ -570,11 +570,13 @@ class progress_bar:
     stderr is a terminal, else a plain line every EVERY seconds (logs, CI, pipes)."""
 
     EVERY = 5.0  # seconds between plain lines
+    SETTLED = 0.02  # share of the work done (after the first block) before a time left is extrapolated
 
     def __enter__(self):
         import time
 
         self.bar, self.done, self.start, self.last = None, 0, time.monotonic(), time.monotonic()
+        self.first = None  # (time, done) at the first block's end: the rate is measured from there
         return self.advance
 
     def advance(self, k: int, total: int) -> None:
@@ -587,14 +589,11 @@ class progress_bar:
             return
         if not sys.stderr.isatty():
             now = time.monotonic()
+            if self.first is None:  # reading the input, features, the first block (threads start): not the rate
+                self.first = (now, self.done)
             if now - self.last >= self.EVERY and self.done < total:
                 self.last = now
-                left = (now - self.start) * (total - self.done) / max(self.done, 1)
-                from .analysis.estimate import duration
-
-                line = _("attention {percent}% done, {elapsed} so far, about {left} left").format(
-                    percent=f"{100 * self.done / total:.0f}", elapsed=duration(now - self.start), left=duration(left))
-                sys.stderr.write(f"attnviz: {line}\n")
+                sys.stderr.write(f"attnviz: {self.line(now, total)}\n")
                 sys.stderr.flush()
             return
         if self.bar is None:
@@ -608,6 +607,21 @@ class progress_bar:
         if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)
             self.bar.stop()
             self.bar = None
+
+    def line(self, now: float, total: int) -> str:
+        """'attention 40% done, 2 minutes so far, about 3 minutes left': the time left from the rate
+        since the first block, once SETTLED of the work is done after it (before: no guess)."""
+        from .analysis.estimate import duration
+        from .i18n import _
+
+        percent, elapsed = f"{100 * self.done / total:.0f}", duration(now - self.start)
+        since, done_then = self.first
+        measured = self.done - done_then
+        if measured < self.SETTLED * total or now <= since:
+            return _("attention {percent}% done, {elapsed} so far").format(percent=percent, elapsed=elapsed)
+        left = (now - since) * (total - self.done) / measured
+        return _("attention {percent}% done, {elapsed} so far, about {left} left").format(
+            percent=percent, elapsed=elapsed, left=duration(left))
 
     def __exit__(self, *exc):
         if self.bar is not None:

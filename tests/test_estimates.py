@@ -177,3 +177,26 @@ def test_raw_audio_frames_are_estimated_with_their_dimension(runner, monkeypatch
     result = invoke(runner, "show", "--audio", "demo", "--features", "raw", "--frame-ms", "200", "--top-k", "2", "--json")
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and result.stdout == "", result.output
     assert "of 3,200 dimensions" in result.stderr and "--features logmel" in result.stderr and "--frame-ms" in result.stderr
+
+
+def test_progress_guesses_the_time_left_from_the_rate_after_the_first_block(monkeypatch, capsys):
+    """A 30-minute WAV: the first lines said 11-17 h (the clock had run while the input was read).
+    Fake clock: 60 s of loading, then 1 % of the work every 2 s: the time left is 2 s a percent."""
+    import time
+
+    from attnviz.cli import progress_bar
+
+    clock = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(progress_bar, "EVERY", 0.0)
+    total = 100_000
+    with progress_bar() as advance:
+        clock[0] = 60.0
+        advance(total // 100, total)  # the first block, after the input was read
+        for _k in range(9):
+            clock[0] += 2.0
+            advance(total // 100, total)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "attnviz: attention 1% done, 60 s so far"
+    assert lines[1] == "attnviz: attention 2% done, 62 s so far"  # 1 % since the first block: not settled
+    assert lines[-1] == f"attnviz: attention 10% done, 78 s so far, about {90 * 2 // 60} minutes left"
