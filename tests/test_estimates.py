@@ -38,6 +38,7 @@ def test_long_vectors_under_the_identity_are_refused_with_dimension_advice(runne
     from attnviz.analysis import estimate
     from conftest import invoke
 
+    monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
     monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES + 4 * 4000 * 4000)  # 80 %: under the identity's 64 MB
     result = invoke(runner, "show", "--input", wide)
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
@@ -51,6 +52,7 @@ def test_long_vectors_get_an_estimate_line(runner, wide, monkeypatch):
     from attnviz.analysis import estimate
     from conftest import invoke
 
+    monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
     monkeypatch.setattr(estimate, "WARN_BYTES", 4 * 4000 * 4000)
     result = invoke(runner, "show", "--input", wide)
     assert result.exit_code == 0, result.output
@@ -84,6 +86,7 @@ def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monke
 
     Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(tmp_path / "p.png")
     pixels_bytes = estimate.BASE_BYTES + 300 * 200 * (4 + 32 + 12)  # what check_image counts for RGBA
+    monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
     monkeypatch.setattr(estimate, "available_bytes", lambda: int(pixels_bytes / 0.8) - 1)
 
     def decoded(*args):
@@ -94,6 +97,7 @@ def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monke
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
     assert "decoding a picture of 300 × 200 pixels" in result.stderr and "a smaller picture file" in result.stderr
     monkeypatch.undo()
+    monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
     monkeypatch.setattr(estimate, "WARN_BYTES", pixels_bytes - 1)
     result = invoke(runner, "show", "--image", tmp_path / "p.png")
     assert result.exit_code == 0, result.output
@@ -169,14 +173,14 @@ def test_pe_terminal_names_the_whole_size_and_shows_its_first_rows(cli):
 
 def test_raw_audio_frames_are_estimated_with_their_dimension(runner, monkeypatch):
     """--features raw --frame-ms 2000: 32 000 numbers a frame, a 4 GB identity and no word; here
-    200 ms (3 200 numbers a frame) against a machine with too little memory for its 41 MB identity."""
+    1000 ms (16 000 numbers a frame: a 1 GB identity, never allocated) on a machine with 1 GB free."""
     from attnviz.analysis import estimate
     from conftest import invoke
 
-    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES + 4 * 3200**2)
-    result = invoke(runner, "show", "--audio", "demo", "--features", "raw", "--frame-ms", "200", "--top-k", "2", "--json")
+    monkeypatch.setattr(estimate, "available_bytes", lambda: 1 << 30)
+    result = invoke(runner, "show", "--audio", "demo", "--features", "raw", "--frame-ms", "1000", "--top-k", "2", "--json")
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and result.stdout == "", result.output
-    assert "of 3,200 dimensions" in result.stderr and "--features logmel" in result.stderr and "--frame-ms" in result.stderr
+    assert "of 16,000 dimensions" in result.stderr and "--features logmel" in result.stderr and "--frame-ms" in result.stderr
 
 
 def test_progress_guesses_the_time_left_from_the_rate_after_the_first_block(monkeypatch, capsys):
@@ -200,3 +204,27 @@ def test_progress_guesses_the_time_left_from_the_rate_after_the_first_block(monk
     assert lines[0] == "attnviz: attention 1% done, 60 s so far"
     assert lines[1] == "attnviz: attention 2% done, 62 s so far"  # 1 % since the first block: not settled
     assert lines[-1] == f"attnviz: attention 10% done, 78 s so far, about {90 * 2 // 60} minutes left"
+
+
+def test_a_sounds_features_are_estimated_before_they_are_computed(runner, monkeypatch):
+    """--hop-ms 1 on a 30-minute WAV: 1.8 M frames of features with no word first."""
+    import soundfile
+
+    from attnviz.analysis import estimate
+    from attnviz.inputs import audio
+    from conftest import invoke
+
+    monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
+    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES)  # nothing fits
+
+    def computed(*args, **kwargs):
+        raise AssertionError("features computed before the refusal")
+
+    monkeypatch.setattr(audio, "features_of", computed)
+    result = invoke(runner, "show", "--audio", "demo", "--hop-ms", "5")
+    info = soundfile.info(str(audio.demo_path()))
+    frames = -(-info.frames // 80) if info.samplerate == 16000 else None  # a frame starts every hop: ceil(N / hop)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "the features of" in result.stderr and "frames of 80 numbers" in result.stderr and "--hop-ms" in result.stderr
+    if frames is not None:
+        assert f"the features of {frames:,} frames" in result.stderr

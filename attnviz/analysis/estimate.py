@@ -69,8 +69,9 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     from ..core.blockwise import block_size
 
     block = block_size(window, 512, n)
-    cells = n * heads * keys_per_query(n, window, causal, block)
-    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS)
+    keys = keys_per_query(n, window, causal, block)
+    cells = n * heads * keys
+    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS) * out_of_cache(keys)
     if score == "additive":
         band = min(n, 2 * window + 1) if window is not None else keys_per_query(n, window, causal, block)
         seconds += n * heads * band * (d_a or d_k) * TANH_SECONDS
@@ -79,6 +80,14 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     block_bytes = 8 * 6 * block * min(n, keys_per_query(n, window, causal, block) if window is not None else n)
     memory = BASE_BYTES + 4 * n + 4 * distinct * dim + held * row_bytes + block_bytes + 24 * n // 8
     return seconds, memory
+
+
+def out_of_cache(keys: float) -> float:
+    """How much slower a cell is when a query block's row of scores outgrows the caches: √(keys /
+    120 000), from 1 up to 2.  Measured (full attention over a sound's log-mel frames, 2 loaded
+    cores, seconds a cell): 20 000 frames 5.4e-9, 60 000 9.2e-9, 120 000 1.5e-8 (the flat rate
+    above is 1.4e-8 at d_k 80)."""
+    return min(max(1.0, (keys / 120_000) ** 0.5), 2.0)
 
 
 def advice(window: int | None, heads: int, score: str) -> list[str]:
@@ -247,15 +256,24 @@ def pe_cost(n: int, d: int, dpi: int | None) -> tuple[float, float]:
     return seconds + PE_FIGURE_SECONDS + pixels * PE_PIXEL_SECONDS, memory + PE_FIGURE_BYTES + pixels * PE_PIXEL_BYTES
 
 
+MIN_OWN_BYTES, MIN_OWN_SECONDS = 64 << 20, 1.0  # an input's own estimate (vectors, picture, sound) under both: silent
+
+
+def negligible(seconds: float, memory: float) -> bool:
+    """True when an input's own work (memory beyond BASE_BYTES) is too small to mention or refuse:
+    the attention's estimate that follows speaks for the run."""
+    return seconds < MIN_OWN_SECONDS and memory - BASE_BYTES < MIN_OWN_BYTES
+
+
 def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
     """(seconds, bytes) of resolving n vectors of dimension d (vectorset.resolve): the identity
     projection holds a d × d float32 matrix (4 d² bytes, never multiplied out); a random one draws
     W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
-    projects the n rows (float64 input, float32 q, k, v)."""
-    if projection == "identity":
-        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d + 16 * n * d  # np.eye(32 000): 10 s on a loaded 2-core machine
+    projects the n rows (float32 q, k, v).  The n × d vectors are the input's (already held)."""
+    if projection == "identity":  # the vectors themselves are already held (the input's own estimate): not counted
+        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d  # np.eye(32 000): 10 s on a loaded 2-core machine
     width = heads * (d_k or max(d // max(heads, 1), 1))
-    return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 8 * n * d + 12 * n * width
+    return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 12 * n * width
 
 
 def dimension_advice(projection: str, kind: str | None, source: dict | None) -> list[str]:
@@ -279,6 +297,8 @@ def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | 
     if opts.weights is not None:  # the weights' own shapes, checked where they are read
         return
     seconds, memory = projection_cost(n, d, opts.heads, opts.projection, opts.d_k)
+    if negligible(seconds, memory):
+        return
     report(lambda: ngettext("{n} vector of {d} dimensions", "{n} vectors of {d} dimensions", n).format(n=f"{n:,}", d=f"{d:,}"),
            seconds, memory, dimension_advice(opts.projection, kind, source), err)
 
@@ -293,7 +313,22 @@ def check_image(width: int, height: int, bands: int, bits: int, err=None) -> Non
     alpha = bands in (2, 4)
     memory = BASE_BYTES + pixels * (bands * max(bits, 8) // 8 + 8 * bands + (12 if alpha else 0))
     seconds = pixels * (2e-8 * bands + (3e-8 if alpha else 0))
+    if negligible(seconds, memory):
+        return
     report(lambda: _("decoding a picture of {w} × {h} pixels").format(w=f"{width:,}", h=f"{height:,}"),
            seconds, memory,
            [N_("a smaller picture file (`size` and `patch` act after the whole picture is decoded; resize it first, "
                "e.g. to 2,000 pixels a side)")], err)
+
+
+def check_audio(n: int, n_samples: int, n_fft: int, d: int, n_mels: int, err=None) -> None:
+    """Before a sound's features are computed (inputs.audio): warn (one line) or refuse n frames
+    of d numbers (see report).  Per frame: an FFT of n_fft (~20 ns a point, measured), the log-mel
+    rows in float64 and float32 (12 bytes a band), the vectors standardized (~20 bytes a number);
+    the samples in float64 (8 bytes each)."""
+    seconds = n * n_fft * 2e-8
+    memory = BASE_BYTES + 8 * n_samples + n * (12 * n_mels + 20 * d)
+    if negligible(seconds, memory):
+        return
+    report(lambda: ngettext("the features of {n} frame of {d} numbers", "the features of {n} frames of {d} numbers", n).format(
+        n=f"{n:,}", d=f"{d:,}"), seconds, memory, [N_("a larger `hop_ms` (fewer frames), or a shorter excerpt of the sound")], err)
