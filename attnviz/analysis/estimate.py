@@ -296,6 +296,13 @@ def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | 
     of dimension d (e.g. raw audio frames of 32 000 samples: a 4 GB identity; see report)."""
     if opts.weights is not None:  # the weights' own shapes, checked where they are read
         return
+    from ..core.attention import check_heads, check_size
+
+    check_heads(opts.heads)  # their own errors first (as make_projections would give them)
+    if opts.projection == "random":
+        d_k = opts.d_k or max(d // max(opts.heads, 1), 1)
+        check_size(d, opts.heads * d_k, f"W^q, W^k, W^v ([d_model, heads·d_k], heads {opts.heads}, d_k {d_k})",
+                   "use fewer `heads` or a smaller `d_k`", "d_k")
     seconds, memory = projection_cost(n, d, opts.heads, opts.projection, opts.d_k)
     if negligible(seconds, memory):
         return
