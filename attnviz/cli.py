@@ -599,11 +599,13 @@ class progress_bar:
     stderr is a terminal, else a plain line every EVERY seconds (logs, CI, pipes)."""
 
     EVERY = 5.0  # seconds between plain lines
+    SETTLED = 0.02  # share of the work done (after the first block) before a time left is extrapolated
 
     def __enter__(self):
         import time
 
         self.bar, self.done, self.start, self.last = None, 0, time.monotonic(), time.monotonic()
+        self.first = None  # (time, done) at the first block's end: the rate is measured from there
         return self.advance
 
     def advance(self, k: int, total: int) -> None:
@@ -616,14 +618,11 @@ class progress_bar:
             return
         if not sys.stderr.isatty():
             now = time.monotonic()
+            if self.first is None:  # reading the input, features, the first block (threads start): not the rate
+                self.first = (now, self.done)
             if now - self.last >= self.EVERY and self.done < total:
                 self.last = now
-                left = (now - self.start) * (total - self.done) / max(self.done, 1)
-                from .analysis.estimate import duration
-
-                line = _("attention {percent}% done, {elapsed} so far, about {left} left").format(
-                    percent=f"{100 * self.done / total:.0f}", elapsed=duration(now - self.start), left=duration(left))
-                sys.stderr.write(f"attnviz: {line}\n")
+                sys.stderr.write(f"attnviz: {self.line(now, total)}\n")
                 sys.stderr.flush()
             return
         if self.bar is None:
@@ -637,6 +636,21 @@ class progress_bar:
         if self.done >= total:  # gone before the view is printed (a streamed summary prints inside the run)
             self.bar.stop()
             self.bar = None
+
+    def line(self, now: float, total: int) -> str:
+        """'attention 40% done, 2 minutes so far, about 3 minutes left': the time left from the rate
+        since the first block, once SETTLED of the work is done after it (before: no guess)."""
+        from .analysis.estimate import duration
+        from .i18n import _
+
+        percent, elapsed = f"{100 * self.done / total:.0f}", duration(now - self.start)
+        since, done_then = self.first
+        measured = self.done - done_then
+        if measured < self.SETTLED * total or now <= since:
+            return _("attention {percent}% done, {elapsed} so far").format(percent=percent, elapsed=elapsed)
+        left = (now - since) * (total - self.done) / measured
+        return _("attention {percent}% done, {elapsed} so far, about {left} left").format(
+            percent=percent, elapsed=elapsed, left=duration(left))
 
     def __exit__(self, *exc):
         if self.bar is not None:
@@ -824,16 +838,32 @@ def pe(
         paths = check_paths(save)
     from .analysis.estimate import check_pe
 
-    check_pe(length, dim)  # -n 100000 -d 4096 is 6.4 GB: say so first (refused where it cannot fit)
-    pe = sinusoidal(length, dim)
+    check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
     if paths:
         from .views import figures
 
-        for path in paths:
-            fig, _warning = figures.pe_figure(pe, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(n=length, d=dim))
-            figures.save(fig, path, dpi)
-            sys.stderr.write(f"attnviz: saved {path}\n")
-    render_pe(pe, console())
+        try:
+            sample = figures.pe_sample(length, dim, dpi)  # one row/column a pixel, never the whole n × d (3.3 GB at 100 000 × 4 096)
+            for path in paths:
+                fig, _warning = figures.pe_figure(sample, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(
+                    n=length, d=dim), (length, dim))
+                figures.save(fig, path, dpi)
+                sys.stderr.write(f"attnviz: saved {path}\n")
+        except MemoryError:
+            raise AttnvizError(f"out of memory drawing the {length:,} × {dim:,} positional encoding at {dpi} dpi; "
+                               "use a smaller --dpi, --length or --dim") from None
+    render_pe(FirstRows(sinusoidal(min(length, 200), dim), length), console())
+
+
+class FirstRows:
+    """The first rows of an n-row matrix, for render_pe (it prints at most 200 positions): shape
+    says the whole matrix's size, indexing reads the rows computed."""
+
+    def __init__(self, rows, n: int):
+        self.rows, self.shape = rows, (n, rows.shape[1])
+
+    def __getitem__(self, index):
+        return self.rows[index]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,15 +27,33 @@ BASE_BYTES = 90 << 20  # the interpreter, numpy and the embedded vectors' pages
 
 
 def available_bytes() -> int:
-    """MemAvailable from /proc/meminfo (elsewhere: 8 GiB)."""
+    """MemAvailable from /proc/meminfo (elsewhere: 8 GiB), or less under an address-space limit
+    (`ulimit -v`): what is left of it."""
+    free = 8 << 30
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
+                    break
     except OSError:
         pass
-    return 8 << 30
+    return min(free, address_space_left())
+
+
+def address_space_left() -> float:
+    """RLIMIT_AS minus this process's VmSize (/proc/self/status); inf without a limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY:
+            return float("inf")
+        with open("/proc/self/status") as f:
+            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        return max(soft - size, 0)
+    except (ImportError, OSError, StopIteration, ValueError):
+        return float("inf")
 
 
 def keys_per_query(n: int, window: int | None, causal: bool, block: int) -> float:
@@ -51,8 +69,9 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     from ..core.blockwise import block_size
 
     block = block_size(window, 512, n)
-    cells = n * heads * keys_per_query(n, window, causal, block)
-    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS)
+    keys = keys_per_query(n, window, causal, block)
+    cells = n * heads * keys
+    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS) * out_of_cache(keys)
     if score == "additive":
         band = min(n, 2 * window + 1) if window is not None else keys_per_query(n, window, causal, block)
         seconds += n * heads * band * (d_a or d_k) * TANH_SECONDS
@@ -61,6 +80,14 @@ def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: i
     block_bytes = 8 * 6 * block * min(n, keys_per_query(n, window, causal, block) if window is not None else n)
     memory = BASE_BYTES + 4 * n + 4 * distinct * dim + held * row_bytes + block_bytes + 24 * n // 8
     return seconds, memory
+
+
+def out_of_cache(keys: float) -> float:
+    """How much slower a cell is when a query block's row of scores outgrows the caches: √(keys /
+    120 000), from 1 up to 2.  Measured (full attention over a sound's log-mel frames, 2 loaded
+    cores, seconds a cell): 20 000 frames 5.4e-9, 60 000 9.2e-9, 120 000 1.5e-8 (the flat rate
+    above is 1.4e-8 at d_k 80)."""
+    return min(max(1.0, (keys / 120_000) ** 0.5), 2.0)
 
 
 def advice(window: int | None, heads: int, score: str) -> list[str]:
@@ -202,9 +229,113 @@ def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
                             heads).format(n=f"{n:,}", heads=heads), seconds, memory, tips, err)
 
 
-def check_pe(n: int, d: int, err=None) -> None:
-    """Before `attnviz pe`: the n × d encoding in float64 and its temporaries (≈ 2 n × d × 8 bytes)."""
-    cells = n * d
+def check_pe(n: int, d: int, dpi: int | None = None, err=None) -> None:
+    """Before `attnviz pe`: the terminal's first 200 rows, and with a figure (dpi given) its
+    sampled cells (views.figures.pe_sample: at most one a pixel) and its canvas (see pe_cost)."""
+    seconds, memory = pe_cost(n, d, dpi)
     report(lambda: _("the positional encoding of {n} positions × {d} dimensions").format(n=f"{n:,}", d=f"{d:,}"),
-           cells * 5e-9, BASE_BYTES + 16 * cells,
+           seconds, memory, [N_("a smaller --dpi, --length or --dim")] if dpi else
            [N_("a smaller --length or --dim (the terminal shows at most 200 positions)")], err)
+
+
+PE_FIGURE_BYTES, PE_FIGURE_SECONDS = 300 << 20, 2.0  # matplotlib and a figure's fixed cost
+PE_PIXEL_BYTES, PE_PIXEL_SECONDS = 40, 2.3e-7  # per canvas pixel: the sampled cells (about one a pixel), RGBA,
+#   resampling, the PNG encoder (measured: -n 100000 -d 4096 at 150 dpi 0.65 GB 3.7 s, at 600 dpi 3.4 GB 21 s)
+
+
+def pe_cost(n: int, d: int, dpi: int | None) -> tuple[float, float]:
+    """(seconds, bytes) of `attnviz pe`: 200 rows × d for the terminal; with a figure at dpi, its
+    canvas pixels (PE_PIXEL_*; views.figures.pe_sample draws at most one cell a pixel)."""
+    seconds, memory = min(n, 200) * d * 2e-6, BASE_BYTES + 16 * min(n, 200) * d
+    if dpi is None:
+        return seconds, memory
+    from ..views.figures import pe_inches
+
+    width, height = pe_inches(n, d)
+    pixels = (width + 1.5) * (height + 1) * dpi * dpi
+    return seconds + PE_FIGURE_SECONDS + pixels * PE_PIXEL_SECONDS, memory + PE_FIGURE_BYTES + pixels * PE_PIXEL_BYTES
+
+
+MIN_OWN_BYTES, MIN_OWN_SECONDS = 64 << 20, 1.0  # an input's own estimate (vectors, picture, sound) under both: silent
+
+
+def negligible(seconds: float, memory: float) -> bool:
+    """True when an input's own work (memory beyond BASE_BYTES) is too small to mention or refuse:
+    the attention's estimate that follows speaks for the run."""
+    return seconds < MIN_OWN_SECONDS and memory - BASE_BYTES < MIN_OWN_BYTES
+
+
+def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
+    """(seconds, bytes) of resolving n vectors of dimension d (vectorset.resolve): the identity
+    projection holds a d × d float32 matrix (4 d² bytes, never multiplied out); a random one draws
+    W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
+    projects the n rows (float32 q, k, v).  The n × d vectors are the input's (already held)."""
+    if projection == "identity":  # the vectors themselves are already held (the input's own estimate): not counted
+        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d  # np.eye(32 000): 10 s on a loaded 2-core machine
+    width = heads * (d_k or max(d // max(heads, 1), 1))
+    return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 12 * n * width
+
+
+def dimension_advice(projection: str, kind: str | None, source: dict | None) -> list[str]:
+    """Ways to cut the cost of long vectors, as catalog messages: the input's own (audio raw
+    frames: log-mel, shorter frames; a matrix: fewer columns), then a smaller `d_k`."""
+    tips = []
+    if kind == "audio" and (source or {}).get("features") == "raw":
+        tips.append(N_("`features` logmel (80 numbers a frame instead of every sample), or a smaller `frame_ms`"))
+    elif kind == "matrix":
+        tips.append(N_("fewer columns (e.g. a PCA of the vectors)"))
+    if projection == "identity":
+        tips.append(N_("`projection` random with a small `d_k` (no d × d identity)"))
+    else:
+        tips.append(N_("a smaller `d_k`"))
+    return tips
+
+
+def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | None = None, err=None) -> None:
+    """Before the projections are built (vectorset.resolve): warn (one line) or refuse n vectors
+    of dimension d (e.g. raw audio frames of 32 000 samples: a 4 GB identity; see report)."""
+    if opts.weights is not None:  # the weights' own shapes, checked where they are read
+        return
+    from ..core.attention import check_heads, check_size
+
+    check_heads(opts.heads)  # their own errors first (as make_projections would give them)
+    if opts.projection == "random":
+        d_k = opts.d_k or max(d // max(opts.heads, 1), 1)
+        check_size(d, opts.heads * d_k, f"W^q, W^k, W^v ([d_model, heads·d_k], heads {opts.heads}, d_k {d_k})",
+                   "use fewer `heads` or a smaller `d_k`", "d_k")
+    seconds, memory = projection_cost(n, d, opts.heads, opts.projection, opts.d_k)
+    if negligible(seconds, memory):
+        return
+    report(lambda: ngettext("{n} vector of {d} dimensions", "{n} vectors of {d} dimensions", n).format(n=f"{n:,}", d=f"{d:,}"),
+           seconds, memory, dimension_advice(opts.projection, kind, source), err)
+
+
+def check_image(width: int, height: int, bands: int, bits: int, err=None) -> None:
+    """Before a picture is decoded (inputs.image; Pillow reads the size from the header): warn
+    (one line) or refuse width × height pixels of `bands` channels of `bits` bits (see report).
+    Per pixel (measured: 9000² RGB 2.2 GB 5 s, 6000² RGBA 1.7 GB 5 s): the decoded bytes, 8 bytes
+    a channel in float32 arrays and their temporaries (12 more to lay alpha onto white); 20 ns a
+    channel (30 ns more for alpha)."""
+    pixels = width * height
+    alpha = bands in (2, 4)
+    memory = BASE_BYTES + pixels * (bands * max(bits, 8) // 8 + 8 * bands + (12 if alpha else 0))
+    seconds = pixels * (2e-8 * bands + (3e-8 if alpha else 0))
+    if negligible(seconds, memory):
+        return
+    report(lambda: _("decoding a picture of {w} × {h} pixels").format(w=f"{width:,}", h=f"{height:,}"),
+           seconds, memory,
+           [N_("a smaller picture file (`size` and `patch` act after the whole picture is decoded; resize it first, "
+               "e.g. to 2,000 pixels a side)")], err)
+
+
+def check_audio(n: int, n_samples: int, n_fft: int, d: int, n_mels: int, err=None) -> None:
+    """Before a sound's features are computed (inputs.audio): warn (one line) or refuse n frames
+    of d numbers (see report).  Per frame: an FFT of n_fft (~20 ns a point, measured), the log-mel
+    rows in float64 and float32 (12 bytes a band), the vectors standardized (~20 bytes a number);
+    the samples in float64 (8 bytes each)."""
+    seconds = n * n_fft * 2e-8
+    memory = BASE_BYTES + 8 * n_samples + n * (12 * n_mels + 20 * d)
+    if negligible(seconds, memory):
+        return
+    report(lambda: ngettext("the features of {n} frame of {d} numbers", "the features of {n} frames of {d} numbers", n).format(
+        n=f"{n:,}", d=f"{d:,}"), seconds, memory, [N_("a larger `hop_ms` (fewer frames), or a shorter excerpt of the sound")], err)

@@ -91,6 +91,9 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     x = seq.vectors
     if opts.pos == "sinusoidal":
         x = add_sinusoidal(x, seq.positions, opts.pos_scale)
+    from .estimate import check_vectors
+
+    check_vectors(len(seq), seq.dim, opts, seq.kind, seq.source)  # a d × d identity for 32 000-sample frames: said or refused first
     proj = make_projections(opts, seq.dim)
     temperature = opts.temperature if opts.temperature is not None else auto_temperature(seq.vectors, proj)
     additive = make_additive(opts, proj)

@@ -348,6 +348,9 @@ def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features:
     y, sr, info = load_audio(path)
     frame_length, hop_length = frame_sizes(sr, frame_ms, hop_ms)
     n = count_frames(len(y), frame_length, hop_length)
+    from ..analysis.estimate import check_audio
+
+    check_audio(n, len(y), fft_size(frame_length), frame_length if features == "raw" else 39 if features == "mfcc" else n_mels, n_mels)
     vectors, db = features_of(y, sr, frame_length, hop_length, features, n_mels)
     vectors = standardize_columns(vectors) if standardize else np.asarray(vectors, dtype=np.float32)
     start, _ = frame_times(n, hop_length, frame_length, sr)

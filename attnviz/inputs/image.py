@@ -81,6 +81,7 @@ def _open(path: Path, name: str):
                 im.seek(0)
                 if im.width == 0 or im.height == 0:
                     raise AttnvizError(f"--image {name}: the picture has no pixels ({im.width} × {im.height}); give another picture")
+                _estimate(im)
                 im = ImageOps.exif_transpose(im)  # a phone photo stands the way it was taken (copies and loads)
                 im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -97,6 +98,15 @@ def _open(path: Path, name: str):
     meta = {"name": name, "format": "JPEG" if fmt == "MPO" else fmt, "mode": im.mode, "frames": frames,
             "original_width": int(im.width), "original_height": int(im.height)}
     return im, meta
+
+
+def _estimate(im) -> None:
+    """Before decoding: one estimate line for a big picture, or a refusal where it cannot fit
+    (analysis.estimate.check_image; the header's size, channels and bits)."""
+    from ..analysis.estimate import check_image
+
+    bits = 16 if im.mode.startswith("I;16") or im.mode in ("I", "F") else 8
+    check_image(im.width, im.height, len(im.getbands()), 32 if im.mode in ("I", "F") else bits)
 
 
 def _declares_no_pixels(path: Path) -> bool:

@@ -119,6 +119,8 @@ def _read_table(path: Path, ext: str):
     labelled = any(_number(r[0]) is None for r in rows[1:]) or (len(rows) == 1 and _number(rows[0][0]) is None and len(rows[0]) > 1)
     header = any(_number(c) is None for c in rows[0][1 if labelled else 0:])
     data = rows[1:] if header else rows
+    if not data:
+        raise AttnvizError(f"{path}: a header row and no data rows; a vector set needs at least one item (one row of numbers)")
     width = len(data[0]) if data else 0
     labels, values = [], []
     for line, r in enumerate(data, start=2 if header else 1):

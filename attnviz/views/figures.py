@@ -543,18 +543,40 @@ def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np
     return fig, warning
 
 
-def pe_figure(pe: np.ndarray, title: str):
-    """The positional-encoding matrix: positions down, dimensions across, −1 … 1 diverging."""
+def pe_figure(pe: np.ndarray, title: str, shape: tuple[int, int] | None = None):
+    """The positional-encoding matrix: positions down, dimensions across, −1 … 1 diverging.
+    pe [rows, cols]: the whole matrix, or (shape = (n, d), the true size) evenly spaced rows and
+    columns of it (pe_sample), drawn over the axes of the n × d matrix."""
     plt = _pyplot()
-    n, d = pe.shape
-    width = float(np.clip(d * 0.12, 5, 16))
-    height = float(np.clip(n * 0.12, 3, 12))
+    n, d = shape or pe.shape
+    width, height = pe_inches(n, d)
     families, warning = font_for([title])
     with plt.rc_context({"font.family": families}):
         fig, ax = plt.subplots(figsize=(width + 1.5, height + 1), constrained_layout=True)
-        image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto")
+        image = ax.imshow(pe, cmap=_cmap("alpha"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto",
+                          extent=(-0.5, d - 0.5, n - 0.5, -0.5))
         ax.set_xlabel(_("dimension $k$ (even $k = 2i$: sin, odd $k = 2i + 1$: cos)"))
         ax.set_ylabel(_("position $p$"))
         ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
     return fig, warning
+
+
+def pe_inches(n: int, d: int) -> tuple[float, float]:
+    """(width, height) of pe_figure's matrix in inches: 0.12 a cell, 5 … 16 across, 3 … 12 down."""
+    return float(np.clip(d * 0.12, 5, 16)), float(np.clip(n * 0.12, 3, 12))
+
+
+def pe_sample(n: int, d: int, dpi: int) -> np.ndarray:
+    """The n × d sinusoidal encoding at most one row and one column per pixel of pe_figure at dpi
+    (evenly spaced, first and last kept): what a nearest-neighbour drawing shows of the whole
+    matrix, without the whole matrix (100 000 × 4 096 is 3.3 GB).  -> [rows, cols] float64."""
+    width, height = pe_inches(n, d)
+    rows, cols = _spaced(n, int(height * dpi)), _spaced(d, int(width * dpi))
+    angle = rows[:, None] / np.power(10000.0, (cols - cols % 2)[None, :] / d)  # k = 2i or 2i + 1: 10000^(2i/d)
+    return np.where(cols % 2 == 0, np.sin(angle), np.cos(angle))
+
+
+def _spaced(n: int, m: int) -> np.ndarray:
+    """0 … n−1, or m evenly spaced of them when n > m."""
+    return np.arange(n) if n <= m else np.unique(np.linspace(0, n - 1, max(m, 2)).round().astype(np.int64))

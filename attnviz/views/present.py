@@ -64,7 +64,23 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
+    if focus and not isinstance(analysis, LongAnalysis):
+        check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
+
+
+def check_focus_size(analysis, request: Request) -> None:
+    """Refuse a focus figure too tall to read before drawing it (figures.focus_figure: one chart per
+    head, max(2, 0.28 n + 1) inches each; figures._save's limit, MAX_INCHES a side)."""
+    from .figures import MAX_INCHES
+
+    paths = [p for p in request.save if p.suffix.lower() != ".html"]
+    panels = len(analysis.layers[0].heads)
+    height = panels * max(2.0, 0.28 * len(analysis.tokens) + 1.0) + 0.6
+    if paths and height > MAX_INCHES:
+        raise UsageError(f"`save` {paths[0]}: a figure of {panels} panels would be 8 × {height:.0f} inches, too large "
+                         f"to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
+                         "or use fewer `heads`", "save")
 
 
 def item_index(analysis, text: str, what: str = "`focus`") -> int:
