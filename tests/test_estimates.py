@@ -39,7 +39,7 @@ def test_long_vectors_under_the_identity_are_refused_with_dimension_advice(runne
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
-    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES + 4 * 4000 * 4000)  # 80 %: under the identity's 64 MB
+    monkeypatch.setattr(estimate, "available_bytes", lambda: 4 * 4000 * 4000)  # 80 % of it: under the identity's own 64 MB
     result = invoke(runner, "show", "--input", wide)
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
     assert "3 vectors of 4,000 dimensions" in result.stderr and "--projection random with a small --d-k" in result.stderr
@@ -85,7 +85,7 @@ def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monke
     from conftest import invoke
 
     Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(tmp_path / "p.png")
-    pixels_bytes = estimate.BASE_BYTES + 300 * 200 * (4 + 32 + 12)  # what check_image counts for RGBA
+    pixels_bytes = 300 * 200 * (4 + 32 + 12)  # what check_image counts for RGBA, beyond the process itself
     monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
     monkeypatch.setattr(estimate, "available_bytes", lambda: int(pixels_bytes / 0.8) - 1)
 
@@ -215,7 +215,7 @@ def test_a_sounds_features_are_estimated_before_they_are_computed(runner, monkey
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
-    monkeypatch.setattr(estimate, "available_bytes", lambda: estimate.BASE_BYTES)  # nothing fits
+    monkeypatch.setattr(estimate, "available_bytes", lambda: 1 << 10)  # nothing fits
 
     def computed(*args, **kwargs):
         raise AssertionError("features computed before the refusal")

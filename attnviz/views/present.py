@@ -109,8 +109,9 @@ def check_long(n: int, top_k_given: bool, request: Request, media: bool = False)
         raise UsageError("`include_vectors` needs full matrices; drop `top_k` (or shorten the input)", "include_vectors")
     figures = [p for p in request.save if p.suffix.lower() != ".html"]
     if not media and (request.focus or figures):
-        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `focus`, `save` (except .html) "
-                         "and `head` need full matrices", "top_k")
+        raise UsageError(f"{n:,} items with `top_k` (automatic over {DENSE_MAX:,}) show a summary: `focus`, `save` (except .html) "
+                         f"and `head` need full matrices; save x.html for an interactive page, or shorten the input to "
+                         f"{DENSE_MAX:,} items", "top_k")
 
 
 def present(analysis, request: Request, console, out=None, err=None) -> None:
