@@ -20,11 +20,12 @@ import os
 import sys
 
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-COLOR_SYSTEMS = ("standard", "256", "truecolor")
+COLOR_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT, "truecolor": ColorSystem.TRUECOLOR}
 _TERM_COLORS = {"kitty": "256", "256color": "256", "16color": "standard"}  # rich.console's table
 
 
@@ -126,7 +127,7 @@ class Screen:
         out = []
         for line in Segment.split_and_crop_lines(segments, self.width, pad=False):
             for seg in line:
-                out.append(seg.style.render(seg.text, color_system=_SYSTEMS[color]) if seg.style and color else seg.text)
+                out.append(seg.style.render(seg.text, color_system=COLOR_SYSTEMS[color]) if seg.style and color else seg.text)
         self.file.write("".join(out))
         self.file.flush()  # as rich does: stderr lines between prints stay in order
 
@@ -147,16 +148,3 @@ class Screen:
 
         self._rich.quiet = True
         raise BrokenPipeError(errno.EPIPE, "the reader of standard output went away")
-
-
-class _Systems(dict):
-    """color_system names -> rich.color.ColorSystem, looked up on first use."""
-
-    def __missing__(self, key):
-        from rich.color import ColorSystem
-
-        self.update({"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT, "truecolor": ColorSystem.TRUECOLOR})
-        return self[key]
-
-
-_SYSTEMS = _Systems()
