@@ -97,3 +97,32 @@ def test_nan_null_inf_refused_float64_input_empty_and_buffer_reuse():
     assert np.shares_memory(text, buffer) and text.tobytes() == matrix_bytes(a)
     assert json.loads(matrix_json(-a, buffer).tobytes()) == (-a).tolist()  # the wider signed layout in the same buffer
     assert len(matrix_json(a, np.empty(3, np.uint8))) == len(matrix_bytes(a))  # too small: a new array
+
+
+def test_stdout_is_written_in_pieces_of_at_most_one_mib():
+    """Big writes make the kernel take page-cache pages in blocks over 2 MB, slow once memory is
+    fragmented (bench/model_bench.py): sink() cuts them, and the bytes arrive whole and in order."""
+    import io
+
+    from attnviz.views import jsonstream
+
+    sizes, out = [], io.BytesIO()
+
+    class Buffer:
+        def write(self, b):
+            sizes.append(len(b))
+            return out.write(b)
+
+    class Stdout:
+        buffer = Buffer()
+
+        def flush(self):
+            pass
+
+    data = np.random.default_rng(0).integers(0, 256, 3 * jsonstream.WRITE_BYTES + 12345, dtype=np.uint8)
+    write = jsonstream.sink(Stdout())
+    write(b"[")
+    write(memoryview(data))
+    write(b"]")
+    assert out.getvalue() == b"[" + data.tobytes() + b"]"
+    assert max(sizes) == jsonstream.WRITE_BYTES and sizes[1:5] == [jsonstream.WRITE_BYTES] * 3 + [12345]
