@@ -362,3 +362,10 @@ def test_views_a_long_input_cannot_show_are_refused_before_attention(runner, tmp
     result = invoke(runner, "show", *source, *[v.format(tmp=tmp_path) for v in view])
     assert result.exit_code == 2 and needle in result.stderr and len(result.stderr.splitlines()) == 1, result.output
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_streamed_path_names_an_overflowing_pos_scale(runner, tmp_path):
+    """The streamed --file path adds e^i with positions.add_sinusoidal, as the dense path does."""
+    (tmp_path / "t.txt").write_text("the ham sandwich " * 800)
+    result = invoke(runner, "show", "--file", tmp_path / "t.txt", "--top-k", "2", "--pos", "sinusoidal", "--pos-scale", "1e300", "--json")
+    assert result.exit_code == 2 and "--pos-scale 1e+300 is past single precision" in result.stderr and result.stdout == ""

@@ -23,7 +23,7 @@ from ..core import attention as att
 from ..core import masks
 from ..core.blockwise import (BlockMeans, BlockTop, MaskCache, attend_band, attend_block, band_mask, block_size, key_range,
                               one_blas_thread)
-from ..core.positions import sinusoidal_grid
+from ..core.positions import add_sinusoidal
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
 from ..options import AUTO_SHARPNESS, Options
@@ -153,7 +153,7 @@ def rows(sc: Scanned, opts: Options, s: int, e: int) -> np.ndarray:
     """a^i (+ s·e^i) of tokens s … e−1: [e − s, d] float32, as vectorset.resolve builds them."""
     x = sc.table[sc.ids[s:e]]
     if opts.pos == "sinusoidal":
-        x = x + np.float32(opts.pos_scale) * sinusoidal_grid(np.arange(s, e), sc.table.shape[1]).astype(np.float32)
+        x = add_sinusoidal(x, np.arange(s, e), opts.pos_scale)
     return x
 
 
