@@ -554,7 +554,7 @@ def show_lines(text, file, request, top_k, analyze_one, model) -> None:
         raise UsageError(f"{'--save' if request.save else '--top-k'} does not go with --lines (one JSON document per line)")
     corpus = read_corpus(file)
     if model is not None:  # every line checked against the position limit before the first document is written
-        from .inputs.model import encode_batch, open_model
+        from .models.checkpoint import encode_batch, open_model
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
     if corpus.blank:

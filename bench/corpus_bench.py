@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000, help="sentences")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from attnviz.inputs.model_files import resolve_model
+    from attnviz.models.files import resolve_model
     from scripts.make_corpus import corpus
 
     model_dir = str(resolve_model("minilm"))

@@ -35,8 +35,8 @@ PY = sys.executable
 
 FORWARD = """
 import sys
-from attnviz.inputs.model import open_model, encode
-from attnviz.core.encoder import forward
+from attnviz.models.checkpoint import open_model, encode
+from attnviz.models.checkpoint import forward
 m = open_model("minilm")
 layers, hidden = forward(m, encode(m, open(sys.argv[1], encoding="utf-8").read()))
 """
@@ -45,7 +45,7 @@ layers, hidden = forward(m, encode(m, open(sys.argv[1], encoding="utf-8").read()
 
 def text_of(tokens: int) -> str:
     """Sentences of the corpus generator, cut at a word boundary to exactly `tokens` model tokens."""
-    from attnviz.inputs.model import open_model
+    from attnviz.models.checkpoint import open_model
     from scripts.make_corpus import corpus
 
     tok = open_model("minilm").tokenizer
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="alternated runs of each process (default 5)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from attnviz.inputs.model import open_model
+    from attnviz.models.checkpoint import open_model
 
     text = text_of(512)
     n = len(open_model("minilm").tokenizer.encode(text).ids)

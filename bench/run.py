@@ -191,7 +191,7 @@ def main() -> None:
     t_show, _, _ = measure(ATTNVIZ + ["show", SEED], repeat)
     row("show, seed sentence, embedded vectors (wall)", f"{t_show:.3f} s", f"{t_np:.3f} s numpy", f"{t_show / t_np:.2f}×", "≤ 2.0×", t_show / t_np <= 2.0)
     # 2. model vs transformers + torch
-    from attnviz.inputs.model_files import resolve_model
+    from attnviz.models.files import resolve_model
 
     try:
         model_dir = str(resolve_model("minilm"))

@@ -325,7 +325,7 @@ def test_no_advice_when_the_chinese_vectors_know_the_text(cli):
 
 
 def test_unk_pieces_recovers_the_original_text():
-    from attnviz.inputs.model import unk_pieces
+    from attnviz.models.checkpoint import unk_pieces
 
     text = "café☃ ok 鳕"
     tokens = ["[CLS]", "[UNK]", "ok", "[UNK]", "[SEP]"]
@@ -336,7 +336,7 @@ def test_unk_pieces_recovers_the_original_text():
 
 
 def test_tiny_chinese_bert_names_its_unk_pieces():
-    from attnviz.inputs.model import encode, open_model, unk_pieces
+    from attnviz.models.checkpoint import encode, open_model, unk_pieces
 
     model = open_model(str(BERT_ZH))
     text = "鳕鱼三明治 ☃ 餐厅"
@@ -365,8 +365,8 @@ def test_unk_advice_when_the_model_reads_the_language():
 def test_tiny_chinese_bert_matches_transformers():
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from attnviz.core.encoder import forward
-    from attnviz.inputs.model import encode, open_model
+    from attnviz.models.checkpoint import forward
+    from attnviz.models.checkpoint import encode, open_model
 
     model = open_model(str(BERT_ZH))
     enc = encode(model, SENTENCE)

@@ -314,7 +314,7 @@ def test_pair_words_are_found_before_the_model_runs(runner, tmp_path, monkeypatc
     before saying so: the words are looked up by the tokenizer first, in every chunk."""
     minilm_dir()
     from attnviz.analysis import corpus
-    from attnviz.core import encoder
+    from attnviz.models import bert as encoder
 
     monkeypatch.setattr(corpus, "CHUNK", chunk)
     monkeypatch.setattr(encoder, "forward_batch", lambda *a, **k: pytest.fail("the model ran"))

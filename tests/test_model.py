@@ -18,7 +18,7 @@ N_REF = len([k for k in REF.files if k.startswith("text_")])
 
 
 def minilm_dir():
-    from attnviz.inputs import model
+    from attnviz.models import checkpoint as model
 
     try:
         return model.resolve_model("minilm")
@@ -28,7 +28,7 @@ def minilm_dir():
 
 @pytest.fixture(scope="module")
 def minilm():
-    from attnviz.inputs import model
+    from attnviz.models import checkpoint as model
 
     minilm_dir()
     return model.open_model("minilm")
@@ -36,8 +36,8 @@ def minilm():
 
 @pytest.mark.parametrize("k", range(N_REF))
 def test_parity_with_stored_transformers_reference(minilm, k):
-    from attnviz.core.encoder import forward
-    from attnviz.inputs.model import encode
+    from attnviz.models.checkpoint import forward
+    from attnviz.models.checkpoint import encode
 
     text = str(REF[f"text_{k}"])
     enc = encode(minilm, text)
@@ -52,8 +52,8 @@ def test_parity_with_stored_transformers_reference(minilm, k):
 def test_parity_with_live_transformers(minilm, text):
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from attnviz.core.encoder import forward
-    from attnviz.inputs.model import encode
+    from attnviz.models.checkpoint import forward
+    from attnviz.models.checkpoint import encode
 
     ref = transformers.AutoModel.from_pretrained(str(minilm.path), attn_implementation="eager").eval()
     enc = encode(minilm, text)
@@ -66,8 +66,8 @@ def test_parity_with_live_transformers(minilm, text):
 
 
 def test_alpha_is_the_pre_softmax_scaled_score(minilm):
-    from attnviz.core.encoder import forward
-    from attnviz.inputs.model import encode
+    from attnviz.models.checkpoint import forward
+    from attnviz.models.checkpoint import encode
 
     layers, _ = forward(minilm, encode(minilm, "ham sandwich"))
     for head in layers[2].heads:
@@ -87,7 +87,7 @@ def test_runtime_never_imports_torch_or_transformers():
 
 
 def test_word_pooling_rule_by_hand():
-    from attnviz.core.encoder import pool_words
+    from attnviz.core.rollout import pool_words
 
     a = np.array([[0.5, 0.2, 0.3], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
     units = [[0], [1, 2]]  # word 1 has two pieces
@@ -96,7 +96,7 @@ def test_word_pooling_rule_by_hand():
 
 
 def test_rollout_against_a_loop():
-    from attnviz.core.encoder import rollout
+    from attnviz.core.rollout import rollout
 
     rng = np.random.default_rng(0)
     layers = [rng.dirichlet(np.ones(4), size=(3, 4)) for _ in range(3)]  # 3 layers of [heads=3, 4, 4]
@@ -189,7 +189,7 @@ def test_broken_model_directories(tmp_path, damage, needle):
 
 
 def test_missing_model_name_says_how_to_get_it(monkeypatch, tmp_path):
-    from attnviz.inputs import model_files
+    from attnviz.models import files as model_files
 
     monkeypatch.setattr(model_files, "PACKAGES", {})
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))

@@ -85,7 +85,7 @@ def test_cli_json_is_valid_strict_json_and_follows_the_schema(cli):
 
 
 def fitting_text(tokens):
-    from attnviz.inputs.model import open_model
+    from attnviz.models.checkpoint import open_model
 
     tok = open_model("minilm").tokenizer
     words = ("attention " * 600).split()
@@ -109,8 +109,9 @@ def test_layers_are_computed_in_order_as_read_and_equal_the_eager_forward():
     minilm_dir()
     from attnviz.analysis.model import analyze_model
     from attnviz.analysis.summaries import head_summary
-    from attnviz.core.encoder import forward, rollout
-    from attnviz.inputs.model import encode, open_model
+    from attnviz.core.rollout import rollout
+    from attnviz.models.checkpoint import forward
+    from attnviz.models.checkpoint import encode, open_model
 
     a = analyze_model(SEED, "minilm")
     assert a._run.computed == 0 and len(a.layers) == 6 and a._run.computed == 0

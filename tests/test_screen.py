@@ -99,7 +99,7 @@ def test_width_and_colours_are_detected_as_rich_detects_them(monkeypatch, env, t
 
 def test_the_first_screen_does_not_import_richs_console_or_table():
     code = ("import sys; from attnviz.cli import main; main(['show', 'ham sandwich']); "
-            "print('RICH', sorted(m for m in ('rich.console', 'rich.table', 'attnviz.inputs.model') if m in sys.modules))")
+            "print('RICH', sorted(m for m in ('rich.console', 'rich.table', 'attnviz.models.checkpoint') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "RICH []" in out.stdout and "ham" in out.stdout

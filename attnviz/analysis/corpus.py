@@ -119,7 +119,7 @@ def batch_summaries(a: np.ndarray, lengths: np.ndarray, cls: np.ndarray, sep: np
 
 def occurrences(enc, text: str, word: str) -> list[list[int]]:
     """The token indices of each occurrence of word (whole words, case-insensitive) in an encoded text."""
-    from ..inputs.model import words_of
+    from ..models.checkpoint import words_of
 
     labels, units = words_of(enc, text)
     return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.lower() == word]
@@ -161,8 +161,8 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     The corpus is tokenized and run CHUNK sentences at a time, so memory does not grow with its
     length.  batch=False runs the sentences one at a time (the reference the batched run must equal).
     """
-    from ..core.encoder import layer_weights
-    from ..inputs.model import open_model
+    from ..models.bert import layer_weights
+    from ..models.checkpoint import open_model
 
     if (source is None) != (target is None):
         raise UsageError("give both `from` and `to`, or neither", "from")
@@ -200,7 +200,7 @@ def check_words(source: str, target: str) -> tuple[str, str]:
 
 def encode_chunk(m, corpus: Corpus, start: int) -> list:
     """The encodings of sentences start … start + CHUNK − 1 (an over-long one is an error naming its line)."""
-    from ..inputs.model import encode_batch
+    from ..models.checkpoint import encode_batch
 
     return encode_batch(m, corpus.lines[start : start + CHUNK], [f"{corpus.name} line {k}" for k in corpus.numbers[start : start + CHUNK]])
 
@@ -241,7 +241,7 @@ def check_pairs(corpus: Corpus, words: tuple[str, str], seen: dict, together: in
 def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
     """One batch through the encoder -> summaries [B, layers, heads, KEYS] and word-pair α′
     [B, layers, heads] (NaN for a text without both words; pairs[r] is find_pairs' entry or None)."""
-    from ..core.encoder import forward_batch
+    from ..models.bert import forward_batch
 
     lengths = np.array([len(e.ids) for e in encs])
     b, n = len(encs), int(lengths.max())

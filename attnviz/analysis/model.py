@@ -19,8 +19,8 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     At token level the layers are computed when first read, in order (a StreamedModelAnalysis: the
     JSON writer writes layer L while layer L + 1 is computed); pooled to words, at once.
     """
-    from ..core.encoder import forward, forward_layers, rollout
-    from ..inputs.model import encode, open_model, unk_pieces
+    from ..core.rollout import rollout
+    from ..models.checkpoint import encode, forward, open_model, unk_pieces
 
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence")
@@ -41,7 +41,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
            "seed": None, "weights": None, "has_wo": True, "masked": False}
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
     if not words:
-        run = LayerRun(forward_layers(m, enc), c.layers, layer_numbers, head_numbers, specials)
+        run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials)
         return StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
                                      None, Summaries(run), None, unknown, run=run)
     layers, hidden = forward(m, enc)
@@ -76,7 +76,7 @@ class LayerRun:
 
     def _next(self) -> None:
         """Compute the next layer: keep it if it is kept, its heads' summaries, the rollout through it."""
-        from ..core.encoder import rollout_step
+        from ..core.rollout import rollout_step
 
         if self.failed is not None:
             raise self.failed
@@ -167,8 +167,8 @@ class StreamedModelAnalysis(ModelAnalysis):
 def to_words(enc, text: str, layers: list[att.LayerResult], hidden: np.ndarray, flow: np.ndarray):
     """Pool subword tokens to words: α′ summed over a key word's pieces and averaged over the query
     word's pieces (rows still sum to 1); α and the vectors are means over the pieces."""
-    from ..core.encoder import pool_words, pooling
-    from ..inputs.model import words_of
+    from ..core.rollout import pool_words, pooling
+    from ..models.checkpoint import words_of
 
     tokens, units = words_of(enc, text)
     specials = [len(u) == 1 and enc.word_ids[u[0]] is None for u in units]

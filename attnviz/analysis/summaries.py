@@ -97,7 +97,7 @@ def suggested_link(analysis) -> tuple[int, int]:
 def model_installed(name: str = "minilm") -> bool:
     """Whether `attnviz heads --model NAME` would find the model (looked up, never imported or downloaded)."""
     from ..errors import AttnvizError
-    from ..inputs.model_files import resolve_model
+    from ..models.files import resolve_model
 
     try:
         resolve_model(name)

@@ -86,7 +86,7 @@ def unk_advice(pieces: list[str], n_tokens: int, model_name: str, unk_token: str
                known: Iterable[str] = ()) -> str | None:
     """One line counting and naming the text a model's tokenizer turned into [UNK], else None.
 
-    pieces      the original text of each [UNK] token, in order (inputs.model.unk_pieces)
+    pieces      the original text of each [UNK] token, in order (models.checkpoint.unk_pieces)
     n_tokens    tokens of the text, special tokens excluded
     model_name  the model's name as shown
     unk_token   default "[UNK]"

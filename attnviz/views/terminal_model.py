@@ -17,7 +17,7 @@ PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<"
 
 def short_name(config: dict) -> str:
     """What a user types: minilm for the packaged MiniLM, else the name or path given."""
-    from ..inputs.model_files import MINILM
+    from ..models.files import MINILM
 
     return "minilm" if config["model"] == MINILM else config["model"]
 

@@ -1,6 +1,6 @@
 """Where a pretrained model's files are: a directory given as a path, an installed package that
 ships them, or the Hugging Face cache.  Looked up, never imported or downloaded; light enough for
-the first screen's next-steps hint (attnviz.inputs.model reads the files)."""
+the first screen's next-steps hint (attnviz.models.checkpoint reads the files)."""
 
 from __future__ import annotations
 

@@ -1,149 +1,64 @@
-"""A pretrained BERT-family encoder's files (found by model_files), checked and read with safetensors and tokenizers.
+"""A pretrained model's files (found by models.files), checked and read with safetensors and tokenizers.
 
-The forward pass itself is attnviz.core.encoder.  Nothing here imports torch or transformers.
+The forward pass is its family's (models.FAMILIES).  Nothing here imports torch or transformers.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
-from .model_files import ALIASES, NEEDED, resolve_model
-
-
-ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu")  # the ones core.encoder.activation computes
-# settings that change the numbers and that the numpy encoder does not implement: key -> the only value it computes
-FIXED = {"position_embedding_type": "absolute", "is_decoder": False, "add_cross_attention": False}
-BROKEN = "a broken or hand-edited config: take it from the model's original files"
-
-
-@dataclass(frozen=True)
-class BertConfig:
-    hidden: int
-    heads: int
-    layers: int
-    intermediate: int
-    eps: float
-    act: str
-    max_positions: int
-    vocab: int | None = None  # rows of the word and token-type tables, checked against the file
-    type_vocab: int = 2
-
-    @classmethod
-    def read(cls, path: Path) -> "BertConfig":
-        """config.json, every setting the encoder uses checked: integers where sizes are meant (not
-        true, not 12.5), settings it does not implement refused rather than ignored."""
-        raw = read_json(path)
-        if raw.get("model_type", "bert") not in ("bert",):
-            raise AttnvizError(f"`model` {path}: model_type {raw.get('model_type')!r} is not supported (BERT-family encoders only)")
-        check_fixed(raw, path)
-        size = lambda key, default=None: config_int(raw, key, path, default)  # noqa: E731
-        cfg = cls(size("hidden_size"), size("num_attention_heads"), size("num_hidden_layers"), size("intermediate_size"),
-                  config_eps(raw, path), config_act(raw, path), size("max_position_embeddings", 512),
-                  size("vocab_size", 0) or None, size("type_vocab_size", 2))
-        cfg.check(path)
-        return cfg
-
-    def check(self, path: Path) -> None:
-        """Refuse a width the heads cannot share (each key's own range is checked as it is read)."""
-        if self.hidden % self.heads:
-            raise AttnvizError(f"`model` {path}: hidden_size {self.hidden} is not divisible by num_attention_heads {self.heads}")
-
-
-def read_json(path: Path) -> dict:
-    """config.json as a dict (a JSON object), or one error saying why it is not one."""
-    try:
-        raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except RecursionError:
-        raise AttnvizError(f"`model` {path}: config.json is nested too deeply to be a model config") from None
-    except (OSError, ValueError) as e:
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
-    if not isinstance(raw, dict):
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config (a JSON object expected, got {type(raw).__name__})")
-    return raw
-
-
-def config_int(raw: dict, key: str, path: Path, default: int | None = None) -> int:
-    """raw[key] as an integer (default when absent; required when default is None); true, 12.5, "12" refused."""
-    if key not in raw and default is not None:
-        return default  # 0: absent and not needed
-    if key not in raw:
-        raise AttnvizError(f"`model` {path}: config.json has no {key}; not a BERT config ({BROKEN})")
-    value = raw[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(value)[:40]}; it must be an integer ({BROKEN})")
-    if value < 1:
-        raise AttnvizError(f"`model` {path}: config.json has {key} {value}; it must be at least 1 ({BROKEN})")
-    return value
-
-
-def config_eps(raw: dict, path: Path) -> float:
-    """layer_norm_eps (default 1e-12): a number between 0 and 1."""
-    eps = raw.get("layer_norm_eps", 1e-12)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-        raise AttnvizError(f"`model` {path}: config.json has layer_norm_eps {json.dumps(eps)[:40]}; "
-                           f"it must be a small positive number such as 1e-12 ({BROKEN})")
-    return float(eps)
-
-
-def config_act(raw: dict, path: Path) -> str:
-    """hidden_act (default gelu): one of ACTIVATIONS."""
-    act = raw.get("hidden_act", "gelu")
-    if act not in ACTIVATIONS:
-        raise AttnvizError(f"`model` {path}: config.json has hidden_act {json.dumps(act)[:40]}, which attnviz does not "
-                           f"implement (it computes {', '.join(ACTIVATIONS)}); the numbers would not be this model's")
-    return act
-
-
-def check_fixed(raw: dict, path: Path) -> None:
-    """Refuse a setting (FIXED) whose other values the encoder does not compute: ignoring it would
-    show numbers that are not this model's."""
-    for key, only in FIXED.items():
-        if key in raw and raw[key] is not None and raw[key] != only:
-            raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(raw[key])[:40]}, which attnviz does not "
-                               f"implement (only {json.dumps(only)}); the numbers would not be this model's")
+from .config import read_json
+from .files import ALIASES, NEEDED, resolve_model
 
 
 class Model:
-    """Weights (read lazily from model.safetensors), config and tokenizer of one encoder."""
+    """Weights (read lazily from model.safetensors), config, family and tokenizer of one model."""
 
     def __init__(self, path: Path, name: str):
         from safetensors import safe_open  # imported here: the model path only
 
+        from . import family_for
+
         self.path, self.name = path, name
-        self.config = BertConfig.read(path)
+        raw = read_json(path)
+        self.family = family_for(raw.get("model_type", "bert"), str(path))  # BERT configs of old omit it
+        module = self.family._mod()
+        self.config = module.read_config(raw, path)
         try:
             self._file = safe_open(str(path / "model.safetensors"), framework="np")
             keys = list(self._file.keys())
         except Exception as e:
             raise AttnvizError(f"`model` {path}: model.safetensors cannot be read ({str(e).splitlines()[0]})") from None
-        anchor = next((k for k in keys if k.endswith("embeddings.word_embeddings.weight")), None)
+        anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
         if anchor is None:
-            raise AttnvizError(f"`model` {path}: model.safetensors has no embeddings.word_embeddings.weight; not a BERT model")
-        self.prefix = anchor[: -len("embeddings.word_embeddings.weight")]
+            raise AttnvizError(f"`model` {path}: model.safetensors has no {module.ANCHOR}; not a {self.family.name} model")
+        self.prefix = anchor[: -len(module.ANCHOR)]
         self.keys = set(keys)
-        self.check_tables()
+        if hasattr(module, "check_tables"):
+            module.check_tables(self)
         self.tokenizer = load_tokenizer(path)
 
-    def check_tables(self) -> None:
-        """The word, position and type tables have the rows config.json says (a mismatch means the
-        config is not this file's, as transformers would refuse it too)."""
-        c = self.config
-        for name, key, rows in (("word_embeddings", "vocab_size", c.vocab), ("position_embeddings", "max_position_embeddings", c.max_positions),
-                                ("token_type_embeddings", "type_vocab_size", c.type_vocab)):
-            full = f"{self.prefix}embeddings.{name}.weight"
-            try:
-                shape = self._file.get_slice(full).get_shape() if full in self.keys else None
-            except Exception as e:
-                raise AttnvizError(f"`model` {self.path}: cannot read {full} ({str(e).splitlines()[0]})") from None
-            if rows is not None and shape is not None and shape[0] != rows:
-                raise AttnvizError(f"`model` {self.path}: {full} has {shape[0]} rows but config.json has {key} {rows}; "
-                                   f"the config is not this model's (take both from the model's original files)")
+    def forward_layers(self, enc):
+        """Every layer's heads and output, one layer at a time (the family's forward pass)."""
+        return self.family.forward_layers(self, enc)
+
+    def shape(self, name: str) -> tuple[int, ...] | None:
+        """A tensor's shape from the file's header (None when the file lacks it)."""
+        full = self.prefix + name
+        if full not in self.keys:
+            return None
+        try:
+            return tuple(self._file.get_slice(full).get_shape())
+        except Exception as e:
+            raise AttnvizError(f"`model` {self.path}: cannot read {full} ({str(e).splitlines()[0]})") from None
+
+    def has(self, name: str) -> bool:
+        return self._stored(self.prefix + name) in self.keys
 
     def rows(self, name: str, index: np.ndarray) -> np.ndarray:
         """Only the rows `index` of a 2-D tensor (the 30 522-row word table is 47 MB; a sentence needs a few)."""
@@ -208,6 +123,12 @@ def load_tokenizer(path: Path):
     tok.no_truncation()  # the file stores max_length 128 and fixed padding: a visualizer wants every token
     tok.no_padding()
     return tok
+
+
+def forward(model: Model, enc) -> tuple[list, np.ndarray]:
+    """Every layer's heads (α, α′, b) and the last hidden state [n, hidden]."""
+    layers = list(model.forward_layers(enc))
+    return layers, layers[-1].output
 
 
 def open_model(spec: str) -> Model:

@@ -1,48 +1,78 @@
-"""A BERT-family encoder (BERT, MiniLM) in numpy: embeddings, then per layer Q/K/V, attention,
-output projection, residual + LayerNorm and the feed-forward.
+"""BERT (and MiniLM) in numpy: embeddings, then per layer Q/K/V, attention, output projection,
+residual + LayerNorm and the feed-forward.
 
 Each layer's self-attention goes through attention.attend_head — the same core as the vector-set
 path — so α (pre-softmax scaled scores) and α′ come out for every layer and head.  The weights come
-from an object with .config, .path, .w(name, shape) and .rows(name, index) (inputs.model.Model).
+from a models.checkpoint.Model (.config, .path, .w(name, shape), .rows(name, index), .check).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from . import attention as att
+from ..core import attention as att
+from ..core.nn import activation, layer_norm
 from ..errors import AttnvizError
+from .config import check_fixed, config_act, config_eps, config_int
+
+ANCHOR = "embeddings.word_embeddings.weight"  # the tensor that finds the checkpoint's name prefix ("bert." or none)
 
 
-def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * gamma + beta
+@dataclass(frozen=True)
+class BertConfig:
+    hidden: int
+    heads: int
+    layers: int
+    intermediate: int
+    eps: float
+    act: str
+    max_positions: int
+    vocab: int | None = None  # rows of the word and token-type tables, checked against the file
+    type_vocab: int = 2
+
+    causal = False  # an encoder: every query sees every key
+
+    @property
+    def kv_heads(self) -> int:
+        return self.heads
+
+    @classmethod
+    def read(cls, raw: dict, path: Path) -> "BertConfig":
+        """config.json, every setting the encoder uses checked: integers where sizes are meant (not
+        true, not 12.5), settings it does not implement refused rather than ignored."""
+        check_fixed(raw, path)
+        size = lambda key, default=None: config_int(raw, key, path, default)  # noqa: E731
+        cfg = cls(size("hidden_size"), size("num_attention_heads"), size("num_hidden_layers"), size("intermediate_size"),
+                  config_eps(raw, path), config_act(raw, path), size("max_position_embeddings", 512),
+                  size("vocab_size", 0) or None, size("type_vocab_size", 2))
+        cfg.check(path)
+        return cfg
+
+    def check(self, path: Path) -> None:
+        """Refuse a width the heads cannot share (each key's own range is checked as it is read)."""
+        if self.hidden % self.heads:
+            raise AttnvizError(f"`model` {path}: hidden_size {self.hidden} is not divisible by num_attention_heads {self.heads}")
 
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """erf to ~1e-7 (Abramowitz & Stegun 7.1.26); numpy has none and scipy is slow to import."""
-    s = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return s * (1.0 - poly * np.exp(-a * a))
+def read_config(raw: dict, path: Path) -> BertConfig:
+    return BertConfig.read(raw, path)
 
 
-def activation(x: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "gelu":
-        return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
-    if kind == "relu":
-        return np.maximum(x, 0.0)
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))  # gelu_new / tanh
-
-
-def forward(model, enc) -> tuple[list[att.LayerResult], np.ndarray]:
-    """[n] token ids -> every layer's heads (α, α′, b) and the last hidden state [n, hidden]."""
-    layers = list(forward_layers(model, enc))
-    return layers, layers[-1].output if layers else embed(model, enc)
+def check_tables(model) -> None:
+    """The word, position and type tables have the rows config.json says (a mismatch means the
+    config is not this file's, as transformers would refuse it too)."""
+    c = model.config
+    for name, key, rows in (("word_embeddings", "vocab_size", c.vocab), ("position_embeddings", "max_position_embeddings", c.max_positions),
+                            ("token_type_embeddings", "type_vocab_size", c.type_vocab)):
+        full = f"embeddings.{name}.weight"
+        shape = model.shape(full)
+        if rows is not None and shape is not None and shape[0] != rows:
+            raise AttnvizError(f"`model` {model.path}: {model.prefix}{full} has {shape[0]} rows but config.json has {key} {rows}; "
+                               f"the config is not this model's (take both from the model's original files)")
 
 
 def embed(model, enc) -> np.ndarray:
@@ -106,42 +136,6 @@ def _layers(model, x: np.ndarray):
         if not np.isfinite(x).all():
             raise AttnvizError(f"`model` {model.path}: the forward pass produced NaN or inf in layer {li + 1} (corrupt weights?)")
         yield att.LayerResult(heads, x)
-
-
-def pooling(units: list[list[int]], n: int, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
-    """Word units (each word's token indices) -> S [m, n] (1 on a word's pieces) and P [m, n] (S with
-    rows divided by the piece count): S·x sums over a word's pieces, P·x averages them."""
-    s = np.zeros((len(units), n), dtype=dtype)
-    for w, u in enumerate(units):
-        s[w, u] = 1.0
-    return s, s / s.sum(axis=1, keepdims=True)
-
-
-def pool_words(a: np.ndarray, units: list[list[int]]) -> np.ndarray:
-    """[n, n] subword weights -> [m, m] word weights: sum over a word's key pieces, mean over
-    its query pieces (P·a·Sᵀ), so every row still sums to 1."""
-    s, p = pooling(units, a.shape[1], a.dtype)
-    return p @ a @ s.T
-
-
-def rollout(alpha_primes: list[np.ndarray]) -> np.ndarray:
-    """Attention rollout (Abnar & Zuidema 2020): per layer Â = (mean over heads of α′ + I), rows
-    renormalized; the product Â_L ⋯ Â_1 says how much each input token flows into each output."""
-    out = None
-    for a in alpha_primes:  # a: [heads, n, n], an array or a list of [n, n] (float32 stays float32)
-        out = rollout_step(out, a)
-    return out
-
-
-def rollout_step(out: np.ndarray | None, a) -> np.ndarray:
-    """The rollout through one more layer: Â·out (Â alone for the first layer); a: its heads' α′ [heads, n, n]."""
-    m = a[0].copy()
-    for h in a[1:]:
-        m += h
-    m /= len(a)
-    m.flat[:: m.shape[0] + 1] += 1.0  # + I
-    m /= m.sum(axis=1, keepdims=True)
-    return m if out is None else m @ out
 
 
 def layer_weights(model) -> list[dict[str, np.ndarray]]:

@@ -1,0 +1,66 @@
+"""Pretrained model families, computed in numpy: one module a family, one registry entry each.
+
+A family is looked up by the `model_type` of a Hugging Face config.json, or by a GGUF file's
+`general.architecture`.  Each entry names:
+
+- ``read_config(raw, where) -> config``: the family's own config dataclass from a config.json dict
+  (GGUF metadata is first turned into such a dict).  Every config has ``hidden``, ``heads``
+  (query heads), ``kv_heads``, ``layers``, ``max_positions``, ``vocab`` and ``causal``.
+- ``forward_layers(weights, config, ids) -> iterator of core.attention.LayerResult``: every
+  layer's heads (α, α′, b; α NaN and α′ 0 where masked) and its output [n, hidden], one layer at a
+  time.  ``weights`` answers ``w(name, shape)``, ``rows(name, index)``, ``check(name, shape)`` and
+  ``has(name)`` in the Hugging Face names of the family (``model.layers.0.self_attn.q_proj.weight``).
+- ``causal``: whether queries see only earlier keys (decoders).
+
+This module stays light (no numpy work at import): the first screen imports it for names only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..errors import AttnvizError
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # the model_type it is registered under, e.g. "llama"
+    module: str  # the module (under attnviz.models) that computes it, imported when first used
+    causal: bool  # decoders: a query sees itself and earlier keys only
+    aliases: tuple[str, ...] = field(default=())  # other model_type / general.architecture names it computes
+
+    def _mod(self):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{self.module}")
+
+    @property
+    def read_config(self) -> Callable:
+        return self._mod().read_config
+
+    @property
+    def forward_layers(self) -> Callable[..., Iterator]:
+        return self._mod().forward_layers
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    for key in (family.name, *family.aliases):
+        FAMILIES[key] = family
+    return family
+
+
+def family_for(model_type: object, where: str) -> Family:
+    """The family registered for a config's model_type (or a GGUF's architecture); one error listing
+    the supported ones otherwise."""
+    found = FAMILIES.get(model_type) if isinstance(model_type, str) else None
+    if found is None:
+        raise AttnvizError(f"`model` {where}: model_type {model_type!r} is not supported; attnviz computes "
+                           f"{', '.join(sorted(FAMILIES))}")
+    return found
+
+
+register(Family("bert", "bert", causal=False))

@@ -1,0 +1,67 @@
+"""Reading a model's config.json: every setting a family uses checked, one clear error for a wrong one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import AttnvizError
+
+ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu")  # the ones core.nn.activation computes
+# settings that change the numbers and that the numpy encoder does not implement: key -> the only value it computes
+FIXED = {"position_embedding_type": "absolute", "is_decoder": False, "add_cross_attention": False}
+BROKEN = "a broken or hand-edited config: take it from the model's original files"
+
+
+def read_json(path: Path) -> dict:
+    """config.json as a dict (a JSON object), or one error saying why it is not one."""
+    try:
+        raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except RecursionError:
+        raise AttnvizError(f"`model` {path}: config.json is nested too deeply to be a model config") from None
+    except (OSError, ValueError) as e:
+        raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
+    if not isinstance(raw, dict):
+        raise AttnvizError(f"`model` {path}: config.json is not a BERT config (a JSON object expected, got {type(raw).__name__})")
+    return raw
+
+
+def config_int(raw: dict, key: str, path: Path, default: int | None = None) -> int:
+    """raw[key] as an integer (default when absent; required when default is None); true, 12.5, "12" refused."""
+    if key not in raw and default is not None:
+        return default  # 0: absent and not needed
+    if key not in raw:
+        raise AttnvizError(f"`model` {path}: config.json has no {key}; not a BERT config ({BROKEN})")
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(value)[:40]}; it must be an integer ({BROKEN})")
+    if value < 1:
+        raise AttnvizError(f"`model` {path}: config.json has {key} {value}; it must be at least 1 ({BROKEN})")
+    return value
+
+
+def config_eps(raw: dict, path: Path) -> float:
+    """layer_norm_eps (default 1e-12): a number between 0 and 1."""
+    eps = raw.get("layer_norm_eps", 1e-12)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
+        raise AttnvizError(f"`model` {path}: config.json has layer_norm_eps {json.dumps(eps)[:40]}; "
+                           f"it must be a small positive number such as 1e-12 ({BROKEN})")
+    return float(eps)
+
+
+def config_act(raw: dict, path: Path) -> str:
+    """hidden_act (default gelu): one of ACTIVATIONS."""
+    act = raw.get("hidden_act", "gelu")
+    if act not in ACTIVATIONS:
+        raise AttnvizError(f"`model` {path}: config.json has hidden_act {json.dumps(act)[:40]}, which attnviz does not "
+                           f"implement (it computes {', '.join(ACTIVATIONS)}); the numbers would not be this model's")
+    return act
+
+
+def check_fixed(raw: dict, path: Path) -> None:
+    """Refuse a setting (FIXED) whose other values the encoder does not compute: ignoring it would
+    show numbers that are not this model's."""
+    for key, only in FIXED.items():
+        if key in raw and raw[key] is not None and raw[key] != only:
+            raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(raw[key])[:40]}, which attnviz does not "
+                               f"implement (only {json.dumps(only)}); the numbers would not be this model's")
