@@ -70,3 +70,4 @@ register(Family("llama", "llama", causal=True))  # Llama 2/3.x, SmolLM
 register(Family("mistral", "mistral", causal=True))
 register(Family("qwen2", "qwen2", causal=True))
 register(Family("qwen3", "qwen3", causal=True))
+register(Family("gpt2", "gpt2", causal=True))

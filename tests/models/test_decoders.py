@@ -16,6 +16,7 @@ LLAMA = dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_atte
              max_position_embeddings=128)
 LLAMA3 = {"rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
           "original_max_position_embeddings": 16}  # wavelengths 6.3 … 3 600 fall in all three of its bands
+GPT2 = dict(n_embd=64, n_head=4, n_layer=2, n_positions=128, n_inner=96)
 LINEAR = {"rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}
 
 
@@ -41,11 +42,14 @@ def configs():
         "mistral": (tf.MistralConfig(**{**LLAMA, "num_key_value_heads": 1}, sliding_window=6), True, None),
         "qwen2": (tf.Qwen2Config(**LLAMA, use_sliding_window=True, sliding_window=6, max_window_layers=1), False, None),
         "qwen3": (tf.Qwen3Config(**{**LLAMA, "hidden_size": 48}, head_dim=16, tie_word_embeddings=True), False, None),
+        "gpt2": (tf.GPT2Config(**GPT2), False, None),
+        "gpt2-rescaled": (tf.GPT2Config(**GPT2, scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True,
+                                        reorder_and_upcast_attn=True, activation_function="gelu"), False, None),
     }
 
 
 NAMES = ["llama", "llama3-rope_parameters", "llama3-rope_scaling", "linear-rope_parameters", "linear-rope_scaling",
-         "mistral", "qwen2", "qwen3"]
+         "mistral", "qwen2", "qwen3", "gpt2", "gpt2-rescaled"]
 
 
 class Case:
@@ -137,7 +141,7 @@ def test_generation_rows_are_the_full_pass_rows(zoo):
     assert np.count_nonzero(gen.rows[-1][0, 0]) == 6  # the sliding window: 6 keys, itself included
 
 
-@pytest.mark.parametrize("name", ["llama", "mistral", "qwen2"])
+@pytest.mark.parametrize("name", ["llama", "mistral", "qwen2", "gpt2"])
 def test_future_cells_are_masked(zoo, name):
     case = zoo(name)
     n = len(case.enc.ids)
@@ -147,9 +151,11 @@ def test_future_cells_are_masked(zoo, name):
         for head in layer.heads:
             assert np.isnan(head.alpha[future]).all() and (head.alpha_prime[future] == 0).all()
             assert np.isfinite(head.alpha[layer.mask]).all()
-        window = case.model.config.windows[li]
+            e = np.exp(head.alpha - np.nanmax(head.alpha, axis=1, keepdims=True))  # α′ is the softmax of α
+            np.testing.assert_allclose(np.nan_to_num(e) / np.nansum(e, axis=1, keepdims=True), head.alpha_prime, rtol=1e-5, atol=1e-7)
+        window = getattr(case.model.config, "windows", [None] * 2)[li]
         assert (layer.mask.sum(axis=1).max() == (window or n))  # a window shorter than the text bands the mask
-    assert (case.model.config.windows == (None, None)) == (name == "llama")
+    assert (getattr(case.model.config, "windows", (None, None)) == (None, None)) == (name in ("llama", "gpt2"))
 
 
 def test_grouped_queries_share_their_key_value_head(zoo):
@@ -195,24 +201,29 @@ def copy_config(src: Path, dst: Path, **changes) -> Path:
 
 
 REFUSED = [
-    ({"model_type": "gemma"}, "model_type 'gemma' is not supported; attnviz computes"),
-    ({"hidden_act": "gelu"}, "hidden_act \"gelu\", which attnviz does not implement (only \"silu\")"),
-    ({"rope_parameters": {"rope_type": "yarn", "factor": 4.0}}, "RoPE type \"yarn\", which attnviz does not implement"),
-    ({"rope_parameters": {"rope_type": "default", "partial_rotary_factor": 0.5}}, "partial_rotary_factor 0.5"),
-    ({"rope_parameters": {"full_attention": {"rope_type": "default"}}}, "RoPE settings per layer type"),
-    ({"rope_parameters": {"rope_type": "linear"}}, "RoPE setting factor is nothing"),
-    ({"num_key_value_heads": 3}, "num_attention_heads 4 is not a multiple of num_key_value_heads 3"),
-    ({"attention_bias": "yes"}, "attention_bias \"yes\"; it must be true or false"),
-    ({"eos_token_id": "</s>"}, "eos_token_id \"</s>\"; token ids expected"),
+    ("llama", {"model_type": "gemma"}, "model_type 'gemma' is not supported; attnviz computes"),
+    ("llama", {"hidden_act": "gelu"}, "hidden_act \"gelu\", which attnviz does not implement (only \"silu\")"),
+    ("llama", {"rope_parameters": {"rope_type": "yarn", "factor": 4.0}}, "RoPE type \"yarn\", which attnviz does not implement"),
+    ("llama", {"rope_parameters": {"rope_type": "default", "partial_rotary_factor": 0.5}}, "partial_rotary_factor 0.5"),
+    ("llama", {"rope_parameters": {"full_attention": {"rope_type": "default"}}}, "RoPE settings per layer type"),
+    ("llama", {"rope_parameters": {"rope_type": "linear"}}, "RoPE setting factor is nothing"),
+    ("llama", {"num_key_value_heads": 3}, "num_attention_heads 4 is not a multiple of num_key_value_heads 3"),
+    ("llama", {"attention_bias": "yes"}, "attention_bias \"yes\"; it must be true or false"),
+    ("llama", {"eos_token_id": "</s>"}, "eos_token_id \"</s>\"; token ids expected"),
+    ("mistral", {"sliding_window": 0}, "sliding_window 0; it must be at least 1"),
+    ("gpt2", {"add_cross_attention": True}, "add_cross_attention true, which attnviz does not implement"),
+    ("gpt2", {"activation_function": "swish"}, "activation_function \"swish\", which attnviz does not implement"),
+    ("gpt2", {"n_head": 5}, "n_embd 64 is not divisible by n_head 5"),
+    ("gpt2", {"n_positions": 64}, "wpe.weight has shape (128, 64), config.json implies (64, 64)"),
 ]
 
 
-@pytest.mark.parametrize("changes, needle", REFUSED)
-def test_refused_settings_are_one_line(zoo, tmp_path, changes, needle):
+@pytest.mark.parametrize("name, changes, needle", REFUSED)
+def test_refused_settings_are_one_line(zoo, tmp_path, name, changes, needle):
     from attnviz.models import checkpoint
 
     with pytest.raises(AttnvizError) as e:
-        checkpoint.Model(copy_config(zoo("llama").path, tmp_path / "m", **changes), "m")
+        checkpoint.Model(copy_config(zoo(name).path, tmp_path / "m", **changes), "m")
     assert needle in str(e.value) and "\n" not in str(e.value)
 
 
