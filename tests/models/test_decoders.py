@@ -242,3 +242,34 @@ def test_a_long_text_names_the_models_own_special_tokens(zoo, tmp_path, name, ad
     with pytest.raises(UsageError) as e:
         checkpoint.encode(model, SEED)
     assert added in str(e.value) and "[CLS]" not in str(e.value)
+
+
+def test_generation_stops_where_generation_config_says(zoo, tmp_path):
+    """transformers' generate stops at generation_config.json's eos_token_id; so does ours."""
+    import torch
+    import transformers
+
+    from attnviz.models import checkpoint
+    from attnviz.models.decoder import generate
+
+    case = zoo("llama")
+    first = int(generate(case.model, case.enc.ids, 1, eos=()).ids[0])
+    folder = copy_config(case.path, tmp_path / "m")
+    gen = json.loads((folder / "generation_config.json").read_text())
+    (folder / "generation_config.json").write_text(json.dumps({**gen, "eos_token_id": [7, first]}))
+    ours = generate(checkpoint.Model(folder, "m"), case.enc.ids, 8)
+    ref = transformers.AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager").eval()
+    ids = torch.tensor(case.enc.ids[None])
+    with torch.no_grad():
+        theirs = ref.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=8)
+    assert ours.ids.tolist() == theirs[0, ids.shape[1]:].tolist() == [first]
+    assert len(ours.rows) == 1 and ours.rows[0].shape == (2, 4, len(case.enc.ids) + 1)
+
+
+@pytest.mark.parametrize("ids, n, needle", [([5, 6], -1, "must be 0 or more"), ([], 3, "the prompt has no tokens"),
+                                            ([5] * 120, 9, "make 129; llama has 128 positions")])
+def test_generate_refuses_in_one_line(zoo, ids, n, needle):
+    from attnviz.models.decoder import generate
+
+    with pytest.raises(UsageError, match=needle):
+        generate(zoo("llama").model, np.array(ids, dtype=np.int64), n)
