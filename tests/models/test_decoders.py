@@ -273,3 +273,31 @@ def test_generate_refuses_in_one_line(zoo, ids, n, needle):
 
     with pytest.raises(UsageError, match=needle):
         generate(zoo("llama").model, np.array(ids, dtype=np.int64), n)
+
+
+def test_a_non_finite_layer_is_named(zoo, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    from attnviz.models import checkpoint
+
+    folder = copy_config(zoo("qwen3").path, tmp_path / "m")
+    tensors = load_file(folder / "model.safetensors")
+    tensors["model.layers.1.mlp.down_proj.weight"][3, 5] = np.nan
+    save_file(tensors, folder / "model.safetensors")
+    model = checkpoint.Model(folder, "m")
+    layers = model.forward_layers(checkpoint.encode(model, SEED))
+    assert np.isfinite(next(layers).output).all()  # layer 1 is fine
+    with pytest.raises(AttnvizError, match=r"NaN or inf in layer 2 \(corrupt weights\?\)"):
+        next(layers)
+
+
+def test_decoders_run_without_torch_or_transformers(zoo):
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from attnviz.models import checkpoint, decoder; "
+            f"m = checkpoint.Model(Path({str(zoo('gpt2').path)!r}), 'm'); e = checkpoint.encode(m, 'The restaurant'); "
+            "list(m.forward_layers(e)); decoder.generate(m, e.ids, 2); "
+            "print(sorted(k for k in ('torch', 'transformers') if k in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
