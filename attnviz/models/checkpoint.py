@@ -79,7 +79,22 @@ class Model:
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-        key = self._stored(self.prefix + name)
+        return self._read(self._stored(self.prefix + name), shape)
+
+    def check(self, name: str, shape: tuple[int, ...]) -> None:
+        """What w(name, shape) would refuse (missing, unreadable, wrong shape), from the file's header
+        alone: a forward pass can check every layer first and read each layer's weights when it runs it."""
+        self._header(self._stored(self.prefix + name), shape)
+
+    def top(self, key: str, shape: tuple[int, ...], read: bool = True) -> np.ndarray | tuple | None:
+        """A tensor named from the file's top, outside the prefix (a decoder's lm_head.weight beside
+        model.*): None when the file lacks it; else read as w() reads (read=False: only its shape checked
+        from the header, and returned)."""
+        if key not in self.keys:
+            return None
+        return self._read(key, shape) if read else self._header(key, shape)
+
+    def _read(self, key: str, shape: tuple[int, ...] | None) -> np.ndarray:
         if key not in self.keys:
             raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
         try:
@@ -90,10 +105,7 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
         return array.astype(np.float32, copy=False)
 
-    def check(self, name: str, shape: tuple[int, ...]) -> None:
-        """What w(name, shape) would refuse (missing, unreadable, wrong shape), from the file's header
-        alone: a forward pass can check every layer first and read each layer's weights when it runs it."""
-        key = self._stored(self.prefix + name)
+    def _header(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
         if key not in self.keys:
             raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
         try:
@@ -102,7 +114,7 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
         if stored != shape:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, config.json implies {shape}")
-
+        return stored
 
     def _stored(self, key: str) -> str:
         """key as the file names it: checkpoints converted from Google's TensorFlow BERT (as
@@ -145,7 +157,7 @@ def _open(path: Path, stamp: tuple, name: str) -> Model:
 
 @dataclass
 class Encoded:
-    tokens: list[str]  # the model's tokens, [CLS] … [SEP]
+    tokens: list[str]  # the model's tokens, with its special ones ([CLS] … [SEP]; a decoder's BOS, if it adds one)
     ids: np.ndarray
     type_ids: np.ndarray
     word_ids: list[int | None]  # word index of each token; None for special tokens
@@ -173,16 +185,31 @@ def check_length(model: Model, ids, offsets, text: str, where: str = "the text")
     """Refuse a text longer than the model's positions (512 for MiniLM: [CLS] + 510 + [SEP]).
 
     Refused, not cut: attention over a silently truncated text would be shown as if it were the
-    whole one.  The message says where the limit falls, so the user can cut or split there.
+    whole one.  The message says where the limit falls, so the user can cut or split there, and
+    names the model's own special tokens (a decoder's <|begin_of_text|>, or none).
     """
     top = model.config.max_positions
     if len(ids) <= top:
         return
-    end = offsets[top - 2][1]  # the last token that fits, before [SEP]
+    specials, after = added_tokens(model)
+    fits = top - len(specials)
+    end = offsets[top - 1 - after][1]  # the last token that fits, before the closing special tokens
     tail = " ".join(text[:end].split()[-3:])
-    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({top - 2} tokens + [CLS] and [SEP]): "
-                     f"the first {top - 2} end at character {end} (“…{tail}”). Cut it there, or split it into "
+    added = f"{fits} tokens + {' and '.join(specials)}" if specials else f"{fits} tokens"
+    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({added}): "
+                     f"the first {fits} end at character {end} (“…{tail}”). Cut it there, or split it into "
                      f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
+
+
+def added_tokens(model: Model) -> tuple[list[str], int]:
+    """The special tokens the tokenizer adds around a text ([CLS] and [SEP]; a decoder's BOS, or
+    none), and how many of them come after it."""
+    enc = model.tokenizer.encode("a")
+    text = [w is not None for w in enc.word_ids]
+    if True not in text:
+        return [], 0
+    first, last = text.index(True), len(text) - 1 - text[::-1].index(True)
+    return list(enc.tokens[:first]) + list(enc.tokens[last + 1 :]), len(text) - 1 - last
 
 
 def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
