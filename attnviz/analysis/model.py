@@ -74,9 +74,9 @@ def continued(m, enc, text: str, n: int, words: bool):
     if not m.config.causal:
         raise UsageError(f"`generate` needs a decoder (a model that writes text); {m.name} is an encoder, which only reads", "generate")
     from ..models.checkpoint import Encoded
-    from ..models.generate import generate
+    from ..models.decoder import generate
 
-    new = generate(m, enc.ids, n)
+    new = generate(m, enc.ids, n).ids
     if not len(new):
         return enc, text
     pieces = [m.tokenizer.decode([int(t)], skip_special_tokens=False) for t in new]
