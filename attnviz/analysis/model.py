@@ -105,8 +105,8 @@ def token_labels(enc, text: str) -> list[str]:
         return list(enc.tokens)
     out = []
     for tok, w, (start, end) in zip(enc.tokens, enc.word_ids, enc.offsets):
-        piece = text[start:end].strip() if end > start else ""
-        out.append(tok if w is None or not piece else piece)
+        piece = text[start:end]
+        out.append(tok if w is None or not piece else piece.strip() or piece)  # a newline token stays "\n"
     return out
 
 

@@ -31,8 +31,11 @@ def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> d
 
 def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
     """(weight, layer, head, from, to) between words at least two apart — self, neighbours and
-    special tokens left out — each (from, to) pair once, with its strongest head."""
-    special = analysis.specials
+    special tokens left out (and a decoder's first token, its attention sink) — each (from, to)
+    pair once, with its strongest head."""
+    special = list(analysis.specials)
+    if analysis.config.get("causal") and special:
+        special[0] = True
     n = len(analysis.tokens)
     near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
     best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}

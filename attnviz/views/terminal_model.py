@@ -19,10 +19,11 @@ CAUSAL_PATTERNS = (("sink", "^", "first token"), ("self", "=", "self"), ("prev",
 
 
 def short_name(config: dict) -> str:
-    """What a user types: minilm for the packaged MiniLM, else the name or path given."""
-    from ..models.files import MINILM
+    """What a user types: the short name of a packaged model (minilm, smollm2), else the name or path given."""
+    from ..models.files import ALIASES
 
-    return "minilm" if config["model"] == MINILM else config["model"]
+    short = {full: alias for alias, full in reversed(list(ALIASES.items())) if "/" not in alias and "-" not in alias}
+    return short.get(config["model"], config["model"])
 
 
 def model_header(analysis) -> Text:
@@ -37,8 +38,9 @@ def model_header(analysis) -> Text:
     if causal and c["kv_heads"] != c["heads"]:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c["heads"], kv=c["kv_heads"], g=c["heads"] // c["kv_heads"]) + "\n", style="dim")
-    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)"
-             + (" " + _("over j ≤ i (· = masked)") if causal else "") + "\n")
+    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
+    if causal:
+        t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
     if analysis.generated and any(analysis.generated):
         t.append(_("+ written by the model (greedy, {n} tokens): their rows are the ones it used to write the next").format(
             n=sum(analysis.generated)) + "\n", style="cyan")
