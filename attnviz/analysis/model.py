@@ -82,7 +82,8 @@ def continued(m, enc, text: str, n: int, words: bool):
     pieces = [m.tokenizer.decode([int(t)], skip_special_tokens=False) for t in new]
     offsets, end = [], len(text)
     for piece in pieces:
-        offsets.append((end + (len(piece) - len(piece.lstrip())), end + len(piece)))
+        lead = len(piece) - len(piece.lstrip()) if piece.strip() else 0  # a newline token covers its newline
+        offsets.append((end + lead, end + len(piece)))
         end += len(piece)
     tokens = [m.tokenizer.id_to_token(int(t)) or "" for t in new]
     special_ids = {i for i, t in m.tokenizer.get_added_tokens_decoder().items() if t.special}

@@ -267,7 +267,8 @@ def title(analysis) -> str:
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
     return (f"{c['model']} · {which} · {count}\n"
             rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
-            r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$")
+            + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
+               else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
 
 
 def figure(analysis, focus: int | None = None, matrix: str | None = None, style=None):
