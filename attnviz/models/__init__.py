@@ -67,3 +67,7 @@ def family_for(model_type: object, where: str) -> Family:
 
 register(Family("bert", "bert", causal=False))
 register(Family("llama", "llama", causal=True))  # Llama 2/3.x, SmolLM
+register(Family("mistral", "mistral", causal=True))
+register(Family("qwen2", "qwen2", causal=True))
+register(Family("qwen3", "qwen3", causal=True))
+register(Family("gpt2", "gpt2", causal=True))

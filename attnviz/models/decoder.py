@@ -19,12 +19,14 @@ prefill of one token after the cache.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core import attention as att
 from ..errors import AttnvizError, UsageError
+from .config import BROKEN
 
 SCALED = att.AttentionConfig(score="scaled-dot", normalize="softmax", temperature=1.0)
 
@@ -62,6 +64,15 @@ def extend(past: tuple[np.ndarray, np.ndarray] | None, k: np.ndarray, v: np.ndar
     if past is None:
         return k, v
     return np.concatenate([past[0], k], axis=1), np.concatenate([past[1], v], axis=1)
+
+
+def eos_ids(raw: dict, path) -> tuple[int, ...]:
+    """eos_token_id: an id, a list of ids, or absent."""
+    value = raw.get("eos_token_id")
+    ids = [] if value is None else value if isinstance(value, list) else [value]
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
+        raise AttnvizError(f"`model` {path}: config.json has eos_token_id {json.dumps(value)[:40]}; token ids expected ({BROKEN})")
+    return tuple(ids)
 
 
 def family_module(model):

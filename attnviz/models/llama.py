@@ -9,7 +9,6 @@ Qwen's `use_sliding_window`).  Shapes: n tokens, h hidden, H query heads, G key/
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,15 +48,6 @@ class LlamaConfig:
     causal = True
 
 
-def eos_ids(raw: dict, path: Path) -> tuple[int, ...]:
-    """eos_token_id: an id, a list of ids, or absent."""
-    value = raw.get("eos_token_id")
-    ids = [] if value is None else value if isinstance(value, list) else [value]
-    if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
-        raise AttnvizError(f"`model` {path}: config.json has eos_token_id {json.dumps(value)[:40]}; token ids expected ({BROKEN})")
-    return tuple(ids)
-
-
 def read_rotary(raw: dict, path: Path, windows=lambda layers: (None,) * layers, max_positions: int = 2048,
                 qkv_bias: bool | None = None, head_dim: int | None = None, **flags) -> LlamaConfig:
     """A Llama-type config.json, every used key checked; windows(layers) gives each layer's window.
@@ -78,7 +68,7 @@ def read_rotary(raw: dict, path: Path, windows=lambda layers: (None,) * layers, 
     flags = {"o_bias": bias, "mlp_bias": config_bool(raw, "mlp_bias", path, False), **flags}
     return LlamaConfig(hidden, heads, kv, d, layers, size("intermediate_size"), config_eps(raw, path, "rms_norm_eps", 1e-6), top,
                        size("vocab_size"), inv_freq(raw, path, d, top), windows(layers), bias if qkv_bias is None else qkv_bias,
-                       tied=config_bool(raw, "tie_word_embeddings", path, False), eos=eos_ids(raw, path), **flags)
+                       tied=config_bool(raw, "tie_word_embeddings", path, False), eos=decoder.eos_ids(raw, path), **flags)
 
 
 def read_config(raw: dict, path: Path) -> LlamaConfig:
