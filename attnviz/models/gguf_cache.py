@@ -97,7 +97,10 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         return True
     except OSError:
         for tmp in (tmp_bin, tmp_json):
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
         return False
 
 
