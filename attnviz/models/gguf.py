@@ -158,7 +158,6 @@ class GGUFSource:
     """A GGUF file's tensors in Hugging Face names, each dequantized (float32) when asked for."""
 
     def __init__(self, header: Header, raw: dict):
-        check_types(header)
         self.header, self.label = header, "the GGUF file"
         arch = header.meta["general.architecture"]
         names = hf_names(header, arch)
@@ -217,5 +216,6 @@ def open_gguf(path: Path):
 def open_uncached(path: Path):
     """(header, config dict, GGUFSource): the file read directly, every header check made."""
     header = read_header(path)
+    check_types(header)
     raw = config_dict(header)
     return header, raw, GGUFSource(header, raw)

@@ -97,7 +97,10 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         return True
     except OSError:
         for tmp in (tmp_bin, tmp_json):
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
         return False
 
 
@@ -118,6 +121,7 @@ def _write_tensors(target: Path, source, sizes: dict[str, int]) -> dict:
 def cached_or_build(path: Path):
     """(config dict, tensor source, tokenizer factory) of a GGUF file: the cache's entry when it is
     valid; else the file read and checked, an entry written for next time, and that entry used."""
+    from . import family_for
     from .gguf import open_uncached
     from .gguf_tokenizer import build_tokenizer
 
@@ -125,6 +129,7 @@ def cached_or_build(path: Path):
     if hit is not None:
         return hit
     header, raw, source = open_uncached(path)
+    family_for(raw["model_type"], str(path))  # a family attnviz does not compute is refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
         hit = load(path)

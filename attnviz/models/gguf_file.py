@@ -79,6 +79,25 @@ class Cursor:
         except UnicodeDecodeError:
             self.fail(f"{what} is not UTF-8")
 
+    def strings(self, n: int, key: str) -> list[str]:
+        """n strings (a tokenizer's 50 000 tokens): string() without its per-item overhead."""
+        out, data, pos, end = [], self.data, self.pos, self.end
+        try:
+            for i in range(n):
+                if pos + 8 > end:
+                    break
+                length = int.from_bytes(data[pos : pos + 8], "little")
+                if length > end - pos - 8:
+                    break
+                out.append(str(data[pos + 8 : pos + 8 + length], "utf-8"))
+                pos += 8 + length
+        except UnicodeDecodeError:
+            self.fail(f"item {len(out)} of {key} is not UTF-8")
+        self.pos = pos
+        if len(out) < n:
+            self.string(f"item {len(out)} of {key}")  # the error, worded as for one string
+        return out
+
     def count(self, what: str, least: int) -> int:
         """A count of items of at least `least` bytes each, refused when they cannot fit in what remains."""
         n = self.u64(what)
@@ -131,7 +150,7 @@ def value(cur: Cursor, code: int, key: str):
         return np.frombuffer(cur.take(n * SCALARS[item][1], key), dtype=NUMPY[item]).astype(NUMPY[item].replace("<", "="))
     if item == STRING:
         n = cur.count(f"the length of {key}", 8)
-        return [cur.string(f"item {i} of {key}") for i in range(n)]
+        return cur.strings(n, key)
     cur.fail(f"{key} is an array of {'arrays' if item == ARRAY else f'the unknown type {item}'}")
 
 

@@ -129,8 +129,9 @@ def add_bos_eos(tok, meta: dict, tokens: list[str], where: str, default_bos: boo
         ends[end] = (tokens[tid], tid)
     if not ends:
         return
-    single = " ".join([f"{ends['bos'][0]}:0"] * ("bos" in ends) + ["$A:0"] + [f"{ends['eos'][0]}:0"] * ("eos" in ends))
-    pair = single + " " + single.replace("$A:0", "$B:1").replace(":0", ":1")
+    around = lambda seq, type_id: [f"{ends[e][0]}:{type_id}" if e in ends else seq for e in ("bos", None, "eos") if e in ends or e is None]  # noqa: E731
+    single = around("$A:0", 0)
+    pair = single + around("$B:1", 1)
     tok.post_processor = processors.TemplateProcessing(single=single, pair=pair, special_tokens=list(set(ends.values())))
 
 
