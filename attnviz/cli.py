@@ -466,7 +466,7 @@ def show(
         rich_help_panel=INPUT)] = False,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
-        "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
+        "model.safetensors, tokenizer.json (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
     compare: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
         "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "

@@ -43,6 +43,11 @@ class Family:
     def forward_layers(self) -> Callable[..., Iterator]:
         return self._mod().forward_layers
 
+    def part(self, name: str) -> Callable | None:
+        """An optional function of the family's module (check_tables; layer_weights and forward_batch,
+        the batched path of a corpus), or None when the family has none."""
+        return getattr(self._mod(), name, None)
+
 
 FAMILIES: dict[str, Family] = {}
 
@@ -64,3 +69,6 @@ def family_for(model_type: object, where: str) -> Family:
 
 
 register(Family("bert", "bert", causal=False))
+register(Family("roberta", "roberta", causal=False, aliases=("xlm-roberta",)))
+register(Family("distilbert", "distilbert", causal=False))
+register(Family("electra", "electra", causal=False))

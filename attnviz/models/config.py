@@ -49,11 +49,11 @@ def config_eps(raw: dict, path: Path) -> float:
     return float(eps)
 
 
-def config_act(raw: dict, path: Path) -> str:
-    """hidden_act (default gelu): one of ACTIVATIONS."""
-    act = raw.get("hidden_act", "gelu")
+def config_act(raw: dict, path: Path, key: str = "hidden_act") -> str:
+    """raw[key] (default gelu): one of ACTIVATIONS."""
+    act = raw.get(key, "gelu")
     if act not in ACTIVATIONS:
-        raise AttnvizError(f"`model` {path}: config.json has hidden_act {json.dumps(act)[:40]}, which attnviz does not "
+        raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(act)[:40]}, which attnviz does not "
                            f"implement (it computes {', '.join(ACTIVATIONS)}); the numbers would not be this model's")
     return act
 
