@@ -466,7 +466,7 @@ def show(
         rich_help_panel=INPUT)] = False,
     model: Annotated[Optional[str], typer.Option(
         "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
-        "model.safetensors, tokenizer.json.", show_default=False, rich_help_panel=INPUT)] = None,
+        "model.safetensors, tokenizer.json (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
     generate: Annotated[int, typer.Option(
         "--generate", help="With a decoder --model: first continue the text greedily by up to N tokens (marked +).",
