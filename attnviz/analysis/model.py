@@ -107,7 +107,8 @@ def token_labels(enc, text: str) -> list[str]:
     out = []
     for tok, w, (start, end) in zip(enc.tokens, enc.word_ids, enc.offsets):
         piece = text[start:end]
-        out.append(tok if w is None or not piece else piece.strip() or piece)  # a newline token stays "\n"
+        shown = piece.strip() or ("␣" * len(piece) if piece.strip(" ") == "" else piece)  # spaces visible; "\n" stays
+        out.append(tok if w is None or not piece else shown)
     return out
 
 
