@@ -45,6 +45,11 @@ class Family:
     def forward_layers(self) -> Callable[..., Iterator]:
         return self._mod().forward_layers
 
+    def part(self, name: str) -> Callable | None:
+        """An optional function of the family's module (check_tables; layer_weights and forward_batch,
+        the batched path of a corpus), or None when the family has none."""
+        return getattr(self._mod(), name, None)
+
 
 FAMILIES: dict[str, Family] = {}
 
@@ -71,3 +76,6 @@ register(Family("mistral", "mistral", causal=True))
 register(Family("qwen2", "qwen2", causal=True))
 register(Family("qwen3", "qwen3", causal=True))
 register(Family("gpt2", "gpt2", causal=True))
+register(Family("roberta", "roberta", causal=False, aliases=("xlm-roberta",)))
+register(Family("distilbert", "distilbert", causal=False))
+register(Family("electra", "electra", causal=False))
