@@ -45,7 +45,7 @@ class CachedSource:
     def __init__(self, bin_path: Path, table: dict, label: str = "the GGUF file"):
         self.label, self._table = label, table
         self.keys = list(table)
-        self._data = np.memmap(bin_path, dtype=np.float32, mode="r")
+        self._data = _mapped(bin_path)
 
     def shape(self, key: str) -> tuple[int, ...]:
         return tuple(self._table[key][1])
@@ -56,6 +56,19 @@ class CachedSource:
 
     def rows(self, key: str, unique: np.ndarray) -> np.ndarray:
         return np.array(self.tensor(key)[unique])
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """The entry's floats, read-only, memory-mapped with its pages faulted in at once (MAP_POPULATE,
+    Linux: one call instead of a fault per 4 KiB page as the layers run; ~0.1 s less for SmolLM2)."""
+    import mmap
+
+    flags = getattr(mmap, "MAP_POPULATE", 0)
+    if not flags:
+        return np.memmap(path, dtype=np.float32, mode="r")
+    with open(path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | flags, prot=mmap.PROT_READ)
+    return np.frombuffer(mapped, dtype=np.float32)
 
 
 def load(path: Path):
