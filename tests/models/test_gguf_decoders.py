@@ -134,3 +134,35 @@ def test_llama3_rope_scaling_is_recovered_from_rope_freqs(tmp_path, damaged):
     assert raw["rope_scaling"] == {"rope_type": "llama3", "factor": pytest.approx(8.0), "low_freq_factor": 1.0,
                                    "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
     np.testing.assert_allclose(inv_freq(raw, path, 16, 64), ref.double().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind,qtype", [("llama", "F32"), ("qwen2", "F32"), ("qwen3", "F32"), ("gpt2", "F32"), ("llama", "Q8_0")])
+def test_a_gguf_decoder_computes_transformers_attention(tmp_path, kind, qtype):
+    """End to end through the family: the GGUF file's α′ (every layer and head) within 1e-4 of transformers'
+    eager attention on the same weights (for Q8_0: the dequantized ones, as transformers' GGUF loader reads them)."""
+    from attnviz.models.checkpoint import Model, encode, forward
+
+    model, state = tiny(kind)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.mul_(1.0 if any(s in name for s in ("q_proj", "k_proj", "c_attn")) else 0.3)
+    state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items() if not (k == "lm_head.weight" and kind != "llama")}
+    path = tmp_path / "m.gguf"
+    if kind == "gpt2":
+        gpt2_to_gguf(state, model.config, path)
+    else:
+        decoder_to_gguf(state, model.config, kind, path, qtype=qtype)
+    if qtype != "F32":
+        pytest.importorskip("accelerate")
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(tmp_path), gguf_file="m.gguf")
+    ours = Model(path, "m")
+    enc = encode(ours, "the cat sat on the mat, then the cat sat on the hat")
+    layers, _ = forward(ours, enc)
+    model.eval().config._attn_implementation = "eager"
+    with torch.no_grad():
+        out = model(torch.tensor(enc.ids)[None], output_attentions=True)
+    assert len(layers) == len(out.attentions) == 2 and len(enc.ids) > 10
+    for li, (layer, ref) in enumerate(zip(layers, out.attentions)):
+        ours_a = np.stack([h.alpha_prime for h in layer.heads])
+        np.testing.assert_allclose(ours_a, ref[0].numpy(), atol=1e-4, err_msg=f"layer {li}")
+        assert ours_a.max() > 0.5  # far from uniform
