@@ -71,8 +71,9 @@ def _mapped(path: Path) -> np.ndarray:
     return np.frombuffer(mapped, dtype=np.float32)
 
 
-def load(path: Path):
-    """(config dict, CachedSource, tokenizer factory) from a valid entry for path, else None."""
+def load(path: Path, tokenizer=None):
+    """(config dict, CachedSource, tokenizer factory) from a valid entry for path, else None
+    (tokenizer: the one just built, instead of the entry's text)."""
     stem, key = _key(path)
     folder = cache_dir()
     try:
@@ -80,15 +81,23 @@ def load(path: Path):
         if entry.get("key") != key or (folder / f"{stem}.bin").stat().st_size != entry["bytes"]:
             return None
         source = CachedSource(folder / f"{stem}.bin", entry["tensors"])
-        return entry["config"], source, lambda text=entry["tokenizer"]: _tokenizer(text)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        floats = len(source._data)
+        for start, shape in entry["tensors"].values():  # a damaged entry is rebuilt, never read past its end
+            if not isinstance(start, int) or start < 0 or start + int(np.prod(shape, dtype=np.int64)) > floats:
+                return None
+        tokenizer = tokenizer or _tokenizer(entry["tokenizer"])
+        return entry["config"], source, lambda: tokenizer
+    except Exception:  # noqa: BLE001  any damage to an entry (JSON, table, tokenizer text) means: build it again
         return None
 
 
 def _tokenizer(text: str):
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_str(text)
+    tok = Tokenizer.from_str(text)
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
 
 
 def save(path: Path, raw: dict, source, tokenizer) -> bool:
@@ -145,7 +154,7 @@ def cached_or_build(path: Path):
     family_for(raw["model_type"], str(path))  # a family attnviz does not compute is refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
-        hit = load(path)
+        hit = load(path, tokenizer)
         if hit is not None:
-            return hit[0], hit[1], lambda: tokenizer
+            return hit
     return raw, source, lambda: tokenizer
