@@ -465,8 +465,9 @@ def show(
         "--lines", help="With --file and --json: each line is its own text, one JSON document per line (JSON Lines).",
         rich_help_panel=INPUT)] = False,
     model: Annotated[Optional[str], typer.Option(
-        "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
-        "model.safetensors, tokenizer.json (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA).", show_default=False, rich_help_panel=INPUT)] = None,
+        "--model", help="A pretrained transformer instead of word vectors: minilm, smollm2, a .gguf file, ollama:NAME[:TAG], "
+        "or a directory with config.json, model.safetensors (or shards with their index), tokenizer.json "
+        "(BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA; Llama, Mistral, Qwen2/3, GPT-2).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
     generate: Annotated[int, typer.Option(
         "--generate", help="With a decoder --model: first continue the text greedily by up to N tokens (marked +).",
@@ -679,7 +680,7 @@ HEADS_EXAMPLES = """Examples:
 def heads(
     text: Annotated[Optional[str], typer.Argument(
         help="The sentence, or '-' to read it from standard input (or a corpus with --file).", show_default=False)] = None,
-    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    model: Annotated[str, typer.Option("--model", help="minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory.")] = "minilm",
     source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats); with --file, a word.", show_default=False)] = None,
     target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1); with --file, a word.", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,

@@ -107,10 +107,39 @@ def config_dict(header: Header) -> dict:
     if window:
         raw["sliding_window"] = window
     scaling = header.meta.get(f"{arch}.rope.scaling.type")
-    if scaling not in (None, "none"):
+    if "rope_freqs.weight" in header.tensors:
+        raw["rope_scaling"] = llama3_scaling(header, raw)
+    elif scaling not in (None, "none"):
         raw["rope_scaling"] = {"rope_type": scaling, "factor": float(get("rope.scaling.factor", float)),
                                **({"original_max_position_embeddings": o} if (o := get("rope.scaling.original_context_length", required=False)) else {})}
     return {**raw, **token_ids(header)}
+
+
+LLAMA3_DEFAULTS = (1.0, 4.0, 8192)  # low_freq_factor, high_freq_factor, original context: what convert_hf_to_gguf.py assumes
+
+
+def llama3_scaling(header: Header, raw: dict) -> dict:
+    """Llama 3.1+ files carry RoPE scaling as a tensor, rope_freqs [d_head/2] (the divisor of each
+    frequency), not as metadata.  The rope_scaling it encodes is recovered when the tensor is exactly
+    llama3's for factor = its maximum and the converter's defaults; otherwise refused: the
+    frequencies would not be this model's (transformers' GGUF loader ignores the tensor)."""
+    info = header.tensors["rope_freqs.weight"]
+    d_head = raw.get("head_dim") or raw["hidden_size"] // raw["num_attention_heads"]
+    if info.qtype != 0 or info.shape != (d_head // 2,):
+        raise AttnvizError(f"`model` {header.path}: the GGUF file's rope_freqs.weight has shape {info.shape}, "
+                           f"not [{d_head // 2}] float32; the file is damaged")
+    stored = np.fromfile(header.path, dtype="<f4", count=d_head // 2, offset=info.start).astype(np.float64)
+    low, high, context = LLAMA3_DEFAULTS
+    factor = float(stored.max())
+    wavelen = 2 * np.pi * raw["rope_theta"] ** (np.arange(0, d_head, 2) / d_head)
+    smooth = np.clip((context / wavelen - low) / (high - low), 0.0, 1.0)
+    expected = 1.0 / ((1 - smooth) / factor + smooth)
+    if not np.isfinite(stored).all() or factor < 1 or not np.allclose(stored, expected, rtol=1e-5, atol=0):
+        raise AttnvizError(f"`model` {header.path}: the GGUF file's rope_freqs.weight is not Llama 3's RoPE scaling "
+                           f"(factor {factor:g}, low 1, high 4, original context 8192), which attnviz does not implement; "
+                           f"the numbers would not be this model's")
+    return {"rope_type": "llama3", "factor": factor, "low_freq_factor": low, "high_freq_factor": high,
+            "original_max_position_embeddings": context}
 
 
 def gpt2_config(header: Header) -> dict:

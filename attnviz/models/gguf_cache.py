@@ -45,7 +45,7 @@ class CachedSource:
     def __init__(self, bin_path: Path, table: dict, label: str = "the GGUF file"):
         self.label, self._table = label, table
         self.keys = list(table)
-        self._data = np.memmap(bin_path, dtype=np.float32, mode="r")
+        self._data = _mapped(bin_path)
 
     def shape(self, key: str) -> tuple[int, ...]:
         return tuple(self._table[key][1])
@@ -58,8 +58,22 @@ class CachedSource:
         return np.array(self.tensor(key)[unique])
 
 
-def load(path: Path):
-    """(config dict, CachedSource, tokenizer factory) from a valid entry for path, else None."""
+def _mapped(path: Path) -> np.ndarray:
+    """The entry's floats, read-only, memory-mapped with its pages faulted in at once (MAP_POPULATE,
+    Linux: one call instead of a fault per 4 KiB page as the layers run; ~0.1 s less for SmolLM2)."""
+    import mmap
+
+    flags = getattr(mmap, "MAP_POPULATE", 0)
+    if not flags:
+        return np.memmap(path, dtype=np.float32, mode="r")
+    with open(path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | flags, prot=mmap.PROT_READ)
+    return np.frombuffer(mapped, dtype=np.float32)
+
+
+def load(path: Path, tokenizer=None):
+    """(config dict, CachedSource, tokenizer factory) from a valid entry for path, else None
+    (tokenizer: the one just built, instead of the entry's text)."""
     stem, key = _key(path)
     folder = cache_dir()
     try:
@@ -67,15 +81,23 @@ def load(path: Path):
         if entry.get("key") != key or (folder / f"{stem}.bin").stat().st_size != entry["bytes"]:
             return None
         source = CachedSource(folder / f"{stem}.bin", entry["tensors"])
-        return entry["config"], source, lambda text=entry["tokenizer"]: _tokenizer(text)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        floats = len(source._data)
+        for start, shape in entry["tensors"].values():  # a damaged entry is rebuilt, never read past its end
+            if not isinstance(start, int) or start < 0 or start + int(np.prod(shape, dtype=np.int64)) > floats:
+                return None
+        tokenizer = tokenizer or _tokenizer(entry["tokenizer"])
+        return entry["config"], source, lambda: tokenizer
+    except Exception:  # noqa: BLE001  any damage to an entry (JSON, table, tokenizer text) means: build it again
         return None
 
 
 def _tokenizer(text: str):
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_str(text)
+    tok = Tokenizer.from_str(text)
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
 
 
 def save(path: Path, raw: dict, source, tokenizer) -> bool:
@@ -132,7 +154,7 @@ def cached_or_build(path: Path):
     family_for(raw["model_type"], str(path))  # a family attnviz does not compute is refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
-        hit = load(path)
+        hit = load(path, tokenizer)
         if hit is not None:
-            return hit[0], hit[1], lambda: tokenizer
+            return hit
     return raw, source, lambda: tokenizer

@@ -105,9 +105,9 @@ LAYER_TO_GGUF = {"input_layernorm.weight": "attn_norm.weight", "post_attention_l
                  "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight", "mlp.down_proj.weight": "ffn_down.weight"}
 
 
-def decoder_to_gguf(state: dict[str, np.ndarray], config, arch: str, path: Path, qtype: str = "F32") -> Path:
+def decoder_to_gguf(state: dict[str, np.ndarray], config, arch: str, path: Path, qtype: str = "F32", extra: dict | None = None) -> Path:
     """A Hugging Face llama / qwen2 / qwen3 state dict written as llama.cpp would (Q/K permuted for llama)."""
-    tensors = {}
+    tensors = dict(extra or {})
     for name, w in state.items():
         if name in LLAMA_TO_GGUF:
             g = LLAMA_TO_GGUF[name]

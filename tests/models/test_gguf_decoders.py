@@ -103,3 +103,66 @@ def test_transformers_gguf_loader_reads_the_same_llama(tmp_path):
         np.testing.assert_allclose(source.tensor(name), w.numpy(), atol=1e-6, err_msg=name)
     for key in ("hidden_size", "num_attention_heads", "num_key_value_heads", "num_hidden_layers", "intermediate_size", "vocab_size"):
         assert raw[key] == getattr(ref.config, key), key
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_llama3_rope_scaling_is_recovered_from_rope_freqs(tmp_path, damaged):
+    """Llama 3.1+ GGUFs carry RoPE scaling as rope_freqs (llama.cpp's divisor per frequency): the
+    frequencies the llama family computes from the recovered config equal transformers' llama3 ones."""
+    from attnviz.errors import AttnvizError
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.rope import inv_freq
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    model, state = tiny("llama")
+    c = model.config
+    scaled = transformers.LlamaConfig(**{**c.to_dict(), "max_position_embeddings": 64, "rope_scaling": {
+        "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192, "rope_theta": 10000.0}})
+    ref, _ = ROPE_INIT_FUNCTIONS["llama3"](scaled, "cpu")
+    plain = 1.0 / (10000.0 ** (np.arange(0, 16, 2) / 16))
+    freqs = (plain / ref.double().numpy()).astype(np.float32)  # what convert_hf_to_gguf.py writes
+    assert freqs.min() == pytest.approx(1) and freqs.max() == pytest.approx(8) and 1.5 < np.sort(freqs)[-2] < 7.5  # all three regions
+    if damaged:
+        freqs[3] *= 1.1
+    path = decoder_to_gguf(state, c, "llama", tmp_path / "l3.gguf", extra={"rope_freqs.weight": freqs})
+    if damaged:
+        with pytest.raises(AttnvizError, match="rope_freqs.weight is not Llama 3's RoPE scaling"):
+            open_uncached(path)
+        return
+    _, raw, _ = open_uncached(path)
+    assert raw["rope_scaling"] == {"rope_type": "llama3", "factor": pytest.approx(8.0), "low_freq_factor": 1.0,
+                                   "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    np.testing.assert_allclose(inv_freq(raw, path, 16, 64), ref.double().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind,qtype", [("llama", "F32"), ("qwen2", "F32"), ("qwen3", "F32"), ("gpt2", "F32"), ("llama", "Q8_0")])
+def test_a_gguf_decoder_computes_transformers_attention(tmp_path, kind, qtype):
+    """End to end through the family: the GGUF file's α′ (every layer and head) within 1e-4 of transformers'
+    eager attention on the same weights (for Q8_0: the dequantized ones, as transformers' GGUF loader reads them)."""
+    from attnviz.models.checkpoint import Model, encode, forward
+
+    model, state = tiny(kind)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.mul_(1.0 if any(s in name for s in ("q_proj", "k_proj", "c_attn")) else 0.3)
+    state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items() if not (k == "lm_head.weight" and kind != "llama")}
+    path = tmp_path / "m.gguf"
+    if kind == "gpt2":
+        gpt2_to_gguf(state, model.config, path)
+    else:
+        decoder_to_gguf(state, model.config, kind, path, qtype=qtype)
+    if qtype != "F32":
+        pytest.importorskip("accelerate")
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(tmp_path), gguf_file="m.gguf")
+    ours = Model(path, "m")
+    enc = encode(ours, "the cat sat on the mat, then the cat sat on the hat")
+    layers, _ = forward(ours, enc)
+    model.eval().config._attn_implementation = "eager"
+    with torch.no_grad():
+        out = model(torch.tensor(enc.ids)[None], output_attentions=True)
+    assert len(layers) == len(out.attentions) == 2 and len(enc.ids) > 10
+    for li, (layer, ref) in enumerate(zip(layers, out.attentions)):
+        ours_a = np.stack([h.alpha_prime for h in layer.heads])
+        np.testing.assert_allclose(ours_a, ref[0].numpy(), atol=1e-4, err_msg=f"layer {li}")
+        assert ours_a.max() > 0.5  # far from uniform

@@ -286,3 +286,30 @@ def test_a_broken_shard_index_is_one_line(bert_dirs, tmp_path, damage, needle):
     with pytest.raises(AttnvizError, match=needle.replace("*", r"\*")) as info:
         Model(folder, "s")
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("damage", ["json", "table", "tokenizer", "short-bin"])
+def test_a_damaged_cache_entry_is_rebuilt(tmp_path, cache_home, monkeypatch, damage):
+    from attnviz import models
+    from attnviz.models import gguf_cache
+
+    monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))
+    path = tiny_llama(tmp_path / "t.gguf")
+    gguf_cache.cached_or_build(path)
+    entry_json = next(cache_home.glob("*.json"))
+    entry = json.loads(entry_json.read_text())
+    if damage == "json":
+        entry_json.write_text("{")
+    elif damage == "table":
+        entry["tensors"]["model.embed_tokens.weight"][0] = 10**9
+        entry_json.write_text(json.dumps(entry))
+    elif damage == "tokenizer":
+        entry["tokenizer"] = "not a tokenizer"
+        entry_json.write_text(json.dumps(entry))
+    else:
+        bin_path = next(cache_home.glob("*.bin"))
+        bin_path.write_bytes(bin_path.read_bytes()[:100])
+    assert gguf_cache.load(path) is None
+    raw, source, tok = gguf_cache.cached_or_build(path)
+    assert isinstance(source, gguf_cache.CachedSource) and gguf_cache.load(path) is not None
+    assert source.tensor("model.layers.0.self_attn.k_proj.weight").shape == (16, 32) and tok().encode("the").ids
