@@ -21,6 +21,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     """
     from ..core.rollout import rollout
     from ..models.checkpoint import encode, forward, open_model, unk_pieces
+    from ..models.pieces import readable
 
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence")
@@ -32,7 +33,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     enc = encode(m, text)
     unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
     specials = [w is None for w in enc.word_ids]
-    tokens = list(enc.tokens)
+    tokens = readable(m.tokenizer, enc.tokens, specials)  # RoBERTa's Ġrestaurant as restaurant
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
     head_numbers = [head] if head else list(range(1, c.heads + 1))
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,

@@ -180,7 +180,8 @@ def check_length(model: Model, ids, offsets, text: str, where: str = "the text")
         return
     end = offsets[top - 2][1]  # the last token that fits, before [SEP]
     tail = " ".join(text[:end].split()[-3:])
-    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({top - 2} tokens + [CLS] and [SEP]): "
+    first, last = (model.tokenizer.id_to_token(int(ids[k])) for k in (0, -1))  # [CLS] and [SEP]; <s> and </s>
+    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({top - 2} tokens + {first} and {last}): "
                      f"the first {top - 2} end at character {end} (“…{tail}”). Cut it there, or split it into "
                      f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
 

@@ -6,13 +6,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.summaries import heads_ranking, strongest_links
+from ..analysis.summaries import heads_ranking, special_names, strongest_links
 from ..i18n import _, ngettext
 from .cells import pad
 from .style import cell_style, fmt, printable, seq_rgb
 
-PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<", "previous word"),
-            ("next", ">", "next word"), ("other", "*", "other words"))
+PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
+
+
+def special_columns(names: tuple[str | None, str | None]) -> list[str]:
+    """Column titles for the cls and sep shares: CLS, SEP for BERT's [CLS], [SEP]; <s>, </s> for RoBERTa's."""
+    return [default if name is None else name[1:-1] if name.startswith("[") and name.endswith("]") else name
+            for name, default in zip(names, ("CLS", "SEP"))]
 
 
 def short_name(config: dict) -> str:
@@ -48,7 +53,7 @@ def dominant(summary: dict) -> tuple[str, float]:
     shares = {"special": summary["cls"] + summary["sep"], "self": summary["self"], "prev": summary["prev"],
               "next": summary["next"]}
     shares["other"] = max(0.0, 1.0 - sum(shares.values()))
-    key, mark, _label = max(PATTERNS, key=lambda p: shares[p[0]])
+    key, mark = max(PATTERNS, key=lambda p: shares[p[0]])
     return mark, shares[key]
 
 
@@ -57,7 +62,8 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     console.print(model_header(analysis))
     color = console.color_system is not None
     console.print(Text("\n" + _("where each head mostly looks, and its mean share of α′:"), style="bold"))
-    console.print(Text(_("[ [CLS]/[SEP]   = self   < previous   > next   * other words"), style="dim"))
+    special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
+    console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
     out = Text(no_wrap=True)
     out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(_("h{h}").format(h=h), 4) for h in analysis.head_numbers) + "\n",
                style="dim")
@@ -93,7 +99,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
         title = _("every head: entropy and where its attention goes (mean share of α′)")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     columns = (["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else [])
-               + [_("bits"), "CLS", "SEP", _("self"), _("prev"), _("next")])
+               + [_("bits"), *special_columns(special_names(analysis.tokens, analysis.specials)), _("self"), _("prev"), _("next")])
     for name in columns:
         table.add_column(name, justify="right", no_wrap=True)
     for k, (link, rank, ln, hn, s) in enumerate(rows[:top] if i is not None else rows, start=1):

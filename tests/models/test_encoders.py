@@ -156,9 +156,37 @@ def test_heads_file_equals_sentence_by_sentence(tiny, cli, tmp_path, monkeypatch
     assert doc["heads"][0]["alpha_prime"] == pytest.approx(batched.pair.mean.max(), abs=1e-6)
 
 
-def test_overview_fits_80_columns(tiny, cli):
+def test_views_name_the_models_own_special_tokens_and_fit_80_columns(tiny, cli, tmp_path):
+    """RoBERTa's <s> … </s> are named as such in the overview's legend and the heads tables' columns
+    (BERT's stay [CLS]/[SEP], CLS and SEP); its Ġ tokens read as words, so --from it finds one."""
+    roberta = "roberta" in tiny.name
     out = cli("show", "--model", tiny, SEED).stdout
     assert "strongest links" in out and max(len(line) for line in out.splitlines()) <= 80
+    assert ("[ <s>/</s>   = self" if roberta else "[ [CLS]/[SEP]   = self") in out
+    columns = "bits  <s>  </s>  self" if roberta else "bits  CLS  SEP  self"
+    out = cli("heads", "--model", tiny, SEED, "--from", "it", "--to", "restaurant").stdout
+    assert columns in out and ("α′(16 it → 3 restaurant)" if roberta else "α′(17 it → 3 restaurant)") in out
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(CORPUS), encoding="utf-8")
+    assert columns in cli("heads", "--model", tiny, "--file", path).stdout
+
+
+def test_readable_tokens():
+    """Byte-level BPE and SentencePiece tokens as their text; WordPiece's, a lone space and part of a
+    character as they are."""
+    from tokenizers import decoders
+
+    from attnviz.models.pieces import readable
+
+    class Tok:
+        def __init__(self, decoder):
+            self.decoder = decoder
+
+    byte_level = Tok(decoders.ByteLevel())
+    tokens = ["<s>", "Ġrestaurant", "Ġ", "Ã©", "ĠðŁ", "</s>"]  # ðŁ: the first two bytes of an emoji
+    assert readable(byte_level, tokens, [True, False, False, False, False, True]) == ["<s>", "restaurant", "Ġ", "é", "ĠðŁ", "</s>"]
+    assert readable(Tok(decoders.Metaspace()), ["<s>", "▁restaurant", "▁", "s"], [True, False, False, False]) == ["<s>", "restaurant", "▁", "s"]
+    assert readable(Tok(decoders.WordPiece()), ["[CLS]", "ham", "##wich"], [True, False, False]) == ["[CLS]", "ham", "##wich"]
 
 
 def config_with(tiny, tmp_path, **changes):
@@ -202,7 +230,7 @@ def test_roberta_positions_count_from_the_padding_id(tmp_path_factory):
     words = " ".join(["food"] * 60).split()
     fits = next(k for k in range(60, 0, -1) if len(m.tokenizer.encode(" ".join(words[:k])).ids) <= POSITIONS)
     assert len(list(m.forward_layers(encode(m, " ".join(words[:fits]))))) == LAYERS
-    with pytest.raises(AttnvizError, match=f"has {POSITIONS} positions"):
+    with pytest.raises(AttnvizError, match=f"has {POSITIONS} positions \\({POSITIONS - 2} tokens \\+ <s> and </s>\\)"):
         encode(m, " ".join(words[: fits + 1]))
 
 
