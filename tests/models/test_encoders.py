@@ -56,8 +56,8 @@ def byte_bpe(root):
                      pad_token="<pad>", mask_token="<mask>")
 
 
-def build(family: str, root):
-    """family's tiny model and tokenizer saved in root; returns root."""
+def build(family: str, root, **extra):
+    """family's tiny model and tokenizer saved in root (extra: more config settings); returns root."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     tok, specials = (byte_bpe if "roberta" in family else wordpiece)(root)
@@ -72,13 +72,15 @@ def build(family: str, root):
                                                                             type_vocab_size=1, pad_token_id=1))
     elif family == "distilbert":
         model = transformers.DistilBertModel(transformers.DistilBertConfig(vocab_size=vocab, n_layers=LAYERS, n_heads=HEADS, dim=HIDDEN,
-                                                                           hidden_dim=FFN, max_position_embeddings=POSITIONS))
+                                                                           hidden_dim=FFN, max_position_embeddings=POSITIONS, **extra))
     else:
         model = transformers.ElectraForPreTraining(transformers.ElectraConfig(**common, embedding_size=32,
                                                                               max_position_embeddings=POSITIONS))
     torch.manual_seed(sum(map(ord, family)))
     with torch.no_grad():
         for name, p in model.named_parameters():
+            if extra.get("sinusoidal_pos_embds") and "position_embeddings" in name:
+                continue  # the fixed sinusoid transformers wrote, kept
             if name.endswith(("query.weight", "key.weight", "q_lin.weight", "k_lin.weight")):
                 p.normal_(0.0, 0.25)  # sharp attention: random init at std 0.02 makes every head flat
             elif "LayerNorm" in name or "layer_norm" in name:
@@ -122,6 +124,27 @@ def test_parity_with_transformers(tiny, reference, text):
     np.testing.assert_allclose(hidden, out.last_hidden_state[0].numpy(), atol=1e-4, rtol=0)
     if len(theirs) > 3:
         assert ours.max() > 0.5 and (ours.max(axis=-1) < 0.5).any()  # far from uniform, and not all one-hot
+
+
+def test_distilbert_with_sinusoidal_positions(tmp_path_factory):
+    """sinusoidal_pos_embds: transformers stores the sinusoid as the position table, read like a learned one."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+
+    from attnviz.models.checkpoint import encode, forward, open_model
+
+    root = build("distilbert", tmp_path_factory.mktemp("distilbert-sin"), sinusoidal_pos_embds=True)
+    m = open_model(str(root))
+    table = m.w("embeddings.position_embeddings.weight")
+    np.testing.assert_allclose(table[3, :2], [np.sin(3.0), np.cos(3.0)], atol=1e-6)  # position 3, frequency 1
+    enc = encode(m, SEED)
+    ref = transformers.AutoModel.from_pretrained(str(root), attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = ref(torch.tensor(enc.ids[None]), output_attentions=True)
+    layers, hidden = forward(m, enc)
+    for layer, theirs in zip(layers, out.attentions):
+        np.testing.assert_allclose(np.stack([h.alpha_prime for h in layer.heads]), theirs[0].numpy(), atol=1e-4, rtol=0)
+    np.testing.assert_allclose(hidden, out.last_hidden_state[0].numpy(), atol=1e-4, rtol=0)
 
 
 def test_json_end_to_end(tiny, cli):
