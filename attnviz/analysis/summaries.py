@@ -7,9 +7,9 @@ import numpy as np
 
 def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> dict[str, float]:
     """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
-    that goes to [CLS], [SEP] (any special token but the first), self, the previous and the next token.
-    A decoder's (causal) adds `sink`: the mean share on the first token of every query after it
-    (the first query has nothing else to attend to), the attention sink of Xiao et al. (2023)."""
+    that goes to [CLS], [SEP] (any special token but the first; <s>, </s> in RoBERTa), self, the previous
+    and the next token.  A decoder's (causal) adds `sink`: the mean share on the first token of every
+    query after it (the first query has nothing else to attend to), the attention sink of Xiao et al. (2023)."""
     n = a.shape[0]
     idx = np.arange(n)
     safe = np.where(a > 0, a, 1.0)
@@ -27,6 +27,14 @@ def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> d
     if causal:
         out["sink"] = float(a[1:, 0].mean()) if n > 1 else 1.0
     return out
+
+
+def special_names(tokens: list[str], specials: list[bool]) -> tuple[str | None, str | None]:
+    """What head_summary's cls and sep measure, as the model names it: the first token when it is
+    special ([CLS], <s>), and the first other special token ([SEP], </s>); None for one the text lacks."""
+    first = tokens[0] if specials and specials[0] else None
+    rest = next((t for t, special in zip(tokens[1:], specials[1:]) if special), None)
+    return first, rest
 
 
 def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
