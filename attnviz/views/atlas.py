@@ -9,12 +9,16 @@ from rich.text import Text
 
 from ..analysis.atlas import ROLE, ROLES, SCORES
 from ..i18n import N_, _, ngettext
+from rich.cells import cell_len
+
+from .cells import pad
 from .style import cell_style, fmt, seq_rgb
 from .terminal_model import short_name
 
 SCHEMA = "attnviz-atlas/1"
 ROLE_NAMES = {"induction": N_("induction"), "duplicate": N_("duplicate token"), "previous": N_("previous token"),
               "next": N_("next token"), "self": N_("self"), "broad": N_("broad"), "sink": N_("sink")}
+SCORE_NAMES = {"breadth": N_("breadth")}  # role scores named otherwise than their role
 CELL = 3  # a grid cell: the role's letter and its score × 100 (two digits), e.g. "I90"
 
 
@@ -34,7 +38,7 @@ def cell(roles: list[str], scores: dict, ln: int, hn: int) -> tuple[str, float |
 def grid(atlas, color: bool) -> Text:
     """The layers × heads grid: 7 + 4 · heads columns (55 for 12 heads, 43 for 9)."""
     out = Text(no_wrap=True)
-    out.append(_("layer").rjust(5) + "  " + " ".join(f"h{h}".ljust(CELL) for h in range(1, atlas.heads + 1)).rstrip() + "\n",
+    out.append(pad(_("layer"), 5, ">") + "  " + " ".join(f"h{h}".ljust(CELL) for h in range(1, atlas.heads + 1)).rstrip() + "\n",
                style="dim")
     roles = atlas.roles()
     for ln in range(atlas.layers):
@@ -57,7 +61,7 @@ def header(atlas) -> Text:
              + ngettext("{n} key/value head", "{n} key/value heads", atlas.kv_heads).format(n=atlas.kv_heads)
              if atlas.kv_heads != atlas.heads else ngettext("{n} head", "{n} heads", atlas.heads).format(n=atlas.heads))
     layers = ngettext("{n} layer", "{n} layers", atlas.layers).format(n=atlas.layers)
-    t.append(f"· {atlas.model.split('/')[-1]} · {atlas.family} · {layers} × {heads} · {kind}\n")
+    t.append(f"· {atlas.model.split('/')[-1]} · {atlas.family} · {kind}\n{layers} × {heads}\n")
     frame = "".join(atlas.probe_tokens[: atlas.probe_start])
     probe = _("probe: {t} random tokens × 2{after}, seed {seed}").format(
         t=atlas.probe_length, after=_(" after {frame}").format(frame=frame) if frame else "", seed=atlas.seed)
@@ -81,19 +85,19 @@ def ranked(atlas, top: int = 5, width: int = 80) -> Text:
     for r in ROLES:
         heads = atlas.ranked(r.name, top)
         total = sum(r.name in names for row in roles for names in row)
-        title = f"{r.letter} {role_name(r.name)} ({_(r.score) + ' ' if r.score != r.name else ''}≥ {fmt(r.threshold, 3)}):"
+        title = f"{r.letter} {role_name(r.name)} ({_(SCORE_NAMES[r.score]) + ' ' if r.score != r.name else ''}≥ {fmt(r.threshold, 3)}):"
         items = [f"L{ln}H{hn} {fmt(s, 3)}" for ln, hn, s in heads] or [_("no head")]
         if total > len(heads):
             items.append(_("(+{k} more)").format(k=total - len(heads)))
         out.append(title, style="bold")
-        used = len(title)
+        used = cell_len(title)
         for k, item in enumerate(items):
             sep = " " if k == 0 else " · "
-            if used + len(sep) + len(item) > width - 1:
+            if used + len(sep) + cell_len(item) > width - 1:
                 out.append("\n    ")
                 sep, used = "", 4
             out.append(sep + item, style="dim" if not heads else None)
-            used += len(sep) + len(item)
+            used += len(sep) + cell_len(item)
         out.append("\n")
     return out
 
