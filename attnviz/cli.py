@@ -211,8 +211,8 @@ class Group(TyperGroup):
 
 HELP = ("See self-attention: α (scores) and α′ (weights) over a set of vectors — a sentence's word vectors, "
         "a raw matrix (show --input FILE), or a pretrained transformer's heads (show --model minilm; "
-        "attnviz heads ranks them). Try: attnviz show \"The restaurant refused to serve me a ham sandwich, "
-        "because it only cooks vegetarian food.\"")
+        "attnviz heads ranks them; attnviz atlas maps every head's role). Try: attnviz show \"The restaurant refused "
+        "to serve me a ham sandwich, because it only cooks vegetarian food.\"")
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
 

@@ -41,7 +41,7 @@ class Role:
 # are sinks too.
 ROLES = (
     Role("induction", "I", "induction", 0.4, "Olsson et al. 2022"),
-    Role("duplicate", "D", "duplicate", 0.4, "Olsson et al. 2022; Wang et al. 2023"),
+    Role("duplicate", "D", "duplicate", 0.4, "Wang et al. 2023"),
     Role("previous", "P", "previous", 0.5, "Clark et al. 2019"),
     Role("next", "N", "next", 0.5, "Clark et al. 2019"),
     Role("self", "C", "self", 0.5, "Kovaleva et al. 2019 (diagonal)"),

@@ -70,10 +70,15 @@ def header(atlas) -> Text:
     return t
 
 
-def legend() -> Text:
-    """The letters and thresholds, four roles a line (each line under 80 columns)."""
+def legend(width: int = 80) -> Text:
+    """The letters and thresholds, packed into lines narrower than width."""
     parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
-    lines = ["   ".join(parts[k:k + 4]) for k in range(0, len(parts), 4)]
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if cell_len(lines[-1]) + 3 + cell_len(part) < width:
+            lines[-1] += "   " + part
+        else:
+            lines.append(part)
     return Text(_("each head's strongest role and its score × 100 (99: .99 or more):") + "\n" + "\n".join(lines), style="dim")
 
 
@@ -107,7 +112,7 @@ def render_atlas(atlas, console, top: int = 5) -> None:
     color = console.color_system is not None
     console.print(header(atlas))
     console.print(Text(""))
-    console.print(legend())
+    console.print(legend(console.width))
     console.print(grid(atlas, color), end="")
     console.print(Text("\n" + _("heads per role, strongest first (L18H3: layer 18, head 3):"), style="bold"))
     console.print(ranked(atlas, top, console.width), end="")

@@ -270,6 +270,12 @@ def test_the_grid_fits_80_columns(shape):
     from rich.cells import cell_len
 
     from attnviz.api import AtlasResult
+    from attnviz.i18n import using
+    from attnviz.views.atlas import role_name as translated
+
+    def role_name(name):
+        with using(lang):
+            return translated(name)
 
     for lang in ("en", "zh"):
         out = AtlasResult(synthetic(*shape)).table(width=80, lang=lang)
@@ -277,6 +283,8 @@ def test_the_grid_fits_80_columns(shape):
         assert max(cell_len(line) for line in lines) <= 80, max(lines, key=cell_len)
         grid = [line for line in lines if line[:5].strip().isdigit()]
         assert len(grid) == shape[0] and all(len(line.split()) == shape[1] + 1 for line in grid)
+        for r in ROLES:  # no role's legend entry cut by a wrap
+            assert f"{r.letter} {role_name(r.name)} ≥ " in out, (lang, r.name)
     assert "I99" in out and "S99" in out
 
 
