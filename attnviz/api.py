@@ -180,14 +180,23 @@ class AtlasResult:
         _warn([warning] if warning else [])
         return fig
 
+    def html(self) -> str:
+        """The self-contained page `atlas --save x.html` writes (an atlas tab; a head's α′ on click)."""
+        from .views.atlas_html import atlas_page
+
+        return atlas_page(self.atlas)
+
     def save(self, *paths: str, dpi: int = 150, title: str | None = None, lang: str | None = None) -> None:
-        """Save the figure as .png, .svg or .pdf (what `atlas --save` writes)."""
+        """Save the figure as .png, .svg or .pdf, or the page as .html (what `atlas --save` writes)."""
         from .views import figures
 
         for path in figures.check_paths([str(p) for p in paths]):
             if path.suffix.lower() == ".html":
-                raise UsageError(f"`save` {path}: the atlas is saved as a figure (.png, .svg, .pdf)", "save")
-            figures.save(self.figure(title, lang), path, dpi)
+                from .views.html import save_page
+
+                save_page(self.html(), path)
+            else:
+                figures.save(self.figure(title, lang), path, dpi)
 
 
 class AttnvizWarning(UserWarning):

@@ -745,7 +745,7 @@ ATLAS_EXAMPLES = """Examples:
 
   attnviz atlas --model minilm --json | jq '.roles'
 
-  attnviz atlas --model minilm --save atlas.png
+  attnviz atlas --model minilm --save atlas.png --save atlas.html
 """
 
 
@@ -761,7 +761,8 @@ def atlas(
     top: Annotated[int, typer.Option("--top", help="Heads listed per role.", min=1)] = 5,
     json_out: Annotated[bool, typer.Option("--json", help="Write the atlas as JSON (schema attnviz-atlas/1).")] = False,
     save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save the score heatmaps as a figure (.png, .svg, .pdf); repeatable.", show_default=False)] = None,
+        "--save", help="Also save the score heatmaps as a figure (.png, .svg, .pdf) or the page (.html: click a head "
+        "to see its α′ on the text and the probe); repeatable.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
     lang: LangOpt = Lang.auto,
 ) -> None:
@@ -776,8 +777,6 @@ def atlas(
 
     set_language(lang.value)
     paths = save_paths(save, {"--model": model})
-    if any(p.suffix.lower() == ".html" for p in paths):
-        raise UsageError("atlas --save draws the score heatmaps: give .png, .svg or .pdf")
     result = run(model, None if text is None else read_text(text), probe_length, seed)
     for path in paths:
         result.save(path, dpi=dpi)

@@ -314,7 +314,7 @@ def test_cli_atlas(cli, tmp_path, minilm_atlas):
     (["--probe-length", "300"], "--probe-length 300: the probe is 602 tokens"),
     (["--probe-length", "1"], "--probe-length"),
     (["  "], "there is no text"),
-    (["--save", "x.html"], "give .png, .svg or .pdf"),
+    (["--save", "x.txt"], "--save x.txt: unknown format .txt"),
 ])
 def test_cli_atlas_errors_are_one_line(runner, args, needle, minilm_atlas):
     from conftest import invoke
@@ -329,3 +329,25 @@ def test_api_refuses_bad_values(kw):
 
     with pytest.raises(UsageError):
         attnviz.atlas("minilm", **kw)
+
+
+def test_the_page_embeds_every_heads_weights_and_opens_a_head_on_click(minilm_atlas, tmp_path, browser):
+    import base64
+    import re
+
+    import browser as chromium
+
+    page = tmp_path / "atlas.html"
+    minilm_atlas.save(page)
+    html = page.read_text()
+    doc = json.loads(re.search(r'id="attnviz-atlas-data">(.+?)</script>', html, re.S).group(1))
+    probe = np.frombuffer(base64.b64decode(doc["alpha"]["probe"]), dtype=np.uint8).reshape(6, 12, 102, 102)
+    np.testing.assert_allclose(probe / 255, minilm_atlas.probe_alpha, atol=0.5 / 255 + 1e-6)
+    chromium.open_page(browser, page)
+    browser.execute_script("document.querySelector('[data-layer=\"0\"][data-head=\"2\"]').click()")
+    assert browser.execute_script("return document.querySelector('.av-atlas-detail h3').textContent") == "layer 1, head 3: previous"
+    assert browser.execute_script("return [...document.querySelectorAll('.av-atlas-detail canvas')].map(c => c.dataset.which)") \
+        == ["text", "probe"]
+    browser.execute_script("[...document.querySelectorAll('.av-tab')].find(b => b.textContent === 'induction').click()")
+    assert browser.execute_script("return document.querySelector('.av-atlas-cell').textContent") == "0.01"
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
