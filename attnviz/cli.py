@@ -768,8 +768,7 @@ def atlas(
 ) -> None:
     """What does each head do? Every head's role, measured: sink, previous/next token, self, broad, induction, duplicate token.
 
-    Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role
-    when its score passes the role's threshold (README: "The atlas of heads").
+    Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role when its score passes the role's threshold (README: "The atlas of heads").
     """
     from .api import atlas as run
     from .i18n import set_language

@@ -23,7 +23,7 @@ def atlas_figure(atlas, title: str | None = None):
     plt = _pyplot()
     title = _("attention heads of {model}: scores per layer and head").format(model=atlas.model.split("/")[-1]) \
         if title is None else title
-    families, warning = font_for([title])
+    families, warning = font_for([title] + [_(t) for t in TITLES.values()])
     layers, heads = atlas.layers, atlas.heads
     cell = min(0.28, 6.0 / max(layers, 1), 3.2 / max(heads, 1))
     w, h = max(heads * cell, 1.6) + 0.9, max(layers * cell, 1.6) + 0.7
