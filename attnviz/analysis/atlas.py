@@ -61,6 +61,7 @@ class Atlas:
     kv_heads: int
     text: str
     tokens: list[str]
+    ids: list[int]  # the text's token ids
     specials: list[bool]  # [CLS]/[SEP]/BOS-like tokens of the text
     probe_ids: list[int]  # the whole probe, frame included
     probe_tokens: list[str]

