@@ -159,9 +159,9 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     target (words), α′(source → target) where both occur.  progress(k, total) after each batch.
 
     The corpus is tokenized and run CHUNK sentences at a time, so memory does not grow with its
-    length.  batch=False runs the sentences one at a time (the reference the batched run must equal).
+    length.  batch=False runs the sentences one at a time (the reference the batched run must equal), as
+    does a family without a batched path (forward_batch).
     """
-    from ..models.bert import layer_weights
     from ..models.checkpoint import open_model
 
     if (source is None) != (target is None):
@@ -170,7 +170,8 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     m = open_model(model)
     seen = {"from": 0, "to": 0}
     found = None if words is None else find_all_pairs(m, corpus, words, seen)  # before the model runs
-    weights, c = layer_weights(m), m.config
+    c = m.config
+    weights = m.family.part("layer_weights")(m) if m.family.part("forward_batch") else None  # None: one at a time
     stats, pair = Moments((c.layers, c.heads, len(KEYS))), Moments((c.layers, c.heads))
     tokens = 0
     for chunk, start in enumerate(range(0, len(corpus.lines), CHUNK)):
@@ -178,7 +179,7 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
         lengths = np.array([len(e.ids) for e in encs])
         tokens += int(lengths.sum())
         pairs = {} if found is None else found[chunk]
-        for idx in batches(lengths) if batch else [np.array([i]) for i in range(len(encs))]:
+        for idx in batches(lengths) if batch and weights is not None else [np.array([i]) for i in range(len(encs))]:
             per, values = run_batch(m, weights, [encs[i] for i in idx], [pairs.get(int(i)) for i in idx])
             stats.add(per)
             pair.add(values[~np.isnan(values[:, 0, 0])])
@@ -240,9 +241,8 @@ def check_pairs(corpus: Corpus, words: tuple[str, str], seen: dict, together: in
 
 def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
     """One batch through the encoder -> summaries [B, layers, heads, KEYS] and word-pair α′
-    [B, layers, heads] (NaN for a text without both words; pairs[r] is find_pairs' entry or None)."""
-    from ..models.bert import forward_batch
-
+    [B, layers, heads] (NaN for a text without both words; pairs[r] is find_pairs' entry or None).
+    weights None: the family has no batched path, and the batch is one text, run through forward_layers."""
     lengths = np.array([len(e.ids) for e in encs])
     b, n = len(encs), int(lengths.max())
     ids, types = np.zeros((b, n), dtype=np.int64), np.zeros((b, n), dtype=np.int64)
@@ -253,7 +253,10 @@ def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
         sep[r, 1 : len(e.ids)] = special[1:]
         punct[r, : len(e.ids)] = [not s and is_punct(t) for s, t in zip(special, e.tokens)]
     cls = np.array([e.word_ids[0] is None for e in encs])
-    alphas = forward_batch(m, weights, ids, types, lengths)
+    if weights is None:
+        alphas = [np.stack([hd.alpha_prime for hd in layer.heads])[None] for layer in m.forward_layers(encs[0])]  # [1, H, n, n]
+    else:
+        alphas = m.family.part("forward_batch")(m, weights, ids, types, lengths)
     per = np.stack([batch_summaries(a, lengths, cls, sep, punct) for a in alphas], axis=1)  # [B, layers, H, KEYS]
     values = np.full(per.shape[:3], np.nan)
     for r, entry in enumerate(pairs):
