@@ -37,7 +37,9 @@ def run_atlas(model: str, text: str | None = None, probe_length: int = 50, seed:
     probe_alpha, probe_parts = run_layers(m, probe, causal, lambda a, mask: probe_scores(a, start, probe_length))
     scores = {name: np.stack([p[name] for p in text_parts]) for name in text_parts[0]}
     scores.update({name: np.stack([p[name] for p in probe_parts]) for name in probe_parts[0]})
-    return Atlas(m.name, m.family.name, causal, m.config.kv_heads, text, list(enc.tokens), [int(i) for i in enc.ids], specials,
+    from .model import token_labels
+
+    return Atlas(m.name, m.family.name, causal, m.config.kv_heads, text, token_labels(enc, text), [int(i) for i in enc.ids], specials,
                  [int(i) for i in probe.ids], list(probe.tokens), probe_length, start, seed, scores, text_alpha, probe_alpha)
 
 
@@ -82,10 +84,20 @@ def probe_encoding(m, length: int, seed: int):
                          f"give at most {len(pool)}", "probe_length")
     drawn = np.random.default_rng(seed).choice(pool, size=length, replace=False)
     ids = np.array(before + drawn.tolist() * 2 + after, dtype=np.int64)
-    tok = m.tokenizer
-    tokens = [tok.id_to_token(int(i)) or f"#{int(i)}" for i in ids]
+    tokens = probe_labels(m.tokenizer, ids)
     word_ids = [None] * len(before) + list(range(2 * length)) + [None] * len(after)
     return Encoded(tokens, ids, np.zeros(len(ids), dtype=np.int64), word_ids, [(0, 0)] * len(ids)), len(before)
+
+
+def probe_labels(tok, ids) -> list[str]:
+    """Each probe token as the views name it: the tokenizer's token, or, for byte-level BPE and
+    SentencePiece tokens (Ġit, ▁it), the text it decodes to (as analysis.model.token_labels does)."""
+    from .model import SUBWORD_MARKS
+
+    tokens = [tok.id_to_token(int(i)) or f"#{int(i)}" for i in ids]
+    if not any(t.startswith(SUBWORD_MARKS) for t in tokens):
+        return tokens
+    return [tok.decode([int(i)], skip_special_tokens=False).strip() or t for t, i in zip(tokens, ids)]
 
 
 def candidates(m, frame_ids: set[int]) -> np.ndarray:
