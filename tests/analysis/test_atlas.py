@@ -145,6 +145,33 @@ def test_the_probe_is_the_frame_around_twice_the_same_ordinary_tokens(tiny_bert)
     assert attnviz.atlas(str(tiny_bert), "food", probe_length=20, seed=4).probe_ids != ids
 
 
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_tiny_decoders_scores_equal_a_naive_loop(family, tmp_path):
+    """GPT-2 (no BOS: the probe is the tokens twice, the first token the sink) and a grouped-query
+    Llama with a BOS, built by transformers (tests/models/tiny.py), against its eager attentions."""
+    import sys
+
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+    from tiny import build
+
+    import attnviz
+
+    config = (transformers.GPT2Config(n_embd=64, n_head=4, n_layer=2, n_positions=128, n_inner=96) if family == "gpt2" else
+              transformers.LlamaConfig(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+                                       num_key_value_heads=2, max_position_embeddings=128))
+    path = build(tmp_path / family, config, bos=family == "llama")
+    a = attnviz.atlas(str(path), SEED, probe_length=30, seed=2).atlas
+    assert a.causal and a.probe_start == (1 if family == "llama" else 0) and len(a.probe_ids) == 60 + a.probe_start
+    ref = transformers.AutoModelForCausalLM.from_pretrained(str(path), attn_implementation="eager").eval()
+    with torch.no_grad():
+        text, probe = ([layer[0].double().numpy() for layer in ref(torch.tensor([ids]), output_attentions=True).attentions]
+                       for ids in (a.ids, a.probe_ids))
+    assert max(float(t.max()) for t in text) > 0.5
+    check_against(a, text, probe, causal=True)
+
+
 # ---- SmolLM2 (issue #22's GGUF family): runs once `--model smollm2` opens ------------------------
 
 @pytest.fixture(scope="module")
