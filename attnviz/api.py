@@ -21,7 +21,7 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
+__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
@@ -138,6 +138,81 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
 def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":
     """Blockwise attention kept as each query's top-k keys, for inputs of any length."""
     return analyze(text, options, top_k=top_k, **kw)
+
+
+def atlas(model: str = "minilm", text: str | None = None, probe_length: int = 50, seed: int = 0) -> "AtlasResult":
+    """Every head's role, measured: scores on `text` (default the seed sentence) and, for induction and
+    duplicate-token heads, on a probe of `probe_length` random tokens of the model's vocabulary
+    (drawn with `seed`) repeated twice.  .scores["induction"] is [layers, heads]; .roles() each head's."""
+    from .analysis.probe import run_atlas
+
+    return AtlasResult(run_atlas(model, text, probe_length, seed))
+
+
+class AtlasResult:
+    """An atlas (analysis.atlas.Atlas: its fields and .roles(), .ranked(role)) and its views."""
+
+    def __init__(self, atlas):
+        self.atlas = atlas
+
+    def __getattr__(self, name):
+        return getattr(self.atlas, name)
+
+    def __repr__(self) -> str:
+        return f"<attnviz Atlas: {self.atlas.model}, {self.atlas.layers} layers × {self.atlas.heads} heads>"
+
+    def to_dict(self) -> dict:
+        """The JSON document (schema attnviz-atlas/1) as a dict."""
+        from .views.atlas import document
+
+        return document(self.atlas)
+
+    def to_json(self) -> str:
+        """What `atlas --json` writes."""
+        from .views.jsondoc import dumps
+
+        return dumps(self.to_dict()) + "\n"
+
+    def table(self, width: int = 80, color: bool = False, lang: str | None = None) -> str:
+        """What `attnviz atlas` prints in a terminal this wide (lang as in Result.table)."""
+        import io
+
+        from .i18n import using
+        from .views.atlas import render_atlas
+        from .views.screen import Screen
+
+        buffer = io.StringIO()
+        with using(lang):
+            render_atlas(self.atlas, Screen(buffer, width, "truecolor" if color else None))
+        return buffer.getvalue()
+
+    def figure(self, title: str | None = None, lang: str | None = None):
+        """The matplotlib figure `atlas --save x.png` draws: one layers × heads heatmap per score."""
+        from .i18n import using
+        from .views.atlas_figure import atlas_figure
+
+        with using(lang):
+            fig, warning = atlas_figure(self.atlas, title)
+        _warn([warning] if warning else [])
+        return fig
+
+    def html(self) -> str:
+        """The self-contained page `atlas --save x.html` writes (an atlas tab; a head's α′ on click)."""
+        from .views.atlas_html import atlas_page
+
+        return atlas_page(self.atlas)
+
+    def save(self, *paths: str, dpi: int = 150, title: str | None = None, lang: str | None = None) -> None:
+        """Save the figure as .png, .svg or .pdf, or the page as .html (what `atlas --save` writes)."""
+        from .views import figures
+
+        for path in figures.check_paths([str(p) for p in paths]):
+            if path.suffix.lower() == ".html":
+                from .views.html import save_page
+
+                save_page(self.html(), path)
+            else:
+                figures.save(self.figure(title, lang), path, dpi)
 
 
 class AttnvizWarning(UserWarning):

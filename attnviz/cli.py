@@ -211,8 +211,8 @@ class Group(TyperGroup):
 
 HELP = ("See self-attention: α (scores) and α′ (weights) over a set of vectors — a sentence's word vectors, "
         "a raw matrix (show --input FILE), or a pretrained transformer's heads (show --model minilm; "
-        "attnviz heads ranks them). Try: attnviz show \"The restaurant refused to serve me a ham sandwich, "
-        "because it only cooks vegetarian food.\"")
+        "attnviz heads ranks them; attnviz atlas maps every head's role). Try: attnviz show \"The restaurant refused "
+        "to serve me a ham sandwich, because it only cooks vegetarian food.\"")
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
 
@@ -744,6 +744,55 @@ def heads_corpus(text, file, model, source, target, words, top, json_out) -> Non
         sys.stdout.write(heads_document(analysis, None, None) + "\n")
         return
     render_corpus(analysis, console(), top)
+
+
+ATLAS_EXAMPLES = """Examples:
+
+  attnviz atlas --model minilm
+
+  attnviz atlas --model minilm "$S" --probe-length 100 --seed 1
+
+  attnviz atlas --model minilm --json | jq '.roles'
+
+  attnviz atlas --model minilm --save atlas.png --save atlas.html
+"""
+
+
+@app.command(epilog=ATLAS_EXAMPLES)
+def atlas(
+    text: Annotated[Optional[str], typer.Argument(
+        help="The text the per-token scores are measured on, or '-' for standard input (default: the seed sentence).",
+        show_default=False)] = None,
+    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    probe_length: Annotated[int, typer.Option(
+        "--probe-length", help="T: the probe is T random tokens of the model's vocabulary, then the same T again.", min=2)] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the probe's random tokens.", min=0)] = 0,
+    top: Annotated[int, typer.Option("--top", help="Heads listed per role.", min=1)] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the atlas as JSON (schema attnviz-atlas/1).")] = False,
+    save: Annotated[Optional[list[str]], typer.Option(
+        "--save", help="Also save the score heatmaps as a figure (.png, .svg, .pdf) or the page (.html: click a head "
+        "to see its α′ on the text and the probe); repeatable.", show_default=False)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    lang: LangOpt = Lang.auto,
+) -> None:
+    """What does each head do? Every head's role, measured: sink, previous/next token, self, broad, induction, duplicate token.
+
+    Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role when its score passes the role's threshold (README: "The atlas of heads").
+    """
+    from .api import atlas as run
+    from .i18n import set_language
+    from .views.atlas import render_atlas
+
+    set_language(lang.value)
+    paths = save_paths(save, {"--model": model})
+    result = run(model, None if text is None else read_text(text), probe_length, seed)
+    for path in paths:
+        result.save(path, dpi=dpi)
+        sys.stderr.write(f"attnviz: saved {path}\n")
+    if json_out:
+        sys.stdout.write(result.to_json())
+        return
+    render_atlas(result.atlas, console(), top)
 
 
 EXPLAIN_EXAMPLES = """Examples:

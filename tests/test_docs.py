@@ -98,7 +98,7 @@ def test_version(runner):
     assert invoke(runner, "--version").stdout.strip() == f"attnviz {__version__}"
 
 
-@pytest.mark.parametrize("command", ["show", "explain", "heads", "pe"])
+@pytest.mark.parametrize("command", ["show", "explain", "heads", "pe", "atlas"])
 def test_every_command_ends_with_examples(runner, command):
     out = invoke(runner, command, "--help").stdout
     lines = [line.strip() for line in out.split("Examples:")[1].splitlines() if line.strip().startswith("attnviz ")]
