@@ -224,3 +224,17 @@ def test_long_inputs_refuse_what_needs_full_matrices(cli, args, says):
 def test_long_sounds_still_focus_and_draw(cli, tmp_path):
     cli("show", "--audio", "demo", "--top-k", "2", "--focus", "1.25s", "--save", tmp_path / "a.png")
     assert (tmp_path / "a.png").exists()
+
+
+def test_a_ten_second_sound_saves_its_focus_figure(cli, tmp_path):
+    # 1 000 frames: the token bars' height rule (0.28 in a token) once refused this fixed-size figure
+    import soundfile as sf
+    from test_audio import signal
+
+    sf.write(str(tmp_path / "ten.wav"), signal(16000, 10.0), 16000)
+    cli("show", "--audio", tmp_path / "ten.wav", "--focus", "1.25s", "--save", tmp_path / "focus.png")
+    from PIL import Image
+
+    with Image.open(tmp_path / "focus.png") as im:
+        width, height = im.size
+    assert 800 < width < 1400 and 1000 < height < 1600, im.size  # 7.6 × 10.4 inches at 150 dpi, trimmed

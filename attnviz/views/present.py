@@ -64,7 +64,7 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
-    if focus and not isinstance(analysis, LongAnalysis):
+    if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
 
