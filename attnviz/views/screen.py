@@ -132,12 +132,15 @@ class Screen:
         self.file.flush()  # as rich does: stderr lines between prints stay in order
 
     def _fallback(self):
-        """rich's Console with this screen's file, width and colours (made on first use)."""
+        """rich's Console with this screen's file, width and colours (made on first use).  Never
+        Jupyter's: in a kernel rich would display its lines as cell output instead of writing them
+        to the file (Result.table() lost the header it wrapped)."""
         if self._rich is None:
             from rich.console import Console
 
             self._rich = Console(file=self.file, width=self.width, color_system=self.color_system,
-                                 force_terminal=self.is_terminal or self.color_system is not None, highlight=False, markup=False, emoji=False)
+                                 force_terminal=self.is_terminal or self.color_system is not None, force_jupyter=False,
+                                 highlight=False, markup=False, emoji=False)
             self._rich.on_broken_pipe = self._broken_pipe
         return self._rich
 
