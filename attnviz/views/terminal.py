@@ -312,16 +312,19 @@ def shell_word(word: str) -> str:
 
 def next_steps(analysis, width: int = 80) -> str:
     """One line of what to try next on this input: --focus on its pronoun (or its strongest link's
-    query), a trained model's heads for that link (when the model is installed), --save."""
-    from ..analysis.summaries import model_installed, suggested_link
+    query), a trained model's heads for that link (when the model is installed; the tokens named as
+    the model numbers them: [CLS] is its token 1), --save."""
+    from ..analysis.summaries import model_installed, model_names, suggested_link
 
     i, j = suggested_link(analysis)
     name = lambda k: shell_word(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
     parts = [f"--focus {name(i)}", "--save a.png"]
     text_input = analysis.sequence.lexicon is not None and analysis.text is not None
     latin = all(ord(ch) < 0x2E80 for ch in analysis.text or "")  # MiniLM is English: no hint for CJK text
-    if text_input and latin and model_installed():
-        for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
+    names = model_names(analysis.text, analysis.tokens, [i, j]) if text_input and latin and model_installed() else None
+    if names:
+        source, target = map(shell_word, names)
+        for heads in (f"heads --model minilm --from {source} --to {target}", f"heads --from {source} --to {target}"):
             line = _("next: ") + " · ".join(parts + [heads])
             if cell_width(line) <= width:
                 return line
