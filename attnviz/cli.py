@@ -275,8 +275,18 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection
 ScoreOpt = Annotated[Score, typer.Option(
     "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
 NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
+def parse_temperature(value: str) -> float | str:
+    """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number or auto") from None
+
+
 Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
+    "--temperature", parser=parse_temperature, metavar="T|auto", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
     "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
     show_default=False, rich_help_panel=ATTENTION)]
 Window = Annotated[Optional[str], typer.Option(
