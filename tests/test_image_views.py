@@ -197,3 +197,22 @@ def test_spread_cells(rows, cols):
 def test_a_map_that_does_not_tile_the_picture_is_refused():
     with pytest.raises(ValueError, match="does not tile"):
         fig_image.focus_figure_image(np.zeros((10, 10, 3)), [0], [np.ones((3, 3)) / 9], "t")
+
+
+def test_sizes_are_rows_by_columns_and_the_window_is_two_dimensional():
+    # a tall picture (32 rows × 27 columns): the title and the panel once wrote 32 × 27 and 27 × 32,
+    # and the masks said |i−j| ≤ 1 for a |Δrow|, |Δcol| ≤ 1 window
+    import attnviz
+
+    r = attnviz.analyze(image="demo", window=1)
+    figure = r.figure(focus="5,5")
+    title = figure._suptitle.get_text()
+    panel = next(ax.get_title() for ax in figure.axes if ax.get_title().startswith("the picture"))
+    assert "32 × 27 = 864 pixels" in title and panel == "the picture: 32 × 27 pixels", (title, panel)
+    assert "|Δrow|, |Δcol| ≤ 1" in title and "i−j" not in title
+    table = r.table(width=80)
+    assert "masks: window |Δrow|, |Δcol| ≤ 1 (a 3 × 3 receptive field)" in table and "i−j" not in table
+    assert "|i−j| ≤ 1" in attnviz.analyze("The cat sat on the mat.", window=1).table(width=80)  # a sequence keeps i−j
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)

@@ -127,7 +127,7 @@ def header(analysis) -> Text:
     from .terminal import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
-    words = describe(c)
+    words = describe(c, grid=True)
     size = dict(rows=s["rows"], cols=s["cols"], n=f"{s['rows'] * s['cols']:,}", patch=s.get("patch"))
     items = (_("{rows} × {cols} = {n} patches of {patch} × {patch} px").format(**size)
              if s.get("patch") else _("{rows} × {cols} = {n} pixels").format(**size))

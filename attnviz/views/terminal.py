@@ -169,8 +169,9 @@ AUTO_T = {
 NORMED = {"standard": N_("standard vectors"), "center": N_("center vectors"), "none": N_("none vectors")}  # a^i's input_norm
 
 
-def describe(config: dict) -> dict[str, str]:
-    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header."""
+def describe(config: dict, grid: bool = False) -> dict[str, str]:
+    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header.
+    grid: the items are a picture's rows × columns (its window is 2-D)."""
     c = config
     auto_mark = " " + _("(auto)") if c["temperature_auto"] else ""
     score = {
@@ -192,7 +193,7 @@ def describe(config: dict) -> dict[str, str]:
     pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c['pos_scale']:g}") if c.get("pos") == "sinusoidal" else ""
     masks = []
     if c.get("window") is not None:
-        masks.append(_("window |i−j| ≤ {w}").format(w=c["window"]))
+        masks.append((_("window |Δrow|, |Δcol| ≤ {w}") if grid else _("window |i−j| ≤ {w}")).format(w=c["window"]))
     if c.get("causal"):
         masks.append(_("causal j ≤ i"))
     if c.get("edges") or c.get("graph"):
@@ -222,7 +223,7 @@ def figure_title(analysis) -> str:
     from .figures import tex_safe
 
     c, s = analysis.config, analysis.source
-    words = describe(c)
+    words = describe(c, grid=s.get("kind") == "image")
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     first = (f"{tex_safe(s['name'])} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
@@ -248,7 +249,7 @@ def items_count(analysis) -> str:
 def header(analysis) -> Text:
     """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
-    words = describe(c)
+    words = describe(c, grid=s.get("kind") == "image")
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
