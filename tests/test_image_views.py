@@ -216,3 +216,30 @@ def test_sizes_are_rows_by_columns_and_the_window_is_two_dimensional():
     import matplotlib.pyplot as plt
 
     plt.close(figure)
+
+
+def notes_picture() -> np.ndarray:
+    """The notes' 5 × 10 example: sky over grass, a 2 × 2 red square in the sky, one bright sun pixel."""
+    img = np.zeros((5, 10, 3))
+    img[:3] = [0.45, 0.7, 0.95]
+    img[3:] = [0.25, 0.6, 0.2]
+    img[1:3, 3:5] = [0.9, 0.1, 0.1]
+    img[0, 8] = [1.0, 0.95, 0.6]
+    return img
+
+
+def test_without_colour_the_notes_picture_keeps_square_sky_and_grass_apart():
+    # by value (darkest blank … brightest █) the red square and the grass were both blank
+    lines = lines_of(picture_text(notes_picture(), color=False))
+    assert len(lines) == 5 and all(len(l) == 20 for l in lines)
+    cell = lambda r, c: lines[r][2 * c: 2 * c + 2]  # noqa: E731
+    square, sky, grass, sun = cell(1, 3), cell(0, 0), cell(4, 0), cell(0, 8)
+    assert len({square, sky, grass, sun}) == 4 and " " not in square + sky + grass + sun
+    assert {cell(r, c) for r in (1, 2) for c in (3, 4)} == {square}  # the square is whole
+    assert sun == "██" and sky == "▓▓"  # brighter colours get brighter shades (luminance order)
+    assert [cell(r, 0) for r in range(5)] == [sky] * 3 + [grass] * 2
+
+
+def test_without_colour_a_photo_still_uses_every_shade(demo):
+    text = picture_text(demo.media, color=False).plain
+    assert set(text) - {"\n"} == set(" ░▒▓█")
