@@ -163,6 +163,7 @@ def heads_step(console: Console, w: Walk) -> None:
 # --- `explain --matrices`: the notes' vectorised form --------------------------------------------
 
 MAX_ROWS = 10  # a matrix with more rows shows its first MAX_ROWS − 2 and its last, with ⋮ between
+COLUMN_NAME = 7  # cells a token column widens to for its name (longer names are cut with …)
 
 
 def number(x: float) -> str:
@@ -177,23 +178,34 @@ def shown_indices(size: int, room: int) -> list[int | None]:
     return list(range(max(room - 2, 1))) + [None, size - 1]
 
 
-def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
+def matrix_text(m: np.ndarray, width: int, tokens_on: str | None, tokens: list[str] | None = None) -> Text:
     """m [r, c] as aligned numbers, elided with ⋮ and … to fit MAX_ROWS rows and `width` columns.
     tokens_on: "rows", "columns", "queries-keys" or "keys-queries" say which axes are tokens (numbered
-    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions."""
+    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions.  tokens: their labels, written after
+    a token row's number and under a token column's number (cut to the cell with …)."""
+    from .cells import LABEL_CELLS, fit, pad, width as cells
+
     r, c = m.shape
+    names = [printable(t) for t in tokens] if tokens is not None else None
+    token_rows, token_cols = names is not None and tokens_on != "columns", names is not None and tokens_on not in ("rows", None)
     rows = shown_indices(r, MAX_ROWS)
-    lab_w = len(str(r)) + 1
+    row_name = (lambda i: fit(names[i], LABEL_CELLS)) if token_rows else (lambda i: "")  # noqa: E731
+    name_w = max((cells(row_name(i)) for i in rows if i is not None), default=0)
+    lab_w = len(str(r)) + 1 + (name_w + 1 if name_w else 0)
     cell_w = max([len(number(float(m[i, j]))) for i in rows if i is not None for j in range(min(c, 12))] + [len(str(c)), 1])
+    if token_cols:  # room for short names (a1, cat), at most COLUMN_NAME cells
+        cell_w = max(cell_w, min(max(cells(t) for t in names[:c]), COLUMN_NAME))
     room = max(3, (width - lab_w - 2) // (cell_w + 1))
     cols = shown_indices(c, room)
     head = " " * lab_w + " ".join(f"{'…' if j is None else j + 1:>{cell_w}}" for j in cols)
     out = Text(head + "\n", style="dim", no_wrap=True, overflow="crop")
+    if token_cols:
+        out.append(" " * lab_w + " ".join(pad("" if j is None else names[j], cell_w, ">") for j in cols) + "\n", style="dim")
     for i in rows:
         if i is None:
-            out.append(f"{'⋮':>{lab_w - 1}} " + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
+            out.append(pad(f"{'⋮':>{len(str(r))}}", lab_w) + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
             continue
-        out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
+        out.append(pad(f"{i + 1:>{len(str(r))}}" + (f" {row_name(i)}" if name_w else ""), lab_w - 1) + " ", style="dim")
         out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
     note = {"rows": N_("(rows: tokens, numbered from 1)"), "columns": N_("(columns: tokens, numbered from 1)"),
             "queries-keys": N_("(rows: queries i, columns: keys j, numbered from 1)"),
@@ -217,8 +229,8 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
         a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
         return [("I", _("[a¹ … aⁿ] as rows"), analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
                 ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
-                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "rows"),
-                ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "rows"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
+                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "both"),
+                ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "both"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
     a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
     return [("I", _("[a¹ … aⁿ] as columns"), analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
             ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
@@ -248,7 +260,7 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
         what = formula or {"random": _("random"), "weights": _("read from the weights file")}.get(analysis.config["projection"], analysis.config["projection"])
         console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
         axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
-        console.print(matrix_text(m, console.width, axis), end="")
+        console.print(matrix_text(m, console.width, axis, analysis.tokens), end="")
     layer = analysis.layers[0]
     if n_head > 1 or analysis.config["has_wo"]:
         wo = "W^o" if analysis.config["has_wo"] else "I"
@@ -256,4 +268,4 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
         form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
         console.print(Text.assemble(("\n" + _("output"), "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
         console.print(matrix_text(layer.output if not columns else layer.output.T, console.width,
-                                  "rows" if not columns else "columns"), end="")
+                                  "rows" if not columns else "columns", analysis.tokens), end="")
