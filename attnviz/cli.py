@@ -787,6 +787,7 @@ def explain(
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
+    all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
     lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
@@ -803,6 +804,8 @@ def explain(
     focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
     if columns and not matrices:
         raise UsageError("--columns goes with --matrices")
+    if all_keys and matrices:
+        raise UsageError("--all-keys goes with --focus (--matrices elides large matrices with … and ⋮)")
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
@@ -821,7 +824,7 @@ def explain(
         from .views.explain import render_matrices
 
         return render_matrices(result.analysis, console(), head - 1, columns)
-    render_explain(result.analysis, console(), i, head - 1, dims)
+    render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
 
 
 PE_EXAMPLES = """Examples:

@@ -29,14 +29,20 @@ def table(*columns: str) -> Table:
     return t
 
 
+KEYS_ALL = 40  # up to this many keys every step lists them all; beyond, the KEYS_SHOWN strongest
+KEYS_SHOWN = 20
+
+
 @dataclass
 class Walk:
-    """What every step reads: the query i, the head h (0-based) and its numbers."""
+    """What every step reads: the query i, the head h (0-based) and its numbers; keys: the key
+    indices the tables list (all, or the KEYS_SHOWN with the largest α′, in order)."""
 
     analysis: object
     i: int
     h: int
     dims: int
+    all_keys: bool = False
 
     def __post_init__(self):
         self.n = self.i + 1  # the query's number in human views (the notes' a¹ … aⁿ)
@@ -45,11 +51,24 @@ class Walk:
         self.layer = self.analysis.layers[0]
         self.hd = self.layer.heads[self.h]
         self.masked = ~np.isfinite(self.hd.alpha[self.i])
+        n = len(self.tokens)
+        row = self.hd.alpha_prime[self.i]
+        strongest = np.argsort(-row, kind="stable")[:KEYS_SHOWN]
+        self.keys = list(range(n)) if self.all_keys or n <= KEYS_ALL else sorted(int(j) for j in strongest)
+
+    def rest(self, console: Console) -> None:
+        """Under a table that lists only some keys: how many are left out, their share of α′, the way to all."""
+        left = len(self.tokens) - len(self.keys)
+        if left:
+            share = 1.0 - float(self.hd.alpha_prime[self.i, self.keys].sum())
+            console.print(Text("   " + _("… {k} more keys (α′ {share} in all); listed: the {shown} largest α′ · --all-keys").format(
+                k=f"{left:,}", shown=len(self.keys), share=f"{max(share, 0.0):.3g}"), style="dim"))
 
 
-def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) -> None:
-    """The notes' walk-through of b^i for query i and head h (0-based), one function per step."""
-    w = Walk(analysis, i, h, dims)
+def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4, all_keys: bool = False) -> None:
+    """The notes' walk-through of b^i for query i and head h (0-based), one function per step.
+    all_keys: list every key in steps 3–6 (default: all up to KEYS_ALL, else the KEYS_SHOWN strongest)."""
+    w = Walk(analysis, i, h, dims, all_keys)
     console.print(header(analysis))
     console.print(Text("\n" + _("explain: query {n} “{token}”, head {h} of {heads} (tokens numbered from 1)").format(
         n=w.n, token=w.tokens[i], h=h + 1, heads=len(w.layer.heads)), style="bold"))
@@ -79,9 +98,10 @@ def keys_step(console: Console, w: Walk) -> None:
     step(console, 3, _("keys and values"), "k^j = a^j·W^k,  v^j = a^j·W^v   " + _("for every token j"))
     first = _("(first {n})").format(n=w.dims)
     t = table("j", "token", f"k^j {first}", f"v^j {first}")
-    for j, tok in enumerate(w.tokens):
-        t.add_row(str(j + 1), tok, vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
+    for j in w.keys:
+        t.add_row(str(j + 1), w.tokens[j], vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
     console.print(t)
+    w.rest(console)
 
 
 def scores_step(console: Console, w: Walk) -> None:
@@ -94,13 +114,24 @@ def scores_step(console: Console, w: Walk) -> None:
     }[score]
     step(console, 4, _("scores"), formula)
     t = table("j", "token", "q·k", "α")
-    for j, tok in enumerate(w.tokens):
+    for j in w.keys:
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), tok, f"{qk:.4g}" if score != "additive" else "", _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
+        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score != "additive" else "",
+                  _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
+    w.rest(console)
     if w.masked.any():
-        keys = ", ".join(str(j + 1) for j in np.flatnonzero(w.masked))
+        keys = runs(np.flatnonzero(w.masked))
         console.print(Text("   " + _("masked keys ({keys}) are left out of the next step").format(keys=keys), style="dim"))
+
+
+def runs(indices: np.ndarray, most: int = 6) -> str:
+    """Sorted 0-based indices as numbers from 1 in runs ("1–66, 98–613"); past `most` runs, "…" and the count."""
+    cuts = np.flatnonzero(np.diff(indices) > 1) + 1
+    parts = [f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}–{r[-1] + 1}" for r in np.split(indices, cuts)]
+    if len(parts) > most:
+        return ", ".join(parts[:most]) + f", … ({len(indices):,} " + _("in all") + ")"
+    return ", ".join(parts)
 
 
 def weights_step(console: Console, w: Walk) -> None:
@@ -110,22 +141,24 @@ def weights_step(console: Console, w: Walk) -> None:
         step(console, 5, _("weights"), f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu
              else f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
         t = table("j", "token", "α′")
-        for j, tok in enumerate(w.tokens):
-            t.add_row(str(j + 1), tok, f"{hd.alpha_prime[i, j]:.4f}")
-        return console.print(t)
+        for j in w.keys:
+            t.add_row(str(j + 1), w.tokens[j], f"{hd.alpha_prime[i, j]:.4f}")
+        console.print(t)
+        return w.rest(console)
     z = stable_exponents(hd.alpha[i, ~w.masked], T)
     e = np.exp(z)
     step(console, 5, _("weights"), f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
     console.print(Text("   " + _("(as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)"), style="dim"))
     t = table("j", "token", "(α − max)/T", "exp", "α′")
-    it = iter(zip(z, e))
-    for j, tok in enumerate(w.tokens):
+    at = np.cumsum(~w.masked) - 1  # [n] key j's place among the unmasked keys (z, e)
+    for j in w.keys:
         if w.masked[j]:
-            t.add_row(str(j + 1), tok, "", "", "0")
+            t.add_row(str(j + 1), w.tokens[j], "", "", "0")
             continue
-        zj, ej = next(it)
-        t.add_row(str(j + 1), tok, "−∞" if zj == -np.inf else f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
+        zj, ej = z[at[j]], e[at[j]]
+        t.add_row(str(j + 1), w.tokens[j], "−∞" if zj == -np.inf else f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
     console.print(t)
+    w.rest(console)
     console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{w.n},j = {hd.alpha_prime[i].sum():.6f}")
 
 
@@ -141,10 +174,11 @@ def output_step(console: Console, w: Walk) -> None:
     i, hd = w.i, w.hd
     step(console, 6, _("output"), f"b^{w.n} = Σ_j α′_{w.n},j v^j")
     t = table("j", "token", "α′", "α′·v^j " + _("(first {n})").format(n=w.dims))
-    for j, tok in enumerate(w.tokens):
+    for j in w.keys:
         if hd.alpha_prime[i, j] != 0:
-            t.add_row(str(j + 1), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
+            t.add_row(str(j + 1), w.tokens[j], fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
     console.print(t)
+    w.rest(console)
     console.print(Text(f"   b^{w.n} = {vector_preview(hd.b[i], w.dims)}   ‖b^{w.n}‖ = {norm(hd.b[i]):.4g}", style="bold"))
 
 
