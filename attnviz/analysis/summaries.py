@@ -118,8 +118,9 @@ def model_names(text: str, tokens: list[str], picks: list[int], name: str = "min
     """How `attnviz heads --model NAME --from/--to` names the tokens picks (0-based, in `tokens`,
     this text's own tokens): the word when the model has it as one token found once, else its
     number from 1 in the model's numbering ([CLS] is 1).  None when a token cannot be placed.
-    Only the tokenizer runs (≈ 40 ms), never the model."""
-    from ..models.checkpoint import load_tokenizer
+    Only the tokenizer runs (≈ 40 ms), never the model (nor models.checkpoint, kept off the first screen)."""
+    from tokenizers import Tokenizer
+
     from ..models.files import resolve_model
 
     starts, at = [], 0
@@ -129,7 +130,12 @@ def model_names(text: str, tokens: list[str], picks: list[int], name: str = "min
             return None
         starts.append(at)
         at += len(t)
-    enc = load_tokenizer(resolve_model(name)).encode(text)
+    try:
+        tok = Tokenizer.from_file(str(resolve_model(name) / "tokenizer.json"))
+    except Exception:  # noqa: BLE001  an unreadable tokenizer: no hint (heads --model says why when run)
+        return None
+    tok.no_truncation()
+    enc = tok.encode(text)
     pieces = [t.lower() for t in enc.tokens]
     first = {start: k for k, ((start, end), w) in reversed(list(enumerate(zip(enc.offsets, enc.word_ids)))) if w is not None}
     names = []
