@@ -443,7 +443,8 @@ def console():
     them) is printed as it is spelled, never read as a style tag."""
     from .views.screen import console as screen
 
-    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto")  # https://no-color.org: no ANSI codes
+    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
+                  soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
 
 
 SHOW_EXAMPLES = """Examples:
