@@ -166,7 +166,15 @@ AUTO_T = {
 }
 
 
-NORMED = {"standard": N_("standard vectors"), "center": N_("center vectors"), "none": N_("none vectors")}  # a^i's input_norm
+NORMED = {"standard": N_("standard vectors"), "center": N_("centred vectors"), "none": N_("raw vectors")}  # a^i's input_norm
+
+
+def source_name(source: dict, config: dict) -> str:
+    """The input's name as a header writes it: one-hot vectors in the language in use (their
+    source.name stays "one-hot (N words)" in JSON), anything else its name."""
+    if config.get("embedding") == "onehot" and source.get("dim"):
+        return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source["dim"]).format(n=source["dim"])
+    return source["name"]
 
 
 def describe(config: dict, grid: bool = False) -> dict[str, str]:
@@ -225,7 +233,7 @@ def figure_title(analysis) -> str:
     c, s = analysis.config, analysis.source
     words = describe(c, grid=s.get("kind") == "image")
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
-    first = (f"{tex_safe(s['name'])} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+    first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
     temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
     d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
@@ -253,7 +261,7 @@ def header(analysis) -> Text:
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
     d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
     t.append(f"{words['score']}{d_k}   {words['norm']}")
     if words["auto"]:
@@ -427,7 +435,7 @@ def render_long(result, console: Console) -> None:
     words = describe(c)
     sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c["heads"]),
                         _("top {k} keys").format(k=c["top_k"])])
-    console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {sizes}"))
+    console.print(Text.assemble(("attnviz ", "bold"), f"· {source_name(s, c)} · {sizes}"))
     console.print(Text(f"{words['score']}    {words['norm']}", style=""))
     if words["masks"]:
         console.print(Text(_("masks: {masks}").format(masks=words["masks"]), style="yellow"))
