@@ -318,9 +318,10 @@ SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pi
 PatchOpt = Annotated[Optional[int], typer.Option(
     "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
     show_default=False, rich_help_panel=INPUT)]
-LangOpt = Annotated[Lang, typer.Option(
-    "--lang", help="Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
-    "starts with zh). --json never changes.", rich_help_panel=OUTPUT)]
+LANG_HELP = ("Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
+             "starts with zh).")
+LangOpt = Annotated[Lang, typer.Option("--lang", help=LANG_HELP + " --json never changes.", rich_help_panel=OUTPUT)]
+LangNoJson = Annotated[Lang, typer.Option("--lang", help=LANG_HELP, rich_help_panel=OUTPUT)]  # explain, pe: no --json
 OptionalText = Annotated[Optional[str], typer.Argument(
     help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
@@ -789,7 +790,7 @@ def explain(
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
     all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
-    lang: LangOpt = Lang.auto,
+    lang: LangNoJson = Lang.auto,
     **options,
 ) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -845,7 +846,7 @@ def pe(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
-    lang: LangOpt = Lang.auto,
+    lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
     from .core.positions import sinusoidal
