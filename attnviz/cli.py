@@ -275,8 +275,18 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection
 ScoreOpt = Annotated[Score, typer.Option(
     "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
 NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
+def parse_temperature(value: str) -> float | str:
+    """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number or auto") from None
+
+
 Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
+    "--temperature", parser=parse_temperature, metavar="T|auto", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
     "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
     show_default=False, rich_help_panel=ATTENTION)]
 Window = Annotated[Optional[str], typer.Option(
@@ -308,9 +318,10 @@ SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pi
 PatchOpt = Annotated[Optional[int], typer.Option(
     "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
     show_default=False, rich_help_panel=INPUT)]
-LangOpt = Annotated[Lang, typer.Option(
-    "--lang", help="Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
-    "starts with zh). --json never changes.", rich_help_panel=OUTPUT)]
+LANG_HELP = ("Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
+             "starts with zh).")
+LangOpt = Annotated[Lang, typer.Option("--lang", help=LANG_HELP + " --json never changes.", rich_help_panel=OUTPUT)]
+LangNoJson = Annotated[Lang, typer.Option("--lang", help=LANG_HELP, rich_help_panel=OUTPUT)]  # explain, pe: no --json
 OptionalText = Annotated[Optional[str], typer.Argument(
     help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
@@ -433,7 +444,8 @@ def console():
     them) is printed as it is spelled, never read as a style tag."""
     from .views.screen import console as screen
 
-    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto")  # https://no-color.org: no ANSI codes
+    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
+                  soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
 
 
 SHOW_EXAMPLES = """Examples:
@@ -827,7 +839,8 @@ def explain(
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
-    lang: LangOpt = Lang.auto,
+    all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
+    lang: LangNoJson = Lang.auto,
     **options,
 ) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -843,6 +856,8 @@ def explain(
     focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
     if columns and not matrices:
         raise UsageError("--columns goes with --matrices")
+    if all_keys and matrices:
+        raise UsageError("--all-keys goes with --focus (--matrices elides large matrices with … and ⋮)")
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
@@ -861,7 +876,7 @@ def explain(
         from .views.explain import render_matrices
 
         return render_matrices(result.analysis, console(), head - 1, columns)
-    render_explain(result.analysis, console(), i, head - 1, dims)
+    render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
 
 
 PE_EXAMPLES = """Examples:
@@ -881,7 +896,7 @@ def pe(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
-    lang: LangOpt = Lang.auto,
+    lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
     from .core.positions import sinusoidal

@@ -64,7 +64,7 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
-    if focus and not isinstance(analysis, LongAnalysis):
+    if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
 
@@ -249,11 +249,11 @@ def title(analysis) -> str:
         first = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
         return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
     if isinstance(analysis, LongAnalysis):
-        from .terminal import describe
+        from .terminal import describe, source_name
 
         c, s = analysis.config, analysis.source
         words = describe(c)
-        return (f"{s['name']} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
+        return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
                 + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
                 + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
     if not isinstance(analysis, ModelAnalysis):
