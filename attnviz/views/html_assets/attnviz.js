@@ -118,8 +118,8 @@ function matrixOf(layer, head, which) {
 
 function availableViews() {
   const v = [];
-  if (view.image) v.push(["image", "image"]);
-  if (view.audio) v.push(["audio", "audio"]);
+  if (view.image && layers.length) v.push(["image", "image"]); // a summary page (no layers) has no α′ rows to draw over them
+  if (view.audio && layers.length) v.push(["audio", "audio"]);
   if (layers.length && n <= LINES_MAX) v.push(["lines", "lines"]);
   if (layers.length) v.push(["matrix", "matrix"]);
   if (layers.length > 1) v.push(["model", "layers × heads"]);
