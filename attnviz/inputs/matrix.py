@@ -21,13 +21,19 @@ MAX_BYTES = 1 << 30
 FORMATS = ("npy", "npz", "csv", "tsv")
 
 
-def matrix_sequence(path: str | Path, input_norm: str = "none") -> Sequence:
-    """Read the file and normalize its rows (input_norm: none | center | standard, on the set's own mean)."""
-    path = Path(path).expanduser()
-    labels, x = read_matrix(path)
+def matrix_sequence(path, input_norm: str = "none") -> Sequence:
+    """Read the file (or take an [n, d] array) and normalize its rows (input_norm: none | center |
+    standard, on the set's own mean)."""
+    if isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"):
+        path = Path(path).expanduser()
+        labels, x = read_matrix(path)
+        name, form = path.name, path.suffix.lower().lstrip(".")
+    else:
+        labels, x = check_matrix("`input` array", None, array_of(path))
+        name, form = "array", "array"
     x = normalize_rows(x, input_norm)
     n, d = x.shape
-    source = {"kind": "matrix", "name": path.name, "dim": d, "format": path.suffix.lower().lstrip(".")}
+    source = {"kind": "matrix", "name": name, "dim": d, "format": form}
     return Sequence(labels, x, np.arange(n), "matrix", np.zeros(n, dtype=bool), source)
 
 
@@ -45,7 +51,15 @@ def read_matrix(path: Path) -> tuple[list[str], np.ndarray]:
     return check_matrix(path, labels, x)
 
 
-def check_matrix(path: Path, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
+def array_of(value) -> np.ndarray:
+    """An array given to the API as numbers (a numpy array, nested lists)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"`input` must be a file path or an [n, d] array of numbers ({e})", "input") from None
+
+
+def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
     if x.ndim == 1:
         raise AttnvizError(f"{path}: a 1-D array of {x.size} numbers; a vector set is n × d (save one number per item as n × 1)")
     if x.ndim != 2:
