@@ -97,13 +97,15 @@ def _read_npy(path: Path):
 
 
 def _read_npz(path: Path):
+    from .npzfile import names_in, read_arrays
+
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if "vectors" not in npz.files:
-                raise AttnvizError(f"{path}: no array named 'vectors' (has {', '.join(npz.files) or 'nothing'}); "
-                                   f"save it with np.savez(path, vectors=X, labels=names)")
-            x = np.asarray(npz["vectors"])
-            labels = [str(l) for l in np.asarray(npz["labels"]).reshape(-1)] if "labels" in npz.files else None
+        arrays = read_arrays(str(path), ("vectors", "labels"), f"`input` {path}")  # only these two: each size checked first
+        if "vectors" not in arrays:
+            raise AttnvizError(f"{path}: no array named 'vectors' (has {', '.join(names_in(str(path))) or 'nothing'}); "
+                               f"save it with np.savez(path, vectors=X, labels=names)")
+        x = arrays["vectors"]
+        labels = [str(l) for l in arrays["labels"].reshape(-1)] if "labels" in arrays else None
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
