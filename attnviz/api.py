@@ -28,7 +28,8 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
             model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
             top_k: int | None = None, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
             size: int = 32, patch: int | None = None, sample_rate: int | None = None, tokens: list[str] | None = None,
-            progress=None, compare: str | None = None, request=None, generate: int = 0, **kw) -> "Result":
+            progress=None, compare: str | None = None, request=None, generate: int = 0, accept_cost: bool = False,
+            **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file or an [n, d] array, audio= a sound file or a waveform
     array ([samples] or [samples, channels], with sample_rate= in Hz), image= a picture file or an
@@ -45,7 +46,18 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     the α′ side by side and what changed).
     request: the views the caller will ask for (a views.present.Request): what a long input cannot
     show (figures, `focus`) is refused once its length is known, before attention is computed.
+    accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
+    refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
     """
+    from .analysis.estimate import accepting
+
+    with accepting(accept_cost):
+        return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
+                        features, size, patch, sample_rate, tokens, progress, compare, request, generate, kw)
+
+
+def _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms, features, size,
+             patch, sample_rate, tokens, progress, compare, request, generate, kw) -> "Result":
     opts = options_of(options, kw)
     check_arguments(compare=compare, top_k=top_k, head=head, layer=layer)
     media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch, sample_rate)

@@ -502,6 +502,9 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
+    accept_cost: Annotated[bool, typer.Option(
+        "--accept-cost", help="Run work estimated over 5 minutes (a long --file without --window, say) instead of refusing it.",
+        rich_help_panel=ATTENTION)] = False,
     lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
@@ -509,6 +512,7 @@ def show(
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
+    from .analysis.estimate import accepting
     from .api import analyze
     from .i18n import set_language
     from .views.present import Request, present
@@ -523,12 +527,13 @@ def show(
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
     if lines:
-        return show_lines(text, file, request, top_k, lambda line: analyze(
-            line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis, model)
+        with accepting(accept_cost):
+            return show_lines(text, file, request, top_k, lambda line: analyze(
+                line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis, model)
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from .analysis.stream import run_file  # any length: streamed when long
 
-        with progress_bar() as progress:
+        with progress_bar() as progress, accepting(accept_cost):
             from .inputs.load import with_window
 
             text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
@@ -540,7 +545,7 @@ def show(
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress, compare=compare, request=request, generate=generate,
-                         **media_options(options))
+                         accept_cost=accept_cost, **media_options(options))
     present(result.analysis, request, console())
 
 
