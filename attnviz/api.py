@@ -88,6 +88,10 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))
     from .analysis.vectorset import analyze_sequence
 
+    if request is not None and any(Path(p).suffix.lower() == ".html" for p in request.save):
+        from .views.pack import check_page
+
+        check_page(len(seq), 1, 1 if head is not None else opts.heads, False)  # before attention: what the page may hold
     analysis = analyze_sequence(seq, opts, input_norm, text)
     if head is not None:
         if head > opts.heads:
