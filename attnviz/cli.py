@@ -527,9 +527,13 @@ def show(
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
     if lines:
+        if compare is not None or focus:
+            raise UsageError(f"{'--compare' if compare is not None else '--focus'} does not go with --lines (one JSON "
+                             "document per line, every token a query); run one line at a time with TEXT instead")
         with accepting(accept_cost):
             return show_lines(text, file, request, top_k, lambda line: analyze(
-                line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis, model)
+                line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis,
+                model, build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from .analysis.stream import run_file  # any length: streamed when long
 
@@ -549,7 +553,7 @@ def show(
     present(result.analysis, request, console())
 
 
-def show_lines(text, file, request, top_k, analyze_one, model) -> None:
+def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
     """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
     from .analysis.corpus import read_corpus
     from .views.corpus import Progress, write_lines
@@ -566,6 +570,10 @@ def show_lines(text, file, request, top_k, analyze_one, model) -> None:
         from .models.checkpoint import encode_batch, open_model
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
+    else:  # and every line's tokens counted: one document a line needs full matrices
+        from .analysis.corpus import check_line_lengths
+
+        check_line_lengths(corpus, opts)
     if corpus.blank:
         from .i18n import ngettext
 
