@@ -115,6 +115,10 @@ def guarded(call) -> int:
         return fail("out of memory: these inputs and options need more memory than this machine has; "
                     "cut the work with --window W and --top-k K, fewer --heads, a smaller --d-k/--d-a, or a shorter text", 1)
     except UnicodeEncodeError as e:
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in e.object[e.start:e.end]):  # no encoding writes these: not the output's fault
+            return fail(f"the output holds {e.object[e.start:e.end]!r}, a lone surrogate (half of a UTF-16 pair, not a "
+                        f"character) that no encoding can write; it came from the input: give it as valid Unicode text",
+                        1, stdout_failed=True)
         encoding = getattr(sys.stdout, "encoding", None) or e.encoding
         return fail(f"standard output's encoding ({encoding}) cannot show {e.object[e.start:e.end]!r}; "
                     f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, stdout_failed=True)

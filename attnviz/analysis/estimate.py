@@ -130,7 +130,9 @@ def report(what, seconds: float, memory: float, tips: list[str], err=None) -> No
 
 
 def refusal(what: str, memory: float, free: float, tips: list[str]) -> str:
-    return (f"{what} would need about {memory / 2**30:.1f} GB of memory and this machine has {free / 2**30:.1f} GB free"
+    """What report() compares: the memory the run adds (beyond BASE_BYTES) with 80 % of what is free."""
+    return (f"{what} would need about {(memory - BASE_BYTES) / 2**30:.1f} GB more memory, over the {0.8 * free / 2**30:.1f} GB "
+            f"a run may take (80% of the {free / 2**30:.1f} GB free on this machine)"
             + ("; to cut it: " + ", ".join(tips) if tips else ""))
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from . import Sequence
+from .quiet import quiet_decoder
 from ..errors import AttnvizError, UsageError
 
 FEATURES = ("logmel", "mfcc", "raw")
@@ -80,9 +81,12 @@ def audio_info(path: Path):
     import soundfile as sf
 
     try:
-        info = sf.info(str(path))
+        with quiet_decoder():
+            info = sf.info(str(path))
     except (RuntimeError, OSError, TypeError) as e:  # sf.LibsndfileError is a RuntimeError
         reason = (str(e).split(": ", 1)[-1] if ": " in str(e) else str(e)).rstrip(".")
+        if "not a regular file" in reason and path.is_file():  # libsndfile's words for any stream it cannot decode
+            reason = "its bytes are not a sound format libsndfile decodes"
         raise AttnvizError(f"--audio {path}: cannot read it as sound ({reason}); "
                            f"give a WAV, FLAC or OGG file") from None
     if info.samplerate <= 0:
@@ -116,7 +120,7 @@ def load_audio(path):
     out = np.empty(min(max(info.frames, 0), cap), dtype=np.float32)
     n = 0
     try:
-        with sf.SoundFile(str(p)) as f:
+        with quiet_decoder(), sf.SoundFile(str(p)) as f:
             for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
                 mono = mix(block)
                 if n + len(mono) > len(out):  # the header undercounted (some OGG/MP3): grow, within the cap

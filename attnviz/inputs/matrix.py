@@ -78,7 +78,13 @@ def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> t
         labels = [f"a{i}" for i in range(1, n + 1)]
     if len(labels) != n:
         raise AttnvizError(f"{path}: {len(labels)} labels for {n} rows")
-    return [str(l) for l in labels], x
+    labels = [str(l) for l in labels]
+    for i, label in enumerate(labels):
+        bad = next((ch for ch in label if 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if bad is not None:
+            raise AttnvizError(f"{path}: label {i + 1} holds U+{ord(bad):04X}, a lone surrogate (half of a UTF-16 pair, not "
+                               f"a character) that no file or terminal can write; save the labels as valid Unicode text")
+    return labels, x
 
 
 def _reason(e: Exception) -> str:
