@@ -79,6 +79,7 @@ def guarded(call) -> int:
     import warnings
 
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
+    quiet_loggers()
     standard_streams()
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
@@ -129,6 +130,16 @@ def guarded(call) -> int:
             raise
         return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
                     f"and please report it)", 1)
+
+
+def quiet_loggers() -> None:
+    """Libraries' own log lines stay off the CLI's stderr (matplotlib's "Font 'default' does not have
+    a glyph …" from a stale font cache, "mkdir -p failed …" under a read-only HOME): attnviz says
+    what matters in its own lines (a missing glyph is an attnviz warning).  Errors still pass."""
+    import logging
+
+    for name in ("matplotlib", "PIL", "gensim", "smart_open"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:

@@ -68,3 +68,33 @@ def test_a_memory_refusal_names_what_it_compares(runner, monkeypatch):
     text = " ".join(["ham", "sandwich", "restaurant", "food"] * 300)
     line = one_error(invoke(runner, "show", text, "-H", "50", "--json"), 2)
     assert "GB more memory, over the 5.9 GB a run may take (80% of the 7.4 GB free on this machine)" in line
+
+
+def test_matplotlib_under_an_unwritable_home_prints_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    env["HOME"] = "/proc/attnviz-no-home"  # not even root can make a folder there
+    for args in (["--image", "demo"], ["--image", "demo", "--focus", "3,3", "--save", str(tmp_path / "f.png")]):
+        r = subprocess.run([sys.executable, "-m", "attnviz", "show", *args], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "mkdir" not in r.stderr and "Matplotlib" not in r.stderr, r.stderr
+
+
+def test_library_log_warnings_stay_off_the_cli_s_stderr():
+    import contextlib
+    import io
+    import logging
+
+    from attnviz.cli import guarded
+
+    def call():
+        logging.getLogger("matplotlib.mathtext").warning("Font 'default' does not have a glyph for '\\u2212' [U+2212]")
+        return 0
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert guarded(call) == 0
+    assert err.getvalue() == ""

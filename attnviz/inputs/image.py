@@ -34,10 +34,13 @@ _CELL = re.compile(r"\s*\(?\s*([0-9]+)\s*,\s*([0-9]+)\s*\)?\s*", re.ASCII)
 
 
 def demo_path() -> Path:
-    """The demo picture: Grace Hopper's portrait that ships with matplotlib (nothing to download)."""
-    import matplotlib
+    """The demo picture: Grace Hopper's portrait that ships with matplotlib (nothing to download).
+    Found without importing matplotlib (whose import logs two lines when HOME is not writable)."""
+    from importlib.util import find_spec
 
-    path = Path(matplotlib.get_data_path()) / "sample_data" / DEMO
+    spec = find_spec("matplotlib")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else Path(".")
+    path = folder / "mpl-data" / "sample_data" / DEMO
     if not path.is_file():
         raise AttnvizError(f"the demo picture {DEMO} is missing from matplotlib's sample data ({path}); "
                            f"reinstall matplotlib, or give --image a file of your own")
