@@ -4,13 +4,35 @@ No `from __future__ import annotations` here: typer reads every option from the 
 strings would be compiled again on each run (≈ 4 ms of start-up); evaluated once, they are in the .pyc.
 """
 
-import inspect
 import os
 import sys
-from enum import Enum
-from typing import Annotated, Optional
 
-import typer
+import _signal  # signal's C core: `signal` itself imports enum and functools, time a Ctrl-C could land in
+
+
+def _interrupted(signum, frame):
+    """Ctrl-C while the CLI starts (its imports take ~100 ms) or ends: one line, no traceback."""
+    try:
+        os.write(2, b"attnviz: interrupted (Ctrl-C)\n")
+    finally:
+        os._exit(130)
+
+
+def _started_as_the_command() -> bool:
+    """True when this process is `attnviz` or `python -m attnviz` (not a test or a host importing the CLI)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return os.path.basename(argv0) == "attnviz" or argv0.endswith(os.path.join("attnviz", "__main__.py"))
+
+
+if _started_as_the_command():
+    _signal.signal(_signal.SIGINT, _interrupted)  # guarded() hands Ctrl-C back to Python while a command runs
+
+import inspect  # noqa: E402  (after the handler: an interrupt during these imports is one line)
+import signal  # noqa: E402
+from enum import Enum  # noqa: E402
+from typing import Annotated, Optional  # noqa: E402
+
+import typer  # noqa: E402
 from typer.core import TyperGroup
 
 from .errors import AttnvizError, UsageError
@@ -86,6 +108,8 @@ def guarded(call) -> int:
     except ValueError:  # not the main thread (an embedding host): keep its handler
         pass
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         from .analysis.estimate import listening
 
         with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
@@ -934,6 +958,8 @@ def run() -> None:
 
     gc.set_threshold(50_000, 20, 100)
     code = main()
+    if _started_as_the_command():
+        signal.signal(signal.SIGINT, _interrupted)  # the last flushes: still one line
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left: quiet, as in guarded

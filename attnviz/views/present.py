@@ -198,14 +198,16 @@ def warnings(analysis) -> list[str]:
 def write_json(analysis, include_vectors: bool, out) -> None:
     from .jsondoc import document, dumps, write_topk_lines
 
-    if isinstance(analysis, LongAnalysis):
-        write_topk_lines(analysis, out)
-    elif isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
-        from .jsonstream import write_model_document
+    from .jsonstream import whole_lines, write_model_document
 
-        write_model_document(analysis, include_vectors, out)
-    else:
-        out.write(dumps(document(analysis, include_vectors)) + "\n")
+    if isinstance(analysis, LongAnalysis):  # a line at a time already
+        write_topk_lines(analysis, out)
+        return
+    with whole_lines(out):  # stopped midway, a file keeps whole lines only
+        if isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
+            write_model_document(analysis, include_vectors, out)
+        else:
+            out.write(dumps(document(analysis, include_vectors)) + "\n")
 
 
 def terminal(analysis, request: Request, focus, console) -> None:
