@@ -98,3 +98,22 @@ def test_library_log_warnings_stay_off_the_cli_s_stderr():
     with contextlib.redirect_stderr(err):
         assert guarded(call) == 0
     assert err.getvalue() == ""
+
+
+def test_raw_frames_of_a_1_mhz_sound_need_no_identity_matrix(tmp_path):
+    """25 ms frames at 1 MHz are 25 000 numbers: np.eye(25 000) was 2.5 GB; the identity is now a view."""
+    import resource
+    import subprocess
+    import sys
+
+    import soundfile as sf
+
+    t = np.arange(200_000) / 1_000_000
+    sf.write(tmp_path / "fast.wav", (0.5 * np.sin(2 * np.pi * 3000 * t) * np.linspace(0, 1, len(t))).astype(np.float32),
+             1_000_000, subtype="FLOAT")
+    cap = 1 << 30
+    r = subprocess.run([sys.executable, "-m", "attnviz", "show", "--audio", str(tmp_path / "fast.wav"), "--features", "raw",
+                        "--json"], capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
+    assert r.returncode == 0, r.stderr
+    assert '"dim": 25000' in r.stdout

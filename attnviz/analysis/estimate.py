@@ -293,11 +293,12 @@ def negligible(seconds: float, memory: float) -> bool:
 
 def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
     """(seconds, bytes) of resolving n vectors of dimension d (vectorset.resolve): the identity
-    projection holds a d × d float32 matrix (4 d² bytes, never multiplied out); a random one draws
-    W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
-    projects the n rows (float32 q, k, v).  The n × d vectors are the input's (already held)."""
+    projection is a view of 2d − 1 numbers (core.attention.identity_matrix; q = k = v = a, nothing
+    multiplied); a random one draws W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64
+    draws cast to float32), then projects the n rows (float32 q, k, v).  The n × d vectors are the
+    input's (already held)."""
     if projection == "identity":  # the vectors themselves are already held (the input's own estimate): not counted
-        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d  # np.eye(32 000): 10 s on a loaded 2-core machine
+        return 0.0, BASE_BYTES + 8 * d
     width = heads * (d_k or max(d // max(heads, 1), 1))
     return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 12 * n * width
 
