@@ -155,8 +155,10 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
         err.write(f"attnviz: saved {path}\n")
     if request.json:
         from .jsondoc import dumps
+        from .jsonstream import whole_lines
 
-        out.write(dumps(compare.compare_document(comparison)) + "\n")
+        with whole_lines(out):
+            out.write(dumps(compare.compare_document(comparison)) + "\n")
     elif media:
         from .media_compare import render_media_compare
 
