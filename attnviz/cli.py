@@ -350,6 +350,9 @@ PatchOpt = Annotated[Optional[int], typer.Option(
 LangOpt = Annotated[Lang, typer.Option(
     "--lang", help="Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
     "starts with zh). --json never changes.", rich_help_panel=OUTPUT)]
+AcceptCost = Annotated[bool, typer.Option(
+    "--accept-cost", help="Run work estimated over 5 minutes (a long --file without --window, say) instead of refusing it.",
+    rich_help_panel=ATTENTION)]
 OptionalText = Annotated[Optional[str], typer.Argument(
     help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
@@ -541,9 +544,7 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
-    accept_cost: Annotated[bool, typer.Option(
-        "--accept-cost", help="Run work estimated over 5 minutes (a long --file without --window, say) instead of refusing it.",
-        rich_help_panel=ATTENTION)] = False,
+    accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
@@ -829,6 +830,7 @@ def explain(
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
+    accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
@@ -848,7 +850,7 @@ def explain(
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
-                     **media_options(options))
+                     accept_cost=accept_cost, **media_options(options))
     if not hasattr(result.analysis, "layer"):
         from .options import DENSE_MAX
 
@@ -883,6 +885,7 @@ def pe(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    accept_cost: Annotated[bool, typer.Option("--accept-cost", help="Draw a figure estimated over 5 minutes instead of refusing it.")] = False,
     lang: LangOpt = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
@@ -896,9 +899,10 @@ def pe(
         from .views.figures import check_paths
 
         paths = check_paths(save)
-    from .analysis.estimate import check_pe
+    from .analysis.estimate import accepting, check_pe
 
-    check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
+    with accepting(accept_cost):
+        check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
     if paths:
         from .views import figures
 
