@@ -108,7 +108,7 @@ def test_a_model_page_of_510_tokens_is_refused_before_the_model_runs():
         result.html()
     assert time.monotonic() - start < 2  # no layer computed (they are computed when read)
     message = str(e.value)
-    assert "510 items × 6 layers × 12 heads + the rollout" in message and "`layer` L" in message and "`head` H" in message
+    assert "510 tokens × 6 layers × 12 heads + the rollout" in message and "`layer` L" in message and "`head` H" in message
 
 
 def test_a_many_headed_page_is_refused_before_attention(runner):

@@ -98,5 +98,5 @@ def check_page(n: int, layers: int, heads: int, rollout: bool) -> None:
     else:
         ways = ("keep one head with `head` H or use fewer `heads`, " if heads > 1 else "") + \
                "or `top_k` K for a summary page (any length)"
-    raise UsageError(f"a page of {n:,} items × {what} would embed {cells(n, maps) / 1e6:.1f} M attention weights, over the "
+    raise UsageError(f"a page of {n:,} {'tokens' if rollout else 'items'} × {what} would embed {cells(n, maps) / 1e6:.1f} M attention weights, over the "
                      f"{PAGE_CELLS / 1e6:.0f} M a page holds; {ways}", "save")
