@@ -127,3 +127,6 @@ def test_the_largest_page_allowed_is_2000_tokens_one_head():
     pack.check_page(550, 1, 12, True)  # a model's layer: 12 heads and the rollout
     with pytest.raises(UsageError):
         pack.check_page(2000, 1, 2, False)
+    pack.check_page(121, 30, 9, True)  # a decoder's 270 maps and the rollout (SmolLM2-135M): up to 121 tokens
+    with pytest.raises(UsageError, match="at most 121 tokens"):
+        pack.check_page(122, 30, 9, True)
