@@ -24,14 +24,16 @@ from .options import DENSE_MAX, Options
 __all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
-def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
-            audio: str | None = None, image: str | None = None, model: str | None = None, words: bool = False,
-            layer: int | None = None, head: int | None = None, top_k: int | None = None,
-            frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
-            patch: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
-            request=None, generate: int = 0, **kw) -> "Result":
+def analyze(text: str | None = None, options: Options | None = None, *, input=None, audio=None, image=None,
+            model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
+            top_k: int | None = None, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
+            size: int = 32, patch: int | None = None, sample_rate: int | None = None, tokens: list[str] | None = None,
+            progress=None, compare: str | None = None, request=None, generate: int = 0, accept_cost: bool = False,
+            **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
-    that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
+    that is not text: input= a matrix file or an [n, d] array, audio= a sound file or a waveform
+    array ([samples] or [samples, channels], with sample_rate= in Hz), image= a picture file or an
+    [H, W, 3] (or [H, W]) array, uint8 or floats in 0 … 1 ("demo" for sounds and pictures).
 
     options: an Options, or its fields as keywords (heads=4, window=3, …); for audio `window` may
     be a time ("150ms").  top_k: keep each query's K strongest keys (blockwise; automatic above
@@ -44,10 +46,21 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     the α′ side by side and what changed).
     request: the views the caller will ask for (a views.present.Request): what a long input cannot
     show (figures, `focus`) is refused once its length is known, before attention is computed.
+    accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
+    refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
     """
-    opts = (options or Options())
-    opts = replace(opts, **kw) if kw else opts
-    media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
+    from .analysis.estimate import accepting
+
+    with accepting(accept_cost):
+        return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
+                        features, size, patch, sample_rate, tokens, progress, compare, request, generate, kw)
+
+
+def _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms, features, size,
+             patch, sample_rate, tokens, progress, compare, request, generate, kw) -> "Result":
+    opts = options_of(options, kw)
+    check_arguments(compare=compare, top_k=top_k, head=head, layer=layer)
+    media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch, sample_rate)
     if compare is not None:
         if model is not None or top_k is not None or head is not None:
             raise UsageError("`compare` runs word vectors or a vector set with full matrices; drop `model`, `top_k` and `head`", "compare")
@@ -75,12 +88,46 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))
     from .analysis.vectorset import analyze_sequence
 
+    if request is not None and any(Path(p).suffix.lower() == ".html" for p in request.save):
+        from .views.pack import check_page
+
+        check_page(len(seq), 1, 1 if head is not None else opts.heads, False)  # before attention: what the page may hold
     analysis = analyze_sequence(seq, opts, input_norm, text)
     if head is not None:
         if head > opts.heads:
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
+
+
+def options_of(options, kw: dict) -> Options:
+    """`options` (an Options or None) with the keyword fields applied; a wrong type or an unknown
+    field is a UsageError naming it."""
+    if options is not None and not isinstance(options, Options):
+        raise UsageError(f"`options` must be an attnviz.Options (got a {type(options).__name__}); give its fields as "
+                         f"keywords instead, e.g. analyze(text, heads=2)", "options")
+    names = {f.name for f in fields(Options)}
+    unknown = [k for k in kw if k not in names]
+    if unknown:
+        raise UsageError(f"analyze() has no parameter {', '.join(f'`{k}`' for k in unknown)}; the options are "
+                         f"{', '.join(sorted(names))}", unknown[0])
+    return replace(options or Options(), **kw) if kw else (options or Options())
+
+
+def check_arguments(**values) -> None:
+    """compare is a string; top_k, head and layer whole numbers from 1 (head 0 or -1 is not Python's
+    indexing here: heads and layers are numbered from 1, as the terminal shows them)."""
+    compare = values.pop("compare")
+    if compare is not None and not isinstance(compare, str):
+        raise UsageError(f"`compare` takes a string \"OPTION=A,B\", e.g. \"heads=1,4\" (got {compare!r})", "compare")
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise UsageError(f"`{name}` must be a whole number (got {value!r})", name)
+        if value < 1:
+            counted = "" if name == "top_k" else f" ({name}s are numbered from 1, as the views show them)"
+            raise UsageError(f"`{name}` must be at least 1 (got {value}){counted}", name)
 
 
 def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[str] | None, spec: str):
@@ -131,6 +178,7 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
     may first continue the text by `generate` tokens."""
     from .analysis.model import analyze_model as run
 
+    check_arguments(compare=None, head=head, layer=layer)
     check_generate(generate)
     return Result(run(text, model, words, layer, head, generate))
 

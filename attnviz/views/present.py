@@ -155,8 +155,10 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
         err.write(f"attnviz: saved {path}\n")
     if request.json:
         from .jsondoc import dumps
+        from .jsonstream import whole_lines
 
-        out.write(dumps(compare.compare_document(comparison)) + "\n")
+        with whole_lines(out):
+            out.write(dumps(compare.compare_document(comparison)) + "\n")
     elif media:
         from .media_compare import render_media_compare
 
@@ -198,14 +200,16 @@ def warnings(analysis) -> list[str]:
 def write_json(analysis, include_vectors: bool, out) -> None:
     from .jsondoc import document, dumps, write_topk_lines
 
-    if isinstance(analysis, LongAnalysis):
-        write_topk_lines(analysis, out)
-    elif isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
-        from .jsonstream import write_model_document
+    from .jsonstream import whole_lines, write_model_document
 
-        write_model_document(analysis, include_vectors, out)
-    else:
-        out.write(dumps(document(analysis, include_vectors)) + "\n")
+    if isinstance(analysis, LongAnalysis):  # a line at a time already
+        write_topk_lines(analysis, out)
+        return
+    with whole_lines(out):  # stopped midway, a file keeps whole lines only
+        if isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
+            write_model_document(analysis, include_vectors, out)
+        else:
+            out.write(dumps(document(analysis, include_vectors)) + "\n")
 
 
 def terminal(analysis, request: Request, focus, console) -> None:
@@ -345,13 +349,33 @@ def plain_header(analysis) -> str:
     return header(analysis).plain.removeprefix("attnviz · ").rstrip()
 
 
+def page_shape(analysis) -> tuple[int, int, int, bool]:
+    """(items, layers, heads, rollout) of the maps a page of this analysis embeds (before any is computed)."""
+    if isinstance(analysis, ModelAnalysis):
+        return len(analysis.tokens), len(analysis.layer_numbers), len(analysis.head_numbers), True
+    return len(analysis.tokens), 1, len(analysis.head_numbers), False
+
+
+def page_matrices(analysis) -> dict:
+    """document() for a page: checked against the page's budget first (views/pack.py), then with α
+    and α′ packed when the maps hold more than PACK_CELLS cells."""
+    from .jsondoc import document
+    from .pack import PACK_CELLS, cells, check_page, pack_scores, pack_weights
+
+    n, layers, heads, rollout = page_shape(analysis)
+    check_page(n, layers, heads, rollout)
+    if cells(n, layers * heads + rollout) <= PACK_CELLS:
+        return document(analysis)
+    return document(analysis, scores=pack_scores, weights=pack_weights)
+
+
 def page_parts(analysis) -> tuple[dict, dict]:
     """The JSON document an HTML page draws and its `view` extension (header, audio, image, long)."""
     from . import html
     from .jsondoc import document, topk_header
 
     long = isinstance(analysis, LongAnalysis)
-    doc = topk_header(analysis) if long else document(analysis)
+    doc = topk_header(analysis) if long else page_matrices(analysis)
     view = {"header": plain_header(analysis)}
     kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
     if kind == "audio":
