@@ -366,3 +366,25 @@ def check_audio(n: int, n_samples: int, n_fft: int, d: int, n_mels: int, err=Non
         return
     report(lambda: ngettext("the features of {n} frame of {d} numbers", "the features of {n} frames of {d} numbers", n).format(
         n=f"{n:,}", d=f"{d:,}"), seconds, memory, [N_("a larger `hop_ms` (fewer frames), or a shorter excerpt of the sound")], err)
+
+
+MODEL_FLOP_SECONDS = 1 / 15e9  # per multiply-add of a model's linear maps (float32 BLAS, a loaded 2-core machine)
+MAP_BYTES = 4 * 2  # per query × key of a kept head: α and α′ in float32
+LAYER_CELL_BYTES = 4 * 6  # per query × key × head of the layer being computed: scores, weights and temporaries
+
+
+def model_cost(n: int, params: int, layers: int, heads: int, d_k: int, kept: int) -> tuple[float, float]:
+    """(seconds, bytes) of a model's forward pass over n tokens with `kept` heads' α, α′ kept for
+    the views (every head unless --layer/--head): the linear maps (n × params multiply-adds), the
+    attention (4 · n² · d_k a head), the maps kept, and one layer's maps while it is computed."""
+    cells = n * n
+    seconds = (n * params + layers * heads * cells * 2 * d_k) * MODEL_FLOP_SECONDS + kept * cells * CELL_SECONDS
+    return seconds, BASE_BYTES + cells * (kept * MAP_BYTES + heads * LAYER_CELL_BYTES)
+
+
+def check_model(name: str, n: int, params: int, layers: int, heads: int, d_k: int, kept: int, err=None) -> None:
+    """Before a model runs over n tokens: warn or refuse (see report); the way out is fewer heads kept."""
+    seconds, memory = model_cost(n, params, layers, heads, d_k, kept)
+    tips = [N_("one head (`layer` L `head` H)")] if kept > 1 else []
+    report(lambda: ngettext("{model} over {n} tokens, α and α′ of {k} head kept", "{model} over {n} tokens, α and α′ of {k} heads kept",
+                            kept).format(model=name, n=f"{n:,}", k=f"{kept:,}"), seconds, memory, tips, err)

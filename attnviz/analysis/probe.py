@@ -90,14 +90,11 @@ def probe_encoding(m, length: int, seed: int):
 
 
 def probe_labels(tok, ids) -> list[str]:
-    """Each probe token as the views name it: the tokenizer's token, or, for byte-level BPE and
-    SentencePiece tokens (Ġit, ▁it), the text it decodes to (as analysis.model.token_labels does)."""
-    from .model import SUBWORD_MARKS
+    """Each probe token as the views name it (models.pieces.readable: Ġit and ▁it as it)."""
+    from ..models.pieces import readable
 
     tokens = [tok.id_to_token(int(i)) or f"#{int(i)}" for i in ids]
-    if not any(t.startswith(SUBWORD_MARKS) for t in tokens):
-        return tokens
-    return [tok.decode([int(i)], skip_special_tokens=False).strip() or t for t, i in zip(tokens, ids)]
+    return readable(tok, tokens, [False] * len(tokens))
 
 
 def candidates(m, frame_ids: set[int]) -> np.ndarray:
