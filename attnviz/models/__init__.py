@@ -11,6 +11,9 @@ A family is looked up by the `model_type` of a Hugging Face config.json, or by a
   time.  ``weights`` answers ``w(name, shape)``, ``rows(name, index)``, ``check(name, shape)`` and
   ``has(name)`` in the Hugging Face names of the family (``model.layers.0.self_attn.q_proj.weight``).
 - ``causal``: whether queries see only earlier keys (decoders).
+- optional (``Family.part``): ``check_tables(model)``, header checks of the embedding tables; and
+  ``layer_weights(model)`` + ``forward_batch(model, weights, ids, type_ids, lengths)``, a corpus in
+  padded batches (`heads --file`); a family without them runs a corpus one sentence at a time.
 
 This module stays light (no numpy work at import): the first screen imports it for names only.
 """
