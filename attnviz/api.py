@@ -29,7 +29,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
             layer: int | None = None, head: int | None = None, top_k: int | None = None,
             frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
             patch: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
-            request=None, **kw) -> "Result":
+            request=None, generate: int = 0, **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
 
@@ -38,6 +38,8 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     DENSE_MAX items).  head: keep one head (1-based).  model, words, layer: a pretrained encoder.
     frame_ms, hop_ms, features: audio frames (25, 10, "logmel");  size, patch: the picture's long
     side in pixels (32) and patch size (None: pixels).
+    generate: with a decoder `model`, continue the text greedily by up to this many tokens first
+    (they join the sequence, flagged in `generated`).
     compare: "OPTION=A,B[,C]" runs each setting over the same input (a Comparison: views show
     the α′ side by side and what changed).
     request: the views the caller will ask for (a views.present.Request): what a long input cannot
@@ -53,7 +55,9 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     if model is not None:
         if media.given():
             raise UsageError(f"`{media.given()[0]}` does not apply with `model`: the model reads text", media.given()[0])
-        return Result(analyze_model_checked(text, model, words, layer, head, opts, None, top_k))
+        return Result(analyze_model_checked(text, model, words, layer, head, opts, None, top_k, generate))
+    if generate:
+        raise UsageError("`generate` needs a decoder `model`, such as smollm2", "generate")
     if words or layer is not None:
         raise UsageError(f"`{'words' if words else 'layer'}` goes with `model` (word vectors have one layer of words)", "words" if words else "layer")
     validate_early(opts)
@@ -99,7 +103,7 @@ def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[
     return comparison(option, runs)
 
 
-def analyze_model_checked(text, model, words, layer, head, opts: Options, input, top_k) -> ModelAnalysis:
+def analyze_model_checked(text, model, words, layer, head, opts: Options, input, top_k, generate: int = 0) -> ModelAnalysis:
     changed = [f.name for f in fields(Options) if getattr(opts, f.name) != f.default]
     if changed or input is not None or top_k is not None:
         names = ", ".join(f"`{n}`" for n in changed + (["input"] if input else []) + (["top_k"] if top_k else []))
@@ -109,14 +113,26 @@ def analyze_model_checked(text, model, words, layer, head, opts: Options, input,
         raise UsageError("`model` needs a text", "model")
     from .analysis.model import analyze_model
 
-    return analyze_model(text, model, words, layer, head)
+    check_generate(generate)
+    return analyze_model(text, model, words, layer, head, generate)
 
 
-def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: int | None = None, head: int | None = None) -> "Result":
-    """A pretrained encoder's attention (every layer and head, or the one chosen, 1-based)."""
+MAX_GENERATE = 4096  # tokens a run may write: beyond, a typo (and minutes of decoding), not a question
+
+
+def check_generate(n) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_GENERATE:
+        raise UsageError(f"`generate` {n!r}: give a whole number of tokens from 0 to {MAX_GENERATE}", "generate")
+
+
+def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: int | None = None, head: int | None = None,
+                  generate: int = 0) -> "Result":
+    """A pretrained model's attention (every layer and head, or the one chosen, 1-based); a decoder
+    may first continue the text by `generate` tokens."""
     from .analysis.model import analyze_model as run
 
-    return Result(run(text, model, words, layer, head))
+    check_generate(generate)
+    return Result(run(text, model, words, layer, head, generate))
 
 
 def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":

@@ -465,9 +465,13 @@ def show(
         "--lines", help="With --file and --json: each line is its own text, one JSON document per line (JSON Lines).",
         rich_help_panel=INPUT)] = False,
     model: Annotated[Optional[str], typer.Option(
-        "--model", help="A pretrained encoder instead of word vectors: minilm, or a directory with config.json, "
-        "model.safetensors, tokenizer.json (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA).", show_default=False, rich_help_panel=INPUT)] = None,
+        "--model", help="A pretrained transformer instead of word vectors: minilm, smollm2, a .gguf file, ollama:NAME[:TAG], "
+        "or a directory with config.json, model.safetensors (or shards with their index), tokenizer.json "
+        "(BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA; Llama, Mistral, Qwen2/3, GPT-2).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
+    generate: Annotated[int, typer.Option(
+        "--generate", help="With a decoder --model: first continue the text greedily by up to N tokens (marked +).",
+        min=0, max=4096, show_default=False, rich_help_panel=INPUT)] = 0,
     compare: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
         "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "
         "embedding=vectors,onehot, window=none,2, heads=1,4: α′ panels on one colour scale and what changed.",
@@ -521,7 +525,7 @@ def show(
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
     if lines:
         return show_lines(text, file, request, top_k, lambda line: analyze(
-            line, build_options(options), model=model, words=words, layer=layer, head=head).analysis, model)
+            line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis, model)
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from .analysis.stream import run_file  # any length: streamed when long
 
@@ -536,7 +540,8 @@ def show(
     text = None if has_media(options) and text is None and file is None else text_or_file(text, file)
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
-                         top_k=top_k, progress=progress, compare=compare, request=request, **media_options(options))
+                         top_k=top_k, progress=progress, compare=compare, request=request, generate=generate,
+                         **media_options(options))
     present(result.analysis, request, console())
 
 
@@ -675,7 +680,7 @@ HEADS_EXAMPLES = """Examples:
 def heads(
     text: Annotated[Optional[str], typer.Argument(
         help="The sentence, or '-' to read it from standard input (or a corpus with --file).", show_default=False)] = None,
-    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    model: Annotated[str, typer.Option("--model", help="minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory.")] = "minilm",
     source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats); with --file, a word.", show_default=False)] = None,
     target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1); with --file, a word.", show_default=False)] = None,
     words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
@@ -709,6 +714,10 @@ def heads(
         warn(line)
     i = None if source is None else resolve_token(source, analysis.tokens, "--from")
     j = None if target is None else resolve_token(target, analysis.tokens, "--to")
+    if i is not None and j > i and analysis.config.get("causal"):
+        raise UsageError(f"--to {target} (token {j + 1}) comes after --from {source} (token {i + 1}): in a decoder a token "
+                         f"attends only to itself and earlier tokens, so every head gives this 0; "
+                         f"ask the other way round (--from {target} --to {source})")
     if json_out:
         from .views.jsondoc import heads_document
 

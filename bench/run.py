@@ -225,7 +225,7 @@ def main() -> None:
         row(f"full attention, {int(n):,} tokens, blockwise top-k (RSS)", f"{rss:.0f} MB", f"{wall:.1f} s", "–", "≤ 1536 MB", rss <= 1536)
     audio_rows(row, args.quick, repeat)
     html_rows(row, args.quick)
-    for script in ("long_bench.py", "model_bench.py", "corpus_bench.py"):  # #16's targets, each its own script
+    for script in ("long_bench.py", "model_bench.py", "corpus_bench.py", "llm_bench.py"):  # #16's targets, each its own script
         sub_bench(script, args.quick, rows)
     table = ["| figure | ours | reference | ratio | target | result |", "|---|---|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} | {e} | {'pass' if ok else '**FAIL**'} |" for a, b, c, d, e, ok in rows]

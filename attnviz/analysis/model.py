@@ -1,4 +1,4 @@
-"""A pretrained encoder's attention: every layer and head, at subword level or pooled to words."""
+"""A pretrained model's attention (an encoder's or a decoder's): every layer and head, at subword level or pooled to words."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from .results import ModelAnalysis
 from .summaries import head_summary
 
 
-def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None) -> ModelAnalysis:
+def analyze_model(text: str, model: str, words: bool = False, layer: int | None = None, head: int | None = None,
+                  generate: int = 0) -> ModelAnalysis:
     """Every layer and head (or the layer/head chosen, 1-based), plus attention rollout over all layers.
 
     At token level the layers are computed when first read, in order (a StreamedModelAnalysis: the
     JSON writer writes layer L while layer L + 1 is computed); pooled to words, at once.
+    generate: a decoder continues the text greedily by up to this many tokens first; they join the
+    sequence (flagged in `generated`), and their rows are the ones the model used while generating.
     """
     from ..core.rollout import rollout
     from ..models.checkpoint import encode, forward, open_model, unk_pieces
@@ -31,26 +34,72 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
         if value is not None and not 1 <= value <= top:
             raise UsageError(f"`{name}` {value}: {m.name} has {top} ({name}s are numbered 1 … {top})", name)
     enc = encode(m, text)
+    n_prompt = len(enc.ids)
+    if generate:
+        enc, text = continued(m, enc, text, generate, words)
     unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
     specials = [w is None for w in enc.word_ids]
-    tokens = readable(m.tokenizer, enc.tokens, specials)  # RoBERTa's Ġrestaurant as restaurant
+    tokens = readable(m.tokenizer, enc.tokens, specials)  # Ġrestaurant as restaurant (RoBERTa, GPT-2, Llama 3)
+    generated = [k >= n_prompt for k in range(len(enc.ids))]
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
     head_numbers = [head] if head else list(range(1, c.heads + 1))
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
-           "heads": c.heads, "d_k": c.hidden // c.heads, "score": "scaled-dot", "normalize": "softmax",
-           "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
-           "seed": None, "weights": None, "has_wo": True, "masked": False}
-    source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": "safetensors"}
+           "heads": c.heads, "d_k": getattr(c, "head_dim", None) or c.hidden // c.heads, "score": "scaled-dot",
+           "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
+           "seed": None, "weights": None, "has_wo": True, "masked": bool(c.causal)}
+    if c.causal:  # a decoder: what the views say about it (an encoder's config stays as it was)
+        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate})
+    source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
     if not words:
-        run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials)
-        return StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
-                                     None, Summaries(run), None, unknown, run=run)
-    layers, hidden = forward(m, enc)
-    flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
-    tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
-    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials) for l in layer_numbers for h in head_numbers}
-    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output) for l in layer_numbers]
-    return ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries, hidden, unknown)
+        run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials, c.causal)
+        analysis = StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
+                                         None, Summaries(run), None, unknown, run=run)
+    else:
+        layers, hidden = forward(m, enc)
+        flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
+        tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
+        summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials, c.causal)
+                     for l in layer_numbers for h in head_numbers}
+        kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output, layers[l - 1].mask)
+                for l in layer_numbers]
+        analysis = ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries,
+                                 hidden, unknown)
+        generated = [any(generated[k] for k in unit) for unit in word_units(enc, text)]
+    if generate:
+        analysis.generated = generated
+    return analysis
+
+
+def continued(m, enc, text: str, n: int, words: bool):
+    """The text continued greedily by a decoder (models.generate): the longer Encoded and its text."""
+    if not m.config.causal:
+        raise UsageError(f"`generate` needs a decoder (a model that writes text); {m.name} is an encoder, which only reads", "generate")
+    from ..models.checkpoint import Encoded
+    from ..models.decoder import generate
+
+    new = generate(m, enc.ids, n).ids
+    if not len(new):
+        return enc, text
+    pieces = [m.tokenizer.decode([int(t)], skip_special_tokens=False) for t in new]
+    offsets, end = [], len(text)
+    for piece in pieces:
+        lead = len(piece) - len(piece.lstrip()) if piece.strip() else 0  # a newline token covers its newline
+        offsets.append((end + lead, end + len(piece)))
+        end += len(piece)
+    tokens = [m.tokenizer.id_to_token(int(t)) or "" for t in new]
+    special_ids = {i for i, t in m.tokenizer.get_added_tokens_decoder().items() if t.special}
+    specials = [int(t) in special_ids for t in new]
+    last = max((w for w in enc.word_ids if w is not None), default=-1)
+    word_ids = [None if sp else last + 1 + k for k, sp in enumerate(specials)]
+    return Encoded(enc.tokens + tokens, np.concatenate([enc.ids, np.asarray(new, dtype=enc.ids.dtype)]),
+                   np.concatenate([enc.type_ids, np.zeros(len(new), dtype=enc.type_ids.dtype)]), enc.word_ids + word_ids,
+                   enc.offsets + offsets), text + "".join(pieces)
+
+
+def word_units(enc, text: str) -> list[list[int]]:
+    from ..models.checkpoint import words_of
+
+    return words_of(enc, text)[1]
 
 
 class LayerRun:
@@ -58,8 +107,9 @@ class LayerRun:
     layer (its kept heads), the kept heads' summaries, the rollout so far and the last hidden state.
     Layers that are not kept are dropped once the rollout has them."""
 
-    def __init__(self, source, n_layers: int, layer_numbers: list[int], head_numbers: list[int], specials: list[bool]):
-        self.source, self.n_layers, self.specials = source, n_layers, specials
+    def __init__(self, source, n_layers: int, layer_numbers: list[int], head_numbers: list[int], specials: list[bool],
+                 causal: bool = False):
+        self.source, self.n_layers, self.specials, self.causal = source, n_layers, specials, causal
         self.layer_numbers, self.head_numbers = layer_numbers, head_numbers
         self.computed = 0  # layers computed so far
         self.kept: dict[int, att.LayerResult] = {}  # layer number (1-based) -> its kept heads
@@ -91,9 +141,9 @@ class LayerRun:
         self.hidden = layer.output
         if self.computed in self.layer_numbers:
             heads = [layer.heads[h - 1] for h in self.head_numbers]
-            self.kept[self.computed] = att.LayerResult(heads, layer.output)
+            self.kept[self.computed] = att.LayerResult(heads, layer.output, layer.mask)
             for hn, hd in zip(self.head_numbers, heads):
-                self.summaries[(self.computed, hn)] = head_summary(hd.alpha_prime, self.specials)
+                self.summaries[(self.computed, hn)] = head_summary(hd.alpha_prime, self.specials, self.causal)
 
     def complete(self) -> "LayerRun":
         self.through(self.n_layers)

@@ -63,6 +63,7 @@ class ModelAnalysis:
     summaries: dict = field(repr=False)  # (layer, head) 1-based -> head_summary()
     hidden: np.ndarray = field(repr=False)  # [n, hidden] the last hidden state
     unknown: list[str] = field(default_factory=list)  # input characters the tokenizer turned into [UNK]
+    generated: list[bool] | None = None  # with `generate`: which tokens the model wrote (None: none were asked for)
 
     @property
     def oov(self) -> list[bool]:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
+def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> dict[str, float]:
     """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
     that goes to [CLS], [SEP] (any special token but the first; <s>, </s> in RoBERTa), self, the previous
-    and the next token."""
+    and the next token.  A decoder's (causal) adds `sink`: the mean share on the first token of every
+    query after it (the first query has nothing else to attend to), the attention sink of Xiao et al. (2023)."""
     n = a.shape[0]
     idx = np.arange(n)
     safe = np.where(a > 0, a, 1.0)
     entropy = float((-(a * np.log2(safe)).sum(axis=1)).mean())
     first_special = specials[0] if specials else False
     seps = [j for j in range(1, n) if specials[j]]
-    return {
+    out = {
         "entropy": entropy,
         "cls": float(a[:, 0].mean()) if first_special else 0.0,
         "sep": float(a[:, seps].sum(axis=1).mean()) if seps else 0.0,
@@ -23,6 +24,9 @@ def head_summary(a: np.ndarray, specials: list[bool]) -> dict[str, float]:
         "prev": float(a[idx[1:], idx[:-1]].mean()) if n > 1 else 0.0,
         "next": float(a[idx[:-1], idx[1:]].mean()) if n > 1 else 0.0,
     }
+    if causal:
+        out["sink"] = float(a[1:, 0].mean()) if n > 1 else 1.0
+    return out
 
 
 def special_names(tokens: list[str], specials: list[bool]) -> tuple[str | None, str | None]:
@@ -35,8 +39,11 @@ def special_names(tokens: list[str], specials: list[bool]) -> tuple[str | None, 
 
 def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
     """(weight, layer, head, from, to) between words at least two apart — self, neighbours and
-    special tokens left out — each (from, to) pair once, with its strongest head."""
-    special = analysis.specials
+    special tokens left out (and a decoder's first token, its attention sink) — each (from, to)
+    pair once, with its strongest head."""
+    special = list(analysis.specials)
+    if analysis.config.get("causal") and special:
+        special[0] = True
     n = len(analysis.tokens)
     near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
     best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}

@@ -6,10 +6,12 @@ A family is looked up by the `model_type` of a Hugging Face config.json, or by a
 - ``read_config(raw, where) -> config``: the family's own config dataclass from a config.json dict
   (GGUF metadata is first turned into such a dict).  Every config has ``hidden``, ``heads``
   (query heads), ``kv_heads``, ``layers``, ``max_positions``, ``vocab`` and ``causal``.
-- ``forward_layers(weights, config, ids) -> iterator of core.attention.LayerResult``: every
+- ``forward_layers(model, enc) -> iterator of core.attention.LayerResult``: every
   layer's heads (α, α′, b; α NaN and α′ 0 where masked) and its output [n, hidden], one layer at a
-  time.  ``weights`` answers ``w(name, shape)``, ``rows(name, index)``, ``check(name, shape)`` and
-  ``has(name)`` in the Hugging Face names of the family (``model.layers.0.self_attn.q_proj.weight``).
+  time.  ``model`` answers ``w(name, shape)``, ``rows(name, index)``, ``check(name, shape)`` and
+  ``has(name)`` in the Hugging Face names of the family under the checkpoint's prefix
+  (``layers.0.self_attn.q_proj.weight`` of ``model.``), ``top(key, shape)`` outside it (``lm_head.weight``).
+  Decoders share models/decoder.py (causal mask, grouped-query attention, cache, ``generate``).
 - ``causal``: whether queries see only earlier keys (decoders).
 - optional (``Family.part``): ``check_tables(model)``, header checks of the embedding tables; and
   ``layer_weights(model)`` + ``forward_batch(model, weights, ids, type_ids, lengths)``, a corpus in
@@ -72,6 +74,11 @@ def family_for(model_type: object, where: str) -> Family:
 
 
 register(Family("bert", "bert", causal=False))
+register(Family("llama", "llama", causal=True))  # Llama 2/3.x, SmolLM
+register(Family("mistral", "mistral", causal=True))
+register(Family("qwen2", "qwen2", causal=True))
+register(Family("qwen3", "qwen3", causal=True))
+register(Family("gpt2", "gpt2", causal=True))
 register(Family("roberta", "roberta", causal=False, aliases=("xlm-roberta",)))
 register(Family("distilbert", "distilbert", causal=False))
 register(Family("electra", "electra", causal=False))

@@ -1,4 +1,5 @@
-"""A pretrained model's files (found by models.files), checked and read with safetensors and tokenizers.
+"""A pretrained model's files (found by models.files), checked and read with safetensors (models.sources),
+gguf (models.gguf) and tokenizers.
 
 The forward pass is its family's (models.FAMILIES).  Nothing here imports torch or transformers.
 """
@@ -13,35 +14,42 @@ import numpy as np
 
 from ..errors import AttnvizError, UsageError
 from .config import read_json
-from .files import ALIASES, NEEDED, resolve_model
+from .files import ALIASES, needed, resolve_model
 
 
 class Model:
-    """Weights (read lazily from model.safetensors), config, family and tokenizer of one model."""
+    """Weights (read lazily from a source: models.sources, models.gguf), config, family and tokenizer of one model.
+
+    path is a model directory (config.json, weights, tokenizer.json) or a GGUF file (all three in one).
+    """
 
     def __init__(self, path: Path, name: str):
-        from safetensors import safe_open  # imported here: the model path only
-
         from . import family_for
 
         self.path, self.name = path, name
-        raw = read_json(path)
+        gguf = path.is_file()
+        if gguf:
+            from .gguf import open_gguf
+
+            raw, self.source, self._tokenizer = open_gguf(path)
+        else:
+            raw = read_json(path)
         self.family = family_for(raw.get("model_type", "bert"), str(path))  # BERT configs of old omit it
         module = self.family._mod()
         self.config = module.read_config(raw, path)
-        try:
-            self._file = safe_open(str(path / "model.safetensors"), framework="np")
-            keys = list(self._file.keys())
-        except Exception as e:
-            raise AttnvizError(f"`model` {path}: model.safetensors cannot be read ({str(e).splitlines()[0]})") from None
+        if not gguf:
+            from .sources import open_safetensors
+
+            self.source = open_safetensors(path)
+        keys = self.source.keys
         anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
         if anchor is None:
-            raise AttnvizError(f"`model` {path}: model.safetensors has no {module.ANCHOR}; not a {self.family.name} model")
+            raise AttnvizError(f"`model` {path}: {self.source.label} has no {module.ANCHOR}; not a {self.family.name} model")
         self.prefix = anchor[: -len(module.ANCHOR)]
         self.keys = set(keys)
         if hasattr(module, "check_tables"):
             module.check_tables(self)
-        self.tokenizer = load_tokenizer(path)
+        self.tokenizer = self._tokenizer() if gguf else load_tokenizer(path)
 
     def forward_layers(self, enc):
         """Every layer's heads and output, one layer at a time (the family's forward pass)."""
@@ -52,10 +60,7 @@ class Model:
         full = self.prefix + name
         if full not in self.keys:
             return None
-        try:
-            return tuple(self._file.get_slice(full).get_shape())
-        except Exception as e:
-            raise AttnvizError(f"`model` {self.path}: cannot read {full} ({str(e).splitlines()[0]})") from None
+        return self._read(full, self.source.shape)
 
     def has(self, name: str) -> bool:
         return self._stored(self.prefix + name) in self.keys
@@ -64,45 +69,54 @@ class Model:
         """Only the rows `index` of a 2-D tensor (the 30 522-row word table is 47 MB; a sentence needs a few)."""
         key = self.prefix + name
         if key not in self.keys:
-            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
-        try:
-            part = self._file.get_slice(key)
-            shape = part.get_shape()
-            if len(shape) != 2 or int(index.max(initial=0)) >= shape[0]:
-                raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
-            unique, inverse = np.unique(index, return_inverse=True)
-            picked = np.stack([part[int(i) : int(i) + 1][0] for i in unique])
-        except AttnvizError:
-            raise
-        except Exception as e:
-            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+            raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
+        shape = self._read(key, self.source.shape)
+        if len(shape) != 2 or int(index.max(initial=0)) >= shape[0]:
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
+        unique, inverse = np.unique(index, return_inverse=True)
+        picked = self._read(key, lambda k: self.source.rows(k, unique))
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-        key = self._stored(self.prefix + name)
-        if key not in self.keys:
-            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
-        try:
-            array = self._file.get_tensor(key)
-        except Exception as e:
-            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
-        if shape is not None and tuple(array.shape) != shape:
-            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
-        return array.astype(np.float32, copy=False)
+        return self._tensor(self._stored(self.prefix + name), shape)
 
     def check(self, name: str, shape: tuple[int, ...]) -> None:
         """What w(name, shape) would refuse (missing, unreadable, wrong shape), from the file's header
         alone: a forward pass can check every layer first and read each layer's weights when it runs it."""
-        key = self._stored(self.prefix + name)
+        self._header(self._stored(self.prefix + name), shape)
+
+    def top(self, key: str, shape: tuple[int, ...], read: bool = True) -> np.ndarray | tuple | None:
+        """A tensor named from the file's top, outside the prefix (a decoder's lm_head.weight beside
+        model.*): None when the file lacks it; else read as w() reads (read=False: only its shape checked
+        from the header, and returned)."""
         if key not in self.keys:
-            raise AttnvizError(f"`model` {self.path}: model.safetensors lacks {key}")
-        try:
-            stored = tuple(self._file.get_slice(key).get_shape())
-        except Exception as e:
-            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
+            return None
+        return self._tensor(key, shape) if read else self._header(key, shape)
+
+    def _tensor(self, key: str, shape: tuple[int, ...] | None) -> np.ndarray:
+        if key not in self.keys:
+            raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
+        array = self._read(key, self.source.tensor)
+        if shape is not None and tuple(array.shape) != shape:
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
+        return array.astype(np.float32, copy=False)
+
+    def _header(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if key not in self.keys:
+            raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
+        stored = self._read(key, self.source.shape)
         if stored != shape:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, config.json implies {shape}")
+        return stored
 
+    def _read(self, key: str, how):
+        """how(key) from the source; a library's exception becomes one line naming the tensor."""
+        try:
+            return how(key)
+        except AttnvizError:
+            raise
+        except Exception as e:
+            raise AttnvizError(f"`model` {self.path}: cannot read {key} ({str(e).splitlines()[0]})") from None
 
     def _stored(self, key: str) -> str:
         """key as the file names it: checkpoints converted from Google's TensorFlow BERT (as
@@ -134,7 +148,8 @@ def forward(model: Model, enc) -> tuple[list, np.ndarray]:
 def open_model(spec: str) -> Model:
     """The model named or found at spec; opened once per process (a corpus runs it per line)."""
     path = resolve_model(spec)
-    stamp = tuple((path / f).stat().st_mtime_ns for f in NEEDED)  # files changed on disk are read again
+    files = [path] if path.is_file() else [path / f for f in needed(path)]
+    stamp = tuple(f.stat().st_mtime_ns for f in files)  # files changed on disk are read again
     return _open(path, stamp, ALIASES.get(spec.lower(), spec))
 
 
@@ -145,7 +160,7 @@ def _open(path: Path, stamp: tuple, name: str) -> Model:
 
 @dataclass
 class Encoded:
-    tokens: list[str]  # the model's tokens, [CLS] … [SEP]
+    tokens: list[str]  # the model's tokens, with its special ones ([CLS] … [SEP]; a decoder's BOS, if it adds one)
     ids: np.ndarray
     type_ids: np.ndarray
     word_ids: list[int | None]  # word index of each token; None for special tokens
@@ -173,17 +188,31 @@ def check_length(model: Model, ids, offsets, text: str, where: str = "the text")
     """Refuse a text longer than the model's positions (512 for MiniLM: [CLS] + 510 + [SEP]).
 
     Refused, not cut: attention over a silently truncated text would be shown as if it were the
-    whole one.  The message says where the limit falls, so the user can cut or split there.
+    whole one.  The message says where the limit falls, so the user can cut or split there, and
+    names the model's own special tokens (a decoder's <|begin_of_text|>, or none).
     """
     top = model.config.max_positions
     if len(ids) <= top:
         return
-    end = offsets[top - 2][1]  # the last token that fits, before [SEP]
+    specials, after = added_tokens(model)
+    fits = top - len(specials)
+    end = offsets[top - 1 - after][1]  # the last token that fits, before the closing special tokens
     tail = " ".join(text[:end].split()[-3:])
-    first, last = (model.tokenizer.id_to_token(int(ids[k])) for k in (0, -1))  # [CLS] and [SEP]; <s> and </s>
-    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({top - 2} tokens + {first} and {last}): "
-                     f"the first {top - 2} end at character {end} (“…{tail}”). Cut it there, or split it into "
+    added = f"{fits} tokens + {' and '.join(specials)}" if specials else f"{fits} tokens"
+    raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({added}): "
+                     f"the first {fits} end at character {end} (“…{tail}”). Cut it there, or split it into "
                      f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
+
+
+def added_tokens(model: Model) -> tuple[list[str], int]:
+    """The special tokens the tokenizer adds around a text ([CLS] and [SEP]; a decoder's BOS, or
+    none), and how many of them come after it."""
+    enc = model.tokenizer.encode("a")
+    text = [w is not None for w in enc.word_ids]
+    if True not in text:
+        return [], 0
+    first, last = text.index(True), len(text) - 1 - text[::-1].index(True)
+    return list(enc.tokens[:first]) + list(enc.tokens[last + 1 :]), len(text) - 1 - last
 
 
 def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:

@@ -40,28 +40,38 @@ def config_int(raw: dict, key: str, path: Path, default: int | None = None) -> i
     return value
 
 
-def config_eps(raw: dict, path: Path) -> float:
-    """layer_norm_eps (default 1e-12): a number between 0 and 1."""
-    eps = raw.get("layer_norm_eps", 1e-12)
+def config_eps(raw: dict, path: Path, key: str = "layer_norm_eps", default: float = 1e-12) -> float:
+    """layer_norm_eps (default 1e-12; rms_norm_eps for Llama): a number between 0 and 1."""
+    eps = raw.get(key, default)
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-        raise AttnvizError(f"`model` {path}: config.json has layer_norm_eps {json.dumps(eps)[:40]}; "
+        raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(eps)[:40]}; "
                            f"it must be a small positive number such as 1e-12 ({BROKEN})")
     return float(eps)
 
 
-def config_act(raw: dict, path: Path, key: str = "hidden_act") -> str:
-    """raw[key] (default gelu): one of ACTIVATIONS."""
-    act = raw.get(key, "gelu")
+def config_act(raw: dict, path: Path, key: str = "hidden_act", default: str = "gelu") -> str:
+    """hidden_act (default gelu; GPT-2's activation_function): one of ACTIVATIONS."""
+    act = raw.get(key, default)
     if act not in ACTIVATIONS:
         raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(act)[:40]}, which attnviz does not "
                            f"implement (it computes {', '.join(ACTIVATIONS)}); the numbers would not be this model's")
     return act
 
 
-def check_fixed(raw: dict, path: Path) -> None:
-    """Refuse a setting (FIXED) whose other values the encoder does not compute: ignoring it would
-    show numbers that are not this model's."""
-    for key, only in FIXED.items():
+def config_bool(raw: dict, key: str, path: Path, default: bool) -> bool:
+    """raw[key] as true/false (default when absent or null); 1, "true" refused."""
+    value = raw.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(value)[:40]}; it must be true or false ({BROKEN})")
+    return value
+
+
+def check_fixed(raw: dict, path: Path, fixed: dict | None = None) -> None:
+    """Refuse a setting (FIXED, or a family's own table) whose other values the family does not
+    compute: ignoring it would show numbers that are not this model's."""
+    for key, only in (FIXED if fixed is None else fixed).items():
         if key in raw and raw[key] is not None and raw[key] != only:
             raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(raw[key])[:40]}, which attnviz does not "
                                f"implement (only {json.dumps(only)}); the numbers would not be this model's")

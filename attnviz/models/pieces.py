@@ -24,8 +24,8 @@ def marker(tokenizer) -> str | None:
 
 
 def readable(tokenizer, tokens: list[str], specials: list[bool]) -> list[str]:
-    """The tokens as the views show them: each non-special token's text without its space marker; a
-    token that is only a space, or part of a character (a byte-level piece of 鳕), stays as it is."""
+    """The tokens as the views show them: each non-special token's text without its space marker (a
+    token of spaces as ␣); part of a character (a byte-level piece of 鳕) stays as it is."""
     kind = marker(tokenizer)
     if kind is None:
         return list(tokens)
@@ -34,9 +34,17 @@ def readable(tokenizer, tokens: list[str], specials: list[bool]) -> list[str]:
 
 def _text(token: str, kind: str) -> str:
     if kind == SPACE:
-        return token.replace(SPACE, " ").strip()
+        return shown(token.replace(SPACE, " "))
     table = byte_of_char()
     try:
-        return bytes(table[ch] for ch in token).decode("utf-8").strip()
+        return shown(bytes(table[ch] for ch in token).decode("utf-8"))
     except (KeyError, UnicodeDecodeError):
         return ""
+
+
+def shown(text: str) -> str:
+    """A token's text without its leading space; a token of spaces only as ␣ (one a space), a newline
+    as itself (the views print it as \\n)."""
+    if text.strip():
+        return text.strip()
+    return "␣" * len(text) if text.strip(" ") == "" else text

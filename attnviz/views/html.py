@@ -77,6 +77,8 @@ def page_document(doc: dict, view: dict | None = None) -> dict:
         raise AttnvizError(f"a page embeds the n × n matrices only up to {DENSE_MAX} tokens (this input has "
                            f"{len(doc['tokens']):,}); use --top-k, whose page shows the block summary")
     out = {k: v for k, v in doc.items() if k != "layers"}
+    if doc.get("generated"):  # a decoder's own continuation, marked as the terminal marks it
+        out["tokens"] = [t + "+" if g else t for t, g in zip(doc["tokens"], doc["generated"])]
     if layers is not None:
         out["layers"] = [_trim_layer(layer) for layer in layers]
     out["view"] = {**(view or {}), "header": (view or {}).get("header") or default_header(doc)}

@@ -48,6 +48,7 @@ def document(analysis, include_vectors: bool = False) -> dict:
         "tokens": list(analysis.tokens),
         "oov": list(analysis.oov),
         **({"special": list(analysis.specials)} if model else {}),
+        **({"generated": list(analysis.generated)} if model and analysis.generated is not None else {}),
         "source": source_of(analysis),
         "config": dict(analysis.config),
         "layers": layers,

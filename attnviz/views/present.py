@@ -267,7 +267,8 @@ def title(analysis) -> str:
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
     return (f"{c['model']} · {which} · {count}\n"
             rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
-            r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$")
+            + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
+               else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
 
 
 def figure(analysis, focus: int | None = None, matrix: str | None = None, style=None):
@@ -280,11 +281,11 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
 
         return media_figure(analysis, focus, style)
     from . import figures
-    from .style import printable
+    from .style import printable, shown_tokens
 
     style = style or figures.Style()
     heading = style.heading(title(analysis))
-    tokens = [printable(t) for t in analysis.tokens]
+    tokens = [printable(t) for t in shown_tokens(analysis)]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     if focus is not None:
         rows = [(_("head {h}").format(h=analysis.head_numbers[h]), hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
@@ -292,11 +293,11 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
     if len(heads) == 1 and len(analysis.layers) == 1:
         return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
     if isinstance(analysis, ModelAnalysis):
-        grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}") for hn, hd in zip(analysis.head_numbers, layer.heads)]
+        grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}", layer.mask) for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
         labels = [_("layer {l}").format(l=ln) for ln in analysis.layer_numbers]
         if len(analysis.layers) > 1:
-            grid.append([figures.Panel(analysis.rollout, "alpha-prime", _("rollout (all layers)"))])
+            grid.append([figures.Panel(analysis.rollout, "alpha-prime", _("rollout (all layers)"), analysis.layers[0].mask)])
             labels.append(_("rollout"))
         return figures.grid_figure(tokens, grid, labels, heading, style)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])

@@ -67,6 +67,17 @@ def printable(token: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in token)
 
 
+GENERATED = "+"  # after a token a decoder wrote itself (--generate)
+
+
+def shown_tokens(analysis) -> list[str]:
+    """The tokens as the views name them: a decoder's own continuation marked with GENERATED."""
+    generated = getattr(analysis, "generated", None)
+    if not generated:
+        return list(analysis.tokens)
+    return [t + GENERATED if g else t for t, g in zip(analysis.tokens, generated)]
+
+
 def label(i: int, token: str, oov: bool, idx_width: int) -> str:
     """A row label "number token*" for the 0-based index i: numbered from 1 like the notes' a¹ … aⁿ;
     the token cut to LABEL_MAX terminal cells (餐 takes 2).  idx_width: len(str(n))."""

@@ -17,7 +17,7 @@ from rich.text import Text
 from ..analysis.results import ModelAnalysis
 from ..i18n import N_, _, ngettext
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
-from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade
+from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade, shown_tokens
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,7 +103,7 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     Columns two spaces apart, each cut with … to its room, so every line fits `width` cells."""
     heads = analysis.layers[0].heads
     idx_w = len(str(len(analysis.tokens)))
-    labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(analysis.tokens, analysis.oov))]
+    labels = [label(i, t, o, idx_w) for i, (t, o) in enumerate(zip(shown_tokens(analysis), analysis.oov))]
     lab_w = max(cell_width(s) for s in labels)
     multi = len(heads) > 1
     near_w = (16 if multi else 22) if nearest is not None else 0
@@ -289,13 +289,14 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
             if cell_width(title) > width:
                 title = tag + _("α′ · row i = query, column j = key · max {peak}").format(peak=peak)
             console.print(Text("\n" + title, style="bold"))
-            console.print(matrix_view(hd.alpha_prime, analysis.tokens, analysis.oov, "alpha-prime", width, cells, color,
+            console.print(matrix_view(hd.alpha_prime, shown_tokens(analysis), analysis.oov, "alpha-prime", width, cells, color,
                                       analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
             console.print(Text("\n" + tag + _("α (scores; blue < 0 < red; range {lo} … {hi})").format(lo=f"{lo:.3g}", hi=f"{hi:.3g}"),
                                style="bold"))
-            console.print(matrix_view(hd.alpha, analysis.tokens, analysis.oov, "alpha", width, cells, color), end="")
+            console.print(matrix_view(hd.alpha, shown_tokens(analysis), analysis.oov, "alpha", width, cells, color,
+                                      analysis.layers[0].mask), end="")
     console.print()
     console.print(summary_table(analysis, nearest, top, width))
     if not isinstance(analysis, ModelAnalysis):

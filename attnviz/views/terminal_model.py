@@ -9,9 +9,11 @@ from rich.text import Text
 from ..analysis.summaries import heads_ranking, special_names, strongest_links
 from ..i18n import _, ngettext
 from .cells import pad
-from .style import cell_style, fmt, printable, seq_rgb
+from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
 PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
+# a decoder's: no later token to look at; its first token is the attention sink (Xiao et al. 2023)
+CAUSAL_PATTERNS = (("sink", "^"), ("self", "="), ("prev", "<"), ("other", "*"))
 
 
 def special_columns(names: tuple[str | None, str | None]) -> list[str]:
@@ -21,10 +23,11 @@ def special_columns(names: tuple[str | None, str | None]) -> list[str]:
 
 
 def short_name(config: dict) -> str:
-    """What a user types: minilm for the packaged MiniLM, else the name or path given."""
-    from ..models.files import MINILM
+    """What a user types: the short name of a packaged model (minilm, smollm2), else the name or path given."""
+    from ..models.files import ALIASES
 
-    return "minilm" if config["model"] == MINILM else config["model"]
+    short = {full: alias for alias, full in reversed(list(ALIASES.items())) if "/" not in alias and "-" not in alias}
+    return short.get(config["model"], config["model"])
 
 
 def model_header(analysis) -> Text:
@@ -33,8 +36,18 @@ def model_header(analysis) -> Text:
     t.append("attnviz ", style="bold")
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
-    t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c['layers'], c['heads'])} · {count}\n")
+    causal = c.get("causal", False)
+    t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c['layers'], c['heads'])} · {count}"
+             + (" · " + _("causal") if causal else "") + "\n")
+    if causal and c["kv_heads"] != c["heads"]:
+        t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
+            q=c["heads"], kv=c["kv_heads"], g=c["heads"] // c["kv_heads"]) + "\n", style="dim")
     t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
+    if causal:
+        t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
+    if analysis.generated and any(analysis.generated):
+        t.append(_("+ written by the model (greedy, {n} tokens): their rows are the ones it used to write the next").format(
+            n=sum(analysis.generated)) + "\n", style="cyan")
     if c["words"]:
         t.append(_("word level: α′ summed over a word's key pieces, averaged over its query pieces (rows sum to 1)") + "\n",
                  style="dim")
@@ -50,10 +63,15 @@ def layers_heads(layers: int, heads: int) -> str:
 
 def dominant(summary: dict) -> tuple[str, float]:
     """The pattern that takes the largest share of a head's attention, and that share."""
-    shares = {"special": summary["cls"] + summary["sep"], "self": summary["self"], "prev": summary["prev"],
-              "next": summary["next"]}
+    if "sink" in summary:  # a decoder's head
+        shares = {"sink": summary["sink"], "self": summary["self"], "prev": summary["prev"]}
+        patterns = CAUSAL_PATTERNS
+    else:
+        shares = {"special": summary["cls"] + summary["sep"], "self": summary["self"], "prev": summary["prev"],
+                  "next": summary["next"]}
+        patterns = PATTERNS
     shares["other"] = max(0.0, 1.0 - sum(shares.values()))
-    key, mark = max(PATTERNS, key=lambda p: shares[p[0]])
+    key, mark = max(patterns, key=lambda p: shares[p[0]])
     return mark, shares[key]
 
 
@@ -62,8 +80,12 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     console.print(model_header(analysis))
     color = console.color_system is not None
     console.print(Text("\n" + _("where each head mostly looks, and its mean share of α′:"), style="bold"))
-    special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
-    console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
+    causal = analysis.config.get("causal", False)
+    if causal:
+        console.print(Text(_("^ first token (sink)   = self   < previous   * other words"), style="dim"))
+    else:
+        special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
+        console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
     out = Text(no_wrap=True)
     out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(_("h{h}").format(h=h), 4) for h in analysis.head_numbers) + "\n",
                style="dim")
@@ -80,33 +102,49 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     for name, just in ((_("layer"), "right"), (_("head"), "right"), (_("query"), "left"), ("", "left"), (_("key"), "left"),
                        ("α′", "right")):
         table.add_column(name, justify=just, no_wrap=True)
-    t = [printable(x) for x in analysis.tokens]
+    t = [printable(x) for x in shown_tokens(analysis)]
     for w, ln, hn, i, j in strongest_links(analysis, top):
         table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {t[j]}", fmt(w, 4))
     console.print(Text("\n" + _("strongest links between words two or more apart:"), style="bold"))
     console.print(table)
+    if causal:
+        console.print(Text("\n" + sink_line(analysis), style="cyan"))
     console.print(Text("\n" + _("zoom in: --layer L --head H · which heads link A and B? attnviz heads"), style="dim"))
+
+
+def sink_line(analysis) -> str:
+    """A decoder's attention sink, in one line: the mean share of every head's attention on the first token."""
+    sinks = [s["sink"] for s in analysis.summaries.values()]
+    mean = sum(sinks) / len(sinks)
+    many = sum(x > 0.5 for x in sinks)
+    first = printable(analysis.tokens[0])
+    return _("attention sink: on average {w} of each query's α′ goes to the first token “{t}” ({k} of {n} heads give it "
+             "over half); a place to put attention when nothing else is wanted (Xiao et al. 2023)").format(
+                 w=fmt(mean, 3), t=first, k=many, n=len(sinks))
 
 
 def render_heads(analysis, console: Console, i: int | None, j: int | None, top: int) -> None:
     """All heads ranked by α′[from → to] (or listed in order), with their summaries."""
     console.print(model_header(analysis))
-    t = [printable(x) for x in analysis.tokens]
+    t = [printable(x) for x in shown_tokens(analysis)]
     rows = [(r.get("alpha_prime"), r.get("rank"), r["layer"], r["head"], r["summary"]) for r in heads_ranking(analysis, i, j)]
     if i is not None:
         title = _("heads ranked by α′({query} → {key})").format(query=f"{i + 1} {t[i]}", key=f"{j + 1} {t[j]}")
     else:
         title = _("every head: entropy and where its attention goes (mean share of α′)")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    columns = (["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else [])
-               + [_("bits"), *special_columns(special_names(analysis.tokens, analysis.specials)), _("self"), _("prev"), _("next")])
+    causal = analysis.config.get("causal", False)
+    keys = ("sink", "self", "prev") if causal else ("cls", "sep", "self", "prev", "next")
+    specials = special_columns(special_names(analysis.tokens, analysis.specials))
+    names = {"sink": _("first"), "cls": specials[0], "sep": specials[1], "self": _("self"), "prev": _("prev"), "next": _("next")}
+    columns = ["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else []) + [_("bits")] + [names[k] for k in keys]
     for name in columns:
         table.add_column(name, justify="right", no_wrap=True)
     for k, (link, rank, ln, hn, s) in enumerate(rows[:top] if i is not None else rows, start=1):
         cells = [str(k), str(ln), str(hn)]
         if i is not None:
             cells += [fmt(link, 4), f"{rank}/{len(t)}"]
-        cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in ("cls", "sep", "self", "prev", "next")]
+        cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in keys]
         table.add_row(*cells)
     console.print(Text("\n" + title, style="bold"))
     console.print(table)
