@@ -195,8 +195,8 @@ def test_views_name_the_models_own_special_tokens_and_fit_80_columns(tiny, cli, 
 
 
 def test_readable_tokens():
-    """Byte-level BPE and SentencePiece tokens as their text; WordPiece's, a lone space and part of a
-    character as they are."""
+    """Byte-level BPE and SentencePiece tokens as their text, a token of one space as ␣; WordPiece's and
+    part of a character as they are."""
     from tokenizers import decoders
 
     from attnviz.models.pieces import readable
@@ -207,8 +207,8 @@ def test_readable_tokens():
 
     byte_level = Tok(decoders.ByteLevel())
     tokens = ["<s>", "Ġrestaurant", "Ġ", "Ã©", "ĠðŁ", "</s>"]  # ðŁ: the first two bytes of an emoji
-    assert readable(byte_level, tokens, [True, False, False, False, False, True]) == ["<s>", "restaurant", "Ġ", "é", "ĠðŁ", "</s>"]
-    assert readable(Tok(decoders.Metaspace()), ["<s>", "▁restaurant", "▁", "s"], [True, False, False, False]) == ["<s>", "restaurant", "▁", "s"]
+    assert readable(byte_level, tokens, [True, False, False, False, False, True]) == ["<s>", "restaurant", "␣", "é", "ĠðŁ", "</s>"]
+    assert readable(Tok(decoders.Metaspace()), ["<s>", "▁restaurant", "▁", "s"], [True, False, False, False]) == ["<s>", "restaurant", "␣", "s"]
     assert readable(Tok(decoders.WordPiece()), ["[CLS]", "ham", "##wich"], [True, False, False]) == ["[CLS]", "ham", "##wich"]
 
 
