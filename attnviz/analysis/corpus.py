@@ -123,7 +123,7 @@ def occurrences(enc, text: str, word: str) -> list[list[int]]:
     from ..models.checkpoint import words_of
 
     labels, units = words_of(enc, text)
-    return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.lower() == word]
+    return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.strip().lower() == word]
 
 
 def pair_value(a: np.ndarray, sources: list[list[int]], targets: list[list[int]]) -> np.ndarray | None:
