@@ -86,6 +86,22 @@ def corpus_of(lines: list[str], name: str = "corpus") -> Corpus:
     return Corpus([s for _, s in kept], [k for k, _ in kept], len(lines) - len(kept), name)
 
 
+def check_line_lengths(corpus: Corpus, opts) -> None:
+    """Before `show --file F --lines --json` writes a line: every line is at most DENSE_MAX tokens
+    (its document holds full matrices; a longer one would be top-k JSON Lines, not one document).
+    Tokenized as the text path does (inputs.text), without embedding."""
+    from ..inputs.tokens import tokenize
+    from ..inputs.wordvectors import open_vectors
+    from ..options import DENSE_MAX
+
+    table = None if opts.embedding == "onehot" else open_vectors(opts.vectors, opts.trust_pickle)
+    for number, line in zip(corpus.numbers, corpus.lines):
+        n = len(tokenize(line, keep_punct=opts.punct, vocabulary=None if table is None else table.contains))
+        if n > DENSE_MAX:
+            raise UsageError(f"{corpus.name} line {number}: {n:,} tokens, over the {DENSE_MAX:,} one line's document holds "
+                             f"(full matrices); split the line, or run it on its own with show --file and `top_k` K")
+
+
 def is_punct(token: str) -> bool:
     """A token made of punctuation only (Unicode categories P*): . , ; ! ? ' " ( ) – …"""
     return bool(token) and all(unicodedata.category(ch).startswith("P") for ch in token)

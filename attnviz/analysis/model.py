@@ -24,6 +24,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     """
     from ..core.rollout import rollout
     from ..models.checkpoint import encode, forward, open_model, unk_pieces
+    from .estimate import check_model
     from ..models.pieces import readable
 
     if not text.strip():
@@ -43,6 +44,8 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     generated = [k >= n_prompt for k in range(len(enc.ids))]
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
     head_numbers = [head] if head else list(range(1, c.heads + 1))
+    check_model(m.name, len(enc.ids), m.parameters(), c.layers, c.heads, getattr(c, "head_dim", None) or c.hidden // c.heads,
+                len(layer_numbers) * len(head_numbers))
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
            "heads": c.heads, "d_k": getattr(c, "head_dim", None) or c.hidden // c.heads, "score": "scaled-dot",
            "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",

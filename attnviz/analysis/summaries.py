@@ -120,3 +120,37 @@ def model_installed(name: str = "minilm") -> bool:
     except AttnvizError:
         return False
     return True
+
+
+def model_names(text: str, tokens: list[str], picks: list[int], name: str = "minilm") -> list[str] | None:
+    """How `attnviz heads --model NAME --from/--to` names the tokens picks (0-based, in `tokens`,
+    this text's own tokens): the word when the model has it as one token found once, else its
+    number from 1 in the model's numbering ([CLS] is 1).  None when a token cannot be placed.
+    Only the tokenizer runs (≈ 40 ms), never the model (nor models.checkpoint, kept off the first screen)."""
+    from tokenizers import Tokenizer
+
+    from ..models.files import resolve_model
+
+    starts, at = [], 0
+    for t in tokens:  # each token's first character in text, in order
+        at = text.find(t, at)
+        if at < 0:
+            return None
+        starts.append(at)
+        at += len(t)
+    try:
+        tok = Tokenizer.from_file(str(resolve_model(name) / "tokenizer.json"))
+    except Exception:  # noqa: BLE001  an unreadable tokenizer: no hint (heads --model says why when run)
+        return None
+    tok.no_truncation()
+    enc = tok.encode(text)
+    pieces = [t.lower() for t in enc.tokens]
+    first = {start: k for k, ((start, end), w) in reversed(list(enumerate(zip(enc.offsets, enc.word_ids)))) if w is not None}
+    names = []
+    for i in picks:
+        k = first.get(starts[i])
+        if k is None:
+            return None
+        whole = enc.offsets[k][1] == starts[i] + len(tokens[i])
+        names.append(tokens[i] if whole and pieces.count(pieces[k]) == 1 else str(k + 1))
+    return names

@@ -108,3 +108,17 @@ def test_the_head_grid_figure_draws_with_masks(runner, llama, tmp_path):
 
     with Image.open(png) as im:
         assert im.size[0] > 400 and im.size[1] > 300
+
+
+def test_a_run_that_cannot_fit_is_refused_before_the_forward_pass(runner, llama, monkeypatch):
+    from attnviz.analysis import estimate
+    from attnviz.models import checkpoint
+
+    ran = []
+    monkeypatch.setattr(estimate, "available_bytes", lambda: 200 << 20)
+    monkeypatch.setattr(estimate, "MAP_BYTES", 1 << 20)  # as if each kept map were huge
+    monkeypatch.setattr(checkpoint.Model, "forward_layers", lambda self, enc: ran.append(1))
+    result = invoke(runner, "show", "--model", llama, SEED)
+    assert result.exit_code == 2 and not ran, result.output
+    assert "α and α′ of 8 heads kept would need about" in result.stderr and "--layer L --head H" in result.stderr
+    assert result.stderr.count("\n") == 1
