@@ -235,6 +235,14 @@ def test_settings_it_does_not_compute_are_refused_in_one_line(tiny, runner, tmp_
     assert result.exit_code == 1 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
 
 
+def test_config_errors_name_the_familys_own_keys(tiny, tmp_path):
+    from attnviz.models.checkpoint import open_model
+
+    keys = {"distilbert": ("dim", "n_heads")}.get(tiny.name.rstrip("0123456789"), ("hidden_size", "num_attention_heads"))
+    with pytest.raises(AttnvizError, match=f"{keys[0]} 50 is not divisible by {keys[1]} 4"):
+        open_model(str(config_with(tiny, tmp_path, **{keys[0]: 50})))
+
+
 def test_position_table_of_another_size_is_refused(tiny, tmp_path):
     from attnviz.models.checkpoint import open_model
 
