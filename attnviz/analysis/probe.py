@@ -37,9 +37,10 @@ def run_atlas(model: str, text: str | None = None, probe_length: int = 50, seed:
     probe_alpha, probe_parts = run_layers(m, probe, causal, lambda a, mask: probe_scores(a, start, probe_length))
     scores = {name: np.stack([p[name] for p in text_parts]) for name in text_parts[0]}
     scores.update({name: np.stack([p[name] for p in probe_parts]) for name in probe_parts[0]})
-    from .model import token_labels
+    from ..models.pieces import readable
 
-    return Atlas(m.name, m.family.name, causal, m.config.kv_heads, text, token_labels(enc, text), [int(i) for i in enc.ids], specials,
+    return Atlas(m.name, m.family.name, causal, m.config.kv_heads, text, readable(m.tokenizer, enc.tokens, specials),
+                 [int(i) for i in enc.ids], specials,
                  [int(i) for i in probe.ids], list(probe.tokens), probe_length, start, seed, scores, text_alpha, probe_alpha)
 
 
