@@ -312,8 +312,8 @@ DK = Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key/val
 DA = Annotated[Optional[int], typer.Option("--d-a", help="Hidden size of the additive score (random draw). Default: d_k.", min=1, show_default=False, rich_help_panel=ATTENTION)]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection and additive parameters.", rich_help_panel=ATTENTION)]
 ScoreOpt = Annotated[Score, typer.Option(
-    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
-NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
+    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine), φ(q)·φ(k) with φ = elu + 1 (linear).", rich_help_panel=ATTENTION)]
+NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized), none, or sum (α over its row sum; with --score linear).", rich_help_panel=ATTENTION)]
 def parse_temperature(value: str) -> float | str:
     """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
     if value.strip().lower() == "auto":
@@ -871,6 +871,8 @@ EXPLAIN_EXAMPLES = """Examples:
   attnviz explain --focus 3 --input vectors.csv --projection random --d-k 4
 
   attnviz explain --audio demo --focus 0.80s
+
+  attnviz explain --focus it "$S" --causal --score linear --normalize sum --recurrent
 """
 
 
@@ -893,6 +895,9 @@ def explain(
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
     all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
+    recurrent: Annotated[bool, typer.Option(
+        "--recurrent", help="With --causal --score linear --normalize sum: walk linear attention as an RNN (states S_i, z_i) "
+        "and print its difference from the parallel form.", rich_help_panel=OUTPUT)] = False,
     accept_cost: AcceptCost = False,
     lang: LangNoJson = Lang.auto,
     **options,
@@ -912,6 +917,14 @@ def explain(
         raise UsageError("--columns goes with --matrices")
     if all_keys and matrices:
         raise UsageError("--all-keys goes with --focus (--matrices elides large matrices with … and ⋮)")
+    if recurrent and (matrices or all_keys):
+        raise UsageError(f"--recurrent walks one query's states; drop {'--matrices' if matrices else '--all-keys'}")
+    if recurrent:
+        from dataclasses import asdict
+
+        from .views.recurrent import check_recurrent
+
+        check_recurrent(asdict(build_options(options)))
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
@@ -930,6 +943,10 @@ def explain(
         from .views.explain import render_matrices
 
         return render_matrices(result.analysis, console(), head - 1, columns)
+    if recurrent:
+        from .views.recurrent import render_recurrent
+
+        return render_recurrent(result.analysis, console(), i, head - 1, dims)
     render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
 
 

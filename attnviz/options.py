@@ -17,8 +17,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "input_norm": ("standard", "center", "none"),
     "pos": ("none", "sinusoidal"),
     "projection": ("identity", "random"),
-    "score": ("scaled-dot", "dot", "additive", "cosine"),
-    "normalize": ("softmax", "relu", "none"),
+    "score": ("scaled-dot", "dot", "additive", "cosine", "linear"),
+    "normalize": ("softmax", "relu", "none", "sum"),
 }
 MATRICES = ("both", "alpha", "alpha-prime")  # which matrices a view shows
 CELLS = ("auto", "numbers", "heat")  # terminal matrix cells
@@ -90,6 +90,9 @@ class Options:
             (self.d_a is not None and self.score != "additive", "d_a", "`d_a` goes with `score` additive"),
             (self.temperature is not None and self.normalize != "softmax", "temperature",
              f"`temperature` applies to softmax, not to `normalize` {self.normalize}"),
+            (self.normalize == "sum" and self.score != "linear", "normalize",
+             f"`normalize` sum divides by the row sum, which only the positive `score` linear keeps above 0 "
+             f"(got `score` {self.score}); add `score` linear, or use `normalize` relu"),
             (self.embedding == "onehot" and self.vectors is not None, "vectors", "`embedding` onehot makes its own vectors; drop `vectors`"),
             (self.d_k is not None and self.weights is not None, "d_k", "`d_k` is set by the shapes in `weights`; drop `d_k`"),
         ]
@@ -115,4 +118,5 @@ def as_flags(message: str) -> str:
 
 API_OPTIONS = {"input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch", "model", "words", "layer",
                "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to", "compare", "matrix", "cmap",
-               "vmax", "title", "generate", "probe_length", "accept_cost"}
+               "vmax", "title", "generate", "probe_length", "accept_cost", "recurrent", "conv", "kernel", "conv_alpha", "hidden",
+               "bidirectional"}

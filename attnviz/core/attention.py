@@ -128,7 +128,7 @@ def random_additive(d_k: int, d_a: int, seed: int) -> Additive:
 
 @dataclass(frozen=True)
 class AttentionConfig:
-    score: str = "scaled-dot"  # scaled-dot q·k/√d_k | dot q·k | additive | cosine q·k/(‖q‖‖k‖)
+    score: str = "scaled-dot"  # scaled-dot q·k/√d_k | dot q·k | additive | cosine q·k/(‖q‖‖k‖) | linear φ(q)·φ(k)
     normalize: str = "softmax"  # how a row of α becomes a row of α′
     temperature: float = 1.0  # softmax(α/T); T < 1 sharpens, T > 1 flattens
     additive: Additive | None = None  # parameters of the additive score
@@ -166,12 +166,20 @@ def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = 
         nq, nk = row_norms(q), row_norms(k)
         denom = np.outer(nq, nk)
         return np.divide(q @ k.T, denom, out=np.zeros(denom.shape, dtype=np.result_type(q, k)), where=denom > 0)
+    if kind == "linear":
+        return phi(q) @ phi(k).T
     if kind == "additive":
         if additive is None:
             raise UsageError("the additive score needs its parameters W1, W2, w")
         hq, hk = q @ additive.w1, k @ additive.w2  # [n_q, d_a], [n_k, d_a]
         return additive_scores(hq, hk, additive.w) if band is None else additive_band(hq, hk, additive.w, *band)
     raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
+
+
+def phi(x: np.ndarray) -> np.ndarray:
+    """The feature map of linear attention (Katharopoulos et al. 2020): elu(x) + 1, always > 0.
+    [n, d] -> [n, d]."""
+    return np.where(x > 0, x + 1.0, np.exp(np.minimum(x, 0.0)))
 
 
 ADDITIVE_CELLS = 1 << 21  # elements of the [rows, keys, d_a] temporary per step (16 MB in float64)
@@ -215,6 +223,7 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
     softmax: exp(α/T) over the allowed keys (max subtracted first, so it never overflows).
     relu:    max(α, 0), renormalized to sum 1; a row with no positive score stays all 0.
     none:    α itself (masked cells 0), for looking at raw mixing.
+    sum:     α / Σ_j α over the allowed keys (linear attention: its scores are all > 0).
     """
     if not temperature > 0 or not np.isfinite(temperature):
         raise UsageError(f"`temperature` must be a positive number (got {temperature})")
@@ -240,6 +249,10 @@ def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature
         return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
     if kind == "none":
         return np.where(allowed, alpha, 0.0)
+    if kind == "sum":
+        r = np.where(allowed, alpha, 0.0)
+        total = r.sum(axis=1, keepdims=True)
+        return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
     raise UsageError(f"unknown normalization {kind!r}; choose one of {', '.join(NORMALIZATIONS)}")
 
 

@@ -18,7 +18,7 @@ def step(console: Console, number: int, title: str, formula: str) -> None:
     console.print(Text.assemble(("\n" + f"{number}. {title}", "bold"), ("   " + formula, "cyan")))
 
 
-NUMERIC = ("j", "q·k", "α", "α/T", "exp(α/T − max)", "(α − max)/T", "exp", "α′", "max(α,0)")  # right-aligned columns
+NUMERIC = ("j", "‖S_j‖", "q·k", "α", "α/T", "exp(α/T − max)", "(α − max)/T", "exp", "α′", "max(α,0)")  # right-aligned columns
 
 
 def table(*columns: str) -> Table:
@@ -110,6 +110,7 @@ def scores_step(console: Console, w: Walk) -> None:
         "scaled-dot": f"α_{w.n},j = q^{w.n}·k^j / √d_k = q·k / {np.sqrt(hd.q.shape[1]):.4g}",
         "dot": f"α_{w.n},j = q^{w.n}·k^j",
         "cosine": f"α_{w.n},j = q^{w.n}·k^j / (‖q^{w.n}‖ ‖k^j‖)",
+        "linear": f"α_{w.n},j = φ(q^{w.n})·φ(k^j),  φ(x) = elu(x) + 1",
         "additive": f"α_{w.n},j = wᵀ tanh(W1ᵀq^{w.n} + W2ᵀk^j)   (d_a = {c.get('d_a')})",
     }[score]
     step(console, 4, _("scores"), formula)
@@ -137,9 +138,9 @@ def runs(indices: np.ndarray, most: int = 6) -> str:
 def weights_step(console: Console, w: Walk) -> None:
     i, hd, T = w.i, w.hd, w.c["temperature"]
     if w.c["normalize"] != "softmax":
-        relu = w.c["normalize"] == "relu"
-        step(console, 5, _("weights"), f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu
-             else f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
+        formula = {"relu": f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)",
+                   "sum": f"α′_{w.n},j = α_{w.n},j / Σ_j' α_{w.n},j'"}.get(w.c["normalize"], f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
+        step(console, 5, _("weights"), formula)
         t = table("j", "token", "α′")
         for j in w.keys:
             t.add_row(str(j + 1), w.tokens[j], f"{hd.alpha_prime[i, j]:.4f}")
@@ -257,15 +258,15 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
     hd = layer.heads[h]
     d_k, d_v = hd.q.shape[1], hd.v.shape[1]
     w = {name: getattr(proj, name)[:, h * size:(h + 1) * size] for name, size in (("wq", d_k), ("wk", d_k), ("wv", d_v))}
-    scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": ""}[analysis.config["score"]]
-    norm = {"softmax": "softmax(A/T)", "relu": _("relu(A), normalized"), "none": "A"}[analysis.config["normalize"]]
+    scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": "", "linear": ""}[analysis.config["score"]]
+    norm = {"softmax": "softmax(A/T)", "relu": _("relu(A), normalized"), "none": "A", "sum": _("A, divided by its row sums")}[analysis.config["normalize"]]
     if not columns:
-        a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
+        a_formula = {"additive": "wᵀtanh(QW1 ⊕ KW2ᵀ)", "linear": "φ(Q)φ(K)ᵀ"}.get(analysis.config["score"], f"QKᵀ{scale}")
         return [("I", _("[a¹ … aⁿ] as rows"), analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
                 ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
                 ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "both"),
                 ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "both"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
-    a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
+    a_formula = {"additive": "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)", "linear": "φ(K)ᵀφ(Q)"}.get(analysis.config["score"], f"KᵀQ{scale}")
     return [("I", _("[a¹ … aⁿ] as columns"), analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
             ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
             ("K", "W^k·I", hd.k.T, "columns"), ("V", "W^v·I", hd.v.T, "columns"), ("A", a_formula, hd.alpha.T, "both"),

@@ -186,12 +186,14 @@ def describe(config: dict, grid: bool = False) -> dict[str, str]:
         "scaled-dot": "α_ij = q^i·k^j/√d_k",
         "dot": "α_ij = q^i·k^j",
         "cosine": "α_ij = cos(q^i, k^j)",
+        "linear": "α_ij = φ(q^i)·φ(k^j), φ = elu + 1",
         "additive": f"α_ij = wᵀtanh(W1ᵀq^i + W2ᵀk^j), d_a = {c.get('d_a')}",
     }[c["score"]]
     norm = {
         "softmax": f"α′_i· = softmax(α_i·/T), T = {c['temperature']:.3g}" + auto_mark,
         "relu": "α′_i· = relu(α_i·) / " + _("row sum"),
         "none": _("α′ = α (no normalization)"),
+        "sum": "α′_i· = α_i· / " + _("row sum"),
     }[c["normalize"]]
     proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c["seed"]),
             "weights": _("weights {file}").format(file=c["weights"])}[c["projection"]]
@@ -217,12 +219,14 @@ TEX_SCORE = {
     "scaled-dot": r"$\alpha_{i,j} = q^i \cdot k^j / \sqrt{d_k}$",
     "dot": r"$\alpha_{i,j} = q^i \cdot k^j$",
     "cosine": r"$\alpha_{i,j} = \cos(q^i, k^j)$",
+    "linear": r"$\alpha_{i,j} = \phi(q^i) \cdot \phi(k^j),\ \phi = \mathrm{elu} + 1$",
     "additive": r"$\alpha_{i,j} = w^\top \tanh(W_1^\top q^i + W_2^\top k^j)$",
 }
 TEX_NORM = {
     "softmax": r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j} / T)$",
     "relu": r"$\alpha'_{i,j} = \mathrm{relu}(\alpha_{i,j}) / \sum_{j'} \mathrm{relu}(\alpha_{i,j'})$",
     "none": r"$\alpha' = \alpha$",
+    "sum": r"$\alpha'_{i,j} = \alpha_{i,j} / \sum_{j'} \alpha_{i,j'}$",
 }
 
 
