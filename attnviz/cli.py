@@ -1065,3 +1065,6 @@ def run() -> None:
         os._exit(code)
     sys.exit(code)
 
+
+
+from . import cli_rnn  # noqa: E402,F401  (registers `attnviz rnn` on app)
