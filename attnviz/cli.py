@@ -506,6 +506,8 @@ SHOW_EXAMPLES = """Examples:
 
   attnviz show --image demo --focus 12,14 --save red-box.png
 
+  attnviz show --image demo --conv 3 --compare alpha=1,2,5,10,20
+
   attnviz show --file book.txt --window 64 --top-k 5 --json > links.jsonl
 """
 
@@ -557,6 +559,16 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
+    conv: Annotated[Optional[int], typer.Option(
+        "--conv", help="With --image: a K × K convolution (K 3 or 5) computed as K² heads of self-attention "
+        "(Cordonnier et al. 2020), compared with conv2d; --compare alpha=1,5,20 shows the approach.", show_default=False,
+        rich_help_panel=ATTENTION)] = None,
+    kernel: Annotated[Optional[str], typer.Option(
+        "--kernel", help="With --conv: the kernel, a .npy of shape [K, K, d_in, d_out] (default: a Laplacian edge "
+        "detector per channel).", show_default=False, rich_help_panel=ATTENTION)] = None,
+    conv_alpha: Annotated[Optional[float], typer.Option(
+        "--conv-alpha", help="With --conv: α of the quadratic positional score −α‖δ − Δ_h‖² (default 20).",
+        show_default=False, rich_help_panel=ATTENTION)] = None,
     accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
@@ -574,6 +586,13 @@ def show(
     compare = single(compare, "--compare", "one option is compared per run")
     if title is not None and no_title:
         raise UsageError("give --title TEXT or --no-title, not both")
+    if conv is not None or kernel is not None or conv_alpha is not None:
+        from .cli_notes import show_conv
+
+        others = {"TEXT": text, "--file": file, "--lines": lines, "--model": model, "--words": words, "--generate": generate,
+                  "--top-k": top_k, "--layer": layer, "--head": head, "--matrix": matrix, "--include-vectors": include_vectors,
+                  "--cmap": cmap, "--vmax": vmax}
+        return show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, "" if no_title else title, others, options)
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": options["input"], "--audio": options["audio"],
                                         "--image": options["image"], "--vectors": options["vectors"],
@@ -1067,4 +1086,4 @@ def run() -> None:
 
 
 
-from . import cli_rnn  # noqa: E402,F401  (registers `attnviz rnn` on app)
+from . import cli_notes  # noqa: E402,F401  (registers `attnviz rnn` on app; `show --conv` runs there)

@@ -1,10 +1,11 @@
-"""`attnviz rnn`: parse, call attnviz.rnn(), print.  Registered on cli.app (cli.py imports this module last)."""
+"""The notes' comparisons on the command line: `attnviz rnn` (registered on cli.app; cli.py imports this
+module last) and `show --image … --conv K` (show hands its options here)."""
 
 from typing import Annotated, Optional
 
 import typer
 
-from .cli import (ATTENTION, FIGURES, INPUT, MASKS, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
+from .cli import (UsageError, single, ATTENTION, FIGURES, INPUT, MASKS, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
                   Features, FrameMs, HopMs, ImageOpt, InputNormOpt, InputOpt, LangOpt, Lang, OptionalText, PatchOpt, Punct,
                   SizeOpt, TrustPickle, VectorsOpt, Window, app, console, save_paths, text_or_file)
 
@@ -82,3 +83,40 @@ def rnn(
     from .views.rnn import render_rnn
 
     render_rnn(result.analysis, console(), cells.value)
+
+
+def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, title, others: dict, options: dict) -> None:
+    """`show --image FILE|demo --conv K [--kernel F.npy] [--conv-alpha A] [--compare alpha=…]`."""
+    import sys
+
+    from .api import conv as run_conv
+
+    if conv is None:
+        raise UsageError(f"{'--kernel' if kernel is not None else '--conv-alpha'} goes with --conv K (3 or 5)")
+    given = [flag for flag, value in others.items() if value]
+    if given:
+        raise UsageError(f"{given[0]} does not go with --conv (a K²-head layer over a picture's pixels)")
+    focus = single(focus, "--focus", "--conv follows one pixel")
+    alphas = None
+    if compare is not None:
+        name, _, values = compare.partition("=")
+        if name.strip() not in ("alpha", "conv-alpha", "conv_alpha") or not values:
+            raise UsageError(f"--compare {compare!r}: with --conv, compare α, e.g. --compare alpha=1,2,5,10,20")
+        try:
+            alphas = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise UsageError(f"--compare {compare!r}: α values are numbers, e.g. alpha=1,2,5,10,20") from None
+    from .cli import build_options, media_options
+
+    paths = save_paths(save, {"--image": options["image"], "--kernel": kernel})
+    result = run_conv(build_options(options), k=conv, kernel=kernel, alpha=conv_alpha, focus=focus, compare=alphas,
+                      **media_options(options))
+    for path in paths:
+        result.save(str(path), dpi=dpi, title=title)
+        sys.stderr.write(f"attnviz: saved {path}\n")
+    if json_out:
+        sys.stdout.write(result.to_json())
+        return
+    from .views.conv import render_conv
+
+    render_conv(result.analysis, console())
