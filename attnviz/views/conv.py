@@ -8,7 +8,7 @@ import json
 import numpy as np
 from rich.text import Text
 
-from ..i18n import _
+from ..i18n import N_, _
 
 SCHEMA = "attnviz-conv/1"
 
@@ -26,13 +26,13 @@ def error_line(c) -> str:
         d=c.kernel.shape[3], alpha=f"{c.layer.alpha:g}")
 
 
-ADDS = ("full self-attention adds what this layer fixes: every head may look at every pixel at once (not only "
+ADDS = N_("full self-attention adds what this layer fixes: every head may look at every pixel at once (not only "
         "its one neighbour), and where it looks comes from the content (q·k), learned, not a fixed shift Δ_h")
 
 
 def render_conv(c, console) -> None:
     k, s, (fr, fc) = c.k, c.source, c.focus
-    console.print(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s['name']} · {s['rows']} × {s['cols']} {s['items']} "
+    console.print(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s['name']} · {s['rows']} × {s['cols']} {_('patches') if s.get('patch') else _('pixels')} "
                                 f"· {s['dim']}-d · {kernel_words(c)}"))
     console.print(Text(_("{heads} heads; head h: α_q,k = −α‖δ − Δ_h‖² (δ: offset from query to key, Δ_h: the head's shift), "
                          "α = {alpha}; α′ = softmax; v = x; W^o_h = kernel[Δ_h]  (Cordonnier et al. 2020)").format(
