@@ -40,6 +40,7 @@ GPT2_NAMES = {
         ("attn_norm", "ln_1"), ("ffn_norm", "ln_2"), ("attn_qkv", "attn.c_attn"), ("attn_output", "attn.c_proj"),
         ("ffn_up", "mlp.c_fc"), ("ffn_down", "mlp.c_proj")) for p in ("weight", "bias")},
 }
+PERMUTED = ("llama", "mistral")  # written by convert_hf_to_gguf.py's LlamaModel (and its subclasses): Q/K rows permuted
 GPT2_TRANSPOSED = ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight")  # Conv1D [in, out] in HF
 
 
@@ -196,9 +197,9 @@ class GGUFSource:
         heads, kv = raw.get("num_attention_heads"), raw.get("num_key_value_heads")
         self._fix, self._transposed = {}, set()
         for g, h in names.items():
-            if arch == "llama" and re.search(r"\.attn_q\.(weight|bias)$", g):
+            if arch in PERMUTED and re.search(r"\.attn_q\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=heads: unpermute(w, n)
-            elif arch == "llama" and re.search(r"\.attn_k\.(weight|bias)$", g):
+            elif arch in PERMUTED and re.search(r"\.attn_k\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=kv: unpermute(w, n)
             elif arch == "gpt2" and g.endswith(GPT2_TRANSPOSED):
                 self._fix[h] = lambda w: np.ascontiguousarray(w.T)

@@ -103,6 +103,23 @@ def test_tokens_equal_transformers_for_the_same_gguf(tmp_path, kind):
         assert ours.encode("the cat").tokens[0] == "<s>"  # add_bos_token's default for SentencePiece vocabularies
 
 
+@pytest.mark.parametrize("pre", ["llama-bpe", "qwen2", "smollm"])
+def test_each_pre_tokenizer_splits_as_transformers(tmp_path, pre):
+    """tokenizer.ggml.pre picks the split of the text before the merges (Llama 3: digits in threes;
+    Qwen2: one digit at a time; others GPT-2's)."""
+    transformers = pytest.importorskip("transformers")
+    from attnviz.models.gguf_file import read_header
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = write_gguf(tmp_path / "p.gguf", "llama", {"tokenizer.ggml.pre": pre}, {}, "bpe")
+    ours = build_tokenizer(read_header(path).meta, path)
+    ref = transformers.AutoTokenizer.from_pretrained(str(tmp_path), gguf_file="p.gguf")
+    text = "I'LL pay 1234567 cats\n\n  at the mat's edge!!"
+    assert ours.encode(text).ids == ref(text)["input_ids"]
+    pieces = [p for p, _ in ours.pre_tokenizer.pre_tokenize_str("1234567")]
+    assert pieces == {"llama-bpe": ["123", "456", "7"], "qwen2": list("1234567"), "smollm": ["1234567"]}[pre]
+
+
 def test_add_bos_token_is_honoured(tmp_path):
     from attnviz.models.gguf_file import read_header
     from attnviz.models.gguf_tokenizer import build_tokenizer
