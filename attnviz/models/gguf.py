@@ -204,6 +204,10 @@ class GGUFSource:
             elif arch == "gpt2" and g.endswith(GPT2_TRANSPOSED):
                 self._fix[h] = lambda w: np.ascontiguousarray(w.T)
                 self._transposed.add(h)
+            n = heads if ".attn_q." in g else kv
+            if h in self._fix and h not in self._transposed and (not isinstance(n, int) or header.tensors[g].shape[0] % (2 * n)):
+                raise AttnvizError(f"`model` {header.path}: tensor {g} has {header.tensors[g].shape[0]} rows, which {n} heads "
+                                   f"cannot share in rotary halves; the file's metadata is not its tensors' (download it again)")
 
     def shape(self, key: str) -> tuple[int, ...]:
         shape = self._info[key].shape
