@@ -28,6 +28,7 @@ class Model:
 
         self.path, self.name = path, name
         gguf = path.is_file()
+        self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
             from .gguf import open_gguf
 
