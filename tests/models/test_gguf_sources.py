@@ -330,3 +330,19 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path, cache_home, monkeypatch, dam
     raw, source, tok = gguf_cache.cached_or_build(path)
     assert isinstance(source, gguf_cache.CachedSource) and gguf_cache.load(path) is not None
     assert source.tensor("model.layers.0.self_attn.k_proj.weight").shape == (16, 32) and tok().encode("the").ids
+
+
+def test_words_of_a_byte_level_text_have_no_leading_space(tmp_path, monkeypatch):
+    """Byte-level offsets include the space before a word (as transformers' own tokenizer gives them);
+    word labels (--words, heads --file) do not."""
+    from attnviz.models.checkpoint import Encoded, words_of
+    from attnviz.models.gguf_file import read_header
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = write_gguf(tmp_path / "w.gguf", "llama", {"tokenizer.ggml.add_bos_token": True}, {}, "bpe")
+    text = "the cat sat on the mat"
+    e = build_tokenizer(read_header(path).meta, path).encode(text)
+    assert e.tokens[3] == "Ġcat" and e.offsets[3] == (3, 7) and text[3:7] == " cat"
+    enc = Encoded(list(e.tokens), np.array(e.ids), np.array(e.type_ids), list(e.word_ids), list(e.offsets))
+    labels, units = words_of(enc, text)
+    assert labels == ["<|endoftext|>", "the", "cat", "sat", "on", "the", "mat"] and units[1] == [1, 2] and units[2] == [3]
