@@ -192,6 +192,9 @@ class GGUFSource:
         arch = header.meta["general.architecture"]
         names = hf_names(header, arch)
         self._info = {names[g]: info for g, info in header.tensors.items()}
+        if len(self._info) < len(names):
+            first = next(g for g in names if list(names.values()).count(names[g]) > 1)
+            raise AttnvizError(f"`model` {header.path}: two tensors of the GGUF file are {names[first]} (one is {first}); the file is damaged")
         self.keys = list(self._info)
         self._data = np.memmap(header.path, dtype=np.uint8, mode="r")
         heads, kv = raw.get("num_attention_heads"), raw.get("num_key_value_heads")

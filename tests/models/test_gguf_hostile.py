@@ -17,6 +17,8 @@ from conftest import invoke
 from gguf_fixtures import write_gguf
 
 HUGE = 1 << 60
+META = {"llama.embedding_length": 32, "llama.attention.head_count": 2, "llama.block_count": 1, "llama.feed_forward_length": 64,
+        "llama.context_length": 16, "llama.attention.layer_norm_rms_epsilon": 1e-5}
 S = "the cat sat on the mat"
 
 
@@ -82,6 +84,9 @@ CASES = {  # name -> (file bytes from a tmp dir, what the one line names)
                                    "llama.block_count": 1, "llama.feed_forward_length": 64, "llama.context_length": 16,
                                    "llama.attention.layer_norm_rms_epsilon": 1e-5}, {"blk.0.attn_q.weight": np.ones((32, 32), np.float32),
                                    "token_embd.weight": np.ones((280, 32), np.float32)}).read_bytes(), "has 32 rows, which 3 heads cannot share"),
+    "two names for one tensor": (lambda t: write_gguf(t / "d.gguf", "llama", META, {"token_embd.weight": np.ones((4, 32), np.float32),
+                                 "model.embed_tokens.weight": np.ones((4, 32), np.float32)}, None).read_bytes(),
+                                 "two tensors of the GGUF file are model.embed_tokens.weight"),
     "architecture": (lambda t: gguf(arch="phi3"),
                      "architecture 'phi3' is not supported; attnviz reads GGUF files of gpt2, llama, mistral, qwen2, qwen3"),
     "no sizes": (lambda t: gguf(), "llama.attention.head_count must be an integer, it is absent"),
