@@ -21,17 +21,19 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "DENSE_MAX"]
+__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
-def analyze(text: str | None = None, options: Options | None = None, *, input: str | None = None,
-            audio: str | None = None, image: str | None = None, model: str | None = None, words: bool = False,
-            layer: int | None = None, head: int | None = None, top_k: int | None = None,
-            frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel", size: int = 32,
-            patch: int | None = None, tokens: list[str] | None = None, progress=None, compare: str | None = None,
-            request=None, generate: int = 0, **kw) -> "Result":
+def analyze(text: str | None = None, options: Options | None = None, *, input=None, audio=None, image=None,
+            model: str | None = None, words: bool = False, layer: int | None = None, head: int | None = None,
+            top_k: int | None = None, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
+            size: int = 32, patch: int | None = None, sample_rate: int | None = None, tokens: list[str] | None = None,
+            progress=None, compare: str | None = None, request=None, generate: int = 0, accept_cost: bool = False,
+            **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
-    that is not text: input= a matrix file, audio= a sound file, image= a picture ("demo" for both).
+    that is not text: input= a matrix file or an [n, d] array, audio= a sound file or a waveform
+    array ([samples] or [samples, channels], with sample_rate= in Hz), image= a picture file or an
+    [H, W, 3] (or [H, W]) array, uint8 or floats in 0 … 1 ("demo" for sounds and pictures).
 
     options: an Options, or its fields as keywords (heads=4, window=3, …); for audio `window` may
     be a time ("150ms").  top_k: keep each query's K strongest keys (blockwise; automatic above
@@ -44,10 +46,21 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
     the α′ side by side and what changed).
     request: the views the caller will ask for (a views.present.Request): what a long input cannot
     show (figures, `focus`) is refused once its length is known, before attention is computed.
+    accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
+    refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
     """
-    opts = (options or Options())
-    opts = replace(opts, **kw) if kw else opts
-    media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
+    from .analysis.estimate import accepting
+
+    with accepting(accept_cost):
+        return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
+                        features, size, patch, sample_rate, tokens, progress, compare, request, generate, kw)
+
+
+def _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms, features, size,
+             patch, sample_rate, tokens, progress, compare, request, generate, kw) -> "Result":
+    opts = options_of(options, kw)
+    check_arguments(compare=compare, top_k=top_k, head=head, layer=layer)
+    media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch, sample_rate)
     if compare is not None:
         if model is not None or top_k is not None or head is not None:
             raise UsageError("`compare` runs word vectors or a vector set with full matrices; drop `model`, `top_k` and `head`", "compare")
@@ -75,12 +88,46 @@ def analyze(text: str | None = None, options: Options | None = None, *, input: s
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))
     from .analysis.vectorset import analyze_sequence
 
+    if request is not None and any(Path(p).suffix.lower() == ".html" for p in request.save):
+        from .views.pack import check_page
+
+        check_page(len(seq), 1, 1 if head is not None else opts.heads, False)  # before attention: what the page may hold
     analysis = analyze_sequence(seq, opts, input_norm, text)
     if head is not None:
         if head > opts.heads:
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
+
+
+def options_of(options, kw: dict) -> Options:
+    """`options` (an Options or None) with the keyword fields applied; a wrong type or an unknown
+    field is a UsageError naming it."""
+    if options is not None and not isinstance(options, Options):
+        raise UsageError(f"`options` must be an attnviz.Options (got a {type(options).__name__}); give its fields as "
+                         f"keywords instead, e.g. analyze(text, heads=2)", "options")
+    names = {f.name for f in fields(Options)}
+    unknown = [k for k in kw if k not in names]
+    if unknown:
+        raise UsageError(f"analyze() has no parameter {', '.join(f'`{k}`' for k in unknown)}; the options are "
+                         f"{', '.join(sorted(names))}", unknown[0])
+    return replace(options or Options(), **kw) if kw else (options or Options())
+
+
+def check_arguments(**values) -> None:
+    """compare is a string; top_k, head and layer whole numbers from 1 (head 0 or -1 is not Python's
+    indexing here: heads and layers are numbered from 1, as the terminal shows them)."""
+    compare = values.pop("compare")
+    if compare is not None and not isinstance(compare, str):
+        raise UsageError(f"`compare` takes a string \"OPTION=A,B\", e.g. \"heads=1,4\" (got {compare!r})", "compare")
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise UsageError(f"`{name}` must be a whole number (got {value!r})", name)
+        if value < 1:
+            counted = "" if name == "top_k" else f" ({name}s are numbered from 1, as the views show them)"
+            raise UsageError(f"`{name}` must be at least 1 (got {value}){counted}", name)
 
 
 def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[str] | None, spec: str):
@@ -131,6 +178,7 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
     may first continue the text by `generate` tokens."""
     from .analysis.model import analyze_model as run
 
+    check_arguments(compare=None, head=head, layer=layer)
     check_generate(generate)
     return Result(run(text, model, words, layer, head, generate))
 
@@ -138,6 +186,81 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
 def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":
     """Blockwise attention kept as each query's top-k keys, for inputs of any length."""
     return analyze(text, options, top_k=top_k, **kw)
+
+
+def atlas(model: str = "minilm", text: str | None = None, probe_length: int = 50, seed: int = 0) -> "AtlasResult":
+    """Every head's role, measured: scores on `text` (default the seed sentence) and, for induction and
+    duplicate-token heads, on a probe of `probe_length` random tokens of the model's vocabulary
+    (drawn with `seed`) repeated twice.  .scores["induction"] is [layers, heads]; .roles() each head's."""
+    from .analysis.probe import run_atlas
+
+    return AtlasResult(run_atlas(model, text, probe_length, seed))
+
+
+class AtlasResult:
+    """An atlas (analysis.atlas.Atlas: its fields and .roles(), .ranked(role)) and its views."""
+
+    def __init__(self, atlas):
+        self.atlas = atlas
+
+    def __getattr__(self, name):
+        return getattr(self.atlas, name)
+
+    def __repr__(self) -> str:
+        return f"<attnviz Atlas: {self.atlas.model}, {self.atlas.layers} layers × {self.atlas.heads} heads>"
+
+    def to_dict(self) -> dict:
+        """The JSON document (schema attnviz-atlas/1) as a dict."""
+        from .views.atlas import document
+
+        return document(self.atlas)
+
+    def to_json(self) -> str:
+        """What `atlas --json` writes."""
+        from .views.jsondoc import dumps
+
+        return dumps(self.to_dict()) + "\n"
+
+    def table(self, width: int = 80, color: bool = False, lang: str | None = None) -> str:
+        """What `attnviz atlas` prints in a terminal this wide (lang as in Result.table)."""
+        import io
+
+        from .i18n import using
+        from .views.atlas import render_atlas
+        from .views.screen import Screen
+
+        buffer = io.StringIO()
+        with using(lang):
+            render_atlas(self.atlas, Screen(buffer, width, "truecolor" if color else None))
+        return buffer.getvalue()
+
+    def figure(self, title: str | None = None, lang: str | None = None):
+        """The matplotlib figure `atlas --save x.png` draws: one layers × heads heatmap per score."""
+        from .i18n import using
+        from .views.atlas_figure import atlas_figure
+
+        with using(lang):
+            fig, warning = atlas_figure(self.atlas, title)
+        _warn([warning] if warning else [])
+        return fig
+
+    def html(self) -> str:
+        """The self-contained page `atlas --save x.html` writes (an atlas tab; a head's α′ on click)."""
+        from .views.atlas_html import atlas_page
+
+        return atlas_page(self.atlas)
+
+    def save(self, *paths: str, dpi: int = 150, title: str | None = None, lang: str | None = None) -> None:
+        """Save the figure as .png, .svg or .pdf, or the page as .html (what `atlas --save` writes)."""
+        from .views import figures
+
+        for path in figures.check_paths([str(p) for p in paths]):
+            if path.suffix.lower() == ".html":
+                from .views.html import save_page
+
+                save_page(self.html(), path)
+            else:
+                figures.save(self.figure(title, lang), path, dpi)
 
 
 class AttnvizWarning(UserWarning):

@@ -4,13 +4,35 @@ No `from __future__ import annotations` here: typer reads every option from the 
 strings would be compiled again on each run (≈ 4 ms of start-up); evaluated once, they are in the .pyc.
 """
 
-import inspect
 import os
 import sys
-from enum import Enum
-from typing import Annotated, Optional
 
-import typer
+import _signal  # signal's C core: `signal` itself imports enum and functools, time a Ctrl-C could land in
+
+
+def _interrupted(signum, frame):
+    """Ctrl-C while the CLI starts (its imports take ~100 ms) or ends: one line, no traceback."""
+    try:
+        os.write(2, b"attnviz: interrupted (Ctrl-C)\n")
+    finally:
+        os._exit(130)
+
+
+def _started_as_the_command() -> bool:
+    """True when this process is `attnviz` or `python -m attnviz` (not a test or a host importing the CLI)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return os.path.basename(argv0) == "attnviz" or argv0.endswith(os.path.join("attnviz", "__main__.py"))
+
+
+if _started_as_the_command():
+    _signal.signal(_signal.SIGINT, _interrupted)  # guarded() hands Ctrl-C back to Python while a command runs
+
+import inspect  # noqa: E402  (after the handler: an interrupt during these imports is one line)
+import signal  # noqa: E402
+from enum import Enum  # noqa: E402
+from typing import Annotated, Optional  # noqa: E402
+
+import typer  # noqa: E402
 from typer.core import TyperGroup
 
 from .errors import AttnvizError, UsageError
@@ -79,12 +101,15 @@ def guarded(call) -> int:
     import warnings
 
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
+    quiet_loggers()
     standard_streams()
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (an embedding host): keep its handler
         pass
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         from .analysis.estimate import listening
 
         with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
@@ -115,6 +140,10 @@ def guarded(call) -> int:
         return fail("out of memory: these inputs and options need more memory than this machine has; "
                     "cut the work with --window W and --top-k K, fewer --heads, a smaller --d-k/--d-a, or a shorter text", 1)
     except UnicodeEncodeError as e:
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in e.object[e.start:e.end]):  # no encoding writes these: not the output's fault
+            return fail(f"the output holds {e.object[e.start:e.end]!r}, a lone surrogate (half of a UTF-16 pair, not a "
+                        f"character) that no encoding can write; it came from the input: give it as valid Unicode text",
+                        1, stdout_failed=True)
         encoding = getattr(sys.stdout, "encoding", None) or e.encoding
         return fail(f"standard output's encoding ({encoding}) cannot show {e.object[e.start:e.end]!r}; "
                     f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, stdout_failed=True)
@@ -125,6 +154,16 @@ def guarded(call) -> int:
             raise
         return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
                     f"and please report it)", 1)
+
+
+def quiet_loggers() -> None:
+    """Libraries' own log lines stay off the CLI's stderr (matplotlib's "Font 'default' does not have
+    a glyph …" from a stale font cache, "mkdir -p failed …" under a read-only HOME): attnviz says
+    what matters in its own lines (a missing glyph is an attnviz warning).  Errors still pass."""
+    import logging
+
+    for name in ("matplotlib", "PIL", "gensim", "smart_open"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:
@@ -211,8 +250,8 @@ class Group(TyperGroup):
 
 HELP = ("See self-attention: α (scores) and α′ (weights) over a set of vectors — a sentence's word vectors, "
         "a raw matrix (show --input FILE), or a pretrained transformer's heads (show --model minilm; "
-        "attnviz heads ranks them). Try: attnviz show \"The restaurant refused to serve me a ham sandwich, "
-        "because it only cooks vegetarian food.\"")
+        "attnviz heads ranks them; attnviz atlas maps every head's role). Try: attnviz show \"The restaurant refused "
+        "to serve me a ham sandwich, because it only cooks vegetarian food.\"")
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
 
@@ -275,8 +314,18 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection
 ScoreOpt = Annotated[Score, typer.Option(
     "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine).", rich_help_panel=ATTENTION)]
 NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized) or none.", rich_help_panel=ATTENTION)]
+def parse_temperature(value: str) -> float | str:
+    """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number or auto") from None
+
+
 Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
+    "--temperature", parser=parse_temperature, metavar="T|auto", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
     "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
     show_default=False, rich_help_panel=ATTENTION)]
 Window = Annotated[Optional[str], typer.Option(
@@ -308,9 +357,13 @@ SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pi
 PatchOpt = Annotated[Optional[int], typer.Option(
     "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
     show_default=False, rich_help_panel=INPUT)]
-LangOpt = Annotated[Lang, typer.Option(
-    "--lang", help="Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
-    "starts with zh). --json never changes.", rich_help_panel=OUTPUT)]
+LANG_HELP = ("Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
+             "starts with zh).")
+LangOpt = Annotated[Lang, typer.Option("--lang", help=LANG_HELP + " --json never changes.", rich_help_panel=OUTPUT)]
+LangNoJson = Annotated[Lang, typer.Option("--lang", help=LANG_HELP, rich_help_panel=OUTPUT)]  # explain, pe: no --json
+AcceptCost = Annotated[bool, typer.Option(
+    "--accept-cost", help="Run work estimated over 5 minutes (a long --file without --window, say) instead of refusing it.",
+    rich_help_panel=ATTENTION)]
 OptionalText = Annotated[Optional[str], typer.Argument(
     help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
 
@@ -433,7 +486,8 @@ def console():
     them) is printed as it is spelled, never read as a style tag."""
     from .views.screen import console as screen
 
-    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto")  # https://no-color.org: no ANSI codes
+    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
+                  soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
 
 
 SHOW_EXAMPLES = """Examples:
@@ -503,6 +557,7 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
+    accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
 ) -> None:
@@ -510,6 +565,7 @@ def show(
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
+    from .analysis.estimate import accepting
     from .api import analyze
     from .i18n import set_language
     from .views.present import Request, present
@@ -524,12 +580,17 @@ def show(
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
                       cmap=cmap, vmax=vmax, title="" if no_title else title)
     if lines:
-        return show_lines(text, file, request, top_k, lambda line: analyze(
-            line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis, model)
+        if compare is not None or focus:
+            raise UsageError(f"{'--compare' if compare is not None else '--focus'} does not go with --lines (one JSON "
+                             "document per line, every token a query); run one line at a time with TEXT instead")
+        with accepting(accept_cost):
+            return show_lines(text, file, request, top_k, lambda line: analyze(
+                line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis,
+                model, build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from .analysis.stream import run_file  # any length: streamed when long
 
-        with progress_bar() as progress:
+        with progress_bar() as progress, accepting(accept_cost):
             from .inputs.load import with_window
 
             text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
@@ -541,11 +602,11 @@ def show(
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress, compare=compare, request=request, generate=generate,
-                         **media_options(options))
+                         accept_cost=accept_cost, **media_options(options))
     present(result.analysis, request, console())
 
 
-def show_lines(text, file, request, top_k, analyze_one, model) -> None:
+def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
     """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
     from .analysis.corpus import read_corpus
     from .views.corpus import Progress, write_lines
@@ -562,6 +623,10 @@ def show_lines(text, file, request, top_k, analyze_one, model) -> None:
         from .models.checkpoint import encode_batch, open_model
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
+    else:  # and every line's tokens counted: one document a line needs full matrices
+        from .analysis.corpus import check_line_lengths
+
+        check_line_lengths(corpus, opts)
     if corpus.blank:
         from .i18n import ngettext
 
@@ -746,6 +811,55 @@ def heads_corpus(text, file, model, source, target, words, top, json_out) -> Non
     render_corpus(analysis, console(), top)
 
 
+ATLAS_EXAMPLES = """Examples:
+
+  attnviz atlas --model minilm
+
+  attnviz atlas --model minilm "$S" --probe-length 100 --seed 1
+
+  attnviz atlas --model minilm --json | jq '.roles'
+
+  attnviz atlas --model minilm --save atlas.png --save atlas.html
+"""
+
+
+@app.command(epilog=ATLAS_EXAMPLES)
+def atlas(
+    text: Annotated[Optional[str], typer.Argument(
+        help="The text the per-token scores are measured on, or '-' for standard input (default: the seed sentence).",
+        show_default=False)] = None,
+    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    probe_length: Annotated[int, typer.Option(
+        "--probe-length", help="T: the probe is T random tokens of the model's vocabulary, then the same T again.", min=2)] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the probe's random tokens.", min=0)] = 0,
+    top: Annotated[int, typer.Option("--top", help="Heads listed per role.", min=1)] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the atlas as JSON (schema attnviz-atlas/1).")] = False,
+    save: Annotated[Optional[list[str]], typer.Option(
+        "--save", help="Also save the score heatmaps as a figure (.png, .svg, .pdf) or the page (.html: click a head "
+        "to see its α′ on the text and the probe); repeatable.", show_default=False)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
+    lang: LangOpt = Lang.auto,
+) -> None:
+    """What does each head do? Every head's role, measured: sink, previous/next token, self, broad, induction, duplicate token.
+
+    Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role when its score passes the role's threshold (README: "The atlas of heads").
+    """
+    from .api import atlas as run
+    from .i18n import set_language
+    from .views.atlas import render_atlas
+
+    set_language(lang.value)
+    paths = save_paths(save, {"--model": model})
+    result = run(model, None if text is None else read_text(text), probe_length, seed)
+    for path in paths:
+        result.save(path, dpi=dpi)
+        sys.stderr.write(f"attnviz: saved {path}\n")
+    if json_out:
+        sys.stdout.write(result.to_json())
+        return
+    render_atlas(result.atlas, console(), top)
+
+
 EXPLAIN_EXAMPLES = """Examples:
 
   S="The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
@@ -778,7 +892,9 @@ def explain(
     dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
     matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
     columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
-    lang: LangOpt = Lang.auto,
+    all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
+    accept_cost: AcceptCost = False,
+    lang: LangNoJson = Lang.auto,
     **options,
 ) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
@@ -794,10 +910,12 @@ def explain(
     focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
     if columns and not matrices:
         raise UsageError("--columns goes with --matrices")
+    if all_keys and matrices:
+        raise UsageError("--all-keys goes with --focus (--matrices elides large matrices with … and ⋮)")
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add --focus WORD (or --matrices for the matrix form)")
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
-                     **media_options(options))
+                     accept_cost=accept_cost, **media_options(options))
     if not hasattr(result.analysis, "layer"):
         from .options import DENSE_MAX
 
@@ -812,7 +930,7 @@ def explain(
         from .views.explain import render_matrices
 
         return render_matrices(result.analysis, console(), head - 1, columns)
-    render_explain(result.analysis, console(), i, head - 1, dims)
+    render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
 
 
 PE_EXAMPLES = """Examples:
@@ -832,7 +950,8 @@ def pe(
     save: Annotated[Optional[list[str]], typer.Option(
         "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
-    lang: LangOpt = Lang.auto,
+    accept_cost: Annotated[bool, typer.Option("--accept-cost", help="Draw a figure estimated over 5 minutes instead of refusing it.")] = False,
+    lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
     from .core.positions import sinusoidal
@@ -845,9 +964,10 @@ def pe(
         from .views.figures import check_paths
 
         paths = check_paths(save)
-    from .analysis.estimate import check_pe
+    from .analysis.estimate import accepting, check_pe
 
-    check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
+    with accepting(accept_cost):
+        check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
     if paths:
         from .views import figures
 
@@ -907,6 +1027,8 @@ def run() -> None:
 
     gc.set_threshold(50_000, 20, 100)
     code = main()
+    if _started_as_the_command():
+        signal.signal(signal.SIGINT, _interrupted)  # the last flushes: still one line
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left: quiet, as in guarded

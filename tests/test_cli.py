@@ -184,3 +184,27 @@ def test_importing_the_cli_imports_no_heavy_library():
     code = "import sys, attnviz.cli; print(sorted(m for m in ('gensim', 'matplotlib', 'tokenizers', 'safetensors', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_help_mentions_json_only_where_there_is_json():
+    # pe --help said "--json never changes" (the shared --lang help) but pe has no --json
+    import typer
+
+    from attnviz.cli import app
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        flags = {f for p in command.params for f in getattr(p, "opts", [])}
+        helps = " ".join(p.help or "" for p in command.params)
+        assert ("--json" in helps) <= ("--json" in flags), name
+    assert "--json never changes" in " ".join(p.help or "" for p in group.commands["show"].params)
+    assert "Language of the views" in " ".join(p.help or "" for p in group.commands["pe"].params)
+
+
+def test_readme_says_how_cjk_runs_are_cut():
+    readme = (ROOT / "README.md").read_text()
+    tokens = readme.split("**Tokens.**")[1].split("\n\n")[0]
+    assert "each CJK character is a token" not in tokens and "longest words the vectors know" in tokens
+    from attnviz.inputs.tokens import tokenize
+
+    assert tokenize("火腿三明治", vocabulary={"火腿", "三明治"}.__contains__) == ["火腿", "三明治"]  # what it says

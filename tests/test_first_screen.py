@@ -66,3 +66,26 @@ def test_chinese_text_gets_no_english_model_hint(cli):
     out = cli("show", "餐厅拒绝给我一个火腿三明治，因为它只做素食。", "--vectors", DATA / "tiny.zh.w2v.txt").stdout
     last = out.strip().splitlines()[-1]
     assert last.startswith("next: --focus") and "minilm" not in last and "heads" not in last
+
+
+@pytest.mark.parametrize("text, source, target", [
+    ("the cat saw the dog and the cat ran", "3", "9"),  # the model's [CLS] is token 1: show's 2 and 8
+    ("Attnviz visualizes the attnviz tool, and it works.", "it", "10"),  # the second attnviz's first piece
+])
+def test_the_heads_hint_names_the_same_tokens_in_the_models_numbering(cli, text, source, target):
+    if not model_installed():
+        pytest.skip("MiniLM is not installed")
+    import attnviz
+    from attnviz.analysis.summaries import suggested_link
+
+    last = cli("show", text).stdout.rstrip("\n").splitlines()[-1]
+    assert f"heads --model minilm --from {source} --to {target}" in last, last
+    shown = attnviz.analyze(text)
+    i, j = suggested_link(shown.analysis)
+    ranked = cli("heads", text, "--model", "minilm", "--from", source, "--to", target).stdout
+    a, word_a, b, word_b = re.search(r"heads ranked by α′\((\d+) (\S+) → (\d+) (\S+)\)", ranked).groups()
+    model = attnviz.analyze(text, model="minilm").tokens
+    occurrence = lambda tokens, k: [t.lower() for t in tokens[:k]].count(tokens[k].lower())  # noqa: E731
+    for k, (number, word) in zip((i, j), ((a, word_a), (b, word_b))):
+        assert shown.tokens[k].lower().startswith(word), (shown.tokens[k], word)
+        assert occurrence(model, int(number) - 1) == occurrence(shown.tokens, k)  # the same occurrence of the word

@@ -522,3 +522,17 @@ def test_a_zh_figure_has_chinese_labels_and_draws_every_glyph(kw, caplog):
     assert not [r for r in caplog.records if "glyph" in r.getMessage()], caplog.text
     texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
     assert re.search("查询|键|头|归一化", texts) and not re.search(r"\b(query|key|head|weight)\b", texts), texts
+
+
+@pytest.mark.parametrize("args, en, zh", [
+    (["--input-norm", "none"], "· raw vectors (300-d) ·", "· 原始向量 (300-d) ·"),
+    (["--input-norm", "center"], "· centred vectors (300-d) ·", "· 中心化的向量 (300-d) ·"),
+    (["--embedding", "onehot"], "attnviz · one-hot (5 words) · 6 tokens", "attnviz · 独热编码（5 个词） · 6 个词元"),
+])
+def test_the_header_says_what_the_vectors_are_in_each_language(cli, args, en, zh):
+    # it said "none vectors", "center vectors", and "one-hot (20 words)" under --lang zh
+    text = "The cat sat on the mat."
+    english, chinese = (cli("show", text, *args, "--lang", lang).stdout.splitlines()[0] for lang in ("en", "zh"))
+    assert en in english and zh in chinese, (english, chinese)
+    assert "none vectors" not in english + chinese and "words)" not in chinese
+    assert '"name": "one-hot (5 words)"' in cli("show", text, *args, "--json").stdout or args[0] != "--embedding"  # JSON unchanged

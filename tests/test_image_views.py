@@ -197,3 +197,49 @@ def test_spread_cells(rows, cols):
 def test_a_map_that_does_not_tile_the_picture_is_refused():
     with pytest.raises(ValueError, match="does not tile"):
         fig_image.focus_figure_image(np.zeros((10, 10, 3)), [0], [np.ones((3, 3)) / 9], "t")
+
+
+def test_sizes_are_rows_by_columns_and_the_window_is_two_dimensional():
+    # a tall picture (32 rows × 27 columns): the title and the panel once wrote 32 × 27 and 27 × 32,
+    # and the masks said |i−j| ≤ 1 for a |Δrow|, |Δcol| ≤ 1 window
+    import attnviz
+
+    r = attnviz.analyze(image="demo", window=1)
+    figure = r.figure(focus="5,5")
+    title = figure._suptitle.get_text()
+    panel = next(ax.get_title() for ax in figure.axes if ax.get_title().startswith("the picture"))
+    assert "32 × 27 = 864 pixels" in title and panel == "the picture: 32 × 27 pixels", (title, panel)
+    assert "|Δrow|, |Δcol| ≤ 1" in title and "i−j" not in title
+    table = r.table(width=80)
+    assert "masks: window |Δrow|, |Δcol| ≤ 1 (a 3 × 3 receptive field)" in table and "i−j" not in table
+    assert "|i−j| ≤ 1" in attnviz.analyze("The cat sat on the mat.", window=1).table(width=80)  # a sequence keeps i−j
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+def notes_picture() -> np.ndarray:
+    """The notes' 5 × 10 example: sky over grass, a 2 × 2 red square in the sky, one bright sun pixel."""
+    img = np.zeros((5, 10, 3))
+    img[:3] = [0.45, 0.7, 0.95]
+    img[3:] = [0.25, 0.6, 0.2]
+    img[1:3, 3:5] = [0.9, 0.1, 0.1]
+    img[0, 8] = [1.0, 0.95, 0.6]
+    return img
+
+
+def test_without_colour_the_notes_picture_keeps_square_sky_and_grass_apart():
+    # by value (darkest blank … brightest █) the red square and the grass were both blank
+    lines = lines_of(picture_text(notes_picture(), color=False))
+    assert len(lines) == 5 and all(len(l) == 20 for l in lines)
+    cell = lambda r, c: lines[r][2 * c: 2 * c + 2]  # noqa: E731
+    square, sky, grass, sun = cell(1, 3), cell(0, 0), cell(4, 0), cell(0, 8)
+    assert len({square, sky, grass, sun}) == 4 and " " not in square + sky + grass + sun
+    assert {cell(r, c) for r in (1, 2) for c in (3, 4)} == {square}  # the square is whole
+    assert sun == "██" and sky == "▓▓"  # brighter colours get brighter shades (luminance order)
+    assert [cell(r, 0) for r in range(5)] == [sky] * 3 + [grass] * 2
+
+
+def test_without_colour_a_photo_still_uses_every_shade(demo):
+    text = picture_text(demo.media, color=False).plain
+    assert set(text) - {"\n"} == set(" ░▒▓█")

@@ -20,10 +20,11 @@ def blocks(out: str) -> dict[str, np.ndarray]:
         if not m or "identity projection" in line:
             continue
         rows, cols = int(m.group(3)), int(m.group(4))
-        body = lines[k + 2: k + 2 + rows]
+        start = k + 3 if not re.match(r"^\s*[\d…]", lines[k + 2]) else k + 2  # token names under the numbers
+        body = lines[start: start + rows]
         if any("…" in b or "⋮" in b for b in body + [lines[k + 1]]):
             continue
-        values = [[np.nan if x == "·" else float(x) for x in b.split()[1:]] for b in body]
+        values = [[np.nan if x == "·" else float(x) for x in b.split()[-cols:]] for b in body]  # after "i" or "i token"
         assert all(len(v) == cols for v in values), (line, body)
         found[m.group(1)] = np.array(values)
     return found
@@ -82,3 +83,17 @@ def test_large_matrices_are_elided_but_shapes_always_shown(cli):
 def test_explain_needs_focus_or_matrices(cli):
     assert "--focus WORD" in cli("explain", SEED, code=2).stderr
     assert "--columns goes with --matrices" in cli("explain", SEED, "--focus", "it", "--columns", code=2).stderr
+
+
+def test_token_rows_and_columns_are_labelled(cli):
+    # rows and columns were numbers only: which token each is was left to count
+    out = cli("explain", "The cat sat on the mat.", "--matrices").stdout.splitlines()
+    a = out.index(next(l for l in out if l.startswith("A′ = ")))
+    assert out[a + 1].split() == ["1", "2", "3", "4", "5", "6"] and out[a + 2].split() == ["The", "cat", "sat", "on", "the", "mat"]
+    assert [l.split()[:2] for l in out[a + 3: a + 9]] == [["1", "The"], ["2", "cat"], ["3", "sat"], ["4", "on"], ["5", "the"], ["6", "mat"]]
+    i = out.index(next(l for l in out if l.startswith("I = ")))
+    assert out[i + 2].split()[:2] == ["1", "The"] and "…" in out[i + 1]  # I: tokens are rows, dimensions columns
+    cols = cli("explain", "The cat sat on the mat.", "--matrices", "--columns").stdout.splitlines()
+    q = cols.index(next(l for l in cols if l.startswith("Q = ")))
+    assert cols[q + 2].split() == ["The", "cat", "sat", "on", "the", "mat"] and cols[q + 3].split()[0] == "1"
+    assert max(len(l) for l in out + cols) <= 80

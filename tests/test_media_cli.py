@@ -224,3 +224,47 @@ def test_long_inputs_refuse_what_needs_full_matrices(cli, args, says):
 def test_long_sounds_still_focus_and_draw(cli, tmp_path):
     cli("show", "--audio", "demo", "--top-k", "2", "--focus", "1.25s", "--save", tmp_path / "a.png")
     assert (tmp_path / "a.png").exists()
+
+
+def test_a_ten_second_sound_saves_its_focus_figure(cli, tmp_path):
+    # 1 000 frames: the token bars' height rule (0.28 in a token) once refused this fixed-size figure
+    import soundfile as sf
+    from test_audio import signal
+
+    sf.write(str(tmp_path / "ten.wav"), signal(16000, 10.0), 16000)
+    cli("show", "--audio", tmp_path / "ten.wav", "--focus", "1.25s", "--save", tmp_path / "focus.png")
+    from PIL import Image
+
+    with Image.open(tmp_path / "focus.png") as im:
+        width, height = im.size
+    assert 800 < width < 1400 and 1000 < height < 1600, im.size  # 7.6 × 10.4 inches at 150 dpi, trimmed
+
+
+@pytest.mark.parametrize("args, focus", [(["--audio", "demo"], "0.80s"), (["--image", "demo"], "16,14")])
+def test_explain_lists_the_strongest_keys_and_counts_the_rest(cli, args, focus):
+    # every key was listed in each step: 2 479 lines for the demo sound, 3 483 for the picture
+    from attnviz.analysis.rows import focus_rows
+    from attnviz.views.present import item_index
+
+    out = cli("explain", *args, "--focus", focus).stdout
+    r = attnviz.analyze(**{args[0].lstrip("-"): "demo"})
+    n, i = len(r.tokens), item_index(r.analysis, focus)
+    row = r.alpha_prime[0, 0, i]  # [n]
+    strongest = sorted(int(j) + 1 for j in np.argsort(-row, kind="stable")[:20])
+    step3 = out.split("3. ")[1].split("4. ")[0].splitlines()
+    listed = [int(l.split()[0]) for l in step3 if re.match(r"\s*\d+\s", l)]
+    assert listed == strongest and len(out.splitlines()) < 150
+    rest = f"… {n - 20:,} more keys (α′ {1 - row[np.array(strongest) - 1].sum():.3g} in all); listed: the 20 largest α′ · --all-keys"
+    assert out.count(rest) == 4, out  # under the tables of steps 3, 4, 5 and 6
+    every = cli("explain", *args, "--focus", focus, "--all-keys").stdout
+    step5 = every.split("5. ")[1].split("6. ")[0].splitlines()
+    assert len([l for l in step5 if re.match(r"\s*\d+\s", l)]) == n and "more keys" not in every
+
+
+def test_explain_keeps_every_key_of_a_sentence(cli):
+    out = cli("explain", "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food.",
+              "--focus", "it").stdout
+    step4 = out.split("4. ")[1].split("5. ")[0].splitlines()
+    assert len([l for l in step4 if re.match(r"\s*\d+\s", l)]) == 15 and "more keys" not in out
+    assert "masked keys (1–9, 13–15)" in cli("explain", "The restaurant refused to serve me a ham sandwich, because it only "
+                                                         "cooks vegetarian food.", "--focus", "it", "--window", "1").stdout

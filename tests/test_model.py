@@ -182,7 +182,7 @@ def test_broken_model_directories(tmp_path, damage, needle):
         config["intermediate_size"] = 1000
         (dst / "config.json").write_text(json.dumps(config))
     elif damage == "not-bert":
-        config["model_type"] = "gpt2"
+        config["model_type"] = "t5"  # gpt2 is a family since #22
         (dst / "config.json").write_text(json.dumps(config))
     with pytest.raises(AttnvizError, match=needle):
         analyze_model("ham sandwich", str(dst))

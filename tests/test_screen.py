@@ -113,3 +113,34 @@ def test_the_summary_table_fits_and_cuts_with_an_ellipsis():
     lines = table_text(columns, 40).plain.split("\n")
     assert lines[0].rstrip() == "query         self  keys" and lines[2].rstrip() == "2 restaurant   .25  b"
     assert lines[1].endswith("a…") and [len(line) for line in lines] == [40] * 3
+
+
+def test_piped_header_lines_are_written_whole(tmp_path):
+    # `attnviz show --audio speech.wav | cat` cut its first line at 80 columns mid-phrase ("… 80-d · 1" / "head")
+    import numpy as np
+    import soundfile as sf
+
+    sound = tmp_path / "a_sentence_spoken.wav"
+    sf.write(str(sound), np.sin(np.arange(16000) * 0.05 * (1 + np.arange(16000) / 8000)).astype(np.float32), 16000)
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR")}
+    run = lambda extra: subprocess.run([sys.executable, "-m", "attnviz", "show", "--audio", str(sound)], capture_output=True,  # noqa: E731
+                                       text=True, cwd=ROOT, timeout=120, env={**env, **extra}).stdout.splitlines()
+    piped = run({})
+    assert piped[0].startswith("attnviz · a_sentence_spoken.wav") and piped[0].endswith("logmel 80-d · 1 head") and len(piped[0]) > 80
+    assert piped[1].startswith("α_ij")
+    grid = [l for l in piped if l.startswith("  0.00s")]  # the time × time grid is still laid out to 80 columns
+    assert grid and all(len(l) <= 80 for l in grid)
+    wrapped = run({"COLUMNS": "80"})
+    assert len(wrapped[0]) <= 80 and wrapped[1].endswith("1 head")  # a width given is a width kept (wrapped as before)
+
+
+def test_screen_soft_wrap_writes_long_text_whole_and_crops_what_asks_for_it(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = io.StringIO()
+    screen = Screen(out, None, None, soft_wrap=True)
+    line = "word " * 30
+    screen.print(Text(line))
+    screen.print(Text(line), no_wrap=True, overflow="ellipsis")  # next-steps: cut on purpose, still cut
+    first, second = out.getvalue().splitlines()
+    assert first == line and len(second) == screen.width and second.endswith("…")
+    assert Screen(io.StringIO(), 60, None, soft_wrap=True).soft_wrap is False  # an explicit width (table(width=60)) wraps

@@ -257,7 +257,8 @@ def test_an_estimate_line_before_long_work(text_file, monkeypatch):
 
     monkeypatch.setattr(estimate, "WARN_SECONDS", 0.0)
     err = io.StringIO()
-    estimate.check_stream(10**6, (50_000, 300), att.identity_projections(300, 4), Options(heads=4), 5, err)
+    with estimate.accepting(True):  # 30 hours: refused unless accepted (test_cost.py)
+        estimate.check_stream(10**6, (50_000, 300), att.identity_projections(300, 4), Options(heads=4), 5, err)
     line = err.getvalue()
     assert line.count("\n") == 1 and line.startswith("attnviz: estimate: full attention over 1,000,000 tokens × 4 heads")
     assert "--window W" in line and "fewer --heads" in line and "hours" in line

@@ -63,3 +63,14 @@ def test_header_says_what_auto_means(seed):
     line = next(l for l in text.splitlines() if l.startswith("auto T"))
     assert "a^i·a^i/√d" in line and "÷ 3" in line and len(line) <= 80
     assert "auto T" not in analyze(SEED, Options(temperature=1.0)).table(width=80)
+
+
+@pytest.mark.parametrize("command", ["show", "explain"])
+def test_temperature_auto_is_taken_wherever_auto_is_the_default(cli, seed, command):
+    args = [command, SEED, "--json"] if command == "show" else [command, SEED, "--focus", "it"]
+    given, default = cli(*args, "--temperature", "auto").stdout, cli(*args).stdout
+    assert given == default and ('"temperature_auto": true' in default or "(auto)" in default)
+    assert cli(*args, "--temperature", "AUTO").stdout == default
+    assert analyze(SEED, temperature="auto").config["temperature"] == seed.config["temperature"]
+    bad = cli(command, SEED, "--temperature", "warm", code=2).stderr
+    assert "'warm' is not a number or auto" in bad and bad.count("\n") == 1

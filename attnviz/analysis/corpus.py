@@ -51,6 +51,7 @@ class CorpusAnalysis:
     mean: np.ndarray = field(repr=False)  # [layers, heads, len(KEYS)] mean over sentences
     sd: np.ndarray = field(repr=False)  # [layers, heads, len(KEYS)] standard deviation over sentences
     pair: PairStats | None = None
+    special_names: tuple[str | None, str | None] = ("[CLS]", "[SEP]")  # the first sentence's first and other special tokens
 
     sentences = property(lambda self: len(self.corpus.lines))
 
@@ -75,6 +76,22 @@ def corpus_of(lines: list[str], name: str = "corpus") -> Corpus:
         raise UsageError(f"{name} has no sentences ({len(lines)} line{'s' if len(lines) != 1 else ''}, all blank); "
                          f"give one sentence per line")
     return Corpus([s for _, s in kept], [k for k, _ in kept], len(lines) - len(kept), name)
+
+
+def check_line_lengths(corpus: Corpus, opts) -> None:
+    """Before `show --file F --lines --json` writes a line: every line is at most DENSE_MAX tokens
+    (its document holds full matrices; a longer one would be top-k JSON Lines, not one document).
+    Tokenized as the text path does (inputs.text), without embedding."""
+    from ..inputs.tokens import tokenize
+    from ..inputs.wordvectors import open_vectors
+    from ..options import DENSE_MAX
+
+    table = None if opts.embedding == "onehot" else open_vectors(opts.vectors, opts.trust_pickle)
+    for number, line in zip(corpus.numbers, corpus.lines):
+        n = len(tokenize(line, keep_punct=opts.punct, vocabulary=None if table is None else table.contains))
+        if n > DENSE_MAX:
+            raise UsageError(f"{corpus.name} line {number}: {n:,} tokens, over the {DENSE_MAX:,} one line's document holds "
+                             f"(full matrices); split the line, or run it on its own with show --file and `top_k` K")
 
 
 def is_punct(token: str) -> bool:
@@ -163,6 +180,7 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     does a family without a batched path (forward_batch).
     """
     from ..models.checkpoint import open_model
+    from .summaries import special_names
 
     if (source is None) != (target is None):
         raise UsageError("give both `from` and `to`, or neither", "from")
@@ -173,9 +191,10 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     c = m.config
     weights = m.family.part("layer_weights")(m) if m.family.part("forward_batch") else None  # None: one at a time
     stats, pair = Moments((c.layers, c.heads, len(KEYS))), Moments((c.layers, c.heads))
-    tokens = 0
+    tokens, names = 0, None
     for chunk, start in enumerate(range(0, len(corpus.lines), CHUNK)):
         encs = encode_chunk(m, corpus, start)
+        names = names or special_names(encs[0].tokens, [w is None for w in encs[0].word_ids])
         lengths = np.array([len(e.ids) for e in encs])
         tokens += int(lengths.sum())
         pairs = {} if found is None else found[chunk]
@@ -188,7 +207,7 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     result = None
     if words is not None:
         result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd())
-    return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result)
+    return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result, names)
 
 
 def check_words(source: str, target: str) -> tuple[str, str]:
@@ -243,6 +262,8 @@ def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
     """One batch through the encoder -> summaries [B, layers, heads, KEYS] and word-pair α′
     [B, layers, heads] (NaN for a text without both words; pairs[r] is find_pairs' entry or None).
     weights None: the family has no batched path, and the batch is one text, run through forward_layers."""
+    from ..models.pieces import readable  # RoBERTa's Ġ( is punctuation too
+
     lengths = np.array([len(e.ids) for e in encs])
     b, n = len(encs), int(lengths.max())
     ids, types = np.zeros((b, n), dtype=np.int64), np.zeros((b, n), dtype=np.int64)
@@ -251,7 +272,7 @@ def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
         ids[r, : len(e.ids)], types[r, : len(e.ids)] = e.ids, e.type_ids
         special = np.array([w is None for w in e.word_ids])
         sep[r, 1 : len(e.ids)] = special[1:]
-        punct[r, : len(e.ids)] = [not s and is_punct(t) for s, t in zip(special, e.tokens)]
+        punct[r, : len(e.ids)] = [not s and is_punct(t) for s, t in zip(special, readable(m.tokenizer, e.tokens, special))]
     cls = np.array([e.word_ids[0] is None for e in encs])
     if weights is None:
         alphas = [np.stack([hd.alpha_prime for hd in layer.heads])[None] for layer in m.forward_layers(encs[0])]  # [1, H, n, n]

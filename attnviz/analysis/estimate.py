@@ -4,8 +4,9 @@ The rates are this project's measurements on a 2-core machine (bench/long_bench.
 is meant to be right within a factor of 2 or 3, enough to say "this will take 20 minutes; try
 `window`".  Over WARN_SECONDS or WARN_BYTES, one line gives the estimate and how to cut it (in the
 language in use): an AttnvizWarning for library callers, or a `listening` callback's (the CLI prints
-`attnviz: estimate: …` on stderr); over the memory the machine has free, the run is refused
-(UsageError, exit 2) with the same advice.
+`attnviz: estimate: …` on stderr); over the memory the machine has free, or over REFUSE_SECONDS
+unless the cost was accepted (`accepting`: the API's `accept_cost`, the CLI's --accept-cost), the
+run is refused (UsageError, exit 2) with the same advice.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CELL_SECONDS = 6e-9  # per cell of a block of scores (query × key × head): sof
 FLOP_SECONDS = 1 / 20e9  # per multiply-add of the score products (a loaded 2-core machine)
 TANH_SECONDS = 1.5e-8  # per element of the additive score's tanh(W1ᵀq + W2ᵀk) [cells × d_a]
 BASE_BYTES = 90 << 20  # the interpreter, numpy and the embedded vectors' pages
+REFUSE_SECONDS = 300.0  # work estimated longer than this is refused unless accepted: a first command never starts an hour's job
 
 
 def available_bytes() -> int:
@@ -112,6 +114,10 @@ def report(what, seconds: float, memory: float, tips: list[str], err=None) -> No
         with using("en"):  # errors are English, as every error is
             message = refusal(what(), memory, free, tips)
         raise UsageError(message)
+    if seconds > REFUSE_SECONDS and not _accepted.get():
+        with using("en"):
+            message = too_long(what(), seconds, tips)
+        raise UsageError(message, "accept_cost")
     if seconds > WARN_SECONDS or memory > WARN_BYTES:
         message = estimate_line(what(), seconds, memory, tips)
         if err is None:
@@ -124,8 +130,16 @@ def report(what, seconds: float, memory: float, tips: list[str], err=None) -> No
 
 
 def refusal(what: str, memory: float, free: float, tips: list[str]) -> str:
-    return (f"{what} would need about {memory / 2**30:.1f} GB of memory and this machine has {free / 2**30:.1f} GB free"
+    """What report() compares: the memory the run adds (beyond BASE_BYTES) with 80 % of what is free."""
+    return (f"{what} would need about {(memory - BASE_BYTES) / 2**30:.1f} GB more memory, over the {0.8 * free / 2**30:.1f} GB "
+            f"a run may take (80% of the {free / 2**30:.1f} GB free on this machine)"
             + ("; to cut it: " + ", ".join(tips) if tips else ""))
+
+
+def too_long(what: str, seconds: float, tips: list[str]) -> str:
+    """The refusal of work over REFUSE_SECONDS: the estimate and both ways forward."""
+    cut = ("cut it with " + ", ".join(tips) + ", or ") if tips else ""
+    return f"{what} would take about {duration(seconds)}; {cut}run it anyway with `accept_cost`"
 
 
 def estimate_line(what: str, seconds: float, memory: float, tips: list[str]) -> str:
@@ -139,6 +153,18 @@ def estimate_line(what: str, seconds: float, memory: float, tips: list[str]) -> 
 
 
 _listener: ContextVar = ContextVar("attnviz_estimate_listener", default=None)
+_accepted: ContextVar = ContextVar("attnviz_cost_accepted", default=False)
+
+
+@contextmanager
+def accepting(accept: bool):
+    """Inside, with accept True: work estimated over REFUSE_SECONDS runs (with its estimate line)
+    instead of being refused.  The API's `accept_cost` and the CLI's --accept-cost."""
+    token = _accepted.set(bool(accept) or _accepted.get())
+    try:
+        yield
+    finally:
+        _accepted.reset(token)
 
 
 @contextmanager
@@ -267,11 +293,12 @@ def negligible(seconds: float, memory: float) -> bool:
 
 def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None) -> tuple[float, float]:
     """(seconds, bytes) of resolving n vectors of dimension d (vectorset.resolve): the identity
-    projection holds a d × d float32 matrix (4 d² bytes, never multiplied out); a random one draws
-    W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64 draws cast to float32), then
-    projects the n rows (float32 q, k, v).  The n × d vectors are the input's (already held)."""
+    projection is a view of 2d − 1 numbers (core.attention.identity_matrix; q = k = v = a, nothing
+    multiplied); a random one draws W^q, W^k, W^v [d, heads·d_k] and W^o [heads·d_k, d] (float64
+    draws cast to float32), then projects the n rows (float32 q, k, v).  The n × d vectors are the
+    input's (already held)."""
     if projection == "identity":  # the vectors themselves are already held (the input's own estimate): not counted
-        return 4 * d * d * 2.5e-9, BASE_BYTES + 4 * d * d  # np.eye(32 000): 10 s on a loaded 2-core machine
+        return 0.0, BASE_BYTES + 8 * d
     width = heads * (d_k or max(d // max(heads, 1), 1))
     return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 12 * n * width
 
@@ -339,3 +366,25 @@ def check_audio(n: int, n_samples: int, n_fft: int, d: int, n_mels: int, err=Non
         return
     report(lambda: ngettext("the features of {n} frame of {d} numbers", "the features of {n} frames of {d} numbers", n).format(
         n=f"{n:,}", d=f"{d:,}"), seconds, memory, [N_("a larger `hop_ms` (fewer frames), or a shorter excerpt of the sound")], err)
+
+
+MODEL_FLOP_SECONDS = 1 / 15e9  # per multiply-add of a model's linear maps (float32 BLAS, a loaded 2-core machine)
+MAP_BYTES = 4 * 2  # per query × key of a kept head: α and α′ in float32
+LAYER_CELL_BYTES = 4 * 6  # per query × key × head of the layer being computed: scores, weights and temporaries
+
+
+def model_cost(n: int, params: int, layers: int, heads: int, d_k: int, kept: int) -> tuple[float, float]:
+    """(seconds, bytes) of a model's forward pass over n tokens with `kept` heads' α, α′ kept for
+    the views (every head unless --layer/--head): the linear maps (n × params multiply-adds), the
+    attention (4 · n² · d_k a head), the maps kept, and one layer's maps while it is computed."""
+    cells = n * n
+    seconds = (n * params + layers * heads * cells * 2 * d_k) * MODEL_FLOP_SECONDS + kept * cells * CELL_SECONDS
+    return seconds, BASE_BYTES + cells * (kept * MAP_BYTES + heads * LAYER_CELL_BYTES)
+
+
+def check_model(name: str, n: int, params: int, layers: int, heads: int, d_k: int, kept: int, err=None) -> None:
+    """Before a model runs over n tokens: warn or refuse (see report); the way out is fewer heads kept."""
+    seconds, memory = model_cost(n, params, layers, heads, d_k, kept)
+    tips = [N_("one head (`layer` L `head` H)")] if kept > 1 else []
+    report(lambda: ngettext("{model} over {n} tokens, α and α′ of {k} head kept", "{model} over {n} tokens, α and α′ of {k} heads kept",
+                            kept).format(model=name, n=f"{n:,}", k=f"{kept:,}"), seconds, memory, tips, err)

@@ -24,6 +24,8 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     """
     from ..core.rollout import rollout
     from ..models.checkpoint import encode, forward, open_model, unk_pieces
+    from .estimate import check_model
+    from ..models.pieces import readable
 
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence")
@@ -38,10 +40,12 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
         enc, text = continued(m, enc, text, generate, words)
     unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
     specials = [w is None for w in enc.word_ids]
-    tokens = token_labels(enc, text)
+    tokens = readable(m.tokenizer, enc.tokens, specials)  # Ġrestaurant as restaurant (RoBERTa, GPT-2, Llama 3)
     generated = [k >= n_prompt for k in range(len(enc.ids))]
     layer_numbers = [layer] if layer else list(range(1, c.layers + 1))
     head_numbers = [head] if head else list(range(1, c.heads + 1))
+    check_model(m.name, len(enc.ids), m.parameters(), c.layers, c.heads, getattr(c, "head_dim", None) or c.hidden // c.heads,
+                len(layer_numbers) * len(head_numbers))
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
            "heads": c.heads, "d_k": getattr(c, "head_dim", None) or c.hidden // c.heads, "score": "scaled-dot",
            "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
@@ -93,22 +97,6 @@ def continued(m, enc, text: str, n: int, words: bool):
     return Encoded(enc.tokens + tokens, np.concatenate([enc.ids, np.asarray(new, dtype=enc.ids.dtype)]),
                    np.concatenate([enc.type_ids, np.zeros(len(new), dtype=enc.type_ids.dtype)]), enc.word_ids + word_ids,
                    enc.offsets + offsets), text + "".join(pieces)
-
-
-SUBWORD_MARKS = ("Ġ", "▁")  # byte-level BPE (GPT-2, Llama 3, Qwen) and SentencePiece mark a word's start so
-
-
-def token_labels(enc, text: str) -> list[str]:
-    """What the views call each token: the tokenizer's own token (BERT's "##ing" says it continues a
-    word), except where a byte-level or SentencePiece token carries a space mark (Ġit, ▁it) or raw
-    bytes: then the text it covers ("it"), or the token itself where it covers none (a special token)."""
-    if not any(t.startswith(SUBWORD_MARKS) for t in enc.tokens):
-        return list(enc.tokens)
-    out = []
-    for tok, w, (start, end) in zip(enc.tokens, enc.word_ids, enc.offsets):
-        piece = text[start:end]
-        out.append(tok if w is None or not piece else piece.strip() or piece)  # a newline token stays "\n"
-    return out
 
 
 def word_units(enc, text: str) -> list[list[int]]:

@@ -78,9 +78,18 @@ def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: i
 
 
 def text_lines(path: str, label: str = "--file", cap: int | None = None, fix: str = "split the text into parts") -> list[str]:
-    """The file's lines (a corpus, a graph), read by text_chunks: the same errors, up to `cap` bytes
-    (default MAX_LINES_BYTES)."""
-    return "".join(text_chunks(path, label, cap=MAX_LINES_BYTES if cap is None else cap, fix=fix)).splitlines()
+    """The file's lines (a corpus, a graph; split at \n only, see split_lines), read by text_chunks:
+    the same errors, up to `cap` bytes (default MAX_LINES_BYTES)."""
+    return split_lines("".join(text_chunks(path, label, cap=MAX_LINES_BYTES if cap is None else cap, fix=fix)))
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines end at \n only (and \r\n): U+2028, U+0085, \x0c or \x1c inside a line stay in it,
+    where str.splitlines would cut."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":  # the newline that ends the last line
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def last_space(text: str) -> int:

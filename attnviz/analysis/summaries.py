@@ -7,9 +7,9 @@ import numpy as np
 
 def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> dict[str, float]:
     """One head's α′ [n, n] in numbers: mean row entropy (bits) and the mean share of attention
-    that goes to [CLS], [SEP] (any special token but the first), self, the previous and the next token.
-    A decoder's (causal) adds `sink`: the mean share on the first token of every query after it
-    (the first query has nothing else to attend to), the attention sink of Xiao et al. (2023)."""
+    that goes to [CLS], [SEP] (any special token but the first; <s>, </s> in RoBERTa), self, the previous
+    and the next token.  A decoder's (causal) adds `sink`: the mean share on the first token of every
+    query after it (the first query has nothing else to attend to), the attention sink of Xiao et al. (2023)."""
     n = a.shape[0]
     idx = np.arange(n)
     safe = np.where(a > 0, a, 1.0)
@@ -27,6 +27,14 @@ def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> d
     if causal:
         out["sink"] = float(a[1:, 0].mean()) if n > 1 else 1.0
     return out
+
+
+def special_names(tokens: list[str], specials: list[bool]) -> tuple[str | None, str | None]:
+    """What head_summary's cls and sep measure, as the model names it: the first token when it is
+    special ([CLS], <s>), and the first other special token ([SEP], </s>); None for one the text lacks."""
+    first = tokens[0] if specials and specials[0] else None
+    rest = next((t for t, special in zip(tokens[1:], specials[1:]) if special), None)
+    return first, rest
 
 
 def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int, int]]:
@@ -112,3 +120,37 @@ def model_installed(name: str = "minilm") -> bool:
     except AttnvizError:
         return False
     return True
+
+
+def model_names(text: str, tokens: list[str], picks: list[int], name: str = "minilm") -> list[str] | None:
+    """How `attnviz heads --model NAME --from/--to` names the tokens picks (0-based, in `tokens`,
+    this text's own tokens): the word when the model has it as one token found once, else its
+    number from 1 in the model's numbering ([CLS] is 1).  None when a token cannot be placed.
+    Only the tokenizer runs (≈ 40 ms), never the model (nor models.checkpoint, kept off the first screen)."""
+    from tokenizers import Tokenizer
+
+    from ..models.files import resolve_model
+
+    starts, at = [], 0
+    for t in tokens:  # each token's first character in text, in order
+        at = text.find(t, at)
+        if at < 0:
+            return None
+        starts.append(at)
+        at += len(t)
+    try:
+        tok = Tokenizer.from_file(str(resolve_model(name) / "tokenizer.json"))
+    except Exception:  # noqa: BLE001  an unreadable tokenizer: no hint (heads --model says why when run)
+        return None
+    tok.no_truncation()
+    enc = tok.encode(text)
+    pieces = [t.lower() for t in enc.tokens]
+    first = {start: k for k, ((start, end), w) in reversed(list(enumerate(zip(enc.offsets, enc.word_ids)))) if w is not None}
+    names = []
+    for i in picks:
+        k = first.get(starts[i])
+        if k is None:
+            return None
+        whole = enc.offsets[k][1] == starts[i] + len(tokens[i])
+        names.append(tokens[i] if whole and pieces.count(pieces[k]) == 1 else str(k + 1))
+    return names

@@ -66,8 +66,18 @@ def identity_projections(d_model: int, n_head: int) -> Projections:
             f"with the identity projection each head takes d/heads dimensions "
             f"(try one of {', '.join(map(str, divisors(d_model)))})", "heads"
         )
-    eye = np.eye(d_model, dtype=np.float32)
+    eye = identity_matrix(d_model)
     return Projections(eye, eye, eye, None, n_head, "identity")
+
+
+def identity_matrix(d: int) -> np.ndarray:
+    """[d, d] float32 identity as a read-only view of 2d − 1 numbers, never d² of them (project() does
+    not multiply by it; 35 000-sample audio frames made np.eye a 4.9 GB matrix): cell (i, j) is
+    line[d − 1 − i + j], 1 only where i = j."""
+    line = np.zeros(2 * d - 1, dtype=np.float32)  # [2d − 1]
+    line[d - 1] = 1.0
+    step = line.strides[0]
+    return np.lib.stride_tricks.as_strided(line[d - 1:], shape=(d, d), strides=(-step, step), writeable=False)
 
 
 def random_projections(d_model: int, n_head: int, d_k: int, seed: int) -> Projections:

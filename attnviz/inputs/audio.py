@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from . import Sequence
+from .quiet import quiet_decoder
 from ..errors import AttnvizError, UsageError
 
 FEATURES = ("logmel", "mfcc", "raw")
@@ -80,9 +81,12 @@ def audio_info(path: Path):
     import soundfile as sf
 
     try:
-        info = sf.info(str(path))
+        with quiet_decoder():
+            info = sf.info(str(path))
     except (RuntimeError, OSError, TypeError) as e:  # sf.LibsndfileError is a RuntimeError
         reason = (str(e).split(": ", 1)[-1] if ": " in str(e) else str(e)).rstrip(".")
+        if "not a regular file" in reason and path.is_file():  # libsndfile's words for any stream it cannot decode
+            reason = "its bytes are not a sound format libsndfile decodes"
         raise AttnvizError(f"--audio {path}: cannot read it as sound ({reason}); "
                            f"give a WAV, FLAC or OGG file") from None
     if info.samplerate <= 0:
@@ -108,15 +112,17 @@ def load_audio(path):
     one hour, NaN/inf samples (AttnvizError)."""
     import soundfile as sf
 
+    if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
+        raise UsageError("`audio` given as an array needs `sample_rate`, its samples per second (e.g. 16000)", "sample_rate")
     p = resolve_path(path)
     info = audio_info(p)
     cap = int(MAX_SECONDS * info.samplerate)
     out = np.empty(min(max(info.frames, 0), cap), dtype=np.float32)
     n = 0
     try:
-        with sf.SoundFile(str(p)) as f:
+        with quiet_decoder(), sf.SoundFile(str(p)) as f:
             for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
-                mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+                mono = mix(block)
                 if n + len(mono) > len(out):  # the header undercounted (some OGG/MP3): grow, within the cap
                     if n + len(mono) > cap:
                         raise AttnvizError(f"--audio {p}: longer than the 1 hour attnviz reads; cut a shorter piece")
@@ -131,6 +137,14 @@ def load_audio(path):
     if not np.isfinite(y).all():
         raise AttnvizError(f"--audio {p}: the samples contain NaN or inf; re-encode it as 16-bit WAV or FLAC")
     return y, int(info.samplerate), info
+
+
+def mix(block: np.ndarray) -> np.ndarray:
+    """[samples, channels] -> [samples] float32: the mean of the channels, summed in float64 (two
+    finite float32 samples near 3e38 overflow a float32 sum)."""
+    if block.shape[1] == 1:
+        return block[:, 0].astype(np.float32, copy=False)
+    return block.mean(axis=1, dtype=np.float64).astype(np.float32)
 
 
 # ---- framing ---------------------------------------------------------------------------------------
@@ -336,16 +350,19 @@ def time_label(seconds: float, decimals: int = 2) -> str:
 
 
 def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
-                   n_mels: int = 80, standardize: bool = True) -> Sequence:
+                   n_mels: int = 80, standardize: bool = True, sample_rate: int | None = None) -> Sequence:
     """A sound file (or 'demo') -> the Sequence of its frames: one vector per frame.
 
-    path        a file soundfile reads (WAV, FLAC, OGG, …) or 'demo' (the shipped sentence)
+    path        a file soundfile reads (WAV, FLAC, OGG, …), 'demo' (the shipped sentence), or an
+                array of samples ([N] or [N, channels]) with sample_rate in Hz
     frame_ms    window length, default 25 ms;  hop_ms  step between frame starts, default 10 ms
     features    'logmel' (default, n_mels numbers), 'mfcc' (39) or 'raw' (frame_length samples)
     n_mels      mel bands, default 80;  standardize  each feature to mean 0, sd 1 (default True)
     Labels are frame start times ('1.25s'; 3 decimals when the hop is under 10 ms), positions the
     frame indices, media the log-mel spectrogram in dB [n, n_mels] whatever the features."""
-    y, sr, info = load_audio(path)
+    from .arrays import array_audio
+
+    y, sr, info = load_audio(path) if sample_rate is None else array_audio(path, sample_rate, MAX_SECONDS)
     frame_length, hop_length = frame_sizes(sr, frame_ms, hop_ms)
     n = count_frames(len(y), frame_length, hop_length)
     from ..analysis.estimate import check_audio
@@ -355,7 +372,7 @@ def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features:
     vectors = standardize_columns(vectors) if standardize else np.asarray(vectors, dtype=np.float32)
     start, _ = frame_times(n, hop_length, frame_length, sr)
     decimals = 2 if hop_length / sr >= 0.00999 else 3
-    name = "demo" if str(path) == "demo" else Path(path).name
+    name = "array" if sample_rate is not None else "demo" if str(path) == "demo" else Path(path).name
     source = {
         "kind": "audio", "name": name, "dim": int(vectors.shape[1]), "format": info.format,
         "subtype": info.subtype, "channels": info.channels, "sample_rate": sr, "n_samples": len(y),

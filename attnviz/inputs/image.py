@@ -34,10 +34,13 @@ _CELL = re.compile(r"\s*\(?\s*([0-9]+)\s*,\s*([0-9]+)\s*\)?\s*", re.ASCII)
 
 
 def demo_path() -> Path:
-    """The demo picture: Grace Hopper's portrait that ships with matplotlib (nothing to download)."""
-    import matplotlib
+    """The demo picture: Grace Hopper's portrait that ships with matplotlib (nothing to download).
+    Found without importing matplotlib (whose import logs two lines when HOME is not writable)."""
+    from importlib.util import find_spec
 
-    path = Path(matplotlib.get_data_path()) / "sample_data" / DEMO
+    spec = find_spec("matplotlib")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else Path(".")
+    path = folder / "mpl-data" / "sample_data" / DEMO
     if not path.is_file():
         raise AttnvizError(f"the demo picture {DEMO} is missing from matplotlib's sample data ({path}); "
                            f"reinstall matplotlib, or give --image a file of your own")
@@ -53,14 +56,21 @@ def read_image(path: str | Path, size: int = 32) -> tuple[np.ndarray, dict]:
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
         raise UsageError(f"--size must be a whole number of pixels from 1 to {MAX_SIZE} (got {size!r})")
-    name = "demo" if str(path) == "demo" else str(path)
-    path = demo_path() if name == "demo" else Path(path).expanduser()
-    if not path.exists():
-        raise UsageError(f"--image {name}: no such file (give a PNG, JPEG, GIF, BMP or WebP picture, or 'demo')")
-    if not path.is_file():
-        raise UsageError(f"--image {name}: is not a file (give a PNG, JPEG, GIF, BMP or WebP picture)")
-    im, meta = _open(path, name)
-    rgb = _to_rgb(im)  # [h, w, 3]
+    if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
+        from .arrays import array_picture
+
+        rgb, meta = array_picture(path), {"name": "array", "format": "array", "mode": "RGB", "frames": 1}
+        meta.update(original_width=int(rgb.shape[1]), original_height=int(rgb.shape[0]))
+        name = "array"
+    else:
+        name = "demo" if str(path) == "demo" else str(path)
+        path = demo_path() if name == "demo" else Path(path).expanduser()
+        if not path.exists():
+            raise UsageError(f"--image {name}: no such file (give a PNG, JPEG, GIF, BMP or WebP picture, or 'demo')")
+        if not path.is_file():
+            raise UsageError(f"--image {name}: is not a file (give a PNG, JPEG, GIF, BMP or WebP picture)")
+        im, meta = _open(path, name)
+        rgb = _to_rgb(im)  # [h, w, 3]
     rgb = _shrink(rgb, size)  # [H, W, 3]
     meta.update(width=int(rgb.shape[1]), height=int(rgb.shape[0]),
                 filter="box (area average)" if rgb.shape[:2] != (meta["original_height"], meta["original_width"]) else "none")

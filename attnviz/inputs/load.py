@@ -16,12 +16,12 @@ from . import Sequence
 
 @dataclass(frozen=True)
 class Media:
-    """The input that is not text: at most one of input (a matrix file), audio, image.
+    """The input that is not text: at most one of input (a matrix file or an [n, d] array), audio, image.
 
-    audio     a sound file or "demo";  frame_ms (default 25), hop_ms (default 10), features
-              (logmel | mfcc | raw, default logmel) shape its frames
-    image     a picture file or "demo";  size (default 32: the long side in pixels), patch
-              (default None: pixels; P: P × P patches) shape its items
+    audio     a sound file, "demo", or a waveform array with sample_rate (Hz);  frame_ms (default
+              25), hop_ms (default 10), features (logmel | mfcc | raw, default logmel) shape its frames
+    image     a picture file, "demo", or an [H, W, 3] array;  size (default 32: the long side in
+              pixels), patch (default None: pixels; P: P × P patches) shape its items
     """
 
     input: str | None = None
@@ -32,6 +32,7 @@ class Media:
     features: str = "logmel"
     size: int = 32
     patch: int | None = None
+    sample_rate: int | None = None
 
     def given(self) -> list[str]:
         return [name for name in ("input", "audio", "image") if getattr(self, name) is not None]
@@ -46,6 +47,9 @@ class Media:
                             ("size", "image"), ("patch", "image")):
             if getattr(self, name) != getattr(defaults, name) and getattr(self, owner) is None:
                 raise UsageError(f"`{name}` goes with `{owner}`", name)
+        if (self.sample_rate is not None) != is_array(self.audio):
+            raise UsageError("`sample_rate` (in Hz) goes with `audio` given as an array of samples" if self.sample_rate is not None
+                             else "`audio` given as an array needs `sample_rate`, its samples per second (e.g. 16000)", "sample_rate")
         if self.audio is not None:
             from .audio import FEATURES
 
@@ -56,6 +60,11 @@ class Media:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10_000:
                     raise UsageError(f"`{name}` must be a positive number of milliseconds up to 10000 (got {value!r})", name)
         return self
+
+
+def is_array(value) -> bool:
+    """True for an input given as numbers (a numpy array, or anything with a shape) rather than a path."""
+    return value is not None and not isinstance(value, (str, bytes)) and not hasattr(value, "__fspath__")
 
 
 def text_free(opts: Options, what: str) -> None:
@@ -93,7 +102,8 @@ def audio_sequence(media: Media, input_norm: str) -> tuple[Sequence, str]:
     sd 1), center = mean 0 only, none = the features as computed."""
     from .audio import audio_sequence as frames_of
 
-    seq = frames_of(media.audio, media.frame_ms, media.hop_ms, media.features, standardize=input_norm == "standard")
+    seq = frames_of(media.audio, media.frame_ms, media.hop_ms, media.features, standardize=input_norm == "standard",
+                    sample_rate=media.sample_rate)
     if input_norm == "center":
         seq.vectors = seq.vectors - seq.vectors.mean(axis=0, dtype="float64").astype(seq.vectors.dtype)
     return seq, input_norm

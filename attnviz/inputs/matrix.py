@@ -21,13 +21,19 @@ MAX_BYTES = 1 << 30
 FORMATS = ("npy", "npz", "csv", "tsv")
 
 
-def matrix_sequence(path: str | Path, input_norm: str = "none") -> Sequence:
-    """Read the file and normalize its rows (input_norm: none | center | standard, on the set's own mean)."""
-    path = Path(path).expanduser()
-    labels, x = read_matrix(path)
+def matrix_sequence(path, input_norm: str = "none") -> Sequence:
+    """Read the file (or take an [n, d] array) and normalize its rows (input_norm: none | center |
+    standard, on the set's own mean)."""
+    if isinstance(path, (str, bytes)) or hasattr(path, "__fspath__"):
+        path = Path(path).expanduser()
+        labels, x = read_matrix(path)
+        name, form = path.name, path.suffix.lower().lstrip(".")
+    else:
+        labels, x = check_matrix("`input` array", None, array_of(path))
+        name, form = "array", "array"
     x = normalize_rows(x, input_norm)
     n, d = x.shape
-    source = {"kind": "matrix", "name": path.name, "dim": d, "format": path.suffix.lower().lstrip(".")}
+    source = {"kind": "matrix", "name": name, "dim": d, "format": form}
     return Sequence(labels, x, np.arange(n), "matrix", np.zeros(n, dtype=bool), source)
 
 
@@ -45,7 +51,15 @@ def read_matrix(path: Path) -> tuple[list[str], np.ndarray]:
     return check_matrix(path, labels, x)
 
 
-def check_matrix(path: Path, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
+def array_of(value) -> np.ndarray:
+    """An array given to the API as numbers (a numpy array, nested lists)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"`input` must be a file path or an [n, d] array of numbers ({e})", "input") from None
+
+
+def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
     if x.ndim == 1:
         raise AttnvizError(f"{path}: a 1-D array of {x.size} numbers; a vector set is n × d (save one number per item as n × 1)")
     if x.ndim != 2:
@@ -64,7 +78,13 @@ def check_matrix(path: Path, labels: list[str] | None, x: np.ndarray) -> tuple[l
         labels = [f"a{i}" for i in range(1, n + 1)]
     if len(labels) != n:
         raise AttnvizError(f"{path}: {len(labels)} labels for {n} rows")
-    return [str(l) for l in labels], x
+    labels = [str(l) for l in labels]
+    for i, label in enumerate(labels):
+        bad = next((ch for ch in label if 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if bad is not None:
+            raise AttnvizError(f"{path}: label {i + 1} holds U+{ord(bad):04X}, a lone surrogate (half of a UTF-16 pair, not "
+                               f"a character) that no file or terminal can write; save the labels as valid Unicode text")
+    return labels, x
 
 
 def _reason(e: Exception) -> str:
@@ -83,13 +103,15 @@ def _read_npy(path: Path):
 
 
 def _read_npz(path: Path):
+    from .npzfile import names_in, read_arrays
+
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if "vectors" not in npz.files:
-                raise AttnvizError(f"{path}: no array named 'vectors' (has {', '.join(npz.files) or 'nothing'}); "
-                                   f"save it with np.savez(path, vectors=X, labels=names)")
-            x = np.asarray(npz["vectors"])
-            labels = [str(l) for l in np.asarray(npz["labels"]).reshape(-1)] if "labels" in npz.files else None
+        arrays = read_arrays(str(path), ("vectors", "labels"), f"`input` {path}")  # only these two: each size checked first
+        if "vectors" not in arrays:
+            raise AttnvizError(f"{path}: no array named 'vectors' (has {', '.join(names_in(str(path))) or 'nothing'}); "
+                               f"save it with np.savez(path, vectors=X, labels=names)")
+        x = arrays["vectors"]
+        labels = [str(l) for l in arrays["labels"].reshape(-1)] if "labels" in arrays else None
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:

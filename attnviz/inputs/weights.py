@@ -42,19 +42,22 @@ def check_magic(path: str) -> None:
                        f"make one with {SAVEZ}")
 
 
+USED = ("Wq", "Wk", "Wv", "Wo", "W1", "W2", "w")  # the only arrays read; any other is never inflated
+
+
 @functools.lru_cache(maxsize=4)
 def _read_npz(path: str, size: int, mtime_ns: int) -> dict[str, np.ndarray]:
+    """The USED arrays of the file (inputs/npzfile.py: each one's size checked in the zip header first)."""
+    from .npzfile import read_arrays
+
+    check_magic(path)
     try:
-        check_magic(path)
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
-    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
-        raise UsageError(f"`weights` {path} is a .npy file (one array); save the matrices by name in one .npz, "
-                         f"e.g. {SAVEZ}")
-    try:
-        with loaded as npz:
-            return {name: np.asarray(npz[name]) for name in npz.files}
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":  # a .npy: one array, no names (its header read, its data mapped, not read)
+                np.load(path, mmap_mode="r", allow_pickle=False)
+                raise UsageError(f"`weights` {path} is a .npy file (one array); save the matrices by name in one .npz, "
+                                 f"e.g. {SAVEZ}")
+        return read_arrays(path, USED, f"`weights` {path}")
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise AttnvizError(f"could not read `weights` {path} as a .npz of arrays ({e})") from None
 
@@ -99,7 +102,9 @@ def load_weights(path: str | Path, d_model: int, n_head: int) -> Projections | N
         return None  # only additive-score parameters: the projection comes from --projection
     missing = [n for n in ("Wq", "Wk", "Wv") if n not in arrays]
     if missing:
-        raise UsageError(f"`weights` {path}: missing {', '.join(missing)} (has {', '.join(arrays) or 'nothing'}); expected {DOC}")
+        from .npzfile import names_in
+
+        raise UsageError(f"`weights` {path}: missing {', '.join(missing)} (has {', '.join(names_in(str(path))) or 'nothing'}); expected {DOC}")
     wq, wk, wv, wo = (arrays.get(n) for n in ("Wq", "Wk", "Wv", "Wo"))
     for name, w in (("Wq", wq), ("Wk", wk), ("Wv", wv), ("Wo", wo)):
         if w is None:

@@ -63,6 +63,16 @@ class Model:
             return None
         return self._read(full, self.source.shape)
 
+    def parameters(self) -> int:
+        """How many numbers the weights hold, from the header (for estimates)."""
+        total = 0
+        for key in self.keys:
+            size = 1
+            for dim in self._read(key, self.source.shape):
+                size *= int(dim)
+            total += size
+        return total
+
     def has(self, name: str) -> bool:
         return self._stored(self.prefix + name) in self.keys
 

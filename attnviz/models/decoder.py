@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -67,11 +68,25 @@ def extend(past: tuple[np.ndarray, np.ndarray] | None, k: np.ndarray, v: np.ndar
 
 
 def eos_ids(raw: dict, path) -> tuple[int, ...]:
-    """eos_token_id: an id, a list of ids, or absent."""
-    value = raw.get("eos_token_id")
+    """The end-of-sequence ids generation stops at: generation_config.json's eos_token_id when the
+    folder has one (transformers' generate uses it), else config.json's; an id, a list, or none."""
+    ids = token_ids(raw.get("eos_token_id"), path, "config.json")
+    extra = Path(path) / "generation_config.json"
+    if not extra.is_file():
+        return ids
+    try:
+        gen = json.loads(extra.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as e:
+        raise AttnvizError(f"`model` {path}: generation_config.json cannot be read ({type(e).__name__}: {e})") from None
+    found = gen.get("eos_token_id") if isinstance(gen, dict) else None
+    return ids if found is None else token_ids(found, path, "generation_config.json")
+
+
+def token_ids(value, path, where: str) -> tuple[int, ...]:
+    """eos_token_id's value (an id, a list of ids, or None) as a tuple; anything else refused."""
     ids = [] if value is None else value if isinstance(value, list) else [value]
     if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
-        raise AttnvizError(f"`model` {path}: config.json has eos_token_id {json.dumps(value)[:40]}; token ids expected ({BROKEN})")
+        raise AttnvizError(f"`model` {path}: {where} has eos_token_id {json.dumps(value)[:40]}; token ids expected ({BROKEN})")
     return tuple(ids)
 
 
@@ -134,6 +149,8 @@ def generate(model, ids: np.ndarray, n: int, eos: int | tuple[int, ...] | None =
     stop = set(c.eos if eos is None else (eos,) if isinstance(eos, int) else eos)
     if n < 0:
         raise UsageError(f"`n` {n}: the number of tokens to generate must be 0 or more")
+    if len(ids) == 0:
+        raise UsageError("the prompt has no tokens: give some text to continue")
     if len(ids) + n > c.max_positions:
         raise UsageError(f"the prompt ({len(ids)} tokens) and {n} new tokens make {len(ids) + n}; "
                          f"{model.name} has {c.max_positions} positions: generate fewer tokens")

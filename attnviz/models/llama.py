@@ -60,7 +60,7 @@ def read_rotary(raw: dict, path: Path, windows=lambda layers: (None,) * layers, 
         raise AttnvizError(f"`model` {path}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv} ({BROKEN})")
     if raw.get("head_dim") is None and head_dim is None and hidden % heads:
         raise AttnvizError(f"`model` {path}: hidden_size {hidden} is not divisible by num_attention_heads {heads} ({BROKEN})")
-    d = raw.get("head_dim") and size("head_dim") or head_dim or hidden // heads
+    d = size("head_dim") if raw.get("head_dim") is not None else head_dim or hidden // heads
     if d % 2:
         raise AttnvizError(f"`model` {path}: head_dim {d} is odd; rotary positions turn pairs of dimensions ({BROKEN})")
     top = size("max_position_embeddings", max_positions)

@@ -11,6 +11,7 @@ from rich.text import Text
 from ..analysis.corpus import KEYS
 from ..i18n import N_, _, ngettext
 from .style import fmt
+from .terminal_model import special_columns
 
 CORPUS_SCHEMA = "attnviz-corpus-heads/1"
 UNITS = (N_("sentences"), N_("lines"))  # the units of Progress (given by the CLI), translated where shown
@@ -87,7 +88,7 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
         title = _("every head: entropy and where its attention goes (mean share of α′)")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     names = (["#", _("L"), _("H")] + (["α′", _("±sd")] if p is not None else [])
-             + [_("bits"), "CLS", "SEP", _("self"), _("prev"), _("next"), _("punct")])
+             + [_("bits"), *special_columns(analysis.special_names), _("self"), _("prev"), _("next"), _("punct")])
     for name in names:
         table.add_column(name, justify="right", no_wrap=True)
     for k, (ln, hn) in enumerate(rows, start=1):

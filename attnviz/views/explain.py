@@ -29,14 +29,20 @@ def table(*columns: str) -> Table:
     return t
 
 
+KEYS_ALL = 40  # up to this many keys every step lists them all; beyond, the KEYS_SHOWN strongest
+KEYS_SHOWN = 20
+
+
 @dataclass
 class Walk:
-    """What every step reads: the query i, the head h (0-based) and its numbers."""
+    """What every step reads: the query i, the head h (0-based) and its numbers; keys: the key
+    indices the tables list (all, or the KEYS_SHOWN with the largest α′, in order)."""
 
     analysis: object
     i: int
     h: int
     dims: int
+    all_keys: bool = False
 
     def __post_init__(self):
         self.n = self.i + 1  # the query's number in human views (the notes' a¹ … aⁿ)
@@ -45,11 +51,24 @@ class Walk:
         self.layer = self.analysis.layers[0]
         self.hd = self.layer.heads[self.h]
         self.masked = ~np.isfinite(self.hd.alpha[self.i])
+        n = len(self.tokens)
+        row = self.hd.alpha_prime[self.i]
+        strongest = np.argsort(-row, kind="stable")[:KEYS_SHOWN]
+        self.keys = list(range(n)) if self.all_keys or n <= KEYS_ALL else sorted(int(j) for j in strongest)
+
+    def rest(self, console: Console) -> None:
+        """Under a table that lists only some keys: how many are left out, their share of α′, the way to all."""
+        left = len(self.tokens) - len(self.keys)
+        if left:
+            share = 1.0 - float(self.hd.alpha_prime[self.i, self.keys].sum())
+            console.print(Text("   " + _("… {k} more keys (α′ {share} in all); listed: the {shown} largest α′ · --all-keys").format(
+                k=f"{left:,}", shown=len(self.keys), share=f"{max(share, 0.0):.3g}"), style="dim"))
 
 
-def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4) -> None:
-    """The notes' walk-through of b^i for query i and head h (0-based), one function per step."""
-    w = Walk(analysis, i, h, dims)
+def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4, all_keys: bool = False) -> None:
+    """The notes' walk-through of b^i for query i and head h (0-based), one function per step.
+    all_keys: list every key in steps 3–6 (default: all up to KEYS_ALL, else the KEYS_SHOWN strongest)."""
+    w = Walk(analysis, i, h, dims, all_keys)
     console.print(header(analysis))
     console.print(Text("\n" + _("explain: query {n} “{token}”, head {h} of {heads} (tokens numbered from 1)").format(
         n=w.n, token=w.tokens[i], h=h + 1, heads=len(w.layer.heads)), style="bold"))
@@ -79,9 +98,10 @@ def keys_step(console: Console, w: Walk) -> None:
     step(console, 3, _("keys and values"), "k^j = a^j·W^k,  v^j = a^j·W^v   " + _("for every token j"))
     first = _("(first {n})").format(n=w.dims)
     t = table("j", "token", f"k^j {first}", f"v^j {first}")
-    for j, tok in enumerate(w.tokens):
-        t.add_row(str(j + 1), tok, vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
+    for j in w.keys:
+        t.add_row(str(j + 1), w.tokens[j], vector_preview(w.hd.k[j], w.dims), vector_preview(w.hd.v[j], w.dims))
     console.print(t)
+    w.rest(console)
 
 
 def scores_step(console: Console, w: Walk) -> None:
@@ -94,13 +114,24 @@ def scores_step(console: Console, w: Walk) -> None:
     }[score]
     step(console, 4, _("scores"), formula)
     t = table("j", "token", "q·k", "α")
-    for j, tok in enumerate(w.tokens):
+    for j in w.keys:
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), tok, f"{qk:.4g}" if score != "additive" else "", _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
+        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score != "additive" else "",
+                  _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
+    w.rest(console)
     if w.masked.any():
-        keys = ", ".join(str(j + 1) for j in np.flatnonzero(w.masked))
+        keys = runs(np.flatnonzero(w.masked))
         console.print(Text("   " + _("masked keys ({keys}) are left out of the next step").format(keys=keys), style="dim"))
+
+
+def runs(indices: np.ndarray, most: int = 6) -> str:
+    """Sorted 0-based indices as numbers from 1 in runs ("1–66, 98–613"); past `most` runs, "…" and the count."""
+    cuts = np.flatnonzero(np.diff(indices) > 1) + 1
+    parts = [f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}–{r[-1] + 1}" for r in np.split(indices, cuts)]
+    if len(parts) > most:
+        return ", ".join(parts[:most]) + f", … ({len(indices):,} " + _("in all") + ")"
+    return ", ".join(parts)
 
 
 def weights_step(console: Console, w: Walk) -> None:
@@ -110,22 +141,24 @@ def weights_step(console: Console, w: Walk) -> None:
         step(console, 5, _("weights"), f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)" if relu
              else f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
         t = table("j", "token", "α′")
-        for j, tok in enumerate(w.tokens):
-            t.add_row(str(j + 1), tok, f"{hd.alpha_prime[i, j]:.4f}")
-        return console.print(t)
+        for j in w.keys:
+            t.add_row(str(j + 1), w.tokens[j], f"{hd.alpha_prime[i, j]:.4f}")
+        console.print(t)
+        return w.rest(console)
     z = stable_exponents(hd.alpha[i, ~w.masked], T)
     e = np.exp(z)
     step(console, 5, _("weights"), f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
     console.print(Text("   " + _("(as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)"), style="dim"))
     t = table("j", "token", "(α − max)/T", "exp", "α′")
-    it = iter(zip(z, e))
-    for j, tok in enumerate(w.tokens):
+    at = np.cumsum(~w.masked) - 1  # [n] key j's place among the unmasked keys (z, e)
+    for j in w.keys:
         if w.masked[j]:
-            t.add_row(str(j + 1), tok, "", "", "0")
+            t.add_row(str(j + 1), w.tokens[j], "", "", "0")
             continue
-        zj, ej = next(it)
-        t.add_row(str(j + 1), tok, "−∞" if zj == -np.inf else f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
+        zj, ej = z[at[j]], e[at[j]]
+        t.add_row(str(j + 1), w.tokens[j], "−∞" if zj == -np.inf else f"{zj:.4g}", f"{ej:.4g}", f"{hd.alpha_prime[i, j]:.4f}")
     console.print(t)
+    w.rest(console)
     console.print(f"   Σ exp = {e.sum():.4g};   Σ_j α′_{w.n},j = {hd.alpha_prime[i].sum():.6f}")
 
 
@@ -141,10 +174,11 @@ def output_step(console: Console, w: Walk) -> None:
     i, hd = w.i, w.hd
     step(console, 6, _("output"), f"b^{w.n} = Σ_j α′_{w.n},j v^j")
     t = table("j", "token", "α′", "α′·v^j " + _("(first {n})").format(n=w.dims))
-    for j, tok in enumerate(w.tokens):
+    for j in w.keys:
         if hd.alpha_prime[i, j] != 0:
-            t.add_row(str(j + 1), tok, fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
+            t.add_row(str(j + 1), w.tokens[j], fmt(float(hd.alpha_prime[i, j]), 4), vector_preview(hd.alpha_prime[i, j] * hd.v[j], w.dims))
     console.print(t)
+    w.rest(console)
     console.print(Text(f"   b^{w.n} = {vector_preview(hd.b[i], w.dims)}   ‖b^{w.n}‖ = {norm(hd.b[i]):.4g}", style="bold"))
 
 
@@ -163,6 +197,7 @@ def heads_step(console: Console, w: Walk) -> None:
 # --- `explain --matrices`: the notes' vectorised form --------------------------------------------
 
 MAX_ROWS = 10  # a matrix with more rows shows its first MAX_ROWS − 2 and its last, with ⋮ between
+COLUMN_NAME = 7  # cells a token column widens to for its name (longer names are cut with …)
 
 
 def number(x: float) -> str:
@@ -177,23 +212,34 @@ def shown_indices(size: int, room: int) -> list[int | None]:
     return list(range(max(room - 2, 1))) + [None, size - 1]
 
 
-def matrix_text(m: np.ndarray, width: int, tokens_on: str | None) -> Text:
+def matrix_text(m: np.ndarray, width: int, tokens_on: str | None, tokens: list[str] | None = None) -> Text:
     """m [r, c] as aligned numbers, elided with ⋮ and … to fit MAX_ROWS rows and `width` columns.
     tokens_on: "rows", "columns", "queries-keys" or "keys-queries" say which axes are tokens (numbered
-    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions."""
+    from 1, the notes' a¹ … aⁿ); None: both axes are dimensions.  tokens: their labels, written after
+    a token row's number and under a token column's number (cut to the cell with …)."""
+    from .cells import LABEL_CELLS, fit, pad, width as cells
+
     r, c = m.shape
+    names = [printable(t) for t in tokens] if tokens is not None else None
+    token_rows, token_cols = names is not None and tokens_on != "columns", names is not None and tokens_on not in ("rows", None)
     rows = shown_indices(r, MAX_ROWS)
-    lab_w = len(str(r)) + 1
+    row_name = (lambda i: fit(names[i], LABEL_CELLS)) if token_rows else (lambda i: "")  # noqa: E731
+    name_w = max((cells(row_name(i)) for i in rows if i is not None), default=0)
+    lab_w = len(str(r)) + 1 + (name_w + 1 if name_w else 0)
     cell_w = max([len(number(float(m[i, j]))) for i in rows if i is not None for j in range(min(c, 12))] + [len(str(c)), 1])
+    if token_cols:  # room for short names (a1, cat), at most COLUMN_NAME cells
+        cell_w = max(cell_w, min(max(cells(t) for t in names[:c]), COLUMN_NAME))
     room = max(3, (width - lab_w - 2) // (cell_w + 1))
     cols = shown_indices(c, room)
     head = " " * lab_w + " ".join(f"{'…' if j is None else j + 1:>{cell_w}}" for j in cols)
     out = Text(head + "\n", style="dim", no_wrap=True, overflow="crop")
+    if token_cols:
+        out.append(" " * lab_w + " ".join(pad("" if j is None else names[j], cell_w, ">") for j in cols) + "\n", style="dim")
     for i in rows:
         if i is None:
-            out.append(f"{'⋮':>{lab_w - 1}} " + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
+            out.append(pad(f"{'⋮':>{len(str(r))}}", lab_w) + " ".join(f"{'⋮' if j is not None else '':>{cell_w}}" for j in cols) + "\n", style="dim")
             continue
-        out.append(f"{i + 1:>{lab_w - 1}} ", style="dim")
+        out.append(pad(f"{i + 1:>{len(str(r))}}" + (f" {row_name(i)}" if name_w else ""), lab_w - 1) + " ", style="dim")
         out.append(" ".join(f"{'…' if j is None else number(float(m[i, j])):>{cell_w}}" for j in cols) + "\n")
     note = {"rows": N_("(rows: tokens, numbered from 1)"), "columns": N_("(columns: tokens, numbered from 1)"),
             "queries-keys": N_("(rows: queries i, columns: keys j, numbered from 1)"),
@@ -217,8 +263,8 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
         a_formula = "wᵀtanh(QW1 ⊕ KW2ᵀ)" if analysis.config["score"] == "additive" else f"QKᵀ{scale}"
         return [("I", _("[a¹ … aⁿ] as rows"), analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
                 ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
-                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "rows"),
-                ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "rows"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
+                ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "both"),
+                ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "both"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
     a_formula = "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)" if analysis.config["score"] == "additive" else f"KᵀQ{scale}"
     return [("I", _("[a¹ … aⁿ] as columns"), analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
             ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
@@ -248,7 +294,7 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
         what = formula or {"random": _("random"), "weights": _("read from the weights file")}.get(analysis.config["projection"], analysis.config["projection"])
         console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
         axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
-        console.print(matrix_text(m, console.width, axis), end="")
+        console.print(matrix_text(m, console.width, axis, analysis.tokens), end="")
     layer = analysis.layers[0]
     if n_head > 1 or analysis.config["has_wo"]:
         wo = "W^o" if analysis.config["has_wo"] else "I"
@@ -256,4 +302,4 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
         form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
         console.print(Text.assemble(("\n" + _("output"), "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))
         console.print(matrix_text(layer.output if not columns else layer.output.T, console.width,
-                                  "rows" if not columns else "columns"), end="")
+                                  "rows" if not columns else "columns", analysis.tokens), end="")

@@ -1,7 +1,8 @@
 """The interactive HTML view: one self-contained file (or a notebook fragment) that draws an
 attnviz/1 JSON document in the browser.  Data in, text out: nothing here computes attention.
 
-The page embeds the document (numbers trimmed, see `page_document`) plus an optional `view`
+The page embeds the document (numbers trimmed, see `page_document`; α and α′ packed when they are
+many, see views/pack.py) plus an optional `view`
 extension object (docs/drafts/html.md):
 
     view = {"header": str,                                  # the terminal's configuration line(s)
@@ -91,7 +92,7 @@ def _trim_layer(layer: dict) -> dict:
     for hd in layer["heads"]:
         h = {k: v for k, v in hd.items() if k not in VECTOR_FIELDS}
         for key in ("alpha", "alpha_prime"):
-            if key in h:
+            if isinstance(h.get(key), list):  # packed matrices (views/pack.py) are embedded as they are
                 h[key] = trim(h[key])
         if "summary" in h:
             h["summary"] = _trim_summary(h["summary"])

@@ -121,7 +121,7 @@ def focus_figure_image(picture: np.ndarray, focus_cells: list[int], alpha_prime_
     cell = _grid_shape(picture, alpha_prime_maps[0])
     for number, index in enumerate(focus_cells, 1):
         _box(flat[0], index, cols, cell, number if len(focus_cells) > 1 else None)
-    _bare(flat[0], _("the picture: {w} × {h} pixels").format(w=picture.shape[1], h=picture.shape[0])
+    _bare(flat[0], _("the picture: {h} × {w} pixels").format(w=picture.shape[1], h=picture.shape[0])
           + (", " + _("{p} × {p} patches").format(p=patch) if patch else ""))
     norm = _norm(alpha_prime_maps)
     image = None

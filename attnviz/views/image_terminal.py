@@ -3,8 +3,9 @@
 With colour (a truecolor terminal) each character shows two pixels: '▀' with the upper pixel as
 its foreground and the lower one as its background, so a 32 × 32 picture takes 32 columns and
 16 lines.  Without colour each pixel is two shade characters wide and one line high (a square),
-shaded by brightness, darkest to brightest pixel over the 5 shades " ░▒▓█"; no escape codes
-(hue is lost: a red and a blue of equal brightness look alike).  The α′ grid is drawn the same way and the same size, so
+shaded by the rank of its brightness among the picture's distinct brightnesses over the 5 shades
+" ░▒▓█" (see `shades`), so flat areas of different colours stay apart; no escape codes (hue is
+lost: a red and a blue of equal brightness look alike).  The α′ grid is drawn the same way and the same size, so
 it lines up with the picture: brighter = more weight, blank = exactly 0 (a masked key), red (or
 "[]" without colour) = the query.  Wider pictures are averaged down to fit `max_width` columns.
 """
@@ -71,13 +72,24 @@ def picture_text(picture: np.ndarray, color: bool, max_width: int = 80) -> Text:
     small = shrink(picture, factor(picture.shape[1], color, max_width))  # [h, w, 3]
     if color:
         return _halves([[_rgb(p) for p in row] for row in small])
-    luminance = small[:, :, :3] @ np.array([0.299, 0.587, 0.114])  # [h, w]
-    lo, hi = float(luminance.min()), float(luminance.max())
-    luminance = (luminance - lo) / (hi - lo) if hi - lo > 1e-6 else np.full_like(luminance, 0.5)  # 5 shades: use them all
+    shade = shades(small[:, :, :3] @ np.array([0.299, 0.587, 0.114]))  # [h, w] indices into SHADES
     out = Text(no_wrap=True, overflow="crop")
-    for row in luminance:
-        out.append("".join(SHADES[min(int(v * len(SHADES)), len(SHADES) - 1)] * 2 for v in row) + "\n")
+    for row in shade:
+        out.append("".join(SHADES[k] * 2 for k in row) + "\n")
     return out
+
+
+def shades(luminance: np.ndarray) -> np.ndarray:
+    """[h, w] brightness in [0, 1] -> [h, w] indices into SHADES by rank among the picture's distinct
+    brightnesses (in 1/255 steps), not by value: a few flat colours (the notes' red square, sky and
+    grass) each keep a shade of their own, the brightest █ and the next ones ▓ ▒ ░, none blank; with
+    more than len(SHADES) of them the ranks spread evenly over all shades, darkest blank."""
+    levels, rank = np.unique(np.round(luminance * 255), return_inverse=True)
+    rank = rank.reshape(luminance.shape)
+    top = len(SHADES) - 1
+    if len(levels) <= top:
+        return rank + (top + 1 - len(levels))
+    return np.round(rank * top / (len(levels) - 1)).astype(int)
 
 
 def _query_cells(focus: int, rows: int, cols: int, cell: int, f: int) -> np.ndarray:
@@ -127,7 +139,7 @@ def header(analysis) -> Text:
     from .terminal import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
-    words = describe(c)
+    words = describe(c, grid=True)
     size = dict(rows=s["rows"], cols=s["cols"], n=f"{s['rows'] * s['cols']:,}", patch=s.get("patch"))
     items = (_("{rows} × {cols} = {n} patches of {patch} × {patch} px").format(**size)
              if s.get("patch") else _("{rows} × {cols} = {n} pixels").format(**size))

@@ -20,14 +20,15 @@ def matrix(m: np.ndarray) -> list[list[float | None]]:
     return [[None if math.isnan(x) else x for x in row] for row in np.asarray(m, dtype=np.float64).tolist()]
 
 
-def document(analysis, include_vectors: bool = False) -> dict:
-    """The schema's dict.  Indices are 0-based (the CLI's --layer/--head count from 1)."""
+def document(analysis, include_vectors: bool = False, scores=matrix, weights=matrix) -> dict:
+    """The schema's dict.  Indices are 0-based (the CLI's --layer/--head count from 1).
+    scores, weights: how α and α′ are written (default nested lists; a page may pack them, views/pack.py)."""
     layers = []
     model = isinstance(analysis, ModelAnalysis)
     for ln, layer in zip(analysis.layer_numbers, analysis.layers):
         heads = []
         for hn, hd in zip(analysis.head_numbers, layer.heads):
-            head = {"index": hn - 1, "alpha": matrix(hd.alpha), "alpha_prime": matrix(hd.alpha_prime)}
+            head = {"index": hn - 1, "alpha": scores(hd.alpha), "alpha_prime": weights(hd.alpha_prime)}
             if model:
                 head["summary"] = analysis.summaries[(ln, hn)]
             if include_vectors:
@@ -41,7 +42,7 @@ def document(analysis, include_vectors: bool = False) -> dict:
         layers.append(entry)
     if model:
         layers.append({"index": analysis.config["layers"], "kind": "rollout",
-                       "heads": [{"index": 0, "alpha_prime": matrix(analysis.rollout)}]})
+                       "heads": [{"index": 0, "alpha_prime": weights(analysis.rollout)}]})
     return {
         "schema": SCHEMA,
         "text": analysis.text,

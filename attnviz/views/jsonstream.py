@@ -19,6 +19,7 @@ threads format and write layer L.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -217,6 +218,33 @@ def write_pieces(write, data) -> None:
         return
     for start in range(0, len(view), WRITE_BYTES):
         write(view[start:start + WRITE_BYTES])
+
+
+@contextmanager
+def whole_lines(out):
+    """Inside, one JSON line is written to out; if anything stops it (Ctrl-C, SIGTERM, an error), a
+    seekable output (a file) is cut back to where the line began, so the output holds whole lines
+    only.  A pipe cannot take bytes back: its reader sees the line end early."""
+    buffer = getattr(out, "buffer", None)
+    try:
+        out.flush()
+        start = buffer.tell() if buffer is not None and buffer.seekable() else None
+    except (OSError, ValueError, AttributeError):
+        start = None
+    try:
+        yield
+    except BaseException:
+        if start is not None:
+            try:
+                buffer.flush()
+            except (OSError, ValueError):  # a full disk: what was written is cut back all the same
+                pass
+            try:
+                buffer.seek(start)
+                buffer.truncate(start)
+            except (OSError, ValueError):
+                pass
+        raise
 
 
 def write_model_document(analysis, include_vectors: bool, out) -> None:

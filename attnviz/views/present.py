@@ -64,7 +64,7 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
-    if focus and not isinstance(analysis, LongAnalysis):
+    if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
 
@@ -155,8 +155,10 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
         err.write(f"attnviz: saved {path}\n")
     if request.json:
         from .jsondoc import dumps
+        from .jsonstream import whole_lines
 
-        out.write(dumps(compare.compare_document(comparison)) + "\n")
+        with whole_lines(out):
+            out.write(dumps(compare.compare_document(comparison)) + "\n")
     elif media:
         from .media_compare import render_media_compare
 
@@ -198,14 +200,16 @@ def warnings(analysis) -> list[str]:
 def write_json(analysis, include_vectors: bool, out) -> None:
     from .jsondoc import document, dumps, write_topk_lines
 
-    if isinstance(analysis, LongAnalysis):
-        write_topk_lines(analysis, out)
-    elif isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
-        from .jsonstream import write_model_document
+    from .jsonstream import whole_lines, write_model_document
 
-        write_model_document(analysis, include_vectors, out)
-    else:
-        out.write(dumps(document(analysis, include_vectors)) + "\n")
+    if isinstance(analysis, LongAnalysis):  # a line at a time already
+        write_topk_lines(analysis, out)
+        return
+    with whole_lines(out):  # stopped midway, a file keeps whole lines only
+        if isinstance(analysis, ModelAnalysis):  # 38 M numbers at 512 tokens: streamed, head by head
+            write_model_document(analysis, include_vectors, out)
+        else:
+            out.write(dumps(document(analysis, include_vectors)) + "\n")
 
 
 def terminal(analysis, request: Request, focus, console) -> None:
@@ -249,11 +253,11 @@ def title(analysis) -> str:
         first = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
         return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
     if isinstance(analysis, LongAnalysis):
-        from .terminal import describe
+        from .terminal import describe, source_name
 
         c, s = analysis.config, analysis.source
         words = describe(c)
-        return (f"{s['name']} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
+        return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
                 + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
                 + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
     if not isinstance(analysis, ModelAnalysis):
@@ -345,13 +349,33 @@ def plain_header(analysis) -> str:
     return header(analysis).plain.removeprefix("attnviz · ").rstrip()
 
 
+def page_shape(analysis) -> tuple[int, int, int, bool]:
+    """(items, layers, heads, rollout) of the maps a page of this analysis embeds (before any is computed)."""
+    if isinstance(analysis, ModelAnalysis):
+        return len(analysis.tokens), len(analysis.layer_numbers), len(analysis.head_numbers), True
+    return len(analysis.tokens), 1, len(analysis.head_numbers), False
+
+
+def page_matrices(analysis) -> dict:
+    """document() for a page: checked against the page's budget first (views/pack.py), then with α
+    and α′ packed when the maps hold more than PACK_CELLS cells."""
+    from .jsondoc import document
+    from .pack import PACK_CELLS, cells, check_page, pack_scores, pack_weights
+
+    n, layers, heads, rollout = page_shape(analysis)
+    check_page(n, layers, heads, rollout)
+    if cells(n, layers * heads + rollout) <= PACK_CELLS:
+        return document(analysis)
+    return document(analysis, scores=pack_scores, weights=pack_weights)
+
+
 def page_parts(analysis) -> tuple[dict, dict]:
     """The JSON document an HTML page draws and its `view` extension (header, audio, image, long)."""
     from . import html
     from .jsondoc import document, topk_header
 
     long = isinstance(analysis, LongAnalysis)
-    doc = topk_header(analysis) if long else document(analysis)
+    doc = topk_header(analysis) if long else page_matrices(analysis)
     view = {"header": plain_header(analysis)}
     kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
     if kind == "audio":

@@ -29,22 +29,25 @@ COLOR_SYSTEMS = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
 _TERM_COLORS = {"kitty": "256", "256color": "256", "16color": "standard"}  # rich.console's table
 
 
-def console(file=None, width: int | None = None, color_system: str | None = "auto"):
+def console(file=None, width: int | None = None, color_system: str | None = "auto", soft_wrap: bool = False):
     """A Screen on file (default stdout), or rich's Console where rich's own detection is needed.
-    color_system: "auto" (detect), None (no ANSI codes), or one of COLOR_SYSTEMS."""
+    color_system: "auto" (detect), None (no ANSI codes), or one of COLOR_SYSTEMS.  soft_wrap: when
+    the file is not a terminal and no width is given (neither `width` nor COLUMNS), a line of text
+    wider than the screen is written whole: a pipe or a file has no width to wrap at (tables and
+    matrices are still laid out to 80 columns)."""
     env = os.environ
     if color_system == "auto" and (sys.platform == "win32" or "IPython" in sys.modules or "idlelib" in sys.modules
                                    or any(k in env for k in ("TTY_COMPATIBLE", "TTY_INTERACTIVE", "DATABRICKS_RUNTIME_VERSION"))):
         from rich.console import Console
 
         return Console(file=file, width=width, highlight=False, markup=False, emoji=False)
-    return Screen(file, width, color_system)
+    return Screen(file, width, color_system, soft_wrap)
 
 
 class Screen:
     """A minimal stand-in for rich.console.Console: .width, .color_system, .is_terminal, .print()."""
 
-    def __init__(self, file=None, width: int | None = None, color_system: str | None = "auto"):
+    def __init__(self, file=None, width: int | None = None, color_system: str | None = "auto", soft_wrap: bool = False):
         self._file = file
         env = os.environ
         force = env.get("FORCE_COLOR")
@@ -55,6 +58,7 @@ class Screen:
         self.color_system = color_system
         self.no_color = env.get("NO_COLOR", "") != ""  # rich: colours off, bold and dim stay
         self.width = width or self._width(env, dumb)
+        self.soft_wrap = soft_wrap and not self.is_terminal and not width and not env.get("COLUMNS")  # see console()
         self._rich = None
 
     @property
@@ -108,9 +112,11 @@ class Screen:
         """Like Console.print (sep " ", no markup, emoji or highlighting).  no_wrap and overflow only
         matter for a line that does not fit: such lines, and any other option, go to rich."""
         texts = [Text(o) if isinstance(o, str) else o for o in objects]
-        if (style is None and options.keys() <= {"no_wrap", "overflow"} and all(isinstance(t, Text) for t in texts)
-                and all(map(self._fits, texts))):
+        plain = style is None and options.keys() <= {"no_wrap", "overflow"} and all(isinstance(t, Text) for t in texts)
+        if plain and all(map(self._fits, texts)):
             self._write(Text(" ", end=end).join(texts))
+        elif plain and self.soft_wrap and not options and all(t.no_wrap is None and "\t" not in t.plain for t in texts):
+            self._write(Text(" ", end=end).join(texts), crop=False)  # a long line whole, as a pipe wants it
         else:
             self._fallback().print(*objects, end=end, style=style, **options)
 
@@ -119,25 +125,29 @@ class Screen:
         plain = text.plain
         return "\t" not in plain and all(cell_len(line) <= self.width for line in plain.split("\n"))
 
-    def _write(self, text: Text) -> None:
+    def _write(self, text: Text, crop: bool = True) -> None:
         segments = list(text.render(self, end=text.end))
         color = self.color_system
         if self.no_color and color:
             segments = list(Segment.remove_color(segments))
         out = []
-        for line in Segment.split_and_crop_lines(segments, self.width, pad=False):
+        width = self.width if crop else max(self.width, max(map(cell_len, text.plain.split("\n"))))
+        for line in Segment.split_and_crop_lines(segments, width, pad=False):
             for seg in line:
                 out.append(seg.style.render(seg.text, color_system=COLOR_SYSTEMS[color]) if seg.style and color else seg.text)
         self.file.write("".join(out))
         self.file.flush()  # as rich does: stderr lines between prints stay in order
 
     def _fallback(self):
-        """rich's Console with this screen's file, width and colours (made on first use)."""
+        """rich's Console with this screen's file, width and colours (made on first use).  Never
+        Jupyter's: in a kernel rich would display its lines as cell output instead of writing them
+        to the file (Result.table() lost the header it wrapped)."""
         if self._rich is None:
             from rich.console import Console
 
             self._rich = Console(file=self.file, width=self.width, color_system=self.color_system,
-                                 force_terminal=self.is_terminal or self.color_system is not None, highlight=False, markup=False, emoji=False)
+                                 force_terminal=self.is_terminal or self.color_system is not None, force_jupyter=False,
+                                 highlight=False, markup=False, emoji=False)
             self._rich.on_broken_pipe = self._broken_pipe
         return self._rich
 

@@ -166,11 +166,20 @@ AUTO_T = {
 }
 
 
-NORMED = {"standard": N_("standard vectors"), "center": N_("center vectors"), "none": N_("none vectors")}  # a^i's input_norm
+NORMED = {"standard": N_("standard vectors"), "center": N_("centred vectors"), "none": N_("raw vectors")}  # a^i's input_norm
 
 
-def describe(config: dict) -> dict[str, str]:
-    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header."""
+def source_name(source: dict, config: dict) -> str:
+    """The input's name as a header writes it: one-hot vectors in the language in use (their
+    source.name stays "one-hot (N words)" in JSON), anything else its name."""
+    if config.get("embedding") == "onehot" and source.get("dim"):
+        return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source["dim"]).format(n=source["dim"])
+    return source["name"]
+
+
+def describe(config: dict, grid: bool = False) -> dict[str, str]:
+    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header.
+    grid: the items are a picture's rows × columns (its window is 2-D)."""
     c = config
     auto_mark = " " + _("(auto)") if c["temperature_auto"] else ""
     score = {
@@ -192,7 +201,7 @@ def describe(config: dict) -> dict[str, str]:
     pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c['pos_scale']:g}") if c.get("pos") == "sinusoidal" else ""
     masks = []
     if c.get("window") is not None:
-        masks.append(_("window |i−j| ≤ {w}").format(w=c["window"]))
+        masks.append((_("window |Δrow|, |Δcol| ≤ {w}") if grid else _("window |i−j| ≤ {w}")).format(w=c["window"]))
     if c.get("causal"):
         masks.append(_("causal j ≤ i"))
     if c.get("edges") or c.get("graph"):
@@ -222,9 +231,9 @@ def figure_title(analysis) -> str:
     from .figures import tex_safe
 
     c, s = analysis.config, analysis.source
-    words = describe(c)
+    words = describe(c, grid=s.get("kind") == "image")
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
-    first = (f"{tex_safe(s['name'])} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+    first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
     temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
     d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
@@ -248,11 +257,11 @@ def items_count(analysis) -> str:
 def header(analysis) -> Text:
     """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
-    words = describe(c)
+    words = describe(c, grid=s.get("kind") == "image")
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
     d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
     t.append(f"{words['score']}{d_k}   {words['norm']}")
     if words["auto"]:
@@ -312,16 +321,19 @@ def shell_word(word: str) -> str:
 
 def next_steps(analysis, width: int = 80) -> str:
     """One line of what to try next on this input: --focus on its pronoun (or its strongest link's
-    query), a trained model's heads for that link (when the model is installed), --save."""
-    from ..analysis.summaries import model_installed, suggested_link
+    query), a trained model's heads for that link (when the model is installed; the tokens named as
+    the model numbers them: [CLS] is its token 1), --save."""
+    from ..analysis.summaries import model_installed, model_names, suggested_link
 
     i, j = suggested_link(analysis)
     name = lambda k: shell_word(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
     parts = [f"--focus {name(i)}", "--save a.png"]
     text_input = analysis.sequence.lexicon is not None and analysis.text is not None
     latin = all(ord(ch) < 0x2E80 for ch in analysis.text or "")  # MiniLM is English: no hint for CJK text
-    if text_input and latin and model_installed():
-        for heads in (f"heads --model minilm --from {name(i)} --to {name(j)}", f"heads --from {name(i)} --to {name(j)}"):
+    names = model_names(analysis.text, analysis.tokens, [i, j]) if text_input and latin and model_installed() else None
+    if names:
+        source, target = map(shell_word, names)
+        for heads in (f"heads --model minilm --from {source} --to {target}", f"heads --from {source} --to {target}"):
             line = _("next: ") + " · ".join(parts + [heads])
             if cell_width(line) <= width:
                 return line
@@ -423,7 +435,7 @@ def render_long(result, console: Console) -> None:
     words = describe(c)
     sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c["heads"]),
                         _("top {k} keys").format(k=c["top_k"])])
-    console.print(Text.assemble(("attnviz ", "bold"), f"· {s['name']} · {sizes}"))
+    console.print(Text.assemble(("attnviz ", "bold"), f"· {source_name(s, c)} · {sizes}"))
     console.print(Text(f"{words['score']}    {words['norm']}", style=""))
     if words["masks"]:
         console.print(Text(_("masks: {masks}").format(masks=words["masks"]), style="yellow"))

@@ -6,16 +6,20 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.summaries import heads_ranking, strongest_links
+from ..analysis.summaries import heads_ranking, special_names, strongest_links
 from ..i18n import _, ngettext
 from .cells import pad
 from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
-PATTERNS = (("special", "[", "[CLS]/[SEP]"), ("self", "=", "self"), ("prev", "<", "previous word"),
-            ("next", ">", "next word"), ("other", "*", "other words"))
+PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
 # a decoder's: no later token to look at; its first token is the attention sink (Xiao et al. 2023)
-CAUSAL_PATTERNS = (("sink", "^", "first token"), ("self", "=", "self"), ("prev", "<", "previous word"),
-                   ("other", "*", "other words"))
+CAUSAL_PATTERNS = (("sink", "^"), ("self", "="), ("prev", "<"), ("other", "*"))
+
+
+def special_columns(names: tuple[str | None, str | None]) -> list[str]:
+    """Column titles for the cls and sep shares: CLS, SEP for BERT's [CLS], [SEP]; <s>, </s> for RoBERTa's."""
+    return [default if name is None else name[1:-1] if name.startswith("[") and name.endswith("]") else name
+            for name, default in zip(names, ("CLS", "SEP"))]
 
 
 def short_name(config: dict) -> str:
@@ -67,7 +71,7 @@ def dominant(summary: dict) -> tuple[str, float]:
                   "next": summary["next"]}
         patterns = PATTERNS
     shares["other"] = max(0.0, 1.0 - sum(shares.values()))
-    key, mark, _label = max(patterns, key=lambda p: shares[p[0]])
+    key, mark = max(patterns, key=lambda p: shares[p[0]])
     return mark, shares[key]
 
 
@@ -77,8 +81,11 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     color = console.color_system is not None
     console.print(Text("\n" + _("where each head mostly looks, and its mean share of α′:"), style="bold"))
     causal = analysis.config.get("causal", False)
-    console.print(Text(_("^ first token (sink)   = self   < previous   * other words") if causal
-                       else _("[ [CLS]/[SEP]   = self   < previous   > next   * other words"), style="dim"))
+    if causal:
+        console.print(Text(_("^ first token (sink)   = self   < previous   * other words"), style="dim"))
+    else:
+        special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
+        console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
     out = Text(no_wrap=True)
     out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(_("h{h}").format(h=h), 4) for h in analysis.head_numbers) + "\n",
                style="dim")
@@ -128,7 +135,8 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     causal = analysis.config.get("causal", False)
     keys = ("sink", "self", "prev") if causal else ("cls", "sep", "self", "prev", "next")
-    names = {"sink": _("first"), "cls": "CLS", "sep": "SEP", "self": _("self"), "prev": _("prev"), "next": _("next")}
+    specials = special_columns(special_names(analysis.tokens, analysis.specials))
+    names = {"sink": _("first"), "cls": specials[0], "sep": specials[1], "self": _("self"), "prev": _("prev"), "next": _("next")}
     columns = ["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else []) + [_("bits")] + [names[k] for k in keys]
     for name in columns:
         table.add_column(name, justify="right", no_wrap=True)

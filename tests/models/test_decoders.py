@@ -242,3 +242,62 @@ def test_a_long_text_names_the_models_own_special_tokens(zoo, tmp_path, name, ad
     with pytest.raises(UsageError) as e:
         checkpoint.encode(model, SEED)
     assert added in str(e.value) and "[CLS]" not in str(e.value)
+
+
+def test_generation_stops_where_generation_config_says(zoo, tmp_path):
+    """transformers' generate stops at generation_config.json's eos_token_id; so does ours."""
+    import torch
+    import transformers
+
+    from attnviz.models import checkpoint
+    from attnviz.models.decoder import generate
+
+    case = zoo("llama")
+    first = int(generate(case.model, case.enc.ids, 1, eos=()).ids[0])
+    folder = copy_config(case.path, tmp_path / "m")
+    gen = json.loads((folder / "generation_config.json").read_text())
+    (folder / "generation_config.json").write_text(json.dumps({**gen, "eos_token_id": [7, first]}))
+    ours = generate(checkpoint.Model(folder, "m"), case.enc.ids, 8)
+    ref = transformers.AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager").eval()
+    ids = torch.tensor(case.enc.ids[None])
+    with torch.no_grad():
+        theirs = ref.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=8)
+    assert ours.ids.tolist() == theirs[0, ids.shape[1]:].tolist() == [first]
+    assert len(ours.rows) == 1 and ours.rows[0].shape == (2, 4, len(case.enc.ids) + 1)
+
+
+@pytest.mark.parametrize("ids, n, needle", [([5, 6], -1, "must be 0 or more"), ([], 3, "the prompt has no tokens"),
+                                            ([5] * 120, 9, "make 129; llama has 128 positions")])
+def test_generate_refuses_in_one_line(zoo, ids, n, needle):
+    from attnviz.models.decoder import generate
+
+    with pytest.raises(UsageError, match=needle):
+        generate(zoo("llama").model, np.array(ids, dtype=np.int64), n)
+
+
+def test_a_non_finite_layer_is_named(zoo, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    from attnviz.models import checkpoint
+
+    folder = copy_config(zoo("qwen3").path, tmp_path / "m")
+    tensors = load_file(folder / "model.safetensors")
+    tensors["model.layers.1.mlp.down_proj.weight"][3, 5] = np.nan
+    save_file(tensors, folder / "model.safetensors")
+    model = checkpoint.Model(folder, "m")
+    layers = model.forward_layers(checkpoint.encode(model, SEED))
+    assert np.isfinite(next(layers).output).all()  # layer 1 is fine
+    with pytest.raises(AttnvizError, match=r"NaN or inf in layer 2 \(corrupt weights\?\)"):
+        next(layers)
+
+
+def test_decoders_run_without_torch_or_transformers(zoo):
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from attnviz.models import checkpoint, decoder; "
+            f"m = checkpoint.Model(Path({str(zoo('gpt2').path)!r}), 'm'); e = checkpoint.encode(m, 'The restaurant'); "
+            "list(m.forward_layers(e)); decoder.generate(m, e.ids, 2); "
+            "print(sorted(k for k in ('torch', 'transformers') if k in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr

@@ -56,8 +56,8 @@ def byte_bpe(root):
                      pad_token="<pad>", mask_token="<mask>")
 
 
-def build(family: str, root):
-    """family's tiny model and tokenizer saved in root; returns root."""
+def build(family: str, root, **extra):
+    """family's tiny model and tokenizer saved in root (extra: more config settings); returns root."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     tok, specials = (byte_bpe if "roberta" in family else wordpiece)(root)
@@ -72,13 +72,15 @@ def build(family: str, root):
                                                                             type_vocab_size=1, pad_token_id=1))
     elif family == "distilbert":
         model = transformers.DistilBertModel(transformers.DistilBertConfig(vocab_size=vocab, n_layers=LAYERS, n_heads=HEADS, dim=HIDDEN,
-                                                                           hidden_dim=FFN, max_position_embeddings=POSITIONS))
+                                                                           hidden_dim=FFN, max_position_embeddings=POSITIONS, **extra))
     else:
         model = transformers.ElectraForPreTraining(transformers.ElectraConfig(**common, embedding_size=32,
                                                                               max_position_embeddings=POSITIONS))
     torch.manual_seed(sum(map(ord, family)))
     with torch.no_grad():
         for name, p in model.named_parameters():
+            if extra.get("sinusoidal_pos_embds") and "position_embeddings" in name:
+                continue  # the fixed sinusoid transformers wrote, kept
             if name.endswith(("query.weight", "key.weight", "q_lin.weight", "k_lin.weight")):
                 p.normal_(0.0, 0.25)  # sharp attention: random init at std 0.02 makes every head flat
             elif "LayerNorm" in name or "layer_norm" in name:
@@ -124,6 +126,27 @@ def test_parity_with_transformers(tiny, reference, text):
         assert ours.max() > 0.5 and (ours.max(axis=-1) < 0.5).any()  # far from uniform, and not all one-hot
 
 
+def test_distilbert_with_sinusoidal_positions(tmp_path_factory):
+    """sinusoidal_pos_embds: transformers stores the sinusoid as the position table, read like a learned one."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+
+    from attnviz.models.checkpoint import encode, forward, open_model
+
+    root = build("distilbert", tmp_path_factory.mktemp("distilbert-sin"), sinusoidal_pos_embds=True)
+    m = open_model(str(root))
+    table = m.w("embeddings.position_embeddings.weight")
+    np.testing.assert_allclose(table[3, :2], [np.sin(3.0), np.cos(3.0)], atol=1e-6)  # position 3, frequency 1
+    enc = encode(m, SEED)
+    ref = transformers.AutoModel.from_pretrained(str(root), attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = ref(torch.tensor(enc.ids[None]), output_attentions=True)
+    layers, hidden = forward(m, enc)
+    for layer, theirs in zip(layers, out.attentions):
+        np.testing.assert_allclose(np.stack([h.alpha_prime for h in layer.heads]), theirs[0].numpy(), atol=1e-4, rtol=0)
+    np.testing.assert_allclose(hidden, out.last_hidden_state[0].numpy(), atol=1e-4, rtol=0)
+
+
 def test_json_end_to_end(tiny, cli):
     doc = json.loads(cli("show", "--model", tiny, SEED, "--json").stdout)
     first, last = ("<s>", "</s>") if "roberta" in tiny.name else ("[CLS]", "[SEP]")
@@ -156,9 +179,38 @@ def test_heads_file_equals_sentence_by_sentence(tiny, cli, tmp_path, monkeypatch
     assert doc["heads"][0]["alpha_prime"] == pytest.approx(batched.pair.mean.max(), abs=1e-6)
 
 
-def test_overview_fits_80_columns(tiny, cli):
+def test_views_name_the_models_own_special_tokens_and_fit_80_columns(tiny, cli, tmp_path):
+    """RoBERTa's <s> … </s> are named as such in the overview's legend and the heads tables' columns
+    (BERT's stay [CLS]/[SEP], CLS and SEP); its Ġ tokens read as words, so --from it finds one."""
+    roberta = "roberta" in tiny.name
     out = cli("show", "--model", tiny, SEED).stdout
     assert "strongest links" in out and max(len(line) for line in out.splitlines()) <= 80
+    assert ("[ <s>/</s>   = self" if roberta else "[ [CLS]/[SEP]   = self") in out
+    columns = "bits  <s>  </s>  self" if roberta else "bits  CLS  SEP  self"
+    out = cli("heads", "--model", tiny, SEED, "--from", "it", "--to", "restaurant").stdout
+    assert columns in out and ("α′(16 it → 3 restaurant)" if roberta else "α′(17 it → 3 restaurant)") in out
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(CORPUS), encoding="utf-8")
+    assert columns in cli("heads", "--model", tiny, "--file", path).stdout
+
+
+def test_readable_tokens():
+    """Byte-level BPE and SentencePiece tokens as their text (a lone space as ␣, a newline as itself);
+    WordPiece's and part of a character as they are."""
+    from tokenizers import decoders
+
+    from attnviz.models.pieces import readable
+
+    class Tok:
+        def __init__(self, decoder):
+            self.decoder = decoder
+
+    byte_level = Tok(decoders.ByteLevel())
+    tokens = ["<s>", "Ġrestaurant", "Ġ", "Ã©", "ĠðŁ", "Ċ", "</s>"]  # ðŁ: the first two bytes of an emoji
+    assert readable(byte_level, tokens, [True, False, False, False, False, False, True]) == [
+        "<s>", "restaurant", "␣", "é", "ĠðŁ", "\n", "</s>"]
+    assert readable(Tok(decoders.Metaspace()), ["<s>", "▁restaurant", "▁", "s"], [True, False, False, False]) == ["<s>", "restaurant", "␣", "s"]
+    assert readable(Tok(decoders.WordPiece()), ["[CLS]", "ham", "##wich"], [True, False, False]) == ["[CLS]", "ham", "##wich"]
 
 
 def config_with(tiny, tmp_path, **changes):
@@ -202,7 +254,7 @@ def test_roberta_positions_count_from_the_padding_id(tmp_path_factory):
     words = " ".join(["food"] * 60).split()
     fits = next(k for k in range(60, 0, -1) if len(m.tokenizer.encode(" ".join(words[:k])).ids) <= POSITIONS)
     assert len(list(m.forward_layers(encode(m, " ".join(words[:fits]))))) == LAYERS
-    with pytest.raises(AttnvizError, match=f"has {POSITIONS} positions"):
+    with pytest.raises(AttnvizError, match=f"has {POSITIONS} positions \\({POSITIONS - 2} tokens \\+ <s> and </s>\\)"):
         encode(m, " ".join(words[: fits + 1]))
 
 

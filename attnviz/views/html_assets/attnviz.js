@@ -118,8 +118,8 @@ function matrixOf(layer, head, which) {
 
 function availableViews() {
   const v = [];
-  if (view.image) v.push(["image", "image"]);
-  if (view.audio) v.push(["audio", "audio"]);
+  if (view.image && layers.length) v.push(["image", "image"]); // a summary page (no layers) has no α′ rows to draw over them
+  if (view.audio && layers.length) v.push(["audio", "audio"]);
   if (layers.length && n <= LINES_MAX) v.push(["lines", "lines"]);
   if (layers.length) v.push(["matrix", "matrix"]);
   if (layers.length > 1) v.push(["model", "layers × heads"]);
@@ -460,12 +460,14 @@ function colorScale(m, which) { // -> (value -> [r, g, b]) and the legend's rang
   return { color: (x) => viridis((x - bottom) / ((top - bottom) || 1)), lo: bottom, hi: top, diverging: false };
 }
 
-function timeScale(m) { // a sound's α′: √ scale up to the 99.5th percentile (the PNG figure's scale), so the
-  // few near-one-hot silent frames do not leave every other cell black
+function timeScale(m, al) { // a sound's α′: √ scale up to the 99.5th percentile of the allowed cells (the PNG
+  // figure's scale, numpy's linear quantile), so the few near-one-hot silent frames do not leave every other cell black
   const v = [];
-  for (const row of m) for (const x of row) if (x !== null && x > 0) v.push(x);
+  m.forEach((row, i) => row.forEach((x, j) => { if (x !== null && !(al && al[i][j] === null)) v.push(x); }));
   v.sort((a, b) => a - b);
-  const top = v.length ? v[Math.min(v.length - 1, Math.floor(0.995 * (v.length - 1)))] || 1 : 1;
+  const pos = 0.995 * (v.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, v.length - 1);
+  let top = v.length ? v[lo] + (v[hi] - v[lo]) * (pos - lo) : 1;
+  if (!(top > 0)) top = v.length && v[v.length - 1] > 0 ? v[v.length - 1] : 1;
   const t = (x) => Math.sqrt(Math.min(Math.max(x, 0) / top, 1));
   return { color: (x) => viridis(t(x)), paint: (u) => rgb(viridis(u)), lo: 0, hi: top, diverging: false };
 }
@@ -684,7 +686,7 @@ function drawAudio() {
   mat.addEventListener("click", (e) => pick(e, true));
   const where = L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${head + 1}`;
   const row = el("div", "av-heatfig");
-  row.append(mat, colorbar(timeScale(hd.alpha_prime), "α′ (√)", g.matH - 30));
+  row.append(mat, colorbar(timeScale(hd.alpha_prime, hd.alpha), "α′ (√)", g.matH - 30));
   ui.stage.append(note(`Top: the spectrogram (${g.a.bands}; ${g.a.db_range[0]} … ${g.a.db_range[1]} dB). ` +
     `Below: α′ over time (${where}): rows are query times, columns key times on the same axis` +
     ((hd.alpha || []).some((r) => r.includes(null)) ? "; hatched: masked" : "") +
@@ -741,7 +743,7 @@ function niceStep(raw) {
 
 function drawTimeMatrix(canvas, g, ap, al) {
   const ctx = sizeCanvas(canvas, g.x0 + g.w, g.matH), pat = hatch(ctx);
-  const color = timeScale(ap).color;
+  const color = timeScale(ap, al).color;
   const X = (i) => g.span(i).map((t) => Math.round(g.x(t)));
   const Y = (i) => g.span(i).map((t) => Math.round(t / g.a.duration * g.matH));
   for (let i = 0; i < n; i++) {
@@ -905,10 +907,53 @@ function examplesTable(lg, head) {
   return table;
 }
 
+// ------------------------------------------------------------------ packed matrices (views/pack.py)
+
+let packed = false; // some matrix came packed: the download writes the inflated document
+
+async function inflate(b64) { // base64 of zlib data -> its bytes
+  const bin = atob(b64), bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function unpackMatrix(m) { // {packed, shape, data[, scale]} -> rows of numbers (null = masked)
+  const b = await inflate(m.data), [rows, cols] = m.shape, N = rows * cols, out = [];
+  for (let i = 0; i < rows; i++) {
+    const row = new Array(cols);
+    for (let j = 0, c = i * cols; j < cols; j++, c++) {
+      if (m.packed === "u16") {
+        row[j] = ((b[c] | (b[N + c] << 8)) * m.scale) / 65535; // the same operations as pack.py's check
+      } else {
+        const v = b[c] | (b[N + c] << 8) | (b[2 * N + c] << 16) | (b[3 * N + c] << 24); // a signed int32
+        row[j] = v === -2147483648 ? null : v / 1000;
+      }
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+async function unpack() { // every packed α and α′ of the document, in place, before the first paint
+  const jobs = [];
+  for (const l of doc.layers || []) {
+    for (const hd of l.heads) {
+      for (const key of ["alpha", "alpha_prime"]) {
+        if (hd[key] && hd[key].packed) {
+          packed = true;
+          jobs.push(unpackMatrix(hd[key]).then((rows) => { hd[key] = rows; }));
+        }
+      }
+    }
+  }
+  await Promise.all(jobs);
+}
+
 // ------------------------------------------------------------------ download and start
 
 function download() {
-  const text = document.getElementById(ROOT_ID + "-data").textContent;
+  const text = packed ? JSON.stringify(doc) : document.getElementById(ROOT_ID + "-data").textContent;
   const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
   const a = el("a");
   a.href = url;
@@ -940,4 +985,7 @@ function start() {
   root.dataset.ready = "true";
 }
 
-start();
+unpack().then(start, (e) => {
+  root.append(el("p", "av-fallback", "attnviz: this browser cannot unpack the page's matrices (" + e +
+    "); open it in a browser with DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+)."));
+});

@@ -1,0 +1,39 @@
+"""Arrays from a .npz (a zip of .npy files), read one by one and only those asked for: each
+member's size is taken from the zip's own header before a byte of it is inflated, so a small file
+whose unused (or used) array inflates to gigabytes is refused, not read (a zip bomb)."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+
+from ..errors import AttnvizError
+
+MAX_ARRAY_BYTES = 1 << 30  # one array: the same 1 GB as a whole vector-set file (inputs/matrix.py)
+
+
+def read_arrays(path: str, names: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
+    """{name: array} for the names the archive has (others are not read), pickle disabled.  A
+    member over MAX_ARRAY_BYTES, by the zip header's uncompressed size, is an AttnvizError naming
+    it (what: how messages name the file, e.g. "`weights` w.npz").  Zip errors are left to the caller."""
+    with zipfile.ZipFile(path) as z:
+        members = {info.filename.removesuffix(".npy"): info for info in z.infolist()}
+        out = {}
+        for name in names:
+            info = members.get(name)
+            if info is None:
+                continue
+            if info.file_size > MAX_ARRAY_BYTES:
+                raise AttnvizError(f"{what}: the array {name} would inflate to {info.file_size / 2**30:.1f} GB "
+                                   f"({info.compress_size / 2**20:.1f} MB in the file), over the {MAX_ARRAY_BYTES >> 30} GB "
+                                   f"limit for one array; save smaller matrices")
+            with z.open(info) as f:  # reads at most the header's file_size bytes
+                out[name] = np.lib.format.read_array(f, allow_pickle=False)
+        return out
+
+
+def names_in(path: str) -> list[str]:
+    """The arrays a .npz holds, from its directory (nothing inflated)."""
+    with zipfile.ZipFile(path) as z:
+        return [info.filename.removesuffix(".npy") for info in z.infolist()]

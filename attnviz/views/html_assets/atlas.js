@@ -1,0 +1,110 @@
+// attnviz atlas page: a layers × heads grid (the "atlas" tab: each head's strongest role; the other
+// tabs: one score each), and, for the head clicked, its α′ on the text and on the probe.
+// Reads the attnviz-atlas/1 document embedded in ROOT_ID-data; α′ arrives as base64 bytes
+// (round(255·α′), layers × heads × n × n), so the page stays small.
+"use strict";
+const root = document.getElementById(ROOT_ID);
+const doc = JSON.parse(document.getElementById(ROOT_ID + "-data").textContent);
+const L = doc.model.layers, H = doc.model.heads;
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const alpha = { text: bytes(doc.alpha.text), probe: bytes(doc.alpha.probe) };
+const sizes = { text: doc.tokens.length, probe: doc.probe.ids.length };
+const LETTER = {}; for (const [role, t] of Object.entries(doc.thresholds)) LETTER[role] = t.letter;
+const SHARE = new Set(["sink", "special", "self", "previous", "next", "breadth", "induction", "duplicate"]);
+const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+function color(t) {  // t in [0, 1] -> viridis rgb()
+  t = Math.min(Math.max(t, 0), 1) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(t), VIRIDIS.length - 2), f = t - i, a = VIRIDIS[i], b = VIRIDIS[i + 1];
+  return `rgb(${a.map((x, k) => Math.round(x + (b[k] - x) * f)).join(",")})`;
+}
+function roleScore(l, h) {  // [letter, score] of the head's strongest role, or ["·", null]
+  const roles = doc.roles[l][h];
+  if (!roles.length) return ["·", null];
+  const t = doc.thresholds[roles[0]];
+  return [t.letter, doc.scores[t.score][l][h]];
+}
+
+const header = el("div", "av-header");
+const main = el("div", "av-headmain");
+const title = el("div", "av-title");
+title.append(el("span", "av-brand", "attnviz atlas"), el("span", "av-text",
+  `${doc.model.name} · ${doc.model.family} · ${L} layers × ${H} heads · ${doc.model.causal ? "decoder (causal)" : "encoder"}`));
+main.append(title, el("pre", "av-config", `text: ${doc.text}\nprobe: ${doc.probe.length} random tokens × 2, seed ${doc.probe.seed}`));
+header.append(main);
+const tabs = el("div", "av-tabs");
+const grid = el("div", "av-atlas-grid");
+const detail = el("div", "av-atlas-detail");
+detail.append(el("p", "av-dim", "click a head to see its α′ on the text and on the probe"));
+root.replaceChildren(header, tabs, grid, detail);
+let current = "atlas", chosen = null;
+for (const name of ["atlas", ...Object.keys(doc.scores)]) {
+  const b = el("button", "av-tab", name);
+  b.type = "button";
+  b.setAttribute("aria-pressed", String(name === current));
+  b.addEventListener("click", () => { current = name; for (const x of tabs.children) x.setAttribute("aria-pressed", String(x === b)); drawGrid(); });
+  tabs.append(b);
+}
+
+function drawGrid() {
+  const table = el("table", "av-atlas-table");
+  const head = table.insertRow();
+  head.append(el("th", "", "layer"));
+  for (let h = 0; h < H; h++) head.append(el("th", "", `h${h + 1}`));
+  const top = current === "atlas" || SHARE.has(current) ? 1 : Math.max(1e-9, ...doc.scores[current].flat());
+  for (let l = 0; l < L; l++) {
+    const row = table.insertRow();
+    row.append(el("th", "", String(l + 1)));
+    for (let h = 0; h < H; h++) {
+      const [letter, s] = current === "atlas" ? roleScore(l, h) : ["", doc.scores[current][l][h]];
+      const cell = el("button", "av-atlas-cell", current === "atlas" ? (s === null ? "·" : `${letter}${Math.min(99, Math.floor(s * 100))}`) : s.toFixed(2));
+      cell.type = "button";
+      cell.dataset.layer = l; cell.dataset.head = h;
+      if (s !== null) { cell.style.background = color(s / top); cell.style.color = s / top > 0.55 ? "#000" : "#fff"; }
+      cell.title = `layer ${l + 1}, head ${h + 1}: ` + (doc.roles[l][h].join(", ") || "no role");
+      if (chosen && chosen[0] === l && chosen[1] === h) cell.classList.add("av-chosen");
+      cell.addEventListener("click", () => { chosen = [l, h]; drawGrid(); drawDetail(l, h); });
+      row.append(wrap(cell));
+    }
+  }
+  grid.replaceChildren(table);
+}
+function wrap(cell) { const td = el("td"); td.append(cell); return td; }
+
+function drawDetail(l, h) {
+  const scores = Object.keys(doc.scores).map((k) => `${k} ${doc.scores[k][l][h].toFixed(3)}`).join(" · ");
+  const box = el("div", "av-atlas-heads");
+  box.append(matrix("text", l, h, doc.tokens), matrix("probe", l, h, doc.probe_tokens));
+  detail.replaceChildren(el("h3", "", `layer ${l + 1}, head ${h + 1}: ${doc.roles[l][h].join(", ") || "no role"}`),
+    el("p", "av-dim", scores), box);
+}
+
+function matrix(which, l, h, tokens) {
+  const n = sizes[which], data = alpha[which], off = ((l * H) + h) * n * n;
+  const cell = Math.max(2, Math.min(18, Math.floor(420 / n)));
+  const fig = el("figure", "av-atlas-matrix");
+  const canvas = el("canvas");
+  canvas.width = canvas.height = n * cell;
+  canvas.dataset.which = which;
+  const g = canvas.getContext("2d");
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const masked = doc.model.causal && j > i;
+      g.fillStyle = masked ? "#e5e7eb" : color(data[off + i * n + j] / 255);
+      g.fillRect(j * cell, i * cell, cell, cell);
+    }
+  }
+  const tip = el("div", "av-dim", "\u00a0");
+  canvas.addEventListener("mousemove", (e) => {
+    const r = canvas.getBoundingClientRect();
+    const i = Math.floor((e.clientY - r.top) / r.height * n), j = Math.floor((e.clientX - r.left) / r.width * n);
+    if (i < 0 || j < 0 || i >= n || j >= n) return;
+    const v = doc.model.causal && j > i ? "masked" : (data[off + i * n + j] / 255).toFixed(2);
+    tip.textContent = `${i + 1} ${tokens[i]} → ${j + 1} ${tokens[j]}: α′ ≈ ${v}`;
+  });
+  const caption = which === "text" ? `α′ on the text (${n} tokens)` : `α′ on the probe (${n} tokens: the second copy starts at ${doc.probe.start + doc.probe.length + 1})`;
+  fig.append(el("figcaption", "", caption), canvas, tip);
+  return fig;
+}
+drawGrid();
+root.dataset.ready = "1";
