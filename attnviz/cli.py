@@ -828,7 +828,7 @@ def atlas(
     text: Annotated[Optional[str], typer.Argument(
         help="The text the per-token scores are measured on, or '-' for standard input (default: the seed sentence).",
         show_default=False)] = None,
-    model: Annotated[str, typer.Option("--model", help="minilm, or a model directory.")] = "minilm",
+    model: Annotated[str, typer.Option("--model", help="minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory.")] = "minilm",
     probe_length: Annotated[int, typer.Option(
         "--probe-length", help="T: the probe is T random tokens of the model's vocabulary, then the same T again.", min=2)] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the probe's random tokens.", min=0)] = 0,

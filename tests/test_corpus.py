@@ -321,3 +321,15 @@ def test_pair_words_are_found_before_the_model_runs(runner, tmp_path, monkeypatc
     path = write(tmp_path, "It rains.\nThe sun.\nRain again.\nAnd it stops.\nFine.\n")
     result = invoke(runner, "heads", "--file", path, *pair)
     assert result.exit_code == 2 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
+
+
+def test_a_word_is_found_whatever_space_its_token_covers():
+    """Byte-level BPE tokenizers without trim_offsets (GPT-2's, SmolLM2's) give “ restaurant” the
+    offsets of its leading space: the word is still found (heads --file --model smollm2 --to restaurant)."""
+    from attnviz.analysis.corpus import occurrences
+    from attnviz.models.checkpoint import Encoded
+
+    text = "The restaurant, it"
+    enc = Encoded(["The", "Ġrestaurant", ",", "Ġit"], np.arange(4), np.zeros(4, dtype=int), [0, 1, 2, 3],
+                  [(0, 3), (3, 14), (14, 15), (15, 18)])
+    assert occurrences(enc, text, "restaurant") == [[1]] and occurrences(enc, text, "it") == [[3]]

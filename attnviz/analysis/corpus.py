@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import UsageError
 
 KEYS = ("entropy", "cls", "sep", "self", "prev", "next", "punct")  # per head, per sentence; then mean and sd
+SINK = "sink"  # a decoder's heads also: the first token's share of every later query (summaries.head_summary)
 BATCH_CELLS = 1 << 18  # B·L² per batch: 64 sentences of 64 tokens, 1 of 512 (α′ of a layer: B·H·L² floats)
 BATCH_MAX = 64
 CHUNK = 4096  # sentences tokenized and run at a time: memory does not grow with the corpus
@@ -48,17 +49,24 @@ class CorpusAnalysis:
     tokens: int  # all tokens, [CLS] and [SEP] included
     layers: int
     heads: int
-    mean: np.ndarray = field(repr=False)  # [layers, heads, len(KEYS)] mean over sentences
-    sd: np.ndarray = field(repr=False)  # [layers, heads, len(KEYS)] standard deviation over sentences
+    mean: np.ndarray = field(repr=False)  # [layers, heads, len(keys)] mean over sentences
+    sd: np.ndarray = field(repr=False)  # [layers, heads, len(keys)] standard deviation over sentences
     pair: PairStats | None = None
     special_names: tuple[str | None, str | None] = ("[CLS]", "[SEP]")  # the first sentence's first and other special tokens
 
     sentences = property(lambda self: len(self.corpus.lines))
 
+    causal: bool = False  # a decoder's: its summaries add SINK
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return KEYS + (SINK,) if self.causal else KEYS
+
     def summary(self, layer: int, head: int, sd: bool = False) -> dict[str, float]:
-        """Head (layer, head), 0-based, as {entropy, cls, sep, self, prev, next, punct} (means, or sds)."""
+        """Head (layer, head), 0-based, as {entropy, cls, sep, self, prev, next, punct} and a decoder's
+        sink (means, or sds)."""
         row = (self.sd if sd else self.mean)[layer, head]
-        return {key: float(x) for key, x in zip(KEYS, row)}
+        return {key: float(x) for key, x in zip(self.keys, row)}
 
 
 def read_corpus(path: str) -> Corpus:
@@ -112,8 +120,10 @@ def batches(lengths: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def batch_summaries(a: np.ndarray, lengths: np.ndarray, cls: np.ndarray, sep: np.ndarray, punct: np.ndarray) -> np.ndarray:
-    """One layer's α′ [B, H, L, L] (rows and keys past lengths[b] are padding) -> [B, H, len(KEYS)].
+def batch_summaries(a: np.ndarray, lengths: np.ndarray, cls: np.ndarray, sep: np.ndarray, punct: np.ndarray,
+                    causal: bool = False) -> np.ndarray:
+    """One layer's α′ [B, H, L, L] (rows and keys past lengths[b] are padding) -> [B, H, len(KEYS)]
+    (+ 1 when causal: SINK, the mean of a[i, 0] over rows 1 … n−1, 1 for a one-token text).
 
     cls [B]: the first token is [CLS]; sep, punct [B, L] bool: keys that are [SEP]-like (special, not
     first) or punctuation.  Each number is a mean over the text's n query rows; prev over rows 1 … n−1
@@ -123,7 +133,7 @@ def batch_summaries(a: np.ndarray, lengths: np.ndarray, cls: np.ndarray, sep: np
     rows = (np.arange(n)[None, :] < lengths[:, None]).astype(np.float32)[:, None, :]  # [B, 1, L]
     mean = lambda stat, w, count: (stat * w).sum(axis=-1) / np.maximum(count, 1)[:, None]  # noqa: E731  [B, H]
     ent = -(a * np.log2(np.where(a > 0, a, 1.0))).sum(axis=-1)  # [B, H, L]
-    out = np.empty((b, a.shape[1], len(KEYS)), dtype=np.float64)
+    out = np.empty((b, a.shape[1], len(KEYS) + causal), dtype=np.float64)
     out[..., 0] = mean(ent, rows, lengths)
     out[..., 1] = mean(a[..., 0], rows, lengths) * cls[:, None]
     out[..., 2] = mean((a @ sep[:, None, :, None].astype(a.dtype))[..., 0], rows, lengths)
@@ -131,6 +141,8 @@ def batch_summaries(a: np.ndarray, lengths: np.ndarray, cls: np.ndarray, sep: np
     out[..., 4] = mean(np.diagonal(a, -1, 2, 3), rows[..., 1:], lengths - 1)  # query i = 1 … n−1, key i − 1
     out[..., 5] = mean(np.diagonal(a, 1, 2, 3), rows[..., 1:], lengths - 1)  # query i = 0 … n−2, key i + 1
     out[..., 6] = mean((a @ punct[:, None, :, None].astype(a.dtype))[..., 0], rows, lengths)
+    if causal:
+        out[..., 7] = np.where(lengths[:, None] > 1, mean(a[..., 1:, 0], rows[..., 1:], lengths - 1), 1.0)
     return out
 
 
@@ -139,7 +151,7 @@ def occurrences(enc, text: str, word: str) -> list[list[int]]:
     from ..models.checkpoint import words_of
 
     labels, units = words_of(enc, text)
-    return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.lower() == word]
+    return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.strip().lower() == word]
 
 
 def pair_value(a: np.ndarray, sources: list[list[int]], targets: list[list[int]]) -> np.ndarray | None:
@@ -190,7 +202,7 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     found = None if words is None else find_all_pairs(m, corpus, words, seen)  # before the model runs
     c = m.config
     weights = m.family.part("layer_weights")(m) if m.family.part("forward_batch") else None  # None: one at a time
-    stats, pair = Moments((c.layers, c.heads, len(KEYS))), Moments((c.layers, c.heads))
+    stats, pair = Moments((c.layers, c.heads, len(KEYS) + c.causal)), Moments((c.layers, c.heads))
     tokens, names = 0, None
     for chunk, start in enumerate(range(0, len(corpus.lines), CHUNK)):
         encs = encode_chunk(m, corpus, start)
@@ -207,7 +219,8 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
     result = None
     if words is not None:
         result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd())
-    return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result, names)
+    return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result, names,
+                          bool(c.causal))
 
 
 def check_words(source: str, target: str) -> tuple[str, str]:
@@ -278,7 +291,7 @@ def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
         alphas = [np.stack([hd.alpha_prime for hd in layer.heads])[None] for layer in m.forward_layers(encs[0])]  # [1, H, n, n]
     else:
         alphas = m.family.part("forward_batch")(m, weights, ids, types, lengths)
-    per = np.stack([batch_summaries(a, lengths, cls, sep, punct) for a in alphas], axis=1)  # [B, layers, H, KEYS]
+    per = np.stack([batch_summaries(a, lengths, cls, sep, punct, bool(m.config.causal)) for a in alphas], axis=1)  # [B, layers, H, keys]
     values = np.full(per.shape[:3], np.nan)
     for r, entry in enumerate(pairs):
         if entry is not None:

@@ -13,6 +13,9 @@ A family is looked up by the `model_type` of a Hugging Face config.json, or by a
   (``layers.0.self_attn.q_proj.weight`` of ``model.``), ``top(key, shape)`` outside it (``lm_head.weight``).
   Decoders share models/decoder.py (causal mask, grouped-query attention, cache, ``generate``).
 - ``causal``: whether queries see only earlier keys (decoders).
+- optional (``Family.part``): ``check_tables(model)``, header checks of the embedding tables; and
+  ``layer_weights(model)`` + ``forward_batch(model, weights, ids, type_ids, lengths)``, a corpus in
+  padded batches (`heads --file`); a family without them runs a corpus one sentence at a time.
 
 This module stays light (no numpy work at import): the first screen imports it for names only.
 """

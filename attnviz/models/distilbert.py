@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import AttnvizError
 from . import bert
 from .config import check_fixed, config_act, config_int
 
@@ -23,6 +24,10 @@ EPS = 1e-12  # DistilBERT's LayerNorms: fixed in transformers, not in config.jso
 class DistilBertConfig(bert.BertConfig):
     def tables(self):
         return super().tables()[:2]  # no token-type table
+
+    def check(self, path: Path) -> None:
+        if self.hidden % self.heads:
+            raise AttnvizError(f"`model` {path}: dim {self.hidden} is not divisible by n_heads {self.heads}")
 
 
 def read_config(raw: dict, path: Path) -> DistilBertConfig:

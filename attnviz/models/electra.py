@@ -31,7 +31,7 @@ class ElectraConfig(bert.BertConfig):
 
     @classmethod
     def read(cls, raw: dict, path: Path, **extra) -> "ElectraConfig":
-        return super().read(raw, path, embedding=config_int(raw, "embedding_size", path, config_int(raw, "hidden_size", path)), **extra)
+        return super().read(raw, path, embedding=config_int(raw, "embedding_size", path, 128), **extra)  # transformers' default
 
 
 def read_config(raw: dict, path: Path) -> ElectraConfig:

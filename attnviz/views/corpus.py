@@ -87,16 +87,18 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
     else:
         title = _("every head: entropy and where its attention goes (mean share of α′)")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
-    names = (["#", _("L"), _("H")] + (["α′", _("±sd")] if p is not None else [])
-             + [_("bits"), *special_columns(analysis.special_names), _("self"), _("prev"), _("next"), _("punct")])
-    for name in names:
+    keys = ("sink", "self", "prev", "punct") if analysis.causal else KEYS[1:]  # a decoder: no later token, its first is the sink
+    specials = special_columns(analysis.special_names)
+    titles = {"sink": _("first"), "cls": specials[0], "sep": specials[1], "self": _("self"), "prev": _("prev"), "next": _("next"),
+              "punct": _("punct")}
+    for name in ["#", _("L"), _("H")] + (["α′", _("±sd")] if p is not None else []) + [_("bits")] + [titles[key] for key in keys]:
         table.add_column(name, justify="right", no_wrap=True)
     for k, (ln, hn) in enumerate(rows, start=1):
         s = analysis.summary(ln, hn)
         cells = [str(k), str(ln + 1), str(hn + 1)]
         if p is not None:
             cells += [fmt(float(p.mean[ln, hn]), 3), fmt(float(p.sd[ln, hn]), 3)]
-        cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in KEYS[1:]]
+        cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in keys]
         table.add_row(*cells)
     console.print(Text("\n" + title, style="bold"))
     console.print(table)

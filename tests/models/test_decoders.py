@@ -301,3 +301,15 @@ def test_decoders_run_without_torch_or_transformers(zoo):
             "print(sorted(k for k in ('torch', 'transformers') if k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_broken_generation_config_is_one_line(zoo, tmp_path):
+    from attnviz.models import checkpoint
+
+    folder = copy_config(zoo("llama").path, tmp_path / "m")
+    (folder / "generation_config.json").write_text(json.dumps({"eos_token_id": [1, -2]}))
+    with pytest.raises(AttnvizError, match=r"generation_config.json has eos_token_id \[1, -2\]; token ids expected"):
+        checkpoint.Model(folder, "m")
+    (folder / "generation_config.json").write_text("{not json")
+    with pytest.raises(AttnvizError, match="generation_config.json cannot be read"):
+        checkpoint.Model(folder, "m")

@@ -235,6 +235,14 @@ def test_settings_it_does_not_compute_are_refused_in_one_line(tiny, runner, tmp_
     assert result.exit_code == 1 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
 
 
+def test_config_errors_name_the_familys_own_keys(tiny, tmp_path):
+    from attnviz.models.checkpoint import open_model
+
+    keys = {"distilbert": ("dim", "n_heads")}.get(tiny.name.rstrip("0123456789"), ("hidden_size", "num_attention_heads"))
+    with pytest.raises(AttnvizError, match=f"{keys[0]} 50 is not divisible by {keys[1]} 4"):
+        open_model(str(config_with(tiny, tmp_path, **{keys[0]: 50})))
+
+
 def test_position_table_of_another_size_is_refused(tiny, tmp_path):
     from attnviz.models.checkpoint import open_model
 
@@ -269,3 +277,19 @@ def test_electra_without_its_projection_is_refused(tmp_path_factory):
     m = open_model(str(root))
     with pytest.raises(AttnvizError, match="lacks electra.embeddings_project.weight"):
         m.forward_layers(encode(m, "a"))
+
+
+def test_page_tooltips_name_the_models_special_tokens(tiny, cli, browser, tmp_path):
+    """A thumbnail's tooltip in the HTML page: RoBERTa's shares on <s> and </s> under those names (BERT's
+    stay cls and sep)."""
+    from browser import open_page
+    from test_html import hover, read_tip
+
+    page = tmp_path / "model.html"
+    cli("show", "--model", tiny, SEED, "--save", page)
+    doc = json.loads(cli("show", "--model", tiny, SEED, "--json").stdout)
+    open_page(browser, page)
+    hover(browser, '.av-thumb[data-layer="1"][data-head="2"]')
+    tip, s = read_tip(browser), doc["layers"][1]["heads"][2]["summary"]
+    names = ("<s>", "</s>") if "roberta" in tiny.name else ("cls", "sep")
+    assert tip[names[0]] == f"{s['cls']:.3f}" and tip[names[1]] == f"{s['sep']:.3f}" and tip["self"] == f"{s['self']:.3f}"

@@ -650,9 +650,20 @@ function thumbTip(L, h) {
   const rows = [["head", L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${h + 1}`]];
   if (s) {
     rows.push(["entropy", `${s.entropy.toFixed(2)} bits`]);
-    for (const k of ["cls", "sep", "self", "prev", "next"]) rows.push([k, fmt3(s[k])]);
+    // a decoder's head: the first-token sink instead of [CLS]/[SEP] and the next token it cannot see
+    const keys = s.sink === undefined ? ["cls", "sep", "self", "prev", "next"] : ["sink", "self", "prev"];
+    for (const k of keys) rows.push([summaryName(k), fmt3(s[k])]);
   }
   return rows;
+}
+
+// cls and sep as the model names them when it is not BERT ([CLS], [SEP]): RoBERTa's <s>, </s>
+function summaryName(k) {
+  const special = doc.special || [], tokens = doc.tokens || [];
+  const first = special[0] ? tokens[0] : null, other = tokens.find((t, i) => i > 0 && special[i]);
+  if (k === "cls" && first && first !== "[CLS]") return first;
+  if (k === "sep" && other && other !== "[SEP]") return other;
+  return k;
 }
 
 // ------------------------------------------------------------------ audio view
