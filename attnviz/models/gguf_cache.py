@@ -27,6 +27,9 @@ SPARE = 256 << 20  # free space left on the cache's disk after writing an entry
 
 
 def cache_dir() -> Path:
+    """$ATTNVIZ_CACHE_DIR when set (the tests use their own), else $XDG_CACHE_HOME/attnviz, else ~/.cache/attnviz."""
+    if os.environ.get("ATTNVIZ_CACHE_DIR"):
+        return Path(os.environ["ATTNVIZ_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "attnviz"
 

@@ -98,6 +98,8 @@ def test_a_hostile_gguf_is_one_line(runner, tmp_path, monkeypatch, case):
     from hostile_checks import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     make, needle = CASES[case]
     path = tmp_path / "bad.gguf"
     path.write_bytes(make(tmp_path))
@@ -143,6 +145,8 @@ def test_nan_weights_name_the_tensor(runner, tmp_path, monkeypatch, cached):
     from hostile_checks import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     if not cached:
         monkeypatch.setenv("ATTNVIZ_NO_CACHE", "1")
     from gguf_fixtures import bpe_vocab

@@ -22,6 +22,7 @@ TEXTS = ["the cat sat on the mat", " the  cat\n\nsat", "<|endoftext|>the cat<|im
 @pytest.fixture(autouse=True)
 def cache_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     monkeypatch.delenv("ATTNVIZ_NO_CACHE", raising=False)
     return tmp_path / "cache" / "attnviz"
 
@@ -240,6 +241,7 @@ def test_an_unwritable_cache_reads_the_gguf_directly(tmp_path, monkeypatch):
 
     (tmp_path / "a-file").write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))
     raw, source, tok = gguf_cache.cached_or_build(tiny_llama(tmp_path / "t.gguf"))
     assert isinstance(source, GGUFSource) and source.tensor("model.layers.0.self_attn.q_proj.weight").shape == (32, 32)
