@@ -22,6 +22,19 @@ def english_views(monkeypatch):
     i18n.set_language("en")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """GGUF caches (models/gguf_cache.py) go to the session's own folder, never the user's ~/.cache;
+    a test that sets XDG_CACHE_HOME itself clears this first.  Subprocesses inherit it."""
+    old = os.environ.get("ATTNVIZ_CACHE_DIR")
+    os.environ["ATTNVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("attnviz-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ATTNVIZ_CACHE_DIR", None)
+    else:
+        os.environ["ATTNVIZ_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def runner(monkeypatch):
     """Runs the CLI in-process at a fixed 80-column width, no color, no user environment."""

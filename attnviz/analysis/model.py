@@ -220,16 +220,29 @@ class StreamedModelAnalysis(ModelAnalysis):
 
 def to_words(enc, text: str, layers: list[att.LayerResult], hidden: np.ndarray, flow: np.ndarray):
     """Pool subword tokens to words: α′ summed over a key word's pieces and averaged over the query
-    word's pieces (rows still sum to 1); α and the vectors are means over the pieces."""
+    word's pieces (rows still sum to 1); α and the vectors are means over the pieces.  With a mask (a
+    decoder's), α is the mean over the allowed piece pairs, and a word pair none of whose pieces may
+    attend is masked (a later word)."""
     from ..core.rollout import pool_words, pooling
     from ..models.checkpoint import words_of
 
     tokens, units = words_of(enc, text)
     specials = [len(u) == 1 and enc.word_ids[u[0]] is None for u in units]
-    _, p = pooling(units, len(enc.ids))  # [m, n] mean over a word's pieces
-    mean_mean = lambda a: p @ a @ p.T  # noqa: E731  (α: mean over the query's and the key's pieces)
+    s, p = pooling(units, len(enc.ids))  # [m, n]: 1 on a word's pieces; the mean over them
     rows = lambda x: p @ x  # noqa: E731  (vectors: mean over pieces)
-    layers = [att.LayerResult([att.HeadResult(rows(h.q), rows(h.k), rows(h.v), mean_mean(h.alpha),
-                                              pool_words(h.alpha_prime, units), rows(h.b)) for h in lr.heads],
-                              rows(lr.output)) for lr in layers]
-    return tokens, specials, layers, rows(hidden), pool_words(flow, units)
+
+    def pooled(lr):
+        if lr.mask is None:
+            return [p @ h.alpha @ p.T for h in lr.heads], None  # α: mean over the query's and the key's pieces
+        count = s @ lr.mask.astype(s.dtype) @ s.T  # [m, m] allowed piece pairs
+        allowed = count > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alphas = [np.where(allowed, (s @ np.where(lr.mask, h.alpha, 0.0) @ s.T) / count, np.nan) for h in lr.heads]
+        return alphas, allowed
+
+    out = []
+    for lr in layers:
+        alphas, mask = pooled(lr)
+        out.append(att.LayerResult([att.HeadResult(rows(h.q), rows(h.k), rows(h.v), a, pool_words(h.alpha_prime, units), rows(h.b))
+                                    for h, a in zip(lr.heads, alphas)], rows(lr.output), mask))
+    return tokens, specials, out, rows(hidden), pool_words(flow, units)

@@ -14,17 +14,14 @@ from .atlas import Atlas, layer_mask, probe_scores, text_scores
 
 SEED_TEXT = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 MAX_PROBE = 4096  # T beyond this is a typo: the probe's 2T tokens go through every layer with full matrices
+MAX_KEPT = 1 << 30  # bytes of α′ an atlas keeps (every head on the text and the probe, float32)
 
 
 def run_atlas(model: str, text: str | None = None, probe_length: int = 50, seed: int = 0) -> Atlas:
     """Every head's scores on `text` (the seed sentence when None) and on the probe."""
     from ..models.checkpoint import encode, open_model
 
-    if isinstance(probe_length, bool) or not isinstance(probe_length, int) or not 2 <= probe_length <= MAX_PROBE:
-        raise UsageError(f"`probe_length` {probe_length!r}: give a whole number of tokens from 2 to {MAX_PROBE} "
-                         f"(50 is the usual)", "probe_length")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f"`seed` {seed!r}: give a whole number 0 or more", "seed")
+    probe_length, seed, model = check_arguments(model, text, probe_length, seed)
     text = SEED_TEXT if text is None else text
     if not text.strip():
         raise UsageError("there is no text to attend over; give a sentence (or none, for the seed sentence)")
@@ -32,6 +29,7 @@ def run_atlas(model: str, text: str | None = None, probe_length: int = 50, seed:
     causal = bool(getattr(m.config, "causal", m.family.causal))
     enc = encode(m, text)
     probe, start = probe_encoding(m, probe_length, seed)
+    check_kept(m, len(enc.ids), len(probe.ids), probe_length)
     specials = [w is None for w in enc.word_ids]
     text_alpha, text_parts = run_layers(m, enc, causal, lambda a, mask: text_scores(a, mask, specials))
     probe_alpha, probe_parts = run_layers(m, probe, causal, lambda a, mask: probe_scores(a, start, probe_length))
@@ -42,6 +40,39 @@ def run_atlas(model: str, text: str | None = None, probe_length: int = 50, seed:
     return Atlas(m.name, m.family.name, causal, m.config.kv_heads, text, readable(m.tokenizer, enc.tokens, specials),
                  [int(i) for i in enc.ids], specials,
                  [int(i) for i in probe.ids], list(probe.tokens), probe_length, start, seed, scores, text_alpha, probe_alpha)
+
+
+def check_arguments(model, text, probe_length, seed) -> tuple[int, int, str]:
+    """The arguments as a Python user may give them (numpy integers, a Path), or a UsageError naming one."""
+    import os
+
+    whole = lambda x: not isinstance(x, bool) and isinstance(x, (int, np.integer))  # noqa: E731
+    if not whole(probe_length) or not 2 <= probe_length <= MAX_PROBE:
+        raise UsageError(f"`probe_length` {probe_length!r}: give a whole number of tokens from 2 to {MAX_PROBE} "
+                         f"(50 is the usual)", "probe_length")
+    if not whole(seed) or seed < 0:
+        raise UsageError(f"`seed` {seed!r}: give a whole number 0 or more", "seed")
+    if text is not None and not isinstance(text, str):
+        raise UsageError(f"`text` must be a string, or None for the seed sentence (got a {type(text).__name__})", "text")
+    if not isinstance(model, (str, os.PathLike)):
+        raise UsageError(f"`model` must be a name (minilm, smollm2) or a path (got a {type(model).__name__})", "model")
+    return int(probe_length), int(seed), os.fspath(model)
+
+
+def check_kept(m, n: int, n_probe: int, probe_length: int) -> None:
+    """Refuse, before any layer runs, an atlas whose kept α′ (layers × heads × (n² + N²) float32)
+    passes MAX_KEPT, naming what to shorten."""
+    heads = m.config.layers * m.config.heads
+    kept = heads * (n * n + n_probe * n_probe) * 4
+    if kept <= MAX_KEPT:
+        return
+    frame = n_probe - 2 * probe_length
+    room = MAX_KEPT // (4 * heads) - n * n  # N² left for the probe once the text is kept
+    most = (int(room ** 0.5) - frame) // 2 if room > 0 else 0
+    fix = f"give `probe_length` {most} or less" if most >= 2 else "use a shorter text"
+    raise UsageError(f"the atlas keeps every head's α′ on the text ({n} tokens) and the probe ({n_probe}): "
+                     f"{m.config.layers} layers × {m.config.heads} heads × ({n}² + {n_probe}²) × 4 bytes = "
+                     f"{kept / 2**30:.1f} GiB, more than {MAX_KEPT / 2**30:.0f} GiB; {fix}", "probe_length")
 
 
 def run_layers(m, enc, causal: bool, score):

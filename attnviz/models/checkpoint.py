@@ -28,6 +28,7 @@ class Model:
 
         self.path, self.name = path, name
         gguf = path.is_file()
+        self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
             from .gguf import open_gguf
 
@@ -226,7 +227,9 @@ def added_tokens(model: Model) -> tuple[list[str], int]:
 
 
 def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
-    """Word-level units: each word (from the tokenizer's word ids) or special token, with its pieces."""
+    """Word-level units: each word (from the tokenizer's word ids) or special token, with its pieces.
+    A word's label is its text without the space before it (a byte-level BPE's offsets include it:
+    "Ġcat" is " cat"; BERT's never do)."""
     units: list[list[int]] = []
     labels: list[str] = []
     last = object()
@@ -239,7 +242,7 @@ def words_of(enc: Encoded, text: str) -> tuple[list[str], list[list[int]]]:
             units[-1].append(t)
             labels[-1] = text[enc.offsets[units[-1][0]][0] : enc.offsets[t][1]]
         last = w
-    return labels, units
+    return [label if enc.word_ids[u[0]] is None else label.strip() or label for label, u in zip(labels, units)], units
 
 
 def unk_pieces(tokens: list[str], offsets: list[tuple[int, int]], text: str, unk_token: str = "[UNK]") -> list[str]:

@@ -40,6 +40,7 @@ GPT2_NAMES = {
         ("attn_norm", "ln_1"), ("ffn_norm", "ln_2"), ("attn_qkv", "attn.c_attn"), ("attn_output", "attn.c_proj"),
         ("ffn_up", "mlp.c_fc"), ("ffn_down", "mlp.c_proj")) for p in ("weight", "bias")},
 }
+PERMUTED = ("llama", "mistral")  # written by convert_hf_to_gguf.py's LlamaModel (and its subclasses): Q/K rows permuted
 GPT2_TRANSPOSED = ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight")  # Conv1D [in, out] in HF
 
 
@@ -191,18 +192,25 @@ class GGUFSource:
         arch = header.meta["general.architecture"]
         names = hf_names(header, arch)
         self._info = {names[g]: info for g, info in header.tensors.items()}
+        if len(self._info) < len(names):
+            first = next(g for g in names if list(names.values()).count(names[g]) > 1)
+            raise AttnvizError(f"`model` {header.path}: two tensors of the GGUF file are {names[first]} (one is {first}); the file is damaged")
         self.keys = list(self._info)
         self._data = np.memmap(header.path, dtype=np.uint8, mode="r")
         heads, kv = raw.get("num_attention_heads"), raw.get("num_key_value_heads")
         self._fix, self._transposed = {}, set()
         for g, h in names.items():
-            if arch == "llama" and re.search(r"\.attn_q\.(weight|bias)$", g):
+            if arch in PERMUTED and re.search(r"\.attn_q\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=heads: unpermute(w, n)
-            elif arch == "llama" and re.search(r"\.attn_k\.(weight|bias)$", g):
+            elif arch in PERMUTED and re.search(r"\.attn_k\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=kv: unpermute(w, n)
             elif arch == "gpt2" and g.endswith(GPT2_TRANSPOSED):
                 self._fix[h] = lambda w: np.ascontiguousarray(w.T)
                 self._transposed.add(h)
+            n = heads if ".attn_q." in g else kv
+            if h in self._fix and h not in self._transposed and (not isinstance(n, int) or header.tensors[g].shape[0] % (2 * n)):
+                raise AttnvizError(f"`model` {header.path}: tensor {g} has {header.tensors[g].shape[0]} rows, which {n} heads "
+                                   f"cannot share in rotary halves; the file's metadata is not its tensors' (download it again)")
 
     def shape(self, key: str) -> tuple[int, ...]:
         shape = self._info[key].shape

@@ -27,6 +27,9 @@ SPARE = 256 << 20  # free space left on the cache's disk after writing an entry
 
 
 def cache_dir() -> Path:
+    """$ATTNVIZ_CACHE_DIR when set (the tests use their own), else $XDG_CACHE_HOME/attnviz, else ~/.cache/attnviz."""
+    if os.environ.get("ATTNVIZ_CACHE_DIR"):
+        return Path(os.environ["ATTNVIZ_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "attnviz"
 
@@ -131,13 +134,25 @@ def _write_tensors(target: Path, source, sizes: dict[str, int]) -> dict:
     table, pos = {}, 0
     with open(target, "wb") as f:
         for key, n in sizes.items():
-            w = np.ascontiguousarray(source.tensor(key), dtype=np.float32)
+            w = np.ascontiguousarray(_read(source, key), dtype=np.float32)
             f.write(memoryview(w).cast("B"))
             padded = -(-4 * n // ALIGN) * ALIGN
             f.write(b"\0" * (padded - 4 * n))
             table[key] = [pos // 4, list(w.shape)]
             pos += padded
     return table
+
+
+def _read(source, key: str) -> np.ndarray:
+    """source.tensor(key); a library's exception is one line naming the tensor (as Model's reads)."""
+    from ..errors import AttnvizError
+
+    try:
+        return source.tensor(key)
+    except (AttnvizError, OSError):
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise AttnvizError(f"`model` {source.header.path}: cannot read {key} ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
 
 def cached_or_build(path: Path):

@@ -25,6 +25,10 @@ SCALARS = {0: ("<B", 1), 1: ("<b", 1), 2: ("<H", 2), 3: ("<h", 2), 4: ("<I", 4),
            7: ("<?", 1), 10: ("<Q", 8), 11: ("<q", 8), 12: ("<d", 8)}
 NUMPY = {0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4", 7: "<u1", 10: "<u8", 11: "<i8", 12: "<f8"}
 STRING, ARRAY = 8, 9
+# Item counts past which a file is refused, whatever its size: each item is a step of a Python loop,
+# and an 80 MB file of empty strings would otherwise take seconds (gguf.GGUFReader: minutes).
+# Real files: ~50 metadata keys, a few thousand tensors, vocabularies of at most 262 144 tokens.
+MAX_ITEMS = {"tensors": 1 << 20, "metadata": 1 << 16, "strings": 1 << 21}
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,14 @@ class Cursor:
             self.string(f"item {len(out)} of {key}")  # the error, worded as for one string
         return out
 
-    def count(self, what: str, least: int) -> int:
-        """A count of items of at least `least` bytes each, refused when they cannot fit in what remains."""
+    def count(self, what: str, least: int, cap: int | None = None) -> int:
+        """A count of items of at least `least` bytes each, refused when they cannot fit in what remains
+        (or, with cap, when there are more than a loop should walk)."""
         n = self.u64(what)
         if n * least > self.end - self.pos:
             self.fail(f"{what} is {n:,}, more than the {self.end - self.pos:,} bytes left can hold")
+        if cap is not None and n > cap:
+            self.fail(f"{what} is {n:,}, more than attnviz reads ({cap:,}; real models have far fewer)")
         return n
 
 
@@ -120,8 +127,8 @@ def read_header(path: Path) -> Header:
     if version not in VERSIONS:
         cur.fail(f"version {version}; attnviz reads GGUF versions {', '.join(map(str, VERSIONS))}"
                  + (" (this looks like a big-endian file)" if version >> 16 else ""))
-    n_tensors = cur.count("the tensor count", 8 + 4 + 4 + 8)
-    n_meta = cur.count("the metadata count", 8 + 4 + 1)
+    n_tensors = cur.count("the tensor count", 8 + 4 + 4 + 8, MAX_ITEMS["tensors"])
+    n_meta = cur.count("the metadata count", 8 + 4 + 1, MAX_ITEMS["metadata"])
     meta = {}
     for _ in range(n_meta):
         key = cur.string("a metadata key")
@@ -149,7 +156,7 @@ def value(cur: Cursor, code: int, key: str):
         n = cur.count(f"the length of {key}", SCALARS[item][1])
         return np.frombuffer(cur.take(n * SCALARS[item][1], key), dtype=NUMPY[item]).astype(NUMPY[item].replace("<", "="))
     if item == STRING:
-        n = cur.count(f"the length of {key}", 8)
+        n = cur.count(f"the length of {key}", 8, MAX_ITEMS["strings"])
         return cur.strings(n, key)
     cur.fail(f"{key} is an array of {'arrays' if item == ARRAY else f'the unknown type {item}'}")
 

@@ -12,7 +12,7 @@ from ..errors import AttnvizError
 
 SCHEMA = "attnviz/1"
 SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image")  # source.kind: text + word vectors, --input, --model, --audio, --image
-FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors")  # source.format
+FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "gguf")  # source.format
 
 
 def matrix(m: np.ndarray) -> list[list[float | None]]:

@@ -222,9 +222,10 @@ def write_pieces(write, data) -> None:
 
 @contextmanager
 def whole_lines(out):
-    """Inside, one JSON line is written to out; if anything stops it (Ctrl-C, SIGTERM, an error), a
+    """Inside, one JSON line is written to out; if an interrupt stops it (Ctrl-C, SIGTERM), a
     seekable output (a file) is cut back to where the line began, so the output holds whole lines
-    only.  A pipe cannot take bytes back: its reader sees the line end early."""
+    only.  A pipe cannot take bytes back: its reader sees the line end early.  A write that fails
+    (a full disk, ulimit -f) keeps what was written: the error line says where it stopped."""
     buffer = getattr(out, "buffer", None)
     try:
         out.flush()
@@ -233,8 +234,8 @@ def whole_lines(out):
         start = None
     try:
         yield
-    except BaseException:
-        if start is not None:
+    except BaseException as e:
+        if start is not None and not isinstance(e, Exception):  # KeyboardInterrupt, cli.Terminated
             try:
                 buffer.flush()
             except (OSError, ValueError):  # a full disk: what was written is cut back all the same

@@ -80,6 +80,18 @@ def pack_scores(a) -> dict | list:
     return {"packed": "i32m", "shape": list(a.shape), "data": planed(k, "<i4")}
 
 
+def unpack(m) -> np.ndarray:
+    """A page's matrix, packed or nested lists (None = masked), as [n_q, n_k] float64 (NaN = masked)."""
+    if not isinstance(m, dict):
+        return np.array([[np.nan if x is None else x for x in row] for row in m], dtype=np.float64)
+    width = {"u16": 2, "i32m": 4}[m["packed"]]
+    raw = np.frombuffer(zlib.decompress(base64.b64decode(m["data"])), np.uint8).reshape(width, -1)  # [width, cells]
+    q = np.ascontiguousarray(raw.T).view("<u2" if width == 2 else "<i4").reshape(m["shape"])
+    if m["packed"] == "u16":
+        return q.astype(np.int64) * m["scale"] / STEPS
+    return np.where(q == MASKED, np.nan, q / 1000)
+
+
 def cells(n: int, maps: int) -> int:
     return maps * n * n
 

@@ -387,12 +387,34 @@ def test_cli_atlas_errors_are_one_line(runner, args, needle, minilm_atlas):
     assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1, result.output
 
 
-@pytest.mark.parametrize("kw", [{"probe_length": 1}, {"probe_length": 2.5}, {"seed": -1}, {"probe_length": True}])
-def test_api_refuses_bad_values(kw):
+@pytest.mark.parametrize("kw, name", [({"probe_length": 1}, "probe_length"), ({"probe_length": 2.5}, "probe_length"),
+                                      ({"seed": -1}, "seed"), ({"probe_length": True}, "probe_length"),
+                                      ({"text": b"bytes"}, "text"), ({"model": 3}, "model")])
+def test_api_refuses_bad_values(kw, name):
     import attnviz
 
-    with pytest.raises(UsageError):
-        attnviz.atlas("minilm", **kw)
+    with pytest.raises(UsageError, match=f"^`{name}`"):
+        attnviz.atlas(**{"model": "minilm", **kw})
+
+
+def test_an_atlas_too_big_to_keep_is_refused_before_any_layer_runs(toy, monkeypatch):
+    from attnviz.analysis import probe
+
+    monkeypatch.setattr(probe, "MAX_KEPT", 6 * 80 * 80 * 4)  # the toy's 6 heads: room for 80² in all
+    monkeypatch.setattr(ToyDecoder, "forward_layers", lambda self, enc: pytest.fail("a layer ran"))
+    import attnviz
+
+    with pytest.raises(UsageError, match=r"^the atlas keeps .* 2 layers × 3 heads × \(3² \+ 81²\) × 4 bytes .*; "
+                                         r"give `probe_length` 39 or less$"):
+        attnviz.atlas("toy", "t1 t2", probe_length=40)
+
+
+def test_api_takes_numpy_integers_and_paths(minilm_atlas):
+    import attnviz
+    from attnviz.models.checkpoint import open_model
+
+    a = attnviz.atlas(open_model("minilm").path, SEED, probe_length=np.int64(50), seed=np.int32(0))
+    assert a.probe_ids == minilm_atlas.probe_ids and a.probe_length == 50 and type(a.seed) is int
 
 
 def test_the_page_embeds_every_heads_weights_and_opens_a_head_on_click(minilm_atlas, tmp_path, browser):

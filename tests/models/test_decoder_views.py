@@ -122,3 +122,17 @@ def test_a_run_that_cannot_fit_is_refused_before_the_forward_pass(runner, llama,
     assert result.exit_code == 2 and not ran, result.output
     assert "α and α′ of 8 heads kept would need about" in result.stderr and "--layer L --head H" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_words_of_a_decoder_keep_the_causal_mask(runner, llama):
+    """Pooled to words (the tiny vocabulary splits most words into pieces), a later word is masked
+    and a word sees itself: α is the mean over the allowed piece pairs."""
+    doc = json.loads(run(runner, "show", "--model", llama, SEED, "--words", "--json").stdout)
+    n = len(doc["tokens"])
+    assert n < 40  # words, not the ~50 pieces
+    for layer in doc["layers"][:-1]:
+        for head in layer["heads"]:
+            a, w = head["alpha"], np.array(head["alpha_prime"])
+            assert all(a[i][j] is None for i in range(n) for j in range(i + 1, n))
+            assert all(a[i][j] is not None for i in range(n) for j in range(i + 1))
+            assert np.all(np.triu(w, 1) == 0) and np.allclose(w.sum(axis=1), 1, atol=1e-5)

@@ -17,6 +17,7 @@ VOCAB = len(bpe_vocab()[0])
 @pytest.fixture(autouse=True)
 def no_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
 
 
 def tiny(kind: str):

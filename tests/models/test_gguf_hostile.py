@@ -17,6 +17,8 @@ from conftest import invoke
 from gguf_fixtures import write_gguf
 
 HUGE = 1 << 60
+META = {"llama.embedding_length": 32, "llama.attention.head_count": 2, "llama.block_count": 1, "llama.feed_forward_length": 64,
+        "llama.context_length": 16, "llama.attention.layer_norm_rms_epsilon": 1e-5}
 S = "the cat sat on the mat"
 
 
@@ -63,6 +65,9 @@ CASES = {  # name -> (file bytes from a tmp dir, what the one line names)
                           "the length of tokenizer.ggml.scores is 1,152,921,504,606,846,976"),
     "string array 2^60": (lambda t: gguf(kvs=[s("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, HUGE)]),
                           "the length of tokenizer.ggml.tokens is 1,152,921,504,606,846,976"),
+    "3 M strings": (lambda t: gguf(kvs=[s("x") + struct.pack("<IIQ", 9, 8, 3 << 20) + b"\0" * (8 * (3 << 20))]),
+                    "the length of x is 3,145,728, more than attnviz reads (2,097,152"),
+    "100 000 keys": (lambda t: gguf(n_kv=100_000) + b"\0" * 2_000_000, "the metadata count is 100,000, more than attnviz reads"),
     "5 dims": (lambda t: gguf(tensors=[tinfo("token_embd.weight", [32, 1, 1, 1, 1])], data=b"\0" * 128), "5 dimensions"),
     "dim 0": (lambda t: gguf(tensors=[tinfo("token_embd.weight", [32, 0])]), "the dimensions [32, 0]"),
     "dim 2^60": (lambda t: gguf(tensors=[tinfo("token_embd.weight", [32, HUGE])]), "each must be between 1 and 2⁴⁸"),
@@ -75,6 +80,13 @@ CASES = {  # name -> (file bytes from a tmp dir, what the one line names)
                                         data=b"\0" * 256), "the tensor name token_embd.weight appears twice"),
     "duplicate key": (lambda t: gguf(kvs=[kv_u32("llama.block_count", 1), kv_u32("llama.block_count", 2)]), "llama.block_count appears twice"),
     "unknown value type": (lambda t: gguf(kvs=[s("general.x") + struct.pack("<I", 77)]), "the unknown value type 77"),
+    "heads that do not divide q": (lambda t: write_gguf(t / "h.gguf", "llama", {"llama.embedding_length": 32, "llama.attention.head_count": 3,
+                                   "llama.block_count": 1, "llama.feed_forward_length": 64, "llama.context_length": 16,
+                                   "llama.attention.layer_norm_rms_epsilon": 1e-5}, {"blk.0.attn_q.weight": np.ones((32, 32), np.float32),
+                                   "token_embd.weight": np.ones((280, 32), np.float32)}).read_bytes(), "has 32 rows, which 3 heads cannot share"),
+    "two names for one tensor": (lambda t: write_gguf(t / "d.gguf", "llama", META, {"token_embd.weight": np.ones((4, 32), np.float32),
+                                 "model.embed_tokens.weight": np.ones((4, 32), np.float32)}, None).read_bytes(),
+                                 "two tensors of the GGUF file are model.embed_tokens.weight"),
     "architecture": (lambda t: gguf(arch="phi3"),
                      "architecture 'phi3' is not supported; attnviz reads GGUF files of gpt2, llama, mistral, qwen2, qwen3"),
     "no sizes": (lambda t: gguf(), "llama.attention.head_count must be an integer, it is absent"),
@@ -86,6 +98,8 @@ def test_a_hostile_gguf_is_one_line(runner, tmp_path, monkeypatch, case):
     from hostile_checks import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     make, needle = CASES[case]
     path = tmp_path / "bad.gguf"
     path.write_bytes(make(tmp_path))
@@ -124,20 +138,34 @@ def test_hostile_ggufs_are_refused_in_bounded_memory_and_time(tmp_path):
         assert grown_kib < 64 << 10, (name, grown_kib)  # under 64 MiB more than the process had
 
 
-def test_nan_weights_name_the_tensor(runner, tmp_path, monkeypatch):
+@pytest.mark.parametrize("cached", [True, False])
+def test_nan_weights_name_the_tensor(runner, tmp_path, monkeypatch, cached):
+    """Found while the cache is written (every tensor), or, without it, when the layer reads the tensor."""
     from attnviz import models
     from hostile_checks import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))  # any family: refused before it runs
+
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
+    if not cached:
+        monkeypatch.setenv("ATTNVIZ_NO_CACHE", "1")
+    from gguf_fixtures import bpe_vocab
+
+    vocab = len(bpe_vocab()[0])
+    shapes = {"token_embd.weight": (vocab, 32), "output_norm.weight": (32,), "blk.0.attn_norm.weight": (32,), "blk.0.ffn_norm.weight": (32,),
+              "blk.0.attn_q.weight": (32, 32), "blk.0.attn_k.weight": (32, 32), "blk.0.attn_v.weight": (32, 32),
+              "blk.0.attn_output.weight": (32, 32), "blk.0.ffn_gate.weight": (64, 32), "blk.0.ffn_up.weight": (64, 32),
+              "blk.0.ffn_down.weight": (32, 64)}
+    meta = {"llama.embedding_length": 32, "llama.attention.head_count": 2, "llama.block_count": 1, "llama.feed_forward_length": 64,
+            "llama.context_length": 64, "llama.attention.layer_norm_rms_epsilon": 1e-5, "llama.vocab_size": vocab}
     for qtype in ("F32", "F16"):
-        w = np.ones((8, 32), np.float32)
-        w[3, 5] = np.nan if qtype == "F32" else np.inf
-        path = write_gguf(tmp_path / f"nan-{qtype}.gguf", "llama", {"llama.embedding_length": 32, "llama.attention.head_count": 2,
-                          "llama.block_count": 1, "llama.feed_forward_length": 64, "llama.context_length": 16,
-                          "llama.attention.layer_norm_rms_epsilon": 1e-5},
-                          {"token_embd.weight": np.ones((280, 32), np.float32), "blk.0.attn_q.weight": (w, qtype)})
-        one_line(invoke(runner, "show", S, "--model", path), 1, "tensor blk.0.attn_q.weight holds NaN or infinite values")
+        tensors = {name: np.full(shape, 0.01, np.float32) for name, shape in shapes.items()}
+        tensors["blk.0.ffn_down.weight"][3, 5] = np.nan if qtype == "F32" else np.inf
+        tensors["blk.0.ffn_down.weight"] = (tensors["blk.0.ffn_down.weight"], qtype)
+        path = write_gguf(tmp_path / f"nan-{qtype}.gguf", "llama", meta, tensors)
+        one_line(invoke(runner, "show", S, "--model", path), 1, "tensor blk.0.ffn_down.weight holds NaN or infinite values")
+    tensors["blk.0.ffn_down.weight"] = np.full((32, 64), 0.01, np.float32)
+    assert invoke(runner, "show", S, "--model", write_gguf(tmp_path / "fine.gguf", "llama", meta, tensors)).exit_code == 0
 
 
 def test_a_byte_level_tokenizer_without_merges(runner, tmp_path, monkeypatch):

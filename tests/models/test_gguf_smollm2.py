@@ -71,6 +71,17 @@ def test_smollm2_embedding_rows_alone(ours):
     np.testing.assert_array_equal(source.rows("model.embed_tokens.weight", ids), source.tensor("model.embed_tokens.weight")[ids])
 
 
+def test_smollm2_tokens_equal_the_stored_reference(ours):
+    """tests/data/smollm2_tokens.json: transformers' ids for TEXTS, stored (this runs without transformers)."""
+    import json
+
+    from conftest import DATA
+
+    stored = json.loads((DATA / "smollm2_tokens.json").read_text(encoding="utf-8"))
+    assert stored["texts"] == TEXTS
+    assert [ours[2].encode(t).ids for t in TEXTS] == stored["ids"]
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_smollm2_tokens(ours, reference, text):
     tok = ours[2]

@@ -22,6 +22,7 @@ TEXTS = ["the cat sat on the mat", " the  cat\n\nsat", "<|endoftext|>the cat<|im
 @pytest.fixture(autouse=True)
 def cache_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     monkeypatch.delenv("ATTNVIZ_NO_CACHE", raising=False)
     return tmp_path / "cache" / "attnviz"
 
@@ -101,6 +102,23 @@ def test_tokens_equal_transformers_for_the_same_gguf(tmp_path, kind):
         assert ours.encode(text).ids == ids, (kind, text, ours.encode(text).tokens, ref.convert_ids_to_tokens(ids))
     if kind == "spm":
         assert ours.encode("the cat").tokens[0] == "<s>"  # add_bos_token's default for SentencePiece vocabularies
+
+
+@pytest.mark.parametrize("pre", ["llama-bpe", "qwen2", "smollm"])
+def test_each_pre_tokenizer_splits_as_transformers(tmp_path, pre):
+    """tokenizer.ggml.pre picks the split of the text before the merges (Llama 3: digits in threes;
+    Qwen2: one digit at a time; others GPT-2's)."""
+    transformers = pytest.importorskip("transformers")
+    from attnviz.models.gguf_file import read_header
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = write_gguf(tmp_path / "p.gguf", "llama", {"tokenizer.ggml.pre": pre}, {}, "bpe")
+    ours = build_tokenizer(read_header(path).meta, path)
+    ref = transformers.AutoTokenizer.from_pretrained(str(tmp_path), gguf_file="p.gguf")
+    text = "I'LL pay 1234567 cats\n\n  at the mat's edge!!"
+    assert ours.encode(text).ids == ref(text)["input_ids"]
+    pieces = [p for p, _ in ours.pre_tokenizer.pre_tokenize_str("1234567")]
+    assert pieces == {"llama-bpe": ["123", "456", "7"], "qwen2": list("1234567"), "smollm": ["1234567"]}[pre]
 
 
 def test_add_bos_token_is_honoured(tmp_path):
@@ -223,6 +241,7 @@ def test_an_unwritable_cache_reads_the_gguf_directly(tmp_path, monkeypatch):
 
     (tmp_path / "a-file").write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
     monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))
     raw, source, tok = gguf_cache.cached_or_build(tiny_llama(tmp_path / "t.gguf"))
     assert isinstance(source, GGUFSource) and source.tensor("model.layers.0.self_attn.q_proj.weight").shape == (32, 32)
@@ -313,3 +332,19 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path, cache_home, monkeypatch, dam
     raw, source, tok = gguf_cache.cached_or_build(path)
     assert isinstance(source, gguf_cache.CachedSource) and gguf_cache.load(path) is not None
     assert source.tensor("model.layers.0.self_attn.k_proj.weight").shape == (16, 32) and tok().encode("the").ids
+
+
+def test_words_of_a_byte_level_text_have_no_leading_space(tmp_path, monkeypatch):
+    """Byte-level offsets include the space before a word (as transformers' own tokenizer gives them);
+    word labels (--words, heads --file) do not."""
+    from attnviz.models.checkpoint import Encoded, words_of
+    from attnviz.models.gguf_file import read_header
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = write_gguf(tmp_path / "w.gguf", "llama", {"tokenizer.ggml.add_bos_token": True}, {}, "bpe")
+    text = "the cat sat on the mat"
+    e = build_tokenizer(read_header(path).meta, path).encode(text)
+    assert e.tokens[3] == "Ġcat" and e.offsets[3] == (3, 7) and text[3:7] == " cat"
+    enc = Encoded(list(e.tokens), np.array(e.ids), np.array(e.type_ids), list(e.word_ids), list(e.offsets))
+    labels, units = words_of(enc, text)
+    assert labels == ["<|endoftext|>", "the", "cat", "sat", "on", "the", "mat"] and units[1] == [1, 2] and units[2] == [3]
