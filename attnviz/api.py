@@ -21,7 +21,7 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
+__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "view", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input=None, audio=None, image=None,
@@ -98,6 +98,26 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
+
+
+def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None = None, scores: bool = False,
+         name: str | None = None, text: str | None = None, layer: int | None = None, head: int | None = None) -> "Result":
+    """Attention computed elsewhere, with every view `analyze(text, model=…)` has (table, JSON,
+    figures, page, heads_ranking).
+
+    attention: α′ as [n, n], [heads, n, n], [layers, heads, n, n], or a list/tuple of per-layer
+    [heads, n, n] or [1, heads, n, n] (transformers' `outputs.attentions`); numpy arrays, tensors
+    (torch, JAX) or nested lists.  scores=True: the raw scores α before softmax (-inf where masked).
+    tokens: one label per token, or a tokenizer's output (input_ids) with tokenizer=.  specials:
+    which tokens are [CLS]/[SEP]-like (default: the tokenizer's, else guessed by spelling).
+    name, text: what the views call the source and the text.  layer, head: keep one (1-based).
+    A causal model's attention (all zero above the diagonal) is shown as masked there.
+    """
+    from .analysis.given import view_analysis
+
+    check_arguments(compare=None, layer=layer, head=head)
+    return Result(view_analysis(attention, tokens, tokenizer=tokenizer, specials=specials, scores=scores, name=name,
+                                text=text, layer=layer, head=head))
 
 
 def options_of(options, kw: dict) -> Options:

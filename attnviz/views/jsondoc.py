@@ -11,7 +11,7 @@ from ..analysis.results import ModelAnalysis
 from ..errors import AttnvizError
 
 SCHEMA = "attnviz/1"
-SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image")  # source.kind: text + word vectors, --input, --model, --audio, --image
+SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image", "attention")  # source.kind: text + word vectors, --input, --model, --audio, --image, --attention (view())
 FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors")  # source.format
 
 

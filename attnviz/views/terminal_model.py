@@ -39,10 +39,14 @@ def model_header(analysis) -> Text:
     causal = c.get("causal", False)
     t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c['layers'], c['heads'])} · {count}"
              + (" · " + _("causal") if causal else "") + "\n")
-    if causal and c["kv_heads"] != c["heads"]:
+    if causal and c.get("kv_heads", c["heads"]) != c["heads"]:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c["heads"], kv=c["kv_heads"], g=c["heads"] // c["kv_heads"]) + "\n", style="dim")
-    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
+    if s["kind"] == "attention":  # view(): attention computed elsewhere
+        t.append((_("α given (raw scores)   α′_i· = softmax(α_i·)") if c.get("given") == "scores"
+                  else _("α′ given (weights)   α = ln α′: the scores up to a constant per row")) + "\n")
+    else:
+        t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
     if causal:
         t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
     if analysis.generated and any(analysis.generated):

@@ -1,0 +1,96 @@
+"""Attention computed elsewhere as a ModelAnalysis: every view of a model's heads (terminal overview,
+JSON, figures, page, heads ranking) works on it.  There are no q, k, v or hidden states: those
+fields are [n, 0]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import attention as att
+from ..core.rollout import rollout
+from ..errors import UsageError
+from ..inputs.given import as_stack, check_values, guess_specials, labels_of
+from .results import ModelAnalysis
+from .summaries import head_summary
+
+
+def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scores: bool = False, name: str | None = None,
+                  text: str | None = None, layer: int | None = None, head: int | None = None,
+                  source: dict | None = None) -> ModelAnalysis:
+    """attention: [n, n], [heads, n, n], [layers, heads, n, n] or a list of per-layer arrays (a batch
+    of one allowed); α′ (rows sum to 1) or, with scores, the raw α before softmax (-inf: masked)."""
+    a = as_stack(attention)  # [layers, heads, n, n]
+    causal = check_values(a, scores)
+    if tokens is None:
+        raise UsageError("`tokens` is missing: give one label per token (a list), or a tokenizer's output and "
+                         "tokenizer=", "tokens")
+    labels, known = labels_of(tokens, tokenizer)
+    n_layers, n_heads, n_q, n_k = a.shape
+    if n_q != n_k:
+        raise UsageError(f"`attention` is {n_q} queries × {n_k} keys: self-attention is square (one token list for "
+                         f"rows and columns)", "attention")
+    if len(labels) != n_q:
+        raise UsageError(f"`tokens` has {len(labels)} labels but `attention` is {n_q} × {n_k} (shape "
+                         f"{tuple(a.shape)}); give one label per row", "tokens")
+    if tokenizer is not None and known is not None:
+        labels = [readable_piece(t, s) for t, s in zip(labels, known)]
+    specials = _specials(specials, known, labels)
+    for what, value, top in (("layer", layer, n_layers), ("head", head, n_heads)):
+        if value is not None and not 1 <= value <= top:
+            raise UsageError(f"`{what}` {value}: the attention has {top} ({what}s are numbered 1 … {top})", what)
+    layer_numbers = [layer] if layer else list(range(1, n_layers + 1))
+    head_numbers = [head] if head else list(range(1, n_heads + 1))
+    alpha, alpha_prime = _both(a, scores)
+    mask = np.tril(np.ones((n_q, n_q), dtype=bool)) if causal else None
+    empty = np.zeros((n_q, 0))
+    layers = [att.LayerResult([att.HeadResult(empty, empty, empty, alpha[l - 1, h - 1], alpha_prime[l - 1, h - 1], empty)
+                               for h in head_numbers], empty, mask) for l in layer_numbers]
+    summaries = {(l, h): head_summary(alpha_prime[l - 1, h - 1], specials, causal) for l in layer_numbers for h in head_numbers}
+    src = {"kind": "attention", "name": name or "attention", "format": "array", **(source or {})}
+    cfg = {**config_of(n_layers, n_heads, layer, head, scores, causal), "model": src["name"]}
+    return ModelAnalysis(text if text is not None else " ".join(labels), labels, specials, src, cfg, layers, layer_numbers,
+                         head_numbers, rollout(list(alpha_prime)), summaries, empty)
+
+
+def _specials(given, known: list[bool] | None, labels: list[str]) -> list[bool]:
+    if given is None:
+        return known if known is not None else guess_specials(labels)
+    given = [bool(s) for s in given]
+    if len(given) != len(labels):
+        raise UsageError(f"`specials` has {len(given)} flags for {len(labels)} tokens; give one per token", "specials")
+    return given
+
+
+def _both(a: np.ndarray, scores: bool) -> tuple[np.ndarray, np.ndarray]:
+    """-> α (NaN where masked) and α′.  Given weights, α = ln α′: the scores up to a constant per row."""
+    if scores:
+        alpha = np.where(np.isneginf(a), np.nan, a)
+        top = np.nanmax(alpha, axis=-1, keepdims=True)
+        e = np.where(np.isnan(alpha), 0.0, np.exp(np.nan_to_num(alpha - top, nan=0.0)))  # stable: minus the row max
+        return alpha, e / e.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return np.where(a > 0, np.log(np.where(a > 0, a, 1.0)), np.nan), a
+
+
+def config_of(n_layers: int, n_heads: int, layer, head, scores: bool, causal: bool) -> dict:
+    """The JSON `config` of given attention (the keys a model's has; what was not given is null)."""
+    cfg = {"model": None, "path": None, "words": False, "layer": layer, "head": head, "layers": n_layers, "heads": n_heads,
+           "d_k": None, "score": "given" if scores else None, "normalize": "softmax" if scores else "given",
+           "temperature": 1.0, "temperature_auto": False, "input_norm": None, "projection": None, "seed": None,
+           "weights": None, "has_wo": False, "masked": causal, "given": "scores" if scores else "weights"}
+    if causal:
+        cfg.update({"family": None, "causal": True, "kv_heads": n_heads, "generate": 0})
+    return cfg
+
+
+def readable_piece(token: str, special: bool) -> str:
+    """A tokenizer's piece as the views show a model's (models/pieces.py): Ġrestaurant, ▁restaurant -> restaurant."""
+    from ..models.pieces import SPACE, _text
+
+    if special:
+        return token
+    if token.startswith(SPACE):
+        return _text(token, SPACE) or token
+    if any(ch in token for ch in "ĠĊ"):
+        return _text(token, "bytes") or token
+    return token
