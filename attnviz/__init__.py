@@ -4,7 +4,7 @@ __version__ = "0.3.0"
 
 
 def __getattr__(name):  # the CLI imports attnviz on every start: the library loads only when used
-    if name in ("analyze", "analyze_model", "atlas", "view", "Options", "Result"):
+    if name in ("analyze", "analyze_model", "atlas", "view", "view_file", "Options", "Result"):
         from . import api
 
         return getattr(api, name)

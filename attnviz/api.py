@@ -21,7 +21,7 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "view", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
+__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "view", "view_file", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input=None, audio=None, image=None,
@@ -118,6 +118,23 @@ def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None 
     check_arguments(compare=None, layer=layer, head=head)
     return Result(view_analysis(attention, tokens, tokenizer=tokenizer, specials=specials, scores=scores, name=name,
                                 text=text, layer=layer, head=head))
+
+
+def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool = False, layer: int | None = None,
+              head: int | None = None) -> "Result":
+    """view() of a file (what `show --attention FILE` reads): a .npz with arrays `attention` and
+    `tokens` (optionally `specials`), a .npy with `tokens` given (a list, "a,b,c" or a file of one
+    label per line), or a --json document attnviz wrote (its α, α′ and rollout as saved)."""
+    from .analysis.given import view_analysis
+    from .inputs.given_file import read_saved
+
+    check_arguments(compare=None, layer=layer, head=head)
+    saved = read_saved(path, ",".join(tokens) if isinstance(tokens, list) else tokens)
+    if isinstance(tokens, list):
+        saved.tokens = [str(t) for t in tokens]
+    return Result(view_analysis(saved.attention, saved.tokens, specials=saved.specials, scores=scores, name=saved.name,
+                                text=saved.text, layer=layer, head=head, source=saved.source, alpha=saved.alpha,
+                                numbers=saved.numbers, flow=saved.flow))
 
 
 def options_of(options, kw: dict) -> Options:

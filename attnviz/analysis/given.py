@@ -16,9 +16,12 @@ from .summaries import head_summary
 
 def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scores: bool = False, name: str | None = None,
                   text: str | None = None, layer: int | None = None, head: int | None = None,
-                  source: dict | None = None) -> ModelAnalysis:
+                  source: dict | None = None, alpha=None, numbers=None, flow=None) -> ModelAnalysis:
     """attention: [n, n], [heads, n, n], [layers, heads, n, n] or a list of per-layer arrays (a batch
-    of one allowed); α′ (rows sum to 1) or, with scores, the raw α before softmax (-inf: masked)."""
+    of one allowed); α′ (rows sum to 1) or, with scores, the raw α before softmax (-inf: masked).
+    alpha: a saved run's own α, same shape (NaN: masked).  numbers: a saved run's (layer numbers,
+    head numbers, layers, heads) when it kept only some (1-based); layer, head then name one of them.
+    flow: a saved run's rollout [n, n] (default: the rollout of the layers given)."""
     a = as_stack(attention)  # [layers, heads, n, n]
     causal = check_values(a, scores)
     if tokens is None:
@@ -35,21 +38,30 @@ def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scor
     if tokenizer is not None and known is not None:
         labels = [readable_piece(t, s) for t, s in zip(labels, known)]
     specials = _specials(specials, known, labels)
-    for what, value, top in (("layer", layer, n_layers), ("head", head, n_heads)):
-        if value is not None and not 1 <= value <= top:
-            raise UsageError(f"`{what}` {value}: the attention has {top} ({what}s are numbered 1 … {top})", what)
-    layer_numbers = [layer] if layer else list(range(1, n_layers + 1))
-    head_numbers = [head] if head else list(range(1, n_heads + 1))
-    alpha, alpha_prime = _both(a, scores)
+    all_layers, all_heads, n_layers, n_heads = numbers or (list(range(1, n_layers + 1)), list(range(1, n_heads + 1)),
+                                                           n_layers, n_heads)
+    for what, value, kept in (("layer", layer, all_layers), ("head", head, all_heads)):
+        if value is not None and value not in kept:
+            has = f"only {what} {kept[0]}" if len(kept) == 1 else f"{what}s {_span(kept)}"
+            raise UsageError(f"`{what}` {value}: the attention has {has} (numbered from 1)", what)
+    layer_numbers = [layer] if layer else all_layers
+    head_numbers = [head] if head else all_heads
+    derived, alpha_prime = _both(a, scores)
+    given_alpha = alpha is not None
+    alpha = derived if alpha is None else np.asarray(alpha, dtype=np.float64).reshape(a.shape)
+    li = {ln: k for k, ln in enumerate(all_layers)}
+    hi = {hn: k for k, hn in enumerate(all_heads)}
     mask = np.tril(np.ones((n_q, n_q), dtype=bool)) if causal else None
     empty = np.zeros((n_q, 0))
-    layers = [att.LayerResult([att.HeadResult(empty, empty, empty, alpha[l - 1, h - 1], alpha_prime[l - 1, h - 1], empty)
+    layers = [att.LayerResult([att.HeadResult(empty, empty, empty, alpha[li[l], hi[h]], alpha_prime[li[l], hi[h]], empty)
                                for h in head_numbers], empty, mask) for l in layer_numbers]
-    summaries = {(l, h): head_summary(alpha_prime[l - 1, h - 1], specials, causal) for l in layer_numbers for h in head_numbers}
+    summaries = {(l, h): head_summary(alpha_prime[li[l], hi[h]], specials, causal) for l in layer_numbers for h in head_numbers}
     src = {"kind": "attention", "name": name or "attention", "format": "array", **(source or {})}
-    cfg = {**config_of(n_layers, n_heads, layer, head, scores, causal), "model": src["name"]}
+    one = len(layer_numbers) == 1 and len(head_numbers) == 1  # one head: its matrices, not the overview
+    cfg = {**config_of(n_layers, n_heads, layer_numbers[0] if one else layer, head_numbers[0] if one else head, scores, causal),
+           "model": src["name"], **({"given": "saved"} if given_alpha else {})}
     return ModelAnalysis(text if text is not None else " ".join(labels), labels, specials, src, cfg, layers, layer_numbers,
-                         head_numbers, rollout(list(alpha_prime)), summaries, empty)
+                         head_numbers, rollout(list(alpha_prime)) if flow is None else flow, summaries, empty)
 
 
 def _specials(given, known: list[bool] | None, labels: list[str]) -> list[bool]:
@@ -94,3 +106,8 @@ def readable_piece(token: str, special: bool) -> str:
     if any(ch in token for ch in "ĠĊ"):
         return _text(token, "bytes") or token
     return token
+
+
+def _span(numbers: list[int]) -> str:
+    return f"{numbers[0]} … {numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 1 \
+        else ", ".join(map(str, numbers))

@@ -270,8 +270,9 @@ def title(analysis) -> str:
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
     if analysis.source["kind"] == "attention":  # view(): attention computed elsewhere
-        return (f"{c['model']} · {which} · {count}\n" + (_("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
-                if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j}$ + c_i"))
+        return (f"{c['model']} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
+                if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
+                if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
     return (f"{c['model']} · {which} · {count}\n"
             rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
             + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")

@@ -7,10 +7,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.summaries import heads_ranking, special_names, strongest_links
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from .cells import pad
 from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
+GIVEN = {"scores": N_("α given (raw scores)   α′_i· = softmax(α_i·)"),  # view(): what was given
+         "weights": N_("α′ given (weights)   α = ln α′: the scores up to a constant per row"),
+         "saved": N_("α and α′ as a saved run (show --json) holds them")}
 PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
 # a decoder's: no later token to look at; its first token is the attention sink (Xiao et al. 2023)
 CAUSAL_PATTERNS = (("sink", "^"), ("self", "="), ("prev", "<"), ("other", "*"))
@@ -43,8 +46,7 @@ def model_header(analysis) -> Text:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c["heads"], kv=c["kv_heads"], g=c["heads"] // c["kv_heads"]) + "\n", style="dim")
     if s["kind"] == "attention":  # view(): attention computed elsewhere
-        t.append((_("α given (raw scores)   α′_i· = softmax(α_i·)") if c.get("given") == "scores"
-                  else _("α′ given (weights)   α = ln α′: the scores up to a constant per row")) + "\n")
+        t.append(_(GIVEN[c.get("given")]) + "\n")
     else:
         t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
     if causal:
