@@ -56,7 +56,7 @@ def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scor
     layers = [att.LayerResult([att.HeadResult(empty, empty, empty, alpha[li[l], hi[h]], alpha_prime[li[l], hi[h]], empty)
                                for h in head_numbers], empty, mask) for l in layer_numbers]
     summaries = {(l, h): head_summary(alpha_prime[li[l], hi[h]], specials, causal) for l in layer_numbers for h in head_numbers}
-    src = {"kind": "attention", "name": name or "attention", "format": "array", **(source or {})}
+    src = {"kind": "attention", "name": name or "attention", "dim": None, "format": "array", **(source or {})}
     one = len(layer_numbers) == 1 and len(head_numbers) == 1  # one head: its matrices, not the overview
     cfg = {**config_of(n_layers, n_heads, layer_numbers[0] if one else layer, head_numbers[0] if one else head, scores, causal),
            "model": src["name"], **({"given": "saved"} if given_alpha else {})}

@@ -73,13 +73,26 @@ def _npy(path: str) -> Saved:
 
     try:
         check_magic(path)
-        head = np.load(path, mmap_mode="r", allow_pickle=False)  # the header read, the data mapped: a 2⁶⁰ shape fails here
-        a = np.array(head)
+        check_npy_header(path)
+        a = np.load(path, allow_pickle=False)
     except AttnvizError:
         raise AttnvizError(f"could not read `attention` {path}: not a .npy array; save one with numpy.save") from None
     except (ValueError, OSError, EOFError) as e:
         raise AttnvizError(f"could not read `attention` {path} as a .npy array ({_reason(e)})") from None
     return Saved(a, None)
+
+
+def check_npy_header(path: str) -> None:
+    """The header's shape against the bytes that follow it: a 2⁶⁰ shape is refused before numpy allocates it."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+        left = size - f.tell()
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if not dtype.hasobject and need > left:
+        raise ValueError(f"its header says shape {shape} ({need:,} bytes) but {left:,} bytes follow; the file is damaged "
+                         f"or not made by numpy.save")
 
 
 def _npz(path: str) -> Saved:
