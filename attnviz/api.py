@@ -365,20 +365,23 @@ class Result:
         return buffer.getvalue()
 
     def figure(self, focus: str | list[str] | None = None, matrix: str | None = None, cmap: str | None = None,
-               vmax: float | None = None, title: str | None = None, lang: str | None = None):
+               vmax: float | None = None, title: str | None = None, lang: str | None = None, view: str | None = None):
         """The matplotlib figure `show --save` draws (focus: a token, word or number from 1; a time
         for audio; "ROW,COL" or a list of them for a picture; cmap, vmax: α′'s colormap and top;
         title: "" for none; lang: "en", "zh" or "auto" for this figure's words, default the
-        attnviz.set_language setting).  A missing font is an AttnvizWarning."""
+        attnviz.set_language setting; view: "lines" for the two-column lines view instead of
+        heatmaps).  A missing font is an AttnvizWarning."""
         from .i18n import using
 
         with using(lang):
-            return self._figure(focus, matrix, cmap, vmax, title)
+            return self._figure(focus, matrix, cmap, vmax, title, view)
 
-    def _figure(self, focus, matrix, cmap, vmax, title):
+    def _figure(self, focus, matrix, cmap, vmax, title, view=None):
         from .views.present import Request, check, figure
 
-        request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title)
+        request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title, view=view)
+        if self.is_comparison and view is not None:
+            raise UsageError("`view` lines draws one analysis; a comparison's figure is its panels side by side", "view")
         if self.is_comparison:
             from .views.compare import compare_figure
 
@@ -404,23 +407,26 @@ class Result:
         return html_fragment(*page_parts(self.analysis))
 
     def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150,
-             cmap: str | None = None, vmax: float | None = None, title: str | None = None, lang: str | None = None) -> None:
+             cmap: str | None = None, vmax: float | None = None, title: str | None = None, lang: str | None = None,
+             view: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save`
-        writes; lang as in figure()).  A missing font is an AttnvizWarning."""
+        writes; lang and view as in figure()).  A missing font is an AttnvizWarning."""
         from .i18n import using
 
         with using(lang):
-            self._save(paths, focus, matrix, dpi, cmap, vmax, title)
+            self._save(paths, focus, matrix, dpi, cmap, vmax, title, view)
 
-    def _save(self, paths, focus, matrix, dpi, cmap, vmax, title) -> None:
+    def _save(self, paths, focus, matrix, dpi, cmap, vmax, title, view=None) -> None:
         import io
 
         from .views import figures
         from .views.present import Request, check, save_figures
 
         request = Request(focus=focus, matrix=matrix, save=figures.check_paths([str(p) for p in paths]), dpi=dpi,
-                          cmap=cmap, vmax=vmax, title=title)
+                          cmap=cmap, vmax=vmax, title=title, view=view)
         err = io.StringIO()
+        if self.is_comparison and view is not None:
+            raise UsageError("`view` lines draws one analysis; a comparison's figure is its panels side by side", "view")
         if not self.is_comparison:
             save_figures(self.analysis, request.save, check(self.analysis, request), matrix, dpi, err, request.style)
         else:

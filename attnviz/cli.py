@@ -281,6 +281,7 @@ from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
 Features = choice("Features", ("logmel", "mfcc", "raw"))
+FigureView = choice("FigureView", ("heatmap", "lines"))
 from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
 
 Lang = choice("Lang", ("auto",) + LANGUAGES)
@@ -566,6 +567,9 @@ def show(
     title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
                                                  show_default=False, rich_help_panel=FIGURES)] = None,
     no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
+    view: Annotated[Optional[FigureView], typer.Option(
+        "--view", help="With --save FILE.svg/.png/.pdf: lines draws the page's lines view (queries left, keys right, "
+        "opacity α′, one colour per head) instead of heatmaps.", show_default=False, rich_help_panel=FIGURES)] = None,
     accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
@@ -588,7 +592,7 @@ def show(
                                         "--image": options["image"], "--vectors": options["vectors"],
                                         "--weights": options["weights"], "--graph": options["graph"], "--model": model,
                                         "--attention": attention}), dpi,
-                      cmap=cmap, vmax=vmax, title="" if no_title else title)
+                      cmap=cmap, vmax=vmax, title="" if no_title else title, view="lines" if view and view.value == "lines" else None)
     if attention is not None or tokens is not None or scores:
         return show_attention(attention, tokens, scores, request, layer, head,
                               {"TEXT": text, "--file": file, "--model": model, "--words": words, "--generate": generate,

@@ -46,11 +46,13 @@ class Style:
     cmap   the colormap of α′ (default viridis); α keeps a diverging map centred at 0
     vmax   the top of α′'s colour scale (default: the largest weight shown, so no panel comes out dark)
     title  None: the default title; "": no title; else this text
+    view   None: heatmaps; "lines": the two-column lines view (views/lines_figure.py)
     """
 
     cmap: str | None = None
     vmax: float | None = None
     title: str | None = None
+    view: str | None = None
 
     def heading(self, default: str) -> str:
         return default if self.title is None else self.title

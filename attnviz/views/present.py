@@ -33,12 +33,13 @@ class Request:
     cmap: str | None = None  # figures: α′ colormap (default viridis)
     vmax: float | None = None  # figures: top of α′'s colour scale (default the largest weight shown)
     title: str | None = None  # figures: None the default title, "" none, else this text
+    view: str | None = None  # figures: None heatmaps, "lines" the two-column lines view
 
     @property
     def style(self):
         from .figures import Style
 
-        return Style(self.cmap, self.vmax, self.title)
+        return Style(self.cmap, self.vmax, self.title, self.view)
 
 
 def check(analysis, request: Request):
@@ -52,6 +53,7 @@ def check(analysis, request: Request):
         from .figures import check_style
 
         check_style(request.style)
+    check_view(analysis, request)
     focus = [request.focus] if isinstance(request.focus, str) else list(request.focus or [])
     if request.json and focus:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
@@ -67,6 +69,25 @@ def check(analysis, request: Request):
     if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
+
+
+def check_view(analysis, request: Request) -> None:
+    """`view` lines: a figure of tokens in two columns (views/lines_figure.py), for text, a model or given attention."""
+    if request.view is None:
+        return
+    from .lines_figure import MAX_ITEMS
+
+    if request.view != "lines":
+        raise UsageError(f"`view` {request.view!r}: the figure views are heatmap (the default) and lines", "view")
+    if not any(p.suffix.lower() != ".html" for p in request.save):
+        raise UsageError("`view` lines is a figure: add `save` FILE.svg (or .png, .pdf); the page has its own lines tab", "view")
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind in ("audio", "image") or isinstance(analysis, LongAnalysis):
+        what = {"audio": "a sound's frames", "image": "a picture's items"}.get(kind, "a long input's top-k keys")
+        raise UsageError(f"`view` lines draws tokens in two columns, not {what}; use the default heatmaps", "view")
+    if len(analysis.tokens) > MAX_ITEMS:
+        raise UsageError(f"`view` lines labels up to {MAX_ITEMS} tokens (this input has {len(analysis.tokens)}); "
+                         f"use the default heatmaps", "view")
 
 
 def check_focus_size(analysis, request: Request) -> None:
@@ -295,6 +316,13 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
     heading = style.heading(title(analysis))
     tokens = [printable(t) for t in shown_tokens(analysis)]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
+    if style.view == "lines":
+        from .lines_figure import lines_figure
+
+        panels = [(_("layer {l}").format(l=ln) if isinstance(analysis, ModelAnalysis) else "",
+                   [(hn, hd.alpha_prime) for hn, hd in zip(analysis.head_numbers, layer.heads)])
+                  for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
+        return lines_figure(tokens, panels, heading, focus, getattr(analysis, "specials", None))
     if focus is not None:
         rows = [(_("head {h}").format(h=analysis.head_numbers[h]), hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
