@@ -101,7 +101,8 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
 
 
 def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None = None, scores: bool = False,
-         name: str | None = None, text: str | None = None, layer: int | None = None, head: int | None = None) -> "Result":
+         name: str | None = None, text: str | None = None, layer: int | None = None, head: int | None = None,
+         queries=None, keys=None) -> "Result":
     """Attention computed elsewhere, with every view `analyze(text, model=…)` has (table, JSON,
     figures, page, heads_ranking).
 
@@ -112,12 +113,14 @@ def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None 
     which tokens are [CLS]/[SEP]-like (default: the tokenizer's, else guessed by spelling).
     name, text: what the views call the source and the text.  layer, head: keep one (1-based).
     A causal model's attention (all zero above the diagonal) is shown as masked there.
+    queries, keys: cross-attention [n_q, n_k] (a decoder's tokens over an encoder's): the rows' and
+    the columns' labels (lists, or tokenizer outputs) instead of tokens; no rollout, and no page yet.
     """
     from .analysis.given import view_analysis
 
     check_arguments(compare=None, layer=layer, head=head)
     return Result(view_analysis(attention, tokens, tokenizer=tokenizer, specials=specials, scores=scores, name=name,
-                                text=text, layer=layer, head=head))
+                                text=text, layer=layer, head=head, queries=queries, keys=keys))
 
 
 def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool = False, layer: int | None = None,
@@ -132,7 +135,8 @@ def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool 
     saved = read_saved(path, ",".join(tokens) if isinstance(tokens, list) else tokens)
     if isinstance(tokens, list):
         saved.tokens = [str(t) for t in tokens]
-    return Result(view_analysis(saved.attention, saved.tokens, specials=saved.specials, scores=scores, name=saved.name,
+    rows = {"tokens": saved.tokens} if saved.keys is None else {"queries": saved.tokens, "keys": saved.keys}
+    return Result(view_analysis(saved.attention, **rows, specials=saved.specials, scores=scores, name=saved.name,
                                 text=saved.text, layer=layer, head=head, source=saved.source, alpha=saved.alpha,
                                 numbers=saved.numbers, flow=saved.flow))
 
@@ -488,5 +492,6 @@ class Result:
 
         if not isinstance(self.analysis, ModelAnalysis):
             raise UsageError("heads_ranking needs a model: analyze(text, model='minilm')", "model")
-        i, j = (resolve_token(s, self.analysis.tokens, w) for s, w in ((source, "`from`"), (target, "`to`")))
+        i = resolve_token(source, self.analysis.tokens, "`from`")
+        j = resolve_token(target, self.analysis.key_labels, "`to`")  # cross-attention: a key of the other sequence
         return [{**r, "layer_index": r["layer"] - 1, "head_index": r["head"] - 1} for r in heads_ranking(self.analysis, i, j)]

@@ -29,6 +29,7 @@ class Saved:
     name: str | None = None
     source: dict = field(default_factory=dict)
     flow: np.ndarray | None = None  # a saved run's rollout
+    keys: list[str] | None = None  # cross-attention: the columns' labels (tokens are then the rows')
 
 
 def read_saved(path: str, tokens: str | None = None) -> Saved:
@@ -99,7 +100,7 @@ def _npz(path: str) -> Saved:
     from .npzfile import names_in, read_arrays
 
     try:
-        arrays = read_arrays(path, ("attention", "tokens", "specials"), f"`attention` {path}")
+        arrays = read_arrays(path, ("attention", "tokens", "specials", "queries", "keys"), f"`attention` {path}")
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
@@ -107,9 +108,11 @@ def _npz(path: str) -> Saved:
     if "attention" not in arrays:
         raise AttnvizError(f"`attention` {path}: no array named 'attention' (has {', '.join(names_in(path)) or 'nothing'}); "
                            f"save it with {SAVEZ}")
-    tokens = [str(t) for t in arrays["tokens"].reshape(-1)] if "tokens" in arrays else None
+    rows = "queries" if "keys" in arrays else "tokens"  # cross-attention: arrays queries and keys
+    tokens = [str(t) for t in arrays[rows].reshape(-1)] if rows in arrays else None
     specials = [bool(s) for s in arrays["specials"].reshape(-1)] if "specials" in arrays else None
-    return Saved(arrays["attention"], tokens, specials)
+    keys = [str(t) for t in arrays["keys"].reshape(-1)] if "keys" in arrays else None
+    return Saved(arrays["attention"], tokens, specials, keys=keys)
 
 
 def _reason(e: Exception) -> str:
@@ -150,7 +153,8 @@ def _document(doc: dict) -> Saved:
     name = cfg.get("model") or source.get("name") or "attention"
     return Saved(weights, [str(t) for t in doc["tokens"]], doc.get("special"), alpha, numbers, doc.get("text"), str(name),
                  {"saved": {"kind": source.get("kind"), "name": source.get("name")}},
-                 _matrix(flows[0]["heads"][0]["alpha_prime"]) if flows else None)
+                 _matrix(flows[0]["heads"][0]["alpha_prime"]) if flows else None,
+                 [str(t) for t in doc["keys"]] if doc.get("keys") is not None else None)
 
 
 def _matrix(rows) -> np.ndarray:

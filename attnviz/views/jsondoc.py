@@ -40,7 +40,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
                 entry["input"] = matrix(analysis.x)
             entry["output"] = matrix(layer.output)
         layers.append(entry)
-    if model:
+    if model and analysis.rollout is not None:  # cross-attention has none
         layers.append({"index": analysis.config["layers"], "kind": "rollout",
                        "heads": [{"index": 0, "alpha_prime": weights(analysis.rollout)}]})
     return {
@@ -50,6 +50,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
         "oov": list(analysis.oov),
         **({"special": list(analysis.specials)} if model else {}),
         **({"generated": list(analysis.generated)} if model and analysis.generated is not None else {}),
+        **({"keys": list(analysis.keys), "key_special": list(analysis.key_specials)} if model and analysis.keys is not None else {}),
         "source": source_of(analysis),
         "config": dict(analysis.config),
         "layers": layers,

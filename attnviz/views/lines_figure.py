@@ -25,23 +25,27 @@ def head_color(h: int) -> str:
 
 
 def lines_figure(tokens: list[str], panels: list[tuple[str, list[tuple[int, np.ndarray]]]], title: str,
-                 focus: int | None = None, specials: list[bool] | None = None):
-    """panels: (name, [(head number from 1, α′ [n, n])]) — one two-column picture each, side by side.
-    focus: only query focus's lines (0-based).  Returns (figure, warning or None)."""
+                 focus: int | None = None, specials: list[bool] | None = None, keys: list[str] | None = None,
+                 key_specials: list[bool] | None = None):
+    """panels: (name, [(head number from 1, α′ [n_q, n_k])]) — one two-column picture each, side by side.
+    focus: only query focus's lines (0-based).  keys: the right column's labels (cross-attention;
+    default tokens).  Returns (figure, warning or None)."""
     from matplotlib.collections import LineCollection
     from matplotlib.colors import to_rgb
 
     from .figures import _pyplot, font_for
 
     plt = _pyplot()
-    families, warning = font_for(tokens + [title])
-    n = len(tokens)
+    keys, key_specials = (tokens, specials) if keys is None else (keys, key_specials)
+    families, warning = font_for(tokens + keys + [title])
+    n = max(len(tokens), len(keys))
     row = 0.22  # inches per token
     width, height = 3.6 * len(panels), max(2.0, n * row + 1.0) + (0.5 if title else 0)
     with plt.rc_context({"font.family": families}):
         fig, axes = plt.subplots(1, len(panels), figsize=(width, height), squeeze=False, constrained_layout=True)
         for ax, (name, heads) in zip(axes[0], panels):
-            _panel(ax, tokens, heads, name, focus, specials or [False] * n, LineCollection, to_rgb)
+            _panel(ax, (tokens, keys), heads, name, focus, (specials or [False] * len(tokens), key_specials or [False] * len(keys)),
+                   LineCollection, to_rgb)
         if title:
             fig.suptitle(title, fontsize=9)
         numbers = sorted({h for _name, heads in panels for h, _a in heads})
@@ -52,8 +56,8 @@ def lines_figure(tokens: list[str], panels: list[tuple[str, list[tuple[int, np.n
     return fig, warning
 
 
-def _panel(ax, tokens, heads, name, focus, specials, LineCollection, to_rgb) -> None:
-    n = len(tokens)
+def _panel(ax, sides, heads, name, focus, specials, LineCollection, to_rgb) -> None:
+    n = max(len(s) for s in sides)
     x1, x2 = 0.0, 1.0
     span = 0.7 if len(heads) > 1 else 0.0  # each head its own lane across the row: colours never blend
     step = span / max(len(heads), 1)
@@ -67,8 +71,8 @@ def _panel(ax, tokens, heads, name, focus, specials, LineCollection, to_rgb) -> 
         rgb = to_rgb(head_color(h - 1))
         colors = [(*rgb, float(min(a[q, key], 1.0))) for q, key in zip(i, j)]
         ax.add_collection(LineCollection(segments, colors=colors, linewidths=1.6 if len(heads) > 1 else 2.0))
-    for side, x, ha in (("q", x1, "right"), ("k", x2, "left")):
-        for t, (label, special) in enumerate(zip(tokens, specials)):
+    for side, x, ha, labels, flags in (("q", x1, "right", sides[0], specials[0]), ("k", x2, "left", sides[1], specials[1])):
+        for t, (label, special) in enumerate(zip(labels, flags)):
             on = side == "q" and focus == t
             ax.text(x - 0.03 if side == "q" else x + 0.03, t, label, ha=ha, va="center", fontsize=8,
                     color="#888888" if special else "#000000", fontweight="bold" if on else "normal")

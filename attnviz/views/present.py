@@ -66,6 +66,10 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
+    figures_saved = any(p.suffix.lower() != ".html" for p in request.save)
+    if focus and getattr(analysis, "keys", None) is not None and figures_saved and request.view != "lines":
+        raise UsageError("a figure of one query's cross-attention is drawn by `view` lines (save FILE.svg)",
+                         "focus")
     if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
@@ -290,6 +294,8 @@ def title(analysis) -> str:
              + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    if analysis.keys is not None:
+        count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     if analysis.source["kind"] == "attention":  # view(): attention computed elsewhere
         return (f"{c['model']} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
                 if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
@@ -316,26 +322,28 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
     heading = style.heading(title(analysis))
     tokens = [printable(t) for t in shown_tokens(analysis)]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
+    keys = [printable(t) for t in analysis.keys] if getattr(analysis, "keys", None) is not None else None
     if style.view == "lines":
         from .lines_figure import lines_figure
 
         panels = [(_("layer {l}").format(l=ln) if isinstance(analysis, ModelAnalysis) else "",
                    [(hn, hd.alpha_prime) for hn, hd in zip(analysis.head_numbers, layer.heads)])
                   for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
-        return lines_figure(tokens, panels, heading, focus, getattr(analysis, "specials", None))
+        return lines_figure(tokens, panels, heading, focus, getattr(analysis, "specials", None), keys,
+                            getattr(analysis, "key_specials", None))
     if focus is not None:
         rows = [(_("head {h}").format(h=analysis.head_numbers[h]), hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
     if len(heads) == 1 and len(analysis.layers) == 1:
-        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
+        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style, keys)
     if isinstance(analysis, ModelAnalysis):
         grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}", layer.mask) for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
         labels = [_("layer {l}").format(l=ln) for ln in analysis.layer_numbers]
-        if len(analysis.layers) > 1:
+        if len(analysis.layers) > 1 and keys is None:  # cross-attention has no rollout
             grid.append([figures.Panel(analysis.rollout, "alpha-prime", _("rollout (all layers)"), analysis.layers[0].mask)])
             labels.append(_("rollout"))
-        return figures.grid_figure(tokens, grid, labels, heading, style)
+        return figures.grid_figure(tokens, grid, labels, heading, style, keys)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
     grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, _("head {h}").format(h=analysis.head_numbers[h]), mask)
              for h, hd in enumerate(heads)] for kind in kinds]
@@ -406,6 +414,9 @@ def page_parts(analysis) -> tuple[dict, dict]:
     from . import html
     from .jsondoc import document, topk_header
 
+    if getattr(analysis, "keys", None) is not None:
+        raise UsageError("the page draws self-attention (one token list); cross-attention is saved as a figure "
+                         "(.png, .svg, .pdf; `view` lines for the two columns) or JSON", "save")
     long = isinstance(analysis, LongAnalysis)
     doc = topk_header(analysis) if long else page_matrices(analysis)
     view = {"header": plain_header(analysis)}

@@ -39,6 +39,8 @@ def model_header(analysis) -> Text:
     t.append("attnviz ", style="bold")
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    if analysis.keys is not None:
+        count = _("cross-attention: {q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     causal = c.get("causal", False)
     t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c['layers'], c['heads'])} · {count}"
              + (" · " + _("causal") if causal else "") + "\n")
@@ -89,8 +91,11 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     causal = analysis.config.get("causal", False)
     if causal:
         console.print(Text(_("^ first token (sink)   = self   < previous   * other words"), style="dim"))
+    elif analysis.keys is not None:
+        special = "/".join(name for name in key_special_names(analysis) if name) or _("special keys")
+        console.print(Text(_("[ {special}   * other keys").format(special=special), style="dim"))
     else:
-        special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
+        special = "/".join(name for name in key_special_names(analysis) if name) or _("special tokens")
         console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
     out = Text(no_wrap=True)
     out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(_("h{h}").format(h=h), 4) for h in analysis.head_numbers) + "\n",
@@ -109,13 +114,23 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
                        ("α′", "right")):
         table.add_column(name, justify=just, no_wrap=True)
     t = [printable(x) for x in shown_tokens(analysis)]
+    keys = [printable(x) for x in analysis.key_labels]
     for w, ln, hn, i, j in strongest_links(analysis, top):
-        table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {t[j]}", fmt(w, 4))
-    console.print(Text("\n" + _("strongest links between words two or more apart:"), style="bold"))
+        table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {keys[j]}", fmt(w, 4))
+    cross = analysis.keys is not None
+    console.print(Text("\n" + (_("strongest links, query → key:") if cross else _("strongest links between words two or more apart:")),
+                       style="bold"))
     console.print(table)
     if causal:
         console.print(Text("\n" + sink_line(analysis), style="cyan"))
     console.print(Text("\n" + _("zoom in: --layer L --head H · which heads link A and B? attnviz heads"), style="dim"))
+
+
+def key_special_names(analysis) -> tuple[str | None, str | None]:
+    """special_names() of the keys: the tokens', or cross-attention's keys'."""
+    if analysis.keys is not None:
+        return special_names(analysis.keys, analysis.key_specials)
+    return special_names(analysis.tokens, analysis.specials)
 
 
 def sink_line(analysis) -> str:
@@ -141,7 +156,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     causal = analysis.config.get("causal", False)
     keys = ("sink", "self", "prev") if causal else ("cls", "sep", "self", "prev", "next")
-    specials = special_columns(special_names(analysis.tokens, analysis.specials))
+    specials = special_columns(key_special_names(analysis))
     names = {"sink": _("first"), "cls": specials[0], "sep": specials[1], "self": _("self"), "prev": _("prev"), "next": _("next")}
     columns = ["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else []) + [_("bits")] + [names[k] for k in keys]
     for name in columns:
