@@ -29,7 +29,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
             top_k: int | None = None, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
             size: int = 32, patch: int | None = None, sample_rate: int | None = None, tokens: list[str] | None = None,
             progress=None, compare: str | None = None, request=None, generate: int = 0, accept_cost: bool = False,
-            **kw) -> "Result":
+            backend: str = "numpy", target: str | None = None, part: str | None = None, **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file or an [n, d] array, audio= a sound file or a waveform
     array ([samples] or [samples, channels], with sample_rate= in Hz), image= a picture file or an
@@ -48,8 +48,21 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     show (figures, `focus`) is refused once its length is known, before attention is computed.
     accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
     refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
+    backend: "numpy" (attnviz's own forward pass) or "transformers": `model` a local directory that
+    transformers loads (attnviz[transformers]); an encoder–decoder takes `target` (the decoder's
+    text) and `part` ("encoder", "decoder" or "cross", the default).
     """
     from .analysis.estimate import accepting
+
+    if backend != "numpy" or target is not None or part is not None:
+        if backend != "transformers":
+            raise UsageError(f"`backend` {backend!r}: numpy (attnviz's own) or transformers", "backend")
+        given = [k for k, v in (("input", input), ("audio", audio), ("image", image), ("compare", compare),
+                                ("top_k", top_k), ("generate", generate)) if v] + ([w for w in ("words",) if words]) + list(kw)
+        if given or (options is not None and options != Options()):
+            raise UsageError(f"`{(given or ['options'])[0]}` does not apply with `backend` transformers (text models only: "
+                             f"the model's own attention, every layer and head)", (given or ["options"])[0])
+        return analyze_transformers(text, model, target, part, layer, head)
 
     with accepting(accept_cost):
         return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
@@ -222,6 +235,23 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
     check_arguments(compare=None, head=head, layer=layer)
     check_generate(generate)
     return Result(run(text, model, words, layer, head, generate))
+
+
+def analyze_transformers(text: str | None, model: str | None, target: str | None = None, part: str | None = None,
+                         layer: int | None = None, head: int | None = None) -> "Result":
+    """A model transformers loads from a local directory, with eager attention (models/hf.py): its
+    own attentions as view() shows them.  An encoder–decoder needs `target`; `part` picks its encoder
+    self-, decoder self- or cross-attention (default cross: rows the target's tokens, columns the source's)."""
+    from .analysis.given import view_analysis
+    from .models.hf import attentions
+
+    check_arguments(compare=None, layer=layer, head=head)
+    if model is None:
+        raise UsageError("`backend` transformers runs a `model`: give its local directory", "model")
+    if text is None or not text.strip():
+        raise UsageError("`backend` transformers needs a text", "model")
+    run = attentions(model, text, target, part)
+    return Result(view_analysis(**run, layer=layer, head=head, source={"format": "transformers", "path": str(model)}))
 
 
 def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":

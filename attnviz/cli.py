@@ -282,6 +282,8 @@ Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
 Features = choice("Features", ("logmel", "mfcc", "raw"))
 FigureView = choice("FigureView", ("heatmap", "lines"))
+Backend = choice("Backend", ("numpy", "transformers"))
+Part = choice("Part", ("encoder", "decoder", "cross"))
 from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
 
 Lang = choice("Lang", ("auto",) + LANGUAGES)
@@ -524,6 +526,15 @@ def show(
         "or a directory with config.json, model.safetensors (or shards with their index), tokenizer.json "
         "(BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA; Llama, Mistral, Qwen2/3, GPT-2).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
+    backend: Annotated[Backend, typer.Option(
+        "--backend", help="With --model: numpy (attnviz's own forward pass) or transformers (any model directory transformers "
+        "loads, eager attention; needs pip install 'attnviz[transformers]').", rich_help_panel=INPUT)] = Backend.numpy,
+    target: Annotated[Optional[str], typer.Option(
+        "--target", help="With --backend transformers and an encoder–decoder (T5, BART, Marian): the decoder's text.",
+        show_default=False, rich_help_panel=INPUT)] = None,
+    part: Annotated[Optional[Part], typer.Option(
+        "--part", help="With --target: which attention — encoder (self), decoder (self, causal) or cross (rows: target "
+        "tokens, columns: source tokens). Default cross.", show_default=False, rich_help_panel=INPUT)] = None,
     attention: Annotated[Optional[str], typer.Option(
         "--attention", help="Attention computed elsewhere: a .npz (arrays attention [layers, heads, n, n] or fewer axes, tokens), "
         "a .npy (with --tokens), or a .json attnviz show --json wrote (re-rendered).", show_default=False, rich_help_panel=INPUT)] = None,
@@ -596,8 +607,11 @@ def show(
     if attention is not None or tokens is not None or scores:
         return show_attention(attention, tokens, scores, request, layer, head,
                               {"TEXT": text, "--file": file, "--model": model, "--words": words, "--generate": generate,
+                               "--backend": backend.value != "numpy", "--target": target, "--part": part,
                                "--compare": compare, "--top-k": top_k, "--lines": lines, "--include-vectors": include_vectors},
                               options)
+    if lines and backend.value != "numpy":
+        raise UsageError("--backend transformers runs one text: drop --lines (or run each line as TEXT)")
     if lines:
         if compare is not None or focus:
             raise UsageError(f"{'--compare' if compare is not None else '--focus'} does not go with --lines (one JSON "
@@ -621,7 +635,8 @@ def show(
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress, compare=compare, request=request, generate=generate,
-                         accept_cost=accept_cost, **media_options(options))
+                         accept_cost=accept_cost, backend=backend.value, target=target, part=part.value if part else None,
+                         **media_options(options))
     present(result.analysis, request, console())
 
 

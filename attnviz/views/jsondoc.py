@@ -12,7 +12,7 @@ from ..errors import AttnvizError
 
 SCHEMA = "attnviz/1"
 SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image", "attention")  # source.kind: text + word vectors, --input, --model, --audio, --image, --attention (view())
-FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "array", "json")  # source.format (attention: array, npz, npy, json)
+FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "array", "json", "transformers")  # source.format (attention: array, npz, npy, json)
 
 
 def matrix(m: np.ndarray) -> list[list[float | None]]:
