@@ -21,7 +21,7 @@ from .errors import UsageError
 from .inputs.load import Media, load_sequence, validate_early, with_window
 from .options import DENSE_MAX, Options
 
-__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "view", "view_file", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
+__all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
 
 def analyze(text: str | None = None, options: Options | None = None, *, input=None, audio=None, image=None,
@@ -55,14 +55,10 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     from .analysis.estimate import accepting
 
     if backend != "numpy" or target is not None or part is not None:
-        if backend != "transformers":
-            raise UsageError(f"`backend` {backend!r}: numpy (attnviz's own) or transformers", "backend")
-        given = [k for k, v in (("input", input), ("audio", audio), ("image", image), ("compare", compare),
-                                ("top_k", top_k), ("generate", generate)) if v] + ([w for w in ("words",) if words]) + list(kw)
-        if given or (options is not None and options != Options()):
-            raise UsageError(f"`{(given or ['options'])[0]}` does not apply with `backend` transformers (text models only: "
-                             f"the model's own attention, every layer and head)", (given or ["options"])[0])
-        return analyze_transformers(text, model, target, part, layer, head)
+        from .given import through_backend
+
+        return through_backend(backend, text, model, target, part, layer, head, options, dict(
+            input=input, audio=audio, image=image, compare=compare, top_k=top_k, generate=generate, words=words, **kw))
 
     with accepting(accept_cost):
         return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
@@ -111,47 +107,6 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
             raise UsageError(f"`head` {head}: there are only {opts.heads} head{'s' if opts.heads > 1 else ''} (`heads` {opts.heads})", "head")
         analysis = analysis.only_head(head - 1)
     return Result(analysis)
-
-
-def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None = None, scores: bool = False,
-         name: str | None = None, text: str | None = None, layer: int | None = None, head: int | None = None,
-         queries=None, keys=None) -> "Result":
-    """Attention computed elsewhere, with every view `analyze(text, model=…)` has (table, JSON,
-    figures, page, heads_ranking).
-
-    attention: α′ as [n, n], [heads, n, n], [layers, heads, n, n], or a list/tuple of per-layer
-    [heads, n, n] or [1, heads, n, n] (transformers' `outputs.attentions`); numpy arrays, tensors
-    (torch, JAX) or nested lists.  scores=True: the raw scores α before softmax (-inf where masked).
-    tokens: one label per token, or a tokenizer's output (input_ids) with tokenizer=.  specials:
-    which tokens are [CLS]/[SEP]-like (default: the tokenizer's, else guessed by spelling).
-    name, text: what the views call the source and the text.  layer, head: keep one (1-based).
-    A causal model's attention (all zero above the diagonal) is shown as masked there.
-    queries, keys: cross-attention [n_q, n_k] (a decoder's tokens over an encoder's): the rows' and
-    the columns' labels (lists, or tokenizer outputs) instead of tokens; no rollout, and no page yet.
-    """
-    from .analysis.given import view_analysis
-
-    check_arguments(compare=None, layer=layer, head=head)
-    return Result(view_analysis(attention, tokens, tokenizer=tokenizer, specials=specials, scores=scores, name=name,
-                                text=text, layer=layer, head=head, queries=queries, keys=keys))
-
-
-def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool = False, layer: int | None = None,
-              head: int | None = None) -> "Result":
-    """view() of a file (what `show --attention FILE` reads): a .npz with arrays `attention` and
-    `tokens` (optionally `specials`), a .npy with `tokens` given (a list, "a,b,c" or a file of one
-    label per line), or a --json document attnviz wrote (its α, α′ and rollout as saved)."""
-    from .analysis.given import view_analysis
-    from .inputs.given_file import read_saved
-
-    check_arguments(compare=None, layer=layer, head=head)
-    saved = read_saved(path, ",".join(tokens) if isinstance(tokens, list) else tokens)
-    if isinstance(tokens, list):
-        saved.tokens = [str(t) for t in tokens]
-    rows = {"tokens": saved.tokens} if saved.keys is None else {"queries": saved.tokens, "keys": saved.keys}
-    return Result(view_analysis(saved.attention, **rows, specials=saved.specials, scores=scores, name=saved.name,
-                                text=saved.text, layer=layer, head=head, source=saved.source, alpha=saved.alpha,
-                                numbers=saved.numbers, flow=saved.flow))
 
 
 def options_of(options, kw: dict) -> Options:
@@ -235,23 +190,6 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
     check_arguments(compare=None, head=head, layer=layer)
     check_generate(generate)
     return Result(run(text, model, words, layer, head, generate))
-
-
-def analyze_transformers(text: str | None, model: str | None, target: str | None = None, part: str | None = None,
-                         layer: int | None = None, head: int | None = None) -> "Result":
-    """A model transformers loads from a local directory, with eager attention (models/hf.py): its
-    own attentions as view() shows them.  An encoder–decoder needs `target`; `part` picks its encoder
-    self-, decoder self- or cross-attention (default cross: rows the target's tokens, columns the source's)."""
-    from .analysis.given import view_analysis
-    from .models.hf import attentions
-
-    check_arguments(compare=None, layer=layer, head=head)
-    if model is None:
-        raise UsageError("`backend` transformers runs a `model`: give its local directory", "model")
-    if text is None or not text.strip():
-        raise UsageError("`backend` transformers needs a text", "model")
-    run = attentions(model, text, target, part)
-    return Result(view_analysis(**run, layer=layer, head=head, source={"format": "transformers", "path": str(model)}))
 
 
 def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw) -> "Result":

@@ -644,7 +644,7 @@ def show_attention(path, tokens, scores, request, layer, head, others: dict, opt
     """`show --attention FILE`: attention computed elsewhere, or a saved run, with the views of a model's."""
     from dataclasses import fields
 
-    from .api import view_file
+    from .given import view_file
     from .options import Options, flag
     from .views.present import present
 

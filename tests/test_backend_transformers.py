@@ -62,6 +62,16 @@ def bart_dir(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope="module")
+def t5_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tiny-t5")
+    config = transformers.T5Config(vocab_size=len(WORDS) + 4, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
+                                   num_heads=4, pad_token_id=0, eos_token_id=3, decoder_start_token_id=0)
+    sharpen(transformers.T5Model(config)).save_pretrained(d)
+    save_tokenizer(d)
+    return d
+
+
 def reference(directory, text, target=None):
     model = transformers.AutoModel.from_pretrained(str(directory), attn_implementation="eager").eval()
     tok = transformers.AutoTokenizer.from_pretrained(str(directory))
@@ -84,11 +94,14 @@ def test_an_encoder_equals_transformers_own_attentions(bert_dir):
     assert r.specials == [True] + [False] * 6 + [True] and r.source["format"] == "transformers"
 
 
-def test_encoder_decoder_three_views(bart_dir):
+@pytest.mark.parametrize("which", ["bart", "t5"])
+def test_encoder_decoder_three_views(which, request):
+    bart_dir = request.getfixturevalue(f"{which}_dir")
     out = reference(bart_dir, "the cat sat on the mat", "le chat est assis")
     cross = attnviz.analyze("the cat sat on the mat", model=str(bart_dir), backend="transformers", target="le chat est assis")
     assert cross.alpha_prime.shape == (2, 4, 6, 8)  # rectangular: target × source tokens
     np.testing.assert_allclose(cross.alpha_prime, stack(out.cross_attentions), atol=1e-6)
+    assert stack(out.cross_attentions).max() > 0.5  # not flat
     assert cross.tokens[1:5] == ["le", "chat", "est", "assis"] and cross.keys[1:7] == "the cat sat on the mat".split()
     enc = attnviz.analyze("the cat sat on the mat", model=str(bart_dir), backend="transformers", target="le chat est assis",
                           part="encoder")
