@@ -8,6 +8,10 @@ def __getattr__(name):  # the CLI imports attnviz on every start: the library lo
         from . import api
 
         return getattr(api, name)
+    if name in ("view", "view_file", "analyze_transformers"):  # attention from anywhere (attnviz/given.py)
+        from . import given
+
+        return getattr(given, name)
     if name in ("set_language", "language"):  # the views' language: attnviz.set_language("zh")
         from . import i18n
 

@@ -29,7 +29,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
             top_k: int | None = None, frame_ms: float = 25.0, hop_ms: float = 10.0, features: str = "logmel",
             size: int = 32, patch: int | None = None, sample_rate: int | None = None, tokens: list[str] | None = None,
             progress=None, compare: str | None = None, request=None, generate: int = 0, accept_cost: bool = False,
-            **kw) -> "Result":
+            backend: str = "numpy", target: str | None = None, part: str | None = None, **kw) -> "Result":
     """Analyze one input: text (word vectors, or a transformer with model=), or a set of vectors
     that is not text: input= a matrix file or an [n, d] array, audio= a sound file or a waveform
     array ([samples] or [samples, channels], with sample_rate= in Hz), image= a picture file or an
@@ -48,8 +48,17 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     show (figures, `focus`) is refused once its length is known, before attention is computed.
     accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
     refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
+    backend: "numpy" (attnviz's own forward pass) or "transformers": `model` a local directory that
+    transformers loads (attnviz[transformers]); an encoder–decoder takes `target` (the decoder's
+    text) and `part` ("encoder", "decoder" or "cross", the default).
     """
     from .analysis.estimate import accepting
+
+    if backend != "numpy" or target is not None or part is not None:
+        from .given import through_backend
+
+        return through_backend(backend, text, model, target, part, layer, head, options, dict(
+            input=input, audio=audio, image=image, compare=compare, top_k=top_k, generate=generate, words=words, **kw))
 
     with accepting(accept_cost):
         return _analyze(text, options, input, audio, image, model, words, layer, head, top_k, frame_ms, hop_ms,
@@ -355,20 +364,23 @@ class Result:
         return buffer.getvalue()
 
     def figure(self, focus: str | list[str] | None = None, matrix: str | None = None, cmap: str | None = None,
-               vmax: float | None = None, title: str | None = None, lang: str | None = None):
+               vmax: float | None = None, title: str | None = None, lang: str | None = None, view: str | None = None):
         """The matplotlib figure `show --save` draws (focus: a token, word or number from 1; a time
         for audio; "ROW,COL" or a list of them for a picture; cmap, vmax: α′'s colormap and top;
         title: "" for none; lang: "en", "zh" or "auto" for this figure's words, default the
-        attnviz.set_language setting).  A missing font is an AttnvizWarning."""
+        attnviz.set_language setting; view: "lines" for the two-column lines view instead of
+        heatmaps).  A missing font is an AttnvizWarning."""
         from .i18n import using
 
         with using(lang):
-            return self._figure(focus, matrix, cmap, vmax, title)
+            return self._figure(focus, matrix, cmap, vmax, title, view)
 
-    def _figure(self, focus, matrix, cmap, vmax, title):
+    def _figure(self, focus, matrix, cmap, vmax, title, view=None):
         from .views.present import Request, check, figure
 
-        request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title)
+        request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title, view=view)
+        if self.is_comparison and view is not None:
+            raise UsageError("`view` lines draws one analysis; a comparison's figure is its panels side by side", "view")
         if self.is_comparison:
             from .views.compare import compare_figure
 
@@ -394,23 +406,26 @@ class Result:
         return html_fragment(*page_parts(self.analysis))
 
     def save(self, *paths: str, focus: str | list[str] | None = None, matrix: str | None = None, dpi: int = 150,
-             cmap: str | None = None, vmax: float | None = None, title: str | None = None, lang: str | None = None) -> None:
+             cmap: str | None = None, vmax: float | None = None, title: str | None = None, lang: str | None = None,
+             view: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save`
-        writes; lang as in figure()).  A missing font is an AttnvizWarning."""
+        writes; lang and view as in figure()).  A missing font is an AttnvizWarning."""
         from .i18n import using
 
         with using(lang):
-            self._save(paths, focus, matrix, dpi, cmap, vmax, title)
+            self._save(paths, focus, matrix, dpi, cmap, vmax, title, view)
 
-    def _save(self, paths, focus, matrix, dpi, cmap, vmax, title) -> None:
+    def _save(self, paths, focus, matrix, dpi, cmap, vmax, title, view=None) -> None:
         import io
 
         from .views import figures
         from .views.present import Request, check, save_figures
 
         request = Request(focus=focus, matrix=matrix, save=figures.check_paths([str(p) for p in paths]), dpi=dpi,
-                          cmap=cmap, vmax=vmax, title=title)
+                          cmap=cmap, vmax=vmax, title=title, view=view)
         err = io.StringIO()
+        if self.is_comparison and view is not None:
+            raise UsageError("`view` lines draws one analysis; a comparison's figure is its panels side by side", "view")
         if not self.is_comparison:
             save_figures(self.analysis, request.save, check(self.analysis, request), matrix, dpi, err, request.style)
         else:
@@ -472,5 +487,6 @@ class Result:
 
         if not isinstance(self.analysis, ModelAnalysis):
             raise UsageError("heads_ranking needs a model: analyze(text, model='minilm')", "model")
-        i, j = (resolve_token(s, self.analysis.tokens, w) for s, w in ((source, "`from`"), (target, "`to`")))
+        i = resolve_token(source, self.analysis.tokens, "`from`")
+        j = resolve_token(target, self.analysis.key_labels, "`to`")  # cross-attention: a key of the other sequence
         return [{**r, "layer_index": r["layer"] - 1, "head_index": r["head"] - 1} for r in heads_ranking(self.analysis, i, j)]

@@ -281,6 +281,9 @@ from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
 Features = choice("Features", ("logmel", "mfcc", "raw"))
+FigureView = choice("FigureView", ("heatmap", "lines"))
+Backend = choice("Backend", ("numpy", "transformers"))
+Part = choice("Part", ("encoder", "decoder", "cross"))
 from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
 
 Lang = choice("Lang", ("auto",) + LANGUAGES)
@@ -525,6 +528,24 @@ def show(
         "or a directory with config.json, model.safetensors (or shards with their index), tokenizer.json "
         "(BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA; Llama, Mistral, Qwen2/3, GPT-2).", show_default=False, rich_help_panel=INPUT)] = None,
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
+    backend: Annotated[Backend, typer.Option(
+        "--backend", help="With --model: numpy (attnviz's own forward pass) or transformers (any model directory transformers "
+        "loads, eager attention; needs pip install 'attnviz[transformers]').", rich_help_panel=INPUT)] = Backend.numpy,
+    target: Annotated[Optional[str], typer.Option(
+        "--target", help="With --backend transformers and an encoder–decoder (T5, BART, Marian): the decoder's text.",
+        show_default=False, rich_help_panel=INPUT)] = None,
+    part: Annotated[Optional[Part], typer.Option(
+        "--part", help="With --target: which attention — encoder (self), decoder (self, causal) or cross (rows: target "
+        "tokens, columns: source tokens). Default cross.", show_default=False, rich_help_panel=INPUT)] = None,
+    attention: Annotated[Optional[str], typer.Option(
+        "--attention", help="Attention computed elsewhere: a .npz (arrays attention [layers, heads, n, n] or fewer axes, tokens), "
+        "a .npy (with --tokens), or a .json attnviz show --json wrote (re-rendered).", show_default=False, rich_help_panel=INPUT)] = None,
+    tokens: Annotated[Optional[str], typer.Option(
+        "--tokens", help="With --attention FILE.npy: the labels, a,b,c or a file of one label per line.", show_default=False,
+        rich_help_panel=INPUT)] = None,
+    scores: Annotated[bool, typer.Option(
+        "--scores", help="With --attention: the file holds raw scores before softmax (-inf where masked), not weights.",
+        rich_help_panel=INPUT)] = False,
     generate: Annotated[int, typer.Option(
         "--generate", help="With a decoder --model: first continue the text greedily by up to N tokens (marked +).",
         min=0, max=4096, show_default=False, rich_help_panel=INPUT)] = 0,
@@ -569,6 +590,9 @@ def show(
     conv_alpha: Annotated[Optional[float], typer.Option(
         "--conv-alpha", help="With --conv: α of the quadratic positional score −α‖δ − Δ_h‖² (default 20).",
         show_default=False, rich_help_panel=ATTENTION)] = None,
+    view: Annotated[Optional[FigureView], typer.Option(
+        "--view", help="With --save FILE.svg/.png/.pdf: lines draws the page's lines view (queries left, keys right, "
+        "opacity α′, one colour per head) instead of heatmaps.", show_default=False, rich_help_panel=FIGURES)] = None,
     accept_cost: AcceptCost = False,
     lang: LangOpt = Lang.auto,
     **options,
@@ -596,8 +620,17 @@ def show(
     request = Request(focus, matrix.value if matrix else None, cells.value, top, json_out, include_vectors,
                       save_paths(save, {"--file": file, "--input": options["input"], "--audio": options["audio"],
                                         "--image": options["image"], "--vectors": options["vectors"],
-                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model}), dpi,
-                      cmap=cmap, vmax=vmax, title="" if no_title else title)
+                                        "--weights": options["weights"], "--graph": options["graph"], "--model": model,
+                                        "--attention": attention}), dpi,
+                      cmap=cmap, vmax=vmax, title="" if no_title else title, view="lines" if view and view.value == "lines" else None)
+    if attention is not None or tokens is not None or scores:
+        return show_attention(attention, tokens, scores, request, layer, head,
+                              {"TEXT": text, "--file": file, "--model": model, "--words": words, "--generate": generate,
+                               "--backend": backend.value != "numpy", "--target": target, "--part": part,
+                               "--compare": compare, "--top-k": top_k, "--lines": lines, "--include-vectors": include_vectors},
+                              options)
+    if lines and backend.value != "numpy":
+        raise UsageError("--backend transformers runs one text: drop --lines (or run each line as TEXT)")
     if lines:
         if compare is not None or focus:
             raise UsageError(f"{'--compare' if compare is not None else '--focus'} does not go with --lines (one JSON "
@@ -621,8 +654,27 @@ def show(
     with progress_bar() as progress:
         result = analyze(text, build_options(options), model=model, words=words, layer=layer, head=head,
                          top_k=top_k, progress=progress, compare=compare, request=request, generate=generate,
-                         accept_cost=accept_cost, **media_options(options))
+                         accept_cost=accept_cost, backend=backend.value, target=target, part=part.value if part else None,
+                         **media_options(options))
     present(result.analysis, request, console())
+
+
+def show_attention(path, tokens, scores, request, layer, head, others: dict, options: dict) -> None:
+    """`show --attention FILE`: attention computed elsewhere, or a saved run, with the views of a model's."""
+    from dataclasses import fields
+
+    from .given import view_file
+    from .options import Options, flag
+    from .views.present import present
+
+    if path is None:
+        raise UsageError(f"{'--tokens' if tokens is not None else '--scores'} goes with --attention FILE")
+    given = [name for name, value in others.items() if value not in (None, False, 0, [])]
+    given += [flag(f.name) for f in fields(Options) if getattr(build_options(options), f.name) != f.default]
+    given += [f"--{k.replace('_', '-')}" for k in ("input", "audio", "image") if options[k] is not None]
+    if given:
+        raise UsageError(f"{given[0]} does not apply with --attention (the file holds the attention to show)")
+    present(view_file(path, tokens, scores=scores, layer=layer, head=head).analysis, request, console())
 
 
 def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:

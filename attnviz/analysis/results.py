@@ -64,6 +64,13 @@ class ModelAnalysis:
     hidden: np.ndarray = field(repr=False)  # [n, hidden] the last hidden state
     unknown: list[str] = field(default_factory=list)  # input characters the tokenizer turned into [UNK]
     generated: list[bool] | None = None  # with `generate`: which tokens the model wrote (None: none were asked for)
+    keys: list[str] | None = None  # cross-attention (view(queries=, keys=)): the columns' labels; None: `tokens`
+    key_specials: list[bool] | None = None  # cross-attention: which keys are [CLS]/[SEP]-like
+
+    @property
+    def key_labels(self) -> list[str]:
+        """The columns' labels: `keys` for cross-attention, else the tokens."""
+        return self.tokens if self.keys is None else self.keys
 
     @property
     def oov(self) -> list[bool]:

@@ -29,6 +29,17 @@ def head_summary(a: np.ndarray, specials: list[bool], causal: bool = False) -> d
     return out
 
 
+def cross_summary(a: np.ndarray, key_specials: list[bool]) -> dict[str, float]:
+    """head_summary() of cross-attention α′ [n_q, n_k] (queries and keys are different sequences):
+    entropy, and the shares on the first key when special (cls) and on the other special keys (sep);
+    self, prev and next are 0 (no key is the query's own position)."""
+    safe = np.where(a > 0, a, 1.0)
+    seps = [j for j in range(1, a.shape[1]) if key_specials[j]]
+    return {"entropy": float((-(a * np.log2(safe)).sum(axis=1)).mean()),
+            "cls": float(a[:, 0].mean()) if key_specials[0] else 0.0,
+            "sep": float(a[:, seps].sum(axis=1).mean()) if seps else 0.0, "self": 0.0, "prev": 0.0, "next": 0.0}
+
+
 def special_names(tokens: list[str], specials: list[bool]) -> tuple[str | None, str | None]:
     """What head_summary's cls and sep measure, as the model names it: the first token when it is
     special ([CLS], <s>), and the first other special token ([SEP], </s>); None for one the text lacks."""
@@ -46,11 +57,15 @@ def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int,
         special[0] = True
     n = len(analysis.tokens)
     near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
+    key_special = special
+    if getattr(analysis, "keys", None) is not None:  # cross-attention: no key is near a query
+        key_special = list(analysis.key_specials)
+        near = np.zeros((n, len(analysis.keys)), dtype=bool)
     best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}
     for ln, layer in zip(analysis.layer_numbers, analysis.layers):
         for hn, hd in zip(analysis.head_numbers, layer.heads):
             a = hd.alpha_prime.copy()
-            a[:, special] = 0
+            a[:, key_special] = 0
             a[special, :] = 0
             a[near] = 0
             for i, j in zip(*np.unravel_index(np.argsort(a, axis=None)[-top:], a.shape)):

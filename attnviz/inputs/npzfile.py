@@ -28,6 +28,7 @@ def read_arrays(path: str, names: tuple[str, ...], what: str) -> dict[str, np.nd
                 raise AttnvizError(f"{what}: the array {name} would inflate to {info.file_size / 2**30:.1f} GB "
                                    f"({info.compress_size / 2**20:.1f} MB in the file), over the {MAX_ARRAY_BYTES >> 30} GB "
                                    f"limit for one array; save smaller matrices")
+            check_header(z, info, what)
             with z.open(info) as f:  # reads at most the header's file_size bytes
                 out[name] = np.lib.format.read_array(f, allow_pickle=False)
         return out
@@ -37,3 +38,22 @@ def names_in(path: str) -> list[str]:
     """The arrays a .npz holds, from its directory (nothing inflated)."""
     with zipfile.ZipFile(path) as z:
         return [info.filename.removesuffix(".npy") for info in z.infolist()]
+
+
+def check_header(z: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> None:
+    """The member's .npy header against its size: a shape of 2⁶⁰ in a small member is refused before
+    numpy allocates it.  A member that is not a .npy is left to numpy's own error."""
+    name = info.filename.removesuffix(".npy")
+    with z.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)(f)
+        except ValueError:
+            return
+    if dtype.hasobject:
+        return  # numpy refuses it (pickle disabled)
+    size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if size > info.file_size:
+        raise AttnvizError(f"{what}: the array {name}'s header says shape {shape} ({size:,} bytes) but it holds "
+                           f"{info.file_size:,} bytes; the file is damaged or not made by numpy.savez")

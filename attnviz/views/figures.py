@@ -46,11 +46,13 @@ class Style:
     cmap   the colormap of α′ (default viridis); α keeps a diverging map centred at 0
     vmax   the top of α′'s colour scale (default: the largest weight shown, so no panel comes out dark)
     title  None: the default title; "": no title; else this text
+    view   None: heatmaps; "lines": the two-column lines view (views/lines_figure.py)
     """
 
     cmap: str | None = None
     vmax: float | None = None
     title: str | None = None
+    view: str | None = None
 
     def heading(self, default: str) -> str:
         return default if self.title is None else self.title
@@ -397,12 +399,14 @@ def save(fig, path: Path, dpi: int = 150) -> None:
 
 
 def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, title: str,
-                mask: np.ndarray | None = None, style: Style = Style()):
+                mask: np.ndarray | None = None, style: Style = Style(), keys: list[str] | None = None):
     """α (diverging, centred at 0) and α′ (0 … its largest weight, or style.vmax) side by side, each
-    with its colorbar.  title: "" for none.  Returns (figure, warning or None)."""
+    with its colorbar.  title: "" for none; keys: the columns' labels (cross-attention; default tokens).
+    Returns (figure, warning or None)."""
     plt = _pyplot()
-    families, warning = font_for(tokens + [title])
-    n = len(tokens)
+    keys = tokens if keys is None else keys
+    families, warning = font_for(tokens + keys + [title])
+    n = max(len(tokens), len(keys))
     cell, fontsize = _layout(n)
     side = max(n * cell, 2.5)
     with plt.rc_context({"font.family": families}):
@@ -412,7 +416,7 @@ def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, t
                   Panel(alpha_prime, "alpha-prime", _(r"$\alpha'_{i,j}$ (weight; rows sum to 1)"), mask))
         for ax, panel in zip(axes, panels):
             vmin, vmax = _range([panel], style.vmax)
-            image = _draw(ax, panel, tokens, tokens, vmin, vmax, _cmap(panel.kind, style.cmap), fontsize, values)
+            image = _draw(ax, panel, tokens, keys, vmin, vmax, _cmap(panel.kind, style.cmap), fontsize, values)
             fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
         for ax in axes:
             ax.set_ylabel(_("query $i$"), fontsize=fontsize)
@@ -423,13 +427,16 @@ def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, t
     return fig, warning
 
 
-def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str, style: Style = Style()):
+def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str, style: Style = Style(),
+                keys: list[str] | None = None):
     """A grid of heatmaps (rows × columns: e.g. layers × heads, or one row of settings) laid out
     by hand: panels close together, token labels on the left column and top row only, and one
-    colorbar per kind attached to the right of the rows it colours (shared scale).  title: "" for none."""
+    colorbar per kind attached to the right of the rows it colours (shared scale).  title: "" for none;
+    keys: the columns' labels (cross-attention; default tokens)."""
     plt = _pyplot()
-    families, warning = font_for(tokens + [title] + row_labels)
-    n_cols, n = max(len(r) for r in rows), len(tokens)
+    keys = tokens if keys is None else keys
+    families, warning = font_for(tokens + keys + [title] + row_labels)
+    n_cols, n = max(len(r) for r in rows), max(len(tokens), len(keys))
     cell, fontsize = _layout(n)
     side = min(float(np.clip(n * cell * 0.6, 1.2, 4.5)), max(1.2, 28.0 / n_cols))  # a 12-head row ≈ 30 inches
     labels = n <= 60
@@ -438,7 +445,7 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
     small = max(3.5, min(fontsize * min(1.0, side / (n * 0.14)), 0.75 * side * 72 / n))  # ≤ a cell's height
     name_fs, row_fs = max(fontsize, 5 + n_cols * 0.4), max(fontsize, 6 + n_cols * 0.5)
     title_fs = max(9.0, fontsize + 1, 7 + n_cols * 0.8)
-    box = _grid_box(tokens if labels else [], small, name_fs, row_fs, title_fs, title, side, len(rows), n_cols,
+    box = _grid_box(tokens + keys if labels else [], small, name_fs, row_fs, title_fs, title, side, len(rows), n_cols,
                     any(row_labels))
     with plt.rc_context({"font.family": families}):
         fig = plt.figure(figsize=(box.width, box.height))
@@ -447,7 +454,7 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
             for c, p in enumerate(row):
                 ax = fig.add_axes(box.panel(r, c))
                 vmin, vmax = ranges[p.kind]
-                images[p.kind] = _draw(ax, p, tokens, tokens, vmin, vmax, _cmap(p.kind, style.cmap), small, values=False,
+                images[p.kind] = _draw(ax, p, tokens, keys, vmin, vmax, _cmap(p.kind, style.cmap), small, values=False,
                                        show_q=labels and c == 0, show_k=labels and r == 0)
                 ax.set_title("")
                 ax.set_xlabel(p.title, fontsize=name_fs, labelpad=3)  # below: key labels are on top

@@ -11,8 +11,9 @@ from ..analysis.results import ModelAnalysis
 from ..errors import AttnvizError
 
 SCHEMA = "attnviz/1"
-SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image")  # source.kind: text + word vectors, --input, --model, --audio, --image
-FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "gguf")  # source.format
+SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image", "attention")  # source.kind: text + word vectors, --input, --model, --audio, --image, --attention (view())
+FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "gguf", "array", "json",
+           "transformers")  # source.format (attention: array, npz, npy, json, transformers)
 
 
 def matrix(m: np.ndarray) -> list[list[float | None]]:
@@ -40,7 +41,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
                 entry["input"] = matrix(analysis.x)
             entry["output"] = matrix(layer.output)
         layers.append(entry)
-    if model:
+    if model and analysis.rollout is not None:  # cross-attention has none
         layers.append({"index": analysis.config["layers"], "kind": "rollout",
                        "heads": [{"index": 0, "alpha_prime": weights(analysis.rollout)}]})
     return {
@@ -50,6 +51,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
         "oov": list(analysis.oov),
         **({"special": list(analysis.specials)} if model else {}),
         **({"generated": list(analysis.generated)} if model and analysis.generated is not None else {}),
+        **({"keys": list(analysis.keys), "key_special": list(analysis.key_specials)} if model and analysis.keys is not None else {}),
         "source": source_of(analysis),
         "config": dict(analysis.config),
         "layers": layers,

@@ -294,6 +294,9 @@ def model_pieces(analysis, include_vectors: bool):
             yield b', "output": '
             yield layer.output
         yield b"}"
+    if getattr(analysis, "keys", None) is not None:  # cross-attention: no rollout
+        yield b"]}\n"
+        return
     yield b'%s{"index": %d, "kind": "rollout", "heads": [{"index": 0, "alpha_prime": ' % (
         b", " if analysis.layers else b"", analysis.config["layers"])
     yield analysis.rollout

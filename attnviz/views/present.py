@@ -33,12 +33,13 @@ class Request:
     cmap: str | None = None  # figures: α′ colormap (default viridis)
     vmax: float | None = None  # figures: top of α′'s colour scale (default the largest weight shown)
     title: str | None = None  # figures: None the default title, "" none, else this text
+    view: str | None = None  # figures: None heatmaps, "lines" the two-column lines view
 
     @property
     def style(self):
         from .figures import Style
 
-        return Style(self.cmap, self.vmax, self.title)
+        return Style(self.cmap, self.vmax, self.title, self.view)
 
 
 def check(analysis, request: Request):
@@ -52,6 +53,7 @@ def check(analysis, request: Request):
         from .figures import check_style
 
         check_style(request.style)
+    check_view(analysis, request)
     focus = [request.focus] if isinstance(request.focus, str) else list(request.focus or [])
     if request.json and focus:
         raise UsageError("`focus` is a terminal and figure view; `json` always has every row", "focus")
@@ -64,9 +66,32 @@ def check(analysis, request: Request):
         check_long(len(analysis.tokens), analysis.top_k_given, request, kind in ("audio", "image"))
     if isinstance(analysis, ModelAnalysis) and focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")
+    figures_saved = any(p.suffix.lower() != ".html" for p in request.save)
+    if focus and getattr(analysis, "keys", None) is not None and figures_saved and request.view != "lines":
+        raise UsageError("a figure of one query's cross-attention is drawn by `view` lines (save FILE.svg)",
+                         "focus")
     if focus and kind != "audio" and not isinstance(analysis, LongAnalysis):  # a sound's figure has a fixed size
         check_focus_size(analysis, request)
     return None if not focus else item_index(analysis, focus[0])
+
+
+def check_view(analysis, request: Request) -> None:
+    """`view` lines: a figure of tokens in two columns (views/lines_figure.py), for text, a model or given attention."""
+    if request.view is None:
+        return
+    from .lines_figure import MAX_ITEMS
+
+    if request.view != "lines":
+        raise UsageError(f"`view` {request.view!r}: the figure views are heatmap (the default) and lines", "view")
+    if not any(p.suffix.lower() != ".html" for p in request.save):
+        raise UsageError("`view` lines is a figure: add `save` FILE.svg (or .png, .pdf); the page has its own lines tab", "view")
+    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind in ("audio", "image") or isinstance(analysis, LongAnalysis):
+        what = {"audio": "a sound's frames", "image": "a picture's items"}.get(kind, "a long input's top-k keys")
+        raise UsageError(f"`view` lines draws tokens in two columns, not {what}; use the default heatmaps", "view")
+    if len(analysis.tokens) > MAX_ITEMS:
+        raise UsageError(f"`view` lines labels up to {MAX_ITEMS} tokens (this input has {len(analysis.tokens)}); "
+                         f"use the default heatmaps", "view")
 
 
 def check_focus_size(analysis, request: Request) -> None:
@@ -269,6 +294,12 @@ def title(analysis) -> str:
              + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    if analysis.keys is not None:
+        count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
+    if analysis.source["kind"] == "attention":  # view(): attention computed elsewhere
+        return (f"{c['model']} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
+                if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
+                if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
     return (f"{c['model']} · {which} · {count}\n"
             rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
             + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
@@ -291,19 +322,28 @@ def figure(analysis, focus: int | None = None, matrix: str | None = None, style=
     heading = style.heading(title(analysis))
     tokens = [printable(t) for t in shown_tokens(analysis)]
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
+    keys = [printable(t) for t in analysis.keys] if getattr(analysis, "keys", None) is not None else None
+    if style.view == "lines":
+        from .lines_figure import lines_figure
+
+        panels = [(_("layer {l}").format(l=ln) if isinstance(analysis, ModelAnalysis) else "",
+                   [(hn, hd.alpha_prime) for hn, hd in zip(analysis.head_numbers, layer.heads)])
+                  for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
+        return lines_figure(tokens, panels, heading, focus, getattr(analysis, "specials", None), keys,
+                            getattr(analysis, "key_specials", None))
     if focus is not None:
         rows = [(_("head {h}").format(h=analysis.head_numbers[h]), hd.alpha_prime[focus], hd.alpha[focus]) for h, hd in enumerate(heads)]
         return figures.focus_figure(tokens, focus, rows, heading)
     if len(heads) == 1 and len(analysis.layers) == 1:
-        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style)
+        return figures.pair_figure(tokens, heads[0].alpha, heads[0].alpha_prime, heading, mask, style, keys)
     if isinstance(analysis, ModelAnalysis):
         grid = [[figures.Panel(hd.alpha_prime, "alpha-prime", f"L{ln} H{hn}", layer.mask) for hn, hd in zip(analysis.head_numbers, layer.heads)]
                 for ln, layer in zip(analysis.layer_numbers, analysis.layers)]
         labels = [_("layer {l}").format(l=ln) for ln in analysis.layer_numbers]
-        if len(analysis.layers) > 1:
+        if len(analysis.layers) > 1 and keys is None:  # cross-attention has no rollout
             grid.append([figures.Panel(analysis.rollout, "alpha-prime", _("rollout (all layers)"), analysis.layers[0].mask)])
             labels.append(_("rollout"))
-        return figures.grid_figure(tokens, grid, labels, heading, style)
+        return figures.grid_figure(tokens, grid, labels, heading, style, keys)
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
     grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, _("head {h}").format(h=analysis.head_numbers[h]), mask)
              for h, hd in enumerate(heads)] for kind in kinds]
@@ -374,6 +414,9 @@ def page_parts(analysis) -> tuple[dict, dict]:
     from . import html
     from .jsondoc import document, topk_header
 
+    if getattr(analysis, "keys", None) is not None:
+        raise UsageError("the page draws self-attention (one token list); cross-attention is saved as a figure "
+                         "(.png, .svg, .pdf; `view` lines for the two columns) or JSON", "save")
     long = isinstance(analysis, LongAnalysis)
     doc = topk_header(analysis) if long else page_matrices(analysis)
     view = {"header": plain_header(analysis)}

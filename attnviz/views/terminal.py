@@ -53,23 +53,23 @@ def matrix_view(
     m: np.ndarray, tokens: list[str], oov: list[bool], kind: str, width: int, cells: str = "auto", color: bool = True,
     mask: np.ndarray | None = None, scale: float | None = None, labels: bool = True,
 ) -> Text:
-    """One matrix as Text: a header of key numbers (from 1), one labeled line per query; masked cells
+    """One matrix [n_q, n_k] as Text: a header of key numbers (from 1), one labeled line per query; masked cells
     (NaN, or False in mask [n_q, n_k]) are ·.  scale: the value of the brightest colour (default the
     largest |value|; a comparison passes one scale for all its panels).  labels: False leaves out the
     row labels (a panel beside one that has them)."""
-    n = len(tokens)
+    n, n_k = len(tokens), m.shape[1]
     idx_w = len(str(n))
     row_labels = [label(i, t, o, idx_w) if labels else "" for i, (t, o) in enumerate(zip(tokens, oov))]
     lab_w = max(cell_width(s) for s in row_labels) + 1 if labels else 0
     finite = m[np.isfinite(m)]
-    use_numbers, cell_w, gap = cell_layout(n, width - lab_w, cells)
+    use_numbers, cell_w, gap = cell_layout(n_k, width - lab_w, cells)
     if scale is None:
         scale = float(np.abs(finite).max()) if finite.size else 1.0
     scale = scale or 1.0
     out = Text(no_wrap=True, overflow="crop")
-    for line in column_numbers(n, cell_w, gap, lab_w):
+    for line in column_numbers(n_k, cell_w, gap, lab_w):
         out.append(line + "\n", style="dim")
-    shown = min(n, max(0, width - lab_w) // (cell_w + gap) + 1)  # the columns that reach the screen (the rest is cropped)
+    shown = min(n_k, max(0, width - lab_w) // (cell_w + gap) + 1)  # the columns that reach the screen (the rest is cropped)
     values = m[:, :shown].tolist()  # Python floats: a cell costs microseconds, not a numpy scalar each
     hidden = np.zeros((n, shown), dtype=bool) if mask is None else ~np.asarray(mask, dtype=bool)[:, :shown]
     hidden = (hidden | ~np.isfinite(m[:, :shown])).tolist()
@@ -108,19 +108,22 @@ def summary_table(analysis, nearest: list[list[tuple[str, float]]] | None, top: 
     multi = len(heads) > 1
     near_w = (16 if multi else 22) if nearest is not None else 0
     per = max(8, (width - lab_w - near_w - 2 * (len(heads) + 1)) // len(heads))  # one head's column: "word .14"
-    twice = repeated(analysis.tokens)
+    keys = getattr(analysis, "key_labels", analysis.tokens)  # cross-attention: the keys are another sequence
+    cross = keys is not analysis.tokens
+    twice = repeated(keys)
     columns = [Column(_("query"), labels, lo=lab_w)]
     if multi:
         columns += [Column(fit(_("head {h}: top key").format(h=h + 1), per) if len(heads) < 4 else _("head {h}").format(h=h + 1),
-                           [" ".join(f"{fit(key_name(analysis.tokens, j, twice), per - 4)} {fmt(w, 3)}"
-                                     for j, w in top_keys(hd.alpha_prime[i], i, analysis.tokens, 1)) or "–"
+                           [" ".join(f"{fit(key_name(keys, j, twice), per - 4)} {fmt(w, 3)}"
+                                     for j, w in top_keys(hd.alpha_prime[i], -1 if cross else i, keys, 1)) or "–"
                             for i in range(len(labels))], lo=per, hi=per) for h, hd in enumerate(heads)]
     else:
         rows = heads[0].alpha_prime
         room = width - lab_w - 4 - (24 if nearest is not None else 0) - 3  # what the other columns leave
-        columns.append(Column(_("self"), [fmt(float(rows[i, i]), 3) for i in range(len(labels))], lo=4, align=">"))
-        columns.append(Column(_("top keys by α′ (self excluded)"),
-                              ["  ".join(f"{key_name(analysis.tokens, j, twice)} {fmt(w, 3)}" for j, w in top_keys(rows[i], i, analysis.tokens, top))
+        if not cross:
+            columns.append(Column(_("self"), [fmt(float(rows[i, i]), 3) for i in range(len(labels))], lo=4, align=">"))
+        columns.append(Column(_("top keys by α′") if cross else _("top keys by α′ (self excluded)"),
+                              ["  ".join(f"{key_name(keys, j, twice)} {fmt(w, 3)}" for j, w in top_keys(rows[i], -1 if cross else i, keys, top))
                                or "–" for i in range(len(labels))], hi=max(room, 12)))
     if nearest is not None:
         cells = []
@@ -290,6 +293,10 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
     the per-token summary, and one line of next steps that fit this input."""
     width, color = console.width, console.color_system is not None
     console.print(any_header(analysis))
+    if getattr(analysis, "keys", None) is not None:  # cross-attention: the columns are another sequence
+        idx_w = len(str(len(analysis.keys)))
+        console.print(Text("\n" + _("keys (columns): ") + "  ".join(label(j, printable(t), False, idx_w).strip()
+                                                                   for j, t in enumerate(analysis.keys)), style="dim"))
     heads = analysis.layers[0].heads
     for h, hd in enumerate(heads):
         tag = _("head {h}/{n}").format(h=analysis.head_numbers[h], n=analysis.config["heads"]) + " · " if analysis.config["heads"] > 1 else ""
@@ -371,8 +378,10 @@ def vector_preview(v: np.ndarray, dims: int) -> str:
 def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     """One query token: its α′ row as bars (strongest first), its α row, and b^i."""
     tokens = analysis.tokens
+    keys = getattr(analysis, "key_labels", tokens)  # cross-attention: the row's keys are another sequence
+    cross = keys is not tokens
     console.print(any_header(analysis))
-    idx_w = len(str(len(tokens)))
+    idx_w = len(str(max(len(tokens), len(keys))))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
         tag = " · " + _("head {h}/{n}").format(h=h + 1, n=len(analysis.layers[0].heads)) if len(analysis.layers[0].heads) > 1 else ""
@@ -382,8 +391,8 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
         top = float(row.max()) or 1.0
         out = Text(no_wrap=True, overflow="ellipsis")
         for j in np.argsort(-row, kind="stable"):
-            lab = label(int(j), tokens[j], analysis.oov[j], idx_w)
-            out.append(pad(lab, idx_w + LABEL_MAX + 3), style="bold" if j == i else None)
+            lab = label(int(j), keys[j], not cross and analysis.oov[j], idx_w)
+            out.append(pad(lab, idx_w + LABEL_MAX + 3), style="bold" if j == i and not cross else None)
             if not np.isfinite(raw[j]):
                 out.append(pad_left(_("masked"), width), style="dim")
                 out.append("\n")
@@ -391,7 +400,8 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
             out.append(f"{bar(row[j] / top, width):<{width}}", style="cyan")
             out.append(f" {fmt(float(row[j]), 4):>4}  α {raw[j]:+.3g}\n")
         console.print(out, end="")
-        console.print(Text(f"b^{i + 1} = Σ_j α′_{i + 1},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
+        if hd.b.shape[1]:  # attention given without its values (view()) has no b
+            console.print(Text(f"b^{i + 1} = Σ_j α′_{i + 1},j v^j = {vector_preview(hd.b[i], 4)}  ‖b‖ = {norm(hd.b[i]):.3g}"))
     if nearest is not None and nearest[i]:
         words = ", ".join(f"{w} {fmt(c, 3)}" for w, c in nearest[i][:3])
         console.print(Text(f"b^{i + 1} ≈ " + _("nearest words (cosine): {words}").format(words=words), style="cyan", no_wrap=True, overflow="ellipsis"))

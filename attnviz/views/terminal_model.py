@@ -7,10 +7,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.summaries import heads_ranking, special_names, strongest_links
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from .cells import pad
 from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
+GIVEN = {"scores": N_("α given (raw scores)   α′_i· = softmax(α_i·)"),  # view(): what was given
+         "weights": N_("α′ given (weights)   α = ln α′: the scores up to a constant per row"),
+         "saved": N_("α and α′ as a saved run (show --json) holds them")}
 PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
 # a decoder's: no later token to look at; its first token is the attention sink (Xiao et al. 2023)
 CAUSAL_PATTERNS = (("sink", "^"), ("self", "="), ("prev", "<"), ("other", "*"))
@@ -36,13 +39,18 @@ def model_header(analysis) -> Text:
     t.append("attnviz ", style="bold")
     n = len(analysis.tokens)
     count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    if analysis.keys is not None:
+        count = _("cross-attention: {q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     causal = c.get("causal", False)
     t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c['layers'], c['heads'])} · {count}"
              + (" · " + _("causal") if causal else "") + "\n")
-    if causal and c["kv_heads"] != c["heads"]:
+    if causal and c.get("kv_heads", c["heads"]) != c["heads"]:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c["heads"], kv=c["kv_heads"], g=c["heads"] // c["kv_heads"]) + "\n", style="dim")
-    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
+    if s["kind"] == "attention":  # view(): attention computed elsewhere
+        t.append(_(GIVEN[c.get("given")]) + "\n")
+    else:
+        t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
     if causal:
         t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
     if analysis.generated and any(analysis.generated):
@@ -83,8 +91,11 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     causal = analysis.config.get("causal", False)
     if causal:
         console.print(Text(_("^ first token (sink)   = self   < previous   * other words"), style="dim"))
+    elif analysis.keys is not None:
+        special = "/".join(name for name in key_special_names(analysis) if name) or _("special keys")
+        console.print(Text(_("[ {special}   * other keys").format(special=special), style="dim"))
     else:
-        special = "/".join(name for name in special_names(analysis.tokens, analysis.specials) if name) or _("special tokens")
+        special = "/".join(name for name in key_special_names(analysis) if name) or _("special tokens")
         console.print(Text(_("[ {special}   = self   < previous   > next   * other words").format(special=special), style="dim"))
     out = Text(no_wrap=True)
     out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(_("h{h}").format(h=h), 4) for h in analysis.head_numbers) + "\n",
@@ -103,13 +114,23 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
                        ("α′", "right")):
         table.add_column(name, justify=just, no_wrap=True)
     t = [printable(x) for x in shown_tokens(analysis)]
+    keys = [printable(x) for x in analysis.key_labels]
     for w, ln, hn, i, j in strongest_links(analysis, top):
-        table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {t[j]}", fmt(w, 4))
-    console.print(Text("\n" + _("strongest links between words two or more apart:"), style="bold"))
+        table.add_row(str(ln), str(hn), f"{i + 1} {t[i]}", "→", f"{j + 1} {keys[j]}", fmt(w, 4))
+    cross = analysis.keys is not None
+    console.print(Text("\n" + (_("strongest links, query → key:") if cross else _("strongest links between words two or more apart:")),
+                       style="bold"))
     console.print(table)
     if causal:
         console.print(Text("\n" + sink_line(analysis), style="cyan"))
     console.print(Text("\n" + _("zoom in: --layer L --head H · which heads link A and B? attnviz heads"), style="dim"))
+
+
+def key_special_names(analysis) -> tuple[str | None, str | None]:
+    """special_names() of the keys: the tokens', or cross-attention's keys'."""
+    if analysis.keys is not None:
+        return special_names(analysis.keys, analysis.key_specials)
+    return special_names(analysis.tokens, analysis.specials)
 
 
 def sink_line(analysis) -> str:
@@ -135,7 +156,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", pad_edge=False)
     causal = analysis.config.get("causal", False)
     keys = ("sink", "self", "prev") if causal else ("cls", "sep", "self", "prev", "next")
-    specials = special_columns(special_names(analysis.tokens, analysis.specials))
+    specials = special_columns(key_special_names(analysis))
     names = {"sink": _("first"), "cls": specials[0], "sep": specials[1], "self": _("self"), "prev": _("prev"), "next": _("next")}
     columns = ["#", _("L"), _("H")] + (["α′", _("rank")] if i is not None else []) + [_("bits")] + [names[k] for k in keys]
     for name in columns:

@@ -385,7 +385,7 @@ function drawLines() {
     setFocus(t.dataset.side, Number(t.dataset.i));
   });
   ui.stage.append(note(`Lines join query i (left) to key j (right); opacity = α′_ij, one colour per head, each head in its own lane of the row. ` +
-    `Hover a token to keep only its lines, click to pin it.`), svg);
+    `Hover a token to keep only its lines, click to pin it.`), figureButtons(), svg);
   if (state.focus) setFocus(state.focus[0], state.focus[1]);
 }
 
@@ -965,14 +965,67 @@ async function unpack() { // every packed α and α′ of the document, in place
 
 function download() {
   const text = packed ? JSON.stringify(doc) : document.getElementById(ROOT_ID + "-data").textContent;
-  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  saveBlob(new Blob([text], { type: "application/json" }), "attnviz.json");
+}
+
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
   const a = el("a");
   a.href = url;
-  a.download = "attnviz.json";
+  a.download = name;
   root.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// the lines view as a file: what is on screen (the layer, the heads checked, the token hovered or
+// pinned), with the page's styles written into the file so that it draws the same anywhere
+const SVG_STYLES = ["fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "opacity", "display",
+  "visibility", "font-family", "font-size", "font-weight", "font-style"];
+
+function figureButtons() {
+  const bar = el("div", "av-figbar");
+  for (const [kind, what] of [["svg", "download SVG"], ["png", "download PNG"]]) {
+    const b = el("button", "av-small av-fig-" + kind, what);
+    b.type = "button";
+    b.title = "save the lines as they are on screen (the layer, heads and token shown), for a paper or slides";
+    b.addEventListener("click", () => saveLines(kind));
+    bar.append(b);
+  }
+  return bar;
+}
+
+function standaloneSvg(svg) {
+  const copy = svg.cloneNode(true), from = [svg, ...svg.querySelectorAll("*")], to = [copy, ...copy.querySelectorAll("*")];
+  from.forEach((e, k) => {
+    const cs = getComputedStyle(e);
+    to[k].setAttribute("style", SVG_STYLES.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(";"));
+  });
+  copy.setAttribute("xmlns", SVG_NS);
+  copy.insertBefore(svgEl("rect", { x: 0, y: 0, width: "100%", height: "100%", fill: "#ffffff" }), copy.firstChild);
+  return new XMLSerializer().serializeToString(copy);
+}
+
+function saveLines(kind) {
+  const svg = ui.lines.svg, text = standaloneSvg(svg), name = `attnviz-lines-layer${layerNumber()}`;
+  if (kind === "svg") return saveBlob(new Blob([text], { type: "image/svg+xml" }), name + ".svg");
+  const img = new Image(), scale = 2, w = Number(svg.getAttribute("width")), h = Number(svg.getAttribute("height"));
+  img.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = w * scale;
+    canvas.height = h * scale;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.drawImage(img, 0, 0, w, h);
+    canvas.toBlob((blob) => saveBlob(blob, name + ".png"), "image/png");
+  };
+  img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+}
+
+function layerNumber() {
+  const l = layers[state.layer];
+  return l && l.index !== undefined ? l.index + 1 : state.layer + 1;
 }
 
 function start() {

@@ -1,0 +1,69 @@
+"""`--backend transformers`: a model transformers loads from a local directory, run with eager
+attention and output_attentions, its attentions handed to view().  torch and transformers are
+imported here only (the optional extra attnviz[transformers]); the numpy families never come here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import AttnvizError, UsageError
+
+INSTALL = "pip install 'attnviz[transformers]' (torch and transformers)"
+PARTS = ("encoder", "decoder", "cross")  # an encoder–decoder's three attentions
+
+
+def imported():
+    """(torch, transformers), or a UsageError saying how to install them."""
+    try:
+        import torch
+        import transformers
+    except ImportError as e:
+        raise UsageError(f"`backend` transformers needs torch and transformers ({e.name} is missing): {INSTALL}",
+                         "backend") from None
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()  # stderr keeps attnviz's lines only
+    return torch, transformers
+
+
+def load(path: str):
+    """-> (model in eval mode with eager attention, tokenizer) from a local directory."""
+    directory = Path(path).expanduser()
+    if not (directory / "config.json").is_file():
+        raise UsageError(f"`model` {path}: with `backend` transformers give a local model directory (config.json and "
+                         f"the weights transformers reads); nothing is downloaded", "model")
+    torch, transformers = imported()
+    try:
+        model = transformers.AutoModel.from_pretrained(str(directory), attn_implementation="eager", local_files_only=True)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    except (OSError, ValueError, KeyError) as e:
+        raise AttnvizError(f"transformers could not load {path}: {str(e).splitlines()[0]}") from None
+    return model.eval(), tokenizer
+
+
+def attentions(path: str, text: str, target: str | None = None, part: str | None = None) -> dict:
+    """Run the model over `text` (an encoder–decoder: the source, with `target` on the decoder side)
+    -> view() keywords: attention (per-layer tensors), the labels, name, text."""
+    model, tok = load(path)
+    torch, _transformers = imported()
+    name = getattr(model.config, "_name_or_path", None) or Path(path).name
+    inputs = tok(text, return_tensors="pt")
+    if not getattr(model.config, "is_encoder_decoder", False):
+        if target is not None or part is not None:
+            bad = "target" if target is not None else "part"
+            raise UsageError(f"`{bad}` is for an encoder–decoder (T5, BART, Marian); {name} has one stack", bad)
+        with torch.no_grad():
+            out = model(**inputs, output_attentions=True)
+        return {"attention": out.attentions, "tokens": inputs, "tokenizer": tok, "name": name, "text": text}
+    if target is None:
+        raise UsageError(f"{name} is an encoder–decoder: give the decoder's text with `target`", "target")
+    part = part or "cross"
+    if part not in PARTS:
+        raise UsageError(f"`part` {part!r}: one of {', '.join(PARTS)}", "part")
+    decoder = tok(text_target=target, return_tensors="pt")
+    with torch.no_grad():
+        out = model(**inputs, decoder_input_ids=decoder["input_ids"], output_attentions=True)
+    chosen = {"encoder": (out.encoder_attentions, {"tokens": inputs}),
+              "decoder": (out.decoder_attentions, {"tokens": decoder}),
+              "cross": (out.cross_attentions, {"queries": decoder, "keys": inputs})}[part]
+    return {"attention": chosen[0], **chosen[1], "tokenizer": tok, "name": f"{name} ({part})",
+            "text": target if part != "encoder" else text}
