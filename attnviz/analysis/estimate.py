@@ -385,6 +385,6 @@ def model_cost(n: int, params: int, layers: int, heads: int, d_k: int, kept: int
 def check_model(name: str, n: int, params: int, layers: int, heads: int, d_k: int, kept: int, err=None) -> None:
     """Before a model runs over n tokens: warn or refuse (see report); the way out is fewer heads kept."""
     seconds, memory = model_cost(n, params, layers, heads, d_k, kept)
-    tips = [N_("one head (`layer` L `head` H)")] if kept > 1 else []
+    tips = ([N_("one head (show `layer` L `head` H)")] if kept > 1 else []) + [N_("a shorter text")]
     report(lambda: ngettext("{model} over {n} tokens, α and α′ of {k} head kept", "{model} over {n} tokens, α and α′ of {k} heads kept",
                             kept).format(model=name, n=f"{n:,}", k=f"{kept:,}"), seconds, memory, tips, err)

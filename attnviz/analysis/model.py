@@ -51,7 +51,8 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
            "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
            "seed": None, "weights": None, "has_wo": True, "masked": bool(c.causal)}
     if c.causal:  # a decoder: what the views say about it (an encoder's config stays as it was)
-        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate})
+        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate,
+                    "positions": "rotary" if hasattr(c, "inv_freq") else "learned"})
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
     if not words:
         run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials, c.causal)

@@ -301,7 +301,8 @@ def title(analysis) -> str:
                 if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
                 if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
     return (f"{c['model']} · {which} · {count}\n"
-            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$") + ")    "
+            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$")
+            + (", " + _("RoPE") if c.get("positions") == "rotary" else "") + ")    "
             + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
                else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
 

@@ -83,6 +83,8 @@ def label(i: int, token: str, oov: bool, idx_width: int) -> str:
     the token cut to LABEL_MAX terminal cells (餐 takes 2).  idx_width: len(str(n))."""
     from .cells import label as cells_label
 
+    if token.endswith(GENERATED) and len(token) > 1:  # the mark of a generated token survives the cut (restauran…+)
+        return cells_label(i + 1, printable(token[:-1]), oov, idx_width, LABEL_MAX - 1) + GENERATED
     return cells_label(i + 1, printable(token), oov, idx_width, LABEL_MAX)
 
 

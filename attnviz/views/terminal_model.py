@@ -50,11 +50,12 @@ def model_header(analysis) -> Text:
     if s["kind"] == "attention":  # view(): attention computed elsewhere
         t.append(_(GIVEN[c.get("given")]) + "\n")
     else:
-        t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + ")   α′_i· = softmax(α_i·)\n")
+        rotary = "; " + _("RoPE") if c.get("positions") == "rotary" else ""  # q, k rotated by their positions
+    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + rotary + ")   α′_i· = softmax(α_i·)\n")
     if causal:
         t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
     if analysis.generated and any(analysis.generated):
-        t.append(_("+ written by the model (greedy, {n} tokens): their rows are the ones it used to write the next").format(
+        t.append(_("+ written by the model (greedy, {n} tokens): their rows are the ones it used to write the next token").format(
             n=sum(analysis.generated)) + "\n", style="cyan")
     if c["words"]:
         t.append(_("word level: α′ summed over a word's key pieces, averaged over its query pieces (rows sum to 1)") + "\n",
@@ -164,7 +165,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     for k, (link, rank, ln, hn, s) in enumerate(rows[:top] if i is not None else rows, start=1):
         cells = [str(k), str(ln), str(hn)]
         if i is not None:
-            cells += [fmt(link, 4), f"{rank}/{len(t)}"]
+            cells += [fmt(link, 4), f"{rank}/{i + 1 if causal else len(t)}"]  # a decoder's query i sees i keys
         cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in keys]
         table.add_row(*cells)
     console.print(Text("\n" + title, style="bold"))

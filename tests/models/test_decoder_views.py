@@ -78,7 +78,10 @@ def test_generated_tokens_are_marked_and_are_the_models_greedy_choice(runner, ll
     assert len(want) >= k and want[:k] == got[:k]
     assert doc["text"].startswith(SEED) and len(doc["text"]) > len(SEED)
     out = run(runner, "show", "--model", llama, SEED, "--generate", "5", "--layer", "1", "--head", "1").stdout
-    assert "+ written by the model (greedy" in out
+    assert "+ written by the model (greedy" in out and "; RoPE)" in out
+    from attnviz.views.style import label
+
+    assert label(20, "restaurant+", False, 2).endswith("…+") and label(20, "to+", False, 2) == "21 to+"
     assert sum(1 for line in out.splitlines() if line[:3].strip().isdigit() and "+ " in line[3:20]) >= 2 * k  # α′ and α rows
 
 
@@ -96,6 +99,8 @@ def test_generate_needs_a_decoder(runner, llama):
 def test_a_later_key_is_explained_not_ranked(runner, llama):
     ok = run(runner, "heads", "--model", llama, "the ham", "--from", "5", "--to", "2").stdout  # tokens by number
     assert "heads ranked by α′(5" in ok
+    ranks = [line.split()[4] for line in ok.splitlines() if line[:3].strip().isdigit()]
+    assert ranks and all(r.endswith("/5") for r in ranks), ranks  # query 5 of a decoder sees 5 keys
     result = invoke(runner, "heads", "--model", llama, "the ham", "--from", "2", "--to", "5")
     assert result.exit_code == 2 and "(token 5) comes after --from 2 (token 2)" in result.stderr, result.output
     assert "(--from 5 --to 2)" in result.stderr and result.stderr.count("\n") == 1
