@@ -141,3 +141,13 @@ def test_words_of_a_decoder_keep_the_causal_mask(runner, llama):
             assert all(a[i][j] is None for i in range(n) for j in range(i + 1, n))
             assert all(a[i][j] is not None for i in range(n) for j in range(i + 1))
             assert np.all(np.triu(w, 1) == 0) and np.allclose(w.sum(axis=1), 1, atol=1e-5)
+
+
+def test_a_decoders_document_with_generated_tokens_fits_the_schema(runner, llama):
+    import jsonschema
+
+    from conftest import DATA
+
+    schema = json.loads((DATA.parent.parent / "docs" / "attnviz-1.schema.json").read_text())
+    doc = json.loads(run(runner, "show", "--model", llama, "the ham", "--generate", "3", "--json").stdout)
+    jsonschema.validate(doc, schema)
