@@ -81,7 +81,10 @@ def continued(m, enc, text: str, n: int, words: bool):
     from ..models.checkpoint import Encoded
     from ..models.decoder import generate
 
-    new = generate(m, enc.ids, n).ids
+    from ..core.blockwise import one_blas_thread
+
+    with one_blas_thread():  # one token a step: small products (see Model.forward_layers)
+        new = generate(m, enc.ids, n).ids
     if not len(new):
         return enc, text
     pieces = [m.tokenizer.decode([int(t)], skip_special_tokens=False) for t in new]

@@ -6,6 +6,7 @@ keeps per query its top-k keys, the full b^i, and block means of α′ for a sum
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -296,13 +297,23 @@ def one_blas_thread():
     BLAS's threads wait for each other after every panel: on a busy 2-core machine their
     spin-waiting made runs 3-5 × slower (bench/long_bench.py, bench/run.py).  blockwise_head uses
     the cores with its own threads instead, one block of queries each (in_order)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    controller = blas_controller()
+    if controller is None:
         yield False
         return
-    with threadpool_limits(1, user_api="blas"):
+    with controller.limit(limits=1, user_api="blas"):
         yield True
+
+
+@functools.lru_cache(maxsize=1)
+def blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, looked up once (0.5 ms a lookup; a model's
+    forward pass limits its threads once a layer); None without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 MAX_THREADS = 4  # query blocks at once; each holds a block's scores and weights (≈ 2 × 16 MB in float32)
