@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (UsageError, single, ATTENTION, FIGURES, INPUT, MASKS, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
+from .cli import (UsageError, single, ATTENTION, FIGURES, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
                   Features, FrameMs, HopMs, ImageOpt, InputNormOpt, InputOpt, LangOpt, Lang, OptionalText, PatchOpt, Punct,
                   SizeOpt, TrustPickle, VectorsOpt, Window, app, console, save_paths, text_or_file)
 
