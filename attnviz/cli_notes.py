@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (UsageError, single, ATTENTION, FIGURES, INPUT, MASKS, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
+from .cli import (UsageError, single, ATTENTION, FIGURES, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
                   Features, FrameMs, HopMs, ImageOpt, InputNormOpt, InputOpt, LangOpt, Lang, OptionalText, PatchOpt, Punct,
                   SizeOpt, TrustPickle, VectorsOpt, Window, app, console, save_paths, text_or_file)
 
@@ -62,7 +62,7 @@ def rnn(
     """
     import sys
 
-    from .api import rnn as run_rnn
+    from .api_notes import rnn as run_rnn
     from .i18n import set_language
 
     set_language(lang.value)
@@ -89,7 +89,7 @@ def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, tit
     """`show --image FILE|demo --conv K [--kernel F.npy] [--conv-alpha A] [--compare alpha=…]`."""
     import sys
 
-    from .api import conv as run_conv
+    from .api_notes import conv as run_conv
 
     if conv is None:
         raise UsageError(f"{'--kernel' if kernel is not None else '--conv-alpha'} goes with --conv K (3 or 5)")

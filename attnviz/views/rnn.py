@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from rich.text import Text
 
 from ..i18n import _
