@@ -538,8 +538,8 @@ def show(
         "--part", help="With --target: which attention — encoder (self), decoder (self, causal) or cross (rows: target "
         "tokens, columns: source tokens). Default cross.", show_default=False, rich_help_panel=INPUT)] = None,
     attention: Annotated[Optional[str], typer.Option(
-        "--attention", help="Attention computed elsewhere: a .npz (arrays attention [layers, heads, n, n] or fewer axes, tokens), "
-        "a .npy (with --tokens), or a .json attnviz show --json wrote (re-rendered).", show_default=False, rich_help_panel=INPUT)] = None,
+        "--attention", help="Attention computed elsewhere: a .npz (arrays attention [layers, heads, n, n] or fewer axes, tokens; "
+        "cross-attention: queries and keys), a .npy (with --tokens), or a .json attnviz show --json wrote (re-rendered).", show_default=False, rich_help_panel=INPUT)] = None,
     tokens: Annotated[Optional[str], typer.Option(
         "--tokens", help="With --attention FILE.npy: the labels, a,b,c or a file of one label per line.", show_default=False,
         rich_help_panel=INPUT)] = None,

@@ -112,8 +112,7 @@ def labels_of(tokens, tokenizer=None) -> tuple[list[str], list[bool] | None]:
     """Labels from a list of strings, or a tokenizer's output (a dict/BatchEncoding with input_ids,
     named by `tokenizer`) -> labels and which are special (None: not known, guessed later)."""
     if hasattr(tokens, "keys") and "input_ids" in tokens:
-        ids = to_numpy(tokens["input_ids"], "`tokens`['input_ids']").reshape(-1) if not isinstance(tokens["input_ids"], list) \
-            else np.asarray(tokens["input_ids"]).reshape(-1)
+        ids = to_numpy(tokens["input_ids"], "`tokens`['input_ids']").reshape(-1)  # a batch of one: [1, n] -> [n]
         if tokenizer is None:
             raise UsageError("`tokens` is a tokenizer's output (input_ids): give the tokenizer too, "
                              "view(attention, inputs, tokenizer=tokenizer), or the labels as a list", "tokens")
