@@ -51,7 +51,7 @@ def model_header(analysis) -> Text:
         t.append(_(GIVEN[c.get("given")]) + "\n")
     else:
         rotary = "; " + _("RoPE") if c.get("positions") == "rotary" else ""  # q, k rotated by their positions
-    t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + rotary + ")   α′_i· = softmax(α_i·)\n")
+        t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c['d_k']}; " + _("learned W^q, W^k") + rotary + ")   α′_i· = softmax(α_i·)\n")
     if causal:
         t.append(_("causal: query i sees only keys j ≤ i (· = masked)") + "\n", style="yellow")
     if analysis.generated and any(analysis.generated):
