@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
-from .config import read_json
+from .config import check_counts, read_json
 from .files import ALIASES, needed, resolve_model
 
 
@@ -37,11 +37,12 @@ class Model:
             raw = read_json(path)
         self.family = family_for(raw.get("model_type", "bert"), str(path))  # BERT configs of old omit it
         module = self.family._mod()
-        self.config = module.read_config(raw, path)
         if not gguf:
             from .sources import open_safetensors
 
             self.source = open_safetensors(path)
+            check_counts(raw, {k: self._read(k, self.source.shape) for k in self.source.keys}, self.source.label, path)
+        self.config = module.read_config(raw, path)
         keys = self.source.keys
         anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
         if anchor is None:
