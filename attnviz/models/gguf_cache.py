@@ -7,7 +7,8 @@ modification time, the config dict, the tensor table, the tokenizer as tokenizer
 later run checks size and time, memory-maps the .bin and skips the GGUF header, the
 dequantization and the tokenizer's construction.  One entry per GGUF path (a changed file
 replaces it); written to temporary names and renamed, .json last, so a half-written entry is
-never read; a cache that cannot be written (read-only, full disk) is skipped and the run reads
+never read (a failed or interrupted write removes its temporary files; those of a killed run are
+removed by the next write); a cache that cannot be written (read-only, full disk) is skipped and the run reads
 the GGUF directly.
 """
 
@@ -112,6 +113,7 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
     tmp_bin, tmp_json = folder / f"{stem}.bin.{os.getpid()}.tmp", folder / f"{stem}.json.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(folder)
         if shutil.disk_usage(folder).free < total + SPARE:
             return False
         table = _write_tensors(tmp_bin, source, sizes)
@@ -121,12 +123,38 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         os.replace(tmp_json, folder / f"{stem}.json")
         return True
     except OSError:
-        for tmp in (tmp_bin, tmp_json):
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
+        _unlink(tmp_bin, tmp_json)
         return False
+    except BaseException:  # a NaN tensor, Ctrl-C: no half-written file is left behind
+        _unlink(tmp_bin, tmp_json)
+        raise
+
+
+def _unlink(*paths: Path) -> None:
+    for tmp in paths:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files (`<stem>.bin.<pid>.tmp`) of processes no longer running: a run killed while
+    writing (SIGKILL, power) leaves one; a live writer's are kept."""
+    for tmp in folder.glob("gguf-*.*.tmp"):
+        pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            _unlink(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's live process
+        return True
+    return True
 
 
 def _write_tensors(target: Path, source, sizes: dict[str, int]) -> dict:

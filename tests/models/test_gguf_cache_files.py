@@ -1,0 +1,78 @@
+"""The GGUF cache's files: a write that fails (a NaN tensor, Ctrl-C) leaves no temporary file, and
+those of a run killed outright (a dead pid) are removed by the next write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from test_gguf_sources import tiny_llama
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+class Interrupted:
+    """A source whose second tensor read is interrupted (Ctrl-C while the cache is written)."""
+
+    def __init__(self, source):
+        self.source, self.keys, self.reads = source, source.keys, 0
+
+    def shape(self, key):
+        return self.source.shape(key)
+
+    def tensor(self, key):
+        self.reads += 1
+        if self.reads == 2:
+            raise KeyboardInterrupt
+        return self.source.tensor(key)
+
+
+def test_ctrl_c_while_writing_leaves_no_temporary_file(tmp_path, cache_home):
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = tiny_llama(tmp_path / "t.gguf")
+    header, raw, source = open_uncached(path)
+    with pytest.raises(KeyboardInterrupt):
+        gguf_cache.save(path, raw, Interrupted(source), build_tokenizer(header.meta, path))
+    assert cache_home.is_dir() and list(cache_home.iterdir()) == []
+
+
+def test_a_nan_tensor_leaves_no_temporary_file(runner, tmp_path, cache_home):
+    from conftest import invoke
+    from hostile_checks import one_line
+
+    bad = np.ones((32, 32), np.float32)
+    bad[1, 2] = np.nan
+    one_line(invoke(runner, "show", "the cat", "--model", tiny_llama(tmp_path / "t.gguf", **{"blk.0.attn_v.weight": bad})), 1,
+             "tensor blk.0.attn_v.weight holds NaN or infinite values")
+    assert list(cache_home.glob("*.tmp")) == []
+
+
+def test_a_dead_runs_temporary_files_are_removed_a_live_ones_kept(tmp_path, cache_home):
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead, live = int(done.stdout), subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        cache_home.mkdir()
+        orphan, busy = cache_home / f"gguf-{'a' * 24}.bin.{dead}.tmp", cache_home / f"gguf-{'b' * 24}.bin.{live.pid}.tmp"
+        orphan.write_bytes(b"\0" * 64)
+        busy.write_bytes(b"\0" * 64)
+        path = tiny_llama(tmp_path / "t.gguf")
+        header, raw, source = open_uncached(path)
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
+        assert not orphan.exists() and busy.exists()
+    finally:
+        live.kill()
+        live.wait()
