@@ -42,7 +42,12 @@ class Model:
 
             self.source = open_safetensors(path)
             check_counts(raw, {k: self._read(k, self.source.shape) for k in self.source.keys}, self.source.label, path)
-        self.config = module.read_config(raw, path)
+        if gguf:
+            from .gguf import read_config
+
+            self.config = read_config(module, raw, path)
+        else:
+            self.config = module.read_config(raw, path)
         keys = self.source.keys
         anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
         if anchor is None:
@@ -110,7 +115,7 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
         array = self._read(key, self.source.tensor)
         if shape is not None and tuple(array.shape) != shape:
-            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, {self._implies} {shape}")
         return array.astype(np.float32, copy=False)
 
     def _header(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -118,8 +123,12 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
         stored = self._read(key, self.source.shape)
         if stored != shape:
-            raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, config.json implies {shape}")
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, {self._implies} {shape}")
         return stored
+
+    @property
+    def _implies(self) -> str:
+        return "the GGUF file's metadata implies" if self.format == "gguf" else "config.json implies"
 
     def _read(self, key: str, how):
         """how(key) from the source; a library's exception becomes one line naming the tensor."""

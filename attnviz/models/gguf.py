@@ -252,6 +252,29 @@ class GGUFSource:
         return w
 
 
+def read_config(module, raw: dict, path: Path):
+    """module.read_config(raw, path) for a GGUF file's config dict; an error names the GGUF key the
+    setting came from (llama.context_length, not max_position_embeddings) and the file, not config.json."""
+    try:
+        return module.read_config(raw, path)
+    except AttnvizError as e:
+        raise AttnvizError(gguf_wording(str(e), raw.get("model_type", ""))) from None
+
+
+def gguf_wording(message: str, arch: str) -> str:
+    """A config error's words for a GGUF file: each config.json key as the GGUF key it was read from."""
+    from .config import BROKEN
+
+    arch = "llama" if arch == "mistral" else arch  # mistral files are written as llama
+    for key in sorted(GGUF_KEYS, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w.]){re.escape(key)}(?!\w)", f"{arch}.{GGUF_KEYS[key]}", message)
+    message = message.replace(BROKEN, "a damaged or hand-edited GGUF file: download it again")
+    for said, gguf in (("config.json implies", "the GGUF file's metadata implies"), ("config.json has", "the GGUF file has"),
+                       ("config.json's", "the GGUF file's"), ("config.json", "the GGUF file's metadata")):
+        message = message.replace(said, gguf)
+    return message
+
+
 def open_gguf(path: Path):
     """(config dict, tensor source, tokenizer factory) of a GGUF file, from the cache when it holds them."""
     from .gguf_cache import cached_or_build
