@@ -91,7 +91,7 @@ class Model:
         if len(shape) != 2 or int(index.max(initial=0)) >= shape[0]:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
         unique, inverse = np.unique(index, return_inverse=True)
-        picked = self._read(key, lambda k: self.source.rows(k, unique))
+        picked = self._finite(key, self._read(key, lambda k: self.source.rows(k, unique)))
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -113,7 +113,7 @@ class Model:
     def _tensor(self, key: str, shape: tuple[int, ...] | None) -> np.ndarray:
         if key not in self.keys:
             raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
-        array = self._read(key, self.source.tensor)
+        array = self._finite(key, self._read(key, self.source.tensor))
         if shape is not None and tuple(array.shape) != shape:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, {self._implies} {shape}")
         return array.astype(np.float32, copy=False)
@@ -125,6 +125,15 @@ class Model:
         if stored != shape:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, {self._implies} {shape}")
         return stored
+
+    def _finite(self, key: str, array: np.ndarray) -> np.ndarray:
+        """array, or one error naming the tensor when it holds NaN or inf (a GGUF's tensors are
+        checked as they are dequantized).  The sum is one fast pass; only when it is not finite
+        (a NaN, or finite values whose sum overflows) is every value looked at."""
+        if self.format == "gguf" or np.isfinite(array.sum()) or np.isfinite(array).all():
+            return array
+        raise AttnvizError(f"`model` {self.path}: tensor {key} of {self.source.label} holds NaN or infinite values; "
+                           f"the file is damaged (download it again)")
 
     @property
     def _implies(self) -> str:
