@@ -24,39 +24,57 @@ class Model:
     """
 
     def __init__(self, path: Path, name: str):
-        from . import family_for
-
         self.path, self.name = path, name
         gguf = path.is_file()
         self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
             from .gguf import open_gguf
 
-            raw, self.source, self._tokenizer = open_gguf(path)
+            raw, source, tokenizer = open_gguf(path)
         else:
-            raw = read_json(path)
+            raw, source = read_json(path), None
+        self._bind(raw, source)
+        self.tokenizer = tokenizer() if gguf else load_tokenizer(path)
+
+    @classmethod
+    def header_only(cls, path: Path, raw: dict, source) -> "Model":
+        """A GGUF file's model without its tokenizer, every tensor's shape checked from the header
+        (the family's check_weights): refused before the tokenizer is built or the cache written."""
+        model = cls.__new__(cls)
+        model.path, model.name, model.format = path, path.name, "gguf"
+        model._bind(raw, source)
+        check = model.family.part("check_weights")
+        if check is not None:
+            check(model)
+        return model
+
+    def _bind(self, raw: dict, source) -> None:
+        """Family, config (checked against the header's layer and head counts), source and prefix."""
+        from . import family_for
+
+        path = self.path
         self.family = family_for(raw.get("model_type", "bert"), str(path))  # BERT configs of old omit it
         module = self.family._mod()
-        if not gguf:
+        if source is None:
             from .sources import open_safetensors
 
-            self.source = open_safetensors(path)
-            check_counts(raw, {k: self._read(k, self.source.shape) for k in self.source.keys}, self.source.label, path)
-        if gguf:
+            source = open_safetensors(path)
+            self.source = source
+            check_counts(raw, {k: self._read(k, source.shape) for k in source.keys}, source.label, path)
+        self.source = source
+        if self.format == "gguf":
             from .gguf import read_config
 
             self.config = read_config(module, raw, path)
         else:
             self.config = module.read_config(raw, path)
-        keys = self.source.keys
-        anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
+        anchor = next((k for k in source.keys if k.endswith(module.ANCHOR)), None)
         if anchor is None:
-            raise AttnvizError(f"`model` {path}: {self.source.label} has no {module.ANCHOR}; not a {self.family.name} model")
+            raise AttnvizError(f"`model` {path}: {source.label} has no {module.ANCHOR}; not a {self.family.name} model")
         self.prefix = anchor[: -len(module.ANCHOR)]
-        self.keys = set(keys)
+        self.keys = set(source.keys)
         if hasattr(module, "check_tables"):
             module.check_tables(self)
-        self.tokenizer = self._tokenizer() if gguf else load_tokenizer(path)
 
     def forward_layers(self, enc):
         """Every layer's heads and output, one layer at a time (the family's forward pass)."""

@@ -186,7 +186,7 @@ def _read(source, key: str) -> np.ndarray:
 def cached_or_build(path: Path):
     """(config dict, tensor source, tokenizer factory) of a GGUF file: the cache's entry when it is
     valid; else the file read and checked, an entry written for next time, and that entry used."""
-    from . import family_for
+    from .checkpoint import Model
     from .gguf import open_uncached
     from .gguf_tokenizer import build_tokenizer
 
@@ -194,7 +194,7 @@ def cached_or_build(path: Path):
     if hit is not None:
         return hit
     header, raw, source = open_uncached(path)
-    family_for(raw["model_type"], str(path))  # a family attnviz does not compute is refused before the work
+    Model.header_only(path, raw, source)  # a family attnviz does not compute, a missing tensor: refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
         hit = load(path, tokenizer)

@@ -46,15 +46,29 @@ def test_ctrl_c_while_writing_leaves_no_temporary_file(tmp_path, cache_home):
     assert cache_home.is_dir() and list(cache_home.iterdir()) == []
 
 
+META = {"llama.embedding_length": 32, "llama.attention.head_count": 2, "llama.block_count": 1, "llama.feed_forward_length": 64,
+        "llama.context_length": 64, "llama.attention.layer_norm_rms_epsilon": 1e-5}
+
+
+def shapes() -> dict:
+    from gguf_fixtures import bpe_vocab
+
+    return {"token_embd.weight": (len(bpe_vocab()[0]), 32), "output_norm.weight": (32,), "blk.0.attn_norm.weight": (32,),
+            "blk.0.ffn_norm.weight": (32,), "blk.0.attn_q.weight": (32, 32), "blk.0.attn_k.weight": (32, 32),
+            "blk.0.attn_v.weight": (32, 32), "blk.0.attn_output.weight": (32, 32), "blk.0.ffn_gate.weight": (64, 32),
+            "blk.0.ffn_up.weight": (64, 32), "blk.0.ffn_down.weight": (32, 64)}
+
+
 def test_a_nan_tensor_leaves_no_temporary_file(runner, tmp_path, cache_home):
     from conftest import invoke
+    from gguf_fixtures import write_gguf
     from hostile_checks import one_line
 
-    bad = np.ones((32, 32), np.float32)
-    bad[1, 2] = np.nan
-    one_line(invoke(runner, "show", "the cat", "--model", tiny_llama(tmp_path / "t.gguf", **{"blk.0.attn_v.weight": bad})), 1,
+    tensors = {k: np.full(s, 0.01, np.float32) for k, s in shapes().items()}
+    tensors["blk.0.attn_v.weight"][1, 2] = np.nan
+    one_line(invoke(runner, "show", "the cat", "--model", write_gguf(tmp_path / "t.gguf", "llama", META, tensors)), 1,
              "tensor blk.0.attn_v.weight holds NaN or infinite values")
-    assert list(cache_home.glob("*.tmp")) == []
+    assert cache_home.is_dir() and list(cache_home.iterdir()) == []
 
 
 def test_a_dead_runs_temporary_files_are_removed_a_live_ones_kept(tmp_path, cache_home):
@@ -76,3 +90,19 @@ def test_a_dead_runs_temporary_files_are_removed_a_live_ones_kept(tmp_path, cach
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_missing_tensor_is_refused_before_the_tokenizer_and_the_cache(runner, tmp_path, cache_home, monkeypatch):
+    """The tensor set is checked from the header first: a 2 M-token vocabulary once took 30 s to be refused."""
+    from conftest import invoke
+    from gguf_fixtures import write_gguf
+    from hostile_checks import one_line
+
+    from attnviz.models import gguf_tokenizer
+
+    built = []
+    monkeypatch.setattr(gguf_tokenizer, "build_tokenizer", lambda *a: built.append(a) or pytest.fail("tokenizer built"))
+    tensors = {k: np.full(s, 0.01, np.float32) for k, s in shapes().items() if k != "blk.0.attn_k.weight"}
+    path = write_gguf(tmp_path / "m.gguf", "llama", META, tensors)
+    one_line(invoke(runner, "show", "the cat", "--model", path), 1, "the GGUF file lacks model.layers.0.self_attn.k_proj.weight")
+    assert built == [] and list(cache_home.glob("*")) == []
