@@ -62,15 +62,20 @@ class Model:
             self.source = source
             check_counts(raw, {k: self._read(k, source.shape) for k in source.keys}, source.label, path)
         self.source = source
-        if self.format == "gguf":
-            from .gguf import read_config
+        try:
+            if self.format == "gguf":
+                from .gguf import read_config
 
-            self.config = read_config(module, raw, path)
-        else:
-            self.config = module.read_config(raw, path)
-        anchor = next((k for k in source.keys if k.endswith(module.ANCHOR)), None)
-        if anchor is None:
-            raise AttnvizError(f"`model` {path}: {source.label} has no {module.ANCHOR}; not a {self.family.name} model")
+                self.config = read_config(module, raw, path)
+            else:
+                self.config = module.read_config(raw, path)
+            anchor = next((k for k in source.keys if k.endswith(module.ANCHOR)), None)
+            if anchor is None:
+                raise AttnvizError(f"`model` {path}: {source.label} has no {module.ANCHOR}; not a {self.family.name} model")
+        except AttnvizError as e:
+            if self.format == "gguf" or "model_type" in raw:
+                raise
+            raise untyped(e, path) from None
         self.prefix = anchor[: -len(module.ANCHOR)]
         self.keys = set(source.keys)
         if hasattr(module, "check_tables"):
@@ -173,6 +178,16 @@ class Model:
             return key
         old = key[: -len("weight")] + "gamma" if key.endswith("weight") else key[: -len("bias")] + "beta"
         return old if old in self.keys else key
+
+
+def untyped(error: AttnvizError, path: Path) -> AttnvizError:
+    """A config.json without model_type is read as BERT's (old BERT configs omit it); when that
+    fails, the error says model_type is missing first."""
+    from . import FAMILIES
+
+    reason = str(error).split(": ", 1)[-1]
+    return AttnvizError(f"`model` {path}: config.json has no model_type: set it to the model's family (attnviz computes "
+                        f"{', '.join(sorted(FAMILIES))}). Read as BERT's (old BERT configs omit it), it fails: {reason}")
 
 
 def load_tokenizer(path: Path):

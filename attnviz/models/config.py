@@ -21,9 +21,9 @@ def read_json(path: Path) -> dict:
     except RecursionError:
         raise AttnvizError(f"`model` {path}: config.json is nested too deeply to be a model config") from None
     except (OSError, ValueError) as e:
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
+        raise AttnvizError(f"`model` {path}: config.json is not a model config ({type(e).__name__}: {e})") from None
     if not isinstance(raw, dict):
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config (a JSON object expected, got {type(raw).__name__})")
+        raise AttnvizError(f"`model` {path}: config.json is not a model config (a JSON object expected, got {type(raw).__name__})")
     return raw
 
 
@@ -32,7 +32,7 @@ def config_int(raw: dict, key: str, path: Path, default: int | None = None) -> i
     if key not in raw and default is not None:
         return default  # 0: absent and not needed
     if key not in raw:
-        raise AttnvizError(f"`model` {path}: config.json has no {key}; not a BERT config ({BROKEN})")
+        raise AttnvizError(f"`model` {path}: config.json has no {key} ({BROKEN})")
     value = raw[key]
     if isinstance(value, bool) or not isinstance(value, int):
         raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(value)[:40]}; it must be an integer ({BROKEN})")
