@@ -115,6 +115,7 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_orphans(folder)
         if shutil.disk_usage(folder).free < total + SPARE:
+            _unusable(folder, f"{total / 2**20:,.0f} MB do not fit on its disk")
             return False
         table = _write_tensors(tmp_bin, source, sizes)
         tmp_json.write_text(json.dumps({"key": key, "bytes": total, "config": raw, "tensors": table,
@@ -122,12 +123,28 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         os.replace(tmp_bin, folder / f"{stem}.bin")
         os.replace(tmp_json, folder / f"{stem}.json")
         return True
-    except OSError:
+    except OSError as e:
         _unlink(tmp_bin, tmp_json)
+        _unusable(folder, f"{type(e).__name__}: {e.strerror or e}")
         return False
     except BaseException:  # a NaN tensor, Ctrl-C: no half-written file is left behind
         _unlink(tmp_bin, tmp_json)
         raise
+
+
+_told: set[str] = set()  # the folders a note was given for (once a process)
+
+
+def _unusable(folder: Path, why: str) -> None:
+    """Say once (an estimate-channel note: `attnviz: note: …` on the CLI) that the cache is skipped:
+    without it every run dequantizes the whole GGUF file again."""
+    from ..analysis.estimate import note
+
+    if str(folder) in _told:
+        return
+    _told.add(str(folder))
+    note(f"the GGUF cache folder {folder} cannot be used ({why}); every run reads and dequantizes the GGUF file again: "
+         f"set ATTNVIZ_CACHE_DIR (or XDG_CACHE_HOME) to a writable folder, or ATTNVIZ_NO_CACHE=1 to run without one")
 
 
 def _unlink(*paths: Path) -> None:

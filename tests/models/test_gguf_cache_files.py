@@ -106,3 +106,26 @@ def test_a_missing_tensor_is_refused_before_the_tokenizer_and_the_cache(runner, 
     path = write_gguf(tmp_path / "m.gguf", "llama", META, tensors)
     one_line(invoke(runner, "show", "the cat", "--model", path), 1, "the GGUF file lacks model.layers.0.self_attn.k_proj.weight")
     assert built == [] and list(cache_home.glob("*")) == []
+
+
+@pytest.mark.parametrize("where", ["file", "proc"])
+def test_an_unusable_cache_folder_is_said_once(runner, tmp_path, monkeypatch, where):
+    """A file where the folder should be, or a folder that cannot be made: one note on stderr, naming
+    the variables that move it; the run goes on (exit 0)."""
+    from conftest import invoke
+    from gguf_fixtures import write_gguf
+
+    from attnviz.models import gguf_cache
+
+    monkeypatch.setattr(gguf_cache, "_told", set())
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("ATTNVIZ_CACHE_DIR", str(tmp_path / "a-file" / "x") if where == "file" else "/proc/self/attnviz")
+    path = write_gguf(tmp_path / "t.gguf", "llama", META, {k: np.full(s, 0.01, np.float32) for k, s in shapes().items()})
+    for run in range(2):
+        result = invoke(runner, "show", "the cat", "--model", path)
+        assert result.exit_code == 0, result.stderr
+        notes = [line for line in result.stderr.splitlines() if line.startswith("attnviz: note:")]
+        if run == 0:
+            assert len(notes) == 1 and "GGUF cache folder" in notes[0] and "ATTNVIZ_CACHE_DIR (or XDG_CACHE_HOME)" in notes[0], result.stderr
+        else:
+            assert notes == [], result.stderr  # once a process
