@@ -476,10 +476,12 @@ def warn(message: str) -> None:
 
 
 def print_estimate(message: str) -> None:
-    """An estimate before long work (analysis.estimate): `attnviz: estimate: …` on stderr."""
+    """An estimate before long work (analysis.estimate): `attnviz: estimate: …` on stderr; a
+    notice (estimate.Note) as `attnviz: note: …`."""
+    from .analysis.estimate import Note
     from .options import as_flags
 
-    sys.stderr.write(f"attnviz: estimate: {as_flags(message)}\n")
+    sys.stderr.write(f"attnviz: {'note' if isinstance(message, Note) else 'estimate'}: {as_flags(message)}\n")
     sys.stderr.flush()
 
 

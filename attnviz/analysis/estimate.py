@@ -178,6 +178,16 @@ def listening(callback):
         _listener.reset(token)
 
 
+class Note(str):
+    """A notice that is not an estimate (the GGUF cache cannot be written): the CLI prints it as
+    `attnviz: note: …`; a listener that takes strings takes it as one."""
+
+
+def note(message: str) -> None:
+    """message as a Note, through notify's channel."""
+    notify(Note(message))
+
+
 def notify(message: str) -> None:
     """message to the listener, or as an AttnvizWarning at the caller's first line outside attnviz."""
     callback = _listener.get()

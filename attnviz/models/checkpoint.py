@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
-from .config import read_json
+from .config import check_counts, read_json
 from .files import ALIASES, needed, resolve_model
 
 
@@ -24,33 +24,62 @@ class Model:
     """
 
     def __init__(self, path: Path, name: str):
-        from . import family_for
-
         self.path, self.name = path, name
         gguf = path.is_file()
         self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
             from .gguf import open_gguf
 
-            raw, self.source, self._tokenizer = open_gguf(path)
+            raw, source, tokenizer = open_gguf(path)
         else:
-            raw = read_json(path)
+            raw, source = read_json(path), None
+        self._bind(raw, source)
+        self.tokenizer = tokenizer() if gguf else load_tokenizer(path)
+
+    @classmethod
+    def header_only(cls, path: Path, raw: dict, source) -> "Model":
+        """A GGUF file's model without its tokenizer, every tensor's shape checked from the header
+        (the family's check_weights): refused before the tokenizer is built or the cache written."""
+        model = cls.__new__(cls)
+        model.path, model.name, model.format = path, path.name, "gguf"
+        model._bind(raw, source)
+        check = model.family.part("check_weights")
+        if check is not None:
+            check(model)
+        return model
+
+    def _bind(self, raw: dict, source) -> None:
+        """Family, config (checked against the header's layer and head counts), source and prefix."""
+        from . import family_for
+
+        path = self.path
         self.family = family_for(raw.get("model_type", "bert"), str(path))  # BERT configs of old omit it
         module = self.family._mod()
-        self.config = module.read_config(raw, path)
-        if not gguf:
+        if source is None:
             from .sources import open_safetensors
 
-            self.source = open_safetensors(path)
-        keys = self.source.keys
-        anchor = next((k for k in keys if k.endswith(module.ANCHOR)), None)
-        if anchor is None:
-            raise AttnvizError(f"`model` {path}: {self.source.label} has no {module.ANCHOR}; not a {self.family.name} model")
+            source = open_safetensors(path)
+            self.source = source
+            check_counts(raw, {k: self._read(k, source.shape) for k in source.keys}, source.label, path)
+        self.source = source
+        try:
+            if self.format == "gguf":
+                from .gguf import read_config
+
+                self.config = read_config(module, raw, path)
+            else:
+                self.config = module.read_config(raw, path)
+            anchor = next((k for k in source.keys if k.endswith(module.ANCHOR)), None)
+            if anchor is None:
+                raise AttnvizError(f"`model` {path}: {source.label} has no {module.ANCHOR}; not a {self.family.name} model")
+        except AttnvizError as e:
+            if self.format == "gguf" or "model_type" in raw:
+                raise
+            raise untyped(e, path) from None
         self.prefix = anchor[: -len(module.ANCHOR)]
-        self.keys = set(keys)
+        self.keys = set(source.keys)
         if hasattr(module, "check_tables"):
             module.check_tables(self)
-        self.tokenizer = self._tokenizer() if gguf else load_tokenizer(path)
 
     def forward_layers(self, enc):
         """Every layer's heads and output, one layer at a time (the family's forward pass), each
@@ -87,7 +116,7 @@ class Model:
         if len(shape) != 2 or int(index.max(initial=0)) >= shape[0]:
             raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(shape)}; token id {int(index.max())} does not fit")
         unique, inverse = np.unique(index, return_inverse=True)
-        picked = self._read(key, lambda k: self.source.rows(k, unique))
+        picked = self._finite(key, self._read(key, lambda k: self.source.rows(k, unique)))
         return picked[inverse].astype(np.float32, copy=False)
 
     def w(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -109,9 +138,9 @@ class Model:
     def _tensor(self, key: str, shape: tuple[int, ...] | None) -> np.ndarray:
         if key not in self.keys:
             raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
-        array = self._read(key, self.source.tensor)
+        array = self._finite(key, self._read(key, self.source.tensor))
         if shape is not None and tuple(array.shape) != shape:
-            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, config.json implies {shape}")
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {tuple(array.shape)}, {self._implies} {shape}")
         return array.astype(np.float32, copy=False)
 
     def _header(self, key: str, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -119,8 +148,21 @@ class Model:
             raise AttnvizError(f"`model` {self.path}: {self.source.label} lacks {key}")
         stored = self._read(key, self.source.shape)
         if stored != shape:
-            raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, config.json implies {shape}")
+            raise AttnvizError(f"`model` {self.path}: {key} has shape {stored}, {self._implies} {shape}")
         return stored
+
+    def _finite(self, key: str, array: np.ndarray) -> np.ndarray:
+        """array, or one error naming the tensor when it holds NaN or inf (a GGUF's tensors are
+        checked as they are dequantized).  The sum is one fast pass; only when it is not finite
+        (a NaN, or finite values whose sum overflows) is every value looked at."""
+        if self.format == "gguf" or np.isfinite(array.sum()) or np.isfinite(array).all():
+            return array
+        raise AttnvizError(f"`model` {self.path}: tensor {key} of {self.source.label} holds NaN or infinite values; "
+                           f"the file is damaged (download it again)")
+
+    @property
+    def _implies(self) -> str:
+        return "the GGUF file's metadata implies" if self.format == "gguf" else "config.json implies"
 
     def _read(self, key: str, how):
         """how(key) from the source; a library's exception becomes one line naming the tensor."""
@@ -138,6 +180,16 @@ class Model:
             return key
         old = key[: -len("weight")] + "gamma" if key.endswith("weight") else key[: -len("bias")] + "beta"
         return old if old in self.keys else key
+
+
+def untyped(error: AttnvizError, path: Path) -> AttnvizError:
+    """A config.json without model_type is read as BERT's (old BERT configs omit it); when that
+    fails, the error says model_type is missing first."""
+    from . import FAMILIES
+
+    reason = str(error).split(": ", 1)[-1]
+    return AttnvizError(f"`model` {path}: config.json has no model_type: set it to the model's family (attnviz computes "
+                        f"{', '.join(sorted(FAMILIES))}). Read as BERT's (old BERT configs omit it), it fails: {reason}")
 
 
 def load_tokenizer(path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..errors import AttnvizError
@@ -20,9 +21,9 @@ def read_json(path: Path) -> dict:
     except RecursionError:
         raise AttnvizError(f"`model` {path}: config.json is nested too deeply to be a model config") from None
     except (OSError, ValueError) as e:
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config ({type(e).__name__}: {e})") from None
+        raise AttnvizError(f"`model` {path}: config.json is not a model config ({type(e).__name__}: {e})") from None
     if not isinstance(raw, dict):
-        raise AttnvizError(f"`model` {path}: config.json is not a BERT config (a JSON object expected, got {type(raw).__name__})")
+        raise AttnvizError(f"`model` {path}: config.json is not a model config (a JSON object expected, got {type(raw).__name__})")
     return raw
 
 
@@ -31,7 +32,7 @@ def config_int(raw: dict, key: str, path: Path, default: int | None = None) -> i
     if key not in raw and default is not None:
         return default  # 0: absent and not needed
     if key not in raw:
-        raise AttnvizError(f"`model` {path}: config.json has no {key}; not a BERT config ({BROKEN})")
+        raise AttnvizError(f"`model` {path}: config.json has no {key} ({BROKEN})")
     value = raw[key]
     if isinstance(value, bool) or not isinstance(value, int):
         raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(value)[:40]}; it must be an integer ({BROKEN})")
@@ -75,3 +76,32 @@ def check_fixed(raw: dict, path: Path, fixed: dict | None = None) -> None:
         if key in raw and raw[key] is not None and raw[key] != only:
             raise AttnvizError(f"`model` {path}: config.json has {key} {json.dumps(raw[key])[:40]}, which attnviz does not "
                                f"implement (only {json.dumps(only)}); the numbers would not be this model's")
+
+
+LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers")  # every family's layer count
+# counts and sizes that size arrays: each is at most one dimension of some tensor (a head has ≥ 1 row of q)
+SIZE_KEYS = ("num_attention_heads", "num_key_value_heads", "n_head", "n_heads", "hidden_size", "n_embd", "dim",
+             "intermediate_size", "n_inner", "hidden_dim", "head_dim", "embedding_size", "vocab_size", "type_vocab_size")
+LAYER_INDEX = re.compile(r"(?:^|\.)(?:layers|layer|h|blk)\.(\d+)\.")  # model.layers.3., encoder.layer.3., h.3., GGUF's blk.3.
+
+
+def check_counts(raw: dict, shapes: dict, label: str, path: Path, said=lambda key: f"config.json's {key} says") -> None:
+    """Refuse a layer count larger than the layers the file's tensors hold, and a head count or size
+    larger than every tensor dimension, from the header alone: before anything is sized by them
+    (a hand-edited num_hidden_layers 1e9 would otherwise allocate a list per layer)."""
+    present = {int(m.group(1)) for k in shapes if (m := LAYER_INDEX.search(k))}
+    fix = "a damaged GGUF file: download it again" if "GGUF" in label else BROKEN
+    for key in LAYER_KEYS:
+        value = raw.get(key)
+        if _count(value) and value > len(present):
+            raise AttnvizError(f"`model` {path}: {said(key)} {value:,} layer{'s' * (value != 1)}; {label} has {len(present):,} ({fix})")
+    largest = max((int(d) for shape in shapes.values() for d in shape), default=0)
+    for key in SIZE_KEYS:
+        value = raw.get(key)
+        if _count(value) and value > largest:
+            raise AttnvizError(f"`model` {path}: {said(key)} {value:,}; no tensor of {label} has a dimension that large "
+                               f"(the largest is {largest:,}), so the weights cannot be this config's ({fix})")
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -41,6 +41,31 @@ def resolve_model(spec: str) -> Path:
     for, in order: in an installed package that ships it (found without importing the package), in
     the Hugging Face cache.  Nothing is downloaded.
     """
+    check_length(spec)
+    try:
+        return _resolve(spec)
+    except OSError as e:  # a path the system refuses to look up (a loop of links, a permission)
+        raise AttnvizError(f"`model` {shorten(spec)}: cannot be looked up ({e.strerror or type(e).__name__})") from None
+
+
+NAME_MAX, PATH_MAX = 255, 4096  # bytes: a file or folder name, a whole path (Linux)
+
+
+def shorten(spec: str, width: int = 60) -> str:
+    return spec if len(spec) <= width else spec[:width] + "…"
+
+
+def check_length(spec: str) -> None:
+    """Refuse a spec longer than any path can be, in one line (else the system's \"File name too long\")."""
+    raw = os.fsencode(spec)
+    longest = max(len(part) for part in raw.split(b"/"))
+    if longest > NAME_MAX or len(raw) >= PATH_MAX:
+        raise UsageError(f"`model` {shorten(spec)}: {len(spec):,} characters, longer than a name or path can be (a file or "
+                         f"folder name has at most {NAME_MAX} bytes, a path {PATH_MAX:,}); give a model directory, a .gguf "
+                         f"file, a model name or ollama:NAME", "model")
+
+
+def _resolve(spec: str) -> Path:
     if spec.startswith("ollama:"):
         return ollama_blob(spec)
     path = Path(spec).expanduser()

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError
+from .config import check_counts
 from .gguf_file import Header, TensorInfo, read_header
 
 ARCHS = ("gpt2", "llama", "mistral", "qwen2", "qwen3")  # general.architecture values attnviz maps
@@ -39,6 +40,14 @@ GPT2_NAMES = {
     **{f"blk.{{i}}.{g}.{p}": f"transformer.h.{{i}}.{h}.{p}" for g, h in (
         ("attn_norm", "ln_1"), ("ffn_norm", "ln_2"), ("attn_qkv", "attn.c_attn"), ("attn_output", "attn.c_proj"),
         ("ffn_up", "mlp.c_fc"), ("ffn_down", "mlp.c_proj")) for p in ("weight", "bias")},
+}
+GGUF_KEYS = {  # config.json key -> the GGUF metadata key (after "{arch}.") it is read from, to name it in errors
+    "hidden_size": "embedding_length", "n_embd": "embedding_length", "num_attention_heads": "attention.head_count",
+    "n_head": "attention.head_count", "num_key_value_heads": "attention.head_count_kv", "num_hidden_layers": "block_count",
+    "n_layer": "block_count", "intermediate_size": "feed_forward_length", "n_inner": "feed_forward_length",
+    "max_position_embeddings": "context_length", "n_positions": "context_length", "head_dim": "attention.key_length",
+    "rms_norm_eps": "attention.layer_norm_rms_epsilon", "layer_norm_epsilon": "attention.layer_norm_epsilon",
+    "rope_theta": "rope.freq_base", "vocab_size": "vocab_size", "sliding_window": "attention.sliding_window",
 }
 PERMUTED = ("llama", "mistral")  # written by convert_hf_to_gguf.py's LlamaModel (and its subclasses): Q/K rows permuted
 GPT2_TRANSPOSED = ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight")  # Conv1D [in, out] in HF
@@ -243,6 +252,29 @@ class GGUFSource:
         return w
 
 
+def read_config(module, raw: dict, path: Path):
+    """module.read_config(raw, path) for a GGUF file's config dict; an error names the GGUF key the
+    setting came from (llama.context_length, not max_position_embeddings) and the file, not config.json."""
+    try:
+        return module.read_config(raw, path)
+    except AttnvizError as e:
+        raise AttnvizError(gguf_wording(str(e), raw.get("model_type", ""))) from None
+
+
+def gguf_wording(message: str, arch: str) -> str:
+    """A config error's words for a GGUF file: each config.json key as the GGUF key it was read from."""
+    from .config import BROKEN
+
+    arch = "llama" if arch == "mistral" else arch  # mistral files are written as llama
+    for key in sorted(GGUF_KEYS, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w.]){re.escape(key)}(?!\w)", f"{arch}.{GGUF_KEYS[key]}", message)
+    message = message.replace(BROKEN, "a damaged or hand-edited GGUF file: download it again")
+    for said, gguf in (("config.json implies", "the GGUF file's metadata implies"), ("config.json has", "the GGUF file has"),
+                       ("config.json's", "the GGUF file's"), ("config.json", "the GGUF file's metadata")):
+        message = message.replace(said, gguf)
+    return message
+
+
 def open_gguf(path: Path):
     """(config dict, tensor source, tokenizer factory) of a GGUF file, from the cache when it holds them."""
     from .gguf_cache import cached_or_build
@@ -255,4 +287,8 @@ def open_uncached(path: Path):
     header = read_header(path)
     check_types(header)
     raw = config_dict(header)
-    return header, raw, GGUFSource(header, raw)
+    source = GGUFSource(header, raw)
+    arch = header.meta["general.architecture"]
+    check_counts(raw, {name: info.shape for name, info in header.tensors.items()}, "the GGUF file", header.path,
+                 lambda key: f"the GGUF file's {arch}.{GGUF_KEYS.get(key, key)} says")
+    return header, raw, source

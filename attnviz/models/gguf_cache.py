@@ -7,7 +7,8 @@ modification time, the config dict, the tensor table, the tokenizer as tokenizer
 later run checks size and time, memory-maps the .bin and skips the GGUF header, the
 dequantization and the tokenizer's construction.  One entry per GGUF path (a changed file
 replaces it); written to temporary names and renamed, .json last, so a half-written entry is
-never read; a cache that cannot be written (read-only, full disk) is skipped and the run reads
+never read (a failed or interrupted write removes its temporary files; those of a killed run are
+removed by the next write); a cache that cannot be written (read-only, full disk) is skipped and the run reads
 the GGUF directly.
 """
 
@@ -112,7 +113,9 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
     tmp_bin, tmp_json = folder / f"{stem}.bin.{os.getpid()}.tmp", folder / f"{stem}.json.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(folder)
         if shutil.disk_usage(folder).free < total + SPARE:
+            _unusable(folder, f"{total / 2**20:,.0f} MB do not fit on its disk")
             return False
         table = _write_tensors(tmp_bin, source, sizes)
         tmp_json.write_text(json.dumps({"key": key, "bytes": total, "config": raw, "tensors": table,
@@ -120,13 +123,55 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         os.replace(tmp_bin, folder / f"{stem}.bin")
         os.replace(tmp_json, folder / f"{stem}.json")
         return True
-    except OSError:
-        for tmp in (tmp_bin, tmp_json):
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
+    except OSError as e:
+        _unlink(tmp_bin, tmp_json)
+        _unusable(folder, f"{type(e).__name__}: {e.strerror or e}")
         return False
+    except BaseException:  # a NaN tensor, Ctrl-C: no half-written file is left behind
+        _unlink(tmp_bin, tmp_json)
+        raise
+
+
+_told: set[str] = set()  # the folders a note was given for (once a process)
+
+
+def _unusable(folder: Path, why: str) -> None:
+    """Say once (an estimate-channel note: `attnviz: note: …` on the CLI) that the cache is skipped:
+    without it every run dequantizes the whole GGUF file again."""
+    from ..analysis.estimate import note
+
+    if str(folder) in _told:
+        return
+    _told.add(str(folder))
+    note(f"the GGUF cache folder {folder} cannot be used ({why}); every run reads and dequantizes the GGUF file again: "
+         f"set ATTNVIZ_CACHE_DIR (or XDG_CACHE_HOME) to a writable folder, or ATTNVIZ_NO_CACHE=1 to run without one")
+
+
+def _unlink(*paths: Path) -> None:
+    for tmp in paths:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files (`<stem>.bin.<pid>.tmp`) of processes no longer running: a run killed while
+    writing (SIGKILL, power) leaves one; a live writer's are kept."""
+    for tmp in folder.glob("gguf-*.*.tmp"):
+        pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            _unlink(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's live process
+        return True
+    return True
 
 
 def _write_tensors(target: Path, source, sizes: dict[str, int]) -> dict:
@@ -158,7 +203,7 @@ def _read(source, key: str) -> np.ndarray:
 def cached_or_build(path: Path):
     """(config dict, tensor source, tokenizer factory) of a GGUF file: the cache's entry when it is
     valid; else the file read and checked, an entry written for next time, and that entry used."""
-    from . import family_for
+    from .checkpoint import Model
     from .gguf import open_uncached
     from .gguf_tokenizer import build_tokenizer
 
@@ -166,7 +211,7 @@ def cached_or_build(path: Path):
     if hit is not None:
         return hit
     header, raw, source = open_uncached(path)
-    family_for(raw["model_type"], str(path))  # a family attnviz does not compute is refused before the work
+    Model.header_only(path, raw, source)  # a family attnviz does not compute, a missing tensor: refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
         hit = load(path, tokenizer)

@@ -30,6 +30,9 @@ def build_tokenizer(meta: dict, path: Path):
     """The tokenizers.Tokenizer the file's metadata describes (one error when it describes none)."""
     kind = meta.get("tokenizer.ggml.model")
     where = f"`model` {path}: the GGUF file's tokenizer"
+    if kind is None:
+        raise AttnvizError(f"`model` {path}: the GGUF file has no tokenizer (no tokenizer.ggml.model); attnviz needs the "
+                           f"tokenizer in the file: use a GGUF converted with it (llama.cpp's convert_hf_to_gguf.py writes it)")
     if kind not in KINDS:
         raise AttnvizError(f"{where} is of kind {str(kind)[:40]!r}; attnviz builds {', '.join(KINDS)} (byte-level BPE, SentencePiece BPE)")
     tokens = meta.get("tokenizer.ggml.tokens")

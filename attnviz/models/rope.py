@@ -19,7 +19,7 @@ def positive(params: dict, key: str, path: Path, default: float | None = None) -
     """params[key] as a positive number (default when absent; required when default is None)."""
     value = params.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-        shown = "nothing" if value is None else json.dumps(value)[:40]
+        shown = "absent" if value is None else json.dumps(value)[:40]
         raise AttnvizError(f"`model` {path}: config.json's RoPE setting {key} is {shown}; it must be a positive number ({BROKEN})")
     return float(value)
 

@@ -222,9 +222,9 @@ def write_pieces(write, data) -> None:
 
 @contextmanager
 def whole_lines(out):
-    """Inside, one JSON line is written to out; if an interrupt stops it (Ctrl-C, SIGTERM), a
-    seekable output (a file) is cut back to where the line began, so the output holds whole lines
-    only.  A pipe cannot take bytes back: its reader sees the line end early.  A write that fails
+    """Inside, one JSON line is written to out; if an interrupt (Ctrl-C, SIGTERM) or an error
+    (a model's damaged weight found as a layer is computed) stops it, a seekable output (a file) is
+    cut back to where the line began, so the output holds whole lines only.  A pipe cannot take bytes back: its reader sees the line end early.  A write that fails
     (a full disk, ulimit -f) keeps what was written: the error line says where it stopped."""
     buffer = getattr(out, "buffer", None)
     try:
@@ -235,7 +235,7 @@ def whole_lines(out):
     try:
         yield
     except BaseException as e:
-        if start is not None and not isinstance(e, Exception):  # KeyboardInterrupt, cli.Terminated
+        if start is not None and not isinstance(e, OSError):  # Ctrl-C, cli.Terminated, a damaged model's error
             try:
                 buffer.flush()
             except (OSError, ValueError):  # a full disk: what was written is cut back all the same

@@ -90,6 +90,12 @@ CASES = {  # name -> (file bytes from a tmp dir, what the one line names)
     "architecture": (lambda t: gguf(arch="phi3"),
                      "architecture 'phi3' is not supported; attnviz reads GGUF files of gpt2, llama, mistral, qwen2, qwen3"),
     "no sizes": (lambda t: gguf(), "llama.attention.head_count must be an integer, it is absent"),
+    "block_count 4e9": (lambda t: write_gguf(t / "b.gguf", "llama", {**META, "llama.block_count": 4_000_000_000},
+                        {"token_embd.weight": np.ones((280, 32), np.float32), "blk.0.attn_q.weight": np.ones((32, 32), np.float32)}).read_bytes(),
+                        "the GGUF file's llama.block_count says 4,000,000,000 layers; the GGUF file has 1"),
+    "head_count 4e9": (lambda t: write_gguf(t / "c.gguf", "llama", {**META, "llama.attention.head_count": 4_000_000_000},
+                       {"token_embd.weight": np.ones((280, 32), np.float32), "blk.0.attn_norm.weight": np.ones(32, np.float32)}).read_bytes(),
+                       "the GGUF file's llama.attention.head_count says 4,000,000,000; no tensor of the GGUF file has a dimension that large"),
 }
 
 

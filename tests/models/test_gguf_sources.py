@@ -35,6 +35,16 @@ def tiny_llama(path: Path, tokenizer: str = "bpe", **tensors) -> Path:
     return write_gguf(path, "llama", LLAMA_META, {**base, **tensors}, tokenizer)
 
 
+def complete_llama(path: Path, **tensors) -> Path:
+    """tiny_llama with every tensor its layer needs (the cache is written only for a model whose
+    header passes the family's checks)."""
+    rng = np.random.default_rng(1)
+    shapes = {"output_norm.weight": (32,), "blk.0.attn_norm.weight": (32,), "blk.0.ffn_norm.weight": (32,),
+              "blk.0.attn_v.weight": (16, 32), "blk.0.attn_output.weight": (32, 32), "blk.0.ffn_gate.weight": (64, 32),
+              "blk.0.ffn_up.weight": (64, 32), "blk.0.ffn_down.weight": (32, 64)}
+    return tiny_llama(path, **{**{k: rng.normal(size=s).astype(np.float32) for k, s in shapes.items()}, **tensors})
+
+
 # --- quantizations --------------------------------------------------------------------------------
 
 TOLERANCE = {"F32": 0, "F16": 1e-3, "BF16": 8e-3, "Q8_0": 0.01, "Q5_0": 0.05, "Q5_1": 0.05, "Q4_0": 0.1, "Q4_1": 0.1}
@@ -213,9 +223,7 @@ def test_the_cache_is_written_once_and_read_after(tmp_path, cache_home, monkeypa
     from attnviz.models import gguf_cache
     from attnviz.models.gguf import open_uncached
 
-    path = tiny_llama(tmp_path / "t.gguf", "bpe", **{"blk.0.attn_v.weight": (np.ones((16, 32), np.float32) * 0.5, "Q8_0")})
-    monkeypatch.setitem(__import__("attnviz.models", fromlist=["FAMILIES"]).FAMILIES, "llama",
-                        __import__("attnviz.models", fromlist=["Family"]).Family("llama", "bert", causal=True))
+    path = complete_llama(tmp_path / "t.gguf", **{"blk.0.attn_v.weight": (np.ones((16, 32), np.float32) * 0.5, "Q8_0")})
     raw, cold, tok = gguf_cache.cached_or_build(path)
     assert isinstance(cold, gguf_cache.CachedSource)
     entries = sorted(p.suffix for p in cache_home.iterdir())
@@ -235,15 +243,13 @@ def test_the_cache_is_written_once_and_read_after(tmp_path, cache_home, monkeypa
 
 
 def test_an_unwritable_cache_reads_the_gguf_directly(tmp_path, monkeypatch):
-    from attnviz import models
     from attnviz.models import gguf_cache
     from attnviz.models.gguf import GGUFSource
 
     (tmp_path / "a-file").write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
-    monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))
-    raw, source, tok = gguf_cache.cached_or_build(tiny_llama(tmp_path / "t.gguf"))
+    raw, source, tok = gguf_cache.cached_or_build(complete_llama(tmp_path / "t.gguf"))
     assert isinstance(source, GGUFSource) and source.tensor("model.layers.0.self_attn.q_proj.weight").shape == (32, 32)
     assert tok().encode("the cat").tokens == ["t", "he", "Ġcat"]
 
@@ -309,11 +315,9 @@ def test_a_broken_shard_index_is_one_line(bert_dirs, tmp_path, damage, needle):
 
 @pytest.mark.parametrize("damage", ["json", "table", "tokenizer", "short-bin"])
 def test_a_damaged_cache_entry_is_rebuilt(tmp_path, cache_home, monkeypatch, damage):
-    from attnviz import models
     from attnviz.models import gguf_cache
 
-    monkeypatch.setitem(models.FAMILIES, "llama", models.Family("llama", "bert", causal=True))
-    path = tiny_llama(tmp_path / "t.gguf")
+    path = complete_llama(tmp_path / "t.gguf")
     gguf_cache.cached_or_build(path)
     entry_json = next(cache_home.glob("*.json"))
     entry = json.loads(entry_json.read_text())

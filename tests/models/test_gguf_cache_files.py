@@ -1,0 +1,131 @@
+"""The GGUF cache's files: a write that fails (a NaN tensor, Ctrl-C) leaves no temporary file, and
+those of a run killed outright (a dead pid) are removed by the next write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from test_gguf_sources import tiny_llama
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+class Interrupted:
+    """A source whose second tensor read is interrupted (Ctrl-C while the cache is written)."""
+
+    def __init__(self, source):
+        self.source, self.keys, self.reads = source, source.keys, 0
+
+    def shape(self, key):
+        return self.source.shape(key)
+
+    def tensor(self, key):
+        self.reads += 1
+        if self.reads == 2:
+            raise KeyboardInterrupt
+        return self.source.tensor(key)
+
+
+def test_ctrl_c_while_writing_leaves_no_temporary_file(tmp_path, cache_home):
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = tiny_llama(tmp_path / "t.gguf")
+    header, raw, source = open_uncached(path)
+    with pytest.raises(KeyboardInterrupt):
+        gguf_cache.save(path, raw, Interrupted(source), build_tokenizer(header.meta, path))
+    assert cache_home.is_dir() and list(cache_home.iterdir()) == []
+
+
+META = {"llama.embedding_length": 32, "llama.attention.head_count": 2, "llama.block_count": 1, "llama.feed_forward_length": 64,
+        "llama.context_length": 64, "llama.attention.layer_norm_rms_epsilon": 1e-5}
+
+
+def shapes() -> dict:
+    from gguf_fixtures import bpe_vocab
+
+    return {"token_embd.weight": (len(bpe_vocab()[0]), 32), "output_norm.weight": (32,), "blk.0.attn_norm.weight": (32,),
+            "blk.0.ffn_norm.weight": (32,), "blk.0.attn_q.weight": (32, 32), "blk.0.attn_k.weight": (32, 32),
+            "blk.0.attn_v.weight": (32, 32), "blk.0.attn_output.weight": (32, 32), "blk.0.ffn_gate.weight": (64, 32),
+            "blk.0.ffn_up.weight": (64, 32), "blk.0.ffn_down.weight": (32, 64)}
+
+
+def test_a_nan_tensor_leaves_no_temporary_file(runner, tmp_path, cache_home):
+    from conftest import invoke
+    from gguf_fixtures import write_gguf
+    from hostile_checks import one_line
+
+    tensors = {k: np.full(s, 0.01, np.float32) for k, s in shapes().items()}
+    tensors["blk.0.attn_v.weight"][1, 2] = np.nan
+    one_line(invoke(runner, "show", "the cat", "--model", write_gguf(tmp_path / "t.gguf", "llama", META, tensors)), 1,
+             "tensor blk.0.attn_v.weight holds NaN or infinite values")
+    assert cache_home.is_dir() and list(cache_home.iterdir()) == []
+
+
+def test_a_dead_runs_temporary_files_are_removed_a_live_ones_kept(tmp_path, cache_home):
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead, live = int(done.stdout), subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        cache_home.mkdir()
+        orphan, busy = cache_home / f"gguf-{'a' * 24}.bin.{dead}.tmp", cache_home / f"gguf-{'b' * 24}.bin.{live.pid}.tmp"
+        orphan.write_bytes(b"\0" * 64)
+        busy.write_bytes(b"\0" * 64)
+        path = tiny_llama(tmp_path / "t.gguf")
+        header, raw, source = open_uncached(path)
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
+        assert not orphan.exists() and busy.exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_missing_tensor_is_refused_before_the_tokenizer_and_the_cache(runner, tmp_path, cache_home, monkeypatch):
+    """The tensor set is checked from the header first: a 2 M-token vocabulary once took 30 s to be refused."""
+    from conftest import invoke
+    from gguf_fixtures import write_gguf
+    from hostile_checks import one_line
+
+    from attnviz.models import gguf_tokenizer
+
+    built = []
+    monkeypatch.setattr(gguf_tokenizer, "build_tokenizer", lambda *a: built.append(a) or pytest.fail("tokenizer built"))
+    tensors = {k: np.full(s, 0.01, np.float32) for k, s in shapes().items() if k != "blk.0.attn_k.weight"}
+    path = write_gguf(tmp_path / "m.gguf", "llama", META, tensors)
+    one_line(invoke(runner, "show", "the cat", "--model", path), 1, "the GGUF file lacks model.layers.0.self_attn.k_proj.weight")
+    assert built == [] and list(cache_home.glob("*")) == []
+
+
+@pytest.mark.parametrize("where", ["file", "proc"])
+def test_an_unusable_cache_folder_is_said_once(runner, tmp_path, monkeypatch, where):
+    """A file where the folder should be, or a folder that cannot be made: one note on stderr, naming
+    the variables that move it; the run goes on (exit 0)."""
+    from conftest import invoke
+    from gguf_fixtures import write_gguf
+
+    from attnviz.models import gguf_cache
+
+    monkeypatch.setattr(gguf_cache, "_told", set())
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("ATTNVIZ_CACHE_DIR", str(tmp_path / "a-file" / "x") if where == "file" else "/proc/self/attnviz")
+    path = write_gguf(tmp_path / "t.gguf", "llama", META, {k: np.full(s, 0.01, np.float32) for k, s in shapes().items()})
+    for run in range(2):
+        result = invoke(runner, "show", "the cat", "--model", path)
+        assert result.exit_code == 0, result.stderr
+        notes = [line for line in result.stderr.splitlines() if line.startswith("attnviz: note:")]
+        if run == 0:
+            assert len(notes) == 1 and "GGUF cache folder" in notes[0] and "ATTNVIZ_CACHE_DIR (or XDG_CACHE_HOME)" in notes[0], result.stderr
+        else:
+            assert notes == [], result.stderr  # once a process
