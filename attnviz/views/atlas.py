@@ -70,16 +70,22 @@ def header(atlas) -> Text:
     return t
 
 
+def legend_parts() -> tuple[str, list[str]]:
+    """The legend's title and its entries, a role letter and threshold each (the terminal's and the page's)."""
+    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
+    return _("each head's strongest role and its score × 100 (99: .99 or more):"), parts
+
+
 def legend(width: int = 80) -> Text:
     """The letters and thresholds, packed into lines narrower than width."""
-    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
+    title, parts = legend_parts()
     lines = [parts[0]]
     for part in parts[1:]:
         if cell_len(lines[-1]) + 3 + cell_len(part) < width:
             lines[-1] += "   " + part
         else:
             lines.append(part)
-    return Text(_("each head's strongest role and its score × 100 (99: .99 or more):") + "\n" + "\n".join(lines), style="dim")
+    return Text(title + "\n" + "\n".join(lines), style="dim")
 
 
 def ranked(atlas, top: int = 5, width: int = 80) -> Text:
