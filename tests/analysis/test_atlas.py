@@ -366,7 +366,7 @@ def test_cli_atlas(cli, tmp_path, minilm_atlas):
     out = cli("atlas", "--model", "minilm").stdout
     assert "L1H3 1.0" in out and "bert · encoder\n6 layers × 12 heads\n" in out
     zh = cli("atlas", "--model", "minilm", "--lang", "zh").stdout
-    assert "P 前一个词 (≥ .50): L1H3 1.0" in zh and "I 归纳头" in zh and "   层  h1" in zh
+    assert "P 前一个词 (≥ .50): L1H3 1.0" in zh and "I 归纳头" in zh and "   层  头1  头2" in zh  # the heads named as show names them (was h1, the defect fixed)
     png = tmp_path / "a.png"
     cli("atlas", "--save", png, "--json")
     from PIL import Image
