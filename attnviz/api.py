@@ -197,11 +197,16 @@ def analyze_long(text: str, options: Options | None = None, top_k: int = 3, **kw
     return analyze(text, options, top_k=top_k, **kw)
 
 
-def atlas(model: str = "minilm", text: str | None = None, probe_length: int = 50, seed: int = 0) -> "AtlasResult":
+def atlas(model: str = "minilm", text: str | None = None, probe_length: int = 50, seed: int = 0, **kw) -> "AtlasResult":
     """Every head's role, measured: scores on `text` (default the seed sentence) and, for induction and
     duplicate-token heads, on a probe of `probe_length` random tokens of the model's vocabulary
-    (drawn with `seed`) repeated twice.  .scores["induction"] is [layers, heads]; .roles() each head's."""
+    (drawn with `seed`) repeated twice.  .scores["induction"] is [layers, heads]; .roles() each head's.
+    Any other keyword is a UsageError naming it (as analyze's)."""
     from .analysis.probe import run_atlas
+
+    if kw:
+        raise UsageError(f"atlas() has no parameter {', '.join(f'`{k}`' for k in kw)}; its parameters are "
+                         f"model, text, probe_length, seed", next(iter(kw)))
 
     return AtlasResult(run_atlas(model, text, probe_length, seed))
 

@@ -84,3 +84,18 @@ def test_a_model_head_and_layer_count_from_1():
 def test_head_4_of_4_is_the_last_head():
     whole, last = attnviz.analyze(S, heads=4), attnviz.analyze(S, heads=4, head=4)
     assert np.array_equal(last.alpha_prime[0, 0], whole.alpha_prime[0, 3])
+
+
+@pytest.mark.parametrize("kw, names", [
+    (dict(generate=2), "atlas() has no parameter `generate`; its parameters are model, text, probe_length, seed"),
+    (dict(probe_lenght=20, sed=1), "no parameter `probe_lenght`, `sed`"),
+    (dict(probe_length="x"), "`probe_length` 'x'"),
+    (dict(seed=1.5), "`seed` 1.5"),
+    (dict(text=3), "`text` must be a string"),
+    (dict(model=3), "`model` must be a name"),
+])
+def test_atlas_wrong_keywords_and_types_are_one_usage_error(kw, names, monkeypatch):
+    """attnviz.atlas(model=…, generate=2) raised a raw TypeError; now as analyze(): one UsageError naming it."""
+    with pytest.raises(UsageError) as e:
+        attnviz.atlas(**kw)
+    assert names in str(e.value) and e.value.option == names.split("`")[1]

@@ -34,11 +34,12 @@ class PairStats:
 
     source: str
     target: str
-    sentences: int  # sentences with both words
+    sentences: int  # sentences with both words (a decoder's: with the target before the source)
     source_sentences: int
     target_sentences: int
     mean: np.ndarray = field(repr=False)  # [layers, heads]
     sd: np.ndarray = field(repr=False)  # [layers, heads] across those sentences (0 for one sentence)
+    unseen: int = 0  # a decoder's sentences with both words but the target only after the source: not counted
 
 
 @dataclass
@@ -154,11 +155,18 @@ def occurrences(enc, text: str, word: str) -> list[list[int]]:
     return [u for label, u in zip(labels, units) if enc.word_ids[u[0]] is not None and label.strip().lower() == word]
 
 
-def pair_value(a: np.ndarray, sources: list[list[int]], targets: list[list[int]]) -> np.ndarray | None:
+def pair_value(a: np.ndarray, sources: list[list[int]], targets: list[list[int]], causal: bool = False) -> np.ndarray | None:
     """α′ [H, L, L] of one text -> [H]: word-level α′(source → target), mean over occurrence pairs
-    (a word is not paired with itself when source and target are the same word)."""
-    values = [a[:, u][:, :, v].sum(axis=-1).mean(axis=-1) for u in sources for v in targets if u != v]
+    (a word is not paired with itself when source and target are the same word; causal: only pairs
+    whose target starts before its source, the others being 0 by the mask)."""
+    values = [a[:, u][:, :, v].sum(axis=-1).mean(axis=-1) for u, v in occurrence_pairs(sources, targets, causal)]
     return np.mean(values, axis=0) if values else None
+
+
+def occurrence_pairs(sources: list[list[int]], targets: list[list[int]], causal: bool) -> list[tuple[list[int], list[int]]]:
+    """The (source, target) occurrence pairs a word-level α′ averages: not a word with itself, and in a
+    decoder (causal) only a target that starts before its source: a later one is never attended to."""
+    return [(u, v) for u in sources for v in targets if u != v and (not causal or v[0] < u[0])]
 
 
 class Moments:
@@ -198,9 +206,9 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
         raise UsageError("give both `from` and `to`, or neither", "from")
     words = None if source is None else check_words(source, target)
     m = open_model(model)
-    seen = {"from": 0, "to": 0}
-    found = None if words is None else find_all_pairs(m, corpus, words, seen)  # before the model runs
     c = m.config
+    seen = {"from": 0, "to": 0, "unseen": 0, "causal": bool(c.causal)}
+    found = None if words is None else find_all_pairs(m, corpus, words, seen)  # before the model runs
     weights = m.family.part("layer_weights")(m) if m.family.part("forward_batch") else None  # None: one at a time
     stats, pair = Moments((c.layers, c.heads, len(KEYS) + c.causal)), Moments((c.layers, c.heads))
     tokens, names = 0, None
@@ -218,7 +226,7 @@ def analyze_corpus(corpus: Corpus, model: str = "minilm", source: str | None = N
                 progress(len(idx), len(corpus.lines))
     result = None
     if words is not None:
-        result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd())
+        result = PairStats(words[0], words[1], pair.n, seen["from"], seen["to"], pair.mean(), pair.sd(), seen["unseen"])
     return CorpusAnalysis(m.name, str(m.path), corpus, tokens, c.layers, c.heads, stats.mean(), stats.sd(), result, names,
                           bool(c.causal))
 
@@ -248,8 +256,9 @@ def find_all_pairs(m, corpus: Corpus, words: tuple[str, str], seen: dict) -> lis
 
 
 def find_pairs(lines: list[str], encs, words: tuple[str, str] | None, seen: dict) -> dict:
-    """{text index: (source occurrences, target occurrences)} for the texts that have both words;
-    seen["from"], seen["to"] count the texts that have each."""
+    """{text index: (source occurrences, target occurrences)} for the texts that have both words (when
+    seen["causal"]: with the target before the source); seen["from"], seen["to"] count the texts that have
+    each, seen["unseen"] those a decoder skips (both words, the target only after the source)."""
     if words is None:
         return {}
     source, target = words
@@ -257,7 +266,10 @@ def find_pairs(lines: list[str], encs, words: tuple[str, str] | None, seen: dict
     have_t = [occurrences(e, t, target) for e, t in zip(encs, lines)] if target != source else have_s
     seen["from"] += sum(1 for h in have_s if h)
     seen["to"] += sum(1 for h in have_t if h)
-    return {i: (s, t) for i, (s, t) in enumerate(zip(have_s, have_t)) if s and t and any(u != v for u in s for v in t)}
+    both = [i for i, (s, t) in enumerate(zip(have_s, have_t)) if occurrence_pairs(s, t, False)]
+    ordered = {i: (have_s[i], have_t[i]) for i in both if occurrence_pairs(have_s[i], have_t[i], seen.get("causal", False))}
+    seen["unseen"] += len(both) - len(ordered)
+    return ordered
 
 
 def check_pairs(corpus: Corpus, words: tuple[str, str], seen: dict, together: int) -> None:
@@ -266,6 +278,10 @@ def check_pairs(corpus: Corpus, words: tuple[str, str], seen: dict, together: in
         if not seen[name]:
             raise UsageError(f"`{name}` {word!r} occurs in none of the {len(corpus.lines)} sentences of {corpus.name} "
                              f"(whole words, any case; the tokenizer splits at punctuation)", name)
+    if not together and seen.get("unseen"):
+        raise UsageError(f"`to` {words[1]!r} comes after `from` {words[0]!r} in all {seen['unseen']} sentences of "
+                         f"{corpus.name} that have both: in a decoder a token attends only to itself and earlier tokens, "
+                         f"so every head gives this 0; ask the other way round (`from` {words[1]} `to` {words[0]})", "to")
     if not together:
         raise UsageError(f"{words[0]!r} ({seen['from']} sentences) and {words[1]!r} ({seen['to']} sentences) never occur "
                          f"in the same sentence of {corpus.name}", "from")
@@ -295,5 +311,5 @@ def run_batch(m, weights, encs, pairs: list) -> tuple[np.ndarray, np.ndarray]:
     values = np.full(per.shape[:3], np.nan)
     for r, entry in enumerate(pairs):
         if entry is not None:
-            values[r] = [pair_value(a[r], *entry) for a in alphas]
+            values[r] = [pair_value(a[r], *entry, bool(m.config.causal)) for a in alphas]
     return per, values

@@ -36,16 +36,18 @@ def cell(roles: list[str], scores: dict, ln: int, hn: int) -> tuple[str, float |
 
 
 def grid(atlas, color: bool) -> Text:
-    """The layers × heads grid: 7 + 4 · heads columns (55 for 12 heads, 43 for 9)."""
+    """The layers × heads grid: 7 + 4 · heads columns (55 for 12 heads, 43 for 9); the heads named as
+    show's grid names them (h1, 头1), a column one cell wider when a name is wider than CELL (头10)."""
     out = Text(no_wrap=True)
-    out.append(pad(_("layer"), 5, ">") + "  " + " ".join(f"h{h}".ljust(CELL) for h in range(1, atlas.heads + 1)).rstrip() + "\n",
-               style="dim")
+    names = [_("h{h}").format(h=h) for h in range(1, atlas.heads + 1)]
+    width = max(CELL, *map(cell_len, names))
+    out.append(pad(_("layer"), 5, ">") + "  " + " ".join(pad(name, width) for name in names).rstrip() + "\n", style="dim")
     roles = atlas.roles()
     for ln in range(atlas.layers):
         out.append(f"{ln + 1:>5}  ")
         for hn in range(atlas.heads):
             text, s = cell(roles[ln][hn], atlas.scores, ln, hn)
-            text = text.rstrip() if hn + 1 == atlas.heads else text
+            text = text.rstrip() if hn + 1 == atlas.heads else pad(text, width)
             out.append(text, style=cell_style(seq_rgb(s)) if color and s is not None else None)
             if hn + 1 < atlas.heads:
                 out.append(" ")
@@ -70,16 +72,22 @@ def header(atlas) -> Text:
     return t
 
 
+def legend_parts() -> tuple[str, list[str]]:
+    """The legend's title and its entries, a role letter and threshold each (the terminal's and the page's)."""
+    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
+    return _("each head's strongest role and its score × 100 (99: .99 or more):"), parts
+
+
 def legend(width: int = 80) -> Text:
     """The letters and thresholds, packed into lines narrower than width."""
-    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
+    title, parts = legend_parts()
     lines = [parts[0]]
     for part in parts[1:]:
         if cell_len(lines[-1]) + 3 + cell_len(part) < width:
             lines[-1] += "   " + part
         else:
             lines.append(part)
-    return Text(_("each head's strongest role and its score × 100 (99: .99 or more):") + "\n" + "\n".join(lines), style="dim")
+    return Text(title + "\n" + "\n".join(lines), style="dim")
 
 
 def ranked(atlas, top: int = 5, width: int = 80) -> Text:

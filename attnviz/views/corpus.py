@@ -101,6 +101,13 @@ def render_corpus(analysis, console: Console, top: int = 10) -> None:
         cells += [f"{s['entropy']:.2f}"] + [fmt(s[key], 3) for key in keys]
         table.add_row(*cells)
     console.print(Text("\n" + title, style="bold"))
+    if p is not None and p.unseen:
+        console.print(Text(ngettext(
+            "({n} more sentence has both words but “{target}” only after “{source}”: in a decoder a token attends only "
+            "to itself and earlier tokens, so it is not counted)",
+            "({n} more sentences have both words but “{target}” only after “{source}”: in a decoder a token attends only "
+            "to itself and earlier tokens, so they are not counted)", p.unseen).format(n=p.unseen, source=p.source, target=p.target),
+            style="dim"))
     console.print(table)
     console.print(Text(_("bits: mean row entropy of α′; punct: share on punctuation tokens; α′ of words: summed over the "
                          "key word's pieces, averaged over the query word's"), style="dim"))
@@ -123,7 +130,8 @@ def corpus_document(analysis) -> dict:
     return {"schema": CORPUS_SCHEMA, "model": analysis.model, "file": c.name, "sentences": analysis.sentences,
             "tokens": analysis.tokens, "blank_lines": c.blank, "from": p.source if p else None, "to": p.target if p else None,
             "pair_sentences": p.sentences if p else None, "from_sentences": p.source_sentences if p else None,
-            "to_sentences": p.target_sentences if p else None, "heads": heads}
+            "to_sentences": p.target_sentences if p else None, "pair_sentences_skipped": p.unseen if p else None,
+            "heads": heads}
 
 
 def write_lines(corpus, analyze_one, include_vectors: bool, out, progress=None) -> None:

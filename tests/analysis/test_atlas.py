@@ -366,7 +366,7 @@ def test_cli_atlas(cli, tmp_path, minilm_atlas):
     out = cli("atlas", "--model", "minilm").stdout
     assert "L1H3 1.0" in out and "bert · encoder\n6 layers × 12 heads\n" in out
     zh = cli("atlas", "--model", "minilm", "--lang", "zh").stdout
-    assert "P 前一个词 (≥ .50): L1H3 1.0" in zh and "I 归纳头" in zh and "   层  h1" in zh
+    assert "P 前一个词 (≥ .50): L1H3 1.0" in zh and "I 归纳头" in zh and "   层  头1  头2" in zh  # the heads named as show names them (was h1, the defect fixed)
     png = tmp_path / "a.png"
     cli("atlas", "--save", png, "--json")
     from PIL import Image
@@ -420,6 +420,7 @@ def test_api_takes_numpy_integers_and_paths(minilm_atlas):
 def test_the_page_embeds_every_heads_weights_and_opens_a_head_on_click(minilm_atlas, tmp_path, browser):
     import base64
     import re
+    import zlib
 
     import browser as chromium
 
@@ -427,7 +428,7 @@ def test_the_page_embeds_every_heads_weights_and_opens_a_head_on_click(minilm_at
     minilm_atlas.save(page)
     html = page.read_text()
     doc = json.loads(re.search(r'id="attnviz-atlas-data">(.+?)</script>', html, re.S).group(1))
-    probe = np.frombuffer(base64.b64decode(doc["alpha"]["probe"]), dtype=np.uint8).reshape(6, 12, 102, 102)
+    probe = np.frombuffer(zlib.decompress(base64.b64decode(doc["alpha"]["probe"]["data"])), dtype=np.uint8).reshape(6, 12, 102, 102)
     np.testing.assert_allclose(probe / 255, minilm_atlas.probe_alpha, atol=0.5 / 255 + 1e-6)
     chromium.open_page(browser, page)
     browser.execute_script("document.querySelector('[data-layer=\"0\"][data-head=\"2\"]').click()")

@@ -1,14 +1,18 @@
 // attnviz atlas page: a layers × heads grid (the "atlas" tab: each head's strongest role; the other
 // tabs: one score each), and, for the head clicked, its α′ on the text and on the probe.
-// Reads the attnviz-atlas/1 document embedded in ROOT_ID-data; α′ arrives as base64 bytes
-// (round(255·α′), layers × heads × n × n), so the page stays small.
+// Reads the attnviz-atlas/1 document embedded in ROOT_ID-data; α′ arrives as deflated bytes
+// (round(255·α′), layers × heads × n × n, base64), inflated before the first paint, so the page stays small.
 "use strict";
 const root = document.getElementById(ROOT_ID);
 const doc = JSON.parse(document.getElementById(ROOT_ID + "-data").textContent);
 const L = doc.model.layers, H = doc.model.heads;
 const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const alpha = { text: bytes(doc.alpha.text), probe: bytes(doc.alpha.probe) };
+async function inflate(m) {  // {packed: "u8", shape, data: base64 of zlib} -> its bytes
+  const stream = new Blob([Uint8Array.from(atob(m.data), (c) => c.charCodeAt(0))]).stream()
+    .pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+const alpha = {};  // which -> Uint8Array, filled before drawGrid
 const sizes = { text: doc.tokens.length, probe: doc.probe.ids.length };
 const LETTER = {}; for (const [role, t] of Object.entries(doc.thresholds)) LETTER[role] = t.letter;
 const SHARE = new Set(["sink", "special", "self", "previous", "next", "breadth", "induction", "duplicate"]);
@@ -33,10 +37,13 @@ title.append(el("span", "av-brand", "attnviz atlas"), el("span", "av-text",
 main.append(title, el("pre", "av-config", `text: ${doc.text}\nprobe: ${doc.probe.length} random tokens × 2, seed ${doc.probe.seed}`));
 header.append(main);
 const tabs = el("div", "av-tabs");
+const legend = el("div", "av-atlas-legend av-dim");  // the role letters and thresholds (the "atlas" tab's cells)
+legend.append(el("div", "", doc.legend.title));
+for (const item of doc.legend.items) legend.append(el("span", "av-atlas-key", item));
 const grid = el("div", "av-atlas-grid");
 const detail = el("div", "av-atlas-detail");
 detail.append(el("p", "av-dim", "click a head to see its α′ on the text and on the probe"));
-root.replaceChildren(header, tabs, grid, detail);
+root.replaceChildren(header, tabs, legend, grid, detail);
 let current = "atlas", chosen = null;
 for (const name of ["atlas", ...Object.keys(doc.scores)]) {
   const b = el("button", "av-tab", name);
@@ -47,6 +54,7 @@ for (const name of ["atlas", ...Object.keys(doc.scores)]) {
 }
 
 function drawGrid() {
+  legend.hidden = current !== "atlas";
   const table = el("table", "av-atlas-table");
   const head = table.insertRow();
   head.append(el("th", "", "layer"));
@@ -106,5 +114,11 @@ function matrix(which, l, h, tokens) {
   fig.append(el("figcaption", "", caption), canvas, tip);
   return fig;
 }
-drawGrid();
-root.dataset.ready = "1";
+Promise.all([inflate(doc.alpha.text), inflate(doc.alpha.probe)]).then(([text, probe]) => {
+  alpha.text = text; alpha.probe = probe;
+  drawGrid();
+  root.dataset.ready = "1";
+}, (e) => {
+  root.append(el("p", "av-fallback", "attnviz: this browser cannot unpack the page's matrices (" + e +
+    "); open it in a browser with DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+)."));
+});
