@@ -59,7 +59,6 @@ class Model:
             from .sources import open_safetensors
 
             source = open_safetensors(path)
-            self.source = source
             check_counts(raw, {k: self._read(k, source.shape) for k in source.keys}, source.label, path)
         self.source = source
         try:

@@ -249,7 +249,11 @@ def test_an_unwritable_cache_reads_the_gguf_directly(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     monkeypatch.delenv("ATTNVIZ_CACHE_DIR", raising=False)  # conftest's private cache off: XDG_CACHE_HOME decides
-    raw, source, tok = gguf_cache.cached_or_build(complete_llama(tmp_path / "t.gguf"))
+    from attnviz.api import AttnvizWarning
+
+    monkeypatch.setattr(gguf_cache, "_told", set())
+    with pytest.warns(AttnvizWarning, match="the GGUF cache folder .* cannot be used"):  # the library's note, said once
+        raw, source, tok = gguf_cache.cached_or_build(complete_llama(tmp_path / "t.gguf"))
     assert isinstance(source, GGUFSource) and source.tensor("model.layers.0.self_attn.q_proj.weight").shape == (32, 32)
     assert tok().encode("the cat").tokens == ["t", "he", "Ġcat"]
 
