@@ -84,7 +84,7 @@ class Model:
         """Every layer's heads and output, one layer at a time (the family's forward pass), each
         computed with one BLAS thread: a layer's products are small ([n, hidden] × [hidden, ·]), and on
         a busy 2-core machine a second BLAS thread's spin-waiting made SmolLM2's pass 3-10 × slower."""
-        return one_thread(self.family.forward_layers(self, enc))
+        return one_thread(self.family.forward_layers(self, enc), getattr(self.source, "release", None))
 
     def shape(self, name: str) -> tuple[int, ...] | None:
         """A tensor's shape from the file's header (None when the file lacks it)."""
@@ -203,13 +203,16 @@ def load_tokenizer(path: Path):
     return tok
 
 
-def one_thread(layers):
-    """The layers of an iterator, each computed under core.blockwise.one_blas_thread."""
+def one_thread(layers, release=None):
+    """The layers of an iterator, each computed under core.blockwise.one_blas_thread; release(),
+    when given, after each (a memory-mapped source hands back the layer's weights' pages)."""
     from ..core.blockwise import one_blas_thread
 
     while True:
         with one_blas_thread():
             layer = next(layers, None)
+        if release is not None:
+            release()
         if layer is None:
             return
         yield layer

@@ -45,3 +45,36 @@ def test_smollm2_greedy_continuation_is_transformers(smollm2):
     from attnviz.models.decoder import generate
 
     np.testing.assert_array_equal(generate(smollm2, REF["ids"], 8).ids, REF["generated"])
+
+
+def mapped_kb(path) -> int:
+    """Resident kilobytes of this process's mappings of `path` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:  # a mapping's header line
+            inside = line.split()[-1] == str(path)
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_a_cached_forward_pass_holds_one_layer_of_weights_not_the_model(smollm2):
+    """The GGUF cache is memory-mapped: read pages count in the process's memory until they are
+    unmapped, and Model.forward_layers hands back each layer's (538 MB in all for SmolLM2)."""
+    from attnviz.models import checkpoint
+
+    source = smollm2.source
+    if not hasattr(source, "release") or not Path("/proc/self/smaps").exists():
+        pytest.skip("not the cached GGUF path on Linux")
+    path = Path(source._map_path)
+    layers = smollm2.forward_layers(checkpoint.encode(smollm2, "The cat sat."))
+    peak = 0
+    for _ in layers:
+        peak = max(peak, mapped_kb(path))
+    total = path.stat().st_size // 1024
+    assert peak < total / 8, (peak, total)  # a layer is 1/30 of it; without release every page read stays
+    for key in source.keys:
+        source.tensor(key).sum()  # every page read …
+    assert mapped_kb(path) > total / 2
+    source.release()  # … and handed back
+    assert mapped_kb(path) < total / 8
