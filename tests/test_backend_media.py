@@ -178,7 +178,16 @@ def test_cli_picture_and_sound(cli, vit_dir, whisper_dir, bright_png, clip):
     assert doc["source"]["items"]["start_s"][:2] == [0.0, 0.02] and "NaN" not in json.dumps(doc)
 
 
+def test_focus_names_a_patch_a_prefix_token_or_a_time(cli, dino_dir, speech_dir, bright_png, clip):
+    show = ["show", "--backend", "transformers", "--layer", "1", "--head", "2", "--model"]
+    assert "query 10 “(2,3)”" in cli(*show, dino_dir, "--image", bright_png, "--focus", "2,3").stdout  # after [CLS] [REG1] [REG2]
+    assert "query 2 “[REG1]”" in cli(*show, dino_dir, "--image", bright_png, "--focus", "[REG1]").stdout
+    assert "query 26 “0.50s”" in cli(*show, speech_dir, "--audio", clip, "--focus", "0.5s").stdout
+
+
 @pytest.mark.parametrize("args, needle", [
+    (["--model", "{vit}", "--backend", "transformers", "--image", "{png}", "--layer", "1", "--head", "1", "--focus", "5,1"],
+     "outside the picture, which has 4 rows and 4 columns of patches"),
     (["--model", "{vit}", "--backend", "transformers", "--audio", "{wav}"], "--audio is for a Whisper, wav2vec2 or HuBERT model"),
     (["--model", "{whisper}", "--backend", "transformers", "--image", "{png}"], "--image is for a ViT, DeiT or DINOv2 model"),
     (["--model", "{vit}", "--backend", "transformers", "the cat"], "reads pictures: give --image FILE"),
