@@ -50,7 +50,8 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
     backend: "numpy" (attnviz's own forward pass) or "transformers": `model` a local directory that
     transformers loads (attnviz[transformers]); an encoder–decoder takes `target` (the decoder's
-    text) and `part` ("encoder", "decoder" or "cross", the default).
+    text) and `part` ("encoder", "decoder" or "cross", the default); a ViT, DeiT or DINOv2 takes
+    `image` (a file or "demo"), a Whisper encoder, wav2vec2 or HuBERT `audio` (a file or "demo").
     """
     from .analysis.estimate import accepting
 

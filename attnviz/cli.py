@@ -532,7 +532,8 @@ def show(
     words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
     backend: Annotated[Backend, typer.Option(
         "--backend", help="With --model: numpy (attnviz's own forward pass) or transformers (any model directory transformers "
-        "loads, eager attention; needs pip install 'attnviz[transformers]').", rich_help_panel=INPUT)] = Backend.numpy,
+        "loads, eager attention; needs pip install 'attnviz[transformers]'): a text, or --image for ViT, DeiT, DINOv2, "
+        "--audio for Whisper's encoder, wav2vec2, HuBERT.", rich_help_panel=INPUT)] = Backend.numpy,
     target: Annotated[Optional[str], typer.Option(
         "--target", help="With --backend transformers and an encoder–decoder (T5, BART, Marian): the decoder's text.",
         show_default=False, rich_help_panel=INPUT)] = None,

@@ -57,20 +57,28 @@ def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool 
 
 
 def analyze_transformers(text: str | None, model: str | None, target: str | None = None, part: str | None = None,
-                         layer: int | None = None, head: int | None = None) -> "Result":
+                         layer: int | None = None, head: int | None = None, image=None, audio=None) -> "Result":
     """A model transformers loads from a local directory, with eager attention (models/hf.py): its
     own attentions as view() shows them.  An encoder–decoder needs `target`; `part` picks its encoder
-    self-, decoder self- or cross-attention (default cross: rows the target's tokens, columns the source's)."""
+    self-, decoder self- or cross-attention (default cross: rows the target's tokens, columns the source's).
+    image: a picture file or "demo" for a ViT, DeiT or DINOv2; audio: a sound file or "demo" for
+    Whisper's encoder, wav2vec2 or HuBERT (models/hf_media.py)."""
     from .analysis.given import view_analysis
     from .models.hf import attentions
 
     check_arguments(compare=None, layer=layer, head=head)
     if model is None:
         raise UsageError("`backend` transformers runs a `model`: give its local directory", "model")
-    if text is None or not text.strip():
-        raise UsageError("`backend` transformers needs a text", "model")
-    run = attentions(model, text, target, part)
-    return Result(view_analysis(**run, layer=layer, head=head, source={"format": "transformers", "path": str(model)}))
+    if image is not None and audio is not None:
+        raise UsageError("give `image` or `audio`, not both: a model reads one kind of input", "image")
+    media = image is not None or audio is not None
+    if media and text is not None:
+        raise UsageError(f"give a text or `{'image' if image is not None else 'audio'}`, not both", "model")
+    if not media and (text is None or not text.strip()):
+        raise UsageError("`backend` transformers needs a text (or `image`, `audio` for a picture or sound model)", "model")
+    run = attentions(model, text, target, part, image=image, audio=audio)
+    source = {"format": "transformers", "path": str(model), **run.pop("source", {})}
+    return Result(view_analysis(**run, layer=layer, head=head, source=source))
 
 
 def through_backend(backend: str, text, model, target, part, layer, head, options, others: dict) -> Result:
@@ -79,8 +87,9 @@ def through_backend(backend: str, text, model, target, part, layer, head, option
 
     if backend != "transformers":
         raise UsageError(f"`backend` {backend!r}: numpy (attnviz's own) or transformers", "backend")
+    image, audio = others.pop("image", None), others.pop("audio", None)
     given = [k for k, v in others.items() if v] + (["options"] if options is not None and options != Options() else [])
     if given:
-        raise UsageError(f"`{given[0]}` does not apply with `backend` transformers (text models only: the model's own "
-                         f"attention, every layer and head)", given[0])
-    return analyze_transformers(text, model, target, part, layer, head)
+        raise UsageError(f"`{given[0]}` does not apply with `backend` transformers (a text, `image` or `audio`: the "
+                         f"model's own attention, every layer and head)", given[0])
+    return analyze_transformers(text, model, target, part, layer, head, image, audio)

@@ -227,6 +227,7 @@ def parse_cell(text: str, rows: int, cols: int, what: str = "pixel") -> int:
     if row < 1 or col < 1:
         raise UsageError(f"--focus {text}: rows and columns are numbered from 1 (the top-left {what} is 1,1)")
     if row > rows or col > cols:
-        raise UsageError(f"--focus {text}: outside the picture, which has {rows} rows and {cols} columns of {what}s "
+        raise UsageError(f"--focus {text}: outside the picture, which has {rows} rows and {cols} columns of "
+                         f"{'patches' if what == 'patch' else what + 's'} "
                          f"(the bottom-right {what} is {rows},{cols})")
     return (row - 1) * cols + (col - 1)

@@ -112,6 +112,8 @@ def item_index(analysis, text: str, what: str = "`focus`") -> int:
     """One query named on the command line -> its 0-based index: a token (word, or index when it
     repeats), a time for audio ("1.25s"), ROW,COL for a picture."""
     kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
+    if kind is None and analysis.source.get("input") in ("audio", "image"):
+        return media_model_index(analysis, text, what)
     if kind == "audio":
         from ..inputs.audio import time_index
 
@@ -122,6 +124,20 @@ def item_index(analysis, text: str, what: str = "`focus`") -> int:
         s = analysis.sequence.source
         return parse_cell(text, s["rows"], s["cols"], "patch" if s.get("patch") else "pixel")
     return resolve_token(text, analysis.tokens, what)
+
+
+def media_model_index(analysis, text: str, what: str) -> int:
+    """A picture or sound model's query (--backend transformers): a time, ROW,COL, or a prefix token ([CLS])."""
+    s = analysis.source
+    if s["input"] == "audio":
+        from ..inputs.audio import time_index
+
+        return time_index(text, len(analysis.tokens), s["hop_s"], what)
+    if text.strip() in analysis.tokens[: s["prefix"]]:
+        return analysis.tokens.index(text.strip())
+    from ..inputs.image import parse_cell
+
+    return s["prefix"] + parse_cell(text, s["rows"], s["cols"], "patch")
 
 
 def check_long(n: int, top_k_given: bool, request: Request, media: bool = False) -> None:
