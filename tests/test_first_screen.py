@@ -89,3 +89,35 @@ def test_the_heads_hint_names_the_same_tokens_in_the_models_numbering(cli, text,
     for k, (number, word) in zip((i, j), ((a, word_a), (b, word_b))):
         assert shown.tokens[k].lower().startswith(word), (shown.tokens[k], word)
         assert occurrence(model, int(number) - 1) == occurrence(shown.tokens, k)  # the same occurrence of the word
+
+
+def test_the_hint_names_without_the_tokenizer_only_what_the_tokenizer_would():
+    """summaries.names_by_vocabulary (the first screen's shortcut: no tokenizer) answers only when it
+    gives what model_names gets from the tokenizer, for every pair of words of these texts."""
+    import pytest
+
+    from attnviz.analysis import summaries
+    from attnviz.errors import AttnvizError
+    from attnviz.models.files import resolve_model
+
+    try:
+        folder = resolve_model("minilm")
+    except AttnvizError:
+        pytest.skip("MiniLM not installed")
+    texts = [SEED, "the cat saw the dog and the cat ran", "It is what it is.", "Items matter; it items.",
+             "it itself restaurant restaurants", "The café served crêpes, and it was fine."]
+    answered = 0
+    for text in texts:
+        tokens = text.replace(",", " ,").replace(".", " .").replace(";", " ;").split()
+        for i in range(len(tokens)):
+            for j in range(len(tokens)):
+                quick = summaries.names_by_vocabulary(text, [tokens[i], tokens[j]], folder) if i != j else None
+                if quick is None:
+                    continue
+                answered += 1
+                saved, summaries.names_by_vocabulary = summaries.names_by_vocabulary, lambda *a: None
+                try:
+                    assert summaries.model_names(text, tokens, [i, j]) == quick, (text, tokens[i], tokens[j])
+                finally:
+                    summaries.names_by_vocabulary = saved
+    assert answered > 20

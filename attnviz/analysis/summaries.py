@@ -142,9 +142,16 @@ def model_names(text: str, tokens: list[str], picks: list[int], name: str = "min
     this text's own tokens): the word when the model has it as one token found once, else its
     number from 1 in the model's numbering ([CLS] is 1).  None when a token cannot be placed.
     Only the tokenizer runs (≈ 40 ms), never the model (nor models.checkpoint, kept off the first screen)."""
-    from tokenizers import Tokenizer
-
     from ..models.files import resolve_model
+
+    try:
+        folder = resolve_model(name)
+    except Exception:  # noqa: BLE001  no model: no hint (heads --model says why when run)
+        return None
+    quick = names_by_vocabulary(text, [tokens[i] for i in picks], folder)
+    if quick is not None:
+        return quick
+    from tokenizers import Tokenizer
 
     starts, at = [], 0
     for t in tokens:  # each token's first character in text, in order
@@ -154,7 +161,7 @@ def model_names(text: str, tokens: list[str], picks: list[int], name: str = "min
         starts.append(at)
         at += len(t)
     try:
-        tok = Tokenizer.from_file(str(resolve_model(name) / "tokenizer.json"))
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception:  # noqa: BLE001  an unreadable tokenizer: no hint (heads --model says why when run)
         return None
     tok.no_truncation()
@@ -169,3 +176,23 @@ def model_names(text: str, tokens: list[str], picks: list[int], name: str = "min
         whole = enc.offsets[k][1] == starts[i] + len(tokens[i])
         names.append(tokens[i] if whole and pieces.count(pieces[k]) == 1 else str(k + 1))
     return names
+
+
+def names_by_vocabulary(text: str, words: list[str], folder) -> list[str] | None:
+    """model_names without the tokenizer (its 40 ms are most of a first screen's cost over numpy's
+    import), when it is sure to give the words themselves: a lower-casing WordPiece model (vocab.txt,
+    do_lower_case) whose vocabulary has each word, ASCII letters only, and no other word of the text
+    starting with it (whose first piece could be the same token).  None: ask the tokenizer."""
+    import json
+    import re
+
+    try:
+        if json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8")).get("do_lower_case") is not True:
+            return None
+        low = text.lower()
+        if not all(w.isascii() and w.isalpha() and len(re.findall(rf"\b{w.lower()}", low)) == 1 for w in words):
+            return None
+        vocab = set((folder / "vocab.txt").read_text(encoding="utf-8").split("\n"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return list(words) if all(w.lower() in vocab for w in words) else None
