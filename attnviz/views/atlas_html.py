@@ -13,14 +13,13 @@ tokens are 2.7 MB of bytes, 0.5 MB deflated.  Same policy as views/html.py: noth
 from __future__ import annotations
 
 import base64
-import html as _html
 import json
 import zlib
 
 import numpy as np
 
 from .atlas import document, legend_parts
-from .html import _asset, csp, embed_json
+from .html import _asset, embed_json, shell
 
 
 def as_bytes(a: np.ndarray) -> dict:
@@ -43,13 +42,4 @@ def atlas_page(atlas) -> str:
     css = _asset("attnviz.css") + _asset("atlas.css")
     script = "(function (ROOT_ID) {\n" + _asset("atlas.js") + "\n})(" + json.dumps(root_id) + ");"
     title = f"attnviz atlas · {atlas.model.split('/')[-1]}"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f'<meta http-equiv="Content-Security-Policy" content="{csp(css, script)}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_html.escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
-        f'<div class="attnviz-root" id="{root_id}"><noscript>This page is drawn by JavaScript, which is turned '
-        "off; the data is in the JSON block at the end of the file.</noscript></div>\n"
-        f'<script type="application/json" id="{root_id}-data">{embed_json(doc)}</script>\n'
-        f"<script>{script}</script>\n</body>\n</html>\n"
-    )
+    return shell(title, css, f'<script type="application/json" id="{root_id}-data">{embed_json(doc)}</script>', script, root_id)

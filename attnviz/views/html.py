@@ -271,6 +271,11 @@ def html_page(doc: dict, view: dict | None = None, title: str | None = None) -> 
     css, block, script = _parts(doc, view, root_id)
     text = doc.get("text") or " ".join(doc.get("tokens", [])[:12])
     title = title or f"attnviz · {text[:60]}{'…' if len(text) > 60 else ''}"
+    return shell(title, css, block, script, root_id)
+
+
+def shell(title: str, css: str, block: str, script: str, root_id: str) -> str:
+    """The page around a view: its CSP, styles, the root it draws into, its data block and script."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{csp(css, script)}">\n'
