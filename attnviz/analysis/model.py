@@ -35,7 +35,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
         if value is not None and not 1 <= value <= top:
             raise UsageError(f"`{name}` {value}: {m.name} has {top} ({name}s are numbered 1 … {top})", name)
     enc = encode(m, text)
-    n_prompt = len(enc.ids)
+    n_prompt, prompt_chars = len(enc.ids), len(text)
     if generate:
         enc, text = continued(m, enc, text, generate, words)
     unknown = unk_pieces(enc.tokens, enc.offsets, text, getattr(m.tokenizer.model, "unk_token", None) or "[UNK]")
@@ -51,7 +51,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
            "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
            "seed": None, "weights": None, "has_wo": True, "masked": bool(c.causal)}
     if c.causal:  # a decoder: what the views say about it (an encoder's config stays as it was)
-        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate,
+        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate, "prompt_chars": prompt_chars,
                     "positions": "rotary" if hasattr(c, "inv_freq") else "learned"})
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
     if not words:

@@ -142,10 +142,16 @@ function buildHeader() {
   dl.type = "button";
   dl.title = "the document this page draws (schema attnviz/1 with its view extension)";
   dl.addEventListener("click", download);
-  title.append(el("span", "av-brand", "attnviz"), inputText(doc.text || ""));
+  title.append(el("span", "av-brand", "attnviz"), inputText(shownText(doc)));
   main.append(title, el("pre", "av-config", view.header || ""));
   head.append(main, dl);
   return head;
+}
+
+function shownText(doc) { // the input; a decoder's own continuation (--generate) after "+", newlines as ⏎
+  const chars = Array.from(doc.text || ""), at = (doc.config || {}).prompt_chars;
+  if (!doc.generated || at == null || at >= chars.length) return chars.join("");
+  return chars.slice(0, at).join("") + "  + " + chars.slice(at).join("").replace(/\n/g, "⏎").trim();
 }
 
 function inputText(text) { // the input as given; a long one is cut to its start, with a button for the rest
@@ -607,7 +613,7 @@ function drawModel() {
   const grid = el("div", "av-grid");
   grid.style.gridTemplateColumns = `72px repeat(${H}, ${side + 4}px)`;
   grid.append(el("div", "av-gridlabel", "head"));
-  for (let h = 0; h < H; h++) grid.append(el("div", "av-gridhead", String(h + 1)));
+  for (let h = 0; h < H; h++) grid.append(el("div", "av-gridhead", String(headNumber(attn[0], h))));
   for (const L of attn) {
     grid.append(el("div", "av-gridlabel", L.label));
     L.heads.forEach((hd, h) => grid.append(thumb(L, h, side)));
@@ -621,6 +627,11 @@ function drawModel() {
   }
   ui.stage.append(note("Each square is one head's α′ (rows: query i, columns: key j), coloured from 0 to the head's " +
     "largest weight. Hover for the head's summary, click to open it."), grid);
+}
+
+function headNumber(L, h) { // the head's own number from 1 (--head 9 keeps one head: it is 9, not 1)
+  const hd = L && L.heads[h];
+  return hd && hd.index != null ? hd.index + 1 : h + 1;
 }
 
 function thumb(L, h, side) {
@@ -647,7 +658,7 @@ function thumb(L, h, side) {
 
 function thumbTip(L, h) {
   const s = L.heads[h].summary;
-  const rows = [["head", L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${h + 1}`]];
+  const rows = [["head", L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${headNumber(L, h)}`]];
   if (s) {
     rows.push(["entropy", `${s.entropy.toFixed(2)} bits`]);
     // a decoder's head: the first-token sink instead of [CLS]/[SEP] and the next token it cannot see
