@@ -2,22 +2,25 @@
 
 __version__ = "0.3.0"
 
+# the public API, each name -> the module that defines it (imported on first use: the CLI imports
+# attnviz on every start, and the library loads only when used)
+_LAZY = {
+    **dict.fromkeys(("analyze", "analyze_model", "atlas", "Options", "Result"), "api"),
+    **dict.fromkeys(("view", "view_file", "analyze_transformers"), "given"),  # attention from anywhere
+    **dict.fromkeys(("conv", "rnn"), "api_notes"),  # the notes' comparisons (README: "Self-attention, CNN and RNN")
+    **dict.fromkeys(("set_language", "language"), "i18n"),  # the views' language: attnviz.set_language("zh")
+}
+__all__ = ["__version__", *_LAZY]
 
-def __getattr__(name):  # the CLI imports attnviz on every start: the library loads only when used
-    if name in ("analyze", "analyze_model", "atlas", "Options", "Result"):
-        from . import api
 
-        return getattr(api, name)
-    if name in ("view", "view_file", "analyze_transformers"):  # attention from anywhere (attnviz/given.py)
-        from . import given
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
 
-        return getattr(given, name)
-    if name in ("conv", "rnn"):  # the notes' comparisons (README: "Self-attention, CNN and RNN")
-        from . import api_notes
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'attnviz' has no attribute {name!r}")
 
-        return getattr(api_notes, name)
-    if name in ("set_language", "language"):  # the views' language: attnviz.set_language("zh")
-        from . import i18n
 
-        return getattr(i18n, name)
-    raise AttributeError(name)
+def __dir__():
+    """What a notebook's Tab and dir(attnviz) show: the public API, though it is not imported yet."""
+    return sorted(set(globals()) | set(_LAZY))

@@ -127,3 +127,18 @@ def test_table_in_a_jupyter_kernel_is_the_whole_text():
     assert [m["msg_type"] for m in outputs] == ["stream"], outputs  # nothing displayed on the side
     expected = attnviz.analyze("ham sandwich", heads=2).table(width=60)
     assert json.loads(outputs[0]["content"]["text"]) == expected and expected.startswith("attnviz · ")
+
+
+def test_dir_and_all_list_the_public_api_before_it_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import attnviz, sys; names = [n for n in dir(attnviz) if not n.startswith('_')]; "
+            "print(names, sorted(attnviz.__all__), 'attnviz.api' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for name in ("analyze", "atlas", "view", "view_file", "Options", "Result", "set_language", "conv", "rnn"):
+        assert f"'{name}'" in out.split("]")[0] and f"'{name}'" in out.split("]")[1], out
+    assert out.strip().endswith("False")  # listed, not imported
+    import attnviz
+
+    assert all(callable(getattr(attnviz, n)) or isinstance(getattr(attnviz, n), type) for n in attnviz.__all__ if n != "__version__")
