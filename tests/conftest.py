@@ -22,6 +22,17 @@ def english_views(monkeypatch):
     i18n.set_language("en")
 
 
+def one_line(result, code, *needles):
+    """exit `code`, exactly one stderr line, an `attnviz: error:` naming every needle."""
+    assert result.exit_code == code, (result.output, result.exception)
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("attnviz: error:"), result.stderr
+    assert "internal error" not in err[0] and "Traceback" not in result.output
+    for needle in needles:
+        assert needle in err[0], err[0]
+    return err[0]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
     """GGUF caches (models/gguf_cache.py) go to the session's own folder, never the user's ~/.cache;
@@ -71,3 +82,19 @@ def browser(tmp_path_factory):
     driver = chromium.start(tmp_path_factory.mktemp("downloads"))
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def smollm2_atlas():
+    """SmolLM2's atlas of the seed sentence with the CLI's defaults (a probe of 50 tokens × 2, seed 0),
+    computed once for the atlas tests that read it; skipped where --model smollm2 does not open."""
+    from attnviz.errors import AttnvizError
+    from attnviz.models.files import resolve_model
+
+    try:
+        resolve_model("smollm2")
+    except AttnvizError as e:
+        pytest.skip(f"smollm2 does not open here ({e})")
+    import attnviz
+
+    return attnviz.atlas("smollm2", SEED, probe_length=50, seed=0)

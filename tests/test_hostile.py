@@ -15,21 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, SEED, invoke
+from conftest import DATA, SEED, invoke, one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 S = "it refused the food"
-
-
-def one_line(result, code, *needles):
-    """exit `code`, exactly one stderr line, an `attnviz: error:` naming every needle."""
-    assert result.exit_code == code, (result.output, result.exception)
-    err = result.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("attnviz: error:"), result.stderr
-    assert "internal error" not in err[0] and "Traceback" not in result.output
-    for needle in needles:
-        assert needle in err[0], err[0]
-    return err[0]
 
 
 def run(*args, env=None, cwd=ROOT, timeout=120, **kw):

@@ -174,20 +174,6 @@ def test_tiny_decoders_scores_equal_a_naive_loop(family, tmp_path):
 
 # ---- SmolLM2 (issue #22's GGUF family): runs once `--model smollm2` opens ------------------------
 
-@pytest.fixture(scope="module")
-def smollm2_atlas():
-    from attnviz.errors import AttnvizError
-    from attnviz.models.files import resolve_model
-
-    try:
-        resolve_model("smollm2")
-    except AttnvizError as e:
-        pytest.skip(f"smollm2 does not open here ({e})")
-    import attnviz
-
-    return attnviz.atlas("smollm2", SEED, probe_length=50, seed=0)
-
-
 def test_smollm2_has_induction_heads_in_layers_18_and_19_as_transformers_computes_them(smollm2_atlas):
     """Issue #23's measure: transformers' own GGUF loader (eager attention) on the same ids; every
     score within 1e-3; induction heads above .5 only in layers 18-19, a previous-token head above .8."""

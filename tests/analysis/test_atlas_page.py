@@ -18,20 +18,6 @@ def viridis(t: float) -> list[int]:
     return [int(np.floor(a + (b - a) * f + 0.5)) for a, b in zip(VIRIDIS[i], VIRIDIS[i + 1])]
 
 
-@pytest.fixture(scope="module")
-def smollm2_atlas():
-    from attnviz.errors import AttnvizError
-    from attnviz.models.files import resolve_model
-
-    try:
-        resolve_model("smollm2")
-    except AttnvizError as e:
-        pytest.skip(f"smollm2 does not open here ({e})")
-    import attnviz
-
-    return attnviz.atlas("smollm2", SEED)  # the CLI's defaults: a probe of 50 tokens × 2
-
-
 def pixel(browser, which: str, i: int, j: int) -> list[int]:
     """The RGB at the centre of cell (query i, key j) of the detail's `which` canvas."""
     return browser.execute_script("""const c = document.querySelector(`.av-atlas-detail canvas[data-which="${arguments[0]}"]`);

@@ -51,7 +51,7 @@ def folder(tmp: Path, name: str, **changes) -> Path:
 
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_a_layer_count_beyond_the_files_layers_is_one_line(runner, tmp_path, name):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     key = FAMILIES[name][2]
     path = folder(tmp_path, name, **{key: 1_000_000_000})
@@ -60,7 +60,7 @@ def test_a_layer_count_beyond_the_files_layers_is_one_line(runner, tmp_path, nam
 
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_a_head_count_beyond_every_tensor_dimension_is_one_line(runner, tmp_path, name):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     key = FAMILIES[name][3]
     path = folder(tmp_path, name, **{key: 10**12})

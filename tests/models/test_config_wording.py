@@ -14,7 +14,7 @@ S = "the cat sat"
 
 
 def test_a_config_without_model_type_says_so_and_lists_the_families(runner, tmp_path):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     path = folder(tmp_path, "llama", hidden_act="silu")
     raw = json.loads((path / "config.json").read_text())
@@ -26,7 +26,7 @@ def test_a_config_without_model_type_says_so_and_lists_the_families(runner, tmp_
 
 
 def test_a_config_that_is_a_list_is_not_a_model_config(runner, tmp_path):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     path = folder(tmp_path, "llama")
     (path / "config.json").write_text("[1, 2]")
@@ -35,7 +35,7 @@ def test_a_config_that_is_a_list_is_not_a_model_config(runner, tmp_path):
 
 
 def test_an_absent_rope_setting_is_called_absent(runner, tmp_path):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     path = folder(tmp_path, "llama", rope_scaling={"rope_type": "llama3", "factor": 8.0, "high_freq_factor": 4.0,
                                                    "original_max_position_embeddings": 8192})

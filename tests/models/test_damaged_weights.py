@@ -37,7 +37,7 @@ def damaged(tmp_path_factory):
 
 
 def test_a_nan_weight_names_the_tensor(runner, damaged):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     one_line(invoke(runner, "show", "the cat sat", "--model", damaged), 1,
              f"tensor {BAD} of model.safetensors holds NaN or infinite values; the file is damaged")

@@ -62,7 +62,7 @@ def shapes() -> dict:
 def test_a_nan_tensor_leaves_no_temporary_file(runner, tmp_path, cache_home):
     from conftest import invoke
     from gguf_fixtures import write_gguf
-    from hostile_checks import one_line
+    from conftest import one_line
 
     tensors = {k: np.full(s, 0.01, np.float32) for k, s in shapes().items()}
     tensors["blk.0.attn_v.weight"][1, 2] = np.nan
@@ -96,7 +96,7 @@ def test_a_missing_tensor_is_refused_before_the_tokenizer_and_the_cache(runner, 
     """The tensor set is checked from the header first: a 2 M-token vocabulary once took 30 s to be refused."""
     from conftest import invoke
     from gguf_fixtures import write_gguf
-    from hostile_checks import one_line
+    from conftest import one_line
 
     from attnviz.models import gguf_tokenizer
 

@@ -101,7 +101,7 @@ CASES = {  # name -> (file bytes from a tmp dir, what the one line names)
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_hostile_gguf_is_one_line(runner, tmp_path, monkeypatch, case):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
@@ -148,7 +148,7 @@ def test_hostile_ggufs_are_refused_in_bounded_memory_and_time(tmp_path):
 def test_nan_weights_name_the_tensor(runner, tmp_path, monkeypatch, cached):
     """Found while the cache is written (every tensor), or, without it, when the layer reads the tensor."""
     from attnviz import models
-    from hostile_checks import one_line
+    from conftest import one_line
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
@@ -206,6 +206,6 @@ def safetensors_dir(tmp: Path, blob: bytes) -> Path:
     (b"", "model.safetensors cannot be read"),
 ])
 def test_hostile_safetensors(runner, tmp_path, blob, needle):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     one_line(invoke(runner, "show", S, "--model", safetensors_dir(tmp_path, blob)), 1, needle)

@@ -27,14 +27,14 @@ def tensors(**changed) -> dict:
     ({"llama.rope.freq_base": 0.0}, "the GGUF file's RoPE setting llama.rope.freq_base is 0.0"),
 ])
 def test_bad_metadata_names_the_gguf_key(runner, tmp_path, meta, needle):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     line = one_line(invoke(runner, "show", S, "--model", write_gguf(tmp_path / "m.gguf", "llama", {**META, **meta}, tensors())), 1, needle)
     assert "config.json" not in line and "original files" not in line
 
 
 def test_a_shape_mismatch_names_the_gguf_metadata(runner, tmp_path):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     path = write_gguf(tmp_path / "m.gguf", "llama", META, tensors(**{"blk.0.ffn_up.weight": (48, 32)}))
     line = one_line(invoke(runner, "show", S, "--model", path), 1,

@@ -11,7 +11,7 @@ from conftest import invoke
 @pytest.mark.parametrize("spec,shown", [("ollama:" + "a" * 5000, "5,007 characters"), ("b" * 300, "300 characters"),
                                         ("/tmp/" + "c/" * 2100, "4,205 characters")])
 def test_a_model_spec_longer_than_a_path_is_one_line(runner, tmp_path, monkeypatch, spec, shown):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     (tmp_path / "manifests").mkdir()
     monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path))
@@ -21,6 +21,6 @@ def test_a_model_spec_longer_than_a_path_is_one_line(runner, tmp_path, monkeypat
 
 
 def test_a_name_of_255_bytes_is_still_looked_up(runner):
-    from hostile_checks import one_line
+    from conftest import one_line
 
     one_line(invoke(runner, "show", "x", "--model", "/" + "d" * 255), 2, "no such directory")
