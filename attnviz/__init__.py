@@ -6,8 +6,8 @@ __version__ = "0.3.0"
 # attnviz on every start, and the library loads only when used)
 _LAZY = {
     **dict.fromkeys(("analyze", "analyze_model", "atlas", "Options", "Result"), "api"),
-    **dict.fromkeys(("view", "view_file", "analyze_transformers"), "given"),  # attention from anywhere
-    **dict.fromkeys(("conv", "rnn"), "api_notes"),  # the notes' comparisons (README: "Self-attention, CNN and RNN")
+    **dict.fromkeys(("view", "view_file", "analyze_transformers"), "api.given"),  # attention from anywhere
+    **dict.fromkeys(("conv", "rnn"), "api.notes"),  # the notes' comparisons (README: "Self-attention, CNN and RNN")
     **dict.fromkeys(("set_language", "language"), "i18n"),  # the views' language: attnviz.set_language("zh")
 }
 __all__ = ["__version__", *_LAZY]

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
-from .errors import UsageError
-from .inputs.load import Media, load_sequence, validate_early, with_window
-from .options import DENSE_MAX, Options
+from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
+from ..errors import UsageError
+from ..inputs.load import Media, load_sequence, validate_early, with_window
+from ..options import DENSE_MAX, Options
 
 __all__ = ["AtlasResult", "AttnvizWarning", "Options", "Result", "analyze", "analyze_model", "analyze_long", "atlas", "DENSE_MAX"]
 
@@ -53,7 +53,7 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     text) and `part` ("encoder", "decoder" or "cross", the default); a ViT, DeiT or DINOv2 takes
     `image` (a file or "demo"), a Whisper encoder, wav2vec2 or HuBERT `audio` (a file or "demo").
     """
-    from .analysis.estimate import accepting
+    from ..analysis.estimate import accepting
 
     if backend != "numpy" or target is not None or part is not None:
         from .given import through_backend
@@ -90,16 +90,16 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
         if head is not None:
             raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `head` needs full matrices", "head")
         if request is not None:
-            from .views.present import check_long
+            from ..views.present import check_long
 
             check_long(len(seq), top_k is not None, request, seq.kind in ("audio", "image"))
-        from .analysis.vectorset import analyze_long as long
+        from ..analysis.vectorset import analyze_long as long
 
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))
-    from .analysis.vectorset import analyze_sequence
+    from ..analysis.vectorset import analyze_sequence
 
     if request is not None and any(Path(p).suffix.lower() == ".html" for p in request.save):
-        from .views.pack import check_page
+        from ..views.pack import check_page
 
         check_page(len(seq), 1, 1 if head is not None else opts.heads, False)  # before attention: what the page may hold
     analysis = analyze_sequence(seq, opts, input_norm, text)
@@ -143,8 +143,8 @@ def check_arguments(**values) -> None:
 def analyze_compare(text: str | None, opts: Options, media: Media, tokens: list[str] | None, spec: str):
     """Every setting of one option over the same input: a Comparison.  Options that change the
     vectors (embedding, vectors, input_norm, punct) embed the text again for each setting."""
-    from .analysis.compare import INPUT_OPTIONS, compare_sequence, comparison, parse_spec, settings
-    from .analysis.vectorset import analyze_sequence
+    from ..analysis.compare import INPUT_OPTIONS, compare_sequence, comparison, parse_spec, settings
+    from ..analysis.vectorset import analyze_sequence
 
     option, values = parse_spec(spec)
     validate_early(opts)
@@ -168,7 +168,7 @@ def analyze_model_checked(text, model, words, layer, head, opts: Options, input,
                          f"(the model has its own embeddings and learned W^q, W^k, W^v)", changed[0] if changed else "model")
     if text is None:
         raise UsageError("`model` needs a text", "model")
-    from .analysis.model import analyze_model
+    from ..analysis.model import analyze_model
 
     check_generate(generate)
     return analyze_model(text, model, words, layer, head, generate)
@@ -186,7 +186,7 @@ def analyze_model(text: str, model: str = "minilm", words: bool = False, layer: 
                   generate: int = 0) -> "Result":
     """A pretrained model's attention (every layer and head, or the one chosen, 1-based); a decoder
     may first continue the text by `generate` tokens."""
-    from .analysis.model import analyze_model as run
+    from ..analysis.model import analyze_model as run
 
     check_arguments(compare=None, head=head, layer=layer)
     check_generate(generate)
@@ -203,7 +203,7 @@ def atlas(model: str = "minilm", text: str | None = None, probe_length: int = 50
     duplicate-token heads, on a probe of `probe_length` random tokens of the model's vocabulary
     (drawn with `seed`) repeated twice.  .scores["induction"] is [layers, heads]; .roles() each head's.
     Any other keyword is a UsageError naming it (as analyze's)."""
-    from .analysis.probe import run_atlas
+    from ..analysis.probe import run_atlas
 
     if kw:
         raise UsageError(f"atlas() has no parameter {', '.join(f'`{k}`' for k in kw)}; its parameters are "
@@ -226,13 +226,13 @@ class AtlasResult:
 
     def to_dict(self) -> dict:
         """The JSON document (schema attnviz-atlas/1) as a dict."""
-        from .views.atlas import document
+        from ..views.atlas import document
 
         return document(self.atlas)
 
     def to_json(self) -> str:
         """What `atlas --json` writes."""
-        from .views.jsondoc import dumps
+        from ..views.jsondoc import dumps
 
         return dumps(self.to_dict()) + "\n"
 
@@ -240,9 +240,9 @@ class AtlasResult:
         """What `attnviz atlas` prints in a terminal this wide (lang as in Result.table)."""
         import io
 
-        from .i18n import using
-        from .views.atlas import render_atlas
-        from .views.screen import Screen
+        from ..i18n import using
+        from ..views.atlas import render_atlas
+        from ..views.screen import Screen
 
         buffer = io.StringIO()
         with using(lang):
@@ -251,8 +251,8 @@ class AtlasResult:
 
     def figure(self, title: str | None = None, lang: str | None = None):
         """The matplotlib figure `atlas --save x.png` draws: one layers × heads heatmap per score."""
-        from .i18n import using
-        from .views.atlas_figure import atlas_figure
+        from ..i18n import using
+        from ..views.atlas_figure import atlas_figure
 
         with using(lang):
             fig, warning = atlas_figure(self.atlas, title)
@@ -261,17 +261,17 @@ class AtlasResult:
 
     def html(self) -> str:
         """The self-contained page `atlas --save x.html` writes (an atlas tab; a head's α′ on click)."""
-        from .views.atlas_html import atlas_page
+        from ..views.atlas_html import atlas_page
 
         return atlas_page(self.atlas)
 
     def save(self, *paths: str, dpi: int = 150, title: str | None = None, lang: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf, or the page as .html (what `atlas --save` writes)."""
-        from .views import figures
+        from ..views import figures
 
         for path in figures.check_paths([str(p) for p in paths]):
             if path.suffix.lower() == ".html":
-                from .views.html import save_page
+                from ..views.html import save_page
 
                 save_page(self.html(), path)
             else:
@@ -321,10 +321,10 @@ class Result:
     def to_dict(self, include_vectors: bool = False) -> dict:
         """The JSON document (schema attnviz/1; attnviz-compare/1 for a comparison) as a dict."""
         if self.is_comparison:
-            from .views.compare import compare_document
+            from ..views.compare import compare_document
 
             return compare_document(self.analysis)
-        from .views.jsondoc import document
+        from ..views.jsondoc import document
 
         return document(self.analysis, include_vectors)
 
@@ -332,10 +332,10 @@ class Result:
         """What `show --json` writes (JSON Lines for a long input)."""
         import io
 
-        from .views.present import write_json
+        from ..views.present import write_json
 
         if self.is_comparison:
-            from .views.jsondoc import dumps
+            from ..views.jsondoc import dumps
 
             return dumps(self.to_dict()) + "\n"
         buffer = io.StringIO()
@@ -349,19 +349,19 @@ class Result:
         title: "" for none; lang: "en", "zh" or "auto" for this figure's words, default the
         attnviz.set_language setting; view: "lines" for the two-column lines view instead of
         heatmaps).  A missing font is an AttnvizWarning."""
-        from .i18n import using
+        from ..i18n import using
 
         with using(lang):
             return self._figure(focus, matrix, cmap, vmax, title, view)
 
     def _figure(self, focus, matrix, cmap, vmax, title, view=None):
-        from .views.present import Request, check, figure
+        from ..views.present import Request, check, figure
 
         request = Request(focus=focus, save=[Path("figure.png")], cmap=cmap, vmax=vmax, title=title, view=view)
         if self.is_comparison and view is not None:
             raise UsageError("`view` lines draws one analysis; a comparison's figure is its panels side by side", "view")
         if self.is_comparison:
-            from .views.compare import compare_figure
+            from ..views.compare import compare_figure
 
             check(self.analysis.settings[0].analysis, request)
             fig, warning = compare_figure(self.analysis, request.style)
@@ -372,15 +372,15 @@ class Result:
 
     def html(self) -> str:
         """The self-contained interactive page `show --save view.html` writes."""
-        from .views.html import html_page
-        from .views.present import page_parts
+        from ..views.html import html_page
+        from ..views.present import page_parts
 
         return html_page(*page_parts(self.analysis))
 
     def _repr_html_(self) -> str:
         """Notebooks show the interactive view inline (styles scoped, a fresh element id per output)."""
-        from .views.html import html_fragment
-        from .views.present import page_parts
+        from ..views.html import html_fragment
+        from ..views.present import page_parts
 
         return html_fragment(*page_parts(self.analysis))
 
@@ -389,7 +389,7 @@ class Result:
              view: str | None = None) -> None:
         """Save the figure as .png, .svg or .pdf, or the interactive page as .html (what `show --save`
         writes; lang and view as in figure()).  A missing font is an AttnvizWarning."""
-        from .i18n import using
+        from ..i18n import using
 
         with using(lang):
             self._save(paths, focus, matrix, dpi, cmap, vmax, title, view)
@@ -397,8 +397,8 @@ class Result:
     def _save(self, paths, focus, matrix, dpi, cmap, vmax, title, view=None) -> None:
         import io
 
-        from .views import figures
-        from .views.present import Request, check, save_figures
+        from ..views import figures
+        from ..views.present import Request, check, save_figures
 
         request = Request(focus=focus, matrix=matrix, save=figures.check_paths([str(p) for p in paths]), dpi=dpi,
                           cmap=cmap, vmax=vmax, title=title, view=view)
@@ -408,7 +408,7 @@ class Result:
         if not self.is_comparison:
             save_figures(self.analysis, request.save, check(self.analysis, request), matrix, dpi, err, request.style)
         else:
-            from .views.compare import compare_figure
+            from ..views.compare import compare_figure
 
             check(self.analysis.settings[0].analysis, request)
             for path in request.save:
@@ -422,15 +422,15 @@ class Result:
     def warnings(self) -> list[str]:
         """What `show` says on stderr about this input: words without a vector (and what to do), a
         model's [UNK] pieces."""
-        from .options import as_flags
-        from .views.present import warnings
+        from ..options import as_flags
+        from ..views.present import warnings
 
         return [as_flags(w) for w in warnings(self.analysis)]
 
     @property
     def is_comparison(self) -> bool:
         """True for analyze(…, compare="OPTION=A,B"): .settings holds one analysis per value."""
-        from .analysis.compare import Comparison
+        from ..analysis.compare import Comparison
 
         return isinstance(self.analysis, Comparison)
 
@@ -439,7 +439,7 @@ class Result:
         """What `show` prints in a terminal this wide, as text (ANSI colors when color=True; lang: "en",
         "zh" or "auto" for this call, default the attnviz.set_language setting, itself from the
         environment until set)."""
-        from .i18n import using
+        from ..i18n import using
 
         with using(lang):
             return self._table(width, focus, matrix, color)
@@ -447,8 +447,8 @@ class Result:
     def _table(self, width, focus, matrix, color) -> str:
         import io
 
-        from .views.present import Request, present
-        from .views.screen import Screen
+        from ..views.present import Request, present
+        from ..views.screen import Screen
 
         buffer = io.StringIO()
         present(self.analysis, Request(focus=focus, matrix=matrix), Screen(buffer, width, "truecolor" if color else None),
@@ -461,8 +461,8 @@ class Result:
         layer_index, head_index: 0-based, as `attnviz heads --json` writes `layer` and `head`
         (and as .alpha_prime[layer_index, head_index] indexes a model analyzed whole);
         alpha_prime: α′(source → target); rank: of target in the query's row (1: strongest); summary."""
-        from .analysis.items import resolve_token
-        from .analysis.summaries import heads_ranking
+        from ..analysis.items import resolve_token
+        from ..analysis.summaries import heads_ranking
 
         if not isinstance(self.analysis, ModelAnalysis):
             raise UsageError("heads_ranking needs a model: analyze(text, model='minilm')", "model")

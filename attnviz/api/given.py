@@ -9,8 +9,8 @@ transformers`).  Each returns the same Result as analyze().
 
 from __future__ import annotations
 
-from .api import Result, check_arguments
-from .errors import UsageError
+from . import Result, check_arguments
+from ..errors import UsageError
 
 __all__ = ["analyze_transformers", "view", "view_file"]
 
@@ -31,7 +31,7 @@ def view(attention, tokens=None, *, tokenizer=None, specials: list[bool] | None 
     queries, keys: cross-attention [n_q, n_k] (a decoder's tokens over an encoder's): the rows' and
     the columns' labels (lists, or tokenizer outputs) instead of tokens; no rollout, and no page yet.
     """
-    from .analysis.given import view_analysis
+    from ..analysis.given import view_analysis
 
     check_arguments(compare=None, layer=layer, head=head)
     return Result(view_analysis(attention, tokens, tokenizer=tokenizer, specials=specials, scores=scores, name=name,
@@ -43,8 +43,8 @@ def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool 
     """view() of a file (what `show --attention FILE` reads): a .npz with arrays `attention` and
     `tokens` (optionally `specials`), a .npy with `tokens` given (a list, "a,b,c" or a file of one
     label per line), or a --json document attnviz wrote (its α, α′ and rollout as saved)."""
-    from .analysis.given import view_analysis
-    from .inputs.given_file import read_saved
+    from ..analysis.given import view_analysis
+    from ..inputs.given_file import read_saved
 
     check_arguments(compare=None, layer=layer, head=head)
     saved = read_saved(path, ",".join(tokens) if isinstance(tokens, list) else tokens)
@@ -63,8 +63,8 @@ def analyze_transformers(text: str | None, model: str | None, target: str | None
     self-, decoder self- or cross-attention (default cross: rows the target's tokens, columns the source's).
     image: a picture file or "demo" for a ViT, DeiT or DINOv2; audio: a sound file or "demo" for
     Whisper's encoder, wav2vec2 or HuBERT (models/hf_media.py)."""
-    from .analysis.given import view_analysis
-    from .models.hf import attentions
+    from ..analysis.given import view_analysis
+    from ..models.hf import attentions
 
     check_arguments(compare=None, layer=layer, head=head)
     if model is None:
@@ -83,7 +83,7 @@ def analyze_transformers(text: str | None, model: str | None, target: str | None
 
 def through_backend(backend: str, text, model, target, part, layer, head, options, others: dict) -> Result:
     """analyze(…, backend="transformers"): what else was given is refused (the model has its own attention)."""
-    from .options import Options
+    from ..options import Options
 
     if backend != "transformers":
         raise UsageError(f"`backend` {backend!r}: numpy (attnviz's own) or transformers", "backend")

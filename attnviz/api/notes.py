@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from .api import options_of
-from .inputs.load import Media
-from .options import Options
+from . import options_of
+from ..inputs.load import Media
+from ..options import Options
 
 __all__ = ["conv", "rnn"]
 
@@ -20,8 +20,8 @@ def rnn(text: str | None = None, options: Options | None = None, *, input=None, 
     """An Elman RNN (hidden 16, random from `seed`, or `weights` .npz: W, U, c) over the same vectors as
     one layer of self-attention (options: input and mask options): its influence matrix beside α′
     (views.rnn.RnnResult: influence, alpha_prime, tokens, to_json(), table(), figure(), save())."""
-    from .analysis.rnn import analyze_rnn
-    from .views.rnn import RnnResult
+    from ..analysis.rnn import analyze_rnn
+    from ..views.rnn import RnnResult
 
     media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
     return RnnResult(analyze_rnn(text, media, options_of(options, kw), hidden, bidirectional, weights, seed))
@@ -33,8 +33,8 @@ def conv(options: Options | None = None, *, image="demo", k: int = 3, kernel=Non
     """A K × K convolution computed as K² heads of self-attention (Cordonnier et al. 2020) over a picture:
     kernel a .npy path or an array [K, K, d_in, d_out] (default: a Laplacian per channel), alpha (default 20),
     focus "ROW,COL", compare a list of α (views.conv.ConvResult: error, layer, to_json(), table(), figure())."""
-    from .analysis.conv import analyze_conv
-    from .views.conv import ConvResult
+    from ..analysis.conv import analyze_conv
+    from ..views.conv import ConvResult
 
     media = Media(input, audio, image, frame_ms, hop_ms, features, size, patch)
     return ConvResult(analyze_conv(media, options_of(options, kw), k, kernel, alpha, focus, compare))

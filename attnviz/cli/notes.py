@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (UsageError, single, ATTENTION, FIGURES, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
+from . import (UsageError, single, ATTENTION, FIGURES, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
                   Features, FrameMs, HopMs, ImageOpt, InputNormOpt, InputOpt, LangOpt, Lang, OptionalText, PatchOpt, Punct,
                   SizeOpt, TrustPickle, VectorsOpt, Window, app, console, save_paths, text_or_file)
 
@@ -62,8 +62,8 @@ def rnn(
     """
     import sys
 
-    from .api_notes import rnn as run_rnn
-    from .i18n import set_language
+    from ..api.notes import rnn as run_rnn
+    from ..i18n import set_language
 
     set_language(lang.value)
     media = {"input": input, "audio": audio, "image": image}
@@ -80,7 +80,7 @@ def rnn(
     if json_out:
         sys.stdout.write(result.to_json())
         return
-    from .views.rnn import render_rnn
+    from ..views.rnn import render_rnn
 
     render_rnn(result.analysis, console(), cells.value)
 
@@ -89,7 +89,7 @@ def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, tit
     """`show --image FILE|demo --conv K [--kernel F.npy] [--conv-alpha A] [--compare alpha=…]`."""
     import sys
 
-    from .api_notes import conv as run_conv
+    from ..api.notes import conv as run_conv
 
     if conv is None:
         raise UsageError(f"{'--kernel' if kernel is not None else '--conv-alpha'} goes with --conv K (3 or 5)")
@@ -106,7 +106,7 @@ def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, tit
             alphas = [float(v) for v in values.split(",")]
         except ValueError:
             raise UsageError(f"--compare {compare!r}: α values are numbers, e.g. alpha=1,2,5,10,20") from None
-    from .cli import build_options, media_options
+    from . import build_options, media_options
 
     paths = save_paths(save, {"--image": options["image"], "--kernel": kernel})
     result = run_conv(build_options(options), k=conv, kernel=kernel, alpha=conv_alpha, focus=focus, compare=alphas,
@@ -117,6 +117,6 @@ def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, tit
     if json_out:
         sys.stdout.write(result.to_json())
         return
-    from .views.conv import render_conv
+    from ..views.conv import render_conv
 
     render_conv(result.analysis, console())

@@ -35,7 +35,7 @@ from typing import Annotated, Optional  # noqa: E402
 import typer  # noqa: E402
 from typer.core import TyperGroup
 
-from .errors import AttnvizError, UsageError
+from ..errors import AttnvizError, UsageError
 
 class Terminated(BaseException):
     """SIGTERM, raised where the process is, so `finally` blocks (a save's temporary file) run."""
@@ -110,7 +110,7 @@ def guarded(call) -> int:
     try:
         if signal.getsignal(signal.SIGINT) is _interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        from .analysis.estimate import listening
+        from ..analysis.estimate import listening
 
         with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
             result = call()
@@ -119,7 +119,7 @@ def guarded(call) -> int:
             return fail("interrupted (Ctrl-C)", 130, prefix="")
         return result if isinstance(result, int) else 0
     except AttnvizError as e:
-        from .options import as_flags
+        from ..options import as_flags
 
         return fail(as_flags(str(e)), e.exit_code)
     except typer.Abort:
@@ -258,7 +258,7 @@ app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .. import __version__
 
         sys.stdout.write(f"attnviz {__version__}\n")
         raise typer.Exit()
@@ -276,7 +276,7 @@ def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
     return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
 
 
-from .options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values live with the options)
+from ..options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values live with the options)
 
 Matrix = choice("Matrix", MATRICES)
 Cells = choice("Cells", CELLS)
@@ -284,7 +284,7 @@ Features = choice("Features", ("logmel", "mfcc", "raw"))
 FigureView = choice("FigureView", ("heatmap", "lines"))
 Backend = choice("Backend", ("numpy", "transformers"))
 Part = choice("Part", ("encoder", "decoder", "cross"))
-from .i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
+from ..i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
 
 Lang = choice("Lang", ("auto",) + LANGUAGES)
 Projection, InputNorm, Score, Normalize, Embedding, Pos = (
@@ -433,7 +433,7 @@ def _panel_rank(parameter) -> int:
 
 def build_options(params: dict):
     """Options from a command's attention options (its **options); validated by the library."""
-    from .options import Options, option_names
+    from ..options import Options, option_names
 
     names = set(option_names())
     return Options(**{k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in names})
@@ -470,7 +470,7 @@ def read_text(text: str) -> str:
 
 
 def warn(message: str) -> None:
-    from .options import as_flags
+    from ..options import as_flags
 
     sys.stderr.write(f"attnviz: warning: {as_flags(message)}\n")
 
@@ -478,8 +478,8 @@ def warn(message: str) -> None:
 def print_estimate(message: str) -> None:
     """An estimate before long work (analysis.estimate): `attnviz: estimate: …` on stderr; a
     notice (estimate.Note) as `attnviz: note: …`."""
-    from .analysis.estimate import Note
-    from .options import as_flags
+    from ..analysis.estimate import Note
+    from ..options import as_flags
 
     sys.stderr.write(f"attnviz: {'note' if isinstance(message, Note) else 'estimate'}: {as_flags(message)}\n")
     sys.stderr.flush()
@@ -489,7 +489,7 @@ def console():
     """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
     start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have
     them) is printed as it is spelled, never read as a style tag."""
-    from .views.screen import console as screen
+    from ..views.screen import console as screen
 
     return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
                   soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
@@ -604,17 +604,17 @@ def show(
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
     """
-    from .analysis.estimate import accepting
-    from .api import analyze
-    from .i18n import set_language
-    from .views.present import Request, present
+    from ..analysis.estimate import accepting
+    from ..api import analyze
+    from ..i18n import set_language
+    from ..views.present import Request, present
 
     set_language(lang.value)
     compare = single(compare, "--compare", "one option is compared per run")
     if title is not None and no_title:
         raise UsageError("give --title TEXT or --no-title, not both")
     if conv is not None or kernel is not None or conv_alpha is not None:
-        from .cli_notes import show_conv
+        from .notes import show_conv
 
         others = {"TEXT": text, "--file": file, "--lines": lines, "--model": model, "--words": words, "--generate": generate,
                   "--top-k": top_k, "--layer": layer, "--head": head, "--matrix": matrix, "--include-vectors": include_vectors,
@@ -643,10 +643,10 @@ def show(
                 line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis,
                 model, build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
-        from .analysis.stream import run_file  # any length: streamed when long
+        from ..analysis.stream import run_file  # any length: streamed when long
 
         with progress_bar() as progress, accepting(accept_cost):
-            from .inputs.load import with_window
+            from ..inputs.load import with_window
 
             text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
                             sys.stderr, progress)
@@ -666,9 +666,9 @@ def show_attention(path, tokens, scores, request, layer, head, others: dict, opt
     """`show --attention FILE`: attention computed elsewhere, or a saved run, with the views of a model's."""
     from dataclasses import fields
 
-    from .given import view_file
-    from .options import Options, flag
-    from .views.present import present
+    from ..api.given import view_file
+    from ..options import Options, flag
+    from ..views.present import present
 
     if path is None:
         raise UsageError(f"{'--tokens' if tokens is not None else '--scores'} goes with --attention FILE")
@@ -682,8 +682,8 @@ def show_attention(path, tokens, scores, request, layer, head, others: dict, opt
 
 def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
     """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
-    from .analysis.corpus import read_corpus
-    from .views.corpus import Progress, write_lines
+    from ..analysis.corpus import read_corpus
+    from ..views.corpus import Progress, write_lines
 
     if file is None or text is not None:
         raise UsageError("--lines reads a file one line at a time: give --file FILE (and no TEXT)")
@@ -694,15 +694,15 @@ def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
         raise UsageError(f"{'--save' if request.save else '--top-k'} does not go with --lines (one JSON document per line)")
     corpus = read_corpus(file)
     if model is not None:  # every line checked against the position limit before the first document is written
-        from .models.checkpoint import encode_batch, open_model
+        from ..models.checkpoint import encode_batch, open_model
 
         encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
     else:  # and every line's tokens counted: one document a line needs full matrices
-        from .analysis.corpus import check_line_lengths
+        from ..analysis.corpus import check_line_lengths
 
         check_line_lengths(corpus, opts)
     if corpus.blank:
-        from .i18n import ngettext
+        from ..i18n import ngettext
 
         warn(ngettext("{n} blank line skipped: document k is the k-th non-blank line",
                       "{n} blank lines skipped: document k is the k-th non-blank line", corpus.blank).format(n=corpus.blank))
@@ -714,7 +714,7 @@ def save_paths(save: list[str] | None, inputs: dict[str, str | None]):
     """--save values as checked paths; none of them may be one of the inputs."""
     if not save:
         return []
-    from .views.figures import check_paths
+    from ..views.figures import check_paths
 
     paths = check_paths(save)
     for path in paths:
@@ -733,7 +733,7 @@ def text_or_file(text: str | None, file: str | None) -> str:
         return read_text(text)
     from pathlib import Path
 
-    from .analysis.stream import text_chunks
+    from ..analysis.stream import text_chunks
 
     return "".join(text_chunks(str(Path(file).expanduser())))
 
@@ -755,7 +755,7 @@ class progress_bar:
     def advance(self, k: int, total: int) -> None:
         import time
 
-        from .i18n import _
+        from ..i18n import _
 
         self.done += k
         if total < 20_000:
@@ -784,8 +784,8 @@ class progress_bar:
     def line(self, now: float, total: int) -> str:
         """'attention 40% done, 2 minutes so far, about 3 minutes left': the time left from the rate
         since the first block, once SETTLED of the work is done after it (before: no guess)."""
-        from .analysis.estimate import duration
-        from .i18n import _
+        from ..analysis.estimate import duration
+        from ..i18n import _
 
         percent, elapsed = f"{100 * self.done / total:.0f}", duration(now - self.start)
         since, done_then = self.first
@@ -835,11 +835,11 @@ def heads(
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
     With --file: the same over a corpus (one sentence per line), with a progress bar on stderr.
     """
-    from .analysis.items import resolve_token
-    from .api import analyze_model
-    from .i18n import set_language
-    from .views.present import warnings
-    from .views.terminal_model import render_heads
+    from ..analysis.items import resolve_token
+    from ..api import analyze_model
+    from ..i18n import set_language
+    from ..views.present import warnings
+    from ..views.terminal_model import render_heads
 
     set_language(lang.value)
     if (source is None) != (target is None):
@@ -858,7 +858,7 @@ def heads(
                          f"attends only to itself and earlier tokens, so every head gives this 0; "
                          f"ask the other way round (--from {target} --to {source})")
     if json_out:
-        from .views.jsondoc import heads_document
+        from ..views.jsondoc import heads_document
 
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
@@ -867,8 +867,8 @@ def heads(
 
 def heads_corpus(text, file, model, source, target, words, top, json_out) -> None:
     """`heads --file`: head summaries over a corpus (analysis/corpus.py), table or JSON."""
-    from .analysis.corpus import analyze_corpus, read_corpus
-    from .views.corpus import Progress, render_corpus
+    from ..analysis.corpus import analyze_corpus, read_corpus
+    from ..views.corpus import Progress, render_corpus
 
     if text is not None:
         raise UsageError("give a TEXT or a corpus with --file, not both")
@@ -878,7 +878,7 @@ def heads_corpus(text, file, model, source, target, words, top, json_out) -> Non
     with Progress(sys.stderr, "sentences") as progress:
         analysis = analyze_corpus(corpus, model, source, target, progress)
     if json_out:
-        from .views.jsondoc import heads_document
+        from ..views.jsondoc import heads_document
 
         sys.stdout.write(heads_document(analysis, None, None) + "\n")
         return
@@ -918,9 +918,9 @@ def atlas(
 
     Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role when its score passes the role's threshold (README: "The atlas of heads").
     """
-    from .api import atlas as run
-    from .i18n import set_language
-    from .views.atlas import render_atlas
+    from ..api import atlas as run
+    from ..i18n import set_language
+    from ..views.atlas import render_atlas
 
     set_language(lang.value)
     paths = save_paths(save, {"--model": model})
@@ -980,10 +980,10 @@ def explain(
 
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
-    from .api import analyze
-    from .i18n import set_language
-    from .views.explain import render_explain
-    from .views.present import item_index, warnings
+    from ..api import analyze
+    from ..i18n import set_language
+    from ..views.explain import render_explain
+    from ..views.present import item_index, warnings
 
     set_language(lang.value)
     focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
@@ -996,7 +996,7 @@ def explain(
     if recurrent:
         from dataclasses import asdict
 
-        from .views.recurrent import check_recurrent
+        from ..views.recurrent import check_recurrent
 
         check_recurrent(asdict(build_options(options)))
     if focus is None and not matrices:
@@ -1004,7 +1004,7 @@ def explain(
     result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
                      accept_cost=accept_cost, **media_options(options))
     if not hasattr(result.analysis, "layer"):
-        from .options import DENSE_MAX
+        from ..options import DENSE_MAX
 
         raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
                          f"(over {DENSE_MAX:,}); shorten it (--size for pictures)")
@@ -1014,11 +1014,11 @@ def explain(
     for line in warnings(result.analysis):
         warn(line)
     if matrices:
-        from .views.explain import render_matrices
+        from ..views.explain import render_matrices
 
         return render_matrices(result.analysis, console(), head - 1, columns)
     if recurrent:
-        from .views.recurrent import render_recurrent
+        from ..views.recurrent import render_recurrent
 
         return render_recurrent(result.analysis, console(), i, head - 1, dims)
     render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
@@ -1045,22 +1045,22 @@ def pe(
     lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
-    from .core.positions import sinusoidal
-    from .i18n import _, set_language
-    from .views.terminal import render_pe
+    from ..core.positions import sinusoidal
+    from ..i18n import _, set_language
+    from ..views.terminal import render_pe
 
     set_language(lang.value)
     paths = None
     if save:
-        from .views.figures import check_paths
+        from ..views.figures import check_paths
 
         paths = check_paths(save)
-    from .analysis.estimate import accepting, check_pe
+    from ..analysis.estimate import accepting, check_pe
 
     with accepting(accept_cost):
         check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
     if paths:
-        from .views import figures
+        from ..views import figures
 
         try:
             sample = figures.pe_sample(length, dim, dpi)  # one row/column a pixel, never the whole n × d (3.3 GB at 100 000 × 4 096)
@@ -1141,4 +1141,4 @@ def run() -> None:
 
 
 
-from . import cli_notes  # noqa: E402,F401  (registers `attnviz rnn` on app; `show --conv` runs there)
+from . import notes  # noqa: E402,F401  (registers `attnviz rnn` on app; `show --conv` runs there)
