@@ -9,7 +9,8 @@ transformers`).  Each returns the same Result as analyze().
 
 from __future__ import annotations
 
-from . import Result, check_arguments
+from .checks import check_arguments
+from .results import Result
 from ..errors import UsageError
 
 __all__ = ["analyze_transformers", "view", "view_file"]
@@ -53,7 +54,7 @@ def view_file(path: str, tokens: str | list[str] | None = None, *, scores: bool 
     rows = {"tokens": saved.tokens} if saved.keys is None else {"queries": saved.tokens, "keys": saved.keys}
     return Result(view_analysis(saved.attention, **rows, specials=saved.specials, scores=scores, name=saved.name,
                                 text=saved.text, layer=layer, head=head, source=saved.source, alpha=saved.alpha,
-                                numbers=saved.numbers, flow=saved.flow))
+                                numbers=saved.numbers, flow=saved.flow), {"attention": path})
 
 
 def analyze_transformers(text: str | None, model: str | None, target: str | None = None, part: str | None = None,
@@ -78,7 +79,7 @@ def analyze_transformers(text: str | None, model: str | None, target: str | None
         raise UsageError("`backend` transformers needs a text (or `image`, `audio` for a picture or sound model)", "model")
     run = attentions(model, text, target, part, image=image, audio=audio)
     source = {"format": "transformers", "path": str(model), **run.pop("source", {})}
-    return Result(view_analysis(**run, layer=layer, head=head, source=source))
+    return Result(view_analysis(**run, layer=layer, head=head, source=source), dict(model=model, image=image, audio=audio))
 
 
 def through_backend(backend: str, text, model, target, part, layer, head, options, others: dict) -> Result:

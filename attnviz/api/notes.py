@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from . import options_of
+from .checks import options_of
 from ..inputs.load import Media
 from ..options import Options
 

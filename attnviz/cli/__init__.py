@@ -638,10 +638,8 @@ def show(
         if compare is not None or focus:
             raise UsageError(f"{'--compare' if compare is not None else '--focus'} does not go with --lines (one JSON "
                              "document per line, every token a query); run one line at a time with TEXT instead")
-        with accepting(accept_cost):
-            return show_lines(text, file, request, top_k, lambda line: analyze(
-                line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis,
-                model, build_options(options))
+        return show_lines(text, file, request, top_k, dict(model=model, words=words, layer=layer, head=head, generate=generate,
+                                                          accept_cost=accept_cost), build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
         from ..analysis.stream import run_file  # any length: streamed when long
 
@@ -680,10 +678,10 @@ def show_attention(path, tokens, scores, request, layer, head, others: dict, opt
     present(view_file(path, tokens, scores=scores, layer=layer, head=head).analysis, request, console())
 
 
-def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
+def show_lines(text, file, request, top_k, given: dict, opts) -> None:
     """`show --file F --lines --json`: one attnviz/1 document per non-blank line, in order (JSON Lines)."""
-    from ..analysis.corpus import read_corpus
-    from ..views.corpus import Progress, write_lines
+    from ..api.corpus import analyze_lines, blank_lines_message, write_results
+    from ..views.corpus import Progress
 
     if file is None or text is not None:
         raise UsageError("--lines reads a file one line at a time: give --file FILE (and no TEXT)")
@@ -692,35 +690,22 @@ def show_lines(text, file, request, top_k, analyze_one, model, opts) -> None:
                          "attnviz heads --model minilm --file FILE)")
     if request.save or top_k is not None:
         raise UsageError(f"{'--save' if request.save else '--top-k'} does not go with --lines (one JSON document per line)")
-    corpus = read_corpus(file)
-    if model is not None:  # every line checked against the position limit before the first document is written
-        from ..models.checkpoint import encode_batch, open_model
-
-        encode_batch(open_model(model), corpus.lines, [f"{file} line {k}" for k in corpus.numbers])
-    else:  # and every line's tokens counted: one document a line needs full matrices
-        from ..analysis.corpus import check_line_lengths
-
-        check_line_lengths(corpus, opts)
-    if corpus.blank:
-        from ..i18n import ngettext
-
-        warn(ngettext("{n} blank line skipped: document k is the k-th non-blank line",
-                      "{n} blank lines skipped: document k is the k-th non-blank line", corpus.blank).format(n=corpus.blank))
+    results = analyze_lines(file, opts, blank=lambda n: n and warn(blank_lines_message(n)), **given)  # every line checked
     with Progress(sys.stderr, "lines") as progress:
-        write_lines(corpus, analyze_one, request.include_vectors, sys.stdout, progress)
+        write_results(results, sys.stdout, request.include_vectors, progress)
 
 
 def save_paths(save: list[str] | None, inputs: dict[str, str | None]):
     """--save values as checked paths; none of them may be one of the inputs."""
     if not save:
         return []
+    from ..api.checks import input_overwritten
     from ..views.figures import check_paths
 
     paths = check_paths(save)
-    for path in paths:
-        for option, given in inputs.items():
-            if given and os.path.exists(given) and os.path.exists(path) and os.path.samefile(given, path):
-                raise UsageError(f"--save {path} is the {option} input; saving there would destroy it")
+    clash = input_overwritten(paths, inputs)  # the library's check (Result.save), worded with the flags
+    if clash is not None:
+        raise UsageError(f"--save {clash[0]} is the {clash[1]} input; saving there would destroy it")
     return paths
 
 
@@ -867,22 +852,19 @@ def heads(
 
 def heads_corpus(text, file, model, source, target, words, top, json_out) -> None:
     """`heads --file`: head summaries over a corpus (analysis/corpus.py), table or JSON."""
-    from ..analysis.corpus import analyze_corpus, read_corpus
+    from ..api.corpus import corpus_heads
     from ..views.corpus import Progress, render_corpus
 
     if text is not None:
         raise UsageError("give a TEXT or a corpus with --file, not both")
     if words:
         raise UsageError("--words goes with one text; over a corpus, --from/--to already match whole words")
-    corpus = read_corpus(file)
     with Progress(sys.stderr, "sentences") as progress:
-        analysis = analyze_corpus(corpus, model, source, target, progress)
+        result = corpus_heads(file, model=model, source=source, target=target, progress=progress)
     if json_out:
-        from ..views.jsondoc import heads_document
-
-        sys.stdout.write(heads_document(analysis, None, None) + "\n")
+        sys.stdout.write(result.to_json())
         return
-    render_corpus(analysis, console(), top)
+    render_corpus(result.analysis, console(), top)
 
 
 ATLAS_EXAMPLES = """Examples:
@@ -980,7 +962,7 @@ def explain(
 
     The same numbers as `show --json --include-vectors`, with every option of `show`.
     """
-    from ..api import analyze
+    from ..api import analyze, check_head
     from ..i18n import set_language
     from ..views.explain import render_explain
     from ..views.present import item_index, warnings
@@ -1009,8 +991,7 @@ def explain(
         raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
                          f"(over {DENSE_MAX:,}); shorten it (--size for pictures)")
     i = None if focus is None else item_index(result.analysis, focus, "--focus")
-    if head > result.options.heads:
-        raise UsageError(f"--head {head}: there are only {result.options.heads} head{'s' if result.options.heads > 1 else ''} (--heads {result.options.heads})")
+    check_head(head, result.options.heads)
     for line in warnings(result.analysis):
         warn(line)
     if matrices:
@@ -1045,45 +1026,14 @@ def pe(
     lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
-    from ..core.positions import sinusoidal
-    from ..i18n import _, set_language
+    from ..api.pe import positional_encoding
+    from ..i18n import set_language
     from ..views.terminal import render_pe
 
     set_language(lang.value)
-    paths = None
-    if save:
-        from ..views.figures import check_paths
-
-        paths = check_paths(save)
-    from ..analysis.estimate import accepting, check_pe
-
-    with accepting(accept_cost):
-        check_pe(length, dim, dpi if paths else None)  # before any work: the figure's cells and pixels (refused where it cannot fit)
-    if paths:
-        from ..views import figures
-
-        try:
-            sample = figures.pe_sample(length, dim, dpi)  # one row/column a pixel, never the whole n × d (3.3 GB at 100 000 × 4 096)
-            for path in paths:
-                fig, _warning = figures.pe_figure(sample, _("sinusoidal positional encoding, {n} positions × {d} dimensions").format(
-                    n=length, d=dim), (length, dim))
-                figures.save(fig, path, dpi)
-                sys.stderr.write(f"attnviz: saved {path}\n")
-        except MemoryError:
-            raise AttnvizError(f"out of memory drawing the {length:,} × {dim:,} positional encoding at {dpi} dpi; "
-                               "use a smaller --dpi, --length or --dim") from None
-    render_pe(FirstRows(sinusoidal(min(length, 200), dim), length), console())
-
-
-class FirstRows:
-    """The first rows of an n-row matrix, for render_pe (it prints at most 200 positions): shape
-    says the whole matrix's size, indexing reads the rows computed."""
-
-    def __init__(self, rows, n: int):
-        self.rows, self.shape = rows, (n, rows.shape[1])
-
-    def __getitem__(self, index):
-        return self.rows[index]
+    table = positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost,
+                                saved=lambda path: sys.stderr.write(f"attnviz: saved {path}\n"))
+    render_pe(table, console())
 
 
 def main(argv: list[str] | None = None) -> int:
