@@ -7,6 +7,8 @@ __version__ = "0.3.0"
 _LAZY = {
     **dict.fromkeys(("analyze", "analyze_model", "atlas", "Options", "Result"), "api"),
     **dict.fromkeys(("view", "view_file", "analyze_transformers"), "api.given"),  # attention from anywhere
+    **dict.fromkeys(("analyze_lines", "write_lines", "corpus_heads"), "api.corpus"),  # a corpus, one text a line
+    "positional_encoding": "api.pe",  # what `attnviz pe` prints and saves
     **dict.fromkeys(("conv", "rnn"), "api.notes"),  # the notes' comparisons (README: "Self-attention, CNN and RNN")
     **dict.fromkeys(("set_language", "language"), "i18n"),  # the views' language: attnviz.set_language("zh")
 }
