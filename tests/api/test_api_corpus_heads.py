@@ -24,6 +24,8 @@ def test_ranking_json_and_table_equal_the_cli_s(cli, corpus):
     result = attnviz.corpus_heads(corpus, source="it", target="restaurant")
     doc = json.loads(cli("heads", "--file", corpus, "--from", "it", "--to", "restaurant", "--json").stdout)
     assert result.ranking() == doc["heads"] and len(doc["heads"]) == 72
+    ranked = [h["alpha_prime"] for h in result.ranking()]
+    assert ranked == sorted(ranked, reverse=True)
     assert [(h["layer"], h["head"]) for h in result.ranking()[:3]] == [(h["layer"], h["head"]) for h in doc["heads"][:3]]
     assert result.to_json() == json.dumps(doc, ensure_ascii=False) + "\n"
     assert result.table(width=80, top=5) == cli("heads", "--file", corpus, "--from", "it", "--to", "restaurant", "--top", "5").stdout

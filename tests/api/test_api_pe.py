@@ -16,6 +16,8 @@ def test_the_numbers_are_the_formula_by_a_loop():
             for p in range(9)]
     np.testing.assert_allclose(t.pe, loop, rtol=0, atol=1e-12)
     assert t.shape == (9, 6) and t.to_dict()["pe"] == t.pe.tolist()
+    np.testing.assert_allclose(t.rows, loop, rtol=0, atol=1e-12)  # what the table prints
+    assert t[4, 3] == pytest.approx(loop[4][3])
     assert attnviz.positional_encoding(1000, 8).rows.shape == (200, 8)  # the terminal's rows only
 
 
