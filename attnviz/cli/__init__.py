@@ -1026,13 +1026,18 @@ def pe(
     lang: LangNoJson = Lang.auto,
 ) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
+    import re
+
     from ..api.pe import positional_encoding
     from ..i18n import set_language
     from ..views.terminal import render_pe
 
     set_language(lang.value)
-    table = positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost,
-                                saved=lambda path: sys.stderr.write(f"attnviz: saved {path}\n"))
+    try:
+        table = positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost,
+                                    saved=lambda path: sys.stderr.write(f"attnviz: saved {path}\n"))
+    except AttnvizError as e:  # the library names `dpi`, `length`, `dim`; options.as_flags knows only analyze()'s names
+        raise type(e)(re.sub(r"`(dpi|length|dim)`", r"--\1", str(e))) from None
     render_pe(table, console())
 
 

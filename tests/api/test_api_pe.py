@@ -41,3 +41,18 @@ def test_save_draws_the_cli_s_figure_and_refuses_what_it_refuses(cli, tmp_path):
     for length, dim in ((0, 4), (8, 1), (8.5, 4), (True, 4)):
         with pytest.raises(UsageError):
             attnviz.positional_encoding(length, dim)
+
+
+def test_out_of_memory_while_saving_is_one_error_naming_the_parameters(tmp_path, monkeypatch):
+    import attnviz
+    from attnviz.errors import AttnvizError
+    from matplotlib.figure import Figure
+
+    def savefig(self, name, **kwargs):
+        open(name, "wb").write(b"partial")
+        raise MemoryError
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    with pytest.raises(AttnvizError, match="use a smaller `dpi`, `length` or `dim`"):
+        attnviz.positional_encoding(40, 16).save(str(tmp_path / "pe.png"))
+    assert list(tmp_path.iterdir()) == []
