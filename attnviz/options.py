@@ -119,4 +119,5 @@ def as_flags(message: str) -> str:
 API_OPTIONS = {"input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch", "model", "words", "layer",
                "head", "top_k", "focus", "json", "include_vectors", "save", "from", "to", "compare", "matrix", "cmap",
                "vmax", "title", "generate", "probe_length", "accept_cost", "recurrent", "conv", "kernel", "conv_alpha", "hidden",
-               "bidirectional", "attention", "tokens", "scores", "view", "backend", "target", "part"}
+               "bidirectional", "attention", "tokens", "scores", "view", "backend", "target", "part", "file", "lines",
+               "dpi", "length", "dim"}

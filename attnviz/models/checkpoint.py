@@ -280,7 +280,7 @@ def check_length(model: Model, ids, offsets, text: str, where: str = "the text")
     added = f"{fits} tokens + {' and '.join(specials)}" if specials else f"{fits} tokens"
     raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({added}): "
                      f"the first {fits} end at character {end} (“…{tail}”). Cut it there, or split it into "
-                     f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
+                     f"sentences, one per line of a file (attnviz heads `file` FILE; show `file` FILE `lines`)")
 
 
 def added_tokens(model: Model) -> tuple[list[str], int]:

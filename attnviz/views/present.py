@@ -180,8 +180,8 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
     if (request.focus is not None and not media) or request.include_vectors or request.matrix not in (None, "alpha-prime"):
         raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
     focus = check(comparison.settings[0].analysis, request)
-    for warning in warnings(comparison.settings[0].analysis):
-        err.write(f"attnviz: warning: {warning}\n")
+    for warning in warnings(comparison.settings[0].analysis):  # `name` -> --name, as present() writes them
+        err.write(f"attnviz: warning: {as_flags(warning)}\n")
     for k, path in enumerate(request.save):
         from . import figures
         from .media_compare import media_compare_figure
