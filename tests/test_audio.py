@@ -260,12 +260,12 @@ def test_nan_samples(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,error,needle", [
-    ({"features": "spectrogram"}, UsageError, "--features"),
-    ({"frame_ms": 0}, UsageError, "--frame-ms"),
-    ({"hop_ms": float("nan")}, UsageError, "--hop-ms"),
+    ({"features": "spectrogram"}, UsageError, "`features`"),
+    ({"frame_ms": 0}, UsageError, "`frame_ms`"),
+    ({"hop_ms": float("nan")}, UsageError, "`hop_ms`"),
     ({"hop_ms": 30}, UsageError, "skip audio"),
-    ({"n_mels": 0}, UsageError, "--n-mels"),
-    ({"features": "mfcc", "n_mels": 8}, UsageError, "--n-mels"),
+    ({"n_mels": 0}, UsageError, "`n_mels`"),
+    ({"features": "mfcc", "n_mels": 8}, UsageError, "`n_mels`"),
     ({"frame_ms": 0.05, "hop_ms": 0.05}, UsageError, "at least 2 samples"),
 ])
 def test_bad_parameters(kwargs, error, needle):

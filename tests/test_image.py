@@ -264,7 +264,7 @@ def test_missing_file_and_folder(tmp_path):
 
 @pytest.mark.parametrize("size", [0, -3, 5000, 2.5, True, "32"])
 def test_bad_size(tmp_path, size):
-    with pytest.raises(UsageError, match="--size"):
+    with pytest.raises(UsageError, match="`size`"):
         read_image(save(tmp_path, colourful(4, 4)), size=size)
 
 
@@ -275,7 +275,7 @@ def test_bad_patch(tmp_path, patch, words):
 
 
 def test_bad_input_norm(tmp_path):
-    with pytest.raises(UsageError, match="--input-norm"):
+    with pytest.raises(UsageError, match="`input_norm`"):
         image_sequence(save(tmp_path, colourful(4, 4)), input_norm="zscore")
 
 

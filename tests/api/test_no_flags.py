@@ -99,3 +99,80 @@ def test_pending_files_are_still_there():
 ])
 def test_the_walk_finds_flags(source, lines):
     assert flagged(source) == lines
+
+
+# ---- at run time: the library names the parameter, the CLI the flag --------------------------------
+
+def _focus(result, focus):
+    return result.figure(focus=focus)
+
+
+# parameter, the library's call (tmp: a folder of nothing), the same through `attnviz show`
+CASES = [
+    ("image", lambda a, tmp: a.analyze(image=str(tmp / "nope.png")), lambda tmp: ["--image", tmp / "nope.png"]),
+    ("audio", lambda a, tmp: a.analyze(audio=str(tmp / "nope.wav")), lambda tmp: ["--audio", tmp / "nope.wav"]),
+    ("input", lambda a, tmp: a.analyze(input=str(tmp / "nope.npy")), lambda tmp: ["--input", tmp / "nope.npy"]),
+    ("attention", lambda a, tmp: a.view_file(str(tmp / "x.txt")), lambda tmp: ["--attention", tmp / "x.txt"]),
+    ("vectors", lambda a, tmp: a.analyze("the cat sat", vectors=str(tmp / "v.vec")),
+     lambda tmp: ["the cat sat", "--vectors", tmp / "v.vec"]),
+    ("model", lambda a, tmp: a.analyze("the cat sat", model=str(tmp / "m")), lambda tmp: ["the cat sat", "--model", tmp / "m"]),
+    ("save", lambda a, tmp: a.analyze("the cat sat").save(str(tmp / "x.jpg")),
+     lambda tmp: ["the cat sat", "--save", tmp / "x.jpg"]),
+    ("save", lambda a, tmp: a.analyze("the cat sat").save(str(tmp / "no" / "x.png")),
+     lambda tmp: ["the cat sat", "--save", tmp / "no" / "x.png"]),
+    ("frame_ms", lambda a, tmp: a.analyze(audio="demo", frame_ms=0), lambda tmp: ["--audio", "demo", "--frame-ms", "0"]),
+    ("hop_ms", lambda a, tmp: a.analyze(audio="demo", hop_ms=40), lambda tmp: ["--audio", "demo", "--hop-ms", "40"]),
+    ("window", lambda a, tmp: a.analyze(audio="demo", window="1.2.3s"), lambda tmp: ["--audio", "demo", "--window", "1.2.3s"]),
+    ("patch", lambda a, tmp: a.analyze(image="demo", size=8, patch=9), lambda tmp: ["--image", "demo", "--size", "8", "--patch", "9"]),
+    ("temperature", lambda a, tmp: a.analyze("the cat sat", temperature=-1), lambda tmp: ["the cat sat", "--temperature", "-1"]),
+    ("compare", lambda a, tmp: a.analyze("the cat sat", compare="bogus"), lambda tmp: ["the cat sat", "--compare", "bogus"]),
+    ("focus", lambda a, tmp: _focus(a.analyze("the cat sat"), "dog"), lambda tmp: ["the cat sat", "--focus", "dog"]),
+    ("focus", lambda a, tmp: _focus(a.analyze(image="demo", size=8), "0,0"),
+     lambda tmp: ["--image", "demo", "--size", "8", "--focus", "0,0"]),
+    ("focus", lambda a, tmp: _focus(a.analyze(audio="demo"), "99s"), lambda tmp: ["--audio", "demo", "--focus", "99s"]),
+    ("size", lambda a, tmp: a.analyze(image="demo", size=0), None),  # the CLI's own range check comes first
+    ("features", lambda a, tmp: a.analyze(audio="demo", features="nope"), None),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_a_bad_call_names_the_parameter_and_the_cli_the_flag(case, tmp_path, runner):
+    import attnviz
+    from attnviz.errors import AttnvizError
+    from attnviz.options import flag
+
+    from conftest import invoke, one_line
+
+    name, call, cli = CASES[case]
+    with pytest.raises(AttnvizError) as raised:
+        call(attnviz, tmp_path)
+    message = str(raised.value)
+    assert f"`{name}`" in message and "--" not in message, message
+    if cli is not None:
+        line = one_line(invoke(runner, "show", *cli(tmp_path)), raised.value.exit_code, flag(name))
+        assert f"`{name}`" not in line, line
+
+
+def test_show_compare_writes_the_advice_with_flags_as_show_does(runner):
+    """#21's named fix: `show --compare` printed the unknown-words advice with `vectors` where
+    `show` prints --vectors."""
+    from conftest import invoke
+
+    text = "猫坐在垫子上 狗 跑"  # Han script, unknown to the embedded English vectors: the advice
+    plain, compared = (invoke(runner, "show", text, *more).stderr for more in ([], ["--compare", "score=dot,cosine"]))
+    advice = [line for line in plain.splitlines() if "Ways forward" in line]
+    assert len(advice) == 1 and "--vectors FILE" in advice[0], plain
+    assert advice == [line for line in compared.splitlines() if "Ways forward" in line], compared
+
+
+def test_as_flags_writes_only_flags_the_cli_has():
+    """A name as_flags rewrites is a flag of some command (`n_mels` is the library's alone: it stays)."""
+    import typer.main
+
+    from attnviz.cli import app
+    from attnviz.options import API_OPTIONS, as_flags, flag, option_names
+
+    flags = {o for command in typer.main.get_command(app).commands.values() for p in command.params
+             for o in [*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])]}
+    assert sorted(n for n in set(option_names()) | API_OPTIONS if flag(n) not in flags) == []
+    assert as_flags("`n_mels` 3; `from` a `to` b; `file` F `lines`") == "`n_mels` 3; --from a --to b; --file F --lines"
