@@ -266,12 +266,26 @@ def unknown_keywords(kw: dict, accepted, function: str = "analyze") -> None:
     unknown = [k for k in kw if k not in accepted]
     if not unknown:
         return
+    names = ", ".join(f"`{k}`" for k in unknown)
+    close = closest(unknown[0], set(accepted) | set(api_names(function)))
+    hint = f"did you mean `{close}`?" if close else f"the options are {', '.join(sorted(accepted))}"
+    raise UsageError(f"{function}() has no parameter {names}; {hint}", unknown[0])
+
+
+def closest(word: str, names) -> str | None:
+    """The name fewest edits away (a typo: headz -> heads, not head), if difflib finds it close at all."""
     import difflib
 
-    names = ", ".join(f"`{k}`" for k in unknown)
-    close = difflib.get_close_matches(unknown[0], sorted(set(accepted) | set(api_names(function))), n=1)
-    hint = f"did you mean `{close[0]}`?" if close else f"the options are {', '.join(sorted(accepted))}"
-    raise UsageError(f"{function}() has no parameter {names}; {hint}", unknown[0])
+    def edits(a: str, b: str) -> int:
+        row = list(range(len(b) + 1))
+        for i, x in enumerate(a, 1):
+            row, last = [i], row
+            for j, y in enumerate(b, 1):
+                row.append(min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (x.lower() != y.lower())))
+        return row[-1]
+
+    near = difflib.get_close_matches(word, sorted(names), n=5)
+    return min(near, key=lambda n: (edits(word, n), abs(len(n) - len(word)), n)) if near else None
 
 
 @dataclass(frozen=True)
