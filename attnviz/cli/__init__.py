@@ -270,8 +270,7 @@ def _group(
     """The command group; --version is its only option."""
 
 
-from ..options import ATTENTION, FIGURES, INPUT, MASKS, OUTPUT, PANELS  # noqa: E402,F401  (the help panels)
-from .params import Lang, choice, takes  # noqa: E402,F401  (every command's parameters: the option table's)
+from .params import takes  # noqa: E402  (every command's parameters: the option table's, cli/params.py)
 
 
 def build_options(params: dict):
