@@ -54,8 +54,10 @@ def flagged(source: str, filename: str = "<string>") -> list[int]:
     and of every constant that is a bare flag (a label passed on, or a parameter's default)."""
     tree = ast.parse(source, filename)
     values, seen = _assigned(tree), set()
-    lines = {node.lineno for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and BARE.fullmatch(node.value)}
+    table = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call) and _name(call.func) == "Option"
+             for n in ast.walk(call)}  # the option table's entries: each flag's spelling and --help text, the CLI's by design
+    lines = {node.lineno for node in ast.walk(tree) if id(node) not in table
+             and isinstance(node, ast.Constant) and isinstance(node.value, str) and BARE.fullmatch(node.value)}
     todo = list(_messages(tree))
     while todo:
         expr = todo.pop()
