@@ -17,7 +17,7 @@ import pytest
 
 from conftest import DATA, SEED, invoke, one_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 S = "it refused the food"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DATA, SEED, invoke
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(DATA / "tiny.w2v.txt")
 
 
