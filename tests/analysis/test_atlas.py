@@ -148,7 +148,7 @@ def test_the_probe_is_the_frame_around_twice_the_same_ordinary_tokens(tiny_bert)
 @pytest.mark.parametrize("family", ["gpt2", "llama"])
 def test_tiny_decoders_scores_equal_a_naive_loop(family, tmp_path):
     """GPT-2 (no BOS: the probe is the tokens twice, the first token the sink) and a grouped-query
-    Llama with a BOS, built by transformers (tests/models/tiny.py), against its eager attentions."""
+    Llama with a BOS, built by transformers (tests/helpers/tiny.py), against its eager attentions."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from tiny import build
