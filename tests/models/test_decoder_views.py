@@ -1,6 +1,6 @@
 """A decoder in every view: causal header, masked future cells, the first-token sink, --generate
 marked in the terminal and in JSON, heads --from/--to in the causal order (a tiny random Llama with
-grouped-query attention, built with transformers in the session; tests/models/tiny.py)."""
+grouped-query attention, built with transformers in the session; tests/helpers/tiny.py)."""
 
 from __future__ import annotations
 

@@ -12,18 +12,9 @@ import pytest
 
 from attnviz.errors import UsageError
 from conftest import SEED, invoke
-from test_model import minilm_dir
+from installed import minilm_dir
+from samples import SENTENCES
 
-SENTENCES = [
-    SEED,
-    "Colorless green ideas sleep furiously.",
-    "a",
-    "It is what it is!",
-    "Attention is all you need; or is it?",
-    "The cat sat on the mat, and then it slept for a very long time because it was tired.",
-    "Why did the waiter refuse the restaurant's old menu?",
-    "Tokenization splits unbelievable words into pieces.",
-]
 KEYS = ("entropy", "cls", "sep", "self", "prev", "next", "punct")
 
 
@@ -219,7 +210,7 @@ def test_heads_needs_a_text_or_a_file(runner, tmp_path):
 
 def test_show_lines_writes_one_document_per_sentence(cli, tmp_path):
     minilm_dir()
-    from test_cli import schema_validator
+    from schemas import schema_validator
 
     path = write(tmp_path, SENTENCES[1] + "\n\n" + SENTENCES[3] + "\n")
     result = cli("show", "--model", "minilm", "--file", path, "--lines", "--json")
@@ -288,7 +279,7 @@ def test_endless_corpus_files_end_in_one_line(line, message):
 
     from attnviz.analysis.stream import MAX_LINES_BYTES
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     command = "ulimit -v 4000000; " + line.format(attnviz=f"{sys.executable} -m attnviz")
     p = subprocess.run(["bash", "-c", command], capture_output=True, cwd=root, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(root)})

@@ -18,8 +18,9 @@ from attnviz.core import attention as att
 from attnviz.errors import AttnvizError, UsageError
 from attnviz.inputs import audio as A
 from conftest import DATA
+from samples import signal
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLIP = DATA / "repeat_word.flac"
 RTOL = 1e-4
 
@@ -30,16 +31,6 @@ def write(path, y, sr, subtype="FLOAT"):
     sf.write(str(path), y, sr, subtype=subtype)
     return path
 
-
-def signal(sr: int, seconds: float = 0.6, seed: int = 0) -> np.ndarray:
-    """A chirp with harmonics, a click train and a little noise: energy across the whole band."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(sr * seconds)) / sr
-    f = 100 + (sr / 2.5 - 100) * t / seconds
-    phase = 2 * np.pi * np.cumsum(f) / sr
-    y = 0.4 * np.sin(phase) + 0.2 * np.sin(2 * phase) + 0.02 * rng.standard_normal(len(t))
-    y[:: sr // 50] += 0.5
-    return (y * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
 
 
 # ---- librosa parity ---------------------------------------------------------------------------------

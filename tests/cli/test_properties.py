@@ -2,7 +2,7 @@
 path), with random option combinations, never crash the CLI; JSON output is strict JSON.
 
 CI runs a quick sample; the long run (≥ 10 000 cases) is
-    ATTNVIZ_PROPERTY_EXAMPLES=10000 .venv/bin/pytest tests/test_properties.py -q
+    ATTNVIZ_PROPERTY_EXAMPLES=10000 .venv/bin/pytest tests/cli/test_properties.py -q
 """
 
 import json

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import invoke
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 # what a user reads: the README and the topic pages under docs/ (docs/options.md is left out: it is
 # generated from the option table, so it would name every option whatever the written docs say)

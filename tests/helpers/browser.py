@@ -65,3 +65,38 @@ def at_offset(driver, css: str, x: float, y: float, do_click: bool = False):
     if do_click:
         actions.pointer_action.click()
     actions.perform()
+
+
+# --- acting on a page (the tests that drive one share these) ---
+
+def hover(driver, css: str):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    ActionChains(driver).move_to_element(driver.find_element(By.CSS_SELECTOR, css)).perform()
+
+
+def click(driver, css: str):
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, css).click()
+
+
+def choose(driver, name: str, index: int):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.CSS_SELECTOR, f'select[name="{name}"]')).select_by_value(str(index))
+
+
+VISIBLE_LINES = """const shown = (e) => { for (; e; e = e.parentElement) {
+    const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return false; } return true; };
+  return [...document.querySelectorAll('svg.av-lines line')].filter(shown)
+  .map(l => [+l.dataset.q, +l.dataset.k, +l.dataset.h, +l.getAttribute('stroke-opacity')]);"""
+
+
+def read_tip(driver) -> dict[str, str]:
+    rows = driver.execute_script("""const t = document.querySelector('.av-tip');
+      return t.hidden ? null : [...t.querySelectorAll('.av-tip-row')].map(r => [r.children[0].textContent, r.children[1].textContent]);""")
+    assert rows, "no tooltip"
+    return dict(rows)

@@ -329,7 +329,7 @@ def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):
             advance(10_000, 50_000)
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 4 and lines[0].startswith("attnviz: attention 20% done,")
-    assert lines[0].endswith(" so far")  # no time left guessed from the first block (tests/test_estimates.py)
+    assert lines[0].endswith(" so far")  # no time left guessed from the first block (tests/analysis/test_estimates.py)
     assert all(line.endswith(" left") and " so far, about " in line for line in lines[1:])
 
 

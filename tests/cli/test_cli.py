@@ -9,15 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import DATA, SEED, invoke
+from schemas import schema_validator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[")
-
-
-def schema_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((ROOT / "docs" / "attnviz-1.schema.json").read_text())
-    return jsonschema.Draft202012Validator(schema)
 
 
 def test_json_document_follows_schema_and_round_trips(cli):

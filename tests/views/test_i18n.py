@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, SEED
+from spans import field_spans
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "attnviz" / "locale" / "zh" / "LC_MESSAGES" / "attnviz.po"
 CATALOGS = sorted((ROOT / "attnviz" / "locale").glob("*/LC_MESSAGES/attnviz.po"))  # every language
 ZH = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"
@@ -152,10 +153,10 @@ def materialize(tmp_path):
     are skipped when the model is not installed."""
     def made(args):
         if "minilm" in args or args[0] == "heads" and "--model" not in args:
-            from test_model import minilm_dir
+            from installed import minilm_dir
 
             minilm_dir()
-        from test_corpus import SENTENCES
+        from samples import SENTENCES
 
         corpus, long = tmp_path / "corpus.txt", tmp_path / "long.txt"
         corpus.write_text("\n".join(SENTENCES) + "\n\n", encoding="utf-8")
@@ -220,13 +221,6 @@ def test_zh_matrix_and_table_columns_align(cli):
 
     table = out[next(k for k, line in enumerate(out) if line.startswith("查询")):][:13]
     assert len({width(line) for line in table}) == 1, "\n".join(table)
-
-
-def field_spans(line: str) -> list[tuple[int, int]]:
-    """(start, end) in terminal cells of each space-separated field of a line (a wide character counts 2)."""
-    from attnviz.views.cells import width
-
-    return [(width(line[:m.start()]), width(line[:m.end()])) for m in re.finditer(r"\S+", line)]
 
 
 def block(lines: list[str], first: int) -> list[str]:

@@ -25,7 +25,7 @@ def cross():
 
 
 def test_json_is_rectangular_with_both_label_lists(cross):
-    from test_cli import schema_validator
+    from schemas import schema_validator
 
     a, r = cross
     doc = json.loads(r.to_json())

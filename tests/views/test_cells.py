@@ -115,8 +115,8 @@ def test_cells_pad_aligns_a_label_column():
 # character once 餐 is read as qa; one that pads with len() is off by one space per wide character.
 
 SENTENCE = "餐厅拒绝给我一个火腿三明治，因为它只做素食。"
-ZH_VECTORS = Path(__file__).parent / "data" / "tiny.zh.w2v.txt"
-ZH_BERT = Path(__file__).parent / "data" / "tiny-bert-zh"
+ZH_VECTORS = Path(__file__).resolve().parents[1] / "data" / "tiny.zh.w2v.txt"
+ZH_BERT = Path(__file__).resolve().parents[1] / "data" / "tiny-bert-zh"
 
 
 @pytest.fixture(scope="module")

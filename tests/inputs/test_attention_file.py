@@ -30,7 +30,7 @@ def test_npz_json_has_the_files_numbers(cli, npz):
     got = np.array([[h["alpha_prime"] for h in layer["heads"]] for layer in doc["layers"] if layer["kind"] == "attention"])
     np.testing.assert_allclose(got, a, rtol=1e-6)  # the JSON writes a model's weights to 7 digits (float32)
     assert doc["tokens"] == TOKENS and doc["source"]["format"] == "npz"
-    from test_cli import schema_validator
+    from schemas import schema_validator
 
     schema_validator().validate(doc)
 

@@ -16,7 +16,7 @@ from attnviz.views.pack import unpack
 from attnviz.analysis.rows import focus_rows
 from conftest import DATA
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def doc_of(cli, *args) -> dict:
@@ -230,7 +230,7 @@ def test_long_sounds_still_focus_and_draw(cli, tmp_path):
 def test_a_ten_second_sound_saves_its_focus_figure(cli, tmp_path):
     # 1 000 frames: the token bars' height rule (0.28 in a token) once refused this fixed-size figure
     import soundfile as sf
-    from test_audio import signal
+    from samples import signal
 
     sf.write(str(tmp_path / "ten.wav"), signal(16000, 10.0), 16000)
     cli("show", "--audio", tmp_path / "ten.wav", "--focus", "1.25s", "--save", tmp_path / "focus.png")

@@ -15,7 +15,7 @@ from attnviz.options import Options
 from attnviz.views.present import Request, present
 from attnviz.views.screen import Screen
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = "The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import attnviz
 from conftest import SEED
-from test_model import minilm_dir
+from installed import minilm_dir
 
 NAME = "sentence-transformers/all-MiniLM-L6-v2"
 

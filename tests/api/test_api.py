@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SEED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 # the README first, then the topic pages: one namespace, so a page may use what an earlier block defined
 DOCS = [("README", README)] + [(f"docs/{p.name}", p.read_text()) for p in sorted((ROOT / "docs").glob("*.md"))]

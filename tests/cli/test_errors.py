@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from installed import minilm_dir
 from conftest import DATA, SEED, invoke
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = str(DATA / "tiny.w2v.txt")
 
 
@@ -182,6 +183,8 @@ def test_a_reader_that_left_ends_the_run_quietly_with_exit_0(name, tmp_path):
     """stdout is a pipe nobody reads any more (its read end closed before the first write): EPIPE
     on the first write.  Like `git log | head -1`: no message (nor Python's "Exception ignored …
     BrokenPipeError" at exit), and exit 0, so `set -o pipefail` scripts do not fail."""
+    if name.startswith("heads"):
+        minilm_dir()  # heads runs MiniLM: skip where its wheel is absent
     r, w = os.pipe()
     os.close(r)
     try:

@@ -12,7 +12,7 @@ from attnviz.api import Options, analyze
 from conftest import SEED, invoke
 
 pytest.importorskip("matplotlib")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def valid(path: Path) -> bool:

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import attnviz
 from attnviz.core.conv import shifts
@@ -13,6 +12,7 @@ from attnviz.core.conv import shifts
 
 def torch_conv2d(image, kernel):
     """[H, W, d_in], [K, K, d_in, d_out] -> [H, W, d_out] by torch (cross-correlation, zero padding K // 2)."""
+    torch = pytest.importorskip("torch")  # the reference; skip where torch is absent
     x = torch.tensor(image).permute(2, 0, 1)[None]
     w = torch.tensor(kernel).permute(3, 2, 0, 1)
     return torch.nn.functional.conv2d(x, w, padding=kernel.shape[0] // 2)[0].permute(1, 2, 0).numpy()

@@ -7,7 +7,7 @@ import numpy as np
 
 import attnviz
 from browser import open_page
-from test_html import VISIBLE_LINES, choose, click, hover
+from browser import VISIBLE_LINES, choose, click, hover
 
 TOKENS = ["[CLS]", "the", "cat", "sat", "on", "[SEP]"]
 SVG = "{http://www.w3.org/2000/svg}"

