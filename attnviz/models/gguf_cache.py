@@ -151,7 +151,7 @@ _told: set[str] = set()  # the folders a note was given for (once a process)
 def _unusable(folder: Path, why: str) -> None:
     """Say once (an estimate-channel note: `attnviz: note: …` on the CLI) that the cache is skipped:
     without it every run dequantizes the whole GGUF file again."""
-    from ..analysis.estimate import note
+    from ..cost import note
 
     if str(folder) in _told:
         return
