@@ -147,12 +147,31 @@ def test_every_import_goes_down_or_stays_in_its_layer():
 def test_no_import_cycle_between_modules():
     edges = imports()
     new = [c for c in cycles(edges) if c not in KNOWN]
-    described = []
-    for c in new:
-        links = [f"{m} -> {t} (line {line})" for m in sorted(c) for t, line in edges[m] if t in c]
-        described.append(", ".join(sorted(c)) + "\n    " + "\n    ".join(links))
+    described = [f"{len(c)} modules: " + ", ".join(sorted(c)) + "\n    e.g. " + shortest_cycle(edges, c) for c in new]
     assert not new, "import cycles (move the shared piece into a module both import, or pass a function in):\n  " \
         + "\n  ".join(described)
+
+
+def shortest_cycle(edges, component: set[str]) -> str:
+    """One shortest way round the component from its first module, as 'a -> b (line N) -> … -> a'."""
+    start = min(component)
+    came = {start: None}
+    frontier = [start]
+    while frontier:
+        following = []
+        for m in frontier:
+            for t, line in edges[m]:
+                if t == start:
+                    path, at = [f"{t} (line {line})"], m
+                    while at is not None:
+                        path.append(at if came[at] is None else f"{at} (line {came[at][1]})")
+                        at = came[at][0] if came[at] else None
+                    return " -> ".join(reversed(path))
+                if t in component and t not in came:
+                    came[t] = (m, line)
+                    following.append(t)
+        frontier = following
+    return start
 
 
 def test_known_cycles_still_exist():

@@ -216,7 +216,9 @@ def test_dev_zero_is_refused_at_once(runner):
 
 
 def test_a_pipe_is_read_up_to_the_cap(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(stream, "MAX_FILE_BYTES", 4096)
+    from attnviz.inputs import textfile  # the reader of stream.text_chunks and its cap
+
+    monkeypatch.setattr(textfile, "MAX_FILE_BYTES", 4096)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 

@@ -2,7 +2,7 @@
 time, and hand each block's top-k keys to a sink (JSON Lines, or the terminal summary) as it is
 computed.  The computation only: api.stream.stream_file checks, writes and renders.
 
-Memory.  The file is read MAX_CHUNK bytes at a time and never held whole; what is kept for the
+Memory.  The file is read textfile.MAX_CHUNK bytes at a time and never held whole; what is kept for the
 whole length is one int32 per token (which distinct word it is: the header lists every token, and
 the block means need n) and one row of a per distinct word.  Attention holds the projected rows
 of the keys in reach: with `window` W, O((block + 2W) · heads · d_k), whatever the length.  Causal
@@ -25,7 +25,7 @@ from ..core.positions import add_sinusoidal
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
 # the text file reader (its home is inputs.textfile; corpus, items' graph and the CLI read through it)
-from ..inputs.textfile import MAX_CHUNK, MAX_FILE_BYTES, MAX_LINES_BYTES, split_lines, text_chunks, text_lines  # noqa: F401
+from ..inputs.textfile import split_lines, text_chunks, text_lines  # noqa: F401  (its caps: monkeypatch them there)
 from ..options import AUTO_SHARPNESS, Options
 
 KEEP_TEXT = 4_000_000  # characters: a text up to this long is kept whole, for the dense path (≤ DENSE_MAX words)
