@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
-from ..errors import UsageError
+from ..errors import AttnvizWarning, UsageError  # AttnvizWarning: re-exported (attnviz.api.AttnvizWarning)
 from ..inputs.load import Media, load_sequence, validate_early, with_window
 from ..options import DENSE_MAX, Options
 
@@ -274,10 +274,6 @@ class AtlasResult:
                 save_page(self.html(), path)
             else:
                 figures.save(self.figure(title, lang), path, dpi)
-
-
-class AttnvizWarning(UserWarning):
-    """Something a user should know about a result (a glyph no font can draw, words without a vector)."""
 
 
 def _warn(lines: list[str]) -> None:

@@ -407,13 +407,13 @@ def show(text, file, lines, model, words, backend, target, part, attention, toke
                 line, build_options(options), model=model, words=words, layer=layer, head=head, generate=generate).analysis,
                 model, build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
-        from ..analysis.stream import run_file  # any length: streamed when long
+        from ..api.stream import stream_file  # any length: streamed when long
 
         with progress_bar() as progress, accepting(accept_cost):
             from ..inputs.load import with_window
 
-            text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
-                            sys.stderr, progress)
+            text = stream_file(file, with_window(build_options(options), None), top_k=top_k, request=request, head=head,
+                               console=console(), out=sys.stdout, err=sys.stderr, progress=progress)
         if text is None:
             return
         file = None
@@ -610,7 +610,7 @@ def heads(text, model, source, target, words, top, json_out, file, lang) -> None
                          f"attends only to itself and earlier tokens, so every head gives this 0; "
                          f"ask the other way round (--from {target} --to {source})")
     if json_out:
-        from ..views.jsondoc import heads_document
+        from ..views.heads_json import heads_document
 
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
@@ -630,7 +630,7 @@ def heads_corpus(text, file, model, source, target, words, top, json_out) -> Non
     with Progress(sys.stderr, "sentences") as progress:
         analysis = analyze_corpus(corpus, model, source, target, progress)
     if json_out:
-        from ..views.jsondoc import heads_document
+        from ..views.heads_json import heads_document
 
         sys.stdout.write(heads_document(analysis, None, None) + "\n")
         return

@@ -365,7 +365,7 @@ def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features:
     y, sr, info = load_audio(path) if sample_rate is None else array_audio(path, sample_rate, MAX_SECONDS)
     frame_length, hop_length = frame_sizes(sr, frame_ms, hop_ms)
     n = count_frames(len(y), frame_length, hop_length)
-    from ..analysis.estimate import check_audio
+    from ..cost import check_audio
 
     check_audio(n, len(y), fft_size(frame_length), frame_length if features == "raw" else 39 if features == "mfcc" else n_mels, n_mels)
     vectors, db = features_of(y, sr, frame_length, hop_length, features, n_mels)

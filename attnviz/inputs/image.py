@@ -112,8 +112,8 @@ def _open(path: Path, name: str):
 
 def _estimate(im) -> None:
     """Before decoding: one estimate line for a big picture, or a refusal where it cannot fit
-    (analysis.estimate.check_image; the header's size, channels and bits)."""
-    from ..analysis.estimate import check_image
+    (cost.check_image; the header's size, channels and bits)."""
+    from ..cost import check_image
 
     bits = 16 if im.mode.startswith("I;16") or im.mode in ("I", "F") else 8
     check_image(im.width, im.height, len(im.getbands()), 32 if im.mode in ("I", "F") else bits)

@@ -28,9 +28,9 @@ class Model:
         gguf = path.is_file()
         self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
-            from .gguf import open_gguf
+            from .gguf_cache import cached_or_build
 
-            raw, source, tokenizer = open_gguf(path)
+            raw, source, tokenizer = cached_or_build(path, Model.header_only)  # from the cache when it holds them
         else:
             raw, source = read_json(path), None
         self._bind(raw, source)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cost import pe_inches  # the figure's size; in cost, which estimates a canvas before it is drawn
 from ..errors import AttnvizError, UsageError
 from ..i18n import N_, _
 
@@ -567,11 +568,6 @@ def pe_figure(pe: np.ndarray, title: str, shape: tuple[int, int] | None = None):
         ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
     return fig, warning
-
-
-def pe_inches(n: int, d: int) -> tuple[float, float]:
-    """(width, height) of pe_figure's matrix in inches: 0.12 a cell, 5 … 16 across, 3 … 12 down."""
-    return float(np.clip(d * 0.12, 5, 16)), float(np.clip(n * 0.12, 3, 12))
 
 
 def pe_sample(n: int, d: int, dpi: int) -> np.ndarray:

@@ -256,9 +256,10 @@ def test_empty_corpus_in_the_library():
 def test_corpus_files_are_read_as_show_reads_them(runner, tmp_path, monkeypatch, command, content, needle):
     """A corpus goes through stream.text_chunks: NUL bytes (a binary file, /dev/zero) and files over
     the cap (pipes and devices too) are one line, before the model runs."""
-    from attnviz.analysis import corpus, stream
+    from attnviz.analysis import corpus
+    from attnviz.inputs import textfile  # the reader of stream.text_chunks and its cap
 
-    monkeypatch.setattr(stream, "MAX_LINES_BYTES", 4096)
+    monkeypatch.setattr(textfile, "MAX_LINES_BYTES", 4096)
     monkeypatch.setattr(corpus, "analyze_corpus", lambda *a, **k: pytest.fail("the model ran"))
     result = invoke(runner, *command, "--file", write(tmp_path, content))
     assert result.exit_code == 2 and needle in result.stderr and result.stderr.count("\n") == 1, result.output
@@ -277,7 +278,7 @@ def test_endless_corpus_files_end_in_one_line(line, message):
     import sys
     from pathlib import Path
 
-    from attnviz.analysis.stream import MAX_LINES_BYTES
+    from attnviz.inputs.textfile import MAX_LINES_BYTES
 
     root = Path(__file__).resolve().parents[2]
     command = "ulimit -v 4000000; " + line.format(attnviz=f"{sys.executable} -m attnviz")

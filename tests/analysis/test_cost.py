@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import attnviz
-from attnviz.analysis import estimate
+from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 from attnviz.errors import UsageError
 from conftest import invoke
 

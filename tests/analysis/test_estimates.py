@@ -37,7 +37,7 @@ def test_long_vectors_under_the_identity_need_no_d_by_d_matrix(runner, wide, mon
     """3 × 200 000 was 'out of memory … use --window/--top-k' (a d × d identity), then refused with
     advice about d; the identity is now a view of 2d − 1 numbers (issue #25, item 19): it runs where
     a d × d matrix would not fit, and drawn weights of that size are refused with the advice about d."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
@@ -53,7 +53,7 @@ def test_long_vectors_under_the_identity_need_no_d_by_d_matrix(runner, wide, mon
 
 
 def test_long_vectors_get_an_estimate_line(runner, wide, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "MIN_OWN_BYTES", 0)
@@ -65,7 +65,7 @@ def test_long_vectors_get_an_estimate_line(runner, wide, monkeypatch):
 
 
 def test_projection_cost_counts_the_identity_and_the_random_weights():
-    from attnviz.analysis.estimate import BASE_BYTES, projection_cost
+    from attnviz.cost import BASE_BYTES, projection_cost
 
     assert projection_cost(3, 32_000, 1, "identity", None)[1] - BASE_BYTES <= 8 * 32_000  # a view, not np.eye(d)
     _s, random = projection_cost(3, 32_000, 1, "random", 16)
@@ -84,7 +84,7 @@ def test_a_big_picture_is_estimated_before_it_is_decoded(runner, tmp_path, monke
     """A 9000 × 9000 PNG (236 KB) was 2.2 GB and 5-12 s with no word: the header's size is enough to say so."""
     from PIL import Image
 
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from attnviz.inputs import image
     from conftest import invoke
 
@@ -127,7 +127,7 @@ def test_pe_sample_is_the_encoding_at_evenly_spaced_rows_and_columns(n, d, dpi):
 
 def test_pe_figure_that_cannot_fit_is_refused_with_pe_advice(runner, tmp_path, monkeypatch):
     """-n 100000 -d 4096 --save was 23 GB then killed (a 0-byte temporary left): refused first, pe's own advice."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     _s, memory = estimate.pe_cost(100_000, 4096, 1200)
@@ -140,7 +140,7 @@ def test_pe_figure_that_cannot_fit_is_refused_with_pe_advice(runner, tmp_path, m
 
 
 def test_pe_estimate_line_counts_the_figure(runner, tmp_path, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "WARN_BYTES", estimate.pe_cost(40, 16, None)[1] + 1)  # the terminal alone: no line
@@ -179,7 +179,7 @@ def test_raw_audio_frames_are_estimated_with_their_dimension(runner, monkeypatch
     """--features raw --frame-ms 2000: 32 000 numbers a frame and no word; here 1000 ms (16 000
     numbers a frame) with drawn weights of 16 000 × 1 000 on a machine with 0.3 GB free.  (The
     identity needs no d × d matrix any more: the same frames under it run, checked below.)"""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "available_bytes", lambda: int(0.3 * 2**30))
@@ -218,7 +218,7 @@ def test_a_sounds_features_are_estimated_before_they_are_computed(runner, monkey
     """--hop-ms 1 on a 30-minute WAV: 1.8 M frames of features with no word first."""
     import soundfile
 
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from attnviz.inputs import audio
     from conftest import invoke
 

@@ -216,7 +216,9 @@ def test_dev_zero_is_refused_at_once(runner):
 
 
 def test_a_pipe_is_read_up_to_the_cap(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(stream, "MAX_FILE_BYTES", 4096)
+    from attnviz.inputs import textfile  # the reader of stream.text_chunks and its cap
+
+    monkeypatch.setattr(textfile, "MAX_FILE_BYTES", 4096)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 
@@ -236,7 +238,7 @@ def test_a_pipe_is_read_up_to_the_cap(runner, tmp_path, monkeypatch):
 
 
 def test_memory_that_would_not_fit_is_refused_with_advice(runner, text_file, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 
     monkeypatch.setattr(estimate, "available_bytes", lambda: 1 << 20)
     result = invoke(runner, "show", "--file", text_file, "--top-k", "2", "--heads", "2", "--json")
@@ -246,18 +248,19 @@ def test_memory_that_would_not_fit_is_refused_with_advice(runner, text_file, mon
 
 def test_a_tiny_run_is_not_refused_when_memory_is_short(cli, monkeypatch):
     """The process is already in memory: only what a run adds to it is compared with what is free."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 
     monkeypatch.setattr(estimate, "available_bytes", lambda: 50 << 20)
     assert "ham" in cli("show", "ham sandwich").stdout
 
 
 def test_an_estimate_line_before_long_work(text_file, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost
+    from attnviz.analysis import estimate  # the scanned file's sizes, handed to attnviz.cost
 
-    monkeypatch.setattr(estimate, "WARN_SECONDS", 0.0)
+    monkeypatch.setattr(cost, "WARN_SECONDS", 0.0)
     err = io.StringIO()
-    with estimate.accepting(True):  # 30 hours: refused unless accepted (test_cost.py)
+    with cost.accepting(True):  # 30 hours: refused unless accepted (test_cost.py)
         estimate.check_stream(10**6, (50_000, 300), att.identity_projections(300, 4), Options(heads=4), 5, err)
     line = err.getvalue()
     assert line.count("\n") == 1 and line.startswith("attnviz: estimate: full attention over 1,000,000 tokens × 4 heads")
@@ -266,7 +269,7 @@ def test_an_estimate_line_before_long_work(text_file, monkeypatch):
 
 def test_dense_work_that_cannot_fit_is_refused_before_it_starts(runner, monkeypatch):
     """-H 300 over 1 999 tokens was 5.8 GB and a MemoryError: now one line with the advice, at once."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from attnviz.options import DENSE_MAX
 
     monkeypatch.setattr(estimate, "available_bytes", lambda: 8 << 30)
@@ -277,7 +280,7 @@ def test_dense_work_that_cannot_fit_is_refused_before_it_starts(runner, monkeypa
 
 
 def test_dense_work_over_ten_seconds_says_so(capsys):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 
     heard = []
     with estimate.listening(heard.append):
@@ -290,7 +293,7 @@ def test_dense_work_over_ten_seconds_says_so(capsys):
 def test_the_library_prints_nothing_its_estimates_are_warnings(monkeypatch, capsys):
     """analyze() over work past WARN_SECONDS: an AttnvizWarning at the caller's line, nothing on stderr."""
     import attnviz
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from attnviz.api import AttnvizWarning
 
     monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
@@ -308,7 +311,7 @@ def test_the_library_prints_nothing_its_estimates_are_warnings(monkeypatch, caps
 
 def test_the_cli_prints_the_same_estimate_line_as_before(runner, monkeypatch):
     """One `attnviz: estimate: …` line on stderr, options as --flags, spelled as the library's message."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 
     monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
     n = len(tokenize(SEED))

@@ -62,7 +62,7 @@ def test_a_text_file_named_mp3_is_not_a_sound_and_libmpg123_stays_quiet(tmp_path
 
 
 def test_a_memory_refusal_names_what_it_compares(runner, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
 
     monkeypatch.setattr(estimate, "available_bytes", lambda: int(7.4 * 2**30))
     text = " ".join(["ham", "sandwich", "restaurant", "food"] * 300)

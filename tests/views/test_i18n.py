@@ -363,7 +363,7 @@ def test_estimate_and_advice_lines_are_translated(runner, tmp_path, monkeypatch,
     """Every estimate (forced: WARN_SECONDS < 0), the blank-line note of --lines and a long file's
     unknown-word line: the same lines in both languages, and under --lang zh no English word but
     option names and values, the vectors' name and units."""
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from conftest import invoke
 
     monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
@@ -411,7 +411,7 @@ def test_the_long_run_progress_line_in_both_languages(monkeypatch, capsys, lang,
 
 def test_estimate_durations_in_both_languages():
     from attnviz import i18n
-    from attnviz.analysis.estimate import duration
+    from attnviz.cost import duration
 
     with i18n.using("en"):
         assert [duration(s) for s in (45, 1200, 9000)] == ["45 s", "20 minutes", "2.5 hours"]
