@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from . import score_names
 from .errors import UsageError
 
 # the allowed values of every option with a fixed set of choices (first = default)
@@ -17,8 +18,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "input_norm": ("standard", "center", "none"),
     "pos": ("none", "sinusoidal"),
     "projection": ("identity", "random"),
-    "score": ("scaled-dot", "dot", "additive", "cosine", "linear"),
-    "normalize": ("softmax", "relu", "none", "sum"),
+    "score": score_names.BUILTIN_SCORES,  # the CLI's choices; validate() also takes a registered score
+    "normalize": score_names.BUILTIN_NORMALIZATIONS,
 }
 MATRICES = ("both", "alpha", "alpha-prime")  # which matrices a view shows
 CELLS = ("auto", "numbers", "heat")  # terminal matrix cells
@@ -62,6 +63,7 @@ class Options:
     def validate(self) -> "Options":
         """Raise UsageError for a value out of range or options that contradict each other."""
         for name, allowed in CHOICES.items():
+            allowed = score_names.ALLOWED.get(name, allowed)  # with attnviz.register_score's names
             value = getattr(self, name)
             if value is not None and value not in allowed:
                 raise UsageError(f"`{name}` {value!r} is not one of {', '.join(allowed)}", name)
