@@ -215,7 +215,7 @@ def matrix_text(m: np.ndarray, width: int, tokens_on: str | None, tokens: list[s
 
     r, c = m.shape
     names = [printable(t) for t in tokens] if tokens is not None else None
-    token_rows, token_cols = names is not None and tokens_on != "columns", names is not None and tokens_on not in ("rows", None)
+    token_rows, token_cols = names is not None and tokens_on not in ("columns", None), names is not None and tokens_on not in ("rows", None)
     rows = shown_indices(r, MAX_ROWS)
     row_name = (lambda i: fit(names[i], LABEL_CELLS)) if token_rows else (lambda i: "")  # noqa: E731
     name_w = max((cells(row_name(i)) for i in rows if i is not None), default=0)
