@@ -73,8 +73,17 @@ def test_json_names_the_score_and_fits_the_schema(result):
     np.testing.assert_allclose(doc["layers"][0]["heads"][0]["alpha"], result.layers[0].heads[0].alpha, rtol=1e-6)
 
 
+def title(result) -> str:
+    """The figure's title; the figure closed (pyplot keeps every figure open until then)."""
+    import matplotlib.pyplot as plt
+
+    fig = result.figure()
+    plt.close(fig)
+    return fig._suptitle.get_text()
+
+
 def test_figures_and_the_page(result, tmp_path):
-    assert FORMULA in result.figure()._suptitle.get_text()
+    assert FORMULA in title(result)
     paths = [tmp_path / f"f.{ext}" for ext in ("png", "svg", "pdf", "html")]
     result.save(*map(str, paths))
     from PIL import Image
@@ -108,8 +117,15 @@ def test_the_blockwise_path_takes_it_too(registered):
 
 
 def test_registering_again_replaces_and_unregistering_forgets(registered):
-    attnviz.register_score(NAME, lambda q, k: q @ k.T * 2.0, formula="α_ij = 2 q·k")
-    assert "α_ij = 2 q·k" in attnviz.analyze(S, score=NAME).table()
+    attnviz.register_score(NAME, lambda q, k: q @ k.T * 2.0, formula="α_ij = 2 q·k", tex=r"$\alpha_{i,j} = 2\,q \cdot k$",
+                           explain="α_i,j = 2 q^i·k^j {not a field}")
+    again = attnviz.analyze(S, score=NAME)
+    assert "α_ij = 2 q·k" in again.table() and r"$\alpha_{i,j} = 2\,q \cdot k$" in title(again)
+    from attnviz.views.explain import render_explain
+
+    out = io.StringIO()
+    render_explain(again.analysis, Console(file=out, width=100), 0, 0)
+    assert "4. scores   α_i,j = 2 q^i·k^j {not a field}" in out.getvalue()  # braces are the user's text, not a template
     registry.unregister_score(NAME)
     with pytest.raises(UsageError, match="`score` 'neg-dist' is not one of scaled-dot, dot, additive, cosine, linear$"):
         Options(score=NAME).validate()

@@ -58,7 +58,12 @@ def test_every_view_renders_and_names_the_formulas(score, normalize):
     title = fig._suptitle.get_text()
     assert TEX[score] in title and TEX[normalize] in title, title
     svg = io.BytesIO()
-    fig.savefig(svg, format="svg")
+    try:
+        fig.savefig(svg, format="svg")
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     assert svg.getvalue().lstrip().startswith(b"<?xml") and b"<svg" in svg.getvalue()
     page = r.html()
     assert TEXT[score].strip() in page and TEXT[normalize] in page
