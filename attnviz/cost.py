@@ -271,8 +271,8 @@ def check_pe(n: int, d: int, dpi: int | None = None, err=None) -> None:
     sampled cells (views.figures.pe_sample: at most one a pixel) and its canvas (see pe_cost)."""
     seconds, memory = pe_cost(n, d, dpi)
     report(lambda: _("the positional encoding of {n} positions × {d} dimensions").format(n=f"{n:,}", d=f"{d:,}"),
-           seconds, memory, [N_("a smaller --dpi, --length or --dim")] if dpi else
-           [N_("a smaller --length or --dim (the terminal shows at most 200 positions)")], err)
+           seconds, memory, [N_("a smaller `dpi`, `length` or `dim`")] if dpi else
+           [N_("a smaller `length` or `dim` (the terminal shows at most 200 positions)")], err)
 
 
 PE_FIGURE_BYTES, PE_FIGURE_SECONDS = 300 << 20, 2.0  # matplotlib and a figure's fixed cost

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from . import score_names
 from .errors import UsageError
 
 MATRICES = ("both", "alpha", "alpha-prime")  # which matrices a view shows
@@ -164,10 +165,10 @@ TABLE: tuple[Option, ...] = (
            api=AN),
     Option("score", str, "scaled-dot", "α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), "
            "q·k/(‖q‖‖k‖) (cosine), φ(q)·φ(k) with φ = elu + 1 (linear).", SE, ATTENTION,
-           choices=("scaled-dot", "dot", "additive", "cosine", "linear"), api=AN),
+           choices=score_names.BUILTIN_SCORES, api=AN),
     Option("d_a", int, None, "Hidden size of the additive score (random draw). Default: d_k.", SE, ATTENTION, min=1, api=AN),
     Option("normalize", str, "softmax", "α → α′ per row: softmax, relu (rows renormalized), none, or sum (α over its row sum; "
-           "with --score linear).", SE, ATTENTION, choices=("softmax", "relu", "none", "sum"), api=AN),
+           "with --score linear).", SE, ATTENTION, choices=score_names.BUILTIN_NORMALIZATIONS, api=AN),
     Option("temperature", float, None, "softmax(α/T). Default (auto): with the identity projection, the input's median "
            "a^i·a^i/√d divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the "
            "textbook.", SE, ATTENTION, metavar="T|auto", parser="temperature", api=AN),
@@ -324,6 +325,7 @@ class Options:
     def validate(self) -> "Options":
         """Raise UsageError for a value out of range or options that contradict each other."""
         for name, allowed in CHOICES.items():
+            allowed = score_names.ALLOWED.get(name, allowed)  # with attnviz.register_score's names
             value = getattr(self, name)
             if value is not None and value not in allowed:
                 raise UsageError(f"`{name}` {value!r} is not one of {', '.join(allowed)}", name)

@@ -3,7 +3,7 @@ modules import each other round in a cycle, counting every import, those inside 
 (Python runs those late, but they are a dependency all the same).
 
 Bottom to top:
-  attnviz (the root: its lazy table and __version__), errors, options, i18n, cost
+  attnviz (the root: its lazy table and __version__), errors, options, score_names, i18n, cost
   < core/ < inputs/ < models/ < analysis/ < views/ < api/ < cli/ (and __main__)
 
 Imports through importlib (the root's lazy table of the public API, models' family modules by
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "attnviz"
-BOTTOM = ("errors", "options", "i18n", "cost")  # modules directly in attnviz/, beside the root
+BOTTOM = ("errors", "options", "score_names", "i18n", "cost")  # modules directly in attnviz/, beside the root
 ORDER = ("core", "inputs", "models", "analysis", "views", "api", "cli")  # the packages, bottom to top
 TOP = ("__main__",)  # `python -m attnviz`: the CLI's level
 
@@ -46,12 +46,13 @@ def layer(module: str) -> int:
         return 0
     if parts[1] in TOP:
         return 1 + ORDER.index("cli")
+    assert parts[1] in ORDER, f"{module} is in no layer: put it in a package of ORDER, or name it in BOTTOM"
     return 1 + ORDER.index(parts[1])
 
 
 def layer_name(module: str) -> str:
     n = layer(module)
-    return "the bottom (root, errors, options, i18n, cost)" if n == 0 else ORDER[n - 1]
+    return "the bottom (root, " + ", ".join(BOTTOM) + ")" if n == 0 else ORDER[n - 1]
 
 
 def targets(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:

@@ -52,7 +52,7 @@ class Scanned:
         return [self.words[u] for u in self.ids[s:e].tolist()]
 
 
-def scan(path: str, opts: Options, label: str = "--file") -> Scanned:
+def scan(path: str, opts: Options, label: str = "`file`") -> Scanned:
     """Read, tokenize and embed a text file a chunk at a time (inputs.tokens, wordvectors.embed)."""
     from ..inputs.tokens import tokenize
     from ..inputs.wordvectors import embed, open_vectors

@@ -17,7 +17,7 @@ MAX_LINES_BYTES = 64 << 20  # the most a file read whole as lines may hold (a co
 _SPACE = re.compile(r"\s")
 
 
-def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int | None = None,
+def text_chunks(path: str, label: str = "`file`", chunk: int = MAX_CHUNK, cap: int | None = None,
                 fix: str = "split the text into parts"):
     """Yield the file's text in pieces cut at whitespace (no token spans a space, so tokenizing the
     pieces gives the tokens of the whole).  One clear error for: an unreadable file, a NUL byte
@@ -58,7 +58,7 @@ def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: i
                 yield text[:cut]
 
 
-def text_lines(path: str, label: str = "--file", cap: int | None = None, fix: str = "split the text into parts") -> list[str]:
+def text_lines(path: str, label: str = "`file`", cap: int | None = None, fix: str = "split the text into parts") -> list[str]:
     """The file's lines (a corpus, a graph; split at \n only, see split_lines), read by text_chunks:
     the same errors, up to `cap` bytes (default MAX_LINES_BYTES)."""
     return split_lines("".join(text_chunks(path, label, cap=MAX_LINES_BYTES if cap is None else cap, fix=fix)))

@@ -12,7 +12,7 @@ import pytest
 from attnviz.analysis import stream
 from attnviz.api import Options, analyze
 from attnviz.core import attention as att
-from attnviz.core import blockwise, masks
+from attnviz.core import blockwise, masks, scores
 from attnviz.inputs.tokens import tokenize
 from conftest import SEED, invoke
 from reference import naive_head
@@ -174,7 +174,7 @@ def test_additive_scores_never_build_the_cube(monkeypatch):
     rng = np.random.default_rng(2)
     hq, hk, w = rng.normal(size=(40, 6)), rng.normal(size=(50, 6)), rng.normal(size=6)
     cube = np.tanh(hq[:, None, :] + hk[None, :, :]) @ w
-    monkeypatch.setattr(att, "ADDITIVE_CELLS", 13)  # a few rows per step
+    monkeypatch.setattr(scores, "ADDITIVE_CELLS", 13)  # a few rows per step (the math lives in core/scores.py)
     np.testing.assert_allclose(att.additive_scores(hq, hk, w), cube, rtol=1e-12)
     band = att.additive_band(hq, hk, w, offset=5, reach=3)
     i, j = np.indices(cube.shape)
