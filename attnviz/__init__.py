@@ -11,6 +11,7 @@ _LAZY = {
     "positional_encoding": "api.pe",  # what `attnviz pe` prints and saves
     **dict.fromkeys(("conv", "rnn"), "api.notes"),  # the notes' comparisons (README: "Self-attention, CNN and RNN")
     **dict.fromkeys(("set_language", "language"), "i18n"),  # the views' language: attnviz.set_language("zh")
+    "register_score": "api.registry",  # a score of your own, in every view: attnviz.register_score(name, fn, formula=…)
 }
 __all__ = ["__version__", *_LAZY]
 

@@ -19,3 +19,9 @@ class UsageError(AttnvizError):
     def __init__(self, message: str, option: str | None = None):
         super().__init__(message)
         self.option = option
+
+
+class AttnvizWarning(UserWarning):
+    """Something a user should know about a result (a glyph no font can draw, words without a vector,
+    an estimate of long work).  Here, at the bottom, so that every layer can warn with it;
+    attnviz.api re-exports it."""

@@ -1,6 +1,6 @@
 """Write a corpus of English sentences, one a line, for `attnviz heads --file` and bench/corpus_bench.py.
 
-No downloads: prose sentences of the project's README (code, tables and markup left out), then
+No downloads: prose sentences of the project's README and docs/ pages (code, tables and markup left out), then
 sentences from a seeded template generator (nouns, verbs and adjectives in the style of the notes'
 examples) until there are --count.  The same arguments give the same file.
 
@@ -40,6 +40,11 @@ TEMPLATES = (
 )
 
 
+# the pages the README's sections moved to, in the README's old order (the corpus stays about the same)
+DOC_PAGES = ("text", "models", "audio", "pictures", "figures-and-page", "long-inputs", "chinese", "api",
+             "attention-from-anywhere", "cnn-rnn", "errors", "performance", "development")
+
+
 def readme_sentences(path: Path) -> list[str]:
     """Prose sentences of a Markdown file: no code blocks, tables, headings, or lines with markup."""
     text, prose, code = path.read_text(encoding="utf-8"), [], False
@@ -67,7 +72,8 @@ def generated(rng: random.Random) -> str:
 
 
 def corpus(count: int, seed: int = 0) -> list[str]:
-    lines = readme_sentences(ROOT / "README.md")[: count // 5]
+    pages = [ROOT / "README.md", *(ROOT / "docs" / f"{name}.md" for name in DOC_PAGES)]
+    lines = list(dict.fromkeys(s for page in pages if page.exists() for s in readme_sentences(page)))[: count // 5]
     rng = random.Random(seed)
     while len(lines) < count:
         lines.append(generated(rng))

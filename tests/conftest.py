@@ -73,7 +73,7 @@ def cli(runner):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """Headless Chromium (tests/browser.py); skips with the reason when it or selenium is missing."""
+    """Headless Chromium (tests/helpers/browser.py); skips with the reason when it or selenium is missing."""
     import browser as chromium
 
     reason = chromium.missing()

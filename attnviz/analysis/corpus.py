@@ -100,7 +100,7 @@ def check_line_lengths(corpus: Corpus, opts) -> None:
         n = len(tokenize(line, keep_punct=opts.punct, vocabulary=None if table is None else table.contains))
         if n > DENSE_MAX:
             raise UsageError(f"{corpus.name} line {number}: {n:,} tokens, over the {DENSE_MAX:,} one line's document holds "
-                             f"(full matrices); split the line, or run it on its own with show --file and `top_k` K")
+                             f"(full matrices); split the line, or run it on its own with show `file` and `top_k` K")
 
 
 def is_punct(token: str) -> bool:

@@ -56,7 +56,7 @@ def read_edges(opts: Options, tokens: list[str]) -> list[tuple[int, int]] | None
         path = Path(opts.graph).expanduser()
         if path.exists() and not path.is_file():  # a pipe would block forever
             raise UsageError(f"`graph` {path}: not a regular file; give a file of edges, one per line")
-        from .stream import text_lines  # the reader of `show --file`: NUL bytes, UTF-8, a size cap
+        from ..inputs.textfile import text_lines  # the reader of `show --file`: NUL bytes, UTF-8, a size cap
 
         lines = text_lines(str(path), "`graph`", MAX_GRAPH_BYTES, fix="give only the edges attention may use")
         edges += [parse_edge(l, tokens, f"`graph` {path}") for l in lines if l.strip() and not l.lstrip().startswith("#")]

@@ -1,8 +1,8 @@
 """Long text files, streamed: read, tokenize and embed in chunks, attend a block of queries at a
 time, and hand each block's top-k keys to a sink (JSON Lines, or the terminal summary) as it is
-computed.
+computed.  The computation only: api.stream.stream_file checks, writes and renders.
 
-Memory.  The file is read MAX_CHUNK bytes at a time and never held whole; what is kept for the
+Memory.  The file is read textfile.MAX_CHUNK bytes at a time and never held whole; what is kept for the
 whole length is one int32 per token (which distinct word it is: the header lists every token, and
 the block means need n) and one row of a per distinct word.  Attention holds the projected rows
 of the keys in reach: with `window` W, O((block + 2W) · heads · d_k), whatever the length.  Causal
@@ -12,9 +12,7 @@ the whole text (n · heads · d_k · 8 bytes), and analysis.estimate says so bef
 
 from __future__ import annotations
 
-import codecs
 import math
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,82 +24,12 @@ from ..core.blockwise import (BlockMeans, BlockTop, MaskCache, attend_band, atte
 from ..core.positions import add_sinusoidal
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
+# the text file reader (its home is inputs.textfile; corpus, items' graph and the CLI read through it)
+from ..inputs.textfile import split_lines, text_chunks, text_lines  # noqa: F401  (its caps: monkeypatch them there)
 from ..options import AUTO_SHARPNESS, Options
 
-MAX_CHUNK = 1 << 20  # bytes read at a time
-MAX_FILE_BYTES = 256 << 20  # the most a `--file` may hold (any file: regular, pipe, device); ≈ 40 M tokens
-MAX_LINES_BYTES = 64 << 20  # the most a file read whole as lines may hold (a corpus: ≈ 900 000 sentences)
 KEEP_TEXT = 4_000_000  # characters: a text up to this long is kept whole, for the dense path (≤ DENSE_MAX words)
 ROWS_AHEAD = 8192  # rows embedded and projected at a time
-_SPACE = re.compile(r"\s")
-
-
-def text_chunks(path: str, label: str = "--file", chunk: int = MAX_CHUNK, cap: int | None = None,
-                fix: str = "split the text into parts"):
-    """Yield the file's text in pieces cut at whitespace (no token spans a space, so tokenizing the
-    pieces gives the tokens of the whole).  One clear error for: an unreadable file, a NUL byte
-    (a binary file, /dev/zero), bytes that are not UTF-8, more than `cap` bytes (pipes and devices
-    included: nothing is read past it; `fix` says what to do then).  A UTF-8 byte order mark at the
-    start is dropped."""
-    cap = MAX_FILE_BYTES if cap is None else cap
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    carry, offset = "", 0
-    try:
-        f = open(path, "rb")
-    except OSError as e:
-        raise UsageError(f"{label} {path}: {(e.strerror or 'cannot read it').lower()}") from None
-    with f:
-        while True:
-            try:
-                data = f.read(chunk)
-            except OSError as e:
-                raise UsageError(f"{label} {path}: {(e.strerror or 'cannot read it').lower()}") from None
-            if b"\0" in data:
-                at = offset + data.index(b"\0")
-                raise UsageError(f"{label} {path}: a NUL byte at byte {at:,}: this is not a text file")
-            if offset + len(data) > cap:
-                size = f"{cap >> 20} MB" if cap >= 1 << 20 else f"{cap:,} bytes"
-                raise UsageError(f"{label} {path}: over {size}, the most one run reads; {fix}")
-            try:
-                text = carry + decoder.decode(data, final=not data)
-            except UnicodeDecodeError as e:
-                raise UsageError(f"{label} {path}: not UTF-8 text (near byte {offset + e.start:,})") from None
-            offset += len(data)
-            if not data:
-                if text:
-                    yield text
-                return
-            cut = last_space(text)
-            carry = text[cut:]
-            if cut:
-                yield text[:cut]
-
-
-def text_lines(path: str, label: str = "--file", cap: int | None = None, fix: str = "split the text into parts") -> list[str]:
-    """The file's lines (a corpus, a graph; split at \n only, see split_lines), read by text_chunks:
-    the same errors, up to `cap` bytes (default MAX_LINES_BYTES)."""
-    return split_lines("".join(text_chunks(path, label, cap=MAX_LINES_BYTES if cap is None else cap, fix=fix)))
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines end at \n only (and \r\n): U+2028, U+0085, \x0c or \x1c inside a line stay in it,
-    where str.splitlines would cut."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":  # the newline that ends the last line
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
-def last_space(text: str) -> int:
-    """The index just after the last whitespace character (0: none; the whole text carries over,
-    unless it is already over 4 chunks long: then it is cut where it is)."""
-    for tail in (4096, len(text)):
-        found = None
-        for found in _SPACE.finditer(text, max(0, len(text) - tail)):
-            pass
-        if found is not None:
-            return found.end()
-    return len(text) if len(text) > 4 * MAX_CHUNK else 0
 
 
 @dataclass
@@ -124,7 +52,7 @@ class Scanned:
         return [self.words[u] for u in self.ids[s:e].tolist()]
 
 
-def scan(path: str, opts: Options, label: str = "--file") -> Scanned:
+def scan(path: str, opts: Options, label: str = "`file`") -> Scanned:
     """Read, tokenize and embed a text file a chunk at a time (inputs.tokens, wordvectors.embed)."""
     from ..inputs.tokens import tokenize
     from ..inputs.wordvectors import embed, open_vectors
@@ -329,36 +257,15 @@ def oov_warning(sc: Scanned) -> str | None:
     return _("{k} of {n} words not in {name}").format(k=count, n=len(sc), name=sc.vectors.name) + "; " + how
 
 
-def run_file(path: str, opts: Options, top_k: int | None, request, head: int | None, console, out, err,
-             progress=None) -> str | None:
-    """`show --file`: a text of up to DENSE_MAX words (and no `top_k`) is returned for the dense
-    path; a longer one (or any with `top_k`) is streamed here to JSON Lines or the terminal
-    summary, and None is returned."""
-    from ..options import DENSE_MAX
-    from ..views.jsondoc import TopKLines, write_topk_header
-    from ..views.present import check_long
-    from . import estimate
-
-    opts.validate()
-    sc = scan(path, opts)
-    if top_k is None and len(sc) <= DENSE_MAX:
-        return sc.text if sc.text is not None else " ".join(sc.tokens())
-    if head is not None:
-        raise UsageError(f"`top_k` (and inputs over {DENSE_MAX} items) show a summary: `head` needs full matrices", "head")
-    check_long(len(sc), top_k is not None, request)
-    proj, config, cfg = resolve_stream(sc, opts, top_k or 3)
-    estimate.check_stream(len(sc), sc.table.shape, proj, opts, top_k or 3, err)
-    if (warning := oov_warning(sc)) is not None:
-        err.write(f"attnviz: warning: {warning}\n")
-    if request.json:
-        write_topk_header(out, sc.words, sc.ids, sc.oov, source_of(sc), cfg)
-        lines = TopKLines(out)
-        attend(sc, opts, proj, config, top_k, lines, progress)
-        lines.flush()
-        return None
-    from ..views.terminal import render_long
-
+def summarize(sc: Scanned, opts: Options, proj: att.Projections, config: att.AttentionConfig, top_k: int, cfg: dict,
+              progress=None) -> LongSummary:
+    """What the terminal shows of a scanned file (views.terminal.render_long): every block attended,
+    kept as the block means of α′ per head and head 1's top keys of a few queries (Examples)."""
     examples = Examples(sc)
-    summaries = attend(sc, opts, proj, config, top_k or 3, examples, progress)
-    render_long(LongSummary(len(sc), cfg, source_of(sc), summaries, examples.rows), console)
-    return None
+    summaries = attend(sc, opts, proj, config, top_k, examples, progress)
+    return LongSummary(len(sc), cfg, source_of(sc), summaries, examples.rows)
+
+
+def whole_text(sc: Scanned) -> str:
+    """The scanned file as one text, for the dense path: kept whole when short (KEEP_TEXT), else its tokens."""
+    return sc.text if sc.text is not None else " ".join(sc.tokens())

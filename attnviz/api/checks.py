@@ -21,11 +21,9 @@ def options_of(options, kw: dict) -> Options:
     if options is not None and not isinstance(options, Options):
         raise UsageError(f"`options` must be an attnviz.Options (got a {type(options).__name__}); give its fields as "
                          f"keywords instead, e.g. analyze(text, heads=2)", "options")
-    names = {f.name for f in fields(Options)}
-    unknown = [k for k in kw if k not in names]
-    if unknown:
-        raise UsageError(f"analyze() has no parameter {', '.join(f'`{k}`' for k in unknown)}; the options are "
-                         f"{', '.join(sorted(names))}", unknown[0])
+    from ..options import unknown_keywords
+
+    unknown_keywords(kw, {f.name for f in fields(Options)})  # one UsageError naming the closest option (the option table's)
     return replace(options or Options(), **kw) if kw else (options or Options())
 
 

@@ -148,7 +148,7 @@ class CorpusHeads:
 
     def to_json(self) -> str:
         """What `heads --file … --json` writes."""
-        from ..views.jsondoc import heads_document
+        from ..views.heads_json import heads_document
 
         return heads_document(self.analysis, None, None) + "\n"
 

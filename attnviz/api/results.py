@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
-from ..errors import UsageError
+from ..errors import AttnvizWarning, UsageError  # AttnvizWarning: re-exported (attnviz.api.AttnvizWarning)
 from .checks import check_save
 
 __all__ = ["AtlasResult", "AttnvizWarning", "Result", "files_of"]
@@ -79,10 +79,6 @@ class AtlasResult:
                 save_page(self.html(), path)
             else:
                 figures.save(self.figure(title, lang), path, dpi)
-
-
-class AttnvizWarning(UserWarning):
-    """Something a user should know about a result (a glyph no font can draw, words without a vector)."""
 
 
 def _warn(lines: list[str]) -> None:

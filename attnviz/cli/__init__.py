@@ -27,10 +27,9 @@ def _started_as_the_command() -> bool:
 if _started_as_the_command():
     _signal.signal(_signal.SIGINT, _interrupted)  # guarded() hands Ctrl-C back to Python while a command runs
 
-import inspect  # noqa: E402  (after the handler: an interrupt during these imports is one line)
-import signal  # noqa: E402
+import signal  # noqa: E402  (after the handler: an interrupt during these imports is one line)
 from enum import Enum  # noqa: E402
-from typing import Annotated, Optional  # noqa: E402
+from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 from typer.core import TyperGroup
@@ -271,164 +270,7 @@ def _group(
     """The command group; --version is its only option."""
 
 
-def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
-    """A str Enum for a typer option whose values are `values` (typer shows and checks them)."""
-    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
-
-
-from ..options import CELLS, CHOICES, MATRICES  # noqa: E402  (the allowed values live with the options)
-
-Matrix = choice("Matrix", MATRICES)
-Cells = choice("Cells", CELLS)
-Features = choice("Features", ("logmel", "mfcc", "raw"))
-FigureView = choice("FigureView", ("heatmap", "lines"))
-Backend = choice("Backend", ("numpy", "transformers"))
-Part = choice("Part", ("encoder", "decoder", "cross"))
-from ..i18n import LANGUAGES  # noqa: E402  (a tuple; no catalog is read at import)
-
-Lang = choice("Lang", ("auto",) + LANGUAGES)
-Projection, InputNorm, Score, Normalize, Embedding, Pos = (
-    choice(name.title().replace("_", ""), CHOICES[name]) for name in ("projection", "input_norm", "score", "normalize", "embedding", "pos"))
-
-# Help panels: every option of a command is listed under one of these.
-INPUT, ATTENTION, MASKS, OUTPUT, FIGURES = "Input", "Attention", "Masks", "Output", "Figures"
-
-# The attention options, shared by `show` and `explain` (one definition, one help text).
-Text = Annotated[str, typer.Argument(help="The sentence, or '-' to read it from standard input.", show_default=False)]
-Heads = Annotated[int, typer.Option("--heads", "-H", help="Number of attention heads.", min=1, rich_help_panel=ATTENTION)]
-VectorsOpt = Annotated[Optional[str], typer.Option(
-    "--vectors", help="Word vectors: a word2vec .bin/.txt, GloVe .txt, fastText .bin/.vec file, or a gensim-data "
-    "name (needs the internet once). Default: the embedded en_core_web_md vectors.", show_default=False, rich_help_panel=INPUT)]
-EmbeddingOpt = Annotated[Embedding, typer.Option("--embedding", help="Word vectors, or one-hot vectors over the sentence's own words.", rich_help_panel=INPUT)]
-InputNormOpt = Annotated[Optional[InputNorm], typer.Option(
-    "--input-norm", help="How vectors become a^i: standard = centered on the vocabulary mean and scaled to length √d "
-    "(audio: each feature to mean 0, sd 1); center = centered only; none = raw. Default: standard (one-hot, --input: none).",
-    show_default=False, rich_help_panel=INPUT)]
-PosOpt = Annotated[Pos, typer.Option("--pos", help="Add the sinusoidal positional encoding e^i to a^i (2-D for pictures).", rich_help_panel=ATTENTION)]
-PosScale = Annotated[float, typer.Option("--pos-scale", help="Weight of e^i: a^i + s·e^i.", rich_help_panel=ATTENTION)]
-ProjectionOpt = Annotated[Projection, typer.Option(
-    "--projection", help="W^q, W^k, W^v: identity (q = k = v = a, heads are slices) or random (--seed, --d-k).", rich_help_panel=ATTENTION)]
-WeightsOpt = Annotated[Optional[str], typer.Option(
-    "--weights", help="A .npz with Wq, Wk (d × heads·d_k), Wv (d × heads·d_v), optional Wo (heads·d_v × d), "
-    "and W1, W2 (d_k × d_a), w (d_a) for --score additive; Q = X·Wq (rows are tokens).", show_default=False, rich_help_panel=ATTENTION)]
-DK = Annotated[Optional[int], typer.Option("--d-k", help="Per-head query/key/value size (random projection).", min=1, show_default=False, rich_help_panel=ATTENTION)]
-DA = Annotated[Optional[int], typer.Option("--d-a", help="Hidden size of the additive score (random draw). Default: d_k.", min=1, show_default=False, rich_help_panel=ATTENTION)]
-Seed = Annotated[int, typer.Option("--seed", help="Seed of the random projection and additive parameters.", rich_help_panel=ATTENTION)]
-ScoreOpt = Annotated[Score, typer.Option(
-    "--score", help="α_ij: q·k/√d_k (scaled-dot), q·k (dot), wᵀtanh(W1ᵀq + W2ᵀk) (additive), q·k/(‖q‖‖k‖) (cosine), φ(q)·φ(k) with φ = elu + 1 (linear).", rich_help_panel=ATTENTION)]
-NormalizeOpt = Annotated[Normalize, typer.Option("--normalize", help="α → α′ per row: softmax, relu (rows renormalized), none, or sum (α over its row sum; with --score linear).", rich_help_panel=ATTENTION)]
-def parse_temperature(value: str) -> float | str:
-    """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
-    if value.strip().lower() == "auto":
-        return "auto"
-    try:
-        return float(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a number or auto") from None
-
-
-Temperature = Annotated[Optional[float], typer.Option(
-    "--temperature", parser=parse_temperature, metavar="T|auto", help="softmax(α/T). Default (auto): with the identity projection, the input's median a^i·a^i/√d "
-    "divided by 3, fixed before --pos and the same for every --score, --heads, --window; else 1. 1 is the textbook.",
-    show_default=False, rich_help_panel=ATTENTION)]
-Window = Annotated[Optional[str], typer.Option(
-    "--window", help="Truncated attention: query i sees keys with |i − j| ≤ W positions (pictures: |Δrow|, |Δcol| ≤ W; "
-    "audio also takes a time: 150ms, 0.15s).", show_default=False, rich_help_panel=MASKS)]
-Causal = Annotated[bool, typer.Option("--causal", help="Query i sees only keys j ≤ i (left to right).", rich_help_panel=MASKS)]
-Edges = Annotated[Optional[str], typer.Option(
-    "--edges", help="Attention only along graph edges, e.g. 'restaurant-food,it-restaurant' (words, or token numbers from 1).",
-    show_default=False, rich_help_panel=MASKS)]
-Graph = Annotated[Optional[str], typer.Option("--graph", help="A file of edges, one per line ('a-b' or 'a b').", show_default=False, rich_help_panel=MASKS)]
-Directed = Annotated[bool, typer.Option("--directed", help="Edges go one way (a-b: a attends to b).", rich_help_panel=MASKS)]
-NoSelf = Annotated[bool, typer.Option("--no-self", help="Mask the diagonal: no token attends to itself.", rich_help_panel=MASKS)]
-Punct = Annotated[bool, typer.Option("--punct", help="Keep standalone punctuation as tokens.", rich_help_panel=INPUT)]
-TrustPickle = Annotated[bool, typer.Option("--trust-pickle", help="Allow gensim's pickle-based .kv/.model files (they can run code).", rich_help_panel=INPUT)]
-InputOpt = Annotated[Optional[str], typer.Option(
-    "--input", help="A set of vectors instead of text: .npy, .npz (arrays vectors, labels), .csv or .tsv "
-    "(one row per item; optional header row and label column). Labels default to a1 … an.", show_default=False, rich_help_panel=INPUT)]
-AudioOpt = Annotated[Optional[str], typer.Option(
-    "--audio", help="A sound (WAV, FLAC, OGG, …; 'demo': the seed sentence spoken): one vector per frame.",
-    show_default=False, rich_help_panel=INPUT)]
-FrameMs = Annotated[float, typer.Option("--frame-ms", help="Audio: frame (window) length in milliseconds.", rich_help_panel=INPUT)]
-HopMs = Annotated[float, typer.Option("--hop-ms", help="Audio: step between frame starts in milliseconds.", rich_help_panel=INPUT)]
-FeaturesOpt = Annotated[Features, typer.Option(
-    "--features", help="Audio frame vectors: logmel (80 log mel bands), mfcc (13 + Δ + ΔΔ = 39), raw (the samples).", rich_help_panel=INPUT)]
-ImageOpt = Annotated[Optional[str], typer.Option(
-    "--image", help="A picture (PNG, JPEG, GIF, BMP, WebP; 'demo': Grace Hopper's portrait): one RGB vector per pixel.",
-    show_default=False, rich_help_panel=INPUT)]
-SizeOpt = Annotated[int, typer.Option("--size", help="Image: the long side in pixels after shrinking (area average).", min=1, max=1024, rich_help_panel=INPUT)]
-PatchOpt = Annotated[Optional[int], typer.Option(
-    "--patch", help="Image: P × P patches as items (ViT-style, P·P·3 numbers each) instead of pixels.", min=1,
-    show_default=False, rich_help_panel=INPUT)]
-LANG_HELP = ("Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
-             "starts with zh).")
-LangOpt = Annotated[Lang, typer.Option("--lang", help=LANG_HELP + " --json never changes.", rich_help_panel=OUTPUT)]
-LangNoJson = Annotated[Lang, typer.Option("--lang", help=LANG_HELP, rich_help_panel=OUTPUT)]  # explain, pe: no --json
-AcceptCost = Annotated[bool, typer.Option(
-    "--accept-cost", help="Run work estimated over 5 minutes (a long --file without --window, say) instead of refusing it.",
-    rich_help_panel=ATTENTION)]
-OptionalText = Annotated[Optional[str], typer.Argument(
-    help="The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image for other inputs).", show_default=False)]
-
-
-def _attention_options(
-    *,
-    input: InputOpt = None,
-    audio: AudioOpt = None,
-    frame_ms: FrameMs = 25.0,
-    hop_ms: HopMs = 10.0,
-    features: FeaturesOpt = Features.logmel,
-    image: ImageOpt = None,
-    size: SizeOpt = 32,
-    patch: PatchOpt = None,
-    vectors: VectorsOpt = None,
-    embedding: EmbeddingOpt = Embedding.vectors,
-    input_norm: InputNormOpt = None,
-    punct: Punct = False,
-    trust_pickle: TrustPickle = False,
-    heads: Heads = 1,
-    pos: PosOpt = Pos.none,
-    pos_scale: PosScale = 1.0,
-    projection: ProjectionOpt = Projection.identity,
-    weights: WeightsOpt = None,
-    d_k: DK = None,
-    seed: Seed = 0,
-    score: ScoreOpt = Score.scaled_dot,
-    d_a: DA = None,
-    normalize: NormalizeOpt = Normalize.softmax,
-    temperature: Temperature = None,
-    window: Window = None,
-    causal: Causal = False,
-    edges: Edges = None,
-    graph: Graph = None,
-    directed: Directed = False,
-    no_self: NoSelf = False,
-) -> None:
-    """The attention options of `show` and `explain`, declared once (see with_attention_options)."""
-
-
-def with_attention_options(command):
-    """Give a command the attention options as keyword parameters; typer reads them from the
-    signature, and they reach the command in its **options."""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind != p.VAR_KEYWORD]
-    shared = list(inspect.signature(_attention_options, eval_str=True).parameters.values())
-    every = sorted(own + shared, key=_panel_rank)  # typer passes them all by name
-    command.__signature__ = inspect.Signature([p.replace(kind=p.KEYWORD_ONLY) for p in every])
-    return command
-
-
-PANELS = (INPUT, ATTENTION, MASKS, OUTPUT, FIGURES)
-
-
-def _panel_rank(parameter) -> int:
-    """Help lists options panel by panel, in PANELS order (arguments and others first)."""
-    import typing
-
-    for meta in typing.get_args(parameter.annotation)[1:]:
-        panel = getattr(meta, "rich_help_panel", None)
-        if panel in PANELS:
-            return 1 + PANELS.index(panel)
-    return 0
+from .params import takes  # noqa: E402  (every command's parameters: the option table's, cli/params.py)
 
 
 def build_options(params: dict):
@@ -518,88 +360,10 @@ SHOW_EXAMPLES = """Examples:
 
 
 @app.command(epilog=SHOW_EXAMPLES)
-@with_attention_options
-def show(
-    text: OptionalText = None,
-    file: Annotated[Optional[str], typer.Option("--file", help="Read the text from a UTF-8 file (any length).", show_default=False, rich_help_panel=INPUT)] = None,
-    lines: Annotated[bool, typer.Option(
-        "--lines", help="With --file and --json: each line is its own text, one JSON document per line (JSON Lines).",
-        rich_help_panel=INPUT)] = False,
-    model: Annotated[Optional[str], typer.Option(
-        "--model", help="A pretrained transformer instead of word vectors: minilm, smollm2, a .gguf file, ollama:NAME[:TAG], "
-        "or a directory with config.json, model.safetensors (or shards with their index), tokenizer.json "
-        "(BERT, RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA; Llama, Mistral, Qwen2/3, GPT-2).", show_default=False, rich_help_panel=INPUT)] = None,
-    words: Annotated[bool, typer.Option("--words", help="With --model: attention between words instead of subword tokens.", rich_help_panel=INPUT)] = False,
-    backend: Annotated[Backend, typer.Option(
-        "--backend", help="With --model: numpy (attnviz's own forward pass) or transformers (any model directory transformers "
-        "loads, eager attention; needs pip install 'attnviz[transformers]'): a text, or --image for ViT, DeiT, DINOv2, "
-        "--audio for Whisper's encoder, wav2vec2, HuBERT.", rich_help_panel=INPUT)] = Backend.numpy,
-    target: Annotated[Optional[str], typer.Option(
-        "--target", help="With --backend transformers and an encoder–decoder (T5, BART, Marian): the decoder's text.",
-        show_default=False, rich_help_panel=INPUT)] = None,
-    part: Annotated[Optional[Part], typer.Option(
-        "--part", help="With --target: which attention — encoder (self), decoder (self, causal) or cross (rows: target "
-        "tokens, columns: source tokens). Default cross.", show_default=False, rich_help_panel=INPUT)] = None,
-    attention: Annotated[Optional[str], typer.Option(
-        "--attention", help="Attention computed elsewhere: a .npz (arrays attention [layers, heads, n, n] or fewer axes, tokens; "
-        "cross-attention: queries and keys), a .npy (with --tokens), or a .json attnviz show --json wrote (re-rendered).", show_default=False, rich_help_panel=INPUT)] = None,
-    tokens: Annotated[Optional[str], typer.Option(
-        "--tokens", help="With --attention FILE.npy: the labels, a,b,c or a file of one label per line.", show_default=False,
-        rich_help_panel=INPUT)] = None,
-    scores: Annotated[bool, typer.Option(
-        "--scores", help="With --attention: the file holds raw scores before softmax (-inf where masked), not weights.",
-        rich_help_panel=INPUT)] = False,
-    generate: Annotated[int, typer.Option(
-        "--generate", help="With a decoder --model: first continue the text greedily by up to N tokens (marked +).",
-        min=0, max=4096, show_default=False, rich_help_panel=INPUT)] = 0,
-    compare: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
-        "--compare", help="Run each value of one option side by side, e.g. score=dot,scaled-dot, normalize=softmax,relu, "
-        "embedding=vectors,onehot, window=none,2, heads=1,4: α′ panels on one colour scale and what changed.",
-        show_default=False, rich_help_panel=ATTENTION)] = None,
-    top_k: Annotated[Optional[int], typer.Option(
-        "--top-k", help="Keep each query's K strongest keys instead of full matrices (blockwise: long texts in bounded memory); "
-        "with --json: JSON Lines.", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
-    focus: Annotated[Optional[list[str]], typer.Option(
-        "--focus", help="One query: a token (word, or its number from 1 if it repeats), a time (audio: 1.25s), or ROW,COL "
-        "(pictures; repeatable). Its α′ and α as bars or a map.", show_default=False, rich_help_panel=OUTPUT)] = None,
-    layer: Annotated[Optional[int], typer.Option("--layer", help="With --model: only this layer (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
-    head: Annotated[Optional[int], typer.Option("--head", help="Show (and save) only this head (1-based).", min=1, show_default=False, rich_help_panel=OUTPUT)] = None,
-    matrix: Annotated[Optional[Matrix], typer.Option(
-        help="Which matrices: terminal default both; figures of several heads default alpha-prime.", show_default=False, rich_help_panel=OUTPUT)] = None,
-    cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto (numbers when they fit).", rich_help_panel=OUTPUT)] = Cells.auto,
-    top: Annotated[int, typer.Option(help="Top keys listed per query token.", min=1, rich_help_panel=OUTPUT)] = 3,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz/1) to stdout.", rich_help_panel=OUTPUT)] = False,
-    include_vectors: Annotated[bool, typer.Option("--include-vectors", help="With --json: add q, k, v, b per head, input and output per layer.", rich_help_panel=OUTPUT)] = False,
-    save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save a figure (.png, .svg, .pdf) or an interactive page (.html); repeatable, or comma-separated.",
-        show_default=False, rich_help_panel=FIGURES)] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200, rich_help_panel=FIGURES)] = 150,
-    cmap: Annotated[Optional[str], typer.Option(
-        "--cmap", help="With --save: the colormap of α′ (any matplotlib name: viridis, magma, Blues, Greys, …). "
-        "α keeps a diverging map centred at 0.", show_default=False, rich_help_panel=FIGURES)] = None,
-    vmax: Annotated[Optional[float], typer.Option(
-        "--vmax", help="With --save: the top of α′'s colour scale (default: the largest weight shown; 1 for a fixed 0…1).",
-        show_default=False, rich_help_panel=FIGURES)] = None,
-    title: Annotated[Optional[str], typer.Option("--title", help="With --save: the figure's title instead of the default.",
-                                                 show_default=False, rich_help_panel=FIGURES)] = None,
-    no_title: Annotated[bool, typer.Option("--no-title", help="With --save: no title (for papers and slides).", rich_help_panel=FIGURES)] = False,
-    conv: Annotated[Optional[int], typer.Option(
-        "--conv", help="With --image: a K × K convolution (K 3 or 5) computed as K² heads of self-attention "
-        "(Cordonnier et al. 2020), compared with conv2d; --compare alpha=1,5,20 shows the approach.", show_default=False,
-        rich_help_panel=ATTENTION)] = None,
-    kernel: Annotated[Optional[str], typer.Option(
-        "--kernel", help="With --conv: the kernel, a .npy of shape [K, K, d_in, d_out] (default: a Laplacian edge "
-        "detector per channel).", show_default=False, rich_help_panel=ATTENTION)] = None,
-    conv_alpha: Annotated[Optional[float], typer.Option(
-        "--conv-alpha", help="With --conv: α of the quadratic positional score −α‖δ − Δ_h‖² (default 20).",
-        show_default=False, rich_help_panel=ATTENTION)] = None,
-    view: Annotated[Optional[FigureView], typer.Option(
-        "--view", help="With --save FILE.svg/.png/.pdf: lines draws the page's lines view (queries left, keys right, "
-        "opacity α′, one colour per head) instead of heatmaps.", show_default=False, rich_help_panel=FIGURES)] = None,
-    accept_cost: AcceptCost = False,
-    lang: LangOpt = Lang.auto,
-    **options,
-) -> None:
+@takes("show")
+def show(text, file, lines, model, words, backend, target, part, attention, tokens, scores, generate, compare, conv, kernel,
+         conv_alpha, accept_cost, top_k, focus, layer, head, matrix, cells, top, json_out, include_vectors, lang, save, dpi,
+         cmap, vmax, title, no_title, view, **options) -> None:
     """Embed TEXT (or read a sound, a picture, a matrix), compute self-attention, print α and α′.
 
     Rows are queries i, columns are keys j: α_ij = q^i·k^j/√d_k, α′_i· = softmax(α_i·/T), b^i = Σ_j α′_ij v^j.
@@ -641,13 +405,13 @@ def show(
         return show_lines(text, file, request, top_k, dict(model=model, words=words, layer=layer, head=head, generate=generate,
                                                           accept_cost=accept_cost), build_options(options))
     if file is not None and text is None and not has_media(options) and model is None and compare is None and not request.save:
-        from ..analysis.stream import run_file  # any length: streamed when long
+        from ..api.stream import stream_file  # any length: streamed when long
 
         with progress_bar() as progress, accepting(accept_cost):
             from ..inputs.load import with_window
 
-            text = run_file(file, with_window(build_options(options), None), top_k, request, head, console(), sys.stdout,
-                            sys.stderr, progress)
+            text = stream_file(file, with_window(build_options(options), None), top_k=top_k, request=request, head=head,
+                               console=console(), out=sys.stdout, err=sys.stderr, progress=progress)
         if text is None:
             return
         file = None
@@ -801,20 +565,8 @@ HEADS_EXAMPLES = """Examples:
 
 
 @app.command(epilog=HEADS_EXAMPLES)
-def heads(
-    text: Annotated[Optional[str], typer.Argument(
-        help="The sentence, or '-' to read it from standard input (or a corpus with --file).", show_default=False)] = None,
-    model: Annotated[str, typer.Option("--model", help="minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory.")] = "minilm",
-    source: Annotated[Optional[str], typer.Option("--from", help="Query token (word, or its number from 1 if it repeats); with --file, a word.", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--to", help="Key token (word, or its number from 1); with --file, a word.", show_default=False)] = None,
-    words: Annotated[bool, typer.Option("--words", help="Rank on word-level attention.")] = False,
-    top: Annotated[int, typer.Option("--top", help="How many heads to list with --from/--to.", min=1)] = 10,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the ranking as JSON.")] = False,
-    file: Annotated[Optional[str], typer.Option(
-        "--file", help="A corpus, one sentence per line: every head's summary averaged over the sentences, "
-        "and mean α′(--from → --to) where both words occur.", show_default=False)] = None,
-    lang: LangOpt = Lang.auto,
-) -> None:
+@takes("heads")
+def heads(text, model, source, target, words, top, json_out, file, lang) -> None:
     """Which heads link two tokens? Rank every head by α′(--from → --to).
 
     Without --from/--to: every head with its entropy and where its attention goes ([CLS], [SEP], self, previous, next).
@@ -843,7 +595,7 @@ def heads(
                          f"attends only to itself and earlier tokens, so every head gives this 0; "
                          f"ask the other way round (--from {target} --to {source})")
     if json_out:
-        from ..views.jsondoc import heads_document
+        from ..views.heads_json import heads_document
 
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
@@ -880,22 +632,8 @@ ATLAS_EXAMPLES = """Examples:
 
 
 @app.command(epilog=ATLAS_EXAMPLES)
-def atlas(
-    text: Annotated[Optional[str], typer.Argument(
-        help="The text the per-token scores are measured on, or '-' for standard input (default: the seed sentence).",
-        show_default=False)] = None,
-    model: Annotated[str, typer.Option("--model", help="minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory.")] = "minilm",
-    probe_length: Annotated[int, typer.Option(
-        "--probe-length", help="T: the probe is T random tokens of the model's vocabulary, then the same T again.", min=2)] = 50,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the probe's random tokens.", min=0)] = 0,
-    top: Annotated[int, typer.Option("--top", help="Heads listed per role.", min=1)] = 5,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the atlas as JSON (schema attnviz-atlas/1).")] = False,
-    save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save the score heatmaps as a figure (.png, .svg, .pdf) or the page (.html: click a head "
-        "to see its α′ on the text and the probe); repeatable.", show_default=False)] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
-    lang: LangOpt = Lang.auto,
-) -> None:
+@takes("atlas")
+def atlas(text, model, probe_length, seed, top, json_out, save, dpi, lang) -> None:
     """What does each head do? Every head's role, measured: sink, previous/next token, self, broad, induction, duplicate token.
 
     Scores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, duplicate); a head has a role when its score passes the role's threshold (README: "The atlas of heads").
@@ -940,24 +678,8 @@ def single(values: list[str] | None, flag: str, why: str) -> str | None:
 
 
 @app.command(epilog=EXPLAIN_EXAMPLES)
-@with_attention_options
-def explain(
-    text: OptionalText = None,
-    focus: Annotated[Optional[list[str]], typer.Option(  # a list only to refuse a second one (single())
-        "--focus", help="The query to follow: a token (word, or its number from 1 if it repeats), a time (audio), "
-        "ROW,COL (pictures).", show_default=False, rich_help_panel=OUTPUT)] = None,
-    head: Annotated[int, typer.Option("--head", help="Which head to follow (1-based).", min=1, rich_help_panel=OUTPUT)] = 1,
-    dims: Annotated[int, typer.Option("--dims", help="How many leading dimensions of each vector to show.", min=1, rich_help_panel=OUTPUT)] = 4,
-    matrices: Annotated[bool, typer.Option("--matrices", help="The matrix form: I, W^q, W^k, W^v, Q, K, V, A, A′, O with their shapes.", rich_help_panel=OUTPUT)] = False,
-    columns: Annotated[bool, typer.Option("--columns", help="With --matrices: the notes' column convention (vectors as columns, A = KᵀQ, O = VA′).", rich_help_panel=OUTPUT)] = False,
-    all_keys: Annotated[bool, typer.Option("--all-keys", help="List every key in each step (default: all up to 40 keys, else the 20 with the largest α′ and a count of the rest).", rich_help_panel=OUTPUT)] = False,
-    recurrent: Annotated[bool, typer.Option(
-        "--recurrent", help="With --causal --score linear --normalize sum: walk linear attention as an RNN (states S_i, z_i) "
-        "and print its difference from the parallel form.", rich_help_panel=OUTPUT)] = False,
-    accept_cost: AcceptCost = False,
-    lang: LangNoJson = Lang.auto,
-    **options,
-) -> None:
+@takes("explain")
+def explain(text, focus, head, dims, matrices, columns, all_keys, recurrent, accept_cost, lang, **options) -> None:
     """Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).
 
     The same numbers as `show --json --include-vectors`, with every option of `show`.
@@ -1016,28 +738,16 @@ PE_EXAMPLES = """Examples:
 
 
 @app.command(epilog=PE_EXAMPLES)
-def pe(
-    length: Annotated[int, typer.Option("--length", "-n", help="Number of positions.", min=1, max=100_000)] = 32,
-    dim: Annotated[int, typer.Option("--dim", "-d", help="Encoding dimension d.", min=2, max=4096)] = 64,
-    save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save the matrix as a figure: .png, .svg or .pdf.", show_default=False)] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200)] = 150,
-    accept_cost: Annotated[bool, typer.Option("--accept-cost", help="Draw a figure estimated over 5 minutes instead of refusing it.")] = False,
-    lang: LangNoJson = Lang.auto,
-) -> None:
+@takes("pe")
+def pe(length, dim, save, dpi, accept_cost, lang) -> None:
     """Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…)."""
-    import re
-
     from ..api.pe import positional_encoding
     from ..i18n import set_language
     from ..views.terminal import render_pe
 
     set_language(lang.value)
-    try:
-        table = positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost,
-                                    saved=lambda path: sys.stderr.write(f"attnviz: saved {path}\n"))
-    except AttnvizError as e:  # the library names `dpi`, `length`, `dim`; options.as_flags knows only analyze()'s names
-        raise type(e)(re.sub(r"`(dpi|length|dim)`", r"--\1", str(e))) from None
+    table = positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost,
+                                saved=lambda path: sys.stderr.write(f"attnviz: saved {path}\n"))
     render_pe(table, console())
 
 

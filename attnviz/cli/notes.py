@@ -1,13 +1,7 @@
 """The notes' comparisons on the command line: `attnviz rnn` (registered on cli.app; cli.py imports this
 module last) and `show --image … --conv K` (show hands its options here)."""
 
-from typing import Annotated, Optional
-
-import typer
-
-from . import (UsageError, single, ATTENTION, FIGURES, OUTPUT, AudioOpt, Causal, Cells, EmbeddingOpt, Embedding, FeaturesOpt,
-                  Features, FrameMs, HopMs, ImageOpt, InputNormOpt, InputOpt, LangOpt, Lang, OptionalText, PatchOpt, Punct,
-                  SizeOpt, TrustPickle, VectorsOpt, Window, app, console, save_paths, text_or_file)
+from . import UsageError, single, app, console, save_paths, takes, text_or_file
 
 RNN_EXAMPLES = """Examples:
 
@@ -22,39 +16,9 @@ RNN_EXAMPLES = """Examples:
 
 
 @app.command(epilog=RNN_EXAMPLES)
-def rnn(
-    text: OptionalText = None,
-    input: InputOpt = None,
-    audio: AudioOpt = None,
-    frame_ms: FrameMs = 25.0,
-    hop_ms: HopMs = 10.0,
-    features: FeaturesOpt = Features.logmel,
-    image: ImageOpt = None,
-    size: SizeOpt = 32,
-    patch: PatchOpt = None,
-    vectors: VectorsOpt = None,
-    embedding: EmbeddingOpt = Embedding.vectors,
-    input_norm: InputNormOpt = None,
-    punct: Punct = False,
-    trust_pickle: TrustPickle = False,
-    hidden: Annotated[Optional[int], typer.Option(
-        "--hidden", help="Size of the RNN's state h^i (default 16).", show_default=False, rich_help_panel=ATTENTION)] = None,
-    bidirectional: Annotated[bool, typer.Option(
-        "--bidirectional", help="A second RNN reads right to left; h^i is both states.", rich_help_panel=ATTENTION)] = False,
-    weights: Annotated[Optional[str], typer.Option(
-        "--weights", help="The RNN's weights: a .npz with W [hidden, d], U [hidden, hidden], optional c [hidden] "
-        "(--bidirectional: also Wb, Ub, cb). Default: random from --seed.", show_default=False, rich_help_panel=ATTENTION)] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the RNN's random weights.", min=0, rich_help_panel=ATTENTION)] = 0,
-    window: Window = None,
-    causal: Causal = False,
-    cells: Annotated[Cells, typer.Option(help="Matrix cells: numbers, heat blocks, or auto.", rich_help_panel=OUTPUT)] = Cells.auto,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the JSON document (schema attnviz-rnn/1) to stdout.", rich_help_panel=OUTPUT)] = False,
-    save: Annotated[Optional[list[str]], typer.Option(
-        "--save", help="Also save the two matrices side by side as a figure (.png, .svg, .pdf).", show_default=False,
-        rich_help_panel=FIGURES)] = None,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of saved PNGs.", min=30, max=1200, rich_help_panel=FIGURES)] = 150,
-    lang: LangOpt = Lang.auto,
-) -> None:
+@takes("rnn")
+def rnn(text, input, audio, frame_ms, hop_ms, features, image, size, patch, vectors, embedding, input_norm, punct, trust_pickle,
+        hidden, bidirectional, weights, seed, window, causal, cells, json_out, lang, save, dpi) -> None:
     """An Elman RNN over the same vectors as self-attention: how much each input a^j moves h^i.
 
     Row i of the influence matrix is ‖∂h^i/∂a^j‖ (exact Jacobians) over its sum, drawn beside α′ on one

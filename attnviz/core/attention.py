@@ -8,17 +8,14 @@ concatenated and multiplied by Wo (identity when there is none).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import masks
+from . import scores as registry
+from .scores import additive_band, additive_scores, phi, row_norms  # noqa: F401  (their old home: core.linear, wordvectors, tests)
 from ..errors import AttnvizError, UsageError
-
-from ..options import CHOICES
-
-SCORES, NORMALIZATIONS = CHOICES["score"], CHOICES["normalize"]
 
 
 @dataclass(frozen=True)
@@ -94,11 +91,6 @@ def random_projections(d_model: int, n_head: int, d_k: int, seed: int) -> Projec
     return Projections(wq, wk, wv, wo, n_head, "random")
 
 
-def row_norms(x: np.ndarray) -> np.ndarray:
-    """[n, d] -> [n] Euclidean norms (np.linalg would cost 10 ms of import on every start)."""
-    return np.sqrt(np.einsum("ij,ij->i", x, x))
-
-
 def divisors(n: int) -> list[int]:
     return [h for h in range(1, min(n, 64) + 1) if n % h == 0]
 
@@ -128,7 +120,7 @@ def random_additive(d_k: int, d_a: int, seed: int) -> Additive:
 
 @dataclass(frozen=True)
 class AttentionConfig:
-    score: str = "scaled-dot"  # scaled-dot q·k/√d_k | dot q·k | additive | cosine q·k/(‖q‖‖k‖) | linear φ(q)·φ(k)
+    score: str = "scaled-dot"  # a name in core.scores.SCORES: scaled-dot, dot, additive, cosine, linear, or registered
     normalize: str = "softmax"  # how a row of α becomes a row of α′
     temperature: float = 1.0  # softmax(α/T); T < 1 sharpens, T > 1 flattens
     additive: Additive | None = None  # parameters of the additive score
@@ -153,64 +145,15 @@ class LayerResult:
 
 def scores(q: np.ndarray, k: np.ndarray, kind: str, additive: Additive | None = None,
            band: tuple[int, int] | None = None) -> np.ndarray:
-    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k].  Cosine with a zero vector (an unknown word) is 0.
+    """[n_q, d_k], [n_k, d_k] -> [n_q, n_k]: the registry's score `kind` (core/scores.py).
 
     band: (offset, reach) when only keys j with |offset + i − j| ≤ reach matter (a window); the
     additive score is then computed on that band only and is 0 elsewhere (masked by the caller).
     """
-    if kind == "scaled-dot":
-        return q @ k.T * (1.0 / math.sqrt(q.shape[-1]))  # a Python float keeps float32 float32
-    if kind == "dot":
-        return q @ k.T
-    if kind == "cosine":
-        nq, nk = row_norms(q), row_norms(k)
-        denom = np.outer(nq, nk)
-        return np.divide(q @ k.T, denom, out=np.zeros(denom.shape, dtype=np.result_type(q, k)), where=denom > 0)
-    if kind == "linear":
-        return phi(q) @ phi(k).T
-    if kind == "additive":
-        if additive is None:
-            raise UsageError("the additive score needs its parameters W1, W2, w")
-        hq, hk = q @ additive.w1, k @ additive.w2  # [n_q, d_a], [n_k, d_a]
-        return additive_scores(hq, hk, additive.w) if band is None else additive_band(hq, hk, additive.w, *band)
-    raise UsageError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")
-
-
-def phi(x: np.ndarray) -> np.ndarray:
-    """The feature map of linear attention (Katharopoulos et al. 2020): elu(x) + 1, always > 0.
-    [n, d] -> [n, d]."""
-    return np.where(x > 0, x + 1.0, np.exp(np.minimum(x, 0.0)))
-
-
-ADDITIVE_CELLS = 1 << 21  # elements of the [rows, keys, d_a] temporary per step (16 MB in float64)
-
-
-def additive_scores(hq: np.ndarray, hk: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """wᵀtanh(hq_i + hk_j) for every pair, a few query rows at a time: the [n_q, n_k, d_a] array
-    never exists.  hq [n_q, d_a], hk [n_k, d_a], w [d_a] -> [n_q, n_k]."""
-    out = np.empty((len(hq), len(hk)), dtype=np.result_type(hq, hk, w))
-    step = max(1, ADDITIVE_CELLS // max(1, hk.size))
-    for s in range(0, len(hq), step):
-        out[s:s + step] = np.tanh(hq[s:s + step, None, :] + hk[None, :, :]) @ w  # [rows, n_k, d_a] -> [rows, n_k]
-    return out
-
-
-def additive_band(hq: np.ndarray, hk: np.ndarray, w: np.ndarray, offset: int, reach: int) -> np.ndarray:
-    """The additive score on a window's band: query i against keys offset + i − reach … offset + i + reach
-    (those inside 0 … n_k − 1); 0 elsewhere.  [n_q, d_a], [n_k, d_a] -> [n_q, n_k]."""
-    n_q, n_k = len(hq), len(hk)
-    out = np.zeros((n_q, n_k), dtype=np.result_type(hq, hk, w))
-    width = 2 * reach + 1
-    step = max(1, ADDITIVE_CELLS // (width * hk.shape[1] or 1))
-    for s in range(0, n_q, step):
-        rows = np.arange(s, min(n_q, s + step))
-        cols = rows[:, None] + (offset - reach) + np.arange(width)[None, :]  # [rows, width]
-        valid = (cols >= 0) & (cols < n_k)
-        cols = np.clip(cols, 0, n_k - 1)
-        band = np.tanh(hq[rows][:, None, :] + hk[cols]) @ w  # [rows, width, d_a] -> [rows, width]
-        r, c = np.nonzero(valid)
-        out[rows[r], cols[r, c]] = band[r, c]
-    return out
+    entry = registry.score(kind)
+    if entry.needs == "additive":
+        return entry.fn(q, k, additive, band)
+    return entry.fn(q, k)
 
 
 class Overflow(AttnvizError):
@@ -218,42 +161,17 @@ class Overflow(AttnvizError):
 
 
 def normalize(alpha: np.ndarray, mask: np.ndarray | None, kind: str, temperature: float) -> np.ndarray:
-    """[n_q, n_k] scores -> [n_q, n_k] weights; masked cells get exactly 0.
-
-    softmax: exp(α/T) over the allowed keys (max subtracted first, so it never overflows).
-    relu:    max(α, 0), renormalized to sum 1; a row with no positive score stays all 0.
-    none:    α itself (masked cells 0), for looking at raw mixing.
-    sum:     α / Σ_j α over the allowed keys (linear attention: its scores are all > 0).
-    """
+    """[n_q, n_k] scores -> [n_q, n_k] weights; masked cells get exactly 0.  The checks every
+    normalization needs (T, empty rows, finite scores), then the registry's `kind` (core/scores.py):
+    softmax, relu (max(α, 0) over its row sum), none (α itself), sum (α over its row sum)."""
     if not temperature > 0 or not np.isfinite(temperature):
         raise UsageError(f"`temperature` must be a positive number (got {temperature})")
     if mask is not None and not mask.any(axis=1).all():
         row = int(np.flatnonzero(~mask.any(axis=1))[0])
         raise masks.EmptyRow(row)
-    allowed = True if mask is None else mask  # np.where broadcasts a scalar: no n × n array of True
-    if not np.isfinite(alpha[allowed] if mask is not None else alpha).all():
+    if not np.isfinite(alpha[mask] if mask is not None else alpha).all():
         raise Overflow("the scores α overflowed (inf or NaN): the vectors or weights are too large for float arithmetic")
-    if kind == "softmax":
-        # subtract the row max before dividing by T: every exponent is ≤ 0 whatever T is (1e-300 or 1e300)
-        z = alpha - (alpha.max(axis=1, keepdims=True) if mask is None else np.where(mask, alpha, -np.inf).max(axis=1, keepdims=True))
-        with np.errstate(over="ignore"):  # a huge gap / tiny T overflows to -inf: exp gives 0, as it should
-            z /= temperature
-        if mask is not None:
-            z[~mask] = -np.inf
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        return z
-    if kind == "relu":
-        r = np.where(allowed, np.maximum(alpha, 0.0), 0.0)
-        total = r.sum(axis=1, keepdims=True)
-        return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
-    if kind == "none":
-        return np.where(allowed, alpha, 0.0)
-    if kind == "sum":
-        r = np.where(allowed, alpha, 0.0)
-        total = r.sum(axis=1, keepdims=True)
-        return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
-    raise UsageError(f"unknown normalization {kind!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    return registry.normalization(kind).fn(alpha, mask, temperature)
 
 
 def attend_head(q, k, v, mask, config: AttentionConfig) -> HeadResult:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import masks
+from . import scores as registry
 from .attention import AttentionConfig, normalize, scores
 
 
@@ -144,7 +145,7 @@ CHUNK_CELLS = 1 << 17  # cells of a block that softmax_top handles together: 512
 
 def softmax_top(q: np.ndarray, k: np.ndarray, config: AttentionConfig, k_top: int,
                 scratch: Scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """scores() + softmax_block() + strongest() for a block without a mask and a dot-product score,
+    """scores() + softmax_block() + strongest() for a block without a mask and a `fast` score (a product q·kᵀ),
     a few rows at a time: every pass after the product runs on rows still in cache.  The same
     operations in the same order, so the same numbers to the last bit.
 
@@ -159,10 +160,11 @@ def softmax_top(q: np.ndarray, k: np.ndarray, config: AttentionConfig, k_top: in
     weights = scratch.array("weights", (B, n_k), dtype)
     cols, top_w = np.empty((B, k_top), dtype=np.int64), np.empty((B, k_top), dtype=dtype)
     rows = max(1, CHUNK_CELLS // max(n_k, 1))
+    scale = registry.score(config.score).scale
     for r in range(0, B, rows):
         a, z = alpha[r:r + rows], weights[r:r + rows]
-        if config.score == "scaled-dot":
-            a *= 1.0 / math.sqrt(q.shape[1])  # as scores(): α = q·k / √d_k
+        if scale is not None:
+            a *= scale(q.shape[1])  # as scores(): α = q·k / √d_k for scaled-dot
         m = a.max(axis=1, keepdims=True)  # NaN and +inf show in the max, −inf in the min
         if not (np.isfinite(m).all() and np.isfinite(a.min(axis=1)).all()):
             return None
@@ -180,10 +182,10 @@ def softmax_top(q: np.ndarray, k: np.ndarray, config: AttentionConfig, k_top: in
 
 
 def fast_softmax(config: AttentionConfig, allowed: np.ndarray | None, dtype) -> bool:
-    """Whether softmax_top() computes this block: softmax over every key of a dot-product score,
+    """Whether softmax_top() computes this block: softmax over every key of a `fast` score (q·kᵀ),
     in float32 (with T within its range) or float64."""
     T = config.temperature
-    return (allowed is None and config.normalize == "softmax" and config.score in ("scaled-dot", "dot")
+    return (allowed is None and config.normalize == "softmax" and registry.score(config.score).fast
             and (dtype == np.float64 or dtype == np.float32 and FLOAT32_TINY <= T <= FLOAT32_MAX)
             and 0 < T < math.inf)
 
@@ -244,13 +246,14 @@ def band_mask(s: int, e: int, n: int, reach: int, causal: bool, no_self: bool) -
 
 def head_scores(q: np.ndarray, k: np.ndarray, n_head: int, config: AttentionConfig, band: tuple[int, int] | None):
     """Every head's scores in one batched product: q [B, H·d_k], k [n_k, H·d_k] -> [H, B, n_k]
-    (scores() per head for cosine and additive)."""
+    (scores() per head for the scores that are not a plain product: cosine, additive, …)."""
     d_k = q.shape[1] // n_head
-    if config.score in ("scaled-dot", "dot"):
+    entry = registry.score(config.score)
+    if entry.fast:
         qh = q.reshape(len(q), n_head, d_k).transpose(1, 0, 2)  # [H, B, d_k]
         kh = k.reshape(len(k), n_head, d_k).transpose(1, 2, 0)  # [H, d_k, n_k]
         out = np.matmul(qh, kh)
-        return out * (1.0 / math.sqrt(d_k)) if config.score == "scaled-dot" else out
+        return out * entry.scale(d_k) if entry.scale is not None else out
     return np.stack([scores(q[:, h * d_k:(h + 1) * d_k], k[:, h * d_k:(h + 1) * d_k], config.score, config.additive, band=band)
                      for h in range(n_head)])
 

@@ -70,9 +70,9 @@ def resolve_path(path) -> Path:
         return demo_path()
     p = Path(path).expanduser()
     if not p.exists():
-        raise UsageError(f"--audio {path}: no such file (give a WAV, FLAC or OGG file, or 'demo')")
+        raise UsageError(f"`audio` {path}: no such file (give a WAV, FLAC or OGG file, or 'demo')")
     if p.is_dir():
-        raise UsageError(f"--audio {path}: is a folder; give a sound file (WAV, FLAC, OGG)")
+        raise UsageError(f"`audio` {path}: is a folder; give a sound file (WAV, FLAC, OGG)")
     return p
 
 
@@ -87,12 +87,12 @@ def audio_info(path: Path):
         reason = (str(e).split(": ", 1)[-1] if ": " in str(e) else str(e)).rstrip(".")
         if "not a regular file" in reason and path.is_file():  # libsndfile's words for any stream it cannot decode
             reason = "its bytes are not a sound format libsndfile decodes"
-        raise AttnvizError(f"--audio {path}: cannot read it as sound ({reason}); "
+        raise AttnvizError(f"`audio` {path}: cannot read it as sound ({reason}); "
                            f"give a WAV, FLAC or OGG file") from None
     if info.samplerate <= 0:
-        raise AttnvizError(f"--audio {path}: the file gives no sample rate; re-encode it as WAV or FLAC")
+        raise AttnvizError(f"`audio` {path}: the file gives no sample rate; re-encode it as WAV or FLAC")
     if info.frames / info.samplerate > MAX_SECONDS:
-        raise AttnvizError(f"--audio {path}: {info.frames / info.samplerate / 60:.1f} minutes is longer than "
+        raise AttnvizError(f"`audio` {path}: {info.frames / info.samplerate / 60:.1f} minutes is longer than "
                            f"the 1 hour attnviz reads; cut a shorter piece (e.g. sox in.wav out.wav trim 0 600)")
     return info
 
@@ -125,17 +125,17 @@ def load_audio(path):
                 mono = mix(block)
                 if n + len(mono) > len(out):  # the header undercounted (some OGG/MP3): grow, within the cap
                     if n + len(mono) > cap:
-                        raise AttnvizError(f"--audio {p}: longer than the 1 hour attnviz reads; cut a shorter piece")
+                        raise AttnvizError(f"`audio` {p}: longer than the 1 hour attnviz reads; cut a shorter piece")
                     out = np.resize(out, min(cap, max(2 * len(out), n + len(mono))))
                 out[n:n + len(mono)] = mono
                 n += len(mono)
     except (RuntimeError, OSError) as e:
-        raise AttnvizError(f"--audio {p}: the sound data is damaged ({e}); re-encode it as WAV or FLAC") from None
+        raise AttnvizError(f"`audio` {p}: the sound data is damaged ({e}); re-encode it as WAV or FLAC") from None
     if n == 0:
-        raise AttnvizError(f"--audio {p}: the file holds no samples (empty audio); give a recording")
+        raise AttnvizError(f"`audio` {p}: the file holds no samples (empty audio); give a recording")
     y = out[:n]
     if not np.isfinite(y).all():
-        raise AttnvizError(f"--audio {p}: the samples contain NaN or inf; re-encode it as 16-bit WAV or FLAC")
+        raise AttnvizError(f"`audio` {p}: the samples contain NaN or inf; re-encode it as 16-bit WAV or FLAC")
     return y, int(info.samplerate), info
 
 
@@ -152,16 +152,16 @@ def mix(block: np.ndarray) -> np.ndarray:
 def frame_sizes(sample_rate: int, frame_ms: float = 25.0, hop_ms: float = 10.0) -> tuple[int, int]:
     """Milliseconds -> (frame_length, hop_length) in samples, halves rounded up.
     16 kHz: (400, 160); 22.05 kHz: (551, 221); 44.1 kHz: (1103, 441); 8 kHz: (200, 80)."""
-    for name, ms in (("--frame-ms", frame_ms), ("--hop-ms", hop_ms)):
+    for name, ms in (("`frame_ms`", frame_ms), ("`hop_ms`", hop_ms)):
         if not (isinstance(ms, (int, float)) and math.isfinite(ms) and ms > 0):
             raise UsageError(f"{name} must be a positive number of milliseconds (got {ms})")
     if hop_ms > frame_ms:
-        raise UsageError(f"--hop-ms {hop_ms:g} is longer than --frame-ms {frame_ms:g}: the frames would skip audio; "
+        raise UsageError(f"`hop_ms` {hop_ms:g} is longer than `frame_ms` {frame_ms:g}: the frames would skip audio; "
                          f"use a hop at most the frame length (default 10 ms hop, 25 ms frames)")
     frame_length = int(math.floor(frame_ms * sample_rate / 1000 + 0.5))
     hop_length = int(math.floor(hop_ms * sample_rate / 1000 + 0.5))
     if frame_length < 2 or hop_length < 1:
-        raise UsageError(f"--frame-ms {frame_ms:g} at {sample_rate} Hz is {frame_length} sample(s); "
+        raise UsageError(f"`frame_ms` {frame_ms:g} at {sample_rate} Hz is {frame_length} sample(s); "
                          f"a frame needs at least 2 samples: use longer frames")
     return frame_length, hop_length
 
@@ -170,7 +170,7 @@ def count_frames(n_samples: int, frame_length: int, hop_length: int) -> int:
     """n = ceil(N / hop): a frame starts at every hop inside the audio (1 s at 10 ms: 100 frames)."""
     if n_samples < frame_length:
         raise AttnvizError(f"the audio is {n_samples} samples long, shorter than one frame ({frame_length} samples); "
-                           f"give a longer recording or a shorter --frame-ms")
+                           f"give a longer recording or a shorter `frame_ms`")
     return -(-n_samples // hop_length)
 
 
@@ -292,7 +292,7 @@ def delta(x: np.ndarray, width: int = DELTA_WIDTH, order: int = 1) -> np.ndarray
     if width < 3 or width % 2 == 0 or order not in (1, 2):
         raise UsageError(f"delta: width must be odd and ≥ 3, order 1 or 2 (got {width}, {order})")
     if n < width:
-        raise AttnvizError(f"Δ features need at least {width} frames (got {n}); use a longer clip or --features logmel")
+        raise AttnvizError(f"Δ features need at least {width} frames (got {n}); use a longer clip or `features` logmel")
     k = np.arange(-h, h + 1, dtype=np.float64)
     c = k if order == 1 else k ** 2 - np.mean(k ** 2)
     c = c / np.sum(c * k ** order) * (1.0 if order == 1 else 2.0)  # Σ c_k k^order = order!
@@ -315,15 +315,15 @@ def features_of(y: np.ndarray, sample_rate: int, frame_length: int, hop_length: 
     """[N] samples -> (vectors [n, d] before standardizing, log-mel dB [n, n_mels] float32 for drawing).
     d: n_mels (logmel), 39 (mfcc: 13 + Δ + ΔΔ), frame_length (raw)."""
     if features not in FEATURES:
-        raise UsageError(f"unknown --features {features!r}; choose one of {', '.join(FEATURES)}")
+        raise UsageError(f"unknown `features` {features!r}; choose one of {', '.join(FEATURES)}")
     if not (isinstance(n_mels, int) and 1 <= n_mels <= 512):
-        raise UsageError(f"--n-mels must be a whole number from 1 to 512 (got {n_mels})")
+        raise UsageError(f"`n_mels` must be a whole number from 1 to 512 (got {n_mels})")
     db = log_mel(y, sample_rate, frame_length, hop_length, n_mels)  # [n, n_mels]
     if features == "logmel":
         vectors = db
     elif features == "mfcc":
         if n_mels < N_MFCC:
-            raise UsageError(f"--features mfcc takes {N_MFCC} coefficients from the mel bands: --n-mels must be ≥ {N_MFCC}")
+            raise UsageError(f"`features` mfcc takes {N_MFCC} coefficients from the mel bands: `n_mels` must be ≥ {N_MFCC}")
         c = mfcc(db)  # [n, 13]
         vectors = np.concatenate([c, delta(c, order=1), delta(c, order=2)], axis=1)  # [n, 39]
     else:
@@ -365,7 +365,7 @@ def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features:
     y, sr, info = load_audio(path) if sample_rate is None else array_audio(path, sample_rate, MAX_SECONDS)
     frame_length, hop_length = frame_sizes(sr, frame_ms, hop_ms)
     n = count_frames(len(y), frame_length, hop_length)
-    from ..analysis.estimate import check_audio
+    from ..cost import check_audio
 
     check_audio(n, len(y), fft_size(frame_length), frame_length if features == "raw" else 39 if features == "mfcc" else n_mels, n_mels)
     vectors, db = features_of(y, sr, frame_length, hop_length, features, n_mels)
@@ -414,10 +414,10 @@ def parse_window(text: str, hop_s: float) -> int:
     text = str(text).strip()
     if re.fullmatch(r"\d+", text):
         return int(text)
-    return window_frames(parse_time(text, "--window"), hop_s)
+    return window_frames(parse_time(text, "`window`"), hop_s)
 
 
-def time_index(text: str, n_frames: int, hop_s: float, what: str = "--focus") -> int:
+def time_index(text: str, n_frames: int, hop_s: float, what: str = "`focus`") -> int:
     """--focus for audio: '1.25s' / '1250ms' -> the 0-based index of the frame whose start is
     nearest that time; a plain integer is a frame number counted from 1, like tokens.  Out of the
     clip: UsageError."""

@@ -38,7 +38,7 @@ def read_saved(path: str, tokens: str | None = None) -> Saved:
     ext = p.suffix.lower()
     if ext not in (".npz", ".npy", ".json"):
         raise UsageError(f"`attention` {path}: unknown format {p.suffix or '(no extension)'}; use .npz (arrays attention, "
-                         f"tokens), .npy (with `tokens`) or a .json written by attnviz show --json", "attention")
+                         f"tokens), .npy (with `tokens`) or a .json written by attnviz show `json`", "attention")
     if not p.is_file():
         raise UsageError(f"`attention` {path}: " + ("not a regular file" if p.exists() else "no such file"), "attention")
     if p.stat().st_size > MAX_BYTES:
@@ -126,17 +126,17 @@ def _json(path: str) -> Saved:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise AttnvizError(f"could not read `attention` {path} as JSON ({e}); give what attnviz show --json wrote "
-                           f"(one document, not --top-k's JSON Lines)") from None
+        raise AttnvizError(f"could not read `attention` {path} as JSON ({e}); give what attnviz show `json` wrote "
+                           f"(one document, not `top_k`'s JSON Lines)") from None
     if not isinstance(doc, dict) or doc.get("schema") != "attnviz/1" or not isinstance(doc.get("layers"), list):
         schema = doc.get("schema") if isinstance(doc, dict) else None
         raise AttnvizError(f"`attention` {path}: not an attnviz/1 document with matrices (schema {schema!r}); give what "
-                           f"attnviz show --json wrote")
+                           f"attnviz show `json` wrote")
     try:
         return _document(doc)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise AttnvizError(f"`attention` {path}: an attnviz/1 document missing or mangling a field ({type(e).__name__}: "
-                           f"{e}); give what attnviz show --json wrote") from None
+                           f"{e}); give what attnviz show `json` wrote") from None
 
 
 def _document(doc: dict) -> Saved:

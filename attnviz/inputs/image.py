@@ -43,7 +43,7 @@ def demo_path() -> Path:
     path = folder / "mpl-data" / "sample_data" / DEMO
     if not path.is_file():
         raise AttnvizError(f"the demo picture {DEMO} is missing from matplotlib's sample data ({path}); "
-                           f"reinstall matplotlib, or give --image a file of your own")
+                           f"reinstall matplotlib, or give `image` a file of your own")
     return path
 
 
@@ -55,7 +55,7 @@ def read_image(path: str | Path, size: int = 32) -> tuple[np.ndarray, dict]:
     meta: name, format, mode, frames, original_width, original_height, width, height, filter.
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= MAX_SIZE:
-        raise UsageError(f"--size must be a whole number of pixels from 1 to {MAX_SIZE} (got {size!r})")
+        raise UsageError(f"`size` must be a whole number of pixels from 1 to {MAX_SIZE} (got {size!r})")
     if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
         from .arrays import array_picture
 
@@ -66,9 +66,9 @@ def read_image(path: str | Path, size: int = 32) -> tuple[np.ndarray, dict]:
         name = "demo" if str(path) == "demo" else str(path)
         path = demo_path() if name == "demo" else Path(path).expanduser()
         if not path.exists():
-            raise UsageError(f"--image {name}: no such file (give a PNG, JPEG, GIF, BMP or WebP picture, or 'demo')")
+            raise UsageError(f"`image` {name}: no such file (give a PNG, JPEG, GIF, BMP or WebP picture, or 'demo')")
         if not path.is_file():
-            raise UsageError(f"--image {name}: is not a file (give a PNG, JPEG, GIF, BMP or WebP picture)")
+            raise UsageError(f"`image` {name}: is not a file (give a PNG, JPEG, GIF, BMP or WebP picture)")
         im, meta = _open(path, name)
         rgb = _to_rgb(im)  # [h, w, 3]
     rgb = _shrink(rgb, size)  # [H, W, 3]
@@ -90,21 +90,21 @@ def _open(path: Path, name: str):
                 frames, fmt = int(getattr(im, "n_frames", 1)), im.format
                 im.seek(0)
                 if im.width == 0 or im.height == 0:
-                    raise AttnvizError(f"--image {name}: the picture has no pixels ({im.width} × {im.height}); give another picture")
+                    raise AttnvizError(f"`image` {name}: the picture has no pixels ({im.width} × {im.height}); give another picture")
                 _estimate(im)
                 im = ImageOps.exif_transpose(im)  # a phone photo stands the way it was taken (copies and loads)
                 im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise AttnvizError(f"--image {name}: refused, the picture claims more than {Image.MAX_IMAGE_PIXELS:,} pixels "
+        raise AttnvizError(f"`image` {name}: refused, the picture claims more than {Image.MAX_IMAGE_PIXELS:,} pixels "
                            f"(a decompression bomb, or a huge scan); shrink it first, e.g. to 1024 pixels") from None
     except UnidentifiedImageError:
         if _declares_no_pixels(path):
-            raise AttnvizError(f"--image {name}: the picture has no pixels (its header says 0 wide or 0 high); "
+            raise AttnvizError(f"`image` {name}: the picture has no pixels (its header says 0 wide or 0 high); "
                                f"give another picture") from None
-        raise AttnvizError(f"--image {name}: not a picture Pillow can read as PNG, JPEG, GIF, BMP or WebP; "
+        raise AttnvizError(f"`image` {name}: not a picture Pillow can read as PNG, JPEG, GIF, BMP or WebP; "
                            f"convert it to PNG") from None
     except (OSError, SyntaxError, ValueError, EOFError) as e:  # truncated or corrupt data
-        raise AttnvizError(f"--image {name}: the picture is damaged or truncated ({e}); re-save it as PNG") from None
+        raise AttnvizError(f"`image` {name}: the picture is damaged or truncated ({e}); re-save it as PNG") from None
     meta = {"name": name, "format": "JPEG" if fmt == "MPO" else fmt, "mode": im.mode, "frames": frames,
             "original_width": int(im.width), "original_height": int(im.height)}
     return im, meta
@@ -112,8 +112,8 @@ def _open(path: Path, name: str):
 
 def _estimate(im) -> None:
     """Before decoding: one estimate line for a big picture, or a refusal where it cannot fit
-    (analysis.estimate.check_image; the header's size, channels and bits)."""
-    from ..analysis.estimate import check_image
+    (cost.check_image; the header's size, channels and bits)."""
+    from ..cost import check_image
 
     bits = 16 if im.mode.startswith("I;16") or im.mode in ("I", "F") else 8
     check_image(im.width, im.height, len(im.getbands()), 32 if im.mode in ("I", "F") else bits)
@@ -175,7 +175,7 @@ def normalize_items(x: np.ndarray, input_norm: str = "standard") -> np.ndarray:
     """[n, d] -> [n, d] like the text path (μ = the mean item of this picture):
     standard: √d · (x − μ)/‖x − μ‖ (an item equal to μ becomes 0); center: x − μ; none: x."""
     if input_norm not in INPUT_NORMS:
-        raise UsageError(f"unknown --input-norm {input_norm!r}; choose one of {', '.join(INPUT_NORMS)}")
+        raise UsageError(f"unknown `input_norm` {input_norm!r}; choose one of {', '.join(INPUT_NORMS)}")
     if input_norm == "none":
         return x
     centered = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)  # [n, d]
@@ -195,13 +195,13 @@ def image_sequence(path: str | Path, size: int = 32, patch: int | None = None, i
     media: the picture the items cover [rows·P, cols·P, 3] (P = 1 for pixels).
     """
     if patch is not None and (isinstance(patch, bool) or not isinstance(patch, (int, np.integer)) or patch < 1):
-        raise UsageError(f"--patch must be a whole number of pixels, at least 1 (got {patch!r})")
+        raise UsageError(f"`patch` must be a whole number of pixels, at least 1 (got {patch!r})")
     rgb, meta = read_image(path, size)
     H, W, _ = rgb.shape
     p = patch or 1
     if p > min(H, W):
-        raise UsageError(f"--patch {p} is larger than the picture's short side ({W} × {H} pixels after resizing); "
-                         f"use a smaller --patch or a larger --size (e.g. --size {p * 14})")
+        raise UsageError(f"`patch` {p} is larger than the picture's short side ({W} × {H} pixels after resizing); "
+                         f"use a smaller `patch` or a larger `size` (e.g. `size` {p * 14})")
     grid = patches(rgb, p)  # [rows, cols, d]
     rows, cols, d = grid.shape
     x = normalize_items(grid.reshape(rows * cols, d).astype(np.float32), input_norm)  # [n, d]
@@ -222,12 +222,12 @@ def parse_cell(text: str, rows: int, cols: int, what: str = "pixel") -> int:
     what (default "pixel"): the item's name in error messages ("patch")."""
     m = _CELL.fullmatch(str(text))
     if not m:
-        raise UsageError(f"--focus {text!r}: expected ROW,COL with whole numbers counted from 1, e.g. 3,7")
+        raise UsageError(f"`focus` {text!r}: expected ROW,COL with whole numbers counted from 1, e.g. 3,7")
     row, col = int(m.group(1)), int(m.group(2))
     if row < 1 or col < 1:
-        raise UsageError(f"--focus {text}: rows and columns are numbered from 1 (the top-left {what} is 1,1)")
+        raise UsageError(f"`focus` {text}: rows and columns are numbered from 1 (the top-left {what} is 1,1)")
     if row > rows or col > cols:
-        raise UsageError(f"--focus {text}: outside the picture, which has {rows} rows and {cols} columns of "
+        raise UsageError(f"`focus` {text}: outside the picture, which has {rows} rows and {cols} columns of "
                          f"{'patches' if what == 'patch' else what + 's'} "
                          f"(the bottom-right {what} is {rows},{cols})")
     return (row - 1) * cols + (col - 1)

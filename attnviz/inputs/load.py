@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..errors import UsageError
-from ..options import Options
+from ..options import Options, default
 from . import Sequence
 
 
@@ -27,11 +27,11 @@ class Media:
     input: str | None = None
     audio: str | None = None
     image: str | None = None
-    frame_ms: float = 25.0
-    hop_ms: float = 10.0
-    features: str = "logmel"
-    size: int = 32
-    patch: int | None = None
+    frame_ms: float = default("frame_ms")
+    hop_ms: float = default("hop_ms")
+    features: str = default("features")
+    size: int = default("size")
+    patch: int | None = default("patch")
     sample_rate: int | None = None
 
     def given(self) -> list[str]:

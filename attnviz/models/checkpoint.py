@@ -28,9 +28,9 @@ class Model:
         gguf = path.is_file()
         self.format = "gguf" if gguf else "safetensors"  # JSON's source.format
         if gguf:
-            from .gguf import open_gguf
+            from .gguf_cache import cached_or_build
 
-            raw, source, tokenizer = open_gguf(path)
+            raw, source, tokenizer = cached_or_build(path, Model.header_only)  # from the cache when it holds them
         else:
             raw, source = read_json(path), None
         self._bind(raw, source)
@@ -280,7 +280,7 @@ def check_length(model: Model, ids, offsets, text: str, where: str = "the text")
     added = f"{fits} tokens + {' and '.join(specials)}" if specials else f"{fits} tokens"
     raise UsageError(f"{where} is {len(ids)} tokens long; {model.name} has {top} positions ({added}): "
                      f"the first {fits} end at character {end} (“…{tail}”). Cut it there, or split it into "
-                     f"sentences, one per line of a file (attnviz heads --file FILE; show --file FILE --lines)")
+                     f"sentences, one per line of a file (attnviz heads `file` FILE; show `file` FILE `lines`)")
 
 
 def added_tokens(model: Model) -> tuple[list[str], int]:

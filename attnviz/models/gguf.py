@@ -1,8 +1,8 @@
 """GGUF files (llama.cpp, Ollama, LM Studio) as a model: the header (models.gguf_file) turned into
 the config.json dict a family reads, the tensors presented under their Hugging Face names and
 layouts, dequantized with gguf.quants one tensor at a time when asked for, and the tokenizer
-(models.gguf_tokenizer).  open_gguf goes through models.gguf_cache: a warm run memory-maps the
-tensors dequantized by a first one.
+(models.gguf_tokenizer).  A model opens it through models.gguf_cache (which calls open_uncached
+here): a warm run memory-maps the tensors dequantized by a first one.
 
 Layouts undone so a family cannot tell a GGUF from the safetensors it came from:
 - llama (and Mistral, written as llama): llama.cpp's converter permutes the rows of Q and K
@@ -273,13 +273,6 @@ def gguf_wording(message: str, arch: str) -> str:
                        ("config.json's", "the GGUF file's"), ("config.json", "the GGUF file's metadata")):
         message = message.replace(said, gguf)
     return message
-
-
-def open_gguf(path: Path):
-    """(config dict, tensor source, tokenizer factory) of a GGUF file, from the cache when it holds them."""
-    from .gguf_cache import cached_or_build
-
-    return cached_or_build(path)
 
 
 def open_uncached(path: Path):

@@ -151,7 +151,7 @@ _told: set[str] = set()  # the folders a note was given for (once a process)
 def _unusable(folder: Path, why: str) -> None:
     """Say once (an estimate-channel note: `attnviz: note: …` on the CLI) that the cache is skipped:
     without it every run dequantizes the whole GGUF file again."""
-    from ..analysis.estimate import note
+    from ..cost import note
 
     if str(folder) in _told:
         return
@@ -213,10 +213,11 @@ def _read(source, key: str) -> np.ndarray:
         raise AttnvizError(f"`model` {source.header.path}: cannot read {key} ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
 
-def cached_or_build(path: Path):
+def cached_or_build(path: Path, check=None):
     """(config dict, tensor source, tokenizer factory) of a GGUF file: the cache's entry when it is
-    valid; else the file read and checked, an entry written for next time, and that entry used."""
-    from .checkpoint import Model
+    valid; else the file read and checked, an entry written for next time, and that entry used.
+    check(path, raw, source): refuses a file attnviz cannot compute before the tokenizer is built or
+    the cache written (checkpoint.Model passes Model.header_only: passed in, as checkpoint imports this)."""
     from .gguf import open_uncached
     from .gguf_tokenizer import build_tokenizer
 
@@ -224,7 +225,8 @@ def cached_or_build(path: Path):
     if hit is not None:
         return hit
     header, raw, source = open_uncached(path)
-    Model.header_only(path, raw, source)  # a family attnviz does not compute, a missing tensor: refused before the work
+    if check is not None:
+        check(path, raw, source)  # a family attnviz does not compute, a missing tensor: refused before the work
     tokenizer = build_tokenizer(header.meta, path)
     if not os.environ.get("ATTNVIZ_NO_CACHE") and save(path, raw, source, tokenizer):
         hit = load(path, tokenizer)

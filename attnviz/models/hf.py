@@ -1,28 +1,16 @@
 """`--backend transformers`: a model transformers loads from a local directory, run with eager
 attention and output_attentions, its attentions handed to view().  torch and transformers are
-imported here only (the optional extra attnviz[transformers]); the numpy families never come here."""
+imported here and in hf_media only, through hf_torch (the optional extra attnviz[transformers]); the
+numpy families never come here."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import AttnvizError, UsageError
+from .hf_torch import INSTALL, imported  # noqa: F401  (INSTALL: the name hf had)
 
-INSTALL = "pip install 'attnviz[transformers]' (torch and transformers)"
 PARTS = ("encoder", "decoder", "cross")  # an encoder–decoder's three attentions
-
-
-def imported():
-    """(torch, transformers), or a UsageError saying how to install them."""
-    try:
-        import torch
-        import transformers
-    except ImportError as e:
-        raise UsageError(f"`backend` transformers needs torch and transformers ({e.name} is missing): {INSTALL}",
-                         "backend") from None
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()  # stderr keeps attnviz's lines only
-    return torch, transformers
 
 
 def load(path: str, given: str | None = None):

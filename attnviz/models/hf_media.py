@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
-from .hf import imported
+from .hf_torch import imported
 
 IMAGE_TYPES = ("vit", "deit", "dinov2", "dinov2_with_registers")
 AUDIO_TYPES = ("whisper", "wav2vec2", "hubert")

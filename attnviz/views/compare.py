@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..i18n import _
 from .cells import width as cell_width
+from .formulas import uses_temperature
 from .style import fmt, key_name, label, printable, repeated
 
 GAP = 3  # columns between side-by-side panels
@@ -34,7 +35,7 @@ def setting_line(setting, tokens: list[str], twice: set[str]) -> str:
         link = (_("none (all {w})").format(w=fmt(w, 4)) if m.ties == n * (n - 1)
                 else _("none ({ties} at {w})").format(ties=m.ties, w=fmt(w, 4)))
     c = setting.analysis.config
-    temp = f"T {c['temperature']:.3g} · " if c["normalize"] == "softmax" else ""
+    temp = f"T {c['temperature']:.3g} · " if uses_temperature(c) else ""
     return temp + _("{bits} bits · self {self} · top link {link}").format(bits=f"{m.entropy:.2f}", self=fmt(m.self, 4), link=link)
 
 
@@ -48,7 +49,7 @@ def compare_header(comparison) -> Text:
     t.append(first[0] + "\n")
     t.append(_("compare {flag}: {values} · every other option the same").format(
         flag="--" + comparison.option.replace("_", "-"), values=values), style="bold")
-    temps = {round(s.analysis.config["temperature"], 9) for s in comparison.settings if s.analysis.config["normalize"] == "softmax"}
+    temps = {round(s.analysis.config["temperature"], 9) for s in comparison.settings if uses_temperature(s.analysis.config)}
     if len(temps) == 1 and comparison.settings[0].analysis.config["temperature_auto"]:
         t.append("\n" + _("T = {t} for every setting: auto T is fixed by the input, not by the option").format(t=f"{temps.pop():.3g}"),
                  style="dim")

@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..core.scores import score
 from ..i18n import N_, _
+from .formulas import norm_matrix, norm_step, score_matrix, score_step, uses_temperature
 from .style import fmt, printable
 from .terminal import header, norm, vector_preview
 
@@ -105,19 +107,12 @@ def keys_step(console: Console, w: Walk) -> None:
 
 
 def scores_step(console: Console, w: Walk) -> None:
-    i, c, hd, score = w.i, w.c, w.hd, w.c["score"]
-    formula = {
-        "scaled-dot": f"α_{w.n},j = q^{w.n}·k^j / √d_k = q·k / {np.sqrt(hd.q.shape[1]):.4g}",
-        "dot": f"α_{w.n},j = q^{w.n}·k^j",
-        "cosine": f"α_{w.n},j = q^{w.n}·k^j / (‖q^{w.n}‖ ‖k^j‖)",
-        "linear": f"α_{w.n},j = φ(q^{w.n})·φ(k^j),  φ(x) = elu(x) + 1",
-        "additive": f"α_{w.n},j = wᵀ tanh(W1ᵀq^{w.n} + W2ᵀk^j)   (d_a = {c.get('d_a')})",
-    }[score]
-    step(console, 4, _("scores"), formula)
+    i, c, hd = w.i, w.c, w.hd
+    step(console, 4, _("scores"), score_step(c, w.n, hd.q.shape[1]))
     t = table("j", "token", "q·k", "α")
     for j in w.keys:
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score != "additive" else "",
+        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score(c["score"]).uses_dot else "",
                   _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
     w.rest(console)
@@ -137,10 +132,8 @@ def runs(indices: np.ndarray, most: int = 6) -> str:
 
 def weights_step(console: Console, w: Walk) -> None:
     i, hd, T = w.i, w.hd, w.c["temperature"]
-    if w.c["normalize"] != "softmax":
-        formula = {"relu": f"α′_{w.n},j = max(α_{w.n},j, 0) / Σ_j' max(α_{w.n},j', 0)",
-                   "sum": f"α′_{w.n},j = α_{w.n},j / Σ_j' α_{w.n},j'"}.get(w.c["normalize"], f"α′_{w.n},j = α_{w.n},j " + _("(no normalization)"))
-        step(console, 5, _("weights"), formula)
+    if not uses_temperature(w.c):  # softmax(α/T) gets its own table of exponents below
+        step(console, 5, _("weights"), norm_step(w.c, w.n))
         t = table("j", "token", "α′")
         for j in w.keys:
             t.add_row(str(j + 1), w.tokens[j], f"{hd.alpha_prime[i, j]:.4f}")
@@ -148,7 +141,7 @@ def weights_step(console: Console, w: Walk) -> None:
         return w.rest(console)
     z = stable_exponents(hd.alpha[i, ~w.masked], T)
     e = np.exp(z)
-    step(console, 5, _("weights"), f"α′_{w.n},j = exp(α_{w.n},j/T) / Σ_j' exp(α_{w.n},j'/T),  T = {T:.4g}")
+    step(console, 5, _("weights"), norm_step(w.c, w.n))
     console.print(Text("   " + _("(as exp((α − max α)/T): every exponent ≤ 0, same α′, no overflow at any T)"), style="dim"))
     t = table("j", "token", "(α − max)/T", "exp", "α′")
     at = np.cumsum(~w.masked) - 1  # [n] key j's place among the unmasked keys (z, e)
@@ -222,7 +215,7 @@ def matrix_text(m: np.ndarray, width: int, tokens_on: str | None, tokens: list[s
 
     r, c = m.shape
     names = [printable(t) for t in tokens] if tokens is not None else None
-    token_rows, token_cols = names is not None and tokens_on != "columns", names is not None and tokens_on not in ("rows", None)
+    token_rows, token_cols = names is not None and tokens_on not in ("columns", None), names is not None and tokens_on not in ("rows", None)
     rows = shown_indices(r, MAX_ROWS)
     row_name = (lambda i: fit(names[i], LABEL_CELLS)) if token_rows else (lambda i: "")  # noqa: E731
     name_w = max((cells(row_name(i)) for i in rows if i is not None), default=0)
@@ -258,15 +251,12 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
     hd = layer.heads[h]
     d_k, d_v = hd.q.shape[1], hd.v.shape[1]
     w = {name: getattr(proj, name)[:, h * size:(h + 1) * size] for name, size in (("wq", d_k), ("wk", d_k), ("wv", d_v))}
-    scale = {"scaled-dot": "/√d_k", "dot": "", "cosine": " ⊘ (‖q‖‖k‖)", "additive": "", "linear": ""}[analysis.config["score"]]
-    norm = {"softmax": "softmax(A/T)", "relu": _("relu(A), normalized"), "none": "A", "sum": _("A, divided by its row sums")}[analysis.config["normalize"]]
+    norm, a_formula = norm_matrix(analysis.config), score_matrix(analysis.config, columns)
     if not columns:
-        a_formula = {"additive": "wᵀtanh(QW1 ⊕ KW2ᵀ)", "linear": "φ(Q)φ(K)ᵀ"}.get(analysis.config["score"], f"QKᵀ{scale}")
         return [("I", _("[a¹ … aⁿ] as rows"), analysis.x, "rows"), ("W^q", "", w["wq"], None), ("W^k", "", w["wk"], None),
                 ("W^v", "", w["wv"], None), ("Q", "I·W^q", hd.q, "rows"), ("K", "I·W^k", hd.k, "rows"),
                 ("V", "I·W^v", hd.v, "rows"), ("A", a_formula, hd.alpha, "both"),
                 ("A′", _("{norm} per row").format(norm=norm), hd.alpha_prime, "both"), ("O", "A′·V  " + _("(row i = b^i)"), hd.b, "rows")]
-    a_formula = {"additive": "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)", "linear": "φ(K)ᵀφ(Q)"}.get(analysis.config["score"], f"KᵀQ{scale}")
     return [("I", _("[a¹ … aⁿ] as columns"), analysis.x.T, "columns"), ("W^q", "", w["wq"].T, None),
             ("W^k", "", w["wk"].T, None), ("W^v", "", w["wv"].T, None), ("Q", "W^q·I", hd.q.T, "columns"),
             ("K", "W^k·I", hd.k.T, "columns"), ("V", "W^v·I", hd.v.T, "columns"), ("A", a_formula, hd.alpha.T, "both"),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cost import pe_inches  # the figure's size; in cost, which estimates a canvas before it is drawn
 from ..errors import AttnvizError, UsageError
 from ..i18n import N_, _
 
@@ -86,7 +87,7 @@ def check_paths(items: list[str]) -> list[Path]:
     out, seen = [], set()
     for item in items:
         if not item.strip():
-            raise UsageError(f"--save {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
+            raise UsageError(f"`save` {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
         for p in (p.strip() for p in item.split(",") if p.strip()):
             path = _check_path(p)
             if (same := os.path.realpath(path)) not in seen:
@@ -99,25 +100,25 @@ def _check_path(p: str) -> Path:
     path = Path(p).expanduser()
     ext = path.suffix.lower().lstrip(".")
     if ext not in SAVE_FORMATS:
-        raise UsageError(f"--save {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
+        raise UsageError(f"`save` {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
     folder = path.parent if str(path.parent) else Path(".")
     if not path.is_absolute() and not _cwd_exists():
-        raise UsageError(f"--save {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
+        raise UsageError(f"`save` {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
     try:
         longest = os.pathconf(folder if folder.is_dir() else "/", "PC_NAME_MAX")
     except (OSError, ValueError):
         longest = 255
     if len(os.fsencode(path.name)) > longest:
-        raise UsageError(f"--save {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
+        raise UsageError(f"`save` {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
                          f"allows at most {longest}; give a shorter name")
     if not folder.is_dir():
-        raise UsageError(f"--save {p}: the folder {folder} does not exist")
+        raise UsageError(f"`save` {p}: the folder {folder} does not exist")
     if path.is_dir():
-        raise UsageError(f"--save {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
+        raise UsageError(f"`save` {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
     except OSError as e:
-        raise AttnvizError(f"--save {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
+        raise AttnvizError(f"`save` {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
     try:
         os.close(fd)
     finally:
@@ -343,9 +344,9 @@ def _save(fig, path: Path, dpi: int) -> None:
     Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
     width, height = fig.get_size_inches()
     if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
-        raise UsageError(f"--save {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
-                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with --head H, "
-                         f"or use fewer --heads")
+        raise UsageError(f"`save` {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
+                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
+                         f"or use fewer `heads`")
     try:
         fd, tmp = _temporary(path)
     except OSError as e:
@@ -375,7 +376,7 @@ def _reason(e: Exception) -> str:
     if isinstance(e, OSError) and e.strerror:
         return e.strerror
     if "freetype" in type(e).__name__.lower() or "FT_" in str(e) or "Glyph" in str(e):
-        return f"the figure is too large to draw its labels ({e}); save fewer heads (--head H) or a smaller figure"
+        return f"the figure is too large to draw its labels ({e}); save fewer heads (`head` H) or a smaller figure"
     return str(e) or type(e).__name__
 
 
@@ -567,11 +568,6 @@ def pe_figure(pe: np.ndarray, title: str, shape: tuple[int, int] | None = None):
         ax.set_title(title + "\n" + r"$PE_{p,2i} = \sin(p / 10000^{2i/d})$,   $PE_{p,2i+1} = \cos(p / 10000^{2i/d})$", fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.8).set_label("$PE_{p,k}$")
     return fig, warning
-
-
-def pe_inches(n: int, d: int) -> tuple[float, float]:
-    """(width, height) of pe_figure's matrix in inches: 0.12 a cell, 5 … 16 across, 3 … 12 down."""
-    return float(np.clip(d * 0.12, 5, 16)), float(np.clip(n * 0.12, 3, 12))
 
 
 def pe_sample(n: int, d: int, dpi: int) -> np.ndarray:

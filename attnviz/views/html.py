@@ -46,7 +46,7 @@ def trim(m) -> list:
     a = np.asarray([[np.nan if x is None else x for x in row] for row in m], dtype=np.float64)  # [n_q, n_k]
     if not np.isfinite(a[~np.isnan(a)]).all():
         raise AttnvizError("the attention matrices hold an infinite value; the page cannot show it "
-                           "(check the inputs or --temperature)")
+                           "(check the inputs or `temperature`)")
     q = np.round(a, 4)
     # 3-decimal rounding can only differ where a lies within 5e-5 of a rounding boundary (k + ½)/1000
     near = np.abs(np.abs(a * 1000) % 1 - 0.5) < 0.06
@@ -76,7 +76,7 @@ def page_document(doc: dict, view: dict | None = None) -> dict:
     layers = doc.get("layers")
     if layers is not None and len(doc["tokens"]) > DENSE_MAX:
         raise AttnvizError(f"a page embeds the n × n matrices only up to {DENSE_MAX} tokens (this input has "
-                           f"{len(doc['tokens']):,}); use --top-k, whose page shows the block summary")
+                           f"{len(doc['tokens']):,}); use `top_k`, whose page shows the block summary")
     out = {k: v for k, v in doc.items() if k != "layers"}
     if doc.get("generated"):  # a decoder's own continuation, marked as the terminal marks it
         out["tokens"] = [t + "+" if g else t for t, g in zip(doc["tokens"], doc["generated"])]

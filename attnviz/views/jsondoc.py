@@ -80,23 +80,6 @@ def topk_header(result) -> dict:
             "source": source_of(result), "config": result.config}
 
 
-def heads_document(analysis, i: int | None, j: int | None) -> str:
-    """`attnviz heads --json`: schema attnviz-heads/1, every head ranked by α′(i → j) (0-based indices).
-    A corpus (heads --file): schema attnviz-corpus-heads/1 from views/corpus.py; i and j unused."""
-    from ..analysis.corpus import CorpusAnalysis
-    from ..analysis.summaries import heads_ranking
-
-    if isinstance(analysis, CorpusAnalysis):
-        from .corpus import corpus_document
-
-        return dumps(corpus_document(analysis))
-
-    rows = [{"layer": r["layer"] - 1, "head": r["head"] - 1, **({"alpha_prime": r["alpha_prime"]} if i is not None else {}),
-             "summary": r["summary"]} for r in heads_ranking(analysis, i, j)]
-    return dumps({"schema": "attnviz-heads/1", "model": analysis.config["model"], "tokens": analysis.tokens,
-                  "from": i, "to": j, "heads": rows})
-
-
 def dumps(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, allow_nan=False)
 

@@ -11,11 +11,10 @@ import numpy as np
 from ..analysis.results import LongAnalysis
 from ..analysis.rows import focus_rows
 from ..i18n import _
+from .titles import title
 
 
 def _title(analysis, heads: int) -> str:
-    from .present import title
-
     lines = title(analysis).splitlines()
     if heads > 1:
         lines[0] += " · " + _("α′ averaged over the {n} heads (--head N for one)").format(n=heads)

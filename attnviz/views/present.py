@@ -13,8 +13,9 @@ from ..analysis.compare import Comparison
 from ..analysis.items import resolve_token
 from ..analysis.results import LongAnalysis, ModelAnalysis, VectorSetAnalysis
 from ..errors import UsageError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..options import DENSE_MAX, as_flags
+from .titles import title
 
 
 @dataclass
@@ -180,8 +181,8 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
     if (request.focus is not None and not media) or request.include_vectors or request.matrix not in (None, "alpha-prime"):
         raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
     focus = check(comparison.settings[0].analysis, request)
-    for warning in warnings(comparison.settings[0].analysis):
-        err.write(f"attnviz: warning: {warning}\n")
+    for warning in warnings(comparison.settings[0].analysis):  # `name` -> --name, as present() writes them
+        err.write(f"attnviz: warning: {as_flags(warning)}\n")
     for k, path in enumerate(request.save):
         from . import figures
         from .media_compare import media_compare_figure
@@ -279,48 +280,6 @@ def terminal(analysis, request: Request, focus, console) -> None:
 
         return render_overview(analysis, console)
     render(analysis, console, matrix=request.matrix or "both", cells=request.cells, top=request.top, nearest=nearest)
-
-
-def title(analysis) -> str:
-    """Two lines for a figure: the source and sizes, then the formulas (and masks) in effect."""
-    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
-    if kind in ("audio", "image"):
-        from .audio_terminal import header as audio_header
-        from .image_terminal import header as image_header
-
-        from .figures import tex_safe
-        from .terminal import figure_title
-
-        first = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
-        return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
-    if isinstance(analysis, LongAnalysis):
-        from .terminal import describe, source_name
-
-        c, s = analysis.config, analysis.source
-        words = describe(c)
-        return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
-                + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
-                + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
-    if not isinstance(analysis, ModelAnalysis):
-        from .terminal import figure_title
-
-        return figure_title(analysis)
-    c = analysis.config
-    which = ((_("layer {l}").format(l=c["layer"]) if c["layer"] else ngettext("{n} layer", "{n} layers", c["layers"]).format(n=c["layers"]))
-             + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
-    n = len(analysis.tokens)
-    count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
-    if analysis.keys is not None:
-        count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
-    if analysis.source["kind"] == "attention":  # view(): attention computed elsewhere
-        return (f"{c['model']} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
-                if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
-                if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
-    return (f"{c['model']} · {which} · {count}\n"
-            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$")
-            + (", " + _("RoPE") if c.get("positions") == "rotary" else "") + ")    "
-            + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
-               else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
 
 
 def figure(analysis, focus: int | None = None, matrix: str | None = None, style=None):

@@ -17,6 +17,7 @@ from rich.text import Text
 from ..analysis.results import ModelAnalysis
 from ..i18n import N_, _, ngettext
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
+from .formulas import d_k_note, norm_tex, norm_text, score_tex, score_text, uses_temperature
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade, shown_tokens
 
 if TYPE_CHECKING:
@@ -184,20 +185,7 @@ def describe(config: dict, grid: bool = False) -> dict[str, str]:
     """The effective config in words: the score, normalization, input, mask and auto-T lines of a header.
     grid: the items are a picture's rows × columns (its window is 2-D)."""
     c = config
-    auto_mark = " " + _("(auto)") if c["temperature_auto"] else ""
-    score = {
-        "scaled-dot": "α_ij = q^i·k^j/√d_k",
-        "dot": "α_ij = q^i·k^j",
-        "cosine": "α_ij = cos(q^i, k^j)",
-        "linear": "α_ij = φ(q^i)·φ(k^j), φ = elu + 1",
-        "additive": f"α_ij = wᵀtanh(W1ᵀq^i + W2ᵀk^j), d_a = {c.get('d_a')}",
-    }[c["score"]]
-    norm = {
-        "softmax": f"α′_i· = softmax(α_i·/T), T = {c['temperature']:.3g}" + auto_mark,
-        "relu": "α′_i· = relu(α_i·) / " + _("row sum"),
-        "none": _("α′ = α (no normalization)"),
-        "sum": "α′_i· = α_i· / " + _("row sum"),
-    }[c["normalize"]]
+    score, norm = score_text(c), norm_text(c)
     proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c["seed"]),
             "weights": _("weights {file}").format(file=c["weights"])}[c["projection"]]
     short = {"identity": "q=k=v=a", "random": _("random W (seed {seed})").format(seed=c["seed"]),
@@ -213,24 +201,9 @@ def describe(config: dict, grid: bool = False) -> dict[str, str]:
         masks.append(_("graph edges (directed)") if c.get("directed") else _("graph edges"))
     if c.get("no_self"):
         masks.append(_("no self"))
-    auto = _(AUTO_T["identity" if c["projection"] == "identity" else "other"]) if c["temperature_auto"] and c["normalize"] == "softmax" else ""
+    auto = _(AUTO_T["identity" if c["projection"] == "identity" else "other"]) if c["temperature_auto"] and uses_temperature(c) else ""
     return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
             "source": f"{source}{pos}", "projection": short, "auto": auto}
-
-
-TEX_SCORE = {
-    "scaled-dot": r"$\alpha_{i,j} = q^i \cdot k^j / \sqrt{d_k}$",
-    "dot": r"$\alpha_{i,j} = q^i \cdot k^j$",
-    "cosine": r"$\alpha_{i,j} = \cos(q^i, k^j)$",
-    "linear": r"$\alpha_{i,j} = \phi(q^i) \cdot \phi(k^j),\ \phi = \mathrm{elu} + 1$",
-    "additive": r"$\alpha_{i,j} = w^\top \tanh(W_1^\top q^i + W_2^\top k^j)$",
-}
-TEX_NORM = {
-    "softmax": r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j} / T)$",
-    "relu": r"$\alpha'_{i,j} = \mathrm{relu}(\alpha_{i,j}) / \sum_{j'} \mathrm{relu}(\alpha_{i,j'})$",
-    "none": r"$\alpha' = \alpha$",
-    "sum": r"$\alpha'_{i,j} = \alpha_{i,j} / \sum_{j'} \alpha_{i,j'}$",
-}
 
 
 def figure_title(analysis) -> str:
@@ -242,9 +215,8 @@ def figure_title(analysis) -> str:
     heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
     first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
-    temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if c["normalize"] == "softmax" else ""
-    d_k = f" ($d_k$ = {c['d_k']})" if c["score"] == "scaled-dot" else ""
-    second = f"{TEX_SCORE[c['score']]}{d_k}    {TEX_NORM[c['normalize']]}{temp}"
+    temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if uses_temperature(c) else ""
+    second = f"{score_tex(c)}{d_k_note(c, tex=True)}    {norm_tex(c)}{temp}"
     return first + "\n" + second + ("    " + _("masks: {masks}").format(masks=words["masks"]) if words["masks"] else "")
 
 
@@ -269,8 +241,7 @@ def header(analysis) -> Text:
     t = Text()
     t.append("attnviz ", style="bold")
     t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
-    d_k = f" (d_k = {c['d_k']})" if c["score"] == "scaled-dot" else ""
-    t.append(f"{words['score']}{d_k}   {words['norm']}")
+    t.append(f"{words['score']}{d_k_note(c)}   {words['norm']}")
     if words["auto"]:
         t.append("\n" + words["auto"], style="dim")
     if words["masks"]:

@@ -69,7 +69,7 @@ def transformers_attentions(path, ids):
 
 @pytest.fixture(scope="module")
 def minilm_atlas():
-    from test_model import minilm_dir
+    from installed import minilm_dir
 
     minilm_dir()
     import attnviz
@@ -148,12 +148,9 @@ def test_the_probe_is_the_frame_around_twice_the_same_ordinary_tokens(tiny_bert)
 @pytest.mark.parametrize("family", ["gpt2", "llama"])
 def test_tiny_decoders_scores_equal_a_naive_loop(family, tmp_path):
     """GPT-2 (no BOS: the probe is the tokens twice, the first token the sink) and a grouped-query
-    Llama with a BOS, built by transformers (tests/models/tiny.py), against its eager attentions."""
-    import sys
-
+    Llama with a BOS, built by transformers (tests/helpers/tiny.py), against its eager attentions."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
     from tiny import build
 
     import attnviz

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED
-from test_i18n import field_spans
+from spans import field_spans
 
 PO = Path(__file__).resolve().parents[2] / "attnviz" / "locale" / "zh" / "LC_MESSAGES" / "attnviz.po"
 
@@ -21,7 +21,7 @@ def test_the_sink_has_one_name_in_chinese():
 
 @pytest.fixture(scope="module")
 def minilm_atlas():
-    from test_model import minilm_dir
+    from installed import minilm_dir
 
     minilm_dir()
     import attnviz

@@ -10,7 +10,7 @@ SENTENCES = ["The restaurant refused to serve me a ham sandwich, because it only
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    from test_model import minilm_dir
+    from installed import minilm_dir
 
     minilm_dir()
     path = tmp_path_factory.mktemp("corpus") / "corpus.txt"

@@ -63,7 +63,7 @@ def test_every_line_is_checked_before_the_first_result(tmp_path):
 
 def test_a_model_s_lines_as_the_cli_writes_them_after_the_position_limit_is_checked(cli, tmp_path):
     import attnviz
-    from test_model import minilm_dir
+    from installed import minilm_dir
 
     minilm_dir()
     path = corpus(tmp_path)

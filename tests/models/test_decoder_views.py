@@ -1,6 +1,6 @@
 """A decoder in every view: causal header, masked future cells, the first-token sink, --generate
 marked in the terminal and in JSON, heads --from/--to in the causal order (a tiny random Llama with
-grouped-query attention, built with transformers in the session; tests/models/tiny.py)."""
+grouped-query attention, built with transformers in the session; tests/helpers/tiny.py)."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_the_head_grid_figure_draws_with_masks(runner, llama, tmp_path):
 
 
 def test_a_run_that_cannot_fit_is_refused_before_the_forward_pass(runner, llama, monkeypatch):
-    from attnviz.analysis import estimate
+    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
     from attnviz.models import checkpoint
 
     ran = []

@@ -1,5 +1,5 @@
 """The numpy decoders (llama, mistral, qwen2, qwen3, gpt2) against transformers' eager attention on
-tiny random models built in the session (tests/models/tiny.py), and their configs' refusals."""
+tiny random models built in the session (tests/helpers/tiny.py), and their configs' refusals."""
 
 import json
 import shutil

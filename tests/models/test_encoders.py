@@ -283,7 +283,7 @@ def test_page_tooltips_name_the_models_special_tokens(tiny, cli, browser, tmp_pa
     """A thumbnail's tooltip in the HTML page: RoBERTa's shares on <s> and </s> under those names (BERT's
     stay cls and sep)."""
     from browser import open_page
-    from test_html import hover, read_tip
+    from browser import hover, read_tip
 
     page = tmp_path / "model.html"
     cli("show", "--model", tiny, SEED, "--save", page)

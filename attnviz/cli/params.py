@@ -1,0 +1,88 @@
+"""Typer parameters from the option table (options.TABLE): a command names the options it takes in
+its `def` (or gathers them in **options) and `takes(command)` gives it their typer declarations.
+
+No `from __future__ import annotations` (see cli/__init__): the Annotated types are built here, once
+per run, for the command being run only where app_for() picked one.
+"""
+
+import inspect
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from ..options import LANGS, Option, entries
+
+
+def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A str Enum for a typer option whose values are `values` (typer shows and checks them)."""
+    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
+
+
+_ENUMS: dict[tuple[str, ...], type[Enum]] = {}
+
+
+def enum_of(option: Option) -> type[Enum]:
+    """One Enum per set of choices (the command's body reads `.value`)."""
+    if option.choices not in _ENUMS:
+        _ENUMS[option.choices] = choice(option.param.title().replace("_", ""), option.choices)
+    return _ENUMS[option.choices]
+
+
+Lang = enum_of(next(o for o in entries("pe") if o.choices == LANGS))  # cli/__init__ and tests name it
+
+
+def parse_temperature(value: str) -> float | str:
+    """--temperature: a number, or auto (the default, as --compare temperature=auto takes it)."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number or auto") from None
+
+
+PARSERS = {"temperature": parse_temperature}
+
+
+_BUILT: dict[str, inspect.Parameter] = {}  # by option name: show, explain and rnn share 23 (typer copies what it changes)
+
+
+def parameter(option: Option) -> inspect.Parameter:
+    """The keyword parameter typer reads for `option`: Annotated[T, typer.Option(...)] = default."""
+    if option.name not in _BUILT:
+        _BUILT[option.name] = _parameter(option)
+    return _BUILT[option.name]
+
+
+def _parameter(option: Option) -> inspect.Parameter:
+    kind = enum_of(option) if option.choices else option.type
+    kind = list[kind] if option.many else kind
+    default = kind(option.default) if option.choices and option.default is not None else option.default
+    if option.argument:
+        info = typer.Argument(help=option.help, show_default=False)
+    else:
+        extra = {"min": option.min, "max": option.max} if option.cli_range else {}
+        extra.update({"parser": PARSERS[option.parser]} if option.parser else {})
+        extra.update({"metavar": option.metavar} if option.metavar else {})
+        info = typer.Option(*option.flags, help=option.help, show_default=option.show_default,
+                            rich_help_panel=option.panel, **{k: v for k, v in extra.items() if v is not None})
+    kind = Optional[kind] if option.default is None else kind
+    return inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
+
+
+def takes(command: str):
+    """Decorator: give the function the parameters of `command` from the table, in --help order.
+    Its `def` names the ones its body reads; the others arrive in its **options (if it has one)."""
+    def declare(function):
+        every = entries(command)
+        named = [p.name for p in inspect.signature(function).parameters.values() if p.kind != p.VAR_KEYWORD]
+        gathers = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(function).parameters.values())
+        unknown, left = set(named) - {o.param for o in every}, {o.param for o in every} - set(named)
+        if unknown or (left and not gathers):  # a parameter typer never fills, or one the function cannot take
+            raise TypeError(f"{function.__name__}() names {sorted(unknown)} that `{command}` does not take, or lacks "
+                            f"{sorted(left)} (options.TABLE)")
+        function.__signature__ = inspect.Signature([parameter(o) for o in every])
+        return function
+
+    return declare
