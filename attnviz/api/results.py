@@ -15,14 +15,43 @@ from .checks import check_save
 __all__ = ["AtlasResult", "AttnvizWarning", "Result", "files_of"]
 
 
+def _atlas(name: str, doc: str) -> property:
+    """A read-only property: the atlas's own field `name`."""
+    return property(lambda self: getattr(self.atlas, name), doc=doc)
+
+
 class AtlasResult:
     """An atlas (analysis.atlas.Atlas: its fields and .roles(), .ranked(role)) and its views."""
 
     def __init__(self, atlas):
         self.atlas = atlas
 
-    def __getattr__(self, name):
-        return getattr(self.atlas, name)
+    model = _atlas("model", "The model's name as given (minilm) or its path")
+    family = _atlas("family", "The model family computed (bert, llama, …)")
+    causal = _atlas("causal", "True for a decoder: query i sees keys j ≤ i")
+    kv_heads = _atlas("kv_heads", "Key/value heads per layer (fewer than heads: grouped-query attention)")
+    layers = _atlas("layers", "Number of layers")
+    heads = _atlas("heads", "Query heads per layer")
+    text = _atlas("text", "The text the per-token scores are measured on")
+    tokens = _atlas("tokens", "[n] the text's tokens")
+    ids = _atlas("ids", "[n] the text's token ids")
+    specials = _atlas("specials", "[n] bool: [CLS]/[SEP]/BOS-like tokens of the text")
+    probe_ids = _atlas("probe_ids", "The whole probe's token ids, frame included")
+    probe_tokens = _atlas("probe_tokens", "The whole probe's tokens")
+    probe_length = _atlas("probe_length", "T: the probe is T random tokens, then the same T again")
+    probe_start = _atlas("probe_start", "Index of the probe's first random token (1 after [CLS] or BOS)")
+    seed = _atlas("seed", "Seed of the probe's random tokens")
+    scores = _atlas("scores", "Score name (sink, previous, induction, …) -> [layers, heads] array")
+    text_alpha = _atlas("text_alpha", "[layers, heads, n, n] α′ on the text")
+    probe_alpha = _atlas("probe_alpha", "[layers, heads, N, N] α′ on the probe")
+
+    def roles(self) -> list[list[list[str]]]:
+        """[layers][heads] -> the roles each head passes, strongest first (empty: none)."""
+        return self.atlas.roles()
+
+    def ranked(self, role: str, top: int = 5) -> list[tuple[int, int, float]]:
+        """The heads with `role` as (layer, head 1-based, score), highest score first (at most `top`)."""
+        return self.atlas.ranked(role, top)
 
     def __repr__(self) -> str:
         return f"<attnviz Atlas: {self.atlas.model}, {self.atlas.layers} layers × {self.atlas.heads} heads>"

@@ -75,3 +75,19 @@ def test_the_head_count_check_is_the_library_s(runner):
         attnviz.analyze("ham sandwich", heads=4, head=9)
     result = invoke(runner, "explain", "ham sandwich", "--heads", "4", "--head", "9", "--focus", "ham")
     assert result.exit_code == 2 and result.stderr == "attnviz: error: --head 9: there are only 4 heads (--heads 4)\n"
+
+
+def test_an_atlas_result_declares_every_field_of_the_atlas():
+    """AtlasResult forwards nothing blindly: each of the Atlas's fields (and layers, heads, roles,
+    ranked) is a documented member, so a new Atlas field fails here until it is declared."""
+    from dataclasses import fields
+
+    from attnviz.analysis.atlas import Atlas
+    from attnviz.api.results import AtlasResult
+
+    names = [f.name for f in fields(Atlas)] + ["layers", "heads", "roles", "ranked"]
+    assert "__getattr__" not in vars(AtlasResult)
+    for name in names:
+        member = vars(AtlasResult).get(name)
+        assert member is not None and member.__doc__, f"AtlasResult.{name} is not declared with a docstring"
+        assert callable(member) or isinstance(member, property), name
