@@ -22,8 +22,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     generate: a decoder continues the text greedily by up to this many tokens first; they join the
     sequence (flagged in `generated`), and their rows are the ones the model used while generating.
     """
-    from ..core.rollout import rollout
-    from ..models.checkpoint import encode, forward, open_model, unk_pieces
+    from ..models.checkpoint import encode, open_model, unk_pieces
     from .estimate import check_model
     from ..models.pieces import readable
 
@@ -46,6 +45,22 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     head_numbers = [head] if head else list(range(1, c.heads + 1))
     check_model(m.name, len(enc.ids), m.parameters(), c.layers, c.heads, getattr(c, "head_dim", None) or c.hidden // c.heads,
                 len(layer_numbers) * len(head_numbers))
+    cfg, source = run_config(m, words, layer, head, generate, prompt_chars)
+    if not words:
+        run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials, c.causal)
+        analysis = StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
+                                         None, Summaries(run), None, unknown, run=run)
+    else:
+        analysis = pooled(m, enc, text, layer_numbers, head_numbers, source, cfg, unknown)
+        generated = [any(generated[k] for k in unit) for unit in word_units(enc, text)]
+    if generate:
+        analysis.generated = generated
+    return analysis
+
+
+def run_config(m, words: bool, layer: int | None, head: int | None, generate: int, prompt_chars: int) -> tuple[dict, dict]:
+    """The analysis' config and source: what the views and the JSON say about this model's run."""
+    c = m.config
     cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
            "heads": c.heads, "d_k": getattr(c, "head_dim", None) or c.hidden // c.heads, "score": "scaled-dot",
            "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
@@ -54,24 +69,25 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
         cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate, "prompt_chars": prompt_chars,
                     "positions": "rotary" if hasattr(c, "inv_freq") else "learned"})
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
-    if not words:
-        run = LayerRun(m.forward_layers(enc), c.layers, layer_numbers, head_numbers, specials, c.causal)
-        analysis = StreamedModelAnalysis(text, tokens, specials, source, cfg, KeptLayers(run), layer_numbers, head_numbers,
-                                         None, Summaries(run), None, unknown, run=run)
-    else:
-        layers, hidden = forward(m, enc)
-        flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
-        tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
-        summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials, c.causal)
-                     for l in layer_numbers for h in head_numbers}
-        kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output, layers[l - 1].mask)
-                for l in layer_numbers]
-        analysis = ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries,
-                                 hidden, unknown)
-        generated = [any(generated[k] for k in unit) for unit in word_units(enc, text)]
-    if generate:
-        analysis.generated = generated
-    return analysis
+    return cfg, source
+
+
+def pooled(m, enc, text: str, layer_numbers: list[int], head_numbers: list[int], source: dict, cfg: dict,
+           unknown) -> ModelAnalysis:
+    """Every layer at once, pooled from subword pieces to words (to_words), with the rollout."""
+    from ..core.rollout import rollout
+    from ..models.checkpoint import forward
+
+    c = m.config
+    layers, hidden = forward(m, enc)
+    flow = rollout([[h.alpha_prime for h in lr.heads] for lr in layers])
+    tokens, specials, layers, hidden, flow = to_words(enc, text, layers, hidden, flow)
+    summaries = {(l, h): head_summary(layers[l - 1].heads[h - 1].alpha_prime, specials, c.causal)
+                 for l in layer_numbers for h in head_numbers}
+    kept = [att.LayerResult([layers[l - 1].heads[h - 1] for h in head_numbers], layers[l - 1].output, layers[l - 1].mask)
+            for l in layer_numbers]
+    return ModelAnalysis(text, tokens, specials, source, cfg, kept, layer_numbers, head_numbers, flow, summaries,
+                         hidden, unknown)
 
 
 def continued(m, enc, text: str, n: int, words: bool):

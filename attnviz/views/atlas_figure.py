@@ -7,7 +7,7 @@ import numpy as np
 
 from ..analysis.atlas import ROLES, SCORES
 from ..i18n import N_, _
-from .figures import _pyplot, font_for
+from .fonts import _pyplot, font_for
 
 SHARES = {"sink", "special", "self", "previous", "next", "breadth", "induction", "duplicate"}  # 0 … 1 on one scale
 TITLES = {"sink": N_("sink"), "special": N_("special tokens"), "self": N_("self"), "previous": N_("previous token"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import _
-from .figures import _pyplot, font_for
+from .fonts import _pyplot, font_for
 
 SPEC_CMAP = "magma"
 ALPHA_CMAP = "viridis"

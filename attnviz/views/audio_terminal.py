@@ -27,7 +27,7 @@ def times_of(analysis) -> tuple[np.ndarray, float]:
 
 def header(analysis) -> Text:
     """Two or three lines: the clip and its frames, then the formulas (and masks) in effect."""
-    from .terminal import describe, heads_count
+    from .header import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c)

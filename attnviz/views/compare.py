@@ -41,7 +41,7 @@ def setting_line(setting, tokens: list[str], twice: set[str]) -> str:
 
 def compare_header(comparison) -> Text:
     """Two or three lines: the input, the option compared and its values, what T is."""
-    from .terminal import header
+    from .header import header
 
     first = header(comparison.settings[0].analysis).plain.splitlines()
     values = " | ".join(s.value for s in comparison.settings)
@@ -102,7 +102,7 @@ def render_compare(comparison, console: Console, cells: str = "auto") -> None:
 
 def compare_title(comparison) -> str:
     """The figure's title: the input, then the option and its values."""
-    from .terminal import figure_title
+    from .header import figure_title
 
     first = figure_title(comparison.settings[0].analysis).split("\n")[0]
     values = " | ".join(s.value for s in comparison.settings)

@@ -81,7 +81,8 @@ def to_json(c) -> str:
 
 def conv_figure(c, title: str | None = None):
     """K × K panels of the heads' α′ around the focused pixel, then the picture, b, and |b − conv2d|."""
-    from .figures import _pyplot, tex_safe
+    from .figures import tex_safe
+    from .fonts import _pyplot
 
     plt = _pyplot()
     k, r = c.k, c.k // 2
@@ -157,7 +158,7 @@ class ConvResult:
 
     def save(self, *paths: str, dpi: int = 150, title: str | None = None) -> None:
         from ..errors import UsageError
-        from .figures import check_paths, save
+        from .saving import check_paths, save
 
         for path in check_paths(list(paths)):
             if path.suffix.lower() == ".html":

@@ -13,7 +13,8 @@ from ..core.scores import score
 from ..i18n import N_, _
 from .formulas import norm_matrix, norm_step, score_matrix, score_step, uses_temperature
 from .style import fmt, printable
-from .terminal import header, norm, vector_preview
+from .header import header
+from .terminal import norm, vector_preview
 
 
 def step(console: Console, number: int, title: str, formula: str) -> None:

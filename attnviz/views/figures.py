@@ -1,33 +1,21 @@
-"""Heatmap figures (PNG, SVG, PDF): data in, file out.  matplotlib (Agg) is imported only here.
+"""Heatmap figures (PNG, SVG, PDF): data in, figure out.  matplotlib (Agg) comes from views/fonts.py.
 
 Every function takes arrays and labels and does no attention math.  Masked cells (NaN in α,
-or given as a mask) are drawn hatched on gray, never as a 0-colored cell.
+or given as a mask) are drawn hatched on gray, never as a 0-colored cell.  Saving (paths checked
+first, an atomic write) is views/saving.py.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..cost import pe_inches  # the figure's size; in cost, which estimates a canvas before it is drawn
-from ..errors import AttnvizError, UsageError
+from ..errors import AttnvizError, UsageError  # noqa: F401  (AttnvizError: tests catch figures.save's errors by it)
 from ..i18n import N_, _
-
-FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
-SAVE_FORMATS = FORMATS + ("html",)
-MAX_INCHES = 200  # a saved figure's longest side
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN", "Noto Sans SC")
-# the optional extra `pip install "attnviz[cjk]"`: the PyPI package noto-cjk-sans-otc (SIL OFL 1.1), whose
-# module folder holds Noto Sans CJK Regular (SC, TC, HK, JP, KR faces); found without importing it
-CJK_PACKAGE = ("noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc")
-CJK_HINT = ('install a CJK font: pip install "attnviz[cjk]" (Noto Sans CJK from PyPI), or the system\'s '
-            "(Debian/Ubuntu: apt install fonts-noto-cjk, then delete ~/.cache/matplotlib)")
+from .fonts import _pyplot, font_for  # noqa: F401  (_pyplot: tests close figures through figures._pyplot)
+from .saving import MAX_INCHES, check_paths, save  # noqa: F401  (their home before saving.py: present, api, cli, tests)
 
 
 @dataclass
@@ -76,173 +64,6 @@ def check_style(style: Style) -> Style:
 def tex_safe(text: str) -> str:
     """User text (a file name, a token) in a figure label: a $ would start mathtext."""
     return text.replace("$", r"\$")
-
-
-def check_paths(items: list[str]) -> list[Path]:
-    """--save values (repeated, or comma-separated) as paths, checked before any work:
-    a file name of a known extension that the file system allows, in an existing folder where a
-    file can be created (tried: /proc, /sys and read-only mounts pass os.access but refuse files).
-    A file named twice (x.png,./x.png; a/../x.png; through a symbolic link) is saved once, under
-    its first spelling."""
-    out, seen = [], set()
-    for item in items:
-        if not item.strip():
-            raise UsageError(f"`save` {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
-        for p in (p.strip() for p in item.split(",") if p.strip()):
-            path = _check_path(p)
-            if (same := os.path.realpath(path)) not in seen:
-                seen.add(same)
-                out.append(path)
-    return out
-
-
-def _check_path(p: str) -> Path:
-    path = Path(p).expanduser()
-    ext = path.suffix.lower().lstrip(".")
-    if ext not in SAVE_FORMATS:
-        raise UsageError(f"`save` {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not path.is_absolute() and not _cwd_exists():
-        raise UsageError(f"`save` {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
-    try:
-        longest = os.pathconf(folder if folder.is_dir() else "/", "PC_NAME_MAX")
-    except (OSError, ValueError):
-        longest = 255
-    if len(os.fsencode(path.name)) > longest:
-        raise UsageError(f"`save` {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
-                         f"allows at most {longest}; give a shorter name")
-    if not folder.is_dir():
-        raise UsageError(f"`save` {p}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise UsageError(f"`save` {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
-    except OSError as e:
-        raise AttnvizError(f"`save` {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
-    try:
-        os.close(fd)
-    finally:
-        os.unlink(tmp)
-    return path
-
-
-def _temporary(path: Path) -> tuple[int, str]:
-    """mkstemp next to path: '.NAME.XXXXXXXX.EXT', NAME cut so the temporary name fits where path fits."""
-    name = path.name[: max(1, len(path.name) - 20)]
-    return tempfile.mkstemp(prefix=f".{name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
-
-
-def _cwd_exists() -> bool:
-    try:
-        os.getcwd()
-        return True
-    except OSError:
-        return False
-
-
-def _pyplot():
-    quiet_matplotlib()
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def quiet_matplotlib() -> None:
-    """Before matplotlib's first import: an invalid MPLBACKEND would make the import fail (attnviz
-    draws with Agg anyway, so it is set aside while matplotlib starts), and an unusable config
-    folder (MPLCONFIGDIR, HOME) would make it log two lines; it then uses a temporary folder, which
-    is all attnviz needs, so those lines are dropped."""
-    import importlib
-    import logging
-    import sys
-
-    if "matplotlib" in sys.modules:
-        return
-    backend = os.environ.pop("MPLBACKEND", None)
-    log = logging.getLogger("matplotlib")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        matplotlib = importlib.import_module("matplotlib")
-        matplotlib.get_configdir(), matplotlib.get_cachedir()  # cached: they warn here or never
-    finally:
-        log.setLevel(level)
-        if backend is not None:
-            os.environ["MPLBACKEND"] = backend
-
-
-def font_for(labels: list[str]) -> tuple[list[str], str | None]:
-    """A font family list that can draw every label, and a warning when some glyph is missing.
-    CJK: the system's fonts named in CJK_FONTS, and, when they lack a glyph (or there are none),
-    the font the [cjk] extra installs (CJK_PACKAGE)."""
-    from matplotlib import font_manager
-
-    chars = {c for s in labels for c in s if not c.isspace()}
-    installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-    families = ["DejaVu Sans"] + [name for name in CJK_FONTS if name in installed]
-    fonts = _open_fonts(families, installed)
-    missing = sorted(c for c in chars if not any(f.get_char_index(ord(c)) for f in fonts))
-    if any(_is_cjk(c) for c in missing):
-        packaged = _packaged_cjk_font()
-        extra = [name for name in CJK_FONTS if name in packaged and name not in families]
-        families += extra
-        fonts += _open_fonts(extra, packaged)
-        missing = sorted(c for c in missing if not any(f.get_char_index(ord(c)) for f in fonts))
-    families = cjk_first(families)
-    if not missing:
-        return families, None
-    hint = CJK_HINT if any(_is_cjk(c) for c in missing) else "install a font that has them (e.g. fonts-noto)"
-    return families, f"no installed font can draw {''.join(missing[:10])}{'…' if len(missing) > 10 else ''} in figure labels; {hint}"
-
-
-def cjk_first(families: list[str]) -> list[str]:
-    """Under --lang zh the first CJK family leads: text outside $…$ in a mathtext label (查询 $i$) is
-    drawn in the first family only, with no fallback, so it must be one that has Chinese."""
-    from ..i18n import language
-
-    cjk = [name for name in families if name in CJK_FONTS]
-    return cjk[:1] + [name for name in families if name != cjk[0]] if cjk and language() == "zh" else families
-
-
-def _open_fonts(names: list[str], files: dict[str, str]) -> list:
-    """FT2Font objects for the families `names` ({family: file} first, else matplotlib's findfont)."""
-    from matplotlib import font_manager, ft2font
-
-    fonts = []
-    for name in names:
-        try:
-            fonts.append(ft2font.FT2Font(files.get(name) or font_manager.findfont(name)))
-        except (OSError, RuntimeError):
-            continue
-    return fonts
-
-
-def _is_cjk(c: str) -> bool:
-    return "\u3000" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff"
-
-
-def _packaged_cjk_font() -> dict[str, str]:
-    """{family: file} of the font the [cjk] extra installs, registered with matplotlib on first
-    use; {} when the package is not installed.  The package is located, never imported."""
-    import importlib.util
-
-    from matplotlib import font_manager
-
-    package, filename = CJK_PACKAGE
-    spec = importlib.util.find_spec(package)
-    path = Path(spec.origin).parent / filename if spec and spec.origin else None
-    if path is None or not path.is_file():
-        return {}
-    fm = font_manager.fontManager
-    if not any(f.fname == str(path) for f in fm.ttflist):
-        try:
-            fm.addfont(str(path))
-        except (OSError, RuntimeError):  # a damaged file: as if the package were not there
-            return {}
-    return {f.name: f.fname for f in fm.ttflist if f.fname == str(path)}
 
 
 LABEL_ALL = 120  # tokens: up to this many every row and column is labelled; beyond, ~20 numbered ticks
@@ -338,65 +159,6 @@ def _range(panels: list[Panel], vmax: float | None = None) -> tuple[float, float
     top = float(finite.max()) if finite.size else 1.0
     return 0.0, top if top > 0 else 1.0
 
-
-def _save(fig, path: Path, dpi: int) -> None:
-    """Write atomically: a temporary file in the same folder, renamed over the target when complete.
-    Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
-    width, height = fig.get_size_inches()
-    if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
-        raise UsageError(f"`save` {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
-                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
-                         f"or use fewer `heads`")
-    try:
-        fd, tmp = _temporary(path)
-    except OSError as e:
-        raise AttnvizError(f"could not write {path}: {e.strerror or e}") from None
-    os.close(fd)
-    try:
-        dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
-        with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
-            warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            # "tight" draws the figure twice; a big grid is laid out by hand and needs no trimming
-            tight = {"bbox_inches": "tight", "pad_inches": 0.15} if len(fig.axes) <= 24 else {}
-            _hook("ATTNVIZ_TEST_SAVE_DELAY")
-            fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, **tight)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
-            raise
-        raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
-
-
-def _reason(e: Exception) -> str:
-    """Why a save failed, in words a user can act on (FreeType's own message is not)."""
-    if isinstance(e, OSError) and e.strerror:
-        return e.strerror
-    if "freetype" in type(e).__name__.lower() or "FT_" in str(e) or "Glyph" in str(e):
-        return f"the figure is too large to draw its labels ({e}); save fewer heads (`head` H) or a smaller figure"
-    return str(e) or type(e).__name__
-
-
-def _hook(name: str) -> None:
-    """Tests only: sleep ATTNVIZ_TEST_SAVE_DELAY seconds with the temporary file in place, so a
-    signal lands mid-save deterministically."""
-    delay = os.environ.get(name)
-    if delay:
-        import time
-
-        time.sleep(float(delay))
-
-
-def save(fig, path: Path, dpi: int = 150) -> None:
-    """Write the figure atomically and free it."""
-    plt = _pyplot()
-    try:
-        _save(fig, path, dpi)
-    finally:
-        plt.close(fig)
 
 
 def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, title: str,

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from ..i18n import _
-from .figures import _pyplot, font_for
+from .fonts import _pyplot, font_for
 
 DECADES = 3.0  # the colour scale spans max α′ / 10³ … max α′; weaker weights are drawn as the weakest
 HEAT = "inferno"

@@ -136,7 +136,7 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
 
 def header(analysis) -> Text:
     """The picture, its items and the formulas in effect (two or three lines)."""
-    from .terminal import describe, heads_count
+    from .header import describe, heads_count
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c, grid=True)

@@ -313,6 +313,97 @@ class _Slot:
         self.error: BaseException | None = None
 
 
+class _Pipeline:
+    """The queues, buffers and threads of one stream() call: worker threads format matrices into
+    buffers, one writer thread writes bytes and formatted matrices in document order."""
+
+    def __init__(self, write, ahead: int, buffers: int):
+        import queue
+
+        self.write = write
+        self.order: queue.SimpleQueue = queue.SimpleQueue()  # bytes and slots in document order; None ends
+        self.tasks: queue.SimpleQueue = queue.SimpleQueue()  # slots to format, in the same order; None ends a worker
+        self.free: queue.SimpleQueue = queue.SimpleQueue()  # buffers (None: not made yet)
+        for _ in range(buffers):
+            self.free.put(None)
+        self.taking = threading.Lock()  # a worker takes a buffer and then the next slot: slots get buffers in order
+        self.room = threading.Semaphore(ahead)
+        self.failed: list[BaseException] = []
+        self.stop = threading.Event()
+
+    def worker(self) -> None:
+        while True:
+            with self.taking:
+                buffer = self.free.get()
+                slot = self.tasks.get()
+            if slot is None:
+                return
+            slot.buffer = buffer
+            if self.stop.is_set():  # nothing more is written: give the buffer back for the other slots
+                self.free.put(buffer)
+            else:
+                try:
+                    slot.text = matrix_json(slot.mat, buffer)
+                except BaseException as e:
+                    slot.error = e
+            slot.done.set()
+
+    def writer(self) -> None:
+        try:
+            while (item := self.order.get()) is not None and not self.stop.is_set():
+                if isinstance(item, _Slot):
+                    item.done.wait()
+                    if item.error is not None:
+                        raise item.error
+                    self.write(memoryview(item.text))
+                    base = item.text.base
+                    self.free.put(base if isinstance(base, np.ndarray) and base.flags.writeable else item.buffer)
+                    self.room.release()
+                else:
+                    self.write(item)
+        except BaseException as e:  # a matrix with inf, a closed pipe, a full disk: for the taker to raise
+            self.failed.append(e)
+            self.stop.set()
+            self.room.release()  # a taker waiting for room wakes up and sees it
+
+    def start(self) -> list[threading.Thread]:
+        """The writer (first) and up to 4 workers, started."""
+        import os
+
+        threads = [threading.Thread(target=self.writer, name="attnviz-json-writer", daemon=True)]
+        threads += [threading.Thread(target=self.worker, name="attnviz-json-format", daemon=True)
+                    for _ in range(max(1, min(4, os.cpu_count() or 1)))]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def take(self, pieces) -> None:
+        """Hand the pieces on in order: bytes to the writer, matrices to the workers and the writer."""
+        for piece in pieces:
+            if isinstance(piece, np.ndarray):
+                self.room.acquire()
+                if self.stop.is_set():
+                    break
+                slot = _Slot(piece)
+                self.tasks.put(slot)
+                self.order.put(slot)
+            else:
+                self.order.put(piece)
+            if self.stop.is_set():
+                break
+
+    def finish(self, threads: list[threading.Thread]) -> None:
+        """End the writer after what it was given, then stop and join the workers."""
+        self.order.put(None)
+        threads[0].join()
+        self.stop.set()  # the writer is done: workers skip whatever is left
+        for _ in threads[1:]:
+            self.free.put(None)
+            self.tasks.put(None)
+        for thread in threads[1:]:
+            thread.join()
+
+
 def stream(pieces, write, ahead: int = 64, buffers: int = 4) -> None:
     """Write bytes and matrices (as JSON) in their order.
 
@@ -322,83 +413,14 @@ def stream(pieces, write, ahead: int = 64, buffers: int = 4) -> None:
     writing, and the buffers are used again: no fresh memory); one thread writes.  At most `ahead`
     matrices are taken and not yet written.  An error in any thread is raised here, the others stopped.
     """
-    import os
-    import queue
-
-    order: queue.SimpleQueue = queue.SimpleQueue()  # bytes and slots in document order; None ends
-    tasks: queue.SimpleQueue = queue.SimpleQueue()  # slots to format, in the same order; None ends a worker
-    free: queue.SimpleQueue = queue.SimpleQueue()  # buffers (None: not made yet)
-    for _ in range(buffers):
-        free.put(None)
-    taking = threading.Lock()  # a worker takes a buffer and then the next slot: slots get buffers in order
-    room = threading.Semaphore(ahead)
-    failed: list[BaseException] = []
-    stop = threading.Event()
-
-    def worker() -> None:
-        while True:
-            with taking:
-                buffer = free.get()
-                slot = tasks.get()
-            if slot is None:
-                return
-            slot.buffer = buffer
-            if stop.is_set():  # nothing more is written: give the buffer back for the other slots
-                free.put(buffer)
-            else:
-                try:
-                    slot.text = matrix_json(slot.mat, buffer)
-                except BaseException as e:
-                    slot.error = e
-            slot.done.set()
-
-    def writer() -> None:
-        try:
-            while (item := order.get()) is not None and not stop.is_set():
-                if isinstance(item, _Slot):
-                    item.done.wait()
-                    if item.error is not None:
-                        raise item.error
-                    write(memoryview(item.text))
-                    base = item.text.base
-                    free.put(base if isinstance(base, np.ndarray) and base.flags.writeable else item.buffer)
-                    room.release()
-                else:
-                    write(item)
-        except BaseException as e:  # a matrix with inf, a closed pipe, a full disk: for the taker to raise
-            failed.append(e)
-            stop.set()
-            room.release()  # a taker waiting for room wakes up and sees it
-
-    threads = [threading.Thread(target=writer, name="attnviz-json-writer", daemon=True)]
-    threads += [threading.Thread(target=worker, name="attnviz-json-format", daemon=True)
-                for _ in range(max(1, min(4, os.cpu_count() or 1)))]
-    for thread in threads:
-        thread.start()
+    pipeline = _Pipeline(write, ahead, buffers)
+    threads = pipeline.start()
     try:
-        for piece in pieces:
-            if isinstance(piece, np.ndarray):
-                room.acquire()
-                if stop.is_set():
-                    break
-                slot = _Slot(piece)
-                tasks.put(slot)
-                order.put(slot)
-            else:
-                order.put(piece)
-            if stop.is_set():
-                break
+        pipeline.take(pieces)
     except BaseException:
-        stop.set()
+        pipeline.stop.set()
         raise
     finally:
-        order.put(None)
-        threads[0].join()
-        stop.set()  # the writer is done: workers skip whatever is left
-        for _ in threads[1:]:
-            free.put(None)
-            tasks.put(None)
-        for thread in threads[1:]:
-            thread.join()
-    if failed:
-        raise failed[0]
+        pipeline.finish(threads)
+    if pipeline.failed:
+        raise pipeline.failed[0]

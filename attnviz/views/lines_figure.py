@@ -33,7 +33,7 @@ def lines_figure(tokens: list[str], panels: list[tuple[str, list[tuple[int, np.n
     from matplotlib.collections import LineCollection
     from matplotlib.colors import to_rgb
 
-    from .figures import _pyplot, font_for
+    from .fonts import _pyplot, font_for
 
     plt = _pyplot()
     keys, key_specials = (tokens, specials) if keys is None else (keys, key_specials)

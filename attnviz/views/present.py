@@ -78,7 +78,7 @@ def check(analysis, request: Request):
 
 def check_view(analysis, request: Request) -> None:
     """`view` lines: a figure of tokens in two columns (views/lines_figure.py), for text, a model or given attention."""
-    if request.view is None:
+    if request.view in (None, "heatmap"):  # heatmap: the default, by its name in options.TABLE
         return
     from .lines_figure import MAX_ITEMS
 

@@ -15,7 +15,8 @@ from ..errors import UsageError
 from ..i18n import _
 from .explain import step, table
 from .style import printable
-from .terminal import header, vector_preview
+from .header import header
+from .terminal import vector_preview
 
 ROWS_ALL = 24  # up to this many steps the walk lists them all; beyond, the first and last ROWS_END
 ROWS_END = 8

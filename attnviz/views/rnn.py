@@ -33,7 +33,8 @@ def reach(r) -> dict:
 
 def render_rnn(r, console, cells: str = "auto") -> None:
     """Header, the influence matrix and α′ on one scale, and the first item's share in the last row."""
-    from .terminal import header, matrix_view
+    from .header import header
+    from .terminal import matrix_view
 
     n = len(r.tokens)
     console.print(header(r.attention))
@@ -72,7 +73,8 @@ def to_json(r) -> str:
 
 def rnn_figure(r, title: str | None = None):
     """Two heatmaps side by side, one colour scale (0 … the larger maximum) and one colorbar."""
-    from .figures import _pyplot, font_for, tex_safe
+    from .figures import tex_safe
+    from .fonts import _pyplot, font_for
 
     plt = _pyplot()
     n = len(r.tokens)
@@ -125,7 +127,7 @@ class RnnResult:
         return rnn_figure(self.analysis, title)[0]
 
     def save(self, *paths: str, dpi: int = 150, title: str | None = None) -> None:
-        from .figures import check_paths, save
+        from .saving import check_paths, save
 
         for path in check_paths(list(paths)):
             if path.suffix.lower() == ".html":

@@ -15,9 +15,9 @@ import numpy as np
 from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
-from ..i18n import N_, _, ngettext
+from ..i18n import _, ngettext
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
-from .formulas import d_k_note, norm_tex, norm_text, score_tex, score_text, uses_temperature
+from .header import describe, figure_title, header, heads_count, source_name  # noqa: F401  (figure_title: titles.py imports it from here)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade, shown_tokens
 
 if TYPE_CHECKING:
@@ -162,93 +162,6 @@ def table_text(columns: list[Column], width: int) -> Text:
         out.append("\n")
     out.right_crop(1)
     return out
-
-
-AUTO_T = {
-    "identity": N_("auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook"),
-    "other": N_("auto T = 1 (the textbook) with a learned or random W^q, W^k"),
-}
-
-
-NORMED = {"standard": N_("standard vectors"), "center": N_("centred vectors"), "none": N_("raw vectors")}  # a^i's input_norm
-
-
-def source_name(source: dict, config: dict) -> str:
-    """The input's name as a header writes it: one-hot vectors in the language in use (their
-    source.name stays "one-hot (N words)" in JSON), anything else its name."""
-    if config.get("embedding") == "onehot" and source.get("dim"):
-        return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source["dim"]).format(n=source["dim"])
-    return source["name"]
-
-
-def describe(config: dict, grid: bool = False) -> dict[str, str]:
-    """The effective config in words: the score, normalization, input, mask and auto-T lines of a header.
-    grid: the items are a picture's rows × columns (its window is 2-D)."""
-    c = config
-    score, norm = score_text(c), norm_text(c)
-    proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c["seed"]),
-            "weights": _("weights {file}").format(file=c["weights"])}[c["projection"]]
-    short = {"identity": "q=k=v=a", "random": _("random W (seed {seed})").format(seed=c["seed"]),
-             "weights": _("W from {file}").format(file=c["weights"])}[c["projection"]]
-    source = _("one-hot") if c.get("embedding") == "onehot" else _(NORMED.get(c["input_norm"], "{norm} vectors")).format(norm=c["input_norm"])
-    pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c['pos_scale']:g}") if c.get("pos") == "sinusoidal" else ""
-    masks = []
-    if c.get("window") is not None:
-        masks.append((_("window |Δrow|, |Δcol| ≤ {w}") if grid else _("window |i−j| ≤ {w}")).format(w=c["window"]))
-    if c.get("causal"):
-        masks.append(_("causal j ≤ i"))
-    if c.get("edges") or c.get("graph"):
-        masks.append(_("graph edges (directed)") if c.get("directed") else _("graph edges"))
-    if c.get("no_self"):
-        masks.append(_("no self"))
-    auto = _(AUTO_T["identity" if c["projection"] == "identity" else "other"]) if c["temperature_auto"] and uses_temperature(c) else ""
-    return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
-            "source": f"{source}{pos}", "projection": short, "auto": auto}
-
-
-def figure_title(analysis) -> str:
-    """Two lines for a figure (matplotlib mathtext): the input and sizes, then the formulas, T and masks."""
-    from .figures import tex_safe
-
-    c, s = analysis.config, analysis.source
-    words = describe(c, grid=s.get("kind") == "image")
-    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
-    first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
-             f"{tex_safe(words['projection'])}{heads}")
-    temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if uses_temperature(c) else ""
-    second = f"{score_tex(c)}{d_k_note(c, tex=True)}    {norm_tex(c)}{temp}"
-    return first + "\n" + second + ("    " + _("masks: {masks}").format(masks=words["masks"]) if words["masks"] else "")
-
-
-def heads_count(n: int) -> str:
-    """"4 heads" in the language in use."""
-    return ngettext("{n} head", "{n} heads", n).format(n=n)
-
-
-def items_count(analysis) -> str:
-    """"9 tokens" (text) or "9 items" (a vector set), in the language in use."""
-    n = len(analysis.tokens)
-    if analysis.sequence.lexicon is not None:
-        return ngettext("{n} token", "{n} tokens", n).format(n=n)
-    return ngettext("{n} item", "{n} items", n).format(n=n)
-
-
-def header(analysis) -> Text:
-    """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
-    c, s = analysis.config, analysis.source
-    words = describe(c, grid=s.get("kind") == "image")
-    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
-    t = Text()
-    t.append("attnviz ", style="bold")
-    t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
-    t.append(f"{words['score']}{d_k_note(c)}   {words['norm']}")
-    if words["auto"]:
-        t.append("\n" + words["auto"], style="dim")
-    if words["masks"]:
-        t.append("\n" + _("masks: {masks} (· = masked)").format(masks=words["masks"]), style="yellow")
-    if any(analysis.oov):
-        t.append("\n" + _("* not in the vocabulary (a = 0)"), style="dim")
-    return t
 
 
 def any_header(analysis) -> Text:

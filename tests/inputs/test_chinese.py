@@ -503,12 +503,12 @@ def _a_cjk_font_file():
 
     from matplotlib import font_manager
 
-    from attnviz.views import figures
+    from attnviz.views import fonts
 
     found = [f.fname for f in font_manager.fontManager.ttflist if f.name == "Noto Sans CJK SC" and "Regular" in f.fname]
-    spec = importlib.util.find_spec(figures.CJK_PACKAGE[0])
+    spec = importlib.util.find_spec(fonts.CJK_PACKAGE[0])
     if spec and spec.origin:
-        found.append(str(Path(spec.origin).parent / figures.CJK_PACKAGE[1]))
+        found.append(str(Path(spec.origin).parent / fonts.CJK_PACKAGE[1]))
     return found[0] if found else None
 
 
@@ -527,7 +527,7 @@ def test_system_cjk_font_draws_chinese_labels(tmp_path):
 
 
 def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch, no_system_cjk):
-    from attnviz.views import figures
+    from attnviz.views import fonts
 
     source = no_system_cjk
     if source is None:
@@ -537,8 +537,8 @@ def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch
     (package / "__init__.py").write_text("raise RuntimeError('imported')\n")
     (package / "NotoSansCJK-Regular.ttc").symlink_to(source)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    monkeypatch.setattr(figures, "CJK_PACKAGE", ("fake_cjk_fonts", "NotoSansCJK-Regular.ttc"))
-    families, warning = figures.font_for(["餐厅", "三明治"])
+    monkeypatch.setattr(fonts, "CJK_PACKAGE", ("fake_cjk_fonts", "NotoSansCJK-Regular.ttc"))
+    families, warning = fonts.font_for(["餐厅", "三明治"])
     assert warning is None and "Noto Sans CJK SC" in families
     assert "fake_cjk_fonts" not in sys.modules
     warning, missing = _chinese_figure(tmp_path, "zh-packaged.png")
@@ -548,30 +548,30 @@ def test_the_cjk_extras_font_is_found_without_importing_it(tmp_path, monkeypatch
 def test_the_real_cjk_extra(no_system_cjk, tmp_path):
     import importlib.util
 
-    from attnviz.views import figures
+    from attnviz.views import fonts
 
-    if importlib.util.find_spec(figures.CJK_PACKAGE[0]) is None:
+    if importlib.util.find_spec(fonts.CJK_PACKAGE[0]) is None:
         pytest.skip('the [cjk] extra is not installed (pip install "attnviz[cjk]")')
-    families, warning = figures.font_for(["餐厅", "三明治"])
+    families, warning = fonts.font_for(["餐厅", "三明治"])
     assert warning is None and "Noto Sans CJK SC" in families
     warning, missing = _chinese_figure(tmp_path, "zh-extra.png")
     assert warning is None and missing == []
 
 
 def test_without_a_cjk_font_the_warning_names_both_ways(monkeypatch, no_system_cjk):
-    from attnviz.views import figures
+    from attnviz.views import fonts
 
-    monkeypatch.setattr(figures, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
-    families, warning = figures.font_for(["餐厅", "cafe"])
+    monkeypatch.setattr(fonts, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
+    families, warning = fonts.font_for(["餐厅", "cafe"])
     assert families == ["DejaVu Sans"]
     assert warning.startswith("no installed font can draw 厅餐 in figure labels")
     assert 'pip install "attnviz[cjk]"' in warning and "apt install fonts-noto-cjk" in warning
 
 
 def test_cli_without_a_cjk_font_warns_once_for_every_figure(cli, monkeypatch, no_system_cjk, tmp_path):
-    from attnviz.views import figures
+    from attnviz.views import fonts
 
-    monkeypatch.setattr(figures, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
+    monkeypatch.setattr(fonts, "CJK_PACKAGE", ("attnviz_no_such_font_package", "x.ttc"))
     png, svg = tmp_path / "zh.png", tmp_path / "zh.svg"
     result = cli("show", SENTENCE, "--vectors", ZH, "--save", png, "--save", svg)
     lines = result.stderr.strip().splitlines()

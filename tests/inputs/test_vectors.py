@@ -4,6 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
+from attnviz.inputs import vectorfile
 from attnviz.inputs import wordvectors as vec
 from attnviz.errors import AttnvizError, UsageError
 from conftest import DATA
@@ -58,7 +59,7 @@ def test_embedded_keys_are_sorted_so_binary_search_finds_every_key():
     ("tiny.glove.txt", "glove-text"), ("tiny.fasttext.bin", "fasttext-bin"),
 ])
 def test_formats_are_sniffed(name, kind):
-    assert vec.sniff_format(DATA / name) == kind
+    assert vectorfile.sniff_format(DATA / name) == kind
 
 
 @pytest.mark.parametrize("name", ["tiny.w2v.txt", "tiny.w2v.bin", "tiny.vec", "tiny.glove.txt"])

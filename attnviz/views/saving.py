@@ -1,0 +1,137 @@
+"""Saving figures: --save paths checked before any work, and an atomic write (a temporary file
+renamed over the target) that leaves nothing behind when it fails or is interrupted."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from ..errors import AttnvizError, UsageError
+from .fonts import _pyplot
+
+FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
+SAVE_FORMATS = FORMATS + ("html",)
+MAX_INCHES = 200  # a saved figure's longest side
+
+
+def check_paths(items: list[str]) -> list[Path]:
+    """--save values (repeated, or comma-separated) as paths, checked before any work:
+    a file name of a known extension that the file system allows, in an existing folder where a
+    file can be created (tried: /proc, /sys and read-only mounts pass os.access but refuse files).
+    A file named twice (x.png,./x.png; a/../x.png; through a symbolic link) is saved once, under
+    its first spelling."""
+    out, seen = [], set()
+    for item in items:
+        if not item.strip():
+            raise UsageError(f"`save` {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
+        for p in (p.strip() for p in item.split(",") if p.strip()):
+            path = _check_path(p)
+            if (same := os.path.realpath(path)) not in seen:
+                seen.add(same)
+                out.append(path)
+    return out
+
+
+def _check_path(p: str) -> Path:
+    path = Path(p).expanduser()
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in SAVE_FORMATS:
+        raise UsageError(f"`save` {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.is_absolute() and not _cwd_exists():
+        raise UsageError(f"`save` {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
+    try:
+        longest = os.pathconf(folder if folder.is_dir() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    if len(os.fsencode(path.name)) > longest:
+        raise UsageError(f"`save` {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
+                         f"allows at most {longest}; give a shorter name")
+    if not folder.is_dir():
+        raise UsageError(f"`save` {p}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise UsageError(f"`save` {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
+    except OSError as e:
+        raise AttnvizError(f"`save` {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
+    try:
+        os.close(fd)
+    finally:
+        os.unlink(tmp)
+    return path
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """mkstemp next to path: '.NAME.XXXXXXXX.EXT', NAME cut so the temporary name fits where path fits."""
+    name = path.name[: max(1, len(path.name) - 20)]
+    return tempfile.mkstemp(prefix=f".{name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
+
+
+def _cwd_exists() -> bool:
+    try:
+        os.getcwd()
+        return True
+    except OSError:
+        return False
+
+def _save(fig, path: Path, dpi: int) -> None:
+    """Write atomically: a temporary file in the same folder, renamed over the target when complete.
+    Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
+    width, height = fig.get_size_inches()
+    if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
+        raise UsageError(f"`save` {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
+                         f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
+                         f"or use fewer `heads`")
+    try:
+        fd, tmp = _temporary(path)
+    except OSError as e:
+        raise AttnvizError(f"could not write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    try:
+        dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
+        with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
+            warnings.filterwarnings("ignore", message="Glyph .* missing from")
+            # "tight" draws the figure twice; a big grid is laid out by hand and needs no trimming
+            tight = {"bbox_inches": "tight", "pad_inches": 0.15} if len(fig.axes) <= 24 else {}
+            _hook("ATTNVIZ_TEST_SAVE_DELAY")
+            fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, **tight)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
+            raise
+        raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
+
+
+def _reason(e: Exception) -> str:
+    """Why a save failed, in words a user can act on (FreeType's own message is not)."""
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    if "freetype" in type(e).__name__.lower() or "FT_" in str(e) or "Glyph" in str(e):
+        return f"the figure is too large to draw its labels ({e}); save fewer heads (`head` H) or a smaller figure"
+    return str(e) or type(e).__name__
+
+
+def _hook(name: str) -> None:
+    """Tests only: sleep ATTNVIZ_TEST_SAVE_DELAY seconds with the temporary file in place, so a
+    signal lands mid-save deterministically."""
+    delay = os.environ.get(name)
+    if delay:
+        import time
+
+        time.sleep(float(delay))
+
+
+def save(fig, path: Path, dpi: int = 150) -> None:
+    """Write the figure atomically and free it."""
+    plt = _pyplot()
+    try:
+        _save(fig, path, dpi)
+    finally:
+        plt.close(fig)
