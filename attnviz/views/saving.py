@@ -3,6 +3,7 @@ renamed over the target) that leaves nothing behind when it fails or is interrup
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
@@ -85,12 +86,11 @@ def _save(fig, path: Path, dpi: int) -> None:
         raise UsageError(f"`save` {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
                          f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
                          f"or use fewer `heads`")
+    tmp = None
     try:
-        fd, tmp = _temporary(path)
-    except OSError as e:
-        raise AttnvizError(f"could not write {path}: {e.strerror or e}") from None
-    os.close(fd)
-    try:
+        with _signals_held():  # a Ctrl-C or SIGTERM between creating the file and knowing its name would leave it
+            fd, tmp = _temporary(path)
+            os.close(fd)
         dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
         with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
@@ -103,10 +103,29 @@ def _save(fig, path: Path, dpi: int) -> None:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
         os.replace(tmp, path)
     except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
             raise
         raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait (blocked, then delivered on exit) while the block runs; where signals
+    cannot be blocked (not the main thread of a POSIX process), it runs as it is."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _reason(e: Exception) -> str:
