@@ -113,7 +113,7 @@ KINDS: dict[str, InputKind] = {kind.name: kind for kind in (
     InputKind("matrix", "input", _matrix, "none", "a label, or the item's number"),
     InputKind("audio", "audio", _audio, "standard", "a time (1.25s, 1250ms) or a frame number",
               _audio_focus, _audio_window, options=("frame_ms", "hop_ms", "features"), check=_audio_check),
-    InputKind("image", "image", _image, "standard", "ROW,COL (several: one per --focus)",
+    InputKind("image", "image", _image, "standard", "ROW,COL (several: one `focus` each)",
               _image_focus, options=("size", "patch"), several=True),
 )}
 
