@@ -1,7 +1,8 @@
 """Which adapter an input goes to: text, a matrix file, a sound or a picture -> one Sequence.
 
 Media(...) holds the options of the audio and image adapters; the attention options stay in
-options.Options.  A time-valued `window` ("150ms") is turned into frames here, once the hop is known.
+options.Options.  Each kind's loader, options and focus/window syntax are one entry in
+inputs/kinds.py.  A time-valued `window` ("150ms") is turned into frames here, once the hop is known.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, replace
 from ..errors import UsageError
 from ..options import Options, default
 from . import Sequence
+from .kinds import KINDS, by_field, fields, window_positions
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Media:
     sample_rate: int | None = None
 
     def given(self) -> list[str]:
-        return [name for name in ("input", "audio", "image") if getattr(self, name) is not None]
+        return [name for name in fields() if getattr(self, name) is not None]
 
     def check(self) -> "Media":
         """Refuse audio options without audio, image options without an image, two inputs at once."""
@@ -43,22 +45,17 @@ class Media:
         if len(given) > 1:
             raise UsageError(f"give one input: {' or '.join(f'`{g}`' for g in given)}", given[1])
         defaults = Media()
-        for name, owner in (("frame_ms", "audio"), ("hop_ms", "audio"), ("features", "audio"),
-                            ("size", "image"), ("patch", "image")):
-            if getattr(self, name) != getattr(defaults, name) and getattr(self, owner) is None:
-                raise UsageError(f"`{name}` goes with `{owner}`", name)
+        for kind in KINDS.values():
+            for name in kind.options:
+                if getattr(self, name) != getattr(defaults, name) and getattr(self, kind.field) is None:
+                    raise UsageError(f"`{name}` goes with `{kind.field}`", name)
         if (self.sample_rate is not None) != is_array(self.audio):
             raise UsageError("`sample_rate` (in Hz) goes with `audio` given as an array of samples" if self.sample_rate is not None
                              else "`audio` given as an array needs `sample_rate`, its samples per second (e.g. 16000)", "sample_rate")
-        if self.audio is not None:
-            from .audio import FEATURES
-
-            if self.features not in FEATURES:
-                raise UsageError(f"`features` {self.features!r} is not one of {', '.join(FEATURES)}", "features")
-            for name in ("frame_ms", "hop_ms"):
-                value = getattr(self, name)
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10_000:
-                    raise UsageError(f"`{name}` must be a positive number of milliseconds up to 10000 (got {value!r})", name)
+        for name in given:
+            check = by_field(name).check
+            if check is not None:
+                check(self)
         return self
 
 
@@ -74,57 +71,28 @@ def text_free(opts: Options, what: str) -> None:
 
 
 def load_sequence(text: str | None, opts: Options, media: Media, tokens: list[str] | None = None) -> tuple[Sequence, str]:
-    """The input as a Sequence, and the input normalization used (the JSON config's input_norm)."""
+    """The input as a Sequence, and the input normalization used (the JSON config's input_norm):
+    the text, or the one Media field given, goes to its kind's loader (inputs/kinds.py)."""
     given = media.check().given()
     if (text is None) == (not given):
-        raise UsageError("give a text or one of `input`, `audio`, `image`, not both" if text is not None
-                         else "give a text, or one of `input`, `audio`, `image`", given[0] if given else "input")
+        names = ", ".join(f"`{name}`" for name in fields())
+        raise UsageError(f"give a text or one of {names}, not both" if text is not None
+                         else f"give a text, or one of {names}", given[0] if given else "input")
     if text is not None:
-        from .text import text_sequence
-
-        return text_sequence(text, opts.embedding, opts.vectors, opts.input_norm, opts.punct, opts.trust_pickle, tokens)
+        return by_field(None).load(text, media, opts, tokens)
     text_free(opts, given[0])
-    if media.input is not None:
-        from .matrix import matrix_sequence
-
-        input_norm = opts.input_norm or "none"
-        return matrix_sequence(media.input, input_norm), input_norm
-    if media.image is not None:
-        from .image import image_sequence
-
-        input_norm = opts.input_norm or "standard"
-        return image_sequence(media.image, media.size, media.patch, input_norm), input_norm
-    return audio_sequence(media, opts.input_norm or "standard")
-
-
-def audio_sequence(media: Media, input_norm: str) -> tuple[Sequence, str]:
-    """Frames of a sound; input_norm standard = each feature standardized over the clip (mean 0,
-    sd 1), center = mean 0 only, none = the features as computed."""
-    from .audio import audio_sequence as frames_of
-
-    seq = frames_of(media.audio, media.frame_ms, media.hop_ms, media.features, standardize=input_norm == "standard",
-                    sample_rate=media.sample_rate)
-    if input_norm == "center":
-        seq.vectors = seq.vectors - seq.vectors.mean(axis=0, dtype="float64").astype(seq.vectors.dtype)
-    return seq, input_norm
+    return by_field(given[0]).load(getattr(media, given[0]), media, opts, tokens)
 
 
 def resolve_window(window, seq: Sequence | None) -> int | None:
-    """`window` as a count of positions.  An int stays; a string is a whole number, or for audio a
-    time ("150ms", "0.15s": the frames whose start is at most that far away)."""
+    """`window` as a count of positions.  An int stays; a string is a whole number, or what the
+    input's kind takes (audio: a time, "150ms", "0.15s": the frames whose start is at most that far away)."""
     if window is None or isinstance(window, int):
         return window
     text = str(window).strip()
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
-    if seq is not None and seq.kind == "audio":
-        from .audio import parse_window
-
-        return parse_window(text, seq.source["hop_s"])
-    if re.fullmatch(r"\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s)\s*", text, re.IGNORECASE):
-        raise UsageError(f"`window` {text}: a time applies to `audio`; for {'words' if seq is None or seq.kind == 'text' else 'these items'} "
-                         "give a whole number of positions", "window")
-    raise UsageError(f"`window` {text!r}: give a whole number of positions (audio also takes a time: 150ms, 0.15s)", "window")
+    return window_positions(text, seq)
 
 
 def validate_early(opts: Options) -> Options:

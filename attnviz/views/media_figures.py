@@ -11,11 +11,11 @@ import numpy as np
 from ..analysis.results import LongAnalysis
 from ..analysis.rows import focus_rows
 from ..i18n import _
-from .titles import title
+from .titles import media_title
 
 
 def _title(analysis, heads: int) -> str:
-    lines = title(analysis).splitlines()
+    lines = media_title(analysis).splitlines()
     if heads > 1:
         lines[0] += " · " + _("α′ averaged over the {n} heads (--head N for one)").format(n=heads)
     return "\n".join(lines[:2])
@@ -63,14 +63,17 @@ def image(analysis, focus: list[int] | None):
     return focus_figure_image(picture, cells, [m.reshape(rows, cols) for m in maps], heading, patch)
 
 
-def media_figure(analysis, focus, style=None):
-    """(figure, warning or None) for an audio or image analysis; style: figures.Style (cmap,
-    vmax, title) restyles the α′ colours and the title."""
-    if analysis.sequence.kind == "audio":
-        from .audio_figure import ALPHA_CMAP
+def styled_audio(analysis, focus, style=None):
+    """(figure, warning or None) for a sound; style: figures.Style (cmap, vmax, title) restyles
+    the α′ colours and the title."""
+    from .audio_figure import ALPHA_CMAP
 
-        fig, warning = audio(analysis, focus)
-        return restyle(fig, ALPHA_CMAP, style), warning
+    fig, warning = audio(analysis, focus)
+    return restyle(fig, ALPHA_CMAP, style), warning
+
+
+def styled_image(analysis, focus, style=None):
+    """(figure, warning or None) for a picture; style as styled_audio's."""
     from .image_figure import HEAT
 
     fig, warning = image(analysis, focus)

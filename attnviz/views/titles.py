@@ -1,39 +1,47 @@
-"""A figure's title: two lines, the source and sizes, then the formulas (and masks) in effect.
+"""Figure titles: two lines, the source and sizes, then the formulas (and masks) in effect.
 
-Its own module so that present (the view chooser) and media_figures (which present calls) both
-import it without importing each other.
+One function per kind of analysis (the views table, views/registry.py, says which one each gets);
+its own module so that the table and media_figures both import it without importing each other.
 """
 
 from __future__ import annotations
 
-from ..analysis.results import LongAnalysis, ModelAnalysis
 from ..i18n import _, ngettext
 
 
-def title(analysis) -> str:
-    """Two lines for a figure: the source and sizes, then the formulas (and masks) in effect."""
-    kind = None if isinstance(analysis, ModelAnalysis) else analysis.sequence.kind
-    if kind in ("audio", "image"):
-        from .audio_terminal import header as audio_header
-        from .image_terminal import header as image_header
+def media_title(analysis) -> str:
+    """A sound's or a picture's (dense or long): its header's first line, then the formulas."""
+    from .audio_terminal import header as audio_header
+    from .image_terminal import header as image_header
 
-        from .figures import tex_safe
-        from .terminal import figure_title
+    from .figures import tex_safe
+    from .terminal import figure_title
 
-        first = (audio_header if kind == "audio" else image_header)(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
-        return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
-    if isinstance(analysis, LongAnalysis):
-        from .terminal import describe, source_name
+    header = audio_header if analysis.sequence.kind == "audio" else image_header
+    first = header(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
+    return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
 
-        c, s = analysis.config, analysis.source
-        words = describe(c)
-        return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
-                + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
-                + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
-    if not isinstance(analysis, ModelAnalysis):
-        from .terminal import figure_title
 
-        return figure_title(analysis)
+def long_title(analysis) -> str:
+    """A long text's (top-k per query): the source, tokens, heads and k, then the formulas in words."""
+    from .terminal import describe, source_name
+
+    c, s = analysis.config, analysis.source
+    words = describe(c)
+    return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
+            + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
+            + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
+
+
+def dense_title(analysis) -> str:
+    """A set of vectors' (text, a matrix): views.terminal.figure_title."""
+    from .terminal import figure_title
+
+    return figure_title(analysis)
+
+
+def model_title(analysis) -> str:
+    """A model's: the model, layers × heads, tokens (or queries × keys), then its formulas."""
     c = analysis.config
     which = ((_("layer {l}").format(l=c["layer"]) if c["layer"] else ngettext("{n} layer", "{n} layers", c["layers"]).format(n=c["layers"]))
              + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
