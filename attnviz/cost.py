@@ -318,30 +318,23 @@ def projection_cost(n: int, d: int, heads: int, projection: str, d_k: int | None
     return 4 * d * width * 2e-8 + 3 * n * d * width * FLOP_SECONDS, BASE_BYTES + 24 * d * width + 12 * n * width
 
 
-def dimension_advice(projection: str, kind: str | None, source: dict | None) -> list[str]:
-    """Ways to cut the cost of long vectors, as catalog messages: the input's own (audio raw
+def dimension_advice(projection: str, own: list[str]) -> list[str]:
+    """Ways to cut the cost of long vectors, as catalog messages: the input kind's own (own: audio raw
     frames: log-mel, shorter frames; a matrix: fewer columns), then a smaller `d_k`."""
-    tips = []
-    if kind == "audio" and (source or {}).get("features") == "raw":
-        tips.append(N_("`features` logmel (80 numbers a frame instead of every sample), or a smaller `frame_ms`"))
-    elif kind == "matrix":
-        tips.append(N_("fewer columns (e.g. a PCA of the vectors)"))
     if projection == "identity":
-        tips.append(N_("`projection` random with a small `d_k` (no d × d identity)"))
-    else:
-        tips.append(N_("a smaller `d_k`"))
-    return tips
+        return [*own, N_("`projection` random with a small `d_k` (no d × d identity)")]
+    return [*own, N_("a smaller `d_k`")]
 
 
-def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | None = None, err=None) -> None:
+def check_vectors(n: int, d: int, opts, tips: list[str] = (), err=None) -> None:
     """Before the projections are built: warn (one line) or refuse n vectors of dimension d (e.g.
     raw audio frames of 32 000 samples: a 4 GB identity; see report).  The shapes' own checks come
-    first, in analysis.estimate.check_vectors (they need core)."""
+    first, in analysis.estimate.check_vectors (they need core).  tips: the input kind's own advice."""
     seconds, memory = projection_cost(n, d, opts.heads, opts.projection, opts.d_k)
     if negligible(seconds, memory):
         return
     report(lambda: ngettext("{n} vector of {d} dimensions", "{n} vectors of {d} dimensions", n).format(n=f"{n:,}", d=f"{d:,}"),
-           seconds, memory, dimension_advice(opts.projection, kind, source), err)
+           seconds, memory, dimension_advice(opts.projection, list(tips)), err)
 
 
 def check_image(width: int, height: int, bands: int, bits: int, err=None) -> None:

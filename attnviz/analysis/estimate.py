@@ -7,6 +7,7 @@ what needs core (block_size, the projections' own shape checks) stays here, a la
 from __future__ import annotations
 
 from .. import cost
+from ..inputs.kinds import kind_of
 # the names callers above analysis still import from here (api, cli); new code imports attnviz.cost
 from ..cost import Note, accepting, check_model, check_pe, duration, listening  # noqa: F401
 
@@ -24,7 +25,7 @@ def check_stream(n: int, table_shape: tuple[int, int], proj, opts, top_k: int, e
 def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | None = None, err=None) -> None:
     """Before the projections are built (vectorset.resolve): the weights' shape checks first (as
     make_projections would give them), then warn (one line) or refuse n vectors of dimension d
-    (cost.check_vectors)."""
+    (cost.check_vectors, with the input kind's own tips: inputs.kinds)."""
     if opts.weights is not None:  # the weights' own shapes, checked where they are read
         return
     from ..core.attention import check_heads, check_size
@@ -34,4 +35,5 @@ def check_vectors(n: int, d: int, opts, kind: str | None = None, source: dict | 
         d_k = opts.d_k or max(d // max(opts.heads, 1), 1)
         check_size(d, opts.heads * d_k, f"W^q, W^k, W^v ([d_model, heads·d_k], heads {opts.heads}, d_k {d_k})",
                    "use fewer `heads` or a smaller `d_k`", "d_k")
-    cost.check_vectors(n, d, opts, kind, source, err)
+    own = kind_of(kind).cost_tips(source or {}) if kind is not None else []
+    cost.check_vectors(n, d, opts, own, err)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import UsageError
+from ..i18n import N_
 from . import Sequence
 
 
@@ -31,6 +32,8 @@ class InputKind:
     options     the Media options that go with this kind only (refused without it)
     several     True: `focus` may name several items at once (a picture's pixels)
     check       (media) -> None: refuse bad values of this kind's options before anything is read
+    cost_tips   (source) -> this kind's own ways to cut the projections' cost (catalog messages), said
+                before the general `d_k` tips when a long set of long vectors is estimated
     """
 
     name: str
@@ -44,6 +47,7 @@ class InputKind:
     options: tuple[str, ...] = ()
     several: bool = False
     check: Callable | None = None  # (media) -> None: refuse this kind's option values before loading
+    cost_tips: Callable[[dict], list[str]] = lambda source: []  # noqa: E731
 
 
 def _text(value, media, opts, tokens):
@@ -108,11 +112,22 @@ def _image_focus(text: str, n: int, source: dict, what: str) -> int:
     return parse_cell(text, source["rows"], source["cols"], "patch" if source.get("patch") else "pixel")
 
 
+def _audio_tips(source: dict) -> list[str]:
+    if source.get("features") != "raw":
+        return []
+    return [N_("`features` logmel (80 numbers a frame instead of every sample), or a smaller `frame_ms`")]
+
+
+def _matrix_tips(source: dict) -> list[str]:
+    return [N_("fewer columns (e.g. a PCA of the vectors)")]
+
+
 KINDS: dict[str, InputKind] = {kind.name: kind for kind in (
     InputKind("text", None, _text, "standard", "a word, or its number when it repeats", items="words"),
-    InputKind("matrix", "input", _matrix, "none", "a label, or the item's number"),
+    InputKind("matrix", "input", _matrix, "none", "a label, or the item's number", cost_tips=_matrix_tips),
     InputKind("audio", "audio", _audio, "standard", "a time (1.25s, 1250ms) or a frame number",
-              _audio_focus, _audio_window, options=("frame_ms", "hop_ms", "features"), check=_audio_check),
+              _audio_focus, _audio_window, options=("frame_ms", "hop_ms", "features"), check=_audio_check,
+              cost_tips=_audio_tips),
     InputKind("image", "image", _image, "standard", "ROW,COL (several: one `focus` each)",
               _image_focus, options=("size", "patch"), several=True),
 )}
