@@ -4,12 +4,15 @@ fields are [n, 0]."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..core import attention as att
 from ..core.rollout import rollout
 from ..errors import UsageError
 from ..inputs.given import as_stack, check_values, guess_specials, labels_of
+from .config import ModelConfig
 from .results import ModelAnalysis
 from .summaries import cross_summary, head_summary
 
@@ -45,8 +48,8 @@ def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scor
     summaries = {(l, h): summary(alpha_prime[li[l], hi[h]]) for l in layer_numbers for h in head_numbers}
     src = {"kind": "attention", "name": name or "attention", "dim": None, "format": "array", **(source or {})}
     one = len(layer_numbers) == 1 and len(head_numbers) == 1  # one head: its matrices, not the overview
-    cfg = {**config_of(n_layers, n_heads, layer_numbers[0] if one else layer, head_numbers[0] if one else head, scores, causal),
-           "model": src["name"], **({"given": "saved"} if given_alpha else {}), **({"cross": True} if cross else {})}
+    cfg = replace(config_of(n_layers, n_heads, layer_numbers[0] if one else layer, head_numbers[0] if one else head, scores, causal),
+                  model=src["name"], cross=bool(cross), **({"given": "saved"} if given_alpha else {}))
     flow = None if cross else rollout(list(alpha_prime)) if flow is None else flow  # rollout: self-attention only
     return ModelAnalysis(text if text is not None else " ".join(labels), labels, specials, src, cfg, layers, layer_numbers,
                          head_numbers, flow, summaries, empty, keys=cross[0] if cross else None,
@@ -105,15 +108,13 @@ def _both(a: np.ndarray, scores: bool) -> tuple[np.ndarray, np.ndarray]:
         return np.where(a > 0, np.log(np.where(a > 0, a, 1.0)), np.nan), a
 
 
-def config_of(n_layers: int, n_heads: int, layer, head, scores: bool, causal: bool) -> dict:
-    """The JSON `config` of given attention (the keys a model's has; what was not given is null)."""
-    cfg = {"model": None, "path": None, "words": False, "layer": layer, "head": head, "layers": n_layers, "heads": n_heads,
-           "d_k": None, "score": "given" if scores else None, "normalize": "softmax" if scores else "given",
-           "temperature": 1.0, "temperature_auto": False, "input_norm": None, "projection": None, "seed": None,
-           "weights": None, "has_wo": False, "masked": causal, "given": "scores" if scores else "weights"}
-    if causal:
-        cfg.update({"family": None, "causal": True, "kv_heads": n_heads, "generate": 0})
-    return cfg
+def config_of(n_layers: int, n_heads: int, layer, head, scores: bool, causal: bool) -> ModelConfig:
+    """The `config` of given attention (the fields a model's has; what was not given is None)."""
+    cfg = ModelConfig(model=None, path=None, words=False, layer=layer, head=head, layers=n_layers, heads=n_heads, d_k=None,
+                      score="given" if scores else None, normalize="softmax" if scores else "given", temperature=1.0,
+                      temperature_auto=False, input_norm=None, projection=None, seed=None, weights=None, has_wo=False,
+                      masked=causal, given="scores" if scores else "weights")
+    return replace(cfg, causal=True, kv_heads=n_heads) if causal else cfg  # family None, generate 0: given, not run
 
 
 def readable_piece(token: str, special: bool) -> str:

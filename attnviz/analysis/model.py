@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from ..core import attention as att
 from ..errors import UsageError
+from .config import ModelConfig
 from .results import ModelAnalysis
 from .summaries import head_summary
 
@@ -58,21 +60,21 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     return analysis
 
 
-def run_config(m, words: bool, layer: int | None, head: int | None, generate: int, prompt_chars: int) -> tuple[dict, dict]:
+def run_config(m, words: bool, layer: int | None, head: int | None, generate: int, prompt_chars: int) -> tuple[ModelConfig, dict]:
     """The analysis' config and source: what the views and the JSON say about this model's run."""
     c = m.config
-    cfg = {"model": m.name, "path": str(m.path), "words": words, "layer": layer, "head": head, "layers": c.layers,
-           "heads": c.heads, "d_k": getattr(c, "head_dim", None) or c.hidden // c.heads, "score": "scaled-dot",
-           "normalize": "softmax", "temperature": 1.0, "temperature_auto": False, "input_norm": "model", "projection": "model",
-           "seed": None, "weights": None, "has_wo": True, "masked": bool(c.causal)}
+    cfg = ModelConfig(model=m.name, path=str(m.path), words=words, layer=layer, head=head, layers=c.layers, heads=c.heads,
+                      d_k=getattr(c, "head_dim", None) or c.hidden // c.heads, score="scaled-dot", normalize="softmax",
+                      temperature=1.0, temperature_auto=False, input_norm="model", projection="model", seed=None,
+                      weights=None, has_wo=True, masked=bool(c.causal))
     if c.causal:  # a decoder: what the views say about it (an encoder's config stays as it was)
-        cfg.update({"family": m.family.name, "causal": True, "kv_heads": c.kv_heads, "generate": generate, "prompt_chars": prompt_chars,
-                    "positions": "rotary" if hasattr(c, "inv_freq") else "learned"})
+        cfg = replace(cfg, family=m.family.name, causal=True, kv_heads=c.kv_heads, generate=generate, prompt_chars=prompt_chars,
+                      positions="rotary" if hasattr(c, "inv_freq") else "learned")
     source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
     return cfg, source
 
 
-def pooled(m, enc, text: str, layer_numbers: list[int], head_numbers: list[int], source: dict, cfg: dict,
+def pooled(m, enc, text: str, layer_numbers: list[int], head_numbers: list[int], source: dict, cfg: ModelConfig,
            unknown) -> ModelAnalysis:
     """Every layer at once, pooled from subword pieces to words (to_words), with the rollout."""
     from ..core.rollout import rollout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from ..core.attention import LayerResult, Projections
 from ..core.blockwise import SparseHead
 from ..inputs import Sequence
 from ..options import Options
+from .config import ModelConfig, VectorSetConfig
 
 
 @dataclass
@@ -18,7 +20,7 @@ class VectorSetAnalysis:
 
     sequence: Sequence
     options: Options  # as resolved: the automatic temperature, d_k and input_norm filled in
-    config: dict  # the JSON `config`
+    config: VectorSetConfig
     x: np.ndarray  # [n, d] the a^i attention ran over (input vectors + positional encoding)
     projections: Projections = field(repr=False)
     layer: LayerResult = field(repr=False)
@@ -55,7 +57,7 @@ class ModelAnalysis:
     tokens: list[str]
     specials: list[bool]  # [CLS]/[SEP]-like tokens
     source: dict
-    config: dict
+    config: ModelConfig
     layers: list[LayerResult] = field(repr=False)
     layer_numbers: list[int]
     head_numbers: list[int]
@@ -77,12 +79,38 @@ class ModelAnalysis:
         return [False] * len(self.tokens)
 
 
+Example = tuple[int, str, list[tuple[int, str, float]]]  # (query, token, head 1's top (key, token, α′))
+
+
+class LongResult(Protocol):
+    """What every long-input result has (views.terminal.render_long reads these): a LongAnalysis
+    (every query's top keys in memory) and a streamed file's LongSummary alike."""
+
+    n: int
+    config: VectorSetConfig  # with top_k
+    source: dict
+    summaries: list[np.ndarray]  # per head [m, m]: block means of α′
+    examples: list[Example]  # a few evenly spaced queries
+
+
+@dataclass
+class LongSummary:
+    """A long file streamed block by block (analysis.stream): per head the block means of α′, and
+    head 1's top keys of a few queries; the queries' other rows went to the JSON Lines, or nowhere."""
+
+    n: int
+    config: VectorSetConfig
+    source: dict
+    summaries: list[np.ndarray]
+    examples: list[Example]
+
+
 @dataclass
 class LongAnalysis:
     """A long input's attention: per head, each query's top-k keys and a block-mean summary."""
 
     sequence: Sequence
-    config: dict
+    config: VectorSetConfig  # with top_k
     heads: list[SparseHead] = field(repr=False)
     output: np.ndarray = field(repr=False)  # [n, d_out] = concat(b)·Wo
     top_k_given: bool = True  # False: the input was too long for full matrices and top-k was chosen for it
@@ -90,6 +118,15 @@ class LongAnalysis:
     tokens = property(lambda self: self.sequence.labels)
     oov = property(lambda self: self.sequence.unknown.tolist())
     source = property(lambda self: self.sequence.source)
+    n = property(lambda self: len(self.sequence.labels))
+    summaries = property(lambda self: [h.summary for h in self.heads])
+
+    @property
+    def examples(self) -> list[Example]:
+        """Head 1's top keys of 8 evenly spaced queries (as a streamed file's Examples keeps)."""
+        n, hd, tokens = self.n, self.heads[0], self.tokens
+        return [(int(i), tokens[i], [(int(j), tokens[j], float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0])
+                for i in sorted(set(np.linspace(0, n - 1, min(8, n)).astype(int).tolist()))]
 
 
 Analysis = VectorSetAnalysis | ModelAnalysis | LongAnalysis

@@ -23,8 +23,8 @@ def focus_rows(analysis, index: list[int]) -> np.ndarray:
     from .vectorset import resolve
 
     c = analysis.config
-    opts = Options(**{k: c[k] for k in option_names() if k in c and k != "trust_pickle"})
-    r = resolve(analysis.sequence, opts, c["input_norm"])
+    opts = Options(**{k: getattr(c, k) for k in option_names() if k != "trust_pickle"})  # every field but this one
+    r = resolve(analysis.sequence, opts, c.input_norm)
     Q, K, _ = project(r.x, r.proj)  # [n, H·d_k]
     d_k = r.proj.d_k
     return np.stack([query_rows(Q[:, h * d_k:(h + 1) * d_k], K[:, h * d_k:(h + 1) * d_k], r.config, np.array(index),

@@ -27,6 +27,8 @@ from ..inputs import Sequence
 # the text file reader (its home is inputs.textfile; corpus, items' graph and the CLI read through it)
 from ..inputs.textfile import split_lines, text_chunks, text_lines  # noqa: F401  (its caps: monkeypatch them there)
 from ..options import AUTO_SHARPNESS, Options
+from .config import VectorSetConfig
+from .results import LongSummary  # noqa: F401  (the streamed long result: one LongResult with LongAnalysis)
 
 KEEP_TEXT = 4_000_000  # characters: a text up to this long is kept whole, for the dense path (≤ DENSE_MAX words)
 ROWS_AHEAD = 8192  # rows embedded and projected at a time
@@ -137,8 +139,8 @@ def resolve_stream(sc: Scanned, opts: Options, top_k: int):
     temperature = opts.temperature if proj is None else stream_temperature(sc, opts, proj)
     small = Sequence(sc.words[:1], sc.table[:1], np.arange(1), "text", sc.oov[:1])
     r = resolve(small, replace(opts, temperature=temperature), sc.input_norm)
-    cfg = {**r.cfg, "temperature_auto": opts.temperature is None, "masked": opts.window is not None or opts.causal or opts.no_self,
-           "top_k": top_k}
+    cfg = replace(r.cfg, temperature_auto=opts.temperature is None, masked=opts.window is not None or opts.causal or opts.no_self,
+                  top_k=top_k)
     return r.proj, r.config, cfg
 
 
@@ -214,17 +216,6 @@ def attend(sc: Scanned, opts: Options, proj: att.Projections, config: att.Attent
     return [m.means() for m in means]
 
 
-@dataclass
-class LongSummary:
-    """What the terminal shows of a long input: per head the block means of α′, and a few queries."""
-
-    n: int
-    config: dict
-    source: dict
-    summaries: list[np.ndarray]  # per head [m, m]
-    examples: list[tuple[int, str, list[tuple[int, str, float]]]]  # (query, token, head 1's (key, token, α′))
-
-
 class Examples:
     """A sink that keeps head 1's top keys of `count` evenly spaced queries."""
 
@@ -257,7 +248,7 @@ def oov_warning(sc: Scanned) -> str | None:
     return _("{k} of {n} words not in {name}").format(k=count, n=len(sc), name=sc.vectors.name) + "; " + how
 
 
-def summarize(sc: Scanned, opts: Options, proj: att.Projections, config: att.AttentionConfig, top_k: int, cfg: dict,
+def summarize(sc: Scanned, opts: Options, proj: att.Projections, config: att.AttentionConfig, top_k: int, cfg: VectorSetConfig,
               progress=None) -> LongSummary:
     """What the terminal shows of a scanned file (views.terminal.render_long): every block attended,
     kept as the block means of α′ per head and head 1's top keys of a few queries (Examples)."""

@@ -53,7 +53,7 @@ def strongest_links(analysis, top: int = 10) -> list[tuple[float, int, int, int,
     special tokens left out (and a decoder's first token, its attention sink) — each (from, to)
     pair once, with its strongest head."""
     special = list(analysis.specials)
-    if analysis.config.get("causal") and special:
+    if analysis.config.causal and special:
         special[0] = True
     n = len(analysis.tokens)
     near = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1

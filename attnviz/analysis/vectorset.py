@@ -18,6 +18,7 @@ from ..core.positions import add_sinusoidal, scale_error
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
 from ..options import AUTO_SHARPNESS, DENSE_MAX, Options
+from .config import VectorSetConfig
 from .items import read_edges
 from .results import LongAnalysis, VectorSetAnalysis
 
@@ -83,7 +84,7 @@ class Resolved:
     proj: att.Projections
     config: att.AttentionConfig
     options: Options  # with the automatic values filled in
-    cfg: dict  # the JSON `config`: every effective option
+    cfg: VectorSetConfig  # every effective option (masked, top_k: set by the caller)
 
 
 def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
@@ -102,7 +103,7 @@ def resolve(seq: Sequence, opts: Options, input_norm: str) -> Resolved:
     cfg = {k: v for k, v in asdict(resolved).items() if k != "trust_pickle"}
     cfg.update(projection=proj.kind, d_v=proj.d_v, has_wo=proj.wo is not None, temperature_auto=opts.temperature is None,
                d_a=None if additive is None else int(additive.w.shape[0]))
-    return Resolved(x, proj, config, resolved, cfg)
+    return Resolved(x, proj, config, resolved, VectorSetConfig(**cfg))
 
 
 @contextmanager
@@ -132,7 +133,7 @@ def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | 
     x = r.x.astype(np.float64)
     with explained(seq, opts):
         layer = att.self_attention(x, r.proj, r.config, allowed)
-    cfg = {**r.cfg, "masked": allowed is not None}
+    cfg = replace(r.cfg, masked=allowed is not None)
     return VectorSetAnalysis(seq, r.options, cfg, x, r.proj, layer, text=text)
 
 
@@ -162,7 +163,7 @@ def analyze_long(seq: Sequence, opts: Options, input_norm: str, top_k: int, prog
                  for h in range(r.proj.n_head)]
     concat = np.concatenate([hd.b for hd in heads], axis=1)
     output = concat if r.proj.wo is None else concat @ r.proj.wo
-    cfg = {**r.cfg, "masked": opts.window is not None or opts.causal or opts.no_self, "top_k": top_k}
+    cfg = replace(r.cfg, masked=opts.window is not None or opts.causal or opts.no_self, top_k=top_k)
     return LongAnalysis(seq, cfg, heads, output, top_k_given)
 
 

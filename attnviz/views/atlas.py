@@ -125,7 +125,7 @@ def render_atlas(atlas, console, top: int = 5) -> None:
     console.print(Text("\n" + _("heads per role, strongest first (L18H3: layer 18, head 3):"), style="bold"))
     console.print(ranked(atlas, top, console.width), end="")
     console.print(Text(_("see one head: attnviz show --model {model} --layer L --head H").format(
-        model=short_name({"model": atlas.model})), style="dim"))
+        model=short_name(atlas.model)), style="dim"))
 
 
 def document(atlas) -> dict:

@@ -35,10 +35,10 @@ def header(analysis) -> Text:
     t.append("attnviz ", style="bold")
     frames = ngettext("{n} frames ({frame} ms, hop {hop} ms)", "{n} frames ({frame} ms, hop {hop} ms)", s["n_frames"]).format(
         n=f"{s['n_frames']:,}", frame=f"{s['frame_ms']:g}", hop=f"{s['hop_ms']:g}")
-    t.append(f"· {s['name']} · {s['duration_s']:.2f} s · {frames} · {s['features']} {s['dim']}-d · {heads_count(c['heads'])}\n")
+    t.append(f"· {s['name']} · {s['duration_s']:.2f} s · {frames} · {s['features']} {s['dim']}-d · {heads_count(c.heads)}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
-        window = "" if c.get("window") is None else " " + _("(window: ±{ms} ms)").format(ms=f"{c['window'] * s['hop_s'] * 1000:g}")
+        window = "" if c.window is None else " " + _("(window: ±{ms} ms)").format(ms=f"{c.window * s['hop_s'] * 1000:g}")
         t.append(_("masks: {masks}").format(masks=words["masks"]) + window + "\n", style="yellow")
     return t
 
@@ -139,7 +139,7 @@ def render_audio(analysis, console: Console, focus: int | None = None) -> None:
     t1 = float(times[-1] + hop)
     console.print(header(analysis), end="")
     color = console.color_system is not None
-    n_heads = analysis.config["heads"] if isinstance(analysis, LongAnalysis) else len(analysis.layers[0].heads)
+    n_heads = analysis.config.heads if isinstance(analysis, LongAnalysis) else len(analysis.layers[0].heads)
     if focus is not None:
         render_focus_curve(analysis, console, focus, times, t1)
         return

@@ -28,14 +28,14 @@ def setting_line(setting, tokens: list[str], twice: set[str]) -> str:
     """What changed, in one line: T, mean row entropy (bits), mean self-weight, largest other link."""
     m = setting.metrics
     w, i, j, h = m.link
-    head = " " + _("(head {h})").format(h=h + 1) if setting.analysis.config["heads"] > 1 else ""
+    head = " " + _("(head {h})").format(h=h + 1) if setting.analysis.config.heads > 1 else ""
     link = f"{key_name(tokens, i, twice)} → {key_name(tokens, j, twice)} {fmt(w, 4)}{head}" if w > 0 else _("none")
     n = len(tokens)
     if w > 0 and m.ties > 2:  # a pair ties with itself (i → j, j → i) in a symmetric head; more is no link
         link = (_("none (all {w})").format(w=fmt(w, 4)) if m.ties == n * (n - 1)
                 else _("none ({ties} at {w})").format(ties=m.ties, w=fmt(w, 4)))
     c = setting.analysis.config
-    temp = f"T {c['temperature']:.3g} · " if uses_temperature(c) else ""
+    temp = f"T {c.temperature:.3g} · " if uses_temperature(c) else ""
     return temp + _("{bits} bits · self {self} · top link {link}").format(bits=f"{m.entropy:.2f}", self=fmt(m.self, 4), link=link)
 
 
@@ -49,8 +49,8 @@ def compare_header(comparison) -> Text:
     t.append(first[0] + "\n")
     t.append(_("compare {flag}: {values} · every other option the same").format(
         flag="--" + comparison.option.replace("_", "-"), values=values), style="bold")
-    temps = {round(s.analysis.config["temperature"], 9) for s in comparison.settings if uses_temperature(s.analysis.config)}
-    if len(temps) == 1 and comparison.settings[0].analysis.config["temperature_auto"]:
+    temps = {round(s.analysis.config.temperature, 9) for s in comparison.settings if uses_temperature(s.analysis.config)}
+    if len(temps) == 1 and comparison.settings[0].analysis.config.temperature_auto:
         t.append("\n" + _("T = {t} for every setting: auto T is fixed by the input, not by the option").format(t=f"{temps.pop():.3g}"),
                  style="dim")
     return t
@@ -71,7 +71,7 @@ def render_compare(comparison, console: Console, cells: str = "auto") -> None:
                        style="bold"))
     views = []
     for k, s in enumerate(comparison.settings):
-        title = s.label + (" " + mean_of_heads(s.analysis.config["heads"]) if s.analysis.config["heads"] > 1 else "")
+        title = s.label + (" " + mean_of_heads(s.analysis.config.heads) if s.analysis.config.heads > 1 else "")
         side = room is not None and k > 0
         body = matrix_view(s.alpha_prime, tokens, oov, "alpha-prime", room + lab_w * (k == 0) if room else width, cells, color,
                            s.analysis.layer.mask, scale=top, labels=not side)
@@ -122,8 +122,8 @@ def compare_figure(comparison, style=None):
 
     style = style or figures.Style()
     tokens = [printable(t) for t in comparison.tokens]
-    panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (" " + mean_of_heads(s.analysis.config["heads"])
-                                                                       if s.analysis.config["heads"] > 1 else ""),
+    panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (" " + mean_of_heads(s.analysis.config.heads)
+                                                                       if s.analysis.config.heads > 1 else ""),
                              s.analysis.layer.mask) for s in comparison.settings]]
     return figures.grid_figure(tokens, panels, [""], style.heading(compare_title(comparison)), style)
 
@@ -135,7 +135,7 @@ def compare_document(comparison) -> dict:
 
     def setting(s) -> dict:
         w, i, j, h = s.metrics.link
-        return {"value": s.value, "config": dict(s.analysis.config),
+        return {"value": s.value, "config": s.analysis.config.to_dict(),
                 "metrics": {"entropy_bits": s.metrics.entropy, "self_weight": s.metrics.self,
                             "top_link": {"from": i, "to": j, "head": h, "alpha_prime": w}},
                 "heads": [{"index": hn - 1, "alpha_prime": matrix(hd.alpha_prime)}

@@ -81,8 +81,8 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4, al
 
 def input_step(console: Console, w: Walk) -> None:
     i, c, a = w.i, w.c, w.analysis.x
-    pos = f" + {c['pos_scale']:g}·e^{w.n} " + _("(sinusoidal)") if c["pos"] == "sinusoidal" else ""
-    step(console, 1, _("input"), f"a^{w.n} = {c['input_norm']}(x^{w.n}){pos}   [{a.shape[1]}]")
+    pos = f" + {c.pos_scale:g}·e^{w.n} " + _("(sinusoidal)") if c.pos == "sinusoidal" else ""
+    step(console, 1, _("input"), f"a^{w.n} = {c.input_norm}(x^{w.n}){pos}   [{a.shape[1]}]")
     console.print(f"   a^{w.n} = {vector_preview(a[i], w.dims)}   ‖a^{w.n}‖ = {norm(a[i]):.4g}")
 
 
@@ -90,8 +90,8 @@ def query_step(console: Console, w: Walk) -> None:
     i, h, c, hd = w.i, w.h, w.c, w.hd
     n_head, d_k, d = len(w.layer.heads), hd.q.shape[1], w.analysis.x.shape[1]
     proj = {"identity": _("identity: head {h} takes dimensions {lo}…{hi} of a").format(h=h + 1, lo=h * d_k + 1, hi=(h + 1) * d_k),
-            "random": _("random W^q [{d} × {heads}·{d_k}], seed {seed}").format(d=d, heads=n_head, d_k=d_k, seed=c["seed"]),
-            "weights": _("W^q from {file}").format(file=c["weights"])}[c["projection"]]
+            "random": _("random W^q [{d} × {heads}·{d_k}], seed {seed}").format(d=d, heads=n_head, d_k=d_k, seed=c.seed),
+            "weights": _("W^q from {file}").format(file=c.weights)}[c.projection]
     step(console, 2, _("query"), f"q^{w.n} = a^{w.n}·W^q   [d_k = {d_k}]")
     console.print(Text(f"   {proj}", style="dim"))
     console.print(f"   q^{w.n} = {vector_preview(hd.q[i], w.dims)}   ‖q^{w.n}‖ = {norm(hd.q[i]):.4g}")
@@ -113,7 +113,7 @@ def scores_step(console: Console, w: Walk) -> None:
     t = table("j", "token", "q·k", "α")
     for j in w.keys:
         qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score(c["score"]).uses_dot else "",
+        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score(c.score).uses_dot else "",
                   _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
     console.print(t)
     w.rest(console)
@@ -132,7 +132,7 @@ def runs(indices: np.ndarray, most: int = 6) -> str:
 
 
 def weights_step(console: Console, w: Walk) -> None:
-    i, hd, T = w.i, w.hd, w.c["temperature"]
+    i, hd, T = w.i, w.hd, w.c.temperature
     if not uses_temperature(w.c):  # softmax(α/T) gets its own table of exponents below
         step(console, 5, _("weights"), norm_step(w.c, w.n))
         t = table("j", "token", "α′")
@@ -179,9 +179,9 @@ def output_step(console: Console, w: Walk) -> None:
 
 def heads_step(console: Console, w: Walk) -> None:
     i, layer, n_head = w.i, w.layer, len(w.layer.heads)
-    if n_head == 1 and not w.c["has_wo"]:
+    if n_head == 1 and not w.c.has_wo:
         return
-    wo = "W^o" if w.c["has_wo"] else "W^o = I " + _("(none given)")
+    wo = "W^o" if w.c.has_wo else "W^o = I " + _("(none given)")
     out = _("output")
     step(console, 7, _("heads"), f"{out}^{w.n} = concat(b^{w.n}_1 … b^{w.n}_{n_head}) · {wo}")
     concat = np.concatenate([x.b[i] for x in layer.heads])
@@ -273,7 +273,7 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
     console.print(Text("\nexplain --matrices · " + _("head {h} of {n}").format(h=h + 1, n=n_head) + f" · {convention}", style="bold"))
     console.print(Text(_("column i of A′ holds query i's weights (sums to 1)") if columns else
                        _("row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form"), style="dim"))
-    identity = analysis.config["projection"] == "identity"
+    identity = analysis.config.projection == "identity"
     for name, formula, m, tokens_on in matrix_steps(analysis, h, columns):
         shape = f"[{m.shape[0]} × {m.shape[1]}]"
         if identity and name.startswith("W"):
@@ -283,13 +283,13 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
                                               else _("columns {lo}…{hi} of I_{d}").format(**span))
             console.print(Text.assemble(("\n" + name, "bold"), f" = {part} " + _("(identity projection)") + "   ", (shape, "cyan")))
             continue
-        what = formula or {"random": _("random"), "weights": _("read from the weights file")}.get(analysis.config["projection"], analysis.config["projection"])
+        what = formula or {"random": _("random"), "weights": _("read from the weights file")}.get(analysis.config.projection, analysis.config.projection)
         console.print(Text.assemble(("\n" + name, "bold"), f" = {what}   ", (shape, "cyan")))
         axis = ("keys-queries" if columns else "queries-keys") if tokens_on == "both" else tokens_on
         console.print(matrix_text(m, console.width, axis, analysis.tokens), end="")
     layer = analysis.layers[0]
-    if n_head > 1 or analysis.config["has_wo"]:
-        wo = "W^o" if analysis.config["has_wo"] else "I"
+    if n_head > 1 or analysis.config.has_wo:
+        wo = "W^o" if analysis.config.has_wo else "I"
         shape = layer.output.shape if not columns else layer.output.shape[::-1]
         form = f"concat(O_1 … O_{n_head})·{wo}" if not columns else f"{wo}ᵀ·stack(O_1 … O_{n_head})"
         console.print(Text.assemble(("\n" + _("output"), "bold"), f" = {form}   ", (f"[{shape[0]} × {shape[1]}]", "cyan")))

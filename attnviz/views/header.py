@@ -25,7 +25,7 @@ NORMED = {"standard": N_("standard vectors"), "center": N_("centred vectors"), "
 def source_name(source: dict, config: dict) -> str:
     """The input's name as a header writes it: one-hot vectors in the language in use (their
     source.name stays "one-hot (N words)" in JSON), anything else its name."""
-    if config.get("embedding") == "onehot" and source.get("dim"):
+    if config.embedding == "onehot" and source.get("dim"):
         return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source["dim"]).format(n=source["dim"])
     return source["name"]
 
@@ -35,22 +35,22 @@ def describe(config: dict, grid: bool = False) -> dict[str, str]:
     grid: the items are a picture's rows × columns (its window is 2-D)."""
     c = config
     score, norm = score_text(c), norm_text(c)
-    proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c["seed"]),
-            "weights": _("weights {file}").format(file=c["weights"])}[c["projection"]]
-    short = {"identity": "q=k=v=a", "random": _("random W (seed {seed})").format(seed=c["seed"]),
-             "weights": _("W from {file}").format(file=c["weights"])}[c["projection"]]
-    source = _("one-hot") if c.get("embedding") == "onehot" else _(NORMED.get(c["input_norm"], "{norm} vectors")).format(norm=c["input_norm"])
-    pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c['pos_scale']:g}") if c.get("pos") == "sinusoidal" else ""
+    proj = {"identity": _("identity projection (q = k = v = a)"), "random": _("random projection (seed {seed})").format(seed=c.seed),
+            "weights": _("weights {file}").format(file=c.weights)}[c.projection]
+    short = {"identity": "q=k=v=a", "random": _("random W (seed {seed})").format(seed=c.seed),
+             "weights": _("W from {file}").format(file=c.weights)}[c.projection]
+    source = _("one-hot") if c.embedding == "onehot" else _(NORMED.get(c.input_norm, "{norm} vectors")).format(norm=c.input_norm)
+    pos = " + " + _("{s}·sinusoidal e^i").format(s=f"{c.pos_scale:g}") if c.pos == "sinusoidal" else ""
     masks = []
-    if c.get("window") is not None:
-        masks.append((_("window |Δrow|, |Δcol| ≤ {w}") if grid else _("window |i−j| ≤ {w}")).format(w=c["window"]))
-    if c.get("causal"):
+    if c.window is not None:
+        masks.append((_("window |Δrow|, |Δcol| ≤ {w}") if grid else _("window |i−j| ≤ {w}")).format(w=c.window))
+    if c.causal:
         masks.append(_("causal j ≤ i"))
-    if c.get("edges") or c.get("graph"):
-        masks.append(_("graph edges (directed)") if c.get("directed") else _("graph edges"))
-    if c.get("no_self"):
+    if c.edges or c.graph:
+        masks.append(_("graph edges (directed)") if c.directed else _("graph edges"))
+    if c.no_self:
         masks.append(_("no self"))
-    auto = _(AUTO_T["identity" if c["projection"] == "identity" else "other"]) if c["temperature_auto"] and uses_temperature(c) else ""
+    auto = _(AUTO_T["identity" if c.projection == "identity" else "other"]) if c.temperature_auto and uses_temperature(c) else ""
     return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
             "source": f"{source}{pos}", "projection": short, "auto": auto}
 
@@ -61,10 +61,10 @@ def figure_title(analysis) -> str:
 
     c, s = analysis.config, analysis.source
     words = describe(c, grid=s.get("kind") == "image")
-    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
+    heads = " · " + heads_count(c.heads) if c.heads > 1 else ""
     first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
-    temp = f", T = {c['temperature']:.3g}" + (" " + _("(auto)") if c["temperature_auto"] else "") if uses_temperature(c) else ""
+    temp = f", T = {c.temperature:.3g}" + (" " + _("(auto)") if c.temperature_auto else "") if uses_temperature(c) else ""
     second = f"{score_tex(c)}{d_k_note(c, tex=True)}    {norm_tex(c)}{temp}"
     return first + "\n" + second + ("    " + _("masks: {masks}").format(masks=words["masks"]) if words["masks"] else "")
 
@@ -86,7 +86,7 @@ def header(analysis) -> Text:
     """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
     words = describe(c, grid=s.get("kind") == "image")
-    heads = " · " + heads_count(c["heads"]) if c["heads"] > 1 else ""
+    heads = " · " + heads_count(c.heads) if c.heads > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
     t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")

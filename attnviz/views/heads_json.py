@@ -21,5 +21,5 @@ def heads_document(analysis, i: int | None, j: int | None) -> str:
 
     rows = [{"layer": r["layer"] - 1, "head": r["head"] - 1, **({"alpha_prime": r["alpha_prime"]} if i is not None else {}),
              "summary": r["summary"]} for r in heads_ranking(analysis, i, j)]
-    return dumps({"schema": "attnviz-heads/1", "model": analysis.config["model"], "tokens": analysis.tokens,
+    return dumps({"schema": "attnviz-heads/1", "model": analysis.config.model, "tokens": analysis.tokens,
                   "from": i, "to": j, "heads": rows})

@@ -145,10 +145,10 @@ def header(analysis) -> Text:
              if s.get("patch") else _("{rows} × {cols} = {n} pixels").format(**size))
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · {heads_count(c['heads'])}\n")
+    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · {heads_count(c.heads)}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
-        field = " " + _("(a {k} × {k} receptive field)").format(k=2 * c["window"] + 1) if c.get("window") is not None else ""
+        field = " " + _("(a {k} × {k} receptive field)").format(k=2 * c.window + 1) if c.window is not None else ""
         t.append(_("masks: {masks}").format(masks=words["masks"]) + field + "\n", style="yellow")
     return t
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ..analysis.config import VectorSetConfig
 from ..analysis.results import ModelAnalysis
 from ..errors import AttnvizError
 
@@ -42,7 +43,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
             entry["output"] = matrix(layer.output)
         layers.append(entry)
     if model and analysis.rollout is not None:  # cross-attention has none
-        layers.append({"index": analysis.config["layers"], "kind": "rollout",
+        layers.append({"index": analysis.config.layers, "kind": "rollout",
                        "heads": [{"index": 0, "alpha_prime": weights(analysis.rollout)}]})
     return {
         "schema": SCHEMA,
@@ -53,7 +54,7 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
         **({"generated": list(analysis.generated)} if model and analysis.generated is not None else {}),
         **({"keys": list(analysis.keys), "key_special": list(analysis.key_specials)} if model and analysis.keys is not None else {}),
         "source": source_of(analysis),
-        "config": dict(analysis.config),
+        "config": analysis.config.to_dict(),
         "layers": layers,
     }
 
@@ -77,7 +78,7 @@ def source_of(analysis) -> dict:
 def topk_header(result) -> dict:
     """Line 1 of --top-k --json: schema, tokens, oov, source, config (no matrices)."""
     return {"schema": SCHEMA, "format": "top-k lines", "tokens": result.tokens, "oov": result.oov,
-            "source": source_of(result), "config": result.config}
+            "source": source_of(result), "config": result.config.to_dict()}
 
 
 def dumps(doc: dict) -> str:
@@ -96,7 +97,7 @@ def write_topk_lines(result, out) -> None:
     lines.flush()
 
 
-def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, source: dict, config: dict,
+def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, source: dict, config: VectorSetConfig,
                       step: int = 65536) -> None:
     """The header line of a streamed input, written a run of tokens at a time: tokens are
     words[ids] ([n] int indices into [m] distinct words), oov [m] per distinct word."""
@@ -108,7 +109,7 @@ def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, s
             out.write('], "oov": [')
         for s in range(0, len(ids), step):
             out.write((", " if s else "") + ", ".join(table[ids[s:s + step]].tolist()))
-    out.write("], " + dumps({"source": source, "config": config})[1:] + "\n")
+    out.write("], " + dumps({"source": source, "config": config.to_dict()})[1:] + "\n")
 
 
 class TopKLines:

@@ -298,7 +298,7 @@ def model_pieces(analysis, include_vectors: bool):
         yield b"]}\n"
         return
     yield b'%s{"index": %d, "kind": "rollout", "heads": [{"index": 0, "alpha_prime": ' % (
-        b", " if analysis.layers else b"", analysis.config["layers"])
+        b", " if analysis.layers else b"", analysis.config.layers)
     yield analysis.rollout
     yield b"}]}]}\n"
 

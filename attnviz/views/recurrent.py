@@ -6,6 +6,8 @@ token up to the query, b^i from the last state, and its difference from the para
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from rich.console import Console
 from rich.text import Text
@@ -22,14 +24,17 @@ ROWS_ALL = 24  # up to this many steps the walk lists them all; beyond, the firs
 ROWS_END = 8
 
 
-def check_recurrent(config: dict) -> None:
-    """The recurrent form is causal linear attention and nothing else: refuse any other setting."""
-    if not config.get("causal"):
+def check_recurrent(config) -> None:
+    """The recurrent form is causal linear attention and nothing else: refuse any other setting.
+    config: an analysis's config or Options (fields); a plain dict of them still reads (the CLI's check)."""
+    if isinstance(config, dict):
+        config = SimpleNamespace(**config)
+    if not config.causal:
         raise UsageError("`recurrent` walks causal attention (token i sees j ≤ i, as an RNN reads): add `causal`", "causal")
-    if config["score"] != "linear" or config["normalize"] != "sum":
+    if config.score != "linear" or config.normalize != "sum":
         raise UsageError(f"`recurrent` is linear attention's recurrent form: use `score` linear and `normalize` sum "
-                         f"(got {config['score']} and {config['normalize']})", "score")
-    extra = [name for name in ("window", "edges", "graph") if config.get(name) is not None] + (["no_self"] if config.get("no_self") else [])
+                         f"(got {config.score} and {config.normalize})", "score")
+    extra = [name for name in ("window", "edges", "graph") if getattr(config, name) is not None] + (["no_self"] if config.no_self else [])
     if extra:
         raise UsageError(f"`recurrent` keeps every earlier token in its state; drop `{extra[0]}`", extra[0])
 

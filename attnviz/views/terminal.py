@@ -183,11 +183,11 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
                                                                    for j, t in enumerate(analysis.keys)), style="dim"))
     heads = analysis.layers[0].heads
     for h, hd in enumerate(heads):
-        tag = _("head {h}/{n}").format(h=analysis.head_numbers[h], n=analysis.config["heads"]) + " · " if analysis.config["heads"] > 1 else ""
+        tag = _("head {h}/{n}").format(h=analysis.head_numbers[h], n=analysis.config.heads) + " · " if analysis.config.heads > 1 else ""
         if isinstance(analysis, ModelAnalysis):
             tag = _("layer {l}").format(l=analysis.layer_numbers[0]) + " · " + tag
         if matrix in ("both", "alpha-prime"):
-            sums = _("rows sum to 1") if analysis.config.get("normalize", "softmax") != "none" else _("α′ = α, not normalized")
+            sums = _("rows sum to 1") if analysis.config.normalize != "none" else _("α′ = α, not normalized")
             peak = fmt(float(hd.alpha_prime.max()), 4)
             title = tag + _("α′ weights · row i = query, column j = key · {sums} · max {peak}").format(sums=sums, peak=peak)
             if cell_width(title) > width:
@@ -314,25 +314,13 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
     console.print(out, end="")
 
 
-def long_summary(result):
-    """A LongAnalysis (every query's top keys in memory) as the streamed LongSummary the view reads."""
-    from ..analysis.stream import LongSummary
-
-    n, hd = len(result.tokens), result.heads[0]
-    examples = [(int(i), result.tokens[i], [(int(j), result.tokens[j], float(w)) for j, w in zip(hd.keys[i], hd.alpha_prime[i]) if j >= 0])
-                for i in sorted(set(np.linspace(0, n - 1, min(8, n)).astype(int).tolist()))]
-    return LongSummary(n, result.config, result.source, [h.summary for h in result.heads], examples)
-
-
 def render_long(result, console: Console) -> None:
     """A long input: per head, the block means of α′ as a heat map, and a few queries' top keys.
-    result: an analysis.stream.LongSummary, or a LongAnalysis."""
-    if not hasattr(result, "summaries"):
-        result = long_summary(result)
+    result: an analysis.results.LongResult (a LongAnalysis, or a streamed file's LongSummary)."""
     c, s, n = result.config, result.source, result.n
     words = describe(c)
-    sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c["heads"]),
-                        _("top {k} keys").format(k=c["top_k"])])
+    sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c.heads),
+                        _("top {k} keys").format(k=c.top_k)])
     console.print(Text.assemble(("attnviz ", "bold"), f"· {source_name(s, c)} · {sizes}"))
     console.print(Text(f"{words['score']}    {words['norm']}", style=""))
     if words["masks"]:
