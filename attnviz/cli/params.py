@@ -86,3 +86,46 @@ def takes(command: str):
         return function
 
     return declare
+
+
+def plain(params: dict) -> dict:
+    """A command's parameters as the library takes them: a choice's value, not its Enum."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
+
+
+def build_options(params: dict):
+    """Options from a command's attention options (its **options); validated by the library."""
+    from ..options import Options, option_names
+
+    return Options(**{k: v for k, v in plain(params).items() if k in set(option_names())})
+
+
+MEDIA = ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")
+
+
+def media_options(params: dict) -> dict:
+    """The input options that are not attention options (--input, --audio, --image and theirs)."""
+    return plain({k: params[k] for k in MEDIA})
+
+
+def has_media(params: dict) -> bool:
+    return any(params[k] is not None for k in ("input", "audio", "image"))
+
+
+def single(values: list[str] | None, flag: str, why: str) -> str | None:
+    """The value of a one-value option, collected as a list so that a repeat is refused (click keeps the last)."""
+    if values and len(values) > 1:
+        from ..errors import UsageError
+
+        raise UsageError(f"{flag} is given {len(values)} times ({' and '.join(values)}): {why}; give it once")
+    return values[0] if values else None
+
+
+def save_paths(save: list[str] | None, params: dict, *inputs: str):
+    """--save values as checked paths; none of them may be one of the `inputs` (parameter names)."""
+    if not save:
+        return []
+    from ..api.checks import check_save
+    from ..views.figures import check_paths
+
+    return check_save(check_paths(save), {name: params[name] for name in inputs})
