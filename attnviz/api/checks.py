@@ -116,14 +116,21 @@ def check_lines(text, file, json: bool, save, top_k, compare, focus, backend: st
         raise UsageError(f"`{'save' if save else 'top_k'}` does not go with `lines` (one JSON document per line)", "lines")
 
 
-def check_explain(focus, matrices: bool, columns: bool, all_keys: bool, recurrent: bool) -> None:
-    """explain's views: `focus` one query, or `matrices` (with `columns`); `all_keys`, `recurrent` with `focus`."""
+def check_explain(focus, matrices: bool, columns: bool, all_keys: bool, recurrent: bool, options: Options) -> None:
+    """explain's views: `focus` one query, or `matrices` (with `columns`); `all_keys`, `recurrent` (over
+    causal linear attention, normalized by sums: `options`) with `focus`."""
     if columns and not matrices:
         raise UsageError("`columns` goes with `matrices`", "columns")
     if all_keys and matrices:
         raise UsageError("`all_keys` goes with `focus` (`matrices` elides large matrices with … and ⋮)", "all_keys")
     if recurrent and (matrices or all_keys):
         raise UsageError(f"`recurrent` walks one query's states; drop `{'matrices' if matrices else 'all_keys'}`", "recurrent")
+    if recurrent:
+        from dataclasses import asdict
+
+        from ..views.recurrent import check_recurrent
+
+        check_recurrent(asdict(options))
     if focus is None and not matrices:
         raise UsageError("explain follows one query: add `focus` WORD (or `matrices` for the matrix form)", "focus")
 
@@ -165,3 +172,27 @@ def text_given(text: str | None, file: str | None) -> None:
 def check_title(title: str | None, no_title: bool) -> None:
     if title is not None and no_title:
         raise UsageError("give `title` TEXT or `no_title`, not both", "title")
+
+
+def conv_alphas(conv, kernel, compare: str | None) -> list[float] | None:
+    """`kernel` and `conv_alpha` go with `conv` K; with it, `compare` "alpha=1,2,5" is a list of α (or None)."""
+    if conv is None:
+        raise UsageError(f"`{'kernel' if kernel is not None else 'conv_alpha'}` goes with `conv` K (3 or 5)", "conv")
+    if compare is None:
+        return None
+    name, _, values = compare.partition("=")
+    if name.strip() not in ("alpha", "conv-alpha", "conv_alpha") or not values:
+        raise UsageError(f"`compare` {compare!r}: with `conv`, compare α, e.g. `compare` alpha=1,2,5,10,20", "compare")
+    try:
+        return [float(v) for v in values.split(",")]
+    except ValueError:
+        raise UsageError(f"`compare` {compare!r}: α values are numbers, e.g. alpha=1,2,5,10,20", "compare") from None
+
+
+def check_dense(result) -> None:
+    """explain follows one query through full matrices: a long input's summary (top-k) has none."""
+    if not hasattr(result.analysis, "layer"):
+        from ..options import DENSE_MAX
+
+        raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
+                         f"(over {DENSE_MAX:,}); shorten it (`size` for pictures)", "size")

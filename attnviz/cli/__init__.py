@@ -80,14 +80,11 @@ def app_for(args: list[str]) -> typer.Typer:
 
 
 def run() -> None:
-    """The `attnviz` command: main(), then the process ends as soon as its output is out.
-
-    Two start-up costs of a short run are the interpreter's, not the work's: the garbage collector
-    sweeping the ~200 000 objects numpy, rich and typer create while importing (collections every
-    50 000 new objects instead of 700: cycles are still freed, a long run stays bounded), and
+    """The `attnviz` command: main(), then the process ends as soon as its output is out.  Two costs
+    of a short run are the interpreter's: the garbage collector sweeping the ~200 000 objects the
+    imports create (collections every 50 000 new objects instead of 700: cycles are still freed), and
     tearing all those modules down at exit (skipped once stdout and stderr are flushed and no other
-    thread runs; nothing of ours waits for exit: saves are renamed into place before the end).
-    """
+    thread runs; nothing of ours waits for exit: saves are renamed into place before the end)."""
     import gc
     import threading
 

@@ -1,11 +1,10 @@
-"""The commands: each parses what typer leaves, calls the library, hands the result to a view.
-Their help texts and examples are the option table's (options.COMMAND_HELP)."""
+"""The commands: each checks what only a command line can get wrong, calls the library and hands the
+result to a view.  Their help texts and examples are the option table's (options.COMMAND_HELP)."""
 
 import sys
 
-from ..i18n import set_language
 from .edge import console, read_text, saved, text_or_file, warn
-from .params import build_options, has_media, media_options, plain, save_paths, single, takes
+from .params import build_options, has_media, media_options, save_paths, single, takes
 
 
 @takes("show")
@@ -15,8 +14,6 @@ def show(**p) -> None:
     from ..views.present import Request, present
     from ..views.progress import progress_bar
 
-    p = plain(p)
-    set_language(p["lang"])
     p["compare"] = single(p["compare"], "--compare", "one option is compared per run")
     check_title(p["title"], p["no_title"])
     if any(p[k] is not None for k in ("conv", "kernel", "conv_alpha")):
@@ -44,10 +41,9 @@ def show(**p) -> None:
     if not (has_media(p) and text is None and file is None):
         text = text_or_file(text, file)
     with progress_bar() as progress:
-        result = analyze(text, build_options(p), model=p["model"], words=p["words"], layer=p["layer"], head=p["head"],
-                         top_k=p["top_k"], progress=progress, compare=p["compare"], request=request, generate=p["generate"],
-                         accept_cost=p["accept_cost"], backend=p["backend"], target=p["target"], part=p["part"],
-                         **media_options(p))
+        result = analyze(text, build_options(p), progress=progress, request=request, **media_options(p),
+                         **{k: p[k] for k in ("model", "words", "layer", "head", "top_k", "compare", "generate",
+                                              "accept_cost", "backend", "target", "part")})
     present(result.analysis, request, console())
 
 
@@ -81,10 +77,16 @@ def heads(text, model, source, target, words, top, json_out, file, lang) -> None
     from ..views.present import warnings
     from ..views.terminal_model import render_heads
 
-    set_language(lang.value)
     check_heads(text, file, words, source, target)
     if file is not None:
-        return heads_corpus(file, model, source, target, top, json_out)
+        from ..api.corpus import corpus_heads
+        from ..views.corpus import Progress, render_corpus
+
+        with Progress(sys.stderr, "sentences") as progress:
+            result = corpus_heads(file, model=model, source=source, target=target, progress=progress)
+        if not written(result, json_out):
+            render_corpus(result.analysis, console(), top)
+        return
     analysis = analyze_model(read_text(text), model, words).analysis
     for line in warnings(analysis):  # the pieces the tokenizer turned into [UNK]
         warn(line)
@@ -97,17 +99,14 @@ def heads(text, model, source, target, words, top, json_out, file, lang) -> None
     render_heads(analysis, console(), i, j, top)
 
 
-def heads_corpus(file, model, source, target, top, json_out) -> None:
-    """`heads --file`: head summaries over a corpus (analysis/corpus.py), table or JSON."""
-    from ..api.corpus import corpus_heads
-    from ..views.corpus import Progress, render_corpus
-
-    with Progress(sys.stderr, "sentences") as progress:
-        result = corpus_heads(file, model=model, source=source, target=target, progress=progress)
+def written(result, json_out: bool, paths=(), dpi: int = 150, **save) -> bool:
+    """Save the result to `paths`, then write its JSON if asked (True: then no terminal view)."""
+    for path in paths:
+        result.save(str(path), dpi=dpi, **save)
+        saved(path)
     if json_out:
         sys.stdout.write(result.to_json())
-        return
-    render_corpus(result.analysis, console(), top)
+    return json_out
 
 
 @takes("atlas")
@@ -115,53 +114,35 @@ def atlas(text, model, probe_length, seed, top, json_out, save, dpi, lang) -> No
     from ..api import atlas as run
     from ..views.atlas import render_atlas
 
-    set_language(lang.value)
     paths = save_paths(save, {"model": model}, "model")
     result = run(model, None if text is None else read_text(text), probe_length, seed)
-    for path in paths:
-        result.save(path, dpi=dpi)
-        saved(path)
-    if json_out:
-        sys.stdout.write(result.to_json())
-        return
-    render_atlas(result.atlas, console(), top)
+    if not written(result, json_out, paths, dpi):
+        render_atlas(result.atlas, console(), top)
 
 
 @takes("explain")
-def explain(text, focus, head, dims, matrices, columns, all_keys, recurrent, accept_cost, lang, **options) -> None:
+def explain(**p) -> None:
     from ..api import analyze, check_head
-    from ..api.checks import check_explain
+    from ..api.checks import check_dense, check_explain
     from ..views import explain as views
     from ..views.present import item_index, warnings
 
-    set_language(lang.value)
-    focus = single(focus, "--focus", "explain follows one query (show --focus takes several)")
-    check_explain(focus, matrices, columns, all_keys, recurrent)
-    if recurrent:
-        from dataclasses import asdict
-
-        from ..views.recurrent import check_recurrent
-
-        check_recurrent(asdict(build_options(options)))
-    result = analyze(None if has_media(options) and text is None else text_or_file(text, None), build_options(options),
-                     accept_cost=accept_cost, **media_options(options))
-    if not hasattr(result.analysis, "layer"):
-        from ..errors import UsageError
-        from ..options import DENSE_MAX
-
-        raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
-                         f"(over {DENSE_MAX:,}); shorten it (--size for pictures)")
-    i = None if focus is None else item_index(result.analysis, focus, "--focus")
+    focus = single(p["focus"], "--focus", "explain follows one query (show --focus takes several)")
+    check_explain(focus, p["matrices"], p["columns"], p["all_keys"], p["recurrent"], build_options(p))
+    text = None if has_media(p) and p["text"] is None else text_or_file(p["text"], None)
+    result = analyze(text, build_options(p), accept_cost=p["accept_cost"], **media_options(p))
+    check_dense(result)
+    i, head = None if focus is None else item_index(result.analysis, focus, "--focus"), p["head"]
     check_head(head, result.options.heads)
     for line in warnings(result.analysis):
         warn(line)
-    if matrices:
-        return views.render_matrices(result.analysis, console(), head - 1, columns)
-    if recurrent:
+    if p["matrices"]:
+        return views.render_matrices(result.analysis, console(), head - 1, p["columns"])
+    if p["recurrent"]:
         from ..views.recurrent import render_recurrent
 
-        return render_recurrent(result.analysis, console(), i, head - 1, dims)
-    views.render_explain(result.analysis, console(), i, head - 1, dims, all_keys)
+        return render_recurrent(result.analysis, console(), i, head - 1, p["dims"])
+    views.render_explain(result.analysis, console(), i, head - 1, p["dims"], p["all_keys"])
 
 
 @takes("pe")
@@ -169,5 +150,4 @@ def pe(length, dim, save, dpi, accept_cost, lang) -> None:
     from ..api.pe import positional_encoding
     from ..views.terminal import render_pe
 
-    set_language(lang.value)
     render_pe(positional_encoding(length, dim, save=save or (), dpi=dpi, accept_cost=accept_cost, saved=saved), console())

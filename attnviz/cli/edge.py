@@ -1,6 +1,7 @@
 """The process edge: signals, closed or short-writing streams, standard input, and guarded(), the one
-place where every error becomes one line on stderr and an exit code."""
+place where every error becomes one line on stderr and an exit code.  Imported first by cli/."""
 
+import errno
 import os
 import sys
 
@@ -49,8 +50,6 @@ class ClosedStdout:
     encoding = "utf-8"
 
     def write(self, text: str) -> int:
-        import errno
-
         raise OSError(errno.EBADF, "standard output is closed")
 
     def flush(self) -> None:
@@ -67,23 +66,20 @@ class ClosedStdout:
 
 def standard_streams() -> None:
     """A closed stderr becomes /dev/null (the exit code still tells); a closed stdout a ClosedStdout,
-    so the user learns why nothing was printed.  Then whole writes (below)."""
+    so the user learns why nothing was printed.  Under `python -u` stdout writes straight to its
+    descriptor, and a write the file system cuts short (a full disk, ulimit -f) is dropped silently: a
+    buffered writer (flushed on each newline) writes the rest again, so the failure is reported."""
     import io
 
     sys.stderr = open(os.devnull, "w") if sys.stderr is None else sys.stderr
-    sys.stdout = ClosedStdout() if sys.stdout is None else sys.stdout
-    # Under `python -u` stdout writes straight to its descriptor, and a write the file system cuts
-    # short (a full disk, ulimit -f) is dropped silently; a buffered writer writes the rest again, so
-    # the failure is raised and reported.
-    out = sys.stdout
-    if not isinstance(getattr(out, "buffer", None), io.RawIOBase):
-        return
-    try:
-        raw = io.FileIO(out.fileno(), "w", closefd=False)
-    except (OSError, ValueError, io.UnsupportedOperation):  # a stream with no descriptor: left as it is
-        return
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=out.encoding, errors=out.errors,
-                                  line_buffering=True, write_through=True)
+    out = sys.stdout = ClosedStdout() if sys.stdout is None else sys.stdout
+    if isinstance(getattr(out, "buffer", None), io.RawIOBase):
+        try:
+            raw = io.FileIO(out.fileno(), "w", closefd=False)
+        except (OSError, ValueError, io.UnsupportedOperation):  # a stream with no descriptor: left as it is
+            return
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=out.encoding, errors=out.errors,
+                                      line_buffering=True, write_through=True)
 
 
 def guarded(call) -> int:
@@ -92,9 +88,11 @@ def guarded(call) -> int:
     import logging
     import warnings
 
+    from ..analysis.estimate import listening
+
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
-    for name in ("matplotlib", "PIL", "gensim", "smart_open"):  # their log lines ("Font 'default' does not have a
-        logging.getLogger(name).setLevel(logging.ERROR)  # glyph …", "mkdir -p failed …"): attnviz says what matters
+    for name in ("matplotlib", "PIL", "gensim", "smart_open"):  # their log lines ("Font 'default' does not have a glyph",
+        logging.getLogger(name).setLevel(logging.ERROR)  # "mkdir -p failed"): attnviz says what matters; errors pass
     standard_streams()
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
@@ -103,8 +101,6 @@ def guarded(call) -> int:
     try:
         if signal.getsignal(signal.SIGINT) is interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        from ..analysis.estimate import listening
-
         with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
             result = call()
         sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
@@ -112,7 +108,7 @@ def guarded(call) -> int:
     except (BrokenPipeError, ReaderLeft):  # `attnviz show … | head -1`: the reader left, not an error; stop quietly
         silence_stdout()
         return 0
-    except typer.TyperException as e:  # click's usage errors: bad option, missing argument
+    except typer.TyperException as e:  # click's usage errors: bad option, missing argument (bare `attnviz`: help, no line)
         message, code = e.format_message() if hasattr(e, "format_message") else str(e), getattr(e, "exit_code", 2)
         return fail(f"{' '.join(message.split())} (see 'attnviz --help')", code) if message.strip() else code
     except (AttnvizError, typer.Abort, KeyboardInterrupt, Terminated, MemoryError, UnicodeEncodeError, OSError) as e:
@@ -120,8 +116,12 @@ def guarded(call) -> int:
     except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)
         if os.environ.get("ATTNVIZ_DEBUG"):
             raise
-        return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, "
-                    f"and please report it)", 1)
+        return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, and please "
+                    f"report it)", 1)
+
+
+STOPPED = {typer.Abort: ("aborted", 1), KeyboardInterrupt: ("interrupted (Ctrl-C)", 130),
+           Terminated: ("terminated (SIGTERM)", 143)}
 
 
 def failure(e: BaseException) -> tuple:
@@ -130,8 +130,7 @@ def failure(e: BaseException) -> tuple:
 
     if isinstance(e, AttnvizError):
         return as_flags(str(e)), e.exit_code, "error: ", False
-    for kind, message, code in ((typer.Abort, "aborted", 1), (KeyboardInterrupt, "interrupted (Ctrl-C)", 130),
-                                (Terminated, "terminated (SIGTERM)", 143)):
+    for kind, (message, code) in STOPPED.items():
         if isinstance(e, kind):
             return message, code, "", False
     if isinstance(e, MemoryError):
@@ -170,7 +169,6 @@ def silence_stdout() -> None:
 
 def os_message(e: OSError) -> str:
     """An OSError as one line with what to do."""
-    import errno
     import resource
 
     where = f"{e.filename}: " if e.filename else ""
@@ -216,32 +214,26 @@ def read_text(text: str) -> str:
 
 
 def text_or_file(text: str | None, file: str | None) -> str:
-    """TEXT (or standard input for '-'), or the whole text file --file."""
+    """TEXT (standard input for '-'), or the text file --file, whole."""
     from ..api.checks import text_given
+    from ..api.stream import file_text
 
     text_given(text, file)
-    if file is None:
-        return read_text(text)
-    from pathlib import Path
-
-    from ..analysis.stream import text_chunks
-
-    return "".join(text_chunks(str(Path(file).expanduser())))
+    return read_text(text) if file is None else file_text(file)
 
 
-def warn(message: str) -> None:
+def warn(message: str, kind: str = "warning") -> None:
+    """`attnviz: warning: …` on stderr, the library's `names` written as --flags."""
     from ..options import as_flags
 
-    sys.stderr.write(f"attnviz: warning: {as_flags(message)}\n")
+    sys.stderr.write(f"attnviz: {kind}: {as_flags(message)}\n")
 
 
 def print_estimate(message: str) -> None:
-    """An estimate before long work (analysis.estimate) as `attnviz: estimate: …`; a notice
-    (estimate.Note) as `attnviz: note: …`."""
+    """An estimate before long work (analysis.estimate) as `attnviz: estimate: …`, a Note as `note: …`."""
     from ..analysis.estimate import Note
-    from ..options import as_flags
 
-    sys.stderr.write(f"attnviz: {'note' if isinstance(message, Note) else 'estimate'}: {as_flags(message)}\n")
+    warn(message, "note" if isinstance(message, Note) else "estimate")
     sys.stderr.flush()
 
 

@@ -73,7 +73,8 @@ def _parameter(option: Option) -> inspect.Parameter:
 
 def takes(command: str):
     """Decorator: give the function the parameters of `command` from the table, in --help order.
-    Its `def` names the ones its body reads; the others arrive in its **options (if it has one)."""
+    Its `def` names the ones its body reads; the others arrive in its **options (if it has one).
+    It is called with plain values (a choice's value, not its Enum), the views' language set (--lang)."""
     def declare(function):
         every = entries(command)
         named = [p.name for p in inspect.signature(function).parameters.values() if p.kind != p.VAR_KEYWORD]
@@ -82,8 +83,15 @@ def takes(command: str):
         if unknown or (left and not gathers):  # a parameter typer never fills, or one the function cannot take
             raise TypeError(f"{function.__name__}() names {sorted(unknown)} that `{command}` does not take, or lacks "
                             f"{sorted(left)} (options.TABLE)")
-        function.__signature__ = inspect.Signature([parameter(o) for o in every])
-        return function
+
+        def run(**params):
+            from ..i18n import set_language
+
+            set_language(params["lang"].value)
+            return function(**plain(params))
+
+        run.__name__, run.__signature__ = function.__name__, inspect.Signature([parameter(o) for o in every])
+        return run
 
     return declare
 
@@ -93,23 +101,20 @@ def plain(params: dict) -> dict:
     return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
 
 
-def build_options(params: dict):
-    """Options from a command's attention options (its **options); validated by the library."""
+def build_options(p: dict):
+    """Options from a command's (plain) parameters: its attention options; validated by the library."""
     from ..options import Options, option_names
 
-    return Options(**{k: v for k, v in plain(params).items() if k in set(option_names())})
+    return Options(**{k: p[k] for k in option_names() if k in p})
 
 
-MEDIA = ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")
-
-
-def media_options(params: dict) -> dict:
+def media_options(p: dict) -> dict:
     """The input options that are not attention options (--input, --audio, --image and theirs)."""
-    return plain({k: params[k] for k in MEDIA})
+    return {k: p[k] for k in ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")}
 
 
-def has_media(params: dict) -> bool:
-    return any(params[k] is not None for k in ("input", "audio", "image"))
+def has_media(p: dict) -> bool:
+    return any(p[k] is not None for k in ("input", "audio", "image"))
 
 
 def single(values: list[str] | None, flag: str, why: str) -> str | None:
