@@ -216,10 +216,13 @@ def read_text(text: str) -> str:
 def text_or_file(text: str | None, file: str | None) -> str:
     """TEXT (standard input for '-'), or the text file --file, whole."""
     from ..api.checks import text_given
-    from ..api.stream import file_text
 
     text_given(text, file)
-    return read_text(text) if file is None else file_text(file)
+    if file is None:
+        return read_text(text)
+    from ..api.stream import file_text
+
+    return file_text(file)
 
 
 def warn(message: str, kind: str = "warning") -> None:

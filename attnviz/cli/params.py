@@ -1,9 +1,7 @@
 """Typer parameters from the option table (options.TABLE): a command names the options it takes in
-its `def` (or gathers them in **options) and `takes(command)` gives it their typer declarations.
-
-No `from __future__ import annotations` (see cli/__init__): the Annotated types are built here, once
-per run, for the command being run only where app_for() picked one.
-"""
+its `def` (or gathers them in **options) and `takes(command)` gives it their typer declarations;
+then the helpers that turn a command's values into the library's arguments.  The Annotated types
+are built once per run, for the command being run only where app_for() picked one."""
 
 import inspect
 from enum import Enum
@@ -11,25 +9,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import LANGS, Option, entries
-
-
-def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
-    """A str Enum for a typer option whose values are `values` (typer shows and checks them)."""
-    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
+from ..options import Option, entries
 
 
 _ENUMS: dict[tuple[str, ...], type[Enum]] = {}
 
 
 def enum_of(option: Option) -> type[Enum]:
-    """One Enum per set of choices (the command's body reads `.value`)."""
+    """One str Enum per set of choices (typer shows and checks them; takes() hands on the value)."""
     if option.choices not in _ENUMS:
-        _ENUMS[option.choices] = choice(option.param.title().replace("_", ""), option.choices)
+        name, values = option.param.title().replace("_", ""), option.choices
+        _ENUMS[values] = Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
     return _ENUMS[option.choices]
-
-
-Lang = enum_of(next(o for o in entries("pe") if o.choices == LANGS))  # cli/__init__ and tests name it
 
 
 def parse_temperature(value: str) -> float | str:
@@ -50,12 +41,8 @@ _BUILT: dict[str, inspect.Parameter] = {}  # by option name: show, explain and r
 
 def parameter(option: Option) -> inspect.Parameter:
     """The keyword parameter typer reads for `option`: Annotated[T, typer.Option(...)] = default."""
-    if option.name not in _BUILT:
-        _BUILT[option.name] = _parameter(option)
-    return _BUILT[option.name]
-
-
-def _parameter(option: Option) -> inspect.Parameter:
+    if option.name in _BUILT:
+        return _BUILT[option.name]
     kind = enum_of(option) if option.choices else option.type
     kind = list[kind] if option.many else kind
     default = kind(option.default) if option.choices and option.default is not None else option.default
@@ -68,7 +55,8 @@ def _parameter(option: Option) -> inspect.Parameter:
         info = typer.Option(*option.flags, help=option.help, show_default=option.show_default,
                             rich_help_panel=option.panel, **{k: v for k, v in extra.items() if v is not None})
     kind = Optional[kind] if option.default is None else kind
-    return inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
+    built = inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
+    return _BUILT.setdefault(option.name, built)
 
 
 def takes(command: str):
