@@ -5,7 +5,9 @@ import sys
 from pathlib import Path
 
 CLI = Path(__file__).resolve().parents[2] / "attnviz" / "cli"
-TOTAL, MODULE = 700, 350  # lines; #21 asks for well under 460 in all: see the note in cli/__init__.py
+# Lines.  TOTAL is cli/'s size once split (983 before): #21 aims at well under 460, which needs the
+# process edge (edge.py, ~250 lines) or more of the commands' bodies out of cli/; lower it as they move.
+TOTAL, MODULE = 700, 350
 
 
 def lines(path: Path) -> int:
