@@ -1,5 +1,7 @@
 """The API's argument checks, shared by analyze(), view() and the notes' calls (a leaf: it imports
-no other api module, so given.py and notes.py need not import the package that imports them)."""
+no other api module, so given.py and notes.py need not import the package that imports them), and
+the checks of how the arguments of a run go together (check_lines, check_given, check_explain, …),
+worded with parameter names: the CLI shows them as its flags (options.as_flags)."""
 
 from __future__ import annotations
 
