@@ -17,7 +17,7 @@ MAX_FUNCTION = 50
 # Packages another part of #21 is still rewriting (the CLI becomes a client of the API, in a few small
 # modules).  This set must shrink to empty: once a package fits, test_pending_packages_are_still_over
 # fails until it is removed from here.
-PENDING = {"cli"}
+PENDING: set[str] = set()
 
 # "module:function" allowed over MAX_FUNCTION because it reads better whole; each needs a reason here.
 ALLOWED: dict[str, str] = {}

@@ -1,5 +1,7 @@
 """The API's argument checks, shared by analyze(), view() and the notes' calls (a leaf: it imports
-no other api module, so given.py and notes.py need not import the package that imports them)."""
+no other api module, so given.py and notes.py need not import the package that imports them), and
+the checks of how the arguments of a run go together (check_lines, check_given, check_explain, …),
+worded with parameter names: the CLI shows them as its flags (options.as_flags)."""
 
 from __future__ import annotations
 
@@ -71,3 +73,128 @@ def check_save(paths: list[Path], inputs: dict[str, str | None]) -> list[Path]:
     if clash is not None:
         raise UsageError(f"`save` {clash[0]} is the `{clash[1]}` input; saving there would destroy it", "save")
     return paths
+
+
+def written(name: str) -> str:
+    """A parameter as messages write it: `name` (the CLI shows --name), the positional text as TEXT."""
+    return "TEXT" if name == "text" else f"`{name}`"
+
+
+def check_apart(given: list[str], other: str, why: str) -> None:
+    """None of the parameters `given` (those set, in order) goes with `other`: a UsageError naming the first."""
+    if given:
+        raise UsageError(f"{written(given[0])} does not go with `{other}` ({why})", given[0])
+
+
+GIVEN_ALONE = ("text", "file", "model", "words", "generate", "backend", "target", "part", "compare", "top_k", "lines",
+               "include_vectors")  # what `attention` (a file of attention) has no use for, besides Options and media
+
+
+def check_given(path, tokens, scores, values: dict, options: Options) -> None:
+    """`attention` FILE comes alone: `tokens` and `scores` go with it, GIVEN_ALONE and options do not."""
+    if path is None:
+        raise UsageError(f"`{'tokens' if tokens is not None else 'scores'}` goes with `attention` FILE", "attention")
+    given = [k for k in GIVEN_ALONE if values[k] not in (None, False, 0, []) and (k != "backend" or values[k] != "numpy")]
+    given += [f.name for f in fields(Options) if getattr(options, f.name) != f.default]
+    given += [k for k in ("input", "audio", "image") if values[k] is not None]
+    if given:
+        raise UsageError(f"{written(given[0])} does not apply with `attention` (the file holds the attention to show)",
+                         given[0])
+
+
+def check_lines(text, file, json: bool, save, top_k, compare, focus, backend: str) -> None:
+    """`lines`: a file's lines, each one JSON document of every token."""
+    if backend != "numpy":
+        raise UsageError("`backend` transformers runs one text: drop `lines` (or run each line as TEXT)", "backend")
+    if compare is not None or focus:
+        raise UsageError(f"`{'compare' if compare is not None else 'focus'}` does not go with `lines` (one JSON document "
+                         "per line, every token a query); run one line at a time with TEXT instead", "lines")
+    if file is None or text is not None:
+        raise UsageError("`lines` reads a file one line at a time: give `file` FILE (and no TEXT)", "lines")
+    if not json:
+        raise UsageError("`lines` writes one JSON document per line: add `json` (for head summaries over the lines: "
+                         "attnviz heads `model` minilm `file` FILE)", "lines")
+    if save or top_k is not None:
+        raise UsageError(f"`{'save' if save else 'top_k'}` does not go with `lines` (one JSON document per line)", "lines")
+
+
+def check_explain(focus, matrices: bool, columns: bool, all_keys: bool, recurrent: bool, options: Options) -> None:
+    """explain's views: `focus` one query, or `matrices` (with `columns`); `all_keys`, `recurrent` (over
+    causal linear attention, normalized by sums: `options`) with `focus`."""
+    if columns and not matrices:
+        raise UsageError("`columns` goes with `matrices`", "columns")
+    if all_keys and matrices:
+        raise UsageError("`all_keys` goes with `focus` (`matrices` elides large matrices with … and ⋮)", "all_keys")
+    if recurrent and (matrices or all_keys):
+        raise UsageError(f"`recurrent` walks one query's states; drop `{'matrices' if matrices else 'all_keys'}`", "recurrent")
+    if recurrent:
+        from dataclasses import asdict
+
+        from ..views.recurrent import check_recurrent
+
+        check_recurrent(asdict(options))
+    if focus is None and not matrices:
+        raise UsageError("explain follows one query: add `focus` WORD (or `matrices` for the matrix form)", "focus")
+
+
+def check_heads(text, file, words: bool, source: str | None, target: str | None) -> None:
+    """`heads`: both of `from` and `to` or neither; one text, or a corpus in `file` (word pairs: no `words`)."""
+    if (source is None) != (target is None):
+        raise UsageError("give both `from` and `to`, or neither", "from")
+    if file is not None and text is not None:
+        raise UsageError("give a TEXT or a corpus with `file`, not both", "file")
+    if file is not None and words:
+        raise UsageError("`words` goes with one text; over a corpus, `from`/`to` already match whole words", "words")
+    if file is None and text is None:
+        raise UsageError("give a text (or '-' for standard input), or a corpus with `file` FILE (one sentence per line)", "text")
+
+
+def heads_pair(tokens: list[str], causal: bool, source: str | None, target: str | None):
+    """(i, j): the 0-based tokens `from` and `to` name (None, None without them); in a decoder j may not follow i."""
+    from ..analysis.items import resolve_token
+
+    if source is None:
+        return None, None
+    i, j = resolve_token(source, tokens, "`from`"), resolve_token(target, tokens, "`to`")
+    if j > i and causal:
+        raise UsageError(f"`to` {target} (token {j + 1}) comes after `from` {source} (token {i + 1}): in a decoder a "
+                         f"token attends only to itself and earlier tokens, so every head gives this 0; ask the other way "
+                         f"round (`from` {target} `to` {source})", "to")
+    return i, j
+
+
+def text_given(text: str | None, file: str | None) -> None:
+    """Exactly one of `text` and `file`."""
+    if (text is None) == (file is None):
+        raise UsageError("give the text as an argument (or '-' for standard input) or with `file`, not both" if text and file
+                         else "give a text: attnviz show \"some sentence\", or '-' with standard input, or `file` PATH, "
+                              "or a vector set with `input` FILE", "text")
+
+
+def check_title(title: str | None, no_title: bool) -> None:
+    if title is not None and no_title:
+        raise UsageError("give `title` TEXT or `no_title`, not both", "title")
+
+
+def conv_alphas(conv, kernel, compare: str | None) -> list[float] | None:
+    """`kernel` and `conv_alpha` go with `conv` K; with it, `compare` "alpha=1,2,5" is a list of α (or None)."""
+    if conv is None:
+        raise UsageError(f"`{'kernel' if kernel is not None else 'conv_alpha'}` goes with `conv` K (3 or 5)", "conv")
+    if compare is None:
+        return None
+    name, _, values = compare.partition("=")
+    if name.strip() not in ("alpha", "conv-alpha", "conv_alpha") or not values:
+        raise UsageError(f"`compare` {compare!r}: with `conv`, compare α, e.g. `compare` alpha=1,2,5,10,20", "compare")
+    try:
+        return [float(v) for v in values.split(",")]
+    except ValueError:
+        raise UsageError(f"`compare` {compare!r}: α values are numbers, e.g. alpha=1,2,5,10,20", "compare") from None
+
+
+def check_dense(result) -> None:
+    """explain follows one query through full matrices: a long input's summary (top-k) has none."""
+    if not hasattr(result.analysis, "layer"):
+        from ..options import DENSE_MAX
+
+        raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
+                         f"(over {DENSE_MAX:,}); shorten it (`size` for pictures)", "size")

@@ -53,3 +53,12 @@ def stream_file(path: str, options: Options, *, top_k: int | None, request, head
 
     render_long(stream.summarize(sc, options, proj, config, top_k or 3, cfg, progress), console)
     return None
+
+
+def file_text(path: str) -> str:
+    """The UTF-8 text file at `path` (~ expanded), whole: what `show --file` reads when it is short."""
+    from pathlib import Path
+
+    from ..analysis.stream import text_chunks
+
+    return "".join(text_chunks(str(Path(path).expanduser())))

@@ -1,86 +1,54 @@
-"""The notes' comparisons on the command line: `attnviz rnn` (registered on cli.app; cli.py imports this
-module last) and `show --image … --conv K` (show hands its options here)."""
+"""The notes' comparisons on the command line: `attnviz rnn`, and `show --image … --conv K` (show hands
+its parameters here)."""
 
-from . import UsageError, single, app, console, save_paths, takes, text_or_file
+import sys
 
-RNN_EXAMPLES = """Examples:
+from ..i18n import set_language
+from ..options import api_names
+from .edge import console, saved, text_or_file
+from .params import build_options, media_options, plain, save_paths, single, takes
 
-  S="The restaurant refused to serve me a ham sandwich, because it only cooks vegetarian food."
-
-  attnviz rnn "$S"
-
-  attnviz rnn "$S" --bidirectional --hidden 32 --save rnn.png
-
-  attnviz rnn --audio demo --json | jq .steps
-"""
+CONV_ALONE = ("text", "file", "lines", "model", "words", "generate", "top_k", "layer", "head", "matrix", "include_vectors",
+              "cmap", "vmax")  # show's parameters that a K²-head layer over pixels has no use for
 
 
-@app.command(epilog=RNN_EXAMPLES)
 @takes("rnn")
-def rnn(text, input, audio, frame_ms, hop_ms, features, image, size, patch, vectors, embedding, input_norm, punct, trust_pickle,
-        hidden, bidirectional, weights, seed, window, causal, cells, json_out, lang, save, dpi) -> None:
-    """An Elman RNN over the same vectors as self-attention: how much each input a^j moves h^i.
-
-    Row i of the influence matrix is ‖∂h^i/∂a^j‖ (exact Jacobians) over its sum, drawn beside α′ on one
-    colour scale: the RNN needs n sequential steps and its reach fades with distance; α′ takes one.
-    """
-    import sys
-
+def rnn(**p) -> None:
     from ..api.notes import rnn as run_rnn
-    from ..i18n import set_language
-
-    set_language(lang.value)
-    media = {"input": input, "audio": audio, "image": image}
-    paths = save_paths(save, {"--input": input, "--audio": audio, "--image": image, "--vectors": vectors, "--weights": weights})
-    given = any(v is not None for v in media.values())
-    result = run_rnn(None if given and text is None else text_or_file(text, None), input=input, audio=audio, image=image,
-                     hidden=hidden, bidirectional=bidirectional, weights=weights, seed=seed, frame_ms=frame_ms,
-                     hop_ms=hop_ms, features=features.value, size=size, patch=patch, vectors=vectors,
-                     embedding=embedding.value, input_norm=None if input_norm is None else input_norm.value, punct=punct,
-                     trust_pickle=trust_pickle, window=window, causal=causal)
-    for path in paths:
-        result.save(str(path), dpi=dpi)
-        sys.stderr.write(f"attnviz: saved {path}\n")
-    if json_out:
-        sys.stdout.write(result.to_json())
-        return
     from ..views.rnn import render_rnn
 
-    render_rnn(result.analysis, console(), cells.value)
+    p = plain(p)
+    set_language(p["lang"])
+    paths = save_paths(p["save"], p, "input", "audio", "image", "vectors", "weights")
+    given = any(p[k] is not None for k in ("input", "audio", "image"))
+    text = None if given and p["text"] is None else text_or_file(p["text"], None)
+    result = run_rnn(**{k: p[k] for k in api_names("rnn")} | {"text": text})
+    if not show_note(result, paths, p["dpi"], p["json_out"]):
+        render_rnn(result.analysis, console(), p["cells"])
 
 
-def show_conv(conv, kernel, conv_alpha, compare, focus, json_out, save, dpi, title, others: dict, options: dict) -> None:
+def show_conv(p: dict) -> None:
     """`show --image FILE|demo --conv K [--kernel F.npy] [--conv-alpha A] [--compare alpha=…]`."""
-    import sys
-
+    from ..api.checks import check_apart, conv_alphas
     from ..api.notes import conv as run_conv
-
-    if conv is None:
-        raise UsageError(f"{'--kernel' if kernel is not None else '--conv-alpha'} goes with --conv K (3 or 5)")
-    given = [flag for flag, value in others.items() if value]
-    if given:
-        raise UsageError(f"{given[0]} does not go with --conv (a K²-head layer over a picture's pixels)")
-    focus = single(focus, "--focus", "--conv follows one pixel")
-    alphas = None
-    if compare is not None:
-        name, _, values = compare.partition("=")
-        if name.strip() not in ("alpha", "conv-alpha", "conv_alpha") or not values:
-            raise UsageError(f"--compare {compare!r}: with --conv, compare α, e.g. --compare alpha=1,2,5,10,20")
-        try:
-            alphas = [float(v) for v in values.split(",")]
-        except ValueError:
-            raise UsageError(f"--compare {compare!r}: α values are numbers, e.g. alpha=1,2,5,10,20") from None
-    from . import build_options, media_options
-
-    paths = save_paths(save, {"--image": options["image"], "--kernel": kernel})
-    result = run_conv(build_options(options), k=conv, kernel=kernel, alpha=conv_alpha, focus=focus, compare=alphas,
-                      **media_options(options))
-    for path in paths:
-        result.save(str(path), dpi=dpi, title=title)
-        sys.stderr.write(f"attnviz: saved {path}\n")
-    if json_out:
-        sys.stdout.write(result.to_json())
-        return
     from ..views.conv import render_conv
 
-    render_conv(result.analysis, console())
+    conv_alphas(p["conv"], p["kernel"], None)  # first: K is given (--kernel, --conv-alpha go with it)
+    check_apart([k for k in CONV_ALONE if p[k]], "conv", "a K²-head layer over a picture's pixels")
+    focus = single(p["focus"], "--focus", "--conv follows one pixel")
+    alphas = conv_alphas(p["conv"], p["kernel"], p["compare"])
+    paths = save_paths(p["save"], p, "image", "kernel")
+    result = run_conv(build_options(p), k=p["conv"], kernel=p["kernel"], alpha=p["conv_alpha"], focus=focus,
+                      compare=alphas, **media_options(p))
+    if not show_note(result, paths, p["dpi"], p["json_out"], title="" if p["no_title"] else p["title"]):
+        render_conv(result.analysis, console())
+
+
+def show_note(result, paths, dpi, json_out, **save) -> bool:
+    """Save the result to `paths`, and write its JSON if asked (True: then no terminal view)."""
+    for path in paths:
+        result.save(str(path), dpi=dpi, **save)
+        saved(path)
+    if json_out:
+        sys.stdout.write(result.to_json())
+    return json_out

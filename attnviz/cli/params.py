@@ -1,9 +1,7 @@
 """Typer parameters from the option table (options.TABLE): a command names the options it takes in
-its `def` (or gathers them in **options) and `takes(command)` gives it their typer declarations.
-
-No `from __future__ import annotations` (see cli/__init__): the Annotated types are built here, once
-per run, for the command being run only where app_for() picked one.
-"""
+its `def` (or gathers them in **options) and `takes(command)` gives it their typer declarations;
+then the helpers that turn a command's values into the library's arguments.  The Annotated types
+are built once per run, for the command being run only where app_for() picked one."""
 
 import inspect
 from enum import Enum
@@ -11,25 +9,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import LANGS, Option, entries
-
-
-def choice(name: str, values: tuple[str, ...]) -> type[Enum]:
-    """A str Enum for a typer option whose values are `values` (typer shows and checks them)."""
-    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
+from ..options import Option, entries
 
 
 _ENUMS: dict[tuple[str, ...], type[Enum]] = {}
 
 
 def enum_of(option: Option) -> type[Enum]:
-    """One Enum per set of choices (the command's body reads `.value`)."""
+    """One str Enum per set of choices (typer shows and checks them; takes() hands on the value)."""
     if option.choices not in _ENUMS:
-        _ENUMS[option.choices] = choice(option.param.title().replace("_", ""), option.choices)
+        name, values = option.param.title().replace("_", ""), option.choices
+        _ENUMS[values] = Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
     return _ENUMS[option.choices]
-
-
-Lang = enum_of(next(o for o in entries("pe") if o.choices == LANGS))  # cli/__init__ and tests name it
 
 
 def parse_temperature(value: str) -> float | str:
@@ -50,12 +41,8 @@ _BUILT: dict[str, inspect.Parameter] = {}  # by option name: show, explain and r
 
 def parameter(option: Option) -> inspect.Parameter:
     """The keyword parameter typer reads for `option`: Annotated[T, typer.Option(...)] = default."""
-    if option.name not in _BUILT:
-        _BUILT[option.name] = _parameter(option)
-    return _BUILT[option.name]
-
-
-def _parameter(option: Option) -> inspect.Parameter:
+    if option.name in _BUILT:
+        return _BUILT[option.name]
     kind = enum_of(option) if option.choices else option.type
     kind = list[kind] if option.many else kind
     default = kind(option.default) if option.choices and option.default is not None else option.default
@@ -68,12 +55,14 @@ def _parameter(option: Option) -> inspect.Parameter:
         info = typer.Option(*option.flags, help=option.help, show_default=option.show_default,
                             rich_help_panel=option.panel, **{k: v for k, v in extra.items() if v is not None})
     kind = Optional[kind] if option.default is None else kind
-    return inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
+    built = inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
+    return _BUILT.setdefault(option.name, built)
 
 
 def takes(command: str):
     """Decorator: give the function the parameters of `command` from the table, in --help order.
-    Its `def` names the ones its body reads; the others arrive in its **options (if it has one)."""
+    Its `def` names the ones its body reads; the others arrive in its **options (if it has one).
+    It is called with plain values (a choice's value, not its Enum), the views' language set (--lang)."""
     def declare(function):
         every = entries(command)
         named = [p.name for p in inspect.signature(function).parameters.values() if p.kind != p.VAR_KEYWORD]
@@ -82,7 +71,54 @@ def takes(command: str):
         if unknown or (left and not gathers):  # a parameter typer never fills, or one the function cannot take
             raise TypeError(f"{function.__name__}() names {sorted(unknown)} that `{command}` does not take, or lacks "
                             f"{sorted(left)} (options.TABLE)")
-        function.__signature__ = inspect.Signature([parameter(o) for o in every])
-        return function
+
+        def run(**params):
+            from ..i18n import set_language
+
+            set_language(params["lang"].value)
+            return function(**plain(params))
+
+        run.__name__, run.__signature__ = function.__name__, inspect.Signature([parameter(o) for o in every])
+        return run
 
     return declare
+
+
+def plain(params: dict) -> dict:
+    """A command's parameters as the library takes them: a choice's value, not its Enum."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in params.items()}
+
+
+def build_options(p: dict):
+    """Options from a command's (plain) parameters: its attention options; validated by the library."""
+    from ..options import Options, option_names
+
+    return Options(**{k: p[k] for k in option_names() if k in p})
+
+
+def media_options(p: dict) -> dict:
+    """The input options that are not attention options (--input, --audio, --image and theirs)."""
+    return {k: p[k] for k in ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")}
+
+
+def has_media(p: dict) -> bool:
+    return any(p[k] is not None for k in ("input", "audio", "image"))
+
+
+def single(values: list[str] | None, flag: str, why: str) -> str | None:
+    """The value of a one-value option, collected as a list so that a repeat is refused (click keeps the last)."""
+    if values and len(values) > 1:
+        from ..errors import UsageError
+
+        raise UsageError(f"{flag} is given {len(values)} times ({' and '.join(values)}): {why}; give it once")
+    return values[0] if values else None
+
+
+def save_paths(save: list[str] | None, params: dict, *inputs: str):
+    """--save values as checked paths; none of them may be one of the `inputs` (parameter names)."""
+    if not save:
+        return []
+    from ..api.checks import check_save
+    from ..views.figures import check_paths
+
+    return check_save(check_paths(save), {name: params[name] for name in inputs})

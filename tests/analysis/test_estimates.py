@@ -196,7 +196,7 @@ def test_progress_guesses_the_time_left_from_the_rate_after_the_first_block(monk
     Fake clock: 60 s of loading, then 1 % of the work every 2 s: the time left is 2 s a percent."""
     import time
 
-    from attnviz.cli import progress_bar
+    from attnviz.views.progress import progress_bar
 
     clock = [0.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])

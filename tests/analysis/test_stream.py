@@ -324,7 +324,7 @@ def test_the_cli_prints_the_same_estimate_line_as_before(runner, monkeypatch):
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):
-    from attnviz.cli import progress_bar
+    from attnviz.views.progress import progress_bar
 
     monkeypatch.setattr(progress_bar, "EVERY", 0.0)
     with progress_bar() as advance:

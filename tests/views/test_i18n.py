@@ -397,7 +397,7 @@ def test_the_long_run_progress_line_in_both_languages(monkeypatch, capsys, lang,
     import time
 
     from attnviz import i18n
-    from attnviz.cli import progress_bar
+    from attnviz.views.progress import progress_bar
 
     clock = [0.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])

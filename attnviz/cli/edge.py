@@ -1,0 +1,254 @@
+"""The process edge: signals, closed or short-writing streams, standard input, and guarded(), the one
+place where every error becomes one line on stderr and an exit code.  Imported first by cli/."""
+
+import errno
+import os
+import sys
+
+import _signal  # signal's C core: `signal` itself imports enum and functools, time a Ctrl-C could land in
+
+
+def interrupted(signum, frame):
+    """Ctrl-C while the CLI starts (its imports take ~100 ms) or ends: one line, no traceback."""
+    try:
+        os.write(2, b"attnviz: interrupted (Ctrl-C)\n")
+    finally:
+        os._exit(130)
+
+
+def started_as_the_command() -> bool:
+    """True when this process is `attnviz` or `python -m attnviz` (not a test or a host importing the CLI)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return os.path.basename(argv0) == "attnviz" or argv0.endswith(os.path.join("attnviz", "__main__.py"))
+
+
+if started_as_the_command():
+    _signal.signal(_signal.SIGINT, interrupted)  # guarded() hands Ctrl-C back to Python while a command runs
+
+import signal  # noqa: E402  (after the handler: an interrupt during these imports is one line)
+
+import typer  # noqa: E402
+
+from ..errors import AttnvizError, UsageError  # noqa: E402
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, so `finally` blocks (a save's temporary file) run."""
+
+
+class ReaderLeft(Exception):
+    """stdout's reader went away (EPIPE) during a command; click would exit 1, guarded exits 0."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+class ClosedStdout:
+    """Stands for a closed standard output: every write raises OSError(EBADF)."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("standard output is closed")
+
+
+def standard_streams() -> None:
+    """A closed stderr becomes /dev/null (the exit code still tells); a closed stdout a ClosedStdout,
+    so the user learns why nothing was printed.  Under `python -u` stdout writes straight to its
+    descriptor, and a write the file system cuts short (a full disk, ulimit -f) is dropped silently: a
+    buffered writer (flushed on each newline) writes the rest again, so the failure is reported."""
+    import io
+
+    sys.stderr = open(os.devnull, "w") if sys.stderr is None else sys.stderr
+    out = sys.stdout = ClosedStdout() if sys.stdout is None else sys.stdout
+    if isinstance(getattr(out, "buffer", None), io.RawIOBase):
+        try:
+            raw = io.FileIO(out.fileno(), "w", closefd=False)
+        except (OSError, ValueError, io.UnsupportedOperation):  # a stream with no descriptor: left as it is
+            return
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=out.encoding, errors=out.errors,
+                                      line_buffering=True, write_through=True)
+
+
+def guarded(call) -> int:
+    """Run call(); every error becomes one line on stderr and an exit code (1 runtime, 2 usage,
+    130 Ctrl-C, 143 SIGTERM)."""
+    import logging
+    import warnings
+
+    from ..analysis.estimate import listening
+
+    warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
+    for name in ("matplotlib", "PIL", "gensim", "smart_open"):  # their log lines ("Font 'default' does not have a glyph",
+        logging.getLogger(name).setLevel(logging.ERROR)  # "mkdir -p failed"): attnviz says what matters; errors pass
+    standard_streams()
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding host): keep its handler
+        pass
+    try:
+        if signal.getsignal(signal.SIGINT) is interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
+            result = call()
+        sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
+        return fail("interrupted (Ctrl-C)", 130, "") if result == 130 else result if isinstance(result, int) else 0
+    except (BrokenPipeError, ReaderLeft):  # `attnviz show … | head -1`: the reader left, not an error; stop quietly
+        silence_stdout()
+        return 0
+    except typer.TyperException as e:  # click's usage errors: bad option, missing argument (bare `attnviz`: help, no line)
+        message, code = e.format_message() if hasattr(e, "format_message") else str(e), getattr(e, "exit_code", 2)
+        return fail(f"{' '.join(message.split())} (see 'attnviz --help')", code) if message.strip() else code
+    except (AttnvizError, typer.Abort, KeyboardInterrupt, Terminated, MemoryError, UnicodeEncodeError, OSError) as e:
+        return fail(*failure(e))
+    except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)
+        if os.environ.get("ATTNVIZ_DEBUG"):
+            raise
+        return fail(f"internal error: {type(e).__name__}: {e} (run with ATTNVIZ_DEBUG=1 for the traceback, and please "
+                    f"report it)", 1)
+
+
+STOPPED = {typer.Abort: ("aborted", 1), KeyboardInterrupt: ("interrupted (Ctrl-C)", 130),
+           Terminated: ("terminated (SIGTERM)", 143)}
+
+
+def failure(e: BaseException) -> tuple:
+    """fail()'s arguments for an error guarded() expects: (message, code, prefix, stdout_failed)."""
+    from ..options import as_flags
+
+    if isinstance(e, AttnvizError):
+        return as_flags(str(e)), e.exit_code, "error: ", False
+    for kind, (message, code) in STOPPED.items():
+        if isinstance(e, kind):
+            return message, code, "", False
+    if isinstance(e, MemoryError):
+        return ("out of memory: these inputs and options need more memory than this machine has; cut the work with "
+                "--window W and --top-k K, fewer --heads, a smaller --d-k/--d-a, or a shorter text", 1, "error: ", False)
+    if isinstance(e, OSError):  # the environment, not attnviz: a full disk, a file limit, a vanished folder
+        return os_message(e), 1, "error: ", True
+    bad = e.object[e.start:e.end]
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in bad):  # no encoding writes these: not the output's fault
+        return (f"the output holds {bad!r}, a lone surrogate (half of a UTF-16 pair, not a character) that no encoding "
+                f"can write; it came from the input: give it as valid Unicode text", 1, "error: ", True)
+    return (f"standard output's encoding ({getattr(sys.stdout, 'encoding', None) or e.encoding}) cannot show {bad!r}; "
+            f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, "error: ", True)
+
+
+def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:
+    """Write `attnviz: error: message` to stderr (never raising: stderr may be full too); return code."""
+    if stdout_failed:
+        silence_stdout()  # what did not reach stdout must not fail again when Python exits
+    try:
+        sys.stderr.write(f"attnviz: {prefix}{message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, UnicodeError):
+        pass
+    return code
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush of unwritten output cannot fail."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's buffer, ClosedStdout): nothing to flush
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+
+
+def os_message(e: OSError) -> str:
+    """An OSError as one line with what to do."""
+    import resource
+
+    where = f"{e.filename}: " if e.filename else ""
+    if e.errno in (errno.EMFILE, errno.ENFILE):
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        return f"too many open files (the limit, ulimit -n, is {soft}); raise it, e.g. ulimit -n 1024"
+    if e.errno == errno.ENOSPC:
+        return f"{where}no space left on the device being written; free some space or write elsewhere"
+    if e.errno == errno.EFBIG:
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]  # as `ulimit -f` shows it: 1024-byte blocks
+        limit = "ulimit -f is unlimited" if soft == resource.RLIM_INFINITY else f"ulimit -f is {soft // 1024}, in KiB"
+        return f"{where}the output reached the file size limit ({limit}); raise it (ulimit -f unlimited) or write less"
+    if e.errno == errno.EBADF and not e.filename:
+        return "standard output is closed or not writable; redirect it instead (> FILE, or > /dev/null)"
+    if e.errno == errno.ENOENT and not cwd_exists():
+        return f"{where}the working directory no longer exists; cd to an existing folder"
+    return f"{where}{e.strerror or e}"
+
+
+def cwd_exists() -> bool:
+    try:
+        return bool(os.getcwd())
+    except OSError:
+        return False
+
+
+MAX_TEXT = 1_000_000  # characters: standard input may hold 4 bytes each (--file has no limit)
+
+
+def read_text(text: str) -> str:
+    """TEXT, or standard input when TEXT is '-'."""
+    if text != "-":
+        return text
+    if sys.stdin is None or sys.stdin.closed:
+        raise UsageError("TEXT is '-' but standard input is closed; pipe a sentence in or give it as an argument")
+    data = sys.stdin.buffer.read(MAX_TEXT * 4 + 1)
+    if len(data) > MAX_TEXT * 4:
+        raise UsageError(f"standard input is over {MAX_TEXT * 4 // 1_000_000} MB; give a long text with --file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); pipe in text") from None
+
+
+def text_or_file(text: str | None, file: str | None) -> str:
+    """TEXT (standard input for '-'), or the text file --file, whole."""
+    from ..api.checks import text_given
+
+    text_given(text, file)
+    if file is None:
+        return read_text(text)
+    from ..api.stream import file_text
+
+    return file_text(file)
+
+
+def warn(message: str, kind: str = "warning") -> None:
+    """`attnviz: warning: …` on stderr, the library's `names` written as --flags."""
+    from ..options import as_flags
+
+    sys.stderr.write(f"attnviz: {kind}: {as_flags(message)}\n")
+
+
+def print_estimate(message: str) -> None:
+    """An estimate before long work (analysis.estimate) as `attnviz: estimate: …`, a Note as `note: …`."""
+    from ..analysis.estimate import Note
+
+    warn(message, "note" if isinstance(message, Note) else "estimate")
+    sys.stderr.flush()
+
+
+def saved(path) -> None:
+    sys.stderr.write(f"attnviz: saved {path}\n")
+
+
+def console():
+    """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
+    start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have
+    them) is printed as it is spelled, never read as a style tag."""
+    from ..views.screen import console as screen
+
+    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
+                  soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
