@@ -1,31 +1,25 @@
 """The typed `config` of each result: what the views read as fields, and the JSON `config` (to_dict).
 
 to_dict() gives exactly the dict the JSON documents have always held (same keys, same order, same
-omissions): attnviz/1 documents written before these types read the same.  Each type is also a
-read-only Mapping over that dict, so `r.config["score"]` in a notebook keeps working; the views
-and the library read fields.
+omissions): attnviz/1 documents written before these types read the same.  Read the fields
+(r.config.score); r.config.to_dict() is the JSON's dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 
-class Fields(Mapping):
-    """A frozen record that reads as its JSON dict too (r.config["heads"], dict(r.config))."""
+class Fields:
+    """A frozen record whose to_dict() is its JSON dict."""
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def __getitem__(self, key: str):
-        return self.to_dict()[key]
-
-    def __iter__(self):
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
+    def get(self, name: str, default=None):
+        """Shim, not API: cli/__init__.py (heads) still reads analysis.config.get("causal"); remove it
+        once the CLI reads .causal."""
+        return self.to_dict().get(name, default)
 
 
 @dataclass(frozen=True, eq=True)

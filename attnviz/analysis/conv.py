@@ -83,7 +83,7 @@ def analyze_conv(media: Media, opts: Options, k: int = 3, kernel: str | np.ndarr
         raise UsageError(f"`conv` runs over a picture's pixels: give `image` (a file or demo){f', not `{given[0]}`' if given else ''}",
                          "image")
     seq, _ = load_sequence(None, opts, media)
-    rows, cols, d = seq.source["rows"], seq.source["cols"], seq.dim
+    rows, cols, d = seq.source.rows, seq.source.cols, seq.dim
     image = np.asarray(seq.vectors, dtype=np.float64).reshape(rows, cols, d)
     if kernel is None:
         weights, name = default_kernel(k, d), "laplacian"
@@ -96,7 +96,7 @@ def analyze_conv(media: Media, opts: Options, k: int = 3, kernel: str | np.ndarr
     elif isinstance(focus, str):
         from ..inputs.image import parse_cell
 
-        focus = divmod(parse_cell(focus, rows, cols, "patch" if seq.source.get("patch") else "pixel"), cols)
+        focus = divmod(parse_cell(focus, rows, cols, "patch" if seq.source.patch else "pixel"), cols)
     steps = []
     for a in compare or []:
         layer = conv_attention(image, weights, check_conv(k, a), focus)

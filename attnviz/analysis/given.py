@@ -12,6 +12,7 @@ from ..core import attention as att
 from ..core.rollout import rollout
 from ..errors import UsageError
 from ..inputs.given import as_stack, check_values, guess_specials, labels_of
+from ..inputs.sources import AttentionSource
 from .config import ModelConfig
 from .results import ModelAnalysis
 from .summaries import cross_summary, head_summary
@@ -19,13 +20,15 @@ from .summaries import cross_summary, head_summary
 
 def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scores: bool = False, name: str | None = None,
                   text: str | None = None, layer: int | None = None, head: int | None = None, queries=None, keys=None,
-                  source: dict | None = None, alpha=None, numbers=None, flow=None) -> ModelAnalysis:
+                  source: AttentionSource | dict | None = None, alpha=None, numbers=None, flow=None) -> ModelAnalysis:
     """attention: [n, n], [heads, n, n], [layers, heads, n, n] or a list of per-layer arrays (a batch
     of one allowed); α′ (rows sum to 1) or, with scores, the raw α before softmax (-inf: masked).
     queries, keys: the rows' and the columns' labels of cross-attention [n_q, n_k] (instead of tokens).
     alpha: a saved run's own α, same shape (NaN: masked).  numbers: a saved run's (layer numbers,
     head numbers, layers, heads) when it kept only some (1-based); layer, head then name one of them.
-    flow: a saved run's rollout [n, n] (default: the rollout of the layers given)."""
+    flow: a saved run's rollout [n, n] (default: the rollout of the layers given).
+    source: where the attention came from (its name is `name`), or the keys to add to the JSON source
+    (a transformers model's format, path and media record)."""
     a = as_stack(attention)  # [layers, heads, n_q, n_k]
     causal = check_values(a, scores)
     labels, specials, cross = _labels(a.shape, tokens, tokenizer, specials, queries, keys)
@@ -46,10 +49,11 @@ def view_analysis(attention, tokens=None, *, tokenizer=None, specials=None, scor
                                for h in head_numbers], empty, mask) for l in layer_numbers]
     summary = (lambda w: cross_summary(w, cross[1])) if cross else (lambda w: head_summary(w, specials, causal))  # noqa: E731
     summaries = {(l, h): summary(alpha_prime[li[l], hi[h]]) for l in layer_numbers for h in head_numbers}
-    src = {"kind": "attention", "name": name or "attention", "dim": None, "format": "array", **(source or {})}
+    src = replace(source, name=name or "attention") if isinstance(source, AttentionSource) \
+        else AttentionSource.of(name or "attention", source or {})
     one = len(layer_numbers) == 1 and len(head_numbers) == 1  # one head: its matrices, not the overview
     cfg = replace(config_of(n_layers, n_heads, layer_numbers[0] if one else layer, head_numbers[0] if one else head, scores, causal),
-                  model=src["name"], cross=bool(cross), **({"given": "saved"} if given_alpha else {}))
+                  model=src.name, cross=bool(cross), **({"given": "saved"} if given_alpha else {}))
     flow = None if cross else rollout(list(alpha_prime)) if flow is None else flow  # rollout: self-attention only
     return ModelAnalysis(text if text is not None else " ".join(labels), labels, specials, src, cfg, layers, layer_numbers,
                          head_numbers, flow, summaries, empty, keys=cross[0] if cross else None,

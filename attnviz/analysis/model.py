@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core import attention as att
 from ..errors import UsageError
+from ..inputs.sources import ModelSource
 from .config import ModelConfig
 from .results import ModelAnalysis
 from .summaries import head_summary
@@ -60,7 +61,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     return analysis
 
 
-def run_config(m, words: bool, layer: int | None, head: int | None, generate: int, prompt_chars: int) -> tuple[ModelConfig, dict]:
+def run_config(m, words: bool, layer: int | None, head: int | None, generate: int, prompt_chars: int) -> tuple[ModelConfig, ModelSource]:
     """The analysis' config and source: what the views and the JSON say about this model's run."""
     c = m.config
     cfg = ModelConfig(model=m.name, path=str(m.path), words=words, layer=layer, head=head, layers=c.layers, heads=c.heads,
@@ -70,11 +71,11 @@ def run_config(m, words: bool, layer: int | None, head: int | None, generate: in
     if c.causal:  # a decoder: what the views say about it (an encoder's config stays as it was)
         cfg = replace(cfg, family=m.family.name, causal=True, kv_heads=c.kv_heads, generate=generate, prompt_chars=prompt_chars,
                       positions="rotary" if hasattr(c, "inv_freq") else "learned")
-    source = {"kind": "model", "name": m.name, "dim": c.hidden, "format": getattr(m, "format", "safetensors")}
+    source = ModelSource(m.name, c.hidden, getattr(m, "format", "safetensors"))
     return cfg, source
 
 
-def pooled(m, enc, text: str, layer_numbers: list[int], head_numbers: list[int], source: dict, cfg: ModelConfig,
+def pooled(m, enc, text: str, layer_numbers: list[int], head_numbers: list[int], source: ModelSource, cfg: ModelConfig,
            unknown) -> ModelAnalysis:
     """Every layer at once, pooled from subword pieces to words (to_words), with the rollout."""
     from ..core.rollout import rollout

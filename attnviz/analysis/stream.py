@@ -24,6 +24,7 @@ from ..core.blockwise import (BlockMeans, BlockTop, MaskCache, attend_band, atte
 from ..core.positions import add_sinusoidal
 from ..errors import AttnvizError, UsageError
 from ..inputs import Sequence
+from ..inputs.sources import TextSource
 # the text file reader (its home is inputs.textfile; corpus, items' graph and the CLI read through it)
 from ..inputs.textfile import split_lines, text_chunks, text_lines  # noqa: F401  (its caps: monkeypatch them there)
 from ..options import AUTO_SHARPNESS, Options
@@ -231,9 +232,9 @@ class Examples:
             self.rows.append((i, self.sc.words[self.sc.ids[i]], keys))
 
 
-def source_of(sc: Scanned) -> dict:
+def source_of(sc: Scanned) -> TextSource:
     v = sc.vectors
-    return {"kind": "vectors", "name": v.name, "dim": v.dim, "format": v.kind}
+    return TextSource(v.name, v.dim, v.kind)
 
 
 def oov_warning(sc: Scanned) -> str | None:

@@ -21,7 +21,8 @@ class Sequence:
                (--window, --causal) and positional encodings use them
     kind       "text" | "matrix" | "audio" | "image"
     unknown    [n] True where the item had no vector (a word not in the vocabulary: a = 0)
-    source     JSON `source`: kind, name, dim, format, and the adapter's own metadata
+    source     where the items came from (inputs/sources.py: TextSource, MatrixSource, AudioSource,
+               ImageSource); source.to_dict() is the JSON `source`
     """
 
     labels: list[str]
@@ -29,7 +30,7 @@ class Sequence:
     positions: np.ndarray
     kind: str
     unknown: np.ndarray
-    source: dict = field(default_factory=dict)
+    source: object | None = None  # a record of inputs/sources.py
     lexicon: object | None = field(default=None, repr=False)  # word vectors b^i can be compared with (text)
     subword: np.ndarray | None = field(default=None, repr=False)  # [n] unknown words given a fastText subword vector
     media: np.ndarray | None = field(default=None, repr=False)  # what views draw along the items: a spectrogram

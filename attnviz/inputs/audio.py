@@ -40,6 +40,7 @@ import numpy as np
 
 from . import Sequence
 from .quiet import quiet_decoder
+from .sources import AudioSource, Padding
 from ..errors import AttnvizError, UsageError
 
 FEATURES = ("logmel", "mfcc", "raw")
@@ -181,9 +182,9 @@ def frame_times(n: int, hop_length: int, frame_length: int, sample_rate: int) ->
     return start, start + frame_length / sample_rate
 
 
-def source_times(source: dict) -> tuple[np.ndarray, np.ndarray]:
-    """An audio Sequence's source dict -> [n] frame start and end times in seconds (for JSON)."""
-    return frame_times(source["n_frames"], source["hop_length"], source["frame_length"], source["sample_rate"])
+def source_times(source: AudioSource) -> tuple[np.ndarray, np.ndarray]:
+    """An audio Sequence's source -> [n] frame start and end times in seconds (for JSON)."""
+    return frame_times(source.n_frames, source.hop_length, source.frame_length, source.sample_rate)
 
 
 def frames(y: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:
@@ -373,15 +374,13 @@ def audio_sequence(path, frame_ms: float = 25.0, hop_ms: float = 10.0, features:
     start, _ = frame_times(n, hop_length, frame_length, sr)
     decimals = 2 if hop_length / sr >= 0.00999 else 3
     name = "array" if sample_rate is not None else "demo" if str(path) == "demo" else Path(path).name
-    source = {
-        "kind": "audio", "name": name, "dim": int(vectors.shape[1]), "format": info.format,
-        "subtype": info.subtype, "channels": info.channels, "sample_rate": sr, "n_samples": len(y),
-        "duration_s": len(y) / sr, "frame_ms": frame_ms, "hop_ms": hop_ms, "frame_length": frame_length,
-        "hop_length": hop_length, "frame_s": frame_length / sr, "hop_s": hop_length / sr, "n_frames": n,
-        "padding": {"end_samples": (n - 1) * hop_length + frame_length - len(y), "rule": PADDING_RULE},
-        "features": features, "feature_params": feature_params(features, sr, frame_length, n_mels),
-        "standardized": bool(standardize), "mono": "mean of the channels" if info.channels > 1 else "mono",
-    }
+    source = AudioSource(
+        name=name, dim=int(vectors.shape[1]), format=info.format, subtype=info.subtype, channels=info.channels,
+        sample_rate=sr, n_samples=len(y), duration_s=len(y) / sr, frame_ms=frame_ms, hop_ms=hop_ms,
+        frame_length=frame_length, hop_length=hop_length, frame_s=frame_length / sr, hop_s=hop_length / sr, n_frames=n,
+        padding=Padding((n - 1) * hop_length + frame_length - len(y), PADDING_RULE),
+        features=features, feature_params=feature_params(features, sr, frame_length, n_mels),
+        standardized=bool(standardize), mono="mean of the channels" if info.channels > 1 else "mono")
     return Sequence([time_label(t, decimals) for t in start], vectors, np.arange(n), "audio",
                     np.zeros(n, dtype=bool), source, media=db)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
+from .sources import AttentionSource, SavedFrom
 
 MAX_BYTES = 1 << 30  # an attention file: 1 GB, as a vector set (inputs/matrix.py)
 SAVEZ = "numpy.savez('a.npz', attention=A, tokens=np.array(labels))"
@@ -27,7 +28,7 @@ class Saved:
     numbers: tuple[list[int], list[int], int, int] | None = None  # a saved run's layers and heads kept (1-based), of how many
     text: str | None = None
     name: str | None = None
-    source: dict = field(default_factory=dict)
+    source: AttentionSource = field(default_factory=AttentionSource)  # name: view_analysis sets it
     flow: np.ndarray | None = None  # a saved run's rollout
     keys: list[str] | None = None  # cross-attention: the columns' labels (tokens are then the rows')
 
@@ -52,7 +53,7 @@ def read_saved(path: str, tokens: str | None = None) -> Saved:
     if saved.tokens is None:
         raise UsageError(f"`attention` {path} has no tokens: give them with `tokens` (a,b,c or a file, one a line)"
                          + (f", or save them in the .npz: {SAVEZ}" if ext == ".npz" else ""), "tokens")
-    saved.source = {"format": ext[1:], "path": str(p), **saved.source}
+    saved.source = replace(saved.source, format=ext[1:], path=str(p))
     return saved
 
 
@@ -152,7 +153,7 @@ def _document(doc: dict) -> Saved:
     source = doc.get("source", {})
     name = cfg.get("model") or source.get("name") or "attention"
     return Saved(weights, [str(t) for t in doc["tokens"]], doc.get("special"), alpha, numbers, doc.get("text"), str(name),
-                 {"saved": {"kind": source.get("kind"), "name": source.get("name")}},
+                 AttentionSource(saved=SavedFrom(source.get("kind"), source.get("name"))),
                  _matrix(flows[0]["heads"][0]["alpha_prime"]) if flows else None,
                  [str(t) for t in doc["keys"]] if doc.get("keys") is not None else None)
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import AttnvizError, UsageError
 from . import Sequence
+from .sources import ImageSource
 
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # Pillow reads camera JPEGs with several pictures as MPO, through JPEG
 DEMO = "grace_hopper.jpg"  # public-domain photograph in matplotlib's sample data
@@ -209,10 +210,10 @@ def image_sequence(path: str | Path, size: int = 32, patch: int | None = None, i
     positions = np.stack([r, c], axis=1).astype(np.int64)  # [n, 2] 0-based (row, col)
     labels = [f"({i + 1},{j + 1})" for i, j in zip(r.tolist(), c.tolist())]
     picture = rgb[: rows * p, : cols * p]
-    source = {"kind": "image", **meta, "dim": int(d), "items": "patches" if patch else "pixels", "patch": patch,
-              "rows": int(rows), "cols": int(cols), "width": int(cols * p), "height": int(rows * p),
-              "resized_width": int(W), "resized_height": int(H), "cropped": [int(H - rows * p), int(W - cols * p)],
-              "input_norm": input_norm}
+    source = ImageSource(**{**meta, "width": int(cols * p), "height": int(rows * p)}, dim=int(d),
+                         items="patches" if patch else "pixels", patch=patch, rows=int(rows), cols=int(cols),
+                         resized_width=int(W), resized_height=int(H), cropped=[int(H - rows * p), int(W - cols * p)],
+                         input_norm=input_norm)
     return Sequence(labels, x, positions, "image", np.zeros(rows * cols, dtype=bool), source, media=picture)
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 from ..errors import UsageError
 from ..i18n import N_
 from . import Sequence
+from .sources import AudioSource, ImageSource, MatrixSource
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class InputKind:
     options: tuple[str, ...] = ()
     several: bool = False
     check: Callable | None = None  # (media) -> None: refuse this kind's option values before loading
-    cost_tips: Callable[[dict], list[str]] = lambda source: []  # noqa: E731
+    cost_tips: Callable[[object], list[str]] = lambda source: []  # noqa: E731
 
 
 def _text(value, media, opts, tokens):
@@ -94,31 +95,31 @@ def _audio_check(media) -> None:
             raise UsageError(f"`{name}` must be a positive number of milliseconds up to 10000 (got {value!r})", name)
 
 
-def _audio_focus(text: str, n: int, source: dict, what: str) -> int:
+def _audio_focus(text: str, n: int, source, what: str) -> int:  # an AudioSource, or a sound model's AttentionSource
     from .audio import time_index
 
-    return time_index(text, n, source["hop_s"], what)
+    return time_index(text, n, source.hop_s, what)
 
 
-def _audio_window(text: str, source: dict) -> int:
+def _audio_window(text: str, source: AudioSource) -> int:
     from .audio import parse_window
 
-    return parse_window(text, source["hop_s"])
+    return parse_window(text, source.hop_s)
 
 
-def _image_focus(text: str, n: int, source: dict, what: str) -> int:
+def _image_focus(text: str, n: int, source: ImageSource, what: str) -> int:
     from .image import parse_cell
 
-    return parse_cell(text, source["rows"], source["cols"], "patch" if source.get("patch") else "pixel")
+    return parse_cell(text, source.rows, source.cols, "patch" if source.patch else "pixel")
 
 
-def _audio_tips(source: dict) -> list[str]:
-    if source.get("features") != "raw":
+def _audio_tips(source: AudioSource) -> list[str]:
+    if source.features != "raw":
         return []
     return [N_("`features` logmel (80 numbers a frame instead of every sample), or a smaller `frame_ms`")]
 
 
-def _matrix_tips(source: dict) -> list[str]:
+def _matrix_tips(source: MatrixSource) -> list[str]:
     return [N_("fewer columns (e.g. a PCA of the vectors)")]
 
 

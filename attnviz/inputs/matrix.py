@@ -16,6 +16,7 @@ import numpy as np
 
 from . import Sequence
 from ..errors import AttnvizError, UsageError
+from .sources import MatrixSource
 
 MAX_BYTES = 1 << 30
 FORMATS = ("npy", "npz", "csv", "tsv")
@@ -33,7 +34,7 @@ def matrix_sequence(path, input_norm: str = "none") -> Sequence:
         name, form = "array", "array"
     x = normalize_rows(x, input_norm)
     n, d = x.shape
-    source = {"kind": "matrix", "name": name, "dim": d, "format": form}
+    source = MatrixSource(name, d, form)
     return Sequence(labels, x, np.arange(n), "matrix", np.zeros(n, dtype=bool), source)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import Sequence
 from ..errors import AttnvizError
+from .sources import TextSource
 from .tokens import tokenize
 from .wordvectors import OneHot, Vectors, embed, open_vectors
 
@@ -27,7 +28,7 @@ def text_sequence(text: str, embedding: str = "vectors", vectors: str | None = N
         input_norm = input_norm or "standard"
     emb = embed(tokens, table, input_norm)
     require_known_words(emb.oov, emb.subword, table)
-    source = {"kind": "vectors", "name": table.name, "dim": table.dim, "format": table.kind}
+    source = TextSource(table.name, table.dim, table.kind)
     seq = Sequence(tokens, emb.x, np.arange(len(tokens)), "text", np.array(emb.oov, dtype=bool), source,
                    lexicon=table, subword=np.array(emb.subword, dtype=bool))
     return seq, input_norm

@@ -12,7 +12,7 @@ def model_warnings(analysis) -> list[str]:
 
     unknown = set(analysis.unknown) | {"[UNK]"}
     known = [t for t, s in zip(analysis.tokens, analysis.specials) if not s and t not in unknown]
-    line = unk_advice(analysis.unknown, len(analysis.tokens) - sum(analysis.specials), analysis.source["name"], known=known)
+    line = unk_advice(analysis.unknown, len(analysis.tokens) - sum(analysis.specials), analysis.source.name, known=known)
     return [line] if line else []
 
 
@@ -28,12 +28,12 @@ def vector_warnings(analysis, long: bool = False) -> list[str]:
     sub = analysis.sequence.subword
     subword = sub.tolist() if sub is not None else [False] * len(analysis.tokens)
     zero = [t for t, o, s in zip(analysis.tokens, analysis.oov, subword) if o and not s]  # a = 0: no vector at all
-    advice = unknown_advice(len(zero), len(analysis.tokens), analysis.source["name"], script_of(zero))
+    advice = unknown_advice(len(zero), len(analysis.tokens), analysis.source.name, script_of(zero))
     if advice:
         return [advice]
     shown = ", ".join(dict.fromkeys(printable(t) for t in oov[:8])) + (", …" if len(oov) > 8 else "")
     how = _("they get fastText subword vectors") if sub is not None and sub.sum() == len(oov) else _("they get a = 0 (no information)")
-    counts = dict(k=len(oov), n=len(analysis.tokens), name=analysis.source["name"])
+    counts = dict(k=len(oov), n=len(analysis.tokens), name=analysis.source.name)
     if long:
         return [_("{k} of {n} words not in {name}").format(**counts) + "; " + how]
     return [_("{k} of {n} words not in {name}").format(**counts) + f": {shown}; " + how]

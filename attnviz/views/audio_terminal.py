@@ -22,7 +22,7 @@ HEADS_SHOWN = 4  # heads drawn as heat maps; the others are summed up by their l
 def times_of(analysis) -> tuple[np.ndarray, float]:
     """[n] frame start times (s) and the hop (s)."""
     s = analysis.sequence.source
-    return np.arange(len(analysis.sequence)) * s["hop_s"], float(s["hop_s"])
+    return np.arange(len(analysis.sequence)) * s.hop_s, float(s.hop_s)
 
 
 def header(analysis) -> Text:
@@ -33,12 +33,12 @@ def header(analysis) -> Text:
     words = describe(c)
     t = Text()
     t.append("attnviz ", style="bold")
-    frames = ngettext("{n} frames ({frame} ms, hop {hop} ms)", "{n} frames ({frame} ms, hop {hop} ms)", s["n_frames"]).format(
-        n=f"{s['n_frames']:,}", frame=f"{s['frame_ms']:g}", hop=f"{s['hop_ms']:g}")
-    t.append(f"· {s['name']} · {s['duration_s']:.2f} s · {frames} · {s['features']} {s['dim']}-d · {heads_count(c.heads)}\n")
+    frames = ngettext("{n} frames ({frame} ms, hop {hop} ms)", "{n} frames ({frame} ms, hop {hop} ms)", s.n_frames).format(
+        n=f"{s.n_frames:,}", frame=f"{s.frame_ms:g}", hop=f"{s.hop_ms:g}")
+    t.append(f"· {s.name} · {s.duration_s:.2f} s · {frames} · {s.features} {s.dim}-d · {heads_count(c.heads)}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
-        window = "" if c.window is None else " " + _("(window: ±{ms} ms)").format(ms=f"{c.window * s['hop_s'] * 1000:g}")
+        window = "" if c.window is None else " " + _("(window: ±{ms} ms)").format(ms=f"{c.window * s.hop_s * 1000:g}")
         t.append(_("masks: {masks}").format(masks=words["masks"]) + window + "\n", style="yellow")
     return t
 

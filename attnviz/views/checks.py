@@ -38,5 +38,5 @@ def check_long(n: int, top_k_given: bool, request, media: bool = False) -> None:
 
 def check_model_focus(analysis, request, focus: list[str]) -> None:
     """A model's focus is one head's row: it needs `layer` and `head`."""
-    if focus and (analysis.config["layer"] is None or analysis.config["head"] is None):
+    if focus and (analysis.config.layer is None or analysis.config.head is None):
         raise UsageError("with `model`, `focus` needs `layer` and `head` (find them with `attnviz heads`)", "focus")

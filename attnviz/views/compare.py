@@ -142,6 +142,6 @@ def compare_document(comparison) -> dict:
                           for hn, hd in zip(s.analysis.head_numbers, s.analysis.layer.heads)]}
 
     return {"schema": "attnviz-compare/1", "option": comparison.option, "text": comparison.text,
-            "tokens": list(comparison.tokens), "oov": list(comparison.oov), "source": dict(comparison.source),
+            "tokens": list(comparison.tokens), "oov": list(comparison.oov), "source": comparison.source.to_dict(),
             "settings": [setting(s) for s in comparison.settings]}
 

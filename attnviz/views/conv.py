@@ -22,7 +22,7 @@ def kernel_words(c) -> str:
 def error_line(c) -> str:
     s = c.source
     return _("max |b − conv2d(x, kernel)| = {err} over all {n} {items} × {d} channels (zero padding; α = {alpha})").format(
-        err=f"{c.layer.error:.3g}", n=f"{s['rows'] * s['cols']:,}", items=_("patches") if s.get("patch") else _("pixels"),
+        err=f"{c.layer.error:.3g}", n=f"{s.rows * s.cols:,}", items=_("patches") if s.patch else _("pixels"),
         d=c.kernel.shape[3], alpha=f"{c.layer.alpha:g}")
 
 
@@ -32,13 +32,13 @@ ADDS = N_("full self-attention adds what this layer fixes: every head may look a
 
 def render_conv(c, console) -> None:
     k, s, (fr, fc) = c.k, c.source, c.focus
-    console.print(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s['name']} · {s['rows']} × {s['cols']} {_('patches') if s.get('patch') else _('pixels')} "
-                                f"· {s['dim']}-d · {kernel_words(c)}"))
+    console.print(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s.name} · {s.rows} × {s.cols} {_('patches') if s.patch else _('pixels')} "
+                                f"· {s.dim}-d · {kernel_words(c)}"))
     console.print(Text(_("{heads} heads; head h: α_q,k = −α‖δ − Δ_h‖² (δ: offset from query to key, Δ_h: the head's shift), "
                          "α = {alpha}; α′ = softmax; v = x; W^o_h = kernel[Δ_h]  (Cordonnier et al. 2020)").format(
         heads=k * k, alpha=f"{c.layer.alpha:g}")))
     console.print(Text("\n" + _("focus {item} ({r},{c}): each head's α′ on the key at its shift (rows Δrow, columns Δcol; pad 0: "
-                                  "a zero key outside the picture)").format(item=_("patch") if s.get("patch") else _("pixel"), r=fr + 1, c=fc + 1), style="bold"))
+                                  "a zero key outside the picture)").format(item=_("patch") if s.patch else _("pixel"), r=fr + 1, c=fc + 1), style="bold"))
     r = k // 2
     width = max(len(f"{d:+d}") for d in range(-r, r + 1))
     console.print(" " * (width + 2) + "".join(f"{dc:>+16d}" for dc in range(-r, r + 1)))
@@ -47,7 +47,7 @@ def render_conv(c, console) -> None:
         cells = []
         for b, dc in enumerate(range(-r, r + 1)):
             w = c.layer.focus_weights[a * k + b, fr + dr + pad, fc + dc + pad]
-            inside = 0 <= fr + dr < c.source["rows"] and 0 <= fc + dc < c.source["cols"]
+            inside = 0 <= fr + dr < c.source.rows and 0 <= fc + dc < c.source.cols
             where = f"({fr + dr + 1},{fc + dc + 1})" if inside else _("pad 0")
             cells.append(f"{w:.4f} {where}".rjust(16))
         console.print(f"{dr:+d}".rjust(width + 2) + "".join(cells))
@@ -68,7 +68,7 @@ def compare_table(c, console) -> None:
 
 
 def document(c) -> dict:
-    return {"schema": SCHEMA, "source": c.source, "k": c.k, "alpha": c.layer.alpha, "kernel": c.kernel_name,
+    return {"schema": SCHEMA, "source": c.source.to_dict(), "k": c.k, "alpha": c.layer.alpha, "kernel": c.kernel_name,
             "kernel_shape": list(c.kernel.shape), "shifts": c.layer.shifts.tolist(),
             "focus": {"row": c.focus[0] + 1, "col": c.focus[1] + 1},
             "on_shift": c.layer.on_shift.tolist(), "max_abs_error": c.layer.error,
@@ -111,7 +111,7 @@ def conv_figure(c, title: str | None = None):
         ax = fig.add_subplot(grid[:, k + col])
         if m is None:
             ax.imshow(picture, interpolation="nearest")
-            p = c.source.get("patch") or 1
+            p = c.source.patch or 1
             ax.plot([fc * p + p / 2 - 0.5], [fr * p + p / 2 - 0.5], marker="+", color="red", markersize=10)
         else:
             image = ax.imshow(m, cmap="magma" if col == 2 else "gray", interpolation="nearest")

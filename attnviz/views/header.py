@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..i18n import N_, _, ngettext
+from ..inputs.sources import ImageSource
 from .formulas import d_k_note, norm_tex, norm_text, score_tex, score_text, uses_temperature
 
 
@@ -22,12 +23,12 @@ AUTO_T = {
 NORMED = {"standard": N_("standard vectors"), "center": N_("centred vectors"), "none": N_("raw vectors")}  # a^i's input_norm
 
 
-def source_name(source: dict, config: dict) -> str:
+def source_name(source, config) -> str:
     """The input's name as a header writes it: one-hot vectors in the language in use (their
     source.name stays "one-hot (N words)" in JSON), anything else its name."""
-    if config.embedding == "onehot" and source.get("dim"):
-        return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source["dim"]).format(n=source["dim"])
-    return source["name"]
+    if config.embedding == "onehot" and source.dim:
+        return ngettext("one-hot ({n} word)", "one-hot ({n} words)", source.dim).format(n=source.dim)
+    return source.name
 
 
 def describe(config: dict, grid: bool = False) -> dict[str, str]:
@@ -60,9 +61,9 @@ def figure_title(analysis) -> str:
     from .figures import tex_safe
 
     c, s = analysis.config, analysis.source
-    words = describe(c, grid=s.get("kind") == "image")
+    words = describe(c, grid=isinstance(s, ImageSource))
     heads = " · " + heads_count(c.heads) if c.heads > 1 else ""
-    first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s['dim']}-d) · "
+    first = (f"{tex_safe(source_name(s, c))} · {items_count(analysis)} · {tex_safe(words['source'])} ({s.dim}-d) · "
              f"{tex_safe(words['projection'])}{heads}")
     temp = f", T = {c.temperature:.3g}" + (" " + _("(auto)") if c.temperature_auto else "") if uses_temperature(c) else ""
     second = f"{score_tex(c)}{d_k_note(c, tex=True)}    {norm_tex(c)}{temp}"
@@ -85,11 +86,11 @@ def items_count(analysis) -> str:
 def header(analysis) -> Text:
     """Three lines (a fourth with masks): what went in, the formulas with T, what auto T means."""
     c, s = analysis.config, analysis.source
-    words = describe(c, grid=s.get("kind") == "image")
+    words = describe(c, grid=isinstance(s, ImageSource))
     heads = " · " + heads_count(c.heads) if c.heads > 1 else ""
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s['dim']}-d) · {words['projection']}{heads}\n")
+    t.append(f"· {source_name(s, c)} · {items_count(analysis)} · {words['source']} ({s.dim}-d) · {words['projection']}{heads}\n")
     t.append(f"{words['score']}{d_k_note(c)}   {words['norm']}")
     if words["auto"]:
         t.append("\n" + words["auto"], style="dim")

@@ -140,12 +140,12 @@ def header(analysis) -> Text:
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c, grid=True)
-    size = dict(rows=s["rows"], cols=s["cols"], n=f"{s['rows'] * s['cols']:,}", patch=s.get("patch"))
+    size = dict(rows=s.rows, cols=s.cols, n=f"{s.rows * s.cols:,}", patch=s.patch)
     items = (_("{rows} × {cols} = {n} patches of {patch} × {patch} px").format(**size)
-             if s.get("patch") else _("{rows} × {cols} = {n} pixels").format(**size))
+             if s.patch else _("{rows} × {cols} = {n} pixels").format(**size))
     t = Text()
     t.append("attnviz ", style="bold")
-    t.append(f"· {s['name']} · {items} ({s['dim']}-d) · {heads_count(c.heads)}\n")
+    t.append(f"· {s.name} · {items} ({s.dim}-d) · {heads_count(c.heads)}\n")
     t.append(f"{words['score']}    {words['norm']}\n")
     if words["masks"]:
         field = " " + _("(a {k} × {k} receptive field)").format(k=2 * c.window + 1) if c.window is not None else ""
@@ -159,7 +159,7 @@ def render_image(analysis, console, focus: list[int] | None = None) -> None:
     from ..analysis.rows import focus_rows
 
     s = analysis.sequence.source
-    rows, cols, cell = s["rows"], s["cols"], s.get("patch") or 1
+    rows, cols, cell = s.rows, s.cols, s.patch or 1
     color = console.color_system is not None
     width = min(console.width, 100)
     console.print(header(analysis), end="")

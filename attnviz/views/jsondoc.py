@@ -10,6 +10,7 @@ import numpy as np
 from ..analysis.config import VectorSetConfig
 from ..analysis.results import ModelAnalysis
 from ..errors import AttnvizError
+from ..inputs.sources import AudioSource, ImageSource, TextSource
 
 SCHEMA = "attnviz/1"
 SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image", "attention")  # source.kind: text + word vectors, --input, --model, --audio, --image, --attention (view())
@@ -62,15 +63,14 @@ def document(analysis, include_vectors: bool = False, scores=matrix, weights=mat
 def source_of(analysis) -> dict:
     """The JSON `source`; a sound adds each frame's start and end time, a picture each item's
     (row, col), 0-based, as columns: `items`."""
-    source = dict(analysis.source)
-    kind = source.get("kind")
-    n = len(analysis.tokens)
-    if kind == "audio":
-        start = np.arange(n) * source["hop_length"] / source["sample_rate"]
+    s, n = analysis.source, len(analysis.tokens)
+    source = s.to_dict()
+    if isinstance(s, AudioSource):
+        start = np.arange(n) * s.hop_length / s.sample_rate
         source["items"] = {"start_s": np.round(start, 6).tolist(),
-                           "end_s": np.round(start + source["frame_length"] / source["sample_rate"], 6).tolist()}
-    elif kind == "image":
-        row, col = np.divmod(np.arange(n), source["cols"])
+                           "end_s": np.round(start + s.frame_length / s.sample_rate, 6).tolist()}
+    elif isinstance(s, ImageSource):  # `items` stays where it is: in the middle, "pixels" becomes the grid
+        row, col = np.divmod(np.arange(n), s.cols)
         source["items"] = {"row": row.tolist(), "col": col.tolist()}
     return source
 
@@ -97,7 +97,7 @@ def write_topk_lines(result, out) -> None:
     lines.flush()
 
 
-def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, source: dict, config: VectorSetConfig,
+def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, source: TextSource, config: VectorSetConfig,
                       step: int = 65536) -> None:
     """The header line of a streamed input, written a run of tokens at a time: tokens are
     words[ids] ([n] int indices into [m] distinct words), oov [m] per distinct word."""
@@ -109,7 +109,7 @@ def write_topk_header(out, words: list[str], ids: np.ndarray, oov: np.ndarray, s
             out.write('], "oov": [')
         for s in range(0, len(ids), step):
             out.write((", " if s else "") + ", ".join(table[ids[s:s + step]].tolist()))
-    out.write("], " + dumps({"source": source, "config": config.to_dict()})[1:] + "\n")
+    out.write("], " + dumps({"source": source.to_dict(), "config": config.to_dict()})[1:] + "\n")
 
 
 class TopKLines:

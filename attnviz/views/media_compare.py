@@ -19,7 +19,7 @@ def _focus(comparison, focus) -> int:
         return focus[0] if isinstance(focus, list) else focus
     s = comparison.sequence.source
     if comparison.sequence.kind == "image":
-        return (s["rows"] // 2) * s["cols"] + s["cols"] // 2
+        return (s.rows // 2) * s.cols + s.cols // 2
     return len(comparison.tokens) // 2
 
 
@@ -40,14 +40,14 @@ def render_media_compare(comparison, console, focus) -> None:
         others = [np.delete(setting.alpha_prime[i], i) for setting in comparison.settings]
         top = max((float(o.max()) for o in others if o.size), default=0.0) or None  # one brightness scale for every grid
         for setting in comparison.settings:
-            row = setting.alpha_prime[i].reshape(s["rows"], s["cols"])
+            row = setting.alpha_prime[i].reshape(s.rows, s.cols)
             console.print(Text("\n" + _("{setting}: α′ of the query {item}").format(setting=setting.label, item=comparison.tokens[i]),
                                style="bold"))
-            console.print(alpha_grid_text(row, i, color, s.get("patch") or 1, width, scale=top))
+            console.print(alpha_grid_text(row, i, color, s.patch or 1, width, scale=top))
     else:
         from .audio_terminal import curve, time_ruler
 
-        hop = comparison.sequence.source["hop_s"]
+        hop = comparison.sequence.source.hop_s
         t1 = len(comparison.tokens) * hop
         width = max(20, min(console.width - 9, 100))
         lab_w = max(len(s.label) for s in comparison.settings)
@@ -76,8 +76,8 @@ def media_compare_figure(comparison, focus, style=None):
 
     s = comparison.sequence.source
     i = _focus(comparison, focus)
-    settings = [(setting.label, setting.alpha_prime[i].reshape(s["rows"], s["cols"])) for setting in comparison.settings]
-    fig, warning = compare_figure_image(comparison.sequence.media, i, settings, compare_title(comparison), s.get("patch"))
+    settings = [(setting.label, setting.alpha_prime[i].reshape(s.rows, s.cols)) for setting in comparison.settings]
+    fig, warning = compare_figure_image(comparison.sequence.media, i, settings, compare_title(comparison), s.patch)
     return restyle(fig, HEAT, style), warning
 
 

@@ -35,7 +35,7 @@ def audio(analysis, focus: int | None):
     from .audio_figure import audio_figure
 
     s = analysis.sequence.source
-    times = np.arange(len(analysis.tokens)) * s["hop_s"]
+    times = np.arange(len(analysis.tokens)) * s.hop_s
     heads = _heads(analysis)
     if isinstance(analysis, LongAnalysis):
         matrix = np.mean([hd.summary for hd in analysis.heads], axis=0)  # [m, m]
@@ -44,7 +44,7 @@ def audio(analysis, focus: int | None):
         matrix = _mean_alpha_prime(analysis)
         mask = analysis.layers[0].mask
     row = None if focus is None else focus_rows(analysis, [focus])[:, 0].mean(axis=0)  # [n]
-    return audio_figure(times, analysis.sequence.media, matrix, mask, _title(analysis, heads), focus, s["hop_s"], row)
+    return audio_figure(times, analysis.sequence.media, matrix, mask, _title(analysis, heads), focus, s.hop_s, row)
 
 
 def image(analysis, focus: list[int] | None):
@@ -53,7 +53,7 @@ def image(analysis, focus: list[int] | None):
     from .image_figure import focus_figure_image, overview_figure_image, spread_cells
 
     s = analysis.sequence.source
-    rows, cols, patch = s["rows"], s["cols"], s.get("patch")
+    rows, cols, patch = s.rows, s.cols, s.patch
     picture = analysis.sequence.media
     heading = _title(analysis, _heads(analysis))
     if not focus and not isinstance(analysis, LongAnalysis):

@@ -63,7 +63,7 @@ def input_kind(analysis) -> str:
     """The input kind an analysis was run on: its sequence's, or a model's input (text unless a
     picture or sound model read one)."""
     if isinstance(analysis, ModelAnalysis):
-        return analysis.source.get("input") or "text"
+        return analysis.source.input or "text"
     return analysis.sequence.kind
 
 
@@ -102,7 +102,7 @@ def _terminal_model(analysis, request, focus, console) -> None:
 
     if focus is not None:
         return render_focus(analysis, console, focus, None)
-    if analysis.config["layer"] is None or analysis.config["head"] is None:
+    if analysis.config.layer is None or analysis.config.head is None:
         from .terminal_model import render_overview
 
         return render_overview(analysis, console)
@@ -206,15 +206,15 @@ def _page_audio(analysis, view: dict) -> None:
     from .html import audio_view
 
     s = analysis.sequence.source
-    times = [i * s["hop_s"] for i in range(len(analysis.tokens))]
-    view["audio"] = audio_view(times, analysis.sequence.media, duration=len(times) * s["hop_s"])
+    times = [i * s.hop_s for i in range(len(analysis.tokens))]
+    view["audio"] = audio_view(times, analysis.sequence.media, duration=len(times) * s.hop_s)
 
 
 def _page_image(analysis, view: dict) -> None:
     from .html import image_view
 
     s = analysis.sequence.source
-    view["image"] = image_view(analysis.sequence.media, s["rows"], s["cols"])
+    view["image"] = image_view(analysis.sequence.media, s.rows, s.cols)
 
 
 def _page_long(analysis, view: dict) -> None:
@@ -245,10 +245,10 @@ def _focus_image_model(analysis, text: str, what: str) -> int:
     """A picture model's query (backend transformers): ROW,COL of a patch, or a prefix token ([CLS])."""
     from ..inputs.image import parse_cell
 
-    s = analysis.source
-    if text.strip() in analysis.tokens[: s["prefix"]]:
+    prefix, rows, cols = analysis.source.grid()
+    if text.strip() in analysis.tokens[:prefix]:
         return analysis.tokens.index(text.strip())
-    return s["prefix"] + parse_cell(text, s["rows"], s["cols"], "patch")
+    return prefix + parse_cell(text, rows, cols, "patch")
 
 
 # --- the table ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from ..analysis.summaries import heads_ranking, special_names, strongest_links
 from ..i18n import N_, _, ngettext
+from ..inputs.sources import AttentionSource
 from .cells import pad
 from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
@@ -34,7 +35,7 @@ def short_name(model: str) -> str:
 
 
 def model_header(analysis) -> Text:
-    c, s = analysis.config, analysis.source
+    c, src = analysis.config, analysis.source
     t = Text()
     t.append("attnviz ", style="bold")
     n = len(analysis.tokens)
@@ -42,12 +43,12 @@ def model_header(analysis) -> Text:
     if analysis.keys is not None:
         count = _("cross-attention: {q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     causal = c.causal
-    t.append(f"· {s['name'].split('/')[-1]} · {layers_heads(c.layers, c.heads)} · {count}"
+    t.append(f"· {src.name.split('/')[-1]} · {layers_heads(c.layers, c.heads)} · {count}"
              + (" · " + _("causal") if causal else "") + "\n")
     if causal and c.kv_heads_or_heads != c.heads:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c.heads, kv=c.kv_heads, g=c.heads // c.kv_heads) + "\n", style="dim")
-    if s["kind"] == "attention":  # view(): attention computed elsewhere
+    if isinstance(src, AttentionSource):  # view(): attention computed elsewhere
         t.append(_(GIVEN[c.given]) + "\n")
     else:
         rotary = "; " + _("RoPE") if c.positions == "rotary" else ""  # q, k rotated by their positions

@@ -7,6 +7,7 @@ its own module so that the table and media_figures both import it without import
 from __future__ import annotations
 
 from ..i18n import _, ngettext
+from ..inputs.sources import AttentionSource
 
 
 def media_title(analysis) -> str:
@@ -29,8 +30,8 @@ def long_title(analysis) -> str:
     c, s = analysis.config, analysis.source
     words = describe(c)
     return (f"{source_name(s, c)} · " + ngettext("{n} token", "{n} tokens", len(analysis.tokens)).format(n=f"{len(analysis.tokens):,}")
-            + " · " + ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"]) + " · "
-            + _("top {k} keys").format(k=c["top_k"]) + f"\n{words['score']}    {words['norm']}")
+            + " · " + ngettext("{n} head", "{n} heads", c.heads).format(n=c.heads) + " · "
+            + _("top {k} keys").format(k=c.top_k) + f"\n{words['score']}    {words['norm']}")
 
 
 def dense_title(analysis) -> str:
@@ -43,18 +44,18 @@ def dense_title(analysis) -> str:
 def model_title(analysis) -> str:
     """A model's: the model, layers × heads, tokens (or queries × keys), then its formulas."""
     c = analysis.config
-    which = ((_("layer {l}").format(l=c["layer"]) if c["layer"] else ngettext("{n} layer", "{n} layers", c["layers"]).format(n=c["layers"]))
-             + " × " + (_("head {h}").format(h=c["head"]) if c["head"] else ngettext("{n} head", "{n} heads", c["heads"]).format(n=c["heads"])))
+    which = ((_("layer {l}").format(l=c.layer) if c.layer else ngettext("{n} layer", "{n} layers", c.layers).format(n=c.layers))
+             + " × " + (_("head {h}").format(h=c.head) if c.head else ngettext("{n} head", "{n} heads", c.heads).format(n=c.heads)))
     n = len(analysis.tokens)
-    count = (ngettext("{n} word", "{n} words", n) if c["words"] else ngettext("{n} token", "{n} tokens", n)).format(n=n)
+    count = (ngettext("{n} word", "{n} words", n) if c.words else ngettext("{n} token", "{n} tokens", n)).format(n=n)
     if analysis.keys is not None:
         count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
-    if analysis.source["kind"] == "attention":  # view(): attention computed elsewhere
-        return (f"{c['model']} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
-                if c.get("given") == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
-                if c.get("given") == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
-    return (f"{c['model']} · {which} · {count}\n"
-            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c['d_k']}, " + _("learned $W^q, W^k$")
-            + (", " + _("RoPE") if c.get("positions") == "rotary" else "") + ")    "
-            + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.get("causal")
+    if isinstance(analysis.source, AttentionSource):  # view(): attention computed elsewhere
+        return (f"{c.model} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
+                if c.given == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
+                if c.given == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
+    return (f"{c.model} · {which} · {count}\n"
+            rf"$\alpha_{{i,j}} = q^i \cdot k^j / \sqrt{{d_k}}$ ($d_k$ = {c.d_k}, " + _("learned $W^q, W^k$")
+            + (", " + _("RoPE") if c.positions == "rotary" else "") + ")    "
+            + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.causal
                else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))

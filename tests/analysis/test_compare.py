@@ -33,7 +33,7 @@ def test_claim_dot_saturates_scaled_dot_does_not():
     s = run("score=dot,scaled-dot")
     assert bits(single(s["dot"])) < 0.1 and np.diag(single(s["dot"])).min() > 0.99
     assert bits(single(s["scaled-dot"])) > 2.0 and np.diag(single(s["scaled-dot"])).max() < 0.7
-    assert s["dot"].analysis.config["temperature"] == s["scaled-dot"].analysis.config["temperature"]
+    assert s["dot"].analysis.config.temperature == s["scaled-dot"].analysis.config.temperature
 
 
 def test_claim_relu_gives_exact_zeros_where_scores_are_negative():

@@ -46,7 +46,7 @@ def test_long_analysis_matches_dense_analysis():
         for hd, sp in zip(dense.layers[0].heads, long.heads):
             top = np.sort(hd.alpha_prime, axis=1)[:, ::-1][:, :4]
             np.testing.assert_allclose(sp.alpha_prime, top, rtol=1e-5, atol=1e-7)
-        assert long.config["top_k"] == 4 and long.config["temperature"] == pytest.approx(dense.config["temperature"])
+        assert long.config.top_k == 4 and long.config.temperature == pytest.approx(dense.config.temperature)
 
 
 def test_top_k_json_lines(cli):

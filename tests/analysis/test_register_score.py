@@ -43,7 +43,7 @@ def result(registered):
 
 
 def test_alpha_is_the_function_and_alpha_prime_its_softmax_by_a_naive_loop(result):
-    T = result.config["temperature"]
+    T = result.config.temperature
     for hd in result.layers[0].heads:
         n = len(hd.q)
         alpha = [[-sum((hd.q[i][d] - hd.k[j][d]) ** 2 for d in range(hd.q.shape[1])) for j in range(n)] for i in range(n)]

@@ -85,7 +85,7 @@ def test_stream_equals_the_dense_path(text_file, kw, block, rows_ahead, monkeypa
     sc, cfg, sink, summaries = streamed(text_file, opts, k, block, monkeypatch, rows_ahead)
     result, dense = dense_rows(opts)
     assert sc.tokens() == result.tokens
-    assert cfg["temperature"] == pytest.approx(result.config["temperature"], rel=1e-6)
+    assert cfg.temperature == pytest.approx(result.config.temperature, rel=1e-6)
     for h, (d_alpha, d_weight) in enumerate(dense):
         assert_top_k_matches(*sink.head(h), d_alpha, d_weight, k)
         # block means, as blockwise_head's test computes them from the dense α′

@@ -31,15 +31,15 @@ def seed():
 
 
 def test_auto_t_is_the_inputs_median_self_score(seed):
-    assert seed.config["temperature"] == pytest.approx(textbook_auto_t(seed.sequence.vectors), rel=1e-6)
-    assert seed.config["temperature"] == pytest.approx(math.sqrt(300) / 3, rel=1e-4)  # standard vectors: ‖a‖ = √d
+    assert seed.config.temperature == pytest.approx(textbook_auto_t(seed.sequence.vectors), rel=1e-6)
+    assert seed.config.temperature == pytest.approx(math.sqrt(300) / 3, rel=1e-4)  # standard vectors: ‖a‖ = √d
 
 
 @pytest.mark.parametrize("change", [dict(score="dot"), dict(score="cosine"), dict(score="additive"), dict(heads=4),
                                     dict(pos="sinusoidal"), dict(pos="sinusoidal", pos_scale=5.0), dict(window=2),
                                     dict(causal=True), dict(no_self=True)])
 def test_auto_t_does_not_follow_the_option(seed, change):
-    assert analyze(SEED, Options(**change)).config["temperature"] == pytest.approx(seed.config["temperature"])
+    assert analyze(SEED, Options(**change)).config.temperature == pytest.approx(seed.config.temperature)
 
 
 def test_dot_saturates_the_softmax_that_scaled_dot_keeps_soft(seed):
@@ -51,11 +51,11 @@ def test_dot_saturates_the_softmax_that_scaled_dot_keeps_soft(seed):
 
 def test_textbook_temperature_one_is_kept():
     a = analyze(SEED, Options(temperature=1.0))
-    assert a.config["temperature"] == 1.0 and a.config["temperature_auto"] is False
+    assert a.config.temperature == 1.0 and a.config.temperature_auto is False
 
 
 def test_random_projection_auto_t_is_the_textbook():
-    assert analyze(SEED, Options(projection="random")).config["temperature"] == 1.0
+    assert analyze(SEED, Options(projection="random")).config.temperature == 1.0
 
 
 def test_header_says_what_auto_means(seed):
@@ -71,6 +71,6 @@ def test_temperature_auto_is_taken_wherever_auto_is_the_default(cli, seed, comma
     given, default = cli(*args, "--temperature", "auto").stdout, cli(*args).stdout
     assert given == default and ('"temperature_auto": true' in default or "(auto)" in default)
     assert cli(*args, "--temperature", "AUTO").stdout == default
-    assert analyze(SEED, temperature="auto").config["temperature"] == seed.config["temperature"]
+    assert analyze(SEED, temperature="auto").config.temperature == seed.config.temperature
     bad = cli(command, SEED, "--temperature", "warm", code=2).stderr
     assert "'warm' is not a number or auto" in bad and bad.count("\n") == 1

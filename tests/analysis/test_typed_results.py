@@ -8,6 +8,7 @@ import ast
 import json
 from dataclasses import asdict, fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,9 +19,8 @@ from attnviz.analysis.results import LongAnalysis, LongResult, LongSummary
 from attnviz.options import Options, option_names
 
 ROOT = Path(__file__).resolve().parents[2] / "attnviz"
-# Being rewritten by another part of #21 while this one landed; the lead empties this after merging.
-PENDING = {"views/present.py", "views/titles.py"}  # (and inputs/load.py, outside the folders checked)
-SOURCE_PENDING = True  # Sequence.source and a model's source are dicts still (the next step): config reads only
+PENDING: set[str] = set()
+SOURCE_PENDING = False
 
 
 def old_vector_cfg(opts: Options, **resolved) -> dict:
@@ -43,7 +43,7 @@ def test_vector_set_config_round_trips_to_the_old_dict(top_k):
     old = {**old_vector_cfg(opts, **extra), "masked": True, **({"top_k": top_k} if top_k else {})}
     typed = VectorSetConfig(**old_vector_cfg(opts, **extra), masked=True, top_k=top_k)
     assert json.dumps(typed.to_dict()) == json.dumps(old)  # same keys, same order, same omissions
-    assert typed.heads == 2 and typed.window == 1 and dict(typed) == old and typed["score"] == "additive"
+    assert typed.heads == 2 and typed.window == 1 and typed.to_dict() == old and typed.score == "additive"
 
 
 def test_a_dense_analysis_config_is_typed_and_its_json_has_no_top_k(seed_analysis):
@@ -157,3 +157,79 @@ def long_analysis():
     result = analyze_long(seq, Options(heads=2), "none", top_k=3)
     assert isinstance(result, LongAnalysis)
     return result
+
+
+# --- sources (inputs/sources.py): to_dict() is the JSON `source`, as the builders wrote it before the types ---
+
+def test_text_and_matrix_sources_are_the_old_dicts(tmp_path):
+    from attnviz.inputs.matrix import matrix_sequence
+    from attnviz.inputs.sources import MatrixSource, TextSource
+    from attnviz.inputs.text import text_sequence
+
+    np.save(tmp_path / "x.npy", np.ones((3, 2)))
+    seq = matrix_sequence(tmp_path / "x.npy")
+    assert isinstance(seq.source, MatrixSource) and seq.source.dim == 2
+    assert json.dumps(seq.source.to_dict()) == json.dumps({"kind": "matrix", "name": "x.npy", "dim": 2, "format": "npy"})
+    seq, _ = text_sequence("the cat sat", embedding="onehot")
+    assert isinstance(seq.source, TextSource)
+    assert json.dumps(seq.source.to_dict()) == json.dumps({"kind": "vectors", "name": seq.source.name, "dim": 3, "format": "onehot"})
+
+
+def test_an_audio_source_keeps_its_keys_order_and_nested_padding():
+    from attnviz.inputs.audio import PADDING_RULE, audio_sequence
+    from attnviz.inputs.sources import AudioSource
+
+    y = np.sin(np.arange(8000) / 5.0).astype(np.float32)  # 0.5 s at 16 kHz
+    s = audio_sequence(y, sample_rate=16000).source
+    assert isinstance(s, AudioSource) and s.hop_s == 0.01 and s.padding.rule == PADDING_RULE
+    d = s.to_dict()
+    assert list(d) == ["kind", "name", "dim", "format", "subtype", "channels", "sample_rate", "n_samples", "duration_s",
+                       "frame_ms", "hop_ms", "frame_length", "hop_length", "frame_s", "hop_s", "n_frames", "padding",
+                       "features", "feature_params", "standardized", "mono"]
+    assert d["kind"] == "audio" and d["padding"] == {"end_samples": (50 - 1) * 160 + 400 - 8000, "rule": PADDING_RULE}
+
+
+def test_an_image_source_has_items_in_the_middle_and_input_norm_last():
+    from attnviz.inputs.image import image_sequence
+    from attnviz.inputs.sources import ImageSource
+    from attnviz.views.jsondoc import source_of
+
+    seq = image_sequence(np.random.default_rng(0).random((6, 9, 3)), size=9, patch=2)
+    s = seq.source
+    assert isinstance(s, ImageSource) and (s.rows, s.cols, s.patch) == (3, 4, 2)
+    d = s.to_dict()
+    assert list(d) == ["kind", "name", "format", "mode", "frames", "original_width", "original_height", "width", "height",
+                       "filter", "dim", "items", "patch", "rows", "cols", "resized_width", "resized_height", "cropped",
+                       "input_norm"]
+    assert (d["kind"], d["items"], d["width"], d["height"], d["cropped"]) == ("image", "patches", 8, 6, [0, 1])
+    doc = source_of(SimpleNamespace(source=s, tokens=seq.labels))  # the JSON: `items` becomes the grid, in place
+    assert list(doc) == list(d) and doc["items"] == {"row": [0] * 4 + [1] * 4 + [2] * 4, "col": [0, 1, 2, 3] * 3}
+
+
+def test_a_model_and_given_attention_sources_are_the_old_dicts(tmp_path):
+    from attnviz.inputs.given_file import read_saved
+    from attnviz.inputs.sources import AttentionSource, ModelSource
+
+    assert ModelSource("m", 8, "gguf").to_dict() == {"kind": "model", "name": "m", "dim": 8, "format": "gguf"}
+    w = np.full((2, 2), 0.5)
+    np.savez(tmp_path / "a.npz", attention=w, tokens=np.array(["a", "b"]))
+    saved = read_saved(str(tmp_path / "a.npz"))
+    src = view_analysis(saved.attention, saved.tokens, source=saved.source).source
+    assert isinstance(src, AttentionSource)
+    assert json.dumps(src.to_dict()) == json.dumps({"kind": "attention", "name": "attention", "dim": None, "format": "npz",
+                                                    "path": str(tmp_path / "a.npz")})
+    resaved = AttentionSource("n", "json", "p.json", saved=AttentionSource.of("x", {"saved": {"kind": "model", "name": "m"}}).saved)
+    assert list(resaved.to_dict().items())[-2:] == [("path", "p.json"), ("saved", {"kind": "model", "name": "m"})]
+    media = {"input": "image", "prefix": 1, "rows": 2, "cols": 3}  # a transformers picture model (models/hf_media.py)
+    src = view_analysis(w, ["a", "b"], name="vit", source={"format": "transformers", "path": "m", **media}).source
+    assert list(src.to_dict().items()) == [("kind", "attention"), ("name", "vit"), ("dim", None), ("format", "transformers"),
+                                           ("path", "m"), *media.items()]
+    assert src.input == "image" and src.grid() == (1, 2, 3) and view_analysis(w, ["a", "b"]).source.input is None
+
+
+def test_result_source_is_the_typed_source():
+    import attnviz
+    from attnviz.inputs.sources import MatrixSource
+
+    r = attnviz.analyze(input=np.eye(3))
+    assert isinstance(r.source, MatrixSource) and r.source.name == "array" and json.loads(r.to_json())["source"] == r.source.to_dict()

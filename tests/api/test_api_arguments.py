@@ -16,7 +16,7 @@ def test_an_array_is_a_vector_set_like_the_same_matrix_file(tmp_path):
     x = np.random.default_rng(0).normal(size=(3, 4))
     np.save(tmp_path / "x.npy", x)
     a, b = attnviz.analyze(input=x), attnviz.analyze(input=str(tmp_path / "x.npy"))
-    assert a.tokens == b.tokens == ["a1", "a2", "a3"] and a.source["name"] == "array"
+    assert a.tokens == b.tokens == ["a1", "a2", "a3"] and a.source.name == "array"
     assert np.array_equal(a.alpha_prime, b.alpha_prime)
 
 
@@ -26,7 +26,7 @@ def test_a_picture_array_is_its_pixels(tmp_path):
     img = (np.random.default_rng(1).random((8, 10, 3)) * 255).astype(np.uint8)
     Image.fromarray(img).save(tmp_path / "p.png")
     a, b = attnviz.analyze(image=img), attnviz.analyze(image=str(tmp_path / "p.png"))
-    assert len(a.tokens) == 80 and a.source["rows"] == 8 and a.source["cols"] == 10
+    assert len(a.tokens) == 80 and a.source.rows == 8 and a.source.cols == 10
     assert np.allclose(a.alpha_prime, b.alpha_prime, atol=1e-6)
     floats = attnviz.analyze(image=img / 255.0)  # floats in 0 … 1: the same picture
     assert np.allclose(floats.alpha_prime, a.alpha_prime, atol=1e-5)
@@ -43,7 +43,7 @@ def test_a_waveform_with_its_sample_rate_is_its_frames(tmp_path):
     assert a.tokens == b.tokens and len(a.tokens) == 50  # 0.5 s, a frame every 10 ms
     assert np.allclose(a.alpha_prime, b.alpha_prime, atol=1e-5)
     stereo = attnviz.analyze(audio=np.stack([y, y], axis=1), sample_rate=16000)
-    assert stereo.source["channels"] == 2 and np.allclose(stereo.alpha_prime, a.alpha_prime, atol=1e-5)
+    assert stereo.source.channels == 2 and np.allclose(stereo.alpha_prime, a.alpha_prime, atol=1e-5)
 
 
 @pytest.mark.parametrize("kw, names", [

@@ -50,7 +50,7 @@ def test_every_shape_becomes_layers_by_heads(shape, layers, heads):
     r = attnviz.view(a, TOKENS)
     assert r.alpha_prime.shape == (layers, heads, 5, 5)
     np.testing.assert_array_equal(r.alpha_prime.reshape(shape), a)
-    assert r.config["layers"] == layers and r.config["heads"] == heads
+    assert r.config.layers == layers and r.config.heads == heads
 
 
 def test_transformers_style_list_with_a_batch_axis_and_tensors():
@@ -94,13 +94,13 @@ def test_causal_attention_is_detected_and_masked():
     a = np.tril(weights(2, 5, 5) + 0.1)
     a /= a.sum(axis=-1, keepdims=True)
     r = attnviz.view(a, ["<s>", "the", "cat", "sat", "."])
-    assert r.config["causal"] is True
+    assert r.config.causal is True
     assert r.layers[0].mask is not None and not r.layers[0].mask[0, 1] and r.layers[0].mask[1, 0]
     assert np.isnan(r.alpha[0, 0, 0, 1])
     assert "sink" in r.summaries[(1, 1)]
     assert "causal" in r.table()
     full = attnviz.view(weights(2, 5, 5), TOKENS)
-    assert not full.config.get("causal") and full.layers[0].mask is None
+    assert not full.config.causal and full.layers[0].mask is None
 
 
 def test_views_table_figure_page_and_ranking(tmp_path):

@@ -20,7 +20,7 @@ def torch_conv2d(image, kernel):
 
 def picture(result):
     s = result.source
-    return np.asarray(result.sequence.vectors, dtype=np.float64).reshape(s["rows"], s["cols"], -1)
+    return np.asarray(result.sequence.vectors, dtype=np.float64).reshape(s.rows, s.cols, -1)
 
 
 @pytest.mark.parametrize("k", [3, 5])

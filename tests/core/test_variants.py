@@ -118,7 +118,7 @@ def test_relu_and_temperature_through_analyze():
 def test_onehot_attention_is_uniform_over_repeats():
     text = "the cat saw the dog and the cat ran"
     a = analyze(text, Options(embedding="onehot"))
-    assert a.source["dim"] == 6 and a.config["input_norm"] == "none"
+    assert a.source.dim == 6 and a.config.input_norm == "none"
     p = a.layers[0].heads[0].alpha_prime
     toks = a.tokens
     for i, t in enumerate(toks):

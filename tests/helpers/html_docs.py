@@ -94,5 +94,5 @@ def long_doc(repeat: int = 140) -> tuple[dict, dict]:
 
     result = analyze_long(" ".join([SEED] * repeat), Options(window=40), top_k=3)
     head = {"schema": SCHEMA, "format": "top-k lines", "tokens": result.tokens, "oov": result.oov,
-            "source": result.source, "config": result.config.to_dict()}
+            "source": result.source.to_dict(), "config": result.config.to_dict()}
     return head, {"long": html.long_view(result)}

@@ -131,7 +131,7 @@ def test_frame_count_times_and_padding_follow_the_formula(tmp_path, sr, extra):
     y = np.random.default_rng(sr + extra).uniform(-0.5, 0.5, L + extra).astype(np.float32)
     seq = A.audio_sequence(write(tmp_path / "x.wav", y, sr), features="raw", standardize=False)
     n = math.ceil(len(y) / H)
-    assert len(seq) == seq.source["n_frames"] == n
+    assert len(seq) == seq.source.n_frames == n
     # naive reference: frame t is y[t·H : t·H + L], zeros past the end
     for t in range(n):
         expected = np.zeros(L, dtype=np.float32)
@@ -142,9 +142,9 @@ def test_frame_count_times_and_padding_follow_the_formula(tmp_path, sr, extra):
     np.testing.assert_allclose(start, [t * H / sr for t in range(n)], rtol=0, atol=1e-12)
     np.testing.assert_allclose(end - start, L / sr, atol=1e-12)
     assert seq.labels == [f"{t * H / sr:.2f}s" for t in range(n)]
-    assert seq.source["padding"]["end_samples"] == (n - 1) * H + L - len(y)
+    assert seq.source.padding.end_samples == (n - 1) * H + L - len(y)
     assert list(seq.positions) == list(range(n))
-    assert seq.source["duration_s"] == pytest.approx(len(y) / sr)
+    assert seq.source.duration_s == pytest.approx(len(y) / sr)
 
 
 def test_one_second_is_100_frames(tmp_path):
@@ -167,12 +167,12 @@ def test_mfcc_and_raw_keep_the_logmel_as_media():
     logmel = A.audio_sequence("demo", standardize=False).vectors
     for features, dim in (("mfcc", 39), ("raw", 400)):
         seq = A.audio_sequence("demo", features=features)
-        assert seq.dim == dim and seq.source["features"] == features
+        assert seq.dim == dim and seq.source.features == features
         np.testing.assert_allclose(seq.media, logmel)
 
 
 def test_source_describes_every_feature_parameter():
-    s = A.audio_sequence("demo", features="mfcc").source
+    s = A.audio_sequence("demo", features="mfcc").source.to_dict()
     assert (s["kind"], s["name"], s["sample_rate"], s["frame_length"], s["hop_length"]) == ("audio", "demo", 16000, 400, 160)
     p = s["feature_params"]
     assert (p["n_fft"], p["n_mels"], p["mel_scale"], p["mel_norm"], p["amin"], p["top_db"]) == (512, 80, "slaney", "slaney", 1e-10, 80.0)
@@ -188,7 +188,7 @@ def test_stereo_is_mixed_to_the_mean_of_the_channels(tmp_path):
     y, sr = A.read_audio(path)
     assert sr == 16000 and y.dtype == np.float32 and y.ndim == 1
     np.testing.assert_allclose(y, (left + right) / 2, atol=1e-7)
-    assert A.audio_sequence(path).source["channels"] == 2
+    assert A.audio_sequence(path).source.channels == 2
 
 
 @pytest.mark.parametrize("fmt", ["flac", "ogg"])
@@ -196,7 +196,7 @@ def test_other_formats_read(tmp_path, fmt):
     y = signal(16000, 0.5)
     path = write(tmp_path / f"x.{fmt}", y, 16000, subtype="PCM_16" if fmt == "flac" else "VORBIS")
     seq = A.audio_sequence(path)
-    assert len(seq) == 50 and seq.source["format"] == fmt.upper()
+    assert len(seq) == 50 and seq.source.format == fmt.upper()
 
 
 def test_missing_file_and_folder_are_usage_errors(tmp_path):
@@ -406,10 +406,10 @@ def test_audio_figure_axes_are_seconds(tmp_path, window, focus):
                                      mask).heads[0].alpha_prime
     start, _ = A.source_times(seq.source)
     fig, warning = audio_figure(start, seq.media, alpha_prime, mask, "repeat_word", focus=focus,
-                                hop_s=seq.source["hop_s"])
+                                hop_s=seq.source.hop_s)
     assert warning is None
     heat = next(a for a in fig.axes if a.get_xlabel() == "key time j (s)")
-    end = len(seq) * seq.source["hop_s"]
+    end = len(seq) * seq.source.hop_s
     assert heat.get_xlim() == pytest.approx((0, end)) and heat.get_ylim() == pytest.approx((end, 0))
     assert (heat.patch.get_hatch() == "////") == (window is not None)
     assert len(fig.axes) == 4 + (focus is not None)  # heatmap, two spectrograms, colour bar (+ focus curve)
@@ -433,7 +433,7 @@ def test_audio_figure_takes_block_means_and_a_top_k_focus_row(tmp_path):
     start, _ = A.source_times(seq.source)
     fig, _ = audio_figure(start, seq.media, head.summary, None, "long", focus=272, focus_row=row)
     heat = next(a for a in fig.axes if a.get_xlabel() == "key time j (s)")
-    assert heat.get_xlim() == pytest.approx((0, len(seq) * seq.source["hop_s"]))
+    assert heat.get_xlim() == pytest.approx((0, len(seq) * seq.source.hop_s))
     assert heat.images[0].get_array().shape == (50, 50)
     save(fig, tmp_path / "long.png")
 

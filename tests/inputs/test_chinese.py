@@ -196,7 +196,7 @@ def test_typed_spaces_and_the_default_temperature_go_through_the_same_path():
 
     result = attnviz.analyze("三明治 餐 厅 素食者", vectors=str(ZH))
     assert result.tokens == ["三明治", "餐", "厅", "素食者"]
-    t = result.config["temperature"]
+    t = result.config.temperature
     np.testing.assert_allclose(result.alpha_prime[0, 0], naive_alpha_prime(result.tokens, t), rtol=1e-5, atol=1e-7)
 
 

@@ -48,14 +48,14 @@ def test_pixels_in_row_major_order_with_one_based_labels(tmp_path):
             assert seq.vectors[n].tolist() == pytest.approx([v / 255 for v in original.getpixel((c, r))])
             n += 1
     assert len(seq) == 50 and seq.dim == 3 and seq.kind == "image" and not seq.unknown.any()
-    assert seq.source["kind"] == "image" and (seq.source["width"], seq.source["height"]) == (10, 5)
-    assert seq.source["patch"] is None and (seq.source["rows"], seq.source["cols"]) == (5, 10)
+    assert seq.source.kind == "image" and (seq.source.width, seq.source.height) == (10, 5)
+    assert seq.source.patch is None and (seq.source.rows, seq.source.cols) == (5, 10)
     assert seq.media.shape == (5, 10, 3)
 
 
 def test_a_small_picture_is_not_enlarged(tmp_path):
     seq = image_sequence(save(tmp_path, colourful(5, 10)))  # default size 32 > 10
-    assert len(seq) == 50 and seq.source["filter"] == "none"
+    assert len(seq) == 50 and seq.source.filter == "none"
 
 
 def test_shrinking_is_an_area_average(tmp_path):
@@ -79,7 +79,7 @@ def test_long_side_becomes_size(tmp_path):
 def test_patch_vectors_flatten_row_major_over_y_x_channel(tmp_path):
     a = colourful(10, 13, seed=2)  # not a multiple of 4: the bottom 2 rows and the right column are cropped
     seq = image_sequence(save(tmp_path, a), size=13, patch=4, input_norm="none")
-    assert (seq.source["rows"], seq.source["cols"], seq.source["cropped"]) == (2, 3, [2, 1])
+    assert (seq.source.rows, seq.source.cols, seq.source.cropped) == (2, 3, [2, 1])
     assert seq.dim == 4 * 4 * 3 and seq.media.shape == (8, 12, 3)
     n = 0
     for pr in range(2):
@@ -96,8 +96,8 @@ def test_patch_vectors_flatten_row_major_over_y_x_channel(tmp_path):
 
 def test_vit_patches_of_the_demo():
     seq = image_sequence("demo", size=224, patch=16)
-    assert seq.dim == 768 and seq.source["height"] == 224 and seq.source["rows"] == 14
-    assert seq.source["cols"] == seq.source["width"] // 16
+    assert seq.dim == 768 and seq.source.height == 224 and seq.source.rows == 14
+    assert seq.source.cols == seq.source.width // 16
 
 
 def test_standard_input_norm_like_the_text_path(tmp_path):

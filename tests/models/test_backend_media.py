@@ -115,7 +115,7 @@ def test_a_picture_model_equals_transformers_own_attentions(which, prefix, brigh
     k = len(prefix)
     assert r.tokens[:k] == prefix and r.specials == [True] * k + [False] * 16
     assert r.tokens[k:k + 5] == ["(1,1)", "(1,2)", "(1,3)", "(1,4)", "(2,1)"]
-    assert r.source["rows"] == r.source["cols"] == 4 and r.source["items"]["row"][:k] == [None] * k
+    assert r.source.media["rows"] == r.source.media["cols"] == 4 and r.source.media["items"]["row"][:k] == [None] * k
 
 
 def test_the_bright_patch_lands_on_its_picture_cell(vit_dir, bright_png):
@@ -129,7 +129,7 @@ def test_the_bright_patch_lands_on_its_picture_cell(vit_dir, bright_png):
     token = 1 + int(np.argmax(distinct))  # after [CLS]
     r = attnviz.analyze(image=str(bright_png), model=str(vit_dir), backend="transformers")
     assert r.tokens[token] == "(2,3)"
-    assert (r.source["items"]["row"][token], r.source["items"]["col"][token]) == (1, 2)
+    assert (r.source.media["items"]["row"][token], r.source.media["items"]["col"][token]) == (1, 2)
 
 
 def audio_reference(directory, wav):
@@ -149,8 +149,8 @@ def test_whisper_encoder_equals_transformers_own_attentions(whisper_dir, clip):
     ref = stack(audio_reference(whisper_dir, clip).attentions)
     np.testing.assert_allclose(r.alpha_prime, ref, atol=1e-6)
     assert ref.shape == (2, 4, 50, 50) and ref.max() > 0.5
-    assert r.source["hop_s"] == pytest.approx(0.02) and r.tokens[:3] == ["0.00s", "0.02s", "0.04s"]
-    assert r.source["items"]["start_s"][49] == pytest.approx(0.98)
+    assert r.source.hop_s == pytest.approx(0.02) and r.tokens[:3] == ["0.00s", "0.02s", "0.04s"]
+    assert r.source.media["items"]["start_s"][49] == pytest.approx(0.98)
 
 
 def test_wav2vec2_and_hubert_equal_transformers_own_attentions(speech_dir, clip):
@@ -158,8 +158,8 @@ def test_wav2vec2_and_hubert_equal_transformers_own_attentions(speech_dir, clip)
     ref = stack(audio_reference(speech_dir, clip).attentions)
     np.testing.assert_allclose(r.alpha_prime, ref, atol=1e-6)
     assert ref.shape[-1] == 49 and ref.max() > 0.5  # (16000 − 400) / 320 + 1 frames
-    assert (r.source["hop_s"], r.source["frame_s"]) == pytest.approx((0.02, 0.025))
-    assert r.source["items"]["end_s"][-1] == pytest.approx(48 * 0.02 + 0.025)
+    assert (r.source.hop_s, r.source.media["frame_s"]) == pytest.approx((0.02, 0.025))
+    assert r.source.media["items"]["end_s"][-1] == pytest.approx(48 * 0.02 + 0.025)
 
 
 def test_a_clip_at_another_rate_is_resampled_to_the_extractors(speech_dir, tmp_path):
@@ -167,7 +167,7 @@ def test_a_clip_at_another_rate_is_resampled_to_the_extractors(speech_dir, tmp_p
 
     sf.write(tmp_path / "8k.wav", np.sin(np.arange(8000) / 5).astype(np.float32), 8000)  # 1 s at 8 kHz
     r = attnviz.analyze(audio=str(tmp_path / "8k.wav"), model=str(speech_dir), backend="transformers")
-    assert (r.source["resampled"], r.source["original_sample_rate"], r.source["n_samples"]) == (True, 8000, 16000)
+    assert (r.source.media["resampled"], r.source.media["original_sample_rate"], r.source.media["n_samples"]) == (True, 8000, 16000)
     assert r.alpha_prime.shape[-1] == 49 and r.tokens[-1] == "0.96s"
 
 

@@ -91,7 +91,7 @@ def test_an_encoder_equals_transformers_own_attentions(bert_dir):
     np.testing.assert_allclose(r.alpha_prime, ref, atol=1e-6)
     assert ref.max() > 0.6  # not flat
     assert r.tokens == ["[CLS]", "the", "cat", "sat", "on", "the", "mat", "[SEP]"]
-    assert r.specials == [True] + [False] * 6 + [True] and r.source["format"] == "transformers"
+    assert r.specials == [True] + [False] * 6 + [True] and r.source.format == "transformers"
 
 
 @pytest.mark.parametrize("which", ["bart", "t5"])
@@ -109,7 +109,7 @@ def test_encoder_decoder_three_views(which, request):
     dec = attnviz.analyze("the cat sat on the mat", model=str(bart_dir), backend="transformers", target="le chat est assis",
                           part="decoder")
     np.testing.assert_allclose(dec.alpha_prime, stack(out.decoder_attentions), atol=1e-6)
-    assert dec.config["causal"] is True and not enc.config.get("causal")
+    assert dec.config.causal is True and not enc.config.causal
 
 
 def test_cli_backend_transformers(cli, bart_dir, bert_dir, tmp_path):

@@ -67,7 +67,7 @@ def test_no_color_means_no_escape_codes(demo):
 
 @pytest.mark.parametrize("color", [True, False])
 def test_size_32_fits_80_columns_and_the_grid_has_the_picture_shape(demo, color):
-    rows, cols = demo.source["rows"], demo.source["cols"]
+    rows, cols = demo.source.rows, demo.source.cols
     picture = lines_of(picture_text(demo.media, color))
     grid = lines_of(alpha_grid_text(alpha_prime(demo)[0].reshape(rows, cols), 0, color))[:-1]  # less the legend
     assert max(len(line) for line in picture) <= 80
@@ -79,7 +79,7 @@ def test_size_32_fits_80_columns_and_the_grid_has_the_picture_shape(demo, color)
 def test_patches_fit_80_columns_in_the_picture_shape(demo_patches, color):
     s = demo_patches.source
     picture = lines_of(picture_text(demo_patches.media, color))
-    grid = lines_of(alpha_grid_text(alpha_prime(demo_patches)[5].reshape(s["rows"], s["cols"]), 5, color, cell=16))[:-1]
+    grid = lines_of(alpha_grid_text(alpha_prime(demo_patches)[5].reshape(s.rows, s.cols), 5, color, cell=16))[:-1]
     assert max(len(line) for line in picture) <= 80
     assert [len(g) for g in grid] == [len(p) for p in picture]
 
@@ -166,8 +166,8 @@ def test_compare_window_overlay_is_the_receptive_field(demo):
 def test_patch_boxes_are_patch_sized(demo_patches):
     s = demo_patches.source
     a = alpha_prime(demo_patches)
-    i = 4 * s["cols"] + 5
-    figure, _ = fig_image.focus_figure_image(demo_patches.media, [i], [a[i].reshape(s["rows"], s["cols"])], "t", patch=16)
+    i = 4 * s.cols + 5
+    figure, _ = fig_image.focus_figure_image(demo_patches.media, [i], [a[i].reshape(s.rows, s.cols)], "t", patch=16)
     assert red_boxes(figure.axes[0]) == [(5 * 16 - 0.5, 4 * 16 - 0.5, 16)]
 
 

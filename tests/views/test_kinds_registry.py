@@ -63,7 +63,7 @@ def test_each_view_renders_a_tiny_input(kind):
     assert console.file.getvalue().strip()
     out = io.StringIO()
     write_json(analysis, False, out)
-    assert json.loads(out.getvalue())["source"]["kind"] == analysis.source["kind"]
+    assert json.loads(out.getvalue())["source"]["kind"] == analysis.source.kind
     i = item_index(analysis, TINY[kind][1])
     assert 0 <= i < len(analysis.tokens)
     fig, _warning = figure(analysis, [i] if KINDS[kind].several else i)
