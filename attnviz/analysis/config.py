@@ -16,11 +16,6 @@ class Fields:
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def get(self, name: str, default=None):
-        """Shim, not API: cli/__init__.py (heads) still reads analysis.config.get("causal"); remove it
-        once the CLI reads .causal."""
-        return self.to_dict().get(name, default)
-
 
 @dataclass(frozen=True, eq=True)
 class VectorSetConfig(Fields):

@@ -140,7 +140,8 @@ class Result:
 
     # every kind of analysis
     tokens = _field("tokens", "[n] the items' labels: tokens, words, frames, patches, a1 … an")
-    config = _field("config", "The JSON document's `config`: the options as resolved, the sizes, the model")
+    config = _field("config", "The typed config (fields: .score, .heads, …; a model's .layer, .causal, …): the options as "
+                              "resolved, the sizes, the model; .to_dict() is the JSON document's `config`")
     source = _field("source", "Where the items came from, typed (inputs/sources.py: TextSource, ImageSource, …; "
                             "kind, name, file, model); .to_dict() is the JSON document's `source` without the per-item `items`")
     text = _field("text", "The text analyzed (None for a vector set, a sound, a picture)")

@@ -3,7 +3,7 @@ result to a view.  Their help texts and examples are the option table's (options
 
 import sys
 
-from .edge import console, read_text, saved, text_or_file, warn
+from .edge import console, read_text, saved, text_or_file, warn, written
 from .params import build_options, has_media, media_options, save_paths, single, takes
 
 
@@ -90,23 +90,13 @@ def heads(text, model, source, target, words, top, json_out, file, lang) -> None
     analysis = analyze_model(read_text(text), model, words).analysis
     for line in warnings(analysis):  # the pieces the tokenizer turned into [UNK]
         warn(line)
-    i, j = heads_pair(analysis.tokens, analysis.config.get("causal"), source, target)
+    i, j = heads_pair(analysis.tokens, analysis.config.causal, source, target)
     if json_out:
         from ..views.heads_json import heads_document
 
         sys.stdout.write(heads_document(analysis, i, j) + "\n")
         return
     render_heads(analysis, console(), i, j, top)
-
-
-def written(result, json_out: bool, paths=(), dpi: int = 150, **save) -> bool:
-    """Save the result to `paths`, then write its JSON if asked (True: then no terminal view)."""
-    for path in paths:
-        result.save(str(path), dpi=dpi, **save)
-        saved(path)
-    if json_out:
-        sys.stdout.write(result.to_json())
-    return json_out
 
 
 @takes("atlas")

@@ -244,6 +244,16 @@ def saved(path) -> None:
     sys.stderr.write(f"attnviz: saved {path}\n")
 
 
+def written(result, json_out: bool, paths=(), dpi: int = 150, **save) -> bool:
+    """Save the result to `paths`, then write its JSON if asked (True: then no terminal view)."""
+    for path in paths:
+        result.save(str(path), dpi=dpi, **save)
+        saved(path)
+    if json_out:
+        sys.stdout.write(result.to_json())
+    return json_out
+
+
 def console():
     """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
     start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have

@@ -1,12 +1,9 @@
 """The notes' comparisons on the command line: `attnviz rnn`, and `show --image … --conv K` (show hands
 its parameters here)."""
 
-import sys
-
-from ..i18n import set_language
 from ..options import api_names
-from .edge import console, saved, text_or_file
-from .params import build_options, media_options, plain, save_paths, single, takes
+from .edge import console, text_or_file, written
+from .params import build_options, media_options, save_paths, single, takes
 
 CONV_ALONE = ("text", "file", "lines", "model", "words", "generate", "top_k", "layer", "head", "matrix", "include_vectors",
               "cmap", "vmax")  # show's parameters that a K²-head layer over pixels has no use for
@@ -17,13 +14,11 @@ def rnn(**p) -> None:
     from ..api.notes import rnn as run_rnn
     from ..views.rnn import render_rnn
 
-    p = plain(p)
-    set_language(p["lang"])
     paths = save_paths(p["save"], p, "input", "audio", "image", "vectors", "weights")
     given = any(p[k] is not None for k in ("input", "audio", "image"))
     text = None if given and p["text"] is None else text_or_file(p["text"], None)
     result = run_rnn(**{k: p[k] for k in api_names("rnn")} | {"text": text})
-    if not show_note(result, paths, p["dpi"], p["json_out"]):
+    if not written(result, p["json_out"], paths, p["dpi"]):
         render_rnn(result.analysis, console(), p["cells"])
 
 
@@ -40,15 +35,5 @@ def show_conv(p: dict) -> None:
     paths = save_paths(p["save"], p, "image", "kernel")
     result = run_conv(build_options(p), k=p["conv"], kernel=p["kernel"], alpha=p["conv_alpha"], focus=focus,
                       compare=alphas, **media_options(p))
-    if not show_note(result, paths, p["dpi"], p["json_out"], title="" if p["no_title"] else p["title"]):
+    if not written(result, p["json_out"], paths, p["dpi"], title="" if p["no_title"] else p["title"]):
         render_conv(result.analysis, console())
-
-
-def show_note(result, paths, dpi, json_out, **save) -> bool:
-    """Save the result to `paths`, and write its JSON if asked (True: then no terminal view)."""
-    for path in paths:
-        result.save(str(path), dpi=dpi, **save)
-        saved(path)
-    if json_out:
-        sys.stdout.write(result.to_json())
-    return json_out
