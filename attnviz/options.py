@@ -269,7 +269,7 @@ def unknown_keywords(kw: dict, accepted, function: str = "analyze") -> None:
         return
     names = ", ".join(f"`{k}`" for k in unknown)
     close = closest(unknown[0], set(accepted) | set(api_names(function)))
-    hint = f"did you mean `{close}`?" if close else f"the options are {', '.join(sorted(accepted))}"
+    hint = f"did you mean `{close}`?" if close else f"the options are {', '.join(sorted(set(accepted) | set(api_names(function))))}"
     raise UsageError(f"{function}() has no parameter {names}; {hint}", unknown[0])
 
 

@@ -321,6 +321,29 @@ class Result:
                 err=io.StringIO())
         return buffer.getvalue()
 
+    def explain(self, focus: str | None = None, head: int = 1, matrices: bool = False, columns: bool = False,
+                recurrent: bool = False, all_keys: bool = False, dims: int = 4, width: int = 100, color: bool = False,
+                lang: str | None = None) -> str:
+        """What `attnviz explain` prints, as text: query `focus`'s walk a → q, k, v → α → α′ → b through
+        head `head` (1-based); or `matrices` (the matrix form, `columns`: the notes' column layout); or
+        `recurrent` (causal linear attention as a recurrence).  Any registered score shows its formula."""
+        import io
+
+        from ..i18n import using
+        from ..views.present import item_index
+        from ..views.screen import Screen
+        from .checks import check_dense, check_explain, check_head
+
+        check_explain(focus, matrices, columns, all_keys, recurrent, self.options)
+        check_dense(self)
+        i = None if focus is None else item_index(self.analysis, focus)
+        check_head(head, self.options.heads)
+        buffer = io.StringIO()
+        with using(lang):
+            explain_view(self.analysis, Screen(buffer, width, "truecolor" if color else None), i, head, matrices, columns,
+                         recurrent, dims, all_keys)
+        return buffer.getvalue()
+
     def heads_ranking(self, source: str, target: str) -> list[dict]:
         """Every head ranked by α′(source → target), strongest first: dicts of
         layer, head: 1-based, as the terminal shows them and analyze(…, layer=, head=) takes them;
@@ -335,3 +358,17 @@ class Result:
         i = resolve_token(source, self.analysis.tokens, "`from`")
         j = resolve_token(target, self.analysis.key_labels, "`to`")  # cross-attention: a key of the other sequence
         return [{**r, "layer_index": r["layer"] - 1, "head_index": r["head"] - 1} for r in heads_ranking(self.analysis, i, j)]
+
+
+def explain_view(analysis, console, i: int | None, head: int, matrices: bool = False, columns: bool = False,
+                 recurrent: bool = False, dims: int = 4, all_keys: bool = False) -> None:
+    """explain's view of head `head` (1-based): the matrix form, query i's recurrence, or query i's walk."""
+    from ..views import explain as views
+
+    if matrices:
+        return views.render_matrices(analysis, console, head - 1, columns)
+    if recurrent:
+        from ..views.recurrent import render_recurrent
+
+        return render_recurrent(analysis, console, i, head - 1, dims)
+    views.render_explain(analysis, console, i, head - 1, dims, all_keys)

@@ -114,7 +114,7 @@ def atlas(text, model, probe_length, seed, top, json_out, save, dpi, lang) -> No
 def explain(**p) -> None:
     from ..api import analyze, check_head
     from ..api.checks import check_dense, check_explain
-    from ..views import explain as views
+    from ..api.results import explain_view
     from ..views.present import item_index, warnings
 
     focus = single(p["focus"], "--focus", "explain follows one query (show --focus takes several)")
@@ -126,13 +126,7 @@ def explain(**p) -> None:
     check_head(head, result.options.heads)
     for line in warnings(result.analysis):
         warn(line)
-    if p["matrices"]:
-        return views.render_matrices(result.analysis, console(), head - 1, p["columns"])
-    if p["recurrent"]:
-        from ..views.recurrent import render_recurrent
-
-        return render_recurrent(result.analysis, console(), i, head - 1, p["dims"])
-    views.render_explain(result.analysis, console(), i, head - 1, p["dims"], p["all_keys"])
+    explain_view(result.analysis, console(), i, head, p["matrices"], p["columns"], p["recurrent"], p["dims"], p["all_keys"])
 
 
 @takes("pe")

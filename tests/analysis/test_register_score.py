@@ -162,3 +162,20 @@ def test_a_function_that_fails_later_names_the_score():
 def test_the_api_lists_it():
     assert "register_score" in attnviz.__all__ and "register_score" in dir(attnviz)
     assert NAME not in registry.SCORES  # no test leaks its registration
+
+
+def test_result_explain_is_the_command_s_view_and_writes_the_formula(result, runner):
+    """Result.explain() from Python: the same walk `attnviz explain` prints (a built-in score, byte for
+    byte at the CLI's 80 columns), and with a registered score its formula in step 4 and the matrix form."""
+    from conftest import invoke
+
+    walk = result.explain("sat", head=2)
+    assert f"4. scores   {FORMULA}" in walk, walk
+    assert f"A = {NAME}(Q, K)" in result.explain(matrices=True)
+    with pytest.raises(UsageError, match="`head` 3: there are only 2 heads"):
+        result.explain("sat", head=3)
+    with pytest.raises(UsageError, match="explain follows one query"):
+        result.explain()
+    cli = invoke(runner, "explain", S, "--focus", "cat", "--heads", "2")
+    assert cli.exit_code == 0, cli.output
+    assert attnviz.analyze(S, heads=2).explain("cat", width=80) == cli.stdout

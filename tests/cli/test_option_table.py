@@ -56,8 +56,10 @@ def test_an_unknown_keyword_of_analyze_names_the_closest(typo, meant):
 
 
 def test_an_unknown_keyword_far_from_every_name_lists_the_options():
-    with pytest.raises(UsageError, match=r"no parameter `zzzz`; the options are causal, d_a, d_k"):
+    with pytest.raises(UsageError, match=r"no parameter `zzzz`; the options are accept_cost, audio, backend, causal, ") as e:
         attnviz.analyze("ham sandwich", zzzz=1)
+    listed = str(e.value).split("the options are ")[1].split(", ")  # every keyword analyze() takes, not only Options'
+    assert {"model", "image", "layer", "head", "top_k", "compare", "d_k", "window"} <= set(listed), listed
 
 
 def test_a_command_that_names_a_parameter_the_table_does_not_give_it_is_refused():
