@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from .. import cost
 from ..inputs.kinds import kind_of
-# the names callers above analysis still import from here (api, cli); new code imports attnviz.cost
-from ..cost import Note, accepting, check_model, check_pe, duration, listening  # noqa: F401
 
 
 def check_stream(n: int, table_shape: tuple[int, int], proj, opts, top_k: int, err=None) -> None:

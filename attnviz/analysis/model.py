@@ -26,7 +26,7 @@ def analyze_model(text: str, model: str, words: bool = False, layer: int | None 
     sequence (flagged in `generated`), and their rows are the ones the model used while generating.
     """
     from ..models.checkpoint import encode, open_model, unk_pieces
-    from .estimate import check_model
+    from ..cost import check_model
     from ..models.pieces import readable
 
     if not text.strip():

@@ -37,14 +37,14 @@ def analyze(text: str | None = None, options: Options | None = None, *, input=No
     the α′ side by side and what changed).
     request: the views the caller will ask for (a views.present.Request): what a long input cannot
     show (figures, `focus`) is refused once its length is known, before attention is computed.
-    accept_cost: run work estimated over 5 minutes (analysis.estimate.REFUSE_SECONDS) instead of
+    accept_cost: run work estimated over 5 minutes (attnviz.cost.REFUSE_SECONDS) instead of
     refusing it (UsageError with the estimate and how to cut it, e.g. `window`).
     backend: "numpy" (attnviz's own forward pass) or "transformers": `model` a local directory that
     transformers loads (attnviz[transformers]); an encoder–decoder takes `target` (the decoder's
     text) and `part` ("encoder", "decoder" or "cross", the default); a ViT, DeiT or DINOv2 takes
     `image` (a file or "demo"), a Whisper encoder, wav2vec2 or HuBERT `audio` (a file or "demo").
     """
-    from ..analysis.estimate import accepting
+    from ..cost import accepting
 
     if backend != "numpy" or target is not None or part is not None:
         from .given import through_backend

@@ -45,7 +45,7 @@ def analyze_lines(path: str | None = None, options: Options | None = None, *, li
     `model`, every line against its position limit; without, every line's tokens against DENSE_MAX
     (a line's Result holds full matrices).  blank(n) is told how many lines were blank (default: an
     AttnvizWarning when some were).  The Results are computed as they are read (len(): how many)."""
-    from ..analysis.estimate import accepting
+    from ..cost import accepting
     from .analyze import analyze
 
     opts = options_of(options, kw)

@@ -29,7 +29,7 @@ def positional_encoding(length: int = 32, dim: int = 64, *, save: list[str] | tu
     if save:
         table.save(*save, dpi=dpi, accept_cost=accept_cost, saved=saved)
     else:
-        from ..analysis.estimate import accepting, check_pe
+        from ..cost import accepting, check_pe
 
         with accepting(accept_cost):
             check_pe(length, dim, None)  # the terminal's first SHOWN rows
@@ -111,7 +111,7 @@ class PETable:
              saved: Callable[[str], None] | None = None) -> None:
         """Save the figure as .png, .svg or .pdf (what `pe --save` writes).  The paths and the cost (the
         terminal's rows and the figures at dpi) are checked before any is drawn; saved(path) after each."""
-        from ..analysis.estimate import accepting, check_pe
+        from ..cost import accepting, check_pe
         from ..views import figures
 
         checked = figures.check_paths([str(p) for p in paths])

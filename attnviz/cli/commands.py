@@ -49,7 +49,7 @@ def show(**p) -> None:
 
 def show_file(p: dict, request) -> str | None:
     """`show --file F`: streamed (and None returned) when long or with --top-k; else its text."""
-    from ..analysis.estimate import accepting
+    from ..cost import accepting
     from ..api.stream import stream_file
     from ..inputs.load import with_window
     from ..views.progress import progress_bar

@@ -88,7 +88,7 @@ def guarded(call) -> int:
     import logging
     import warnings
 
-    from ..analysis.estimate import listening
+    from ..cost import listening
 
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
     for name in ("matplotlib", "PIL", "gensim", "smart_open"):  # their log lines ("Font 'default' does not have a glyph",
@@ -234,7 +234,7 @@ def warn(message: str, kind: str = "warning") -> None:
 
 def print_estimate(message: str) -> None:
     """An estimate before long work (analysis.estimate) as `attnviz: estimate: …`, a Note as `note: …`."""
-    from ..analysis.estimate import Note
+    from ..cost import Note
 
     warn(message, "note" if isinstance(message, Note) else "estimate")
     sys.stderr.flush()

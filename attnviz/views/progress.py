@@ -46,7 +46,7 @@ class progress_bar:
     def line(self, now: float, total: int) -> str:
         """'attention 40% done, 2 minutes so far, about 3 minutes left': the time left from the rate
         since the first block, once SETTLED of the work is done after it (before: no guess)."""
-        from ..analysis.estimate import duration
+        from ..cost import duration
         from ..i18n import _
 
         percent, elapsed = f"{100 * self.done / total:.0f}", duration(now - self.start)
