@@ -37,7 +37,7 @@ x = seq.vectors
 d = x.shape[1]
 t = float(np.median(np.einsum("nd,nd->n", x, x) / math.sqrt(d))) / 3  # attnviz's default T
 if sys.argv[2] == "attend":
-    head = blockwise_head(x, x, x, AttentionConfig(temperature=t), 5, window=window_frames(0.15, seq.source["hop_s"]))
+    head = blockwise_head(x, x, x, AttentionConfig(temperature=t), 5, window=window_frames(0.15, seq.source.hop_s))
     start, end = source_times(seq.source)
     doc = {"source": {k: v for k, v in seq.source.items()}, "start": start.round(4).tolist(), "end": end.round(4).tolist(),
            "keys": head.keys.tolist(), "alpha_prime": head.alpha_prime.round(6).tolist()}

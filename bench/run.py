@@ -89,7 +89,7 @@ import resource, sys, time, numpy as np
 from attnviz.api import Options, analyze_long
 text = open(sys.argv[1]).read()
 t = time.perf_counter(); r = analyze_long(text, Options(), top_k=5); wall = time.perf_counter() - t
-n, d = len(r.tokens), r.config["d_k"]
+n, d = len(r.tokens), r.config.d_k
 flops = 2 * 2 * n * n * d  # q·k for every pair and α′·v, one head
 print(wall, flops / wall / 1e9, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
