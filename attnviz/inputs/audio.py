@@ -3,7 +3,7 @@
 Everything on the run path is numpy: soundfile reads the file, and framing, the Hann window, the
 power spectrum, the mel filter bank, the log, the DCT and the deltas are written out here, so a run
 never imports librosa or scipy.  Each step equals a librosa call with the parameters below
-(tests/test_audio.py checks it):
+(tests/inputs/test_audio.py checks it):
 
   frames     frame_length = round(frame_ms·sr/1000), hop_length = round(hop_ms·sr/1000) samples
              (halves round up).  Frame t covers samples [t·hop, t·hop + frame_length).  A frame

@@ -6,7 +6,7 @@ engine), so `Screen` stands in for it: a Text whose lines fit the width is turne
 rich's own `Text.render`, cut into lines by rich's `Segment.split_and_crop_lines` and each segment
 styled by rich's `Style.render` — what rich's Console does, without the Console.  Anything else
 (a Table, a line that needs wrapping, a tab) is handed to a real rich Console with the same file,
-width and colours, so the output is rich's in every case (tests/test_screen.py compares the two).
+width and colours, so the output is rich's in every case (tests/views/test_screen.py compares the two).
 
 Detection follows rich's rules for a POSIX terminal: colours only on a terminal (or FORCE_COLOR),
 none for TERM=dumb or NO_COLOR, truecolor from COLORTERM, 256 from TERM=*-256color, else 16;
