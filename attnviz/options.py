@@ -352,11 +352,12 @@ class Options:
             (self.directed and self.edges is None and self.graph is None, "directed", "`directed` goes with `edges` or `graph`"),
             (self.pos_scale != 1.0 and self.pos != "sinusoidal", "pos_scale", "`pos_scale` goes with `pos` sinusoidal"),
             (self.d_a is not None and self.score != "additive", "d_a", "`d_a` goes with `score` additive"),
-            (self.temperature is not None and self.normalize != "softmax", "temperature",
+            (self.temperature is not None and self.normalize not in score_names.TEMPERATURE, "temperature",
              f"`temperature` applies to softmax, not to `normalize` {self.normalize}"),
-            (self.normalize == "sum" and self.score != "linear", "normalize",
-             f"`normalize` sum divides by the row sum, which only the positive `score` linear keeps above 0 "
-             f"(got `score` {self.score}); add `score` linear, or use `normalize` relu"),
+            (self.normalize in score_names.NEEDS_POSITIVE and self.score not in score_names.POSITIVE_SCORES, "normalize",
+             f"`normalize` {self.normalize} divides by the row sum, which only the positive `score` "
+             f"{' or '.join(score_names.POSITIVE_SCORES)} keeps above 0 (got `score` {self.score}); add `score` "
+             f"{score_names.POSITIVE_SCORES[0]}, or use `normalize` relu"),
             (self.embedding == "onehot" and self.vectors is not None, "vectors", "`embedding` onehot makes its own vectors; drop `vectors`"),
             (self.d_k is not None and self.weights is not None, "d_k", "`d_k` is set by the shapes in `weights`; drop `d_k`"),
         ]

@@ -218,20 +218,27 @@ def normalization(name: str) -> Normalization:
 # ------------------------------------------------------------- scores from Python
 
 def register_score(name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray], formula: str,
-                   tex: str | None = None, explain: str | None = None) -> Score:
+                   tex: str | None = None, explain: str | None = None, positive: bool = False) -> Score:
     """Add a score α = fn(q [n_q, d_k], k [n_k, d_k]) -> [n_q, n_k] under `name`; every option,
     analysis and view then takes score=name.  formula: the header's text (α_ij = …); tex: the
     figure's (matplotlib mathtext, default the text); explain: explain's step 4 (default the text).
     Registering a name again replaces that score; built-ins cannot be replaced (choose another name).
-    fn is tried once here, on a small q and k: its result must be finite and [n_q, n_k]."""
+    fn is tried once here, on a small q and k: its result must be finite and [n_q, n_k].  positive:
+    every α > 0 (checked on each call), so that normalize sum may divide by the row sums."""
     check_registration(name, fn, formula, tex, explain)
-    try_once(name, fn)
+    if not isinstance(positive, bool):
+        raise UsageError(f"register_score {name!r}: positive must be True or False (got {positive!r})")
+    try_once(name, fn, positive)
     literal = lambda s: s.replace("{", "{{").replace("}", "}}")  # noqa: E731  (texts are templates: keep braces)
-    entry = Score(name, checked(name, fn), literal(formula), tex, literal(explain or formula),
-                  literal(f"{name}(Q, K)"), literal(f"{name}(Q, K)ᵀ"), uses_dot=False, builtin=False)
+    entry = Score(name, checked(name, fn, positive), literal(formula), tex, literal(explain or formula),
+                  literal(f"{name}(Q, K)"), literal(f"{name}(Q, K)ᵀ"), uses_dot=False, builtin=False, positive=positive)
     SCORES[name] = entry
     if name not in score_names.SCORES:
         score_names.SCORES.append(name)
+    if positive and name not in score_names.POSITIVE_SCORES:
+        score_names.POSITIVE_SCORES.append(name)
+    elif not positive and name in score_names.POSITIVE_SCORES:
+        score_names.POSITIVE_SCORES.remove(name)
     return entry
 
 
@@ -240,8 +247,9 @@ def unregister_score(name: str) -> None:
     if name in SCORES and SCORES[name].builtin:
         raise UsageError(f"score {name!r} is built in; only scores added with register_score can be removed")
     SCORES.pop(name, None)
-    if name in score_names.SCORES:
-        score_names.SCORES.remove(name)
+    for names in (score_names.SCORES, score_names.POSITIVE_SCORES):
+        if name in names:
+            names.remove(name)
 
 
 def check_registration(name, fn, formula, tex, explain) -> None:
@@ -258,20 +266,20 @@ def check_registration(name, fn, formula, tex, explain) -> None:
             raise UsageError(f"register_score {name!r}: {what} must be a non-empty string (got {value!r})")
 
 
-def try_once(name: str, fn) -> None:
+def try_once(name: str, fn, positive: bool = False) -> None:
     """Call fn on q [3, 4], k [2, 4] (fixed numbers) so that a wrong function fails here, not in a view."""
     rng = np.random.default_rng(0)
     q, k = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
     try:
-        checked(name, fn)(q, k)
+        checked(name, fn, positive)(q, k)
     except AttnvizError as e:
         raise UsageError(f"register_score: {e}") from None
     except Exception as e:  # noqa: BLE001  (a user's function: any error is theirs to see, in one line)
         raise UsageError(f"register_score {name!r}: fn(q [3, 4], k [2, 4]) raised {type(e).__name__}: {e}") from e
 
 
-def checked(name: str, fn):
-    """fn with its result checked on every call: [n_q, n_k], finite, as a float array."""
+def checked(name: str, fn, positive: bool = False):
+    """fn with its result checked on every call: [n_q, n_k], finite (and > 0 when positive), as a float array."""
     def score_fn(q: np.ndarray, k: np.ndarray) -> np.ndarray:
         alpha = np.asarray(fn(q, k))
         if alpha.shape != (len(q), len(k)):
@@ -282,6 +290,9 @@ def checked(name: str, fn):
         alpha = alpha.astype(np.result_type(q, k, np.float32), copy=False)
         if not np.isfinite(alpha).all():
             raise AttnvizError(f"score {name!r} returned a value that is not finite (inf or NaN)")
+        if positive and not (alpha > 0).all():
+            raise AttnvizError(f"score {name!r} was registered positive but returned {float(alpha.min()):.3g}; "
+                               f"register it without positive=True (then normalize sum does not apply)")
         return alpha
 
     return score_fn

@@ -179,3 +179,34 @@ def test_result_explain_is_the_command_s_view_and_writes_the_formula(result, run
     cli = invoke(runner, "explain", S, "--focus", "cat", "--heads", "2")
     assert cli.exit_code == 0, cli.output
     assert attnviz.analyze(S, heads=2).explain("cat", width=80) == cli.stdout
+
+
+def test_the_names_options_checks_use_are_the_entries_flags():
+    """Options (at the bottom, no core) checks normalize sum and temperature against score_names' lists;
+    they must say what the registry's entries say (Score.positive, Normalization.positive/.temperature)."""
+    from attnviz import score_names
+
+    assert score_names.POSITIVE_SCORES == [n for n, e in registry.SCORES.items() if e.positive]
+    assert score_names.NEEDS_POSITIVE == tuple(n for n, e in registry.NORMALIZATIONS.items() if e.positive)
+    assert score_names.TEMPERATURE == tuple(n for n, e in registry.NORMALIZATIONS.items() if e.temperature)
+
+
+def test_a_positive_score_takes_normalize_sum_and_is_held_to_it():
+    def exp_dot(q, k):  # e^(q·k / 50√d_k) > 0 for every pair
+        return np.exp(q @ k.T / (50 * np.sqrt(q.shape[1])))
+
+    attnviz.register_score("exp-dot", exp_dot, formula="α_ij = exp(q^i·k^j / 50√d_k)", positive=True)
+    try:
+        r = attnviz.analyze(S, score="exp-dot", normalize="sum")
+        a = r.layers[0].heads[0].alpha
+        np.testing.assert_allclose(r.alpha_prime[0, 0], a / a.sum(axis=1, keepdims=True), rtol=1e-6)
+        with pytest.raises(UsageError, match="positive `score` linear or exp-dot keeps above 0"):
+            Options(score="dot", normalize="sum").validate()
+    finally:
+        registry.unregister_score("exp-dot")
+    assert "exp-dot" not in registry.SCORES and Options(score="linear", normalize="sum").validate()
+    with pytest.raises(UsageError, match="`normalize` sum divides by the row sum, which only the positive `score` linear keeps"):
+        Options(score="dot", normalize="sum").validate()
+    with pytest.raises(UsageError, match="registered positive but returned -1"):
+        attnviz.register_score("minus-one", lambda q, k: -np.ones((len(q), len(k))), formula="α_ij = −1", positive=True)
+    assert "minus-one" not in registry.SCORES
