@@ -329,3 +329,13 @@ def test_an_untrusted_notebook_shows_a_notice_not_a_blank(browser, tmp_path, doc
         assert browser.execute_script(visible)
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def test_the_picture_note_names_its_items_in_english(browser, files, docs):
+    """The note above a picture says "patches" (not "patchs"), and "pixels" for a picture of pixels."""
+    doc, view = docs["image"]
+    open_page(browser, files["image"])
+    note = browser.execute_script("return [...document.querySelectorAll('.av-note')].map(n => n.textContent).join(' ')")
+    unit = "pixels" if "patch" in doc["source"] and doc["source"]["patch"] is None else "patches"  # this doc: patches
+    assert f"{view['image']['rows']} × {view['image']['cols']} {unit}, one item each" in note, note
+    assert f"Attended {unit} stay bright" in note and "patchs" not in note, note

@@ -858,7 +858,8 @@ function drawImage() {
   const legend = { lo: 0, hi: 1, paint: (t) => { const v = Math.round(255 * (1 - SHADE * (1 - t))); return `rgb(${v},${v},${v})`; } };
   const fig = el("div", "av-heatfig");
   fig.append(box, colorbar(legend, "α′ / max", h - 30));
-  ui.stage.append(note(`${im.rows} × ${im.cols} ${unit}s, one item each (${where}). Attended ${unit}s stay bright, ` +
+  const units = unit === "patch" ? "patches" : `${unit}s`;
+  ui.stage.append(note(`${im.rows} × ${im.cols} ${units}, one item each (${where}). Attended ${units} stay bright, ` +
     `the rest is darkened; the query ${unit} is outlined.`), caption, fig);
   if (state.query !== null && state.query < n) overlay(state.query);
 }
