@@ -332,8 +332,9 @@ class Result:
         from ..i18n import using
         from ..views.present import item_index
         from ..views.screen import Screen
-        from .checks import check_dense, check_explain, check_head
+        from .checks import check_arguments, check_dense, check_explain, check_head
 
+        check_arguments(compare=None, head=head, dims=dims, width=width)
         check_explain(focus, matrices, columns, all_keys, recurrent, self.options)
         check_dense(self)
         i = None if focus is None else item_index(self.analysis, focus)

@@ -176,6 +176,10 @@ def test_result_explain_is_the_command_s_view_and_writes_the_formula(result, run
         result.explain("sat", head=3)
     with pytest.raises(UsageError, match="explain follows one query"):
         result.explain()
+    for bad, message in ((dict(head=0), "`head` must be at least 1"), (dict(head="2"), "`head` must be a whole number"),
+                         (dict(dims=0), "`dims` must be at least 1")):
+        with pytest.raises(UsageError, match=message):
+            result.explain("sat", **bad)
     cli = invoke(runner, "explain", S, "--focus", "cat", "--heads", "2")
     assert cli.exit_code == 0, cli.output
     assert attnviz.analyze(S, heads=2).explain("cat", width=80) == cli.stdout
