@@ -11,7 +11,7 @@ strings would be compiled again on each run (≈ 4 ms of start-up); evaluated on
 import os
 import sys
 
-from .edge import ReaderLeft, fail, guarded, interrupted, os_message, silence_stdout, started_as_the_command  # first: Ctrl-C
+from .edge import ReaderLeft, environment, fail, guarded, interrupted, silence_stdout, started_as_the_command  # first: Ctrl-C
 
 import signal  # noqa: E402,I001
 from typing import Annotated  # noqa: E402
@@ -100,7 +100,7 @@ def run() -> None:
         if code:  # an error was already reported: it stays the one line
             silence_stdout()
         else:
-            code = fail(os_message(e) if isinstance(e, OSError) else "standard output was closed", 1, stdout_failed=True)
+            code = fail(environment(e) if isinstance(e, OSError) else "standard output was closed", 1, stdout_failed=True)
     try:
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr unusable: the exit code still tells

@@ -29,7 +29,7 @@ import signal  # noqa: E402  (after the handler: an interrupt during these impor
 
 import typer  # noqa: E402
 
-from ..errors import AttnvizError, UsageError  # noqa: E402
+from ..errors import AttnvizError, UsageError, environment  # noqa: E402
 
 
 class Terminated(BaseException):
@@ -133,17 +133,8 @@ def failure(e: BaseException) -> tuple:
     for kind, (message, code) in STOPPED.items():
         if isinstance(e, kind):
             return message, code, "", False
-    if isinstance(e, MemoryError):
-        return ("out of memory: these inputs and options need more memory than this machine has; cut the work with "
-                "--window W and --top-k K, fewer --heads, a smaller --d-k/--d-a, or a shorter text", 1, "error: ", False)
-    if isinstance(e, OSError):  # the environment, not attnviz: a full disk, a file limit, a vanished folder
-        return os_message(e), 1, "error: ", True
-    bad = e.object[e.start:e.end]
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in bad):  # no encoding writes these: not the output's fault
-        return (f"the output holds {bad!r}, a lone surrogate (half of a UTF-16 pair, not a character) that no encoding "
-                f"can write; it came from the input: give it as valid Unicode text", 1, "error: ", True)
-    return (f"standard output's encoding ({getattr(sys.stdout, 'encoding', None) or e.encoding}) cannot show {bad!r}; "
-            f"set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LC_ALL=C.UTF-8)", 1, "error: ", True)
+    text = environment(e, getattr(sys.stdout, "encoding", None))  # the machine's: a full disk, memory, an encoding
+    return (as_flags(text), 1, "error: ", False) if isinstance(e, MemoryError) else (text, 1, "error: ", True)
 
 
 def fail(message: str, code: int, prefix: str = "error: ", stdout_failed: bool = False) -> int:
@@ -167,50 +158,15 @@ def silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 
 
-def os_message(e: OSError) -> str:
-    """An OSError as one line with what to do."""
-    import resource
-
-    where = f"{e.filename}: " if e.filename else ""
-    if e.errno in (errno.EMFILE, errno.ENFILE):
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        return f"too many open files (the limit, ulimit -n, is {soft}); raise it, e.g. ulimit -n 1024"
-    if e.errno == errno.ENOSPC:
-        return f"{where}no space left on the device being written; free some space or write elsewhere"
-    if e.errno == errno.EFBIG:
-        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]  # as `ulimit -f` shows it: 1024-byte blocks
-        limit = "ulimit -f is unlimited" if soft == resource.RLIM_INFINITY else f"ulimit -f is {soft // 1024}, in KiB"
-        return f"{where}the output reached the file size limit ({limit}); raise it (ulimit -f unlimited) or write less"
-    if e.errno == errno.EBADF and not e.filename:
-        return "standard output is closed or not writable; redirect it instead (> FILE, or > /dev/null)"
-    if e.errno == errno.ENOENT and not cwd_exists():
-        return f"{where}the working directory no longer exists; cd to an existing folder"
-    return f"{where}{e.strerror or e}"
-
-
-def cwd_exists() -> bool:
-    try:
-        return bool(os.getcwd())
-    except OSError:
-        return False
-
-
-MAX_TEXT = 1_000_000  # characters: standard input may hold 4 bytes each (--file has no limit)
-
-
 def read_text(text: str) -> str:
     """TEXT, or standard input when TEXT is '-'."""
     if text != "-":
         return text
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError("TEXT is '-' but standard input is closed; pipe a sentence in or give it as an argument")
-    data = sys.stdin.buffer.read(MAX_TEXT * 4 + 1)
-    if len(data) > MAX_TEXT * 4:
-        raise UsageError(f"standard input is over {MAX_TEXT * 4 // 1_000_000} MB; give a long text with --file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); pipe in text") from None
+    from ..inputs.textfile import piped_text
+
+    return piped_text(sys.stdin.buffer)
 
 
 def text_or_file(text: str | None, file: str | None) -> str:
@@ -255,10 +211,7 @@ def written(result, json_out: bool, paths=(), dpi: int = 150, **save) -> bool:
 
 
 def console():
-    """stdout as a terminal screen (views/screen.py: rich's output without rich's Console, for
-    start-up).  No markup or emoji codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have
-    them) is printed as it is spelled, never read as a style tag."""
-    from ..views.screen import console as screen
+    """Standard output as a terminal screen (views.screen.terminal; rich is imported only now)."""
+    from ..views.screen import terminal
 
-    return screen(color_system=None if os.environ.get("NO_COLOR") else "auto",  # https://no-color.org: no ANSI codes
-                  soft_wrap=True)  # piped: header lines whole, not cut at 80 columns mid-phrase
+    return terminal()

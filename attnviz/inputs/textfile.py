@@ -1,7 +1,7 @@
 """Text files read in pieces: never held whole, one clear error for a file that is not UTF-8 text.
 
 `show --file` (analysis.stream), a corpus (analysis.corpus) and a `graph` file (analysis.items)
-read through here.
+read through here; and standard input (TEXT "-"), whole.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ..errors import UsageError
 
 MAX_CHUNK = 1 << 20  # bytes read at a time
 MAX_FILE_BYTES = 256 << 20  # the most a `--file` may hold (any file: regular, pipe, device); ≈ 40 M tokens
+MAX_PIPED_BYTES = 4_000_000  # standard input: a million characters of up to 4 bytes (a longer text: `file`)
 MAX_LINES_BYTES = 64 << 20  # the most a file read whole as lines may hold (a corpus: ≈ 900 000 sentences)
 _SPACE = re.compile(r"\s")
 
@@ -83,3 +84,14 @@ def last_space(text: str) -> int:
         if found is not None:
             return found.end()
     return len(text) if len(text) > 4 * MAX_CHUNK else 0
+
+
+def piped_text(stream) -> str:
+    """The UTF-8 text a binary stream holds (standard input, for TEXT '-'), at most MAX_PIPED_BYTES."""
+    data = stream.read(MAX_PIPED_BYTES + 1)
+    if len(data) > MAX_PIPED_BYTES:
+        raise UsageError(f"standard input is over {MAX_PIPED_BYTES // 1_000_000} MB; give a long text with `file`")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"standard input is not UTF-8 text (byte {e.start}); pipe in text") from None

@@ -9,7 +9,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from ..errors import AttnvizError, UsageError
+from ..errors import AttnvizError, UsageError, cwd_exists
 from .fonts import _pyplot
 
 FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
@@ -41,7 +41,7 @@ def _check_path(p: str) -> Path:
     if ext not in SAVE_FORMATS:
         raise UsageError(f"`save` {p}: unknown format {path.suffix or '(no extension)'}; use .png, .svg, .pdf or .html")
     folder = path.parent if str(path.parent) else Path(".")
-    if not path.is_absolute() and not _cwd_exists():
+    if not path.is_absolute() and not cwd_exists():
         raise UsageError(f"`save` {p}: the working directory no longer exists; cd to an existing folder or give an absolute path")
     try:
         longest = os.pathconf(folder if folder.is_dir() else "/", "PC_NAME_MAX")
@@ -70,13 +70,6 @@ def _temporary(path: Path) -> tuple[int, str]:
     name = path.name[: max(1, len(path.name) - 20)]
     return tempfile.mkstemp(prefix=f".{name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
 
-
-def _cwd_exists() -> bool:
-    try:
-        os.getcwd()
-        return True
-    except OSError:
-        return False
 
 def _save(fig, path: Path, dpi: int) -> None:
     """Write atomically: a temporary file in the same folder, renamed over the target when complete.

@@ -44,6 +44,13 @@ def console(file=None, width: int | None = None, color_system: str | None = "aut
     return Screen(file, width, color_system, soft_wrap)
 
 
+def terminal():
+    """Standard output as the command line writes it: no ANSI codes under NO_COLOR (https://no-color.org);
+    piped, a header line whole, not cut at 80 columns mid-phrase (soft_wrap).  No markup or emoji
+    codes: a word like '[/]' or ':smile:' (web-crawl vocabularies have them) is printed as spelled."""
+    return console(color_system=None if os.environ.get("NO_COLOR") else "auto", soft_wrap=True)
+
+
 class Screen:
     """A minimal stand-in for rich.console.Console: .width, .color_system, .is_terminal, .print()."""
 
