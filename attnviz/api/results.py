@@ -330,19 +330,15 @@ class Result:
         import io
 
         from ..i18n import using
-        from ..views.present import item_index
         from ..views.screen import Screen
-        from .checks import check_arguments, check_dense, check_explain, check_head
+        from .checks import check_arguments, check_explain
 
         check_arguments(compare=None, head=head, dims=dims, width=width)
         check_explain(focus, matrices, columns, all_keys, recurrent, self.options)
-        check_dense(self)
-        i = None if focus is None else item_index(self.analysis, focus)
-        check_head(head, self.options.heads)
         buffer = io.StringIO()
         with using(lang):
-            explain_view(self.analysis, Screen(buffer, width, "truecolor" if color else None), i, head, matrices, columns,
-                         recurrent, dims, all_keys)
+            explain_to(self, Screen(buffer, width, "truecolor" if color else None), focus, head, matrices, columns,
+                       recurrent, dims, all_keys)
         return buffer.getvalue()
 
     def heads_ranking(self, source: str, target: str) -> list[dict]:
@@ -359,6 +355,21 @@ class Result:
         i = resolve_token(source, self.analysis.tokens, "`from`")
         j = resolve_token(target, self.analysis.key_labels, "`to`")  # cross-attention: a key of the other sequence
         return [{**r, "layer_index": r["layer"] - 1, "head_index": r["head"] - 1} for r in heads_ranking(self.analysis, i, j)]
+
+
+def explain_to(result: Result, console, focus: str | None, head: int, matrices: bool = False, columns: bool = False,
+               recurrent: bool = False, dims: int = 4, all_keys: bool = False, warn=None) -> None:
+    """explain's view of `result` on console, after the checks that need it (full matrices, the query
+    `focus` names, `head` one of its heads); warn(line) first gets what a user should know (the CLI's)."""
+    from ..views.present import item_index, warnings
+    from .checks import check_dense, check_head
+
+    check_dense(result)
+    i = None if focus is None else item_index(result.analysis, focus)
+    check_head(head, result.options.heads)
+    for line in warnings(result.analysis) if warn else ():
+        warn(line)
+    explain_view(result.analysis, console, i, head, matrices, columns, recurrent, dims, all_keys)
 
 
 def explain_view(analysis, console, i: int | None, head: int, matrices: bool = False, columns: bool = False,

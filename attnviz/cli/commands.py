@@ -112,21 +112,16 @@ def atlas(text, model, probe_length, seed, top, json_out, save, dpi, lang) -> No
 
 @takes("explain")
 def explain(**p) -> None:
-    from ..api import analyze, check_head
-    from ..api.checks import check_dense, check_explain
-    from ..api.results import explain_view
-    from ..views.present import item_index, warnings
+    from ..api import analyze
+    from ..api.checks import check_explain
+    from ..api.results import explain_to
 
     focus = single(p["focus"], "--focus", "explain follows one query (show --focus takes several)")
     check_explain(focus, p["matrices"], p["columns"], p["all_keys"], p["recurrent"], build_options(p))
     text = None if has_media(p) and p["text"] is None else text_or_file(p["text"], None)
     result = analyze(text, build_options(p), accept_cost=p["accept_cost"], **media_options(p))
-    check_dense(result)
-    i, head = None if focus is None else item_index(result.analysis, focus, "--focus"), p["head"]
-    check_head(head, result.options.heads)
-    for line in warnings(result.analysis):
-        warn(line)
-    explain_view(result.analysis, console(), i, head, p["matrices"], p["columns"], p["recurrent"], p["dims"], p["all_keys"])
+    explain_to(result, console(), focus, p["head"], p["matrices"], p["columns"], p["recurrent"], p["dims"], p["all_keys"],
+               warn=warn)
 
 
 @takes("pe")
