@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 CLI = Path(__file__).resolve().parents[2] / "attnviz" / "cli"
-# Lines.  TOTAL is cli/'s size once split (983 before): #21 aims at well under 460, which needs the
-# process edge (edge.py, ~250 lines) or more of the commands' bodies out of cli/; lower it as they move.
-TOTAL, MODULE = 700, 350
+# Lines.  TOTAL is cli/'s size now (983 before the split, 674 after it; 622 once the machine's error
+# wording, standard input's text and explain's checks moved below): lower it as more moves out.
+TOTAL, MODULE = 630, 350
 
 
 def lines(path: Path) -> int:
