@@ -20,6 +20,7 @@ import os
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from .errors import AttnvizWarning, UsageError
 from .i18n import N_, _, ngettext, using
@@ -28,9 +29,25 @@ WARN_SECONDS = 10.0
 WARN_BYTES = 1 << 30
 CELL_SECONDS = 6e-9  # per cell of a block of scores (query × key × head): softmax, top-k, block means
 FLOP_SECONDS = 1 / 20e9  # per multiply-add of the score products (a loaded 2-core machine)
-TANH_SECONDS = 1.5e-8  # per element of the additive score's tanh(W1ᵀq + W2ᵀk) [cells × d_a]
 BASE_BYTES = 90 << 20  # the interpreter, numpy and the embedded vectors' pages
 REFUSE_SECONDS = 300.0  # work estimated longer than this is refused unless accepted: a first command never starts an hour's job
+
+
+@dataclass(frozen=True)
+class ScoreCost:
+    """What a cell (query × key × head) of the chosen score costs beyond scaled-dot's, as numbers:
+    analysis.estimate reads them off the score's entry (core.scores.Cost) and the options, so this
+    module knows no score by name.  The default is a plain dot product's."""
+
+    factor: float = 1.0  # × a scaled-dot cell (CELL_SECONDS and the 2·d_k multiply-adds)
+    rate: float = 0.0  # + seconds per cell and per number of `width` (a score's own work, e.g. a tanh over `d_a`)
+    width: int = 0  # the numbers that extra term runs over in a cell (`d_a`, or d_k)
+    banded: bool = False  # under a window the extra term is paid on the band of 2W+1 keys only, not a block's keys
+    cheaper: bool = False  # worth suggesting `score` scaled-dot
+    d_a: bool = False  # the extra term grows with `d_a`: worth suggesting a smaller one
+
+
+DOT = ScoreCost()
 
 
 def available_bytes() -> int:
@@ -71,15 +88,15 @@ def keys_per_query(n: int, window: int | None, causal: bool, block: int) -> floa
 
 
 def stream_cost(n: int, dim: int, distinct: int, heads: int, d_k: int, window: int | None, causal: bool,
-                score: str, d_a: int | None, identity: bool, block: int) -> tuple[float, float]:
+                score: ScoreCost, identity: bool, block: int) -> tuple[float, float]:
     """(seconds, bytes) of analysis.stream.attend over n tokens of dimension dim, `block` queries at
     a time (core.blockwise.block_size: the caller's, so this module needs no core)."""
     keys = keys_per_query(n, window, causal, block)
     cells = n * heads * keys
-    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS) * out_of_cache(keys)
-    if score == "additive":
-        band = min(n, 2 * window + 1) if window is not None else keys_per_query(n, window, causal, block)
-        seconds += n * heads * band * (d_a or d_k) * TANH_SECONDS
+    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS) * score.factor * out_of_cache(keys)
+    if score.rate:
+        band = min(n, 2 * window + 1) if window is not None and score.banded else keys
+        seconds += n * heads * band * score.width * score.rate
     held = (block + 2 * window + 8192) if window is not None else n  # rows of q and k kept
     row_bytes = 4 * (dim if identity else 2 * heads * d_k)
     block_bytes = 8 * 6 * block * min(n, keys_per_query(n, window, causal, block) if window is not None else n)
@@ -95,15 +112,15 @@ def out_of_cache(keys: float) -> float:
     return min(max(1.0, (keys / 120_000) ** 0.5), 2.0)
 
 
-def advice(window: int | None, heads: int, score: str) -> list[str]:
+def advice(window: int | None, heads: int, score: ScoreCost) -> list[str]:
     """Ways to cut a streamed run, as catalog messages (options as `name`)."""
     tips = []
     if window is None:
         tips.append(N_("`window` W (each query sees 2W+1 keys)"))
     if heads > 1:
         tips.append(N_("fewer `heads`"))
-    if score == "additive":
-        tips.append(N_("`score` scaled-dot, or a smaller `d_a`"))
+    if score.cheaper:
+        tips.append(N_("`score` scaled-dot, or a smaller `d_a`") if score.d_a else N_("`score` scaled-dot"))
     return tips
 
 
@@ -231,36 +248,37 @@ def stream_work(kind: str, n: int, heads: int) -> str:
     return text.format(n=f"{n:,}", heads=heads)
 
 
-def check_stream(n: int, dim: int, distinct: int, heads: int, d_k: int, identity: bool, block: int, opts, err=None) -> None:
+def check_stream(n: int, dim: int, distinct: int, heads: int, d_k: int, identity: bool, block: int, opts,
+                 score: ScoreCost = DOT, err=None) -> None:
     """Before analysis.stream.attend over n tokens (`distinct` words of dimension dim, projected to
     heads × d_k, or not at all: identity): warn (one line; see report) or refuse.  opts: the
-    Options (window, causal, score, d_a)."""
-    seconds, memory = stream_cost(n, dim, distinct, heads, d_k, opts.window, opts.causal,
-                                  opts.score, opts.d_a, identity, block)
+    Options (window, causal); score: what the chosen score's cells cost (analysis.estimate)."""
+    seconds, memory = stream_cost(n, dim, distinct, heads, d_k, opts.window, opts.causal, score, identity, block)
     kind = "windowed" if opts.window is not None else ("causal" if opts.causal else "full")
-    report(lambda: stream_work(kind, n, heads), seconds, memory, advice(opts.window, heads, opts.score), err)
+    report(lambda: stream_work(kind, n, heads), seconds, memory, advice(opts.window, heads, score), err)
 
 
 DENSE_CELL_BYTES = 8 * 5 + 64  # per query × key × head: α, α′ and normalize()'s temporaries in float64,
 #                                 and the views' copies (JSON: Python floats in lists, then the text)
 
 
-def dense_cost(n: int, heads: int, d_k: int, score: str, d_a: int | None) -> tuple[float, float]:
+def dense_cost(n: int, heads: int, d_k: int, score: ScoreCost = DOT) -> tuple[float, float]:
     """(seconds, bytes) of the dense path (vectorset.analyze_sequence) and its views: every α and α′."""
     cells = n * n * heads
-    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS)
-    if score == "additive":
-        seconds += cells * (d_a or d_k) * TANH_SECONDS
+    seconds = cells * (CELL_SECONDS + 2 * d_k * FLOP_SECONDS) * score.factor
+    if score.rate:
+        seconds += cells * score.width * score.rate
     return seconds, BASE_BYTES + DENSE_CELL_BYTES * cells
 
 
-def check_dense(n: int, heads: int, d_k: int, opts, err=None) -> None:
-    """Before the dense path: warn or refuse (full matrices of n × n per head; see report)."""
-    seconds, memory = dense_cost(n, heads, d_k, opts.score, opts.d_a)
+def check_dense(n: int, heads: int, d_k: int, score: ScoreCost = DOT, err=None) -> None:
+    """Before the dense path: warn or refuse (full matrices of n × n per head; see report).  score:
+    what the chosen score's cells cost (analysis.estimate.check_dense reads it off its entry)."""
+    seconds, memory = dense_cost(n, heads, d_k, score)
     tips = [N_("`top_k` K (blockwise: each query's K strongest keys, any length)")]
     if heads > 1:
         tips.append(N_("fewer `heads`"))
-    if opts.score == "additive":
+    if score.cheaper:
         tips.append(N_("`score` scaled-dot"))
     report(lambda: ngettext("full matrices of {n} × {n} items × {heads} head", "full matrices of {n} × {n} items × {heads} heads",
                             heads).format(n=f"{n:,}", heads=heads), seconds, memory, tips, err)

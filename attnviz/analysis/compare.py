@@ -108,11 +108,12 @@ def option_value(option: str, raw: str):
 def settings(opts: Options, option: str, values: list[str], seq: Sequence | None = None) -> list[tuple[str, Options]]:
     """(value as written, validated Options) for each value: opts with only `option` changed.
     With a sound (seq), a `window` may be a time: window=none,150ms."""
+    from ..inputs.kinds import kind_of
     from ..inputs.load import with_window
 
     out = []
     for raw in values:
-        if option == "window" and seq is not None and seq.kind == "audio" and raw.lower() not in NONE_WORDS:
+        if option == "window" and seq is not None and kind_of(seq.kind).parse_window is not None and raw.lower() not in NONE_WORDS:
             varied = with_window(replace(opts, window=raw), seq)
         else:
             varied = replace(opts, **{option: option_value(option, raw)})

@@ -125,7 +125,7 @@ def explained(seq: Sequence, opts: Options):
 def analyze_sequence(seq: Sequence, opts: Options, input_norm: str, text: str | None = None) -> VectorSetAnalysis:
     """Every α and α′ of one layer over the sequence, computed in double precision (it is small)."""
     r = resolve(seq, opts, input_norm)
-    from ..cost import check_dense
+    from .estimate import check_dense
 
     check_dense(len(seq), r.proj.n_head, r.proj.d_k, opts)  # a line before long work; refused if it cannot fit
     allowed = masks.mask(len(seq), opts.window, opts.causal, read_edges(opts, seq.labels), opts.directed,

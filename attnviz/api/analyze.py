@@ -87,7 +87,9 @@ def _analyze(text, options, input, audio, image, model, words, layer, head, top_
         if request is not None:
             from ..views.present import check_long
 
-            check_long(len(seq), top_k is not None, request, seq.kind in ("audio", "image"))
+            from ..inputs.kinds import kind_of
+
+            check_long(len(seq), top_k is not None, request, kind_of(seq.kind).medium)
         from ..analysis.vectorset import analyze_long as long
 
         return Result(long(seq, opts, input_norm, top_k or 3, progress, top_k_given=top_k is not None))

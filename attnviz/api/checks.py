@@ -192,8 +192,11 @@ def conv_alphas(conv, kernel, compare: str | None) -> list[float] | None:
 
 
 def check_dense(result) -> None:
-    """explain follows one query through full matrices: a long input's summary (top-k) has none."""
-    if not hasattr(result.analysis, "layer"):
+    """explain follows one query through full matrices, which only a set of vectors' one layer
+    (VectorSetAnalysis) holds: a long input's summary (top-k) has none."""
+    from ..analysis.results import VectorSetAnalysis
+
+    if not isinstance(result.analysis, VectorSetAnalysis):
         from ..options import DENSE_MAX
 
         raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "

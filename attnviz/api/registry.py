@@ -16,7 +16,7 @@ __all__ = ["register_score", "unregister_score"]
 
 
 def register_score(name: str, fn, formula: str, tex: str | None = None, explain: str | None = None,
-                   positive: bool = False) -> None:
+                   positive: bool = False, cost: float = 1.0) -> None:
     """Add a score α = fn(q, k) under `name`: q [n_q, d_k] and k [n_k, d_k] (numpy arrays, one
     row per query/key) -> α [n_q, n_k], finite.  Then analyze(…, score=name) and compare="score=dot,name"
     take it, and every view writes `formula` (the header's α_ij = …; tex: the figure's, in matplotlib
@@ -25,5 +25,7 @@ def register_score(name: str, fn, formula: str, tex: str | None = None, explain:
     fn is tried once on a small q and k: a wrong shape, a value that is not finite or an error is one
     UsageError here.  Registering a name again replaces that score; built-in names cannot be taken.
     positive=True: every α > 0 (checked on each call), so normalize="sum" takes it as it takes linear.
+    cost: how long a cell takes relative to scaled-dot's (default 1, a dot product's); the time
+    estimates before long work scale by it, and over 1 they suggest scaled-dot.
     unregister_score(name) removes it.  The CLI's --score offers the built-ins only."""
-    _register(name, fn, formula, tex=tex, explain=explain, positive=positive)
+    _register(name, fn, formula, tex=tex, explain=explain, positive=positive, cost=cost)

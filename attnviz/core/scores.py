@@ -28,6 +28,21 @@ def N_(message: str) -> str:
     return message
 
 
+TANH_SECONDS = 1.5e-8  # per element of the additive score's tanh(W1ᵀq + W2ᵀk) [cells × d_a] (bench/long_bench.py)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a cell (query × key × head) of a score costs beyond scaled-dot's: the estimates
+    (analysis.estimate) read it and hand attnviz.cost the numbers.  The default: a dot product's."""
+
+    factor: float = 1.0  # × a scaled-dot cell (register_score's `cost`)
+    rate: float = 0.0  # + seconds per cell and per number of `over`
+    over: str = "d_k"  # what that extra term runs over: "d_a" (the additive's hidden size; d_k when unset) or "d_k"
+    banded: bool = False  # a window computes it on the band of 2W+1 keys only (fn's band argument), not a block's keys
+    cheaper: bool = False  # the estimate suggests `score` scaled-dot (and a smaller `d_a` when over is d_a)
+
+
 @dataclass(frozen=True)
 class Score:
     """fn(q [n_q, d_k], k [n_k, d_k]) -> α [n_q, n_k]; with needs="additive", fn(q, k, additive, band)."""
@@ -39,7 +54,7 @@ class Score:
     explain: str  # explain's step 4 for query {n}
     rows: str  # explain --matrices: A with tokens as rows …
     columns: str  # … and as columns (the notes' form)
-    cost: float = 1.0  # time per cell relative to scaled-dot
+    cost: Cost = Cost()  # what a cell costs beyond scaled-dot's (the estimates)
     scale: Callable[[int], float] | None = None  # fast: α = q·kᵀ · scale(d_k) (None: × 1, nothing multiplied)
     fast: bool = False  # α is a plain product q·kᵀ (times scale): batched heads and softmax_top apply
     needs: str | None = None  # "additive": the parameters W1, W2, w (and a window's band)
@@ -181,7 +196,7 @@ SCORES: dict[str, Score] = {s.name: s for s in (
     Score("additive", additive, "α_ij = wᵀtanh(W1ᵀq^i + W2ᵀk^j), d_a = {d_a}",
           r"$\alpha_{i,j} = w^\top \tanh(W_1^\top q^i + W_2^\top k^j)$",
           "α_{n},j = wᵀ tanh(W1ᵀq^{n} + W2ᵀk^j)   (d_a = {d_a})", "wᵀtanh(QW1 ⊕ KW2ᵀ)", "wᵀtanh(W2ᵀK ⊕ W1ᵀQ)",
-          cost=3.0, needs="additive", uses_dot=False),
+          cost=Cost(rate=TANH_SECONDS, over="d_a", banded=True, cheaper=True), needs="additive", uses_dot=False),
     Score("cosine", cosine, "α_ij = cos(q^i, k^j)", r"$\alpha_{i,j} = \cos(q^i, k^j)$",
           "α_{n},j = q^{n}·k^j / (‖q^{n}‖ ‖k^j‖)", "QKᵀ ⊘ (‖q‖‖k‖)", "KᵀQ ⊘ (‖q‖‖k‖)"),
     Score("linear", linear, "α_ij = φ(q^i)·φ(k^j), φ = elu + 1", r"$\alpha_{i,j} = \phi(q^i) \cdot \phi(k^j),\ \phi = \mathrm{elu} + 1$",
@@ -218,20 +233,26 @@ def normalization(name: str) -> Normalization:
 # ------------------------------------------------------------- scores from Python
 
 def register_score(name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray], formula: str,
-                   tex: str | None = None, explain: str | None = None, positive: bool = False) -> Score:
+                   tex: str | None = None, explain: str | None = None, positive: bool = False,
+                   cost: float = 1.0) -> Score:
     """Add a score α = fn(q [n_q, d_k], k [n_k, d_k]) -> [n_q, n_k] under `name`; every option,
     analysis and view then takes score=name.  formula: the header's text (α_ij = …); tex: the
     figure's (matplotlib mathtext, default the text); explain: explain's step 4 (default the text).
     Registering a name again replaces that score; built-ins cannot be replaced (choose another name).
     fn is tried once here, on a small q and k: its result must be finite and [n_q, n_k].  positive:
-    every α > 0 (checked on each call), so that normalize sum may divide by the row sums."""
+    every α > 0 (checked on each call), so that normalize sum may divide by the row sums.  cost: a
+    cell's time relative to scaled-dot's, for the estimates (over 1: they suggest scaled-dot)."""
     check_registration(name, fn, formula, tex, explain)
     if not isinstance(positive, bool):
         raise UsageError(f"register_score {name!r}: positive must be True or False (got {positive!r})")
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not 0 < cost < math.inf:
+        raise UsageError(f"register_score {name!r}: cost must be a positive number, a cell's time relative to "
+                         f"scaled-dot's (got {cost!r})")
     try_once(name, fn, positive)
     literal = lambda s: s.replace("{", "{{").replace("}", "}}")  # noqa: E731  (texts are templates: keep braces)
     entry = Score(name, checked(name, fn, positive), literal(formula), tex, literal(explain or formula),
-                  literal(f"{name}(Q, K)"), literal(f"{name}(Q, K)ᵀ"), uses_dot=False, builtin=False, positive=positive)
+                  literal(f"{name}(Q, K)"), literal(f"{name}(Q, K)ᵀ"), uses_dot=False, builtin=False, positive=positive,
+                  cost=Cost(factor=float(cost), cheaper=cost > 1))
     SCORES[name] = entry
     if name not in score_names.SCORES:
         score_names.SCORES.append(name)

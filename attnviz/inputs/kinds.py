@@ -1,21 +1,22 @@
 """The input kinds: one entry each (text, matrix, audio, image), looked up by name or by the Media field.
 
 An entry says how its input is loaded into a Sequence, its default input normalization, how a
-focus and a `window` are written for it, and which Media options belong to it.  The views of a
-kind live in views/registry.py (inputs sit below views and may not import them), keyed by the
-same name.  Adding a kind: an adapter module in inputs/ and one entry in KINDS here.
+focus and a `window` are written for it, which Media options belong to it, whether it is a medium
+(a sound, a picture) and its source record.  The views of a kind live in views/registry.py (inputs
+sit below views and may not import them), keyed by the same name.  Adding a kind: an adapter module
+in inputs/ and one entry in KINDS here; nothing else asks for a kind by its name.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields as record_fields
 from typing import Callable
 
 from ..errors import UsageError
 from ..i18n import N_
 from . import Sequence
-from .sources import AudioSource, ImageSource, MatrixSource
+from .sources import AudioSource, ImageSource, MatrixSource, TextSource
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class InputKind:
     check       (media) -> None: refuse bad values of this kind's options before anything is read
     cost_tips   (source) -> this kind's own ways to cut the projections' cost (catalog messages), said
                 before the general `d_k` tips when a long set of long vectors is estimated
+    medium      a sound or a picture: its items lie along time or on a grid and its views draw the
+                medium itself, so a long one (top-k) still draws figures and focus rows (block means)
+    record      its source record (inputs.sources): the JSON's source.kind is the record's `kind`
     """
 
     name: str
@@ -49,6 +53,14 @@ class InputKind:
     several: bool = False
     check: Callable | None = None  # (media) -> None: refuse this kind's option values before loading
     cost_tips: Callable[[object], list[str]] = lambda source: []  # noqa: E731
+    medium: bool = False
+    record: type | None = None
+
+    @property
+    def source_kind(self) -> str:
+        """The JSON's source.kind of this kind's inputs (text's is "vectors"): its record's `kind`."""
+        kinds = [f.default for f in record_fields(self.record) if f.name == "kind"] if self.record else []
+        return kinds[0] if kinds else self.name
 
 
 def _text(value, media, opts, tokens):
@@ -124,13 +136,13 @@ def _matrix_tips(source: MatrixSource) -> list[str]:
 
 
 KINDS: dict[str, InputKind] = {kind.name: kind for kind in (
-    InputKind("text", None, _text, "standard", "a word, or its number when it repeats", items="words"),
-    InputKind("matrix", "input", _matrix, "none", "a label, or the item's number", cost_tips=_matrix_tips),
+    InputKind("text", None, _text, "standard", "a word, or its number when it repeats", items="words", record=TextSource),
+    InputKind("matrix", "input", _matrix, "none", "a label, or the item's number", cost_tips=_matrix_tips, record=MatrixSource),
     InputKind("audio", "audio", _audio, "standard", "a time (1.25s, 1250ms) or a frame number",
               _audio_focus, _audio_window, options=("frame_ms", "hop_ms", "features"), check=_audio_check,
-              cost_tips=_audio_tips),
+              cost_tips=_audio_tips, medium=True, record=AudioSource),
     InputKind("image", "image", _image, "standard", "ROW,COL (several: one `focus` each)",
-              _image_focus, options=("size", "patch"), several=True),
+              _image_focus, options=("size", "patch"), several=True, medium=True, record=ImageSource),
 )}
 
 

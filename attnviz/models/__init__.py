@@ -1,7 +1,8 @@
 """Pretrained model families, computed in numpy: one module a family, one registry entry each.
 
 A family is looked up by the `model_type` of a Hugging Face config.json, or by a GGUF file's
-`general.architecture`.  Each entry names:
+`general.architecture` (the values it lists in ``gguf``: models/gguf.py reads those files and no
+others).  Each entry names:
 
 - ``read_config(raw, where) -> config``: the family's own config dataclass from a config.json dict
   (GGUF metadata is first turned into such a dict).  Every config has ``hidden``, ``heads``
@@ -33,7 +34,8 @@ class Family:
     name: str  # the model_type it is registered under, e.g. "llama"
     module: str  # the module (under attnviz.models) that computes it, imported when first used
     causal: bool  # decoders: a query sees itself and earlier keys only
-    aliases: tuple[str, ...] = field(default=())  # other model_type / general.architecture names it computes
+    aliases: tuple[str, ...] = field(default=())  # other model_type names it computes
+    gguf: tuple[str, ...] = field(default=())  # the GGUF general.architecture values it reads (none: no GGUF files)
 
     def _mod(self):
         import importlib
@@ -73,12 +75,22 @@ def family_for(model_type: object, where: str) -> Family:
     return found
 
 
+def gguf_architectures() -> list[str]:
+    """The GGUF general.architecture values some family reads, in alphabetical order (the error's list)."""
+    return sorted({arch for family in FAMILIES.values() for arch in family.gguf})
+
+
+def gguf_family(arch: str) -> Family:
+    """The family that reads GGUF files of this general.architecture (one of gguf_architectures())."""
+    return next(family for family in FAMILIES.values() if arch in family.gguf)
+
+
 register(Family("bert", "bert", causal=False))
-register(Family("llama", "llama", causal=True))  # Llama 2/3.x, SmolLM
-register(Family("mistral", "mistral", causal=True))
-register(Family("qwen2", "qwen2", causal=True))
-register(Family("qwen3", "qwen3", causal=True))
-register(Family("gpt2", "gpt2", causal=True))
+register(Family("llama", "llama", causal=True, gguf=("llama",)))  # Llama 2/3.x, SmolLM
+register(Family("mistral", "mistral", causal=True, gguf=("mistral",)))
+register(Family("qwen2", "qwen2", causal=True, gguf=("qwen2",)))
+register(Family("qwen3", "qwen3", causal=True, gguf=("qwen3",)))
+register(Family("gpt2", "gpt2", causal=True, gguf=("gpt2",)))
 register(Family("roberta", "roberta", causal=False, aliases=("xlm-roberta",)))
 register(Family("distilbert", "distilbert", causal=False))
 register(Family("electra", "electra", causal=False))

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError
+from . import gguf_architectures, gguf_family
 from .config import check_counts
 from .gguf_file import Header, TensorInfo, read_header
 
-ARCHS = ("gpt2", "llama", "mistral", "qwen2", "qwen3")  # general.architecture values attnviz maps
 QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
 DECODER_NAMES = {  # GGUF name -> Hugging Face name (llama, mistral, qwen2, qwen3); {i} the layer
     "token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight", "output.weight": "lm_head.weight",
@@ -54,11 +54,12 @@ GPT2_TRANSPOSED = ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ff
 
 
 def architecture(header: Header) -> str:
-    """general.architecture, refused in one line unless attnviz maps it."""
+    """general.architecture, refused in one line unless a registered family reads it (Family.gguf)."""
     arch = header.meta.get("general.architecture")
-    if arch not in ARCHS:
+    archs = gguf_architectures()
+    if arch not in archs:
         raise AttnvizError(f"`model` {header.path}: the GGUF file's architecture {str(arch)[:40]!r} is not supported; "
-                           f"attnviz reads GGUF files of {', '.join(ARCHS)}")
+                           f"attnviz reads GGUF files of {', '.join(archs)}")
     return arch
 
 
@@ -100,7 +101,7 @@ def config_dict(header: Header) -> dict:
     get = lambda key, kind=int, default=None, required=True: _meta(header, arch, key, kind, default, required)  # noqa: E731
     heads = get("attention.head_count")
     name = str(header.meta.get("general.name", "")).lower()
-    raw = {"model_type": "mistral" if arch == "llama" and "mistral" in name else arch,
+    raw = {"model_type": "mistral" if arch == "llama" and "mistral" in name else gguf_family(arch).name,
            "hidden_size": get("embedding_length"), "num_attention_heads": heads,
            "num_key_value_heads": get("attention.head_count_kv", default=heads), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "rms_norm_eps": float(get("attention.layer_norm_rms_epsilon", float)),

@@ -10,10 +10,12 @@ import numpy as np
 from ..analysis.config import VectorSetConfig
 from ..analysis.results import ModelAnalysis
 from ..errors import AttnvizError
+from ..inputs.kinds import KINDS
 from ..inputs.sources import AudioSource, ImageSource, TextSource
 
 SCHEMA = "attnviz/1"
-SOURCE_KINDS = ("vectors", "matrix", "model", "audio", "image", "attention")  # source.kind: text + word vectors, --input, --model, --audio, --image, --attention (view())
+SOURCE_KINDS = (*(kind.source_kind for kind in KINDS.values()), "model", "attention")  # source.kind: each input
+#   kind's (text + word vectors: "vectors"; a matrix, a sound, a picture), then a model's and attention given (view())
 FORMATS = ("embedded", "file", "gensim-data", "onehot", "npy", "npz", "csv", "tsv", "safetensors", "gguf", "array", "json",
            "transformers")  # source.format (attention: array, npz, npy, json, transformers)
 

@@ -3,6 +3,8 @@
 A picture: the query's α′ as a grid per setting in the terminal (and one line per setting with
 what changed), and compare_figure_image (one shared colour scale) for --save.  A sound: per
 setting the focus frame's α′ curve over time, or without a focus the α′ between stretches of time.
+Each kind's parts are named by the views table (views/registry.py, COMPARE); nothing here asks
+which kind an input is.
 """
 
 from __future__ import annotations
@@ -13,49 +15,33 @@ from rich.text import Text
 from ..i18n import _
 
 
-def _focus(comparison, focus) -> int:
-    """The query: the first --focus, else the centre item (a picture) or the middle frame."""
-    if focus:
-        return focus[0] if isinstance(focus, list) else focus
-    s = comparison.sequence.source
-    if comparison.sequence.kind == "image":
-        return (s.rows // 2) * s.cols + s.cols // 2
+def middle(comparison) -> int:
+    """A sound's query when no `focus` names one: the middle frame."""
     return len(comparison.tokens) // 2
 
 
-def render_media_compare(comparison, console, focus) -> None:
-    """Terminal: the input's header, the query's α′ under each setting, what changed."""
+def centre(comparison) -> int:
+    """A picture's query when no `focus` names one: the centre item."""
+    s = comparison.sequence.source
+    return (s.rows // 2) * s.cols + s.cols // 2
+
+
+def _focus(focus, default: int) -> int:
+    """The query: the first `focus`, else the kind's default (middle, centre)."""
+    if focus:
+        return focus[0] if isinstance(focus, list) else focus
+    return default
+
+
+def render_media_compare(comparison, console, focus, panels, default) -> None:
+    """Terminal: the input's header, the query's α′ under each setting, what changed.  The views
+    table (views/registry.py) gives the kind's own parts: panels(comparison, console, query) draws
+    the settings (picture_panels, sound_panels); default(comparison) is the query without `focus`."""
     from .compare import compare_header, setting_line
     from .style import repeated
 
     console.print(compare_header(comparison))
-    i = _focus(comparison, focus)
-    if comparison.sequence.kind == "image":
-        from .image_terminal import alpha_grid_text, picture_text
-
-        s = comparison.sequence.source
-        width = min(console.width, 100)
-        color = console.color_system is not None
-        console.print(picture_text(comparison.sequence.media, color, width), end="")
-        others = [np.delete(setting.alpha_prime[i], i) for setting in comparison.settings]
-        top = max((float(o.max()) for o in others if o.size), default=0.0) or None  # one brightness scale for every grid
-        for setting in comparison.settings:
-            row = setting.alpha_prime[i].reshape(s.rows, s.cols)
-            console.print(Text("\n" + _("{setting}: α′ of the query {item}").format(setting=setting.label, item=comparison.tokens[i]),
-                               style="bold"))
-            console.print(alpha_grid_text(row, i, color, s.patch or 1, width, scale=top))
-    else:
-        from .audio_terminal import curve, time_ruler
-
-        hop = comparison.sequence.source.hop_s
-        t1 = len(comparison.tokens) * hop
-        width = max(20, min(console.width - 9, 100))
-        lab_w = max(len(s.label) for s in comparison.settings)
-        console.print(Text("\n" + _("α′ of the frame at {t} over key time, per setting").format(t=comparison.tokens[i]), style="bold"))
-        for setting in comparison.settings:
-            console.print(Text.assemble((f"{setting.label:<{lab_w}} ", "dim"), (curve(setting.alpha_prime[i], width), "cyan")),
-                          no_wrap=True, overflow="crop")
-        console.print(Text(" " * (lab_w + 1) + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
+    panels(comparison, console, _focus(focus, default(comparison)))
     console.print(Text("\n" + _("what changed · bits: row entropy · self: mean α′_ii"), style="bold"))
     twice = repeated(comparison.tokens)
     width = max(len(setting.label) for setting in comparison.settings)
@@ -64,18 +50,47 @@ def render_media_compare(comparison, console, focus) -> None:
                       overflow="ellipsis")
 
 
-def media_compare_figure(comparison, focus, style=None):
-    """A picture: the query under each setting on one colour scale (image_figure.compare_figure_image).
-    A sound: the general compare figure (one α′ panel per setting).  Returns (figure, warning)."""
-    from .media_figures import restyle
-
-    if comparison.sequence.kind != "image":
-        return audio_compare_figure(comparison, style)
-    from .image_figure import HEAT, compare_figure_image
-    from .compare import compare_title
+def picture_panels(comparison, console, i: int) -> None:
+    """The picture, then query i's α′ as a grid per setting, on one brightness scale."""
+    from .image_terminal import alpha_grid_text, picture_text
 
     s = comparison.sequence.source
-    i = _focus(comparison, focus)
+    width = min(console.width, 100)
+    color = console.color_system is not None
+    console.print(picture_text(comparison.sequence.media, color, width), end="")
+    others = [np.delete(setting.alpha_prime[i], i) for setting in comparison.settings]
+    top = max((float(o.max()) for o in others if o.size), default=0.0) or None  # one brightness scale for every grid
+    for setting in comparison.settings:
+        row = setting.alpha_prime[i].reshape(s.rows, s.cols)
+        console.print(Text("\n" + _("{setting}: α′ of the query {item}").format(setting=setting.label, item=comparison.tokens[i]),
+                           style="bold"))
+        console.print(alpha_grid_text(row, i, color, s.patch or 1, width, scale=top))
+
+
+def sound_panels(comparison, console, i: int) -> None:
+    """Frame i's α′ curve over key time, one line per setting, over a time ruler."""
+    from .audio_terminal import curve, time_ruler
+
+    hop = comparison.sequence.source.hop_s
+    t1 = len(comparison.tokens) * hop
+    width = max(20, min(console.width - 9, 100))
+    lab_w = max(len(s.label) for s in comparison.settings)
+    console.print(Text("\n" + _("α′ of the frame at {t} over key time, per setting").format(t=comparison.tokens[i]), style="bold"))
+    for setting in comparison.settings:
+        console.print(Text.assemble((f"{setting.label:<{lab_w}} ", "dim"), (curve(setting.alpha_prime[i], width), "cyan")),
+                      no_wrap=True, overflow="crop")
+    console.print(Text(" " * (lab_w + 1) + time_ruler(0.0, t1, width), style="dim"), no_wrap=True, overflow="crop")
+
+
+def picture_compare_figure(comparison, focus, style=None):
+    """The query (`focus`, else the centre) under each setting on one colour scale
+    (image_figure.compare_figure_image).  Returns (figure, warning)."""
+    from .compare import compare_title
+    from .image_figure import HEAT, compare_figure_image
+    from .media_figures import restyle
+
+    s = comparison.sequence.source
+    i = _focus(focus, centre(comparison))
     settings = [(setting.label, setting.alpha_prime[i].reshape(s.rows, s.cols)) for setting in comparison.settings]
     fig, warning = compare_figure_image(comparison.sequence.media, i, settings, compare_title(comparison), s.patch)
     return restyle(fig, HEAT, style), warning

@@ -14,8 +14,9 @@ from ..i18n import _
 from .titles import media_title
 
 
-def _title(analysis, heads: int) -> str:
-    lines = media_title(analysis).splitlines()
+def _title(analysis, heads: int, header) -> str:
+    """media_title under the kind's terminal header (header: audio_terminal's or image_terminal's)."""
+    lines = media_title(analysis, header).splitlines()
     if heads > 1:
         lines[0] += " · " + _("α′ averaged over the {n} heads (--head N for one)").format(n=heads)
     return "\n".join(lines[:2])
@@ -33,6 +34,7 @@ def _heads(analysis) -> int:
 def audio(analysis, focus: int | None):
     """α′ over time × time under the spectrogram (block means for a long clip); focus: a frame."""
     from .audio_figure import audio_figure
+    from .audio_terminal import header
 
     s = analysis.sequence.source
     times = np.arange(len(analysis.tokens)) * s.hop_s
@@ -44,18 +46,19 @@ def audio(analysis, focus: int | None):
         matrix = _mean_alpha_prime(analysis)
         mask = analysis.layers[0].mask
     row = None if focus is None else focus_rows(analysis, [focus])[:, 0].mean(axis=0)  # [n]
-    return audio_figure(times, analysis.sequence.media, matrix, mask, _title(analysis, heads), focus, s.hop_s, row)
+    return audio_figure(times, analysis.sequence.media, matrix, mask, _title(analysis, heads, header), focus, s.hop_s, row)
 
 
 def image(analysis, focus: list[int] | None):
     """The picture with each focus item's α′ over it; without focus, nine spread queries and the
     whole α′ matrix (a long picture: the nine queries only)."""
     from .image_figure import focus_figure_image, overview_figure_image, spread_cells
+    from .image_terminal import header
 
     s = analysis.sequence.source
     rows, cols, patch = s.rows, s.cols, s.patch
     picture = analysis.sequence.media
-    heading = _title(analysis, _heads(analysis))
+    heading = _title(analysis, _heads(analysis), header)
     if not focus and not isinstance(analysis, LongAnalysis):
         return overview_figure_image(picture, _mean_alpha_prime(analysis), rows, cols, heading, patch)
     cells = list(focus) if focus else spread_cells(rows, cols)

@@ -170,6 +170,15 @@ def _media_figure(draw: str):
     return figure
 
 
+def _media_title(module: str):
+    """titles.media_title under views.<module>.header, the kind's terminal header."""
+    def title(analysis) -> str:
+        from importlib import import_module
+
+        return titles.media_title(analysis, import_module(f"{__package__}.{module}").header)
+    return title
+
+
 def _header(module: str, name: str = "header"):
     """The plain text of a terminal header function (views.<module>.<name>): no mathtext."""
     def header(analysis) -> str:
@@ -263,9 +272,9 @@ def _table() -> dict:
     dense = dict(json=_json_dense, figure=_token_figure("dense_figure", titles.dense_title), title=titles.dense_title,
                  page_doc=page_matrices, warnings=vector_warnings)
     long = dict(json=_json_long, page_doc=_page_long_doc, warnings=partial(vector_warnings, long=True))
-    audio = dict(terminal=_terminal_audio, figure=_media_figure("styled_audio"), title=titles.media_title,
+    audio = dict(terminal=_terminal_audio, figure=_media_figure("styled_audio"), title=_media_title("audio_terminal"),
                  header=_header("audio_terminal"), focus=_focus_kind, lines="a sound's frames")
-    image = dict(terminal=_terminal_image, figure=_media_figure("styled_image"), title=titles.media_title,
+    image = dict(terminal=_terminal_image, figure=_media_figure("styled_image"), title=_media_title("image_terminal"),
                  header=_header("image_terminal"), focus=_focus_kind, several=True, lines="a picture's items")
     tokens = dict(terminal=_terminal_dense, header=_header("terminal"), focus=_focus_token, focus_size=True)
     long_tokens = dict(terminal=_terminal_long, figure=_token_figure("dense_figure", titles.long_title), title=titles.long_title,
@@ -294,10 +303,15 @@ def _compare_tokens(comparison, request, focus, console) -> None:
     render_compare(comparison, console, request.cells)
 
 
-def _compare_media(comparison, request, focus, console) -> None:
-    from .media_compare import render_media_compare
+def _compare_media(panels: str, default: str):
+    """media_compare.render_media_compare with the kind's own panels and default query (functions
+    of views.media_compare named here: sound_panels and middle, picture_panels and centre)."""
+    def terminal(comparison, request, focus, console) -> None:
+        from . import media_compare
 
-    render_media_compare(comparison, console, focus)
+        media_compare.render_media_compare(comparison, console, focus, getattr(media_compare, panels),
+                                           getattr(media_compare, default))
+    return terminal
 
 
 def _compare_figure_tokens(comparison, focus, style):
@@ -306,16 +320,22 @@ def _compare_figure_tokens(comparison, focus, style):
     return compare_figure(comparison, style)
 
 
-def _compare_figure_media(comparison, focus, style):
-    from .media_compare import media_compare_figure
+def _compare_figure_audio(comparison, focus, style):
+    from .media_compare import audio_compare_figure
 
-    return media_compare_figure(comparison, focus, style)
+    return audio_compare_figure(comparison, style)
+
+
+def _compare_figure_image(comparison, focus, style):
+    from .media_compare import picture_compare_figure
+
+    return picture_compare_figure(comparison, focus, style)
 
 
 VIEWS: dict[tuple[type, str], View] = _table()
 COMPARE: dict[str, CompareView] = {
     "text": CompareView(_compare_tokens, _compare_figure_tokens),
     "matrix": CompareView(_compare_tokens, _compare_figure_tokens),
-    "audio": CompareView(_compare_media, _compare_figure_media, focus=True),
-    "image": CompareView(_compare_media, _compare_figure_media, focus=True),
+    "audio": CompareView(_compare_media("sound_panels", "middle"), _compare_figure_audio, focus=True),
+    "image": CompareView(_compare_media("picture_panels", "centre"), _compare_figure_image, focus=True),
 }

@@ -10,15 +10,12 @@ from ..i18n import _, ngettext
 from ..inputs.sources import AttentionSource
 
 
-def media_title(analysis) -> str:
-    """A sound's or a picture's (dense or long): its header's first line, then the formulas."""
-    from .audio_terminal import header as audio_header
-    from .image_terminal import header as image_header
-
+def media_title(analysis, header) -> str:
+    """A sound's or a picture's (dense or long): the first line of its kind's terminal header
+    (header(analysis) -> rich Text; the views table names it per kind), then the formulas."""
     from .figures import tex_safe
     from .terminal import figure_title
 
-    header = audio_header if analysis.sequence.kind == "audio" else image_header
     first = header(analysis).plain.replace("attnviz · ", "", 1).splitlines()[0]
     return tex_safe(first) + "\n" + figure_title(analysis).split("\n", 1)[1]  # the formulas (and masks) in mathtext
 

@@ -280,10 +280,11 @@ def test_dense_work_that_cannot_fit_is_refused_before_it_starts(runner, monkeypa
 
 
 def test_dense_work_over_ten_seconds_says_so(capsys):
-    from attnviz import cost as estimate  # the rates, thresholds and report (attnviz/cost.py)
+    from attnviz import cost
+    from attnviz.analysis import estimate  # the score's entry read, its cost handed to attnviz.cost
 
     heard = []
-    with estimate.listening(heard.append):
+    with cost.listening(heard.append):
         estimate.check_dense(1999, 1, 300, Options(score="additive", d_a=300))
     assert capsys.readouterr().err == "" and len(heard) == 1
     assert heard[0].startswith("full matrices of 1,999 × 1,999 items × 1 head will take about")
@@ -315,7 +316,7 @@ def test_the_cli_prints_the_same_estimate_line_as_before(runner, monkeypatch):
 
     monkeypatch.setattr(estimate, "WARN_SECONDS", -1.0)
     n = len(tokenize(SEED))
-    seconds, memory = estimate.dense_cost(n, 2, 150, "scaled-dot", None)
+    seconds, memory = estimate.dense_cost(n, 2, 150)  # scaled-dot: the default cost
     result = invoke(runner, "show", SEED, "--heads", "2", "--json")
     assert result.exit_code == 0, result.output
     cost = (f"about {seconds:.0f} s and " if seconds >= 1 else "") + f"{memory / 2**20:,.0f} MB"
