@@ -331,9 +331,10 @@ class Result:
 
         from ..i18n import using
         from ..views.screen import Screen
-        from .checks import check_arguments, check_explain
+        from .checks import check_arguments, check_dense, check_explain
 
         check_arguments(compare=None, head=head, dims=dims, width=width)
+        check_dense(self)  # first: a long input's or a comparison's result has no single `options`
         check_explain(focus, matrices, columns, all_keys, recurrent, self.options)
         buffer = io.StringIO()
         with using(lang):

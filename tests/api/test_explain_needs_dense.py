@@ -30,3 +30,9 @@ def test_the_command_refuses_a_long_input(runner):
     assert result.exit_code == 2, result.output
     assert result.stderr == (f"attnviz: error: explain follows one query through full matrices; this input has {DENSE_MAX + 1:,} "
                              f"items (over {DENSE_MAX:,}); shorten it (--size for pictures)\n")
+
+
+@pytest.mark.parametrize("kw", [dict(top_k=2), dict(compare="heads=1,2")])
+def test_result_explain_refuses_them_in_one_line(kw):
+    with pytest.raises(UsageError, match=r"^explain follows one query through full matrices"):
+        attnviz.analyze(S, **kw).explain("cat")
