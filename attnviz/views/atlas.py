@@ -12,6 +12,7 @@ from ..i18n import N_, _, ngettext
 from rich.cells import cell_len
 
 from .cells import pad
+from .header import fit_header
 from .style import cell_style, fmt, seq_rgb
 from .terminal_model import short_name
 
@@ -118,7 +119,7 @@ def ranked(atlas, top: int = 5, width: int = 80) -> Text:
 def render_atlas(atlas, console, top: int = 5) -> None:
     """The atlas in the terminal: header, grid, ranked heads per role."""
     color = console.color_system is not None
-    console.print(header(atlas))
+    console.print(fit_header(header(atlas), console))
     console.print(Text(""))
     console.print(legend(console.width))
     console.print(grid(atlas, color), end="")

@@ -12,6 +12,7 @@ from ..analysis.results import LongAnalysis
 from ..i18n import _, ngettext
 from .audio_links import strongest_time_links, time_ruler
 from .cells import pad
+from .header import fit_header
 from .style import cell_style, seq_rgb, shade
 
 SPARK = " ▁▂▃▄▅▆▇█"
@@ -137,7 +138,7 @@ def render_audio(analysis, console: Console, focus: int | None = None) -> None:
     links ≥ 100 ms apart; with focus (a frame index) that frame's α′ curve over time."""
     times, hop = times_of(analysis)
     t1 = float(times[-1] + hop)
-    console.print(header(analysis), end="")
+    console.print(fit_header(header(analysis), console), end="")
     color = console.color_system is not None
     n_heads = analysis.config.heads if isinstance(analysis, LongAnalysis) else len(analysis.layers[0].heads)
     if focus is not None:

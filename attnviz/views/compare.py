@@ -12,6 +12,7 @@ from rich.text import Text
 from ..i18n import _
 from .cells import width as cell_width
 from .formulas import uses_temperature
+from .header import fit_header
 from .style import fmt, key_name, label, printable, repeated
 
 GAP = 3  # columns between side-by-side panels
@@ -63,7 +64,7 @@ def render_compare(comparison, console: Console, cells: str = "auto") -> None:
 
     width, color = console.width, console.color_system is not None
     tokens, oov, n = comparison.tokens, comparison.oov, len(comparison.tokens)
-    console.print(compare_header(comparison))
+    console.print(fit_header(compare_header(comparison), console))
     top = max(float(s.alpha_prime.max()) for s in comparison.settings) or 1.0
     lab_w = max(cell_width(label(i, t, o, len(str(n)))) for i, (t, o) in enumerate(zip(tokens, oov))) + 1
     room = panel_room(n, lab_w, width, len(comparison.settings)) if cells != "numbers" else None

@@ -32,8 +32,10 @@ ADDS = N_("full self-attention adds what this layer fixes: every head may look a
 
 def render_conv(c, console) -> None:
     k, s, (fr, fc) = c.k, c.source, c.focus
-    console.print(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s.name} · {s.rows} × {s.cols} {_('patches') if s.patch else _('pixels')} "
-                                f"· {s.dim}-d · {kernel_words(c)}"))
+    from .header import fit_header
+
+    console.print(fit_header(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s.name} · {s.rows} × {s.cols} "
+                                           f"{_('patches') if s.patch else _('pixels')} · {s.dim}-d · {kernel_words(c)}"), console))
     console.print(Text(_("{heads} heads; head h: α_q,k = −α‖δ − Δ_h‖² (δ: offset from query to key, Δ_h: the head's shift), "
                          "α = {alpha}; α′ = softmax; v = x; W^o_h = kernel[Δ_h]  (Cordonnier et al. 2020)").format(
         heads=k * k, alpha=f"{c.layer.alpha:g}")))

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..analysis.corpus import KEYS
 from ..i18n import N_, _, ngettext
+from .header import fit_header
 from .style import fmt
 from .terminal_model import special_columns
 
@@ -73,7 +74,7 @@ def header(analysis) -> Text:
 
 def render_corpus(analysis, console: Console, top: int = 10) -> None:
     """Every head's summary over the corpus, or the heads ranked by mean α′(from → to)."""
-    console.print(header(analysis))
+    console.print(fit_header(header(analysis), console))
     p = analysis.pair
     rows = [(ln, hn) for ln in range(analysis.layers) for hn in range(analysis.heads)]
     if p is not None:

@@ -13,7 +13,7 @@ from ..core.scores import score
 from ..i18n import N_, _
 from .formulas import norm_matrix, norm_step, score_matrix, score_step, uses_temperature
 from .style import fmt, printable
-from .header import header
+from .header import fit_header, header
 from .terminal import norm, vector_preview
 
 
@@ -72,7 +72,7 @@ def render_explain(analysis, console: Console, i: int, h: int, dims: int = 4, al
     """The notes' walk-through of b^i for query i and head h (0-based), one function per step.
     all_keys: list every key in steps 3–6 (default: all up to KEYS_ALL, else the KEYS_SHOWN strongest)."""
     w = Walk(analysis, i, h, dims, all_keys)
-    console.print(header(analysis))
+    console.print(fit_header(header(analysis), console))
     console.print(Text("\n" + _("explain: query {n} “{token}”, head {h} of {heads} (tokens numbered from 1)").format(
         n=w.n, token=w.tokens[i], h=h + 1, heads=len(w.layer.heads)), style="bold"))
     for show in (input_step, query_step, keys_step, scores_step, weights_step, output_step, heads_step):
@@ -267,7 +267,7 @@ def matrix_steps(analysis, h: int, columns: bool) -> list[tuple[str, str, np.nda
 def render_matrices(analysis, console: Console, h: int = 0, columns: bool = False) -> None:
     """The notes' matrix form of one head (0-based h): every matrix with its shape, elided with ⋮ and …
     when large; the same numbers as `show --json --include-vectors` (q, k, v, alpha, alpha_prime, b)."""
-    console.print(header(analysis))
+    console.print(fit_header(header(analysis), console))
     n_head = len(analysis.layers[0].heads)
     convention = _("the notes' columns: A = KᵀQ, O = VA′") if columns else _("tokens as rows: A = QKᵀ, O = A′V")
     console.print(Text("\nexplain --matrices · " + _("head {h} of {n}").format(h=h + 1, n=n_head) + f" · {convention}", style="bold"))

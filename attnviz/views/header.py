@@ -2,11 +2,14 @@
 
 describe() turns a config into the lines both share (score, normalization, input, masks, what
 auto T means); header() writes them for the terminal, figure_title() for matplotlib's mathtext.
-Data in, text out.
+Data in, text out.  fit_header() breaks a header's long lines between their parts for a console's width.
 """
 
 from __future__ import annotations
 
+import re
+
+from rich.cells import cell_len
 from rich.text import Text
 
 from ..i18n import N_, _, ngettext
@@ -99,3 +102,40 @@ def header(analysis) -> Text:
     if any(analysis.oov):
         t.append("\n" + _("* not in the vocabulary (a = 0)"), style="dim")
     return t
+
+
+BREAK = re.compile(r" (?=· )| {2,}")  # where a header line may break: before a " · " part, or at a gap between formulas
+
+
+def breaks(line: str, width: int) -> list[tuple[int, int]]:
+    """Where to break one line so each piece fits `width` cells (continuations indented by two):
+    (end of a piece, start of the next) pairs, at BREAK only; a part wider than the width alone
+    stays whole (the console wraps it, as before).  A line that fits gets no breaks."""
+    cuts = [(m.start(), m.end()) for m in BREAK.finditer(line) if line[:m.start()].strip()]
+    out, start, indent = [], 0, 0
+    while indent + cell_len(line[start:]) > width:
+        later = [c for c in cuts if c[0] > start]
+        fitting = [c for c in later if indent + cell_len(line[start:c[0]]) <= width]
+        cut = fitting[-1] if fitting else (later[0] if later else None)
+        if cut is None:
+            break
+        out.append(cut)
+        start, indent = cut[1], 2
+    return out
+
+
+def fit_header(text: Text, console) -> Text:
+    """A header as `console` should print it: each line wider than the console broken between its
+    parts ("· 1 head" stays whole on the next line, indented by two; wide CJK characters count 2).
+    Unchanged where it fits, and where the console writes long lines whole (soft_wrap: a pipe has
+    no width to fit), so piped output stays as it was; styles are kept (Text.divide)."""
+    if getattr(console, "soft_wrap", False):
+        return text
+    pairs, offset = [], 0
+    for line in text.plain.split("\n"):
+        pairs += [(offset + end, offset + start) for end, start in breaks(line, console.width)]
+        offset += len(line) + 1
+    if not pairs:
+        return text
+    pieces = text.divide([x for pair in pairs for x in pair])  # piece, gap, piece, gap, …, piece
+    return text.blank_copy("\n  ").join(pieces[::2])

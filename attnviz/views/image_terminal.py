@@ -157,12 +157,13 @@ def render_image(analysis, console, focus: list[int] | None = None) -> None:
     """The picture, then each focus item's α′ as a grid of the picture's shape, per head.
     Without focus: the centre item, said so."""
     from ..analysis.rows import focus_rows
+    from .header import fit_header
 
     s = analysis.sequence.source
     rows, cols, cell = s.rows, s.cols, s.patch or 1
     color = console.color_system is not None
     width = min(console.width, 100)
-    console.print(header(analysis), end="")
+    console.print(fit_header(header(analysis), console), end="")
     console.print(picture_text(analysis.sequence.media, color, width), end="")
     chosen = list(focus) if focus else [(rows // 2) * cols + cols // 2]
     maps = focus_rows(analysis, chosen)  # [H, m, n]

@@ -38,9 +38,10 @@ def render_media_compare(comparison, console, focus, panels, default) -> None:
     table (views/registry.py) gives the kind's own parts: panels(comparison, console, query) draws
     the settings (picture_panels, sound_panels); default(comparison) is the query without `focus`."""
     from .compare import compare_header, setting_line
+    from .header import fit_header
     from .style import repeated
 
-    console.print(compare_header(comparison))
+    console.print(fit_header(compare_header(comparison), console))
     panels(comparison, console, _focus(focus, default(comparison)))
     console.print(Text("\n" + _("what changed · bits: row entropy · self: mean α′_ii"), style="bold"))
     twice = repeated(comparison.tokens)

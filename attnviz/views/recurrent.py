@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..i18n import _
 from .explain import step, table
 from .style import printable
-from .header import header
+from .header import fit_header, header
 from .terminal import vector_preview
 
 ROWS_ALL = 24  # up to this many steps the walk lists them all; beyond, the first and last ROWS_END
@@ -46,7 +46,7 @@ def render_recurrent(analysis, console: Console, i: int, h: int, dims: int = 4) 
     tokens = [printable(t) for t in analysis.tokens]
     n, m = len(tokens), i + 1
     r = recurrent(hd.q, hd.k, hd.v)
-    console.print(header(analysis))
+    console.print(fit_header(header(analysis), console))
     console.print(Text("\n" + _("explain --recurrent: linear attention as an RNN, query {n} “{token}”, head {h} of {heads}").format(
         n=m, token=tokens[i], h=h + 1, heads=len(analysis.layers[0].heads)), style="bold"))
     step(console, 1, _("feature map"), "φ(x) = elu(x) + 1 > 0,   α_ij = φ(q^i)·φ(k^j),   α′_ij = α_ij / Σ_{j′≤i} α_ij′")

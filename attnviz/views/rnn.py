@@ -33,12 +33,12 @@ def reach(r) -> dict:
 
 def render_rnn(r, console, cells: str = "auto") -> None:
     """Header, the influence matrix and α′ on one scale, and the first item's share in the last row."""
-    from .header import header
+    from .header import fit_header, header
     from .terminal import matrix_view
 
     n = len(r.tokens)
-    console.print(header(r.attention))
-    console.print(Text(rnn_words(r)))
+    console.print(fit_header(header(r.attention), console))
+    console.print(fit_header(Text(rnn_words(r)), console))
     console.print(Text(steps_line(r), style="bold"))
     scale = float(max(r.influence.max(), r.alpha_prime.max()))
     oov = list(r.attention.oov)

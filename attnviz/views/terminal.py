@@ -17,7 +17,7 @@ from rich.text import Text
 from ..analysis.results import ModelAnalysis
 from ..i18n import _, ngettext
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
-from .header import describe, figure_title, header, heads_count, source_name  # noqa: F401  (figure_title: titles.py imports it from here)
+from .header import describe, figure_title, fit_header, header, heads_count, source_name  # noqa: F401  (figure_title: titles.py imports it from here)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade, shown_tokens
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
     """The header, then per head α′ (the weights: first, so they are on the first screen) and α,
     the per-token summary, and one line of next steps that fit this input."""
     width, color = console.width, console.color_system is not None
-    console.print(any_header(analysis))
+    console.print(fit_header(any_header(analysis), console))
     if getattr(analysis, "keys", None) is not None:  # cross-attention: the columns are another sequence
         idx_w = len(str(len(analysis.keys)))
         console.print(Text("\n" + _("keys (columns): ") + "  ".join(label(j, printable(t), False, idx_w).strip()
@@ -264,7 +264,7 @@ def render_focus(analysis, console: Console, i: int, nearest=None) -> None:
     tokens = analysis.tokens
     keys = getattr(analysis, "key_labels", tokens)  # cross-attention: the row's keys are another sequence
     cross = keys is not tokens
-    console.print(any_header(analysis))
+    console.print(fit_header(any_header(analysis), console))
     idx_w = len(str(max(len(tokens), len(keys))))
     width = max(10, min(40, console.width - 2 * idx_w - LABEL_MAX - 22))
     for h, hd in enumerate(analysis.layers[0].heads):
@@ -321,10 +321,10 @@ def render_long(result, console: Console) -> None:
     words = describe(c)
     sizes = " · ".join([ngettext("{n} token", "{n} tokens", n).format(n=f"{n:,}"), heads_count(c.heads),
                         _("top {k} keys").format(k=c.top_k)])
-    console.print(Text.assemble(("attnviz ", "bold"), f"· {source_name(s, c)} · {sizes}"))
-    console.print(Text(f"{words['score']}    {words['norm']}", style=""))
+    console.print(fit_header(Text.assemble(("attnviz ", "bold"), f"· {source_name(s, c)} · {sizes}"), console))
+    console.print(fit_header(Text(f"{words['score']}    {words['norm']}", style=""), console))
     if words["masks"]:
-        console.print(Text(_("masks: {masks}").format(masks=words["masks"]), style="yellow"))
+        console.print(fit_header(Text(_("masks: {masks}").format(masks=words["masks"]), style="yellow"), console))
     color = console.color_system is not None
     for h, summary in enumerate(result.summaries):
         m = summary.shape[0]

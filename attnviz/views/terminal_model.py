@@ -10,6 +10,7 @@ from ..analysis.summaries import heads_ranking, special_names, strongest_links
 from ..i18n import N_, _, ngettext
 from ..inputs.sources import AttentionSource
 from .cells import pad
+from .header import fit_header
 from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
 
 GIVEN = {"scores": N_("α given (raw scores)   α′_i· = softmax(α_i·)"),  # view(): what was given
@@ -87,7 +88,7 @@ def dominant(summary: dict) -> tuple[str, float]:
 
 def render_overview(analysis, console: Console, top: int = 10) -> None:
     """All heads at a glance (what each mostly attends to), then the strongest word-to-word links."""
-    console.print(model_header(analysis))
+    console.print(fit_header(model_header(analysis), console))
     color = console.color_system is not None
     console.print(Text("\n" + _("where each head mostly looks, and its mean share of α′:"), style="bold"))
     causal = analysis.config.causal
@@ -148,7 +149,7 @@ def sink_line(analysis) -> str:
 
 def render_heads(analysis, console: Console, i: int | None, j: int | None, top: int) -> None:
     """All heads ranked by α′[from → to] (or listed in order), with their summaries."""
-    console.print(model_header(analysis))
+    console.print(fit_header(model_header(analysis), console))
     t = [printable(x) for x in shown_tokens(analysis)]
     rows = [(r.get("alpha_prime"), r.get("rank"), r["layer"], r["head"], r["summary"]) for r in heads_ranking(analysis, i, j)]
     if i is not None:
