@@ -21,7 +21,7 @@ VIEWS = ROOT / "attnviz" / "views"
 SOURCES = [VIEWS / name for name in (
     "terminal.py", "explain.py", "compare.py", "media_compare.py", "audio_terminal.py", "image_terminal.py",
     "present.py", "titles.py", "header.py", "figures.py", "media_figures.py", "audio_figure.py", "image_figure.py", "terminal_model.py", "corpus.py",
-    "atlas.py", "atlas_figure.py", "recurrent.py", "rnn.py", "conv.py", "lines_figure.py", "progress.py")] + sorted((ROOT / "attnviz" / "cli").glob("*.py")) + [
+    "atlas.py", "atlas_figure.py", "recurrent.py", "rnn.py", "conv.py", "lines_figure.py", "progress.py", "html.py")] + sorted((ROOT / "attnviz" / "cli").glob("*.py")) + [
     ROOT / "attnviz" / "inputs" / "language.py", ROOT / "attnviz" / "inputs" / "kinds.py", ROOT / "attnviz" / "cost.py",
     ROOT / "attnviz" / "analysis" / "stream.py", VIEWS / "formulas.py", ROOT / "attnviz" / "core" / "scores.py"]
 MARKERS = {"_": 1, "N_": 1, "ngettext": 2}

@@ -27,6 +27,7 @@ import uuid
 import numpy as np
 
 from ..errors import AttnvizError
+from ..i18n import _, language
 
 DENSE_MAX = 2000  # tokens: a page never embeds n × n matrices beyond this (long inputs: long_view)
 VIEW_KEYS = ("header", "audio", "image", "long")  # the `view` extension's keys
@@ -36,6 +37,9 @@ VECTOR_FIELDS = ("q", "k", "v", "b", "input", "output")  # --include-vectors fie
 EXAMPLES = 64  # queries whose top keys a long input's page lists
 SPEC_FRAMES, SPEC_BANDS = 600, 64  # an embedded spectrogram is averaged down to at most this
 IMAGE_SIDE = 640  # an embedded picture is scaled down to at most this many pixels a side
+# the page's lang attribute per language of the views: the zh catalog is Simplified Chinese (its terms are
+# the mainland course notes', views/fonts.py tries the SC faces first), so the script is named, not a region
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 
 
 # ---------------------------------------------------------------- numbers
@@ -275,14 +279,16 @@ def html_page(doc: dict, view: dict | None = None, title: str | None = None) -> 
 
 
 def shell(title: str, css: str, block: str, script: str, root_id: str) -> str:
-    """The page around a view: its CSP, styles, the root it draws into, its data block and script."""
+    """The page around a view: its CSP, styles, the root it draws into, its data block and script;
+    its lang the language of the views (the header and notes the terminal would print)."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"{HTML_LANG[language()]}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{csp(css, script)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_html.escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
-        f'<div class="attnviz-root" id="{root_id}"><noscript>This page is drawn by JavaScript, which is turned '
-        "off; the data is in the JSON block at the end of the file.</noscript></div>\n"
+        f'<div class="attnviz-root" id="{root_id}"><noscript>'
+        + _html.escape(_("This page is drawn by JavaScript, which is turned off; the data is in the JSON block at the end "
+                         "of the file.")) + "</noscript></div>\n"
         f"{block}\n<script>{script}</script>\n</body>\n</html>\n"
     )
 
@@ -292,8 +298,9 @@ def html_fragment(doc: dict, view: dict | None = None) -> str:
     .attnviz-root, a fresh element id per call, no CSP meta (the notebook's own policy applies)."""
     root_id = "attnviz-" + uuid.uuid4().hex[:12]
     css, block, script = _parts(doc, view, root_id)
-    return (f'<div class="attnviz-root" id="{root_id}"><style>{css}</style><p class="av-fallback">attnviz: this '
-            "view is drawn by JavaScript; run the cell again (or trust the notebook) to see it.</p></div>\n"
+    lang = "" if language() == "en" else f' lang="{HTML_LANG[language()]}"'  # English: the notebook's own lang
+    fallback = _html.escape(_("attnviz: this view is drawn by JavaScript; run the cell again (or trust the notebook) to see it."))
+    return (f'<div class="attnviz-root" id="{root_id}"{lang}><style>{css}</style><p class="av-fallback">{fallback}</p></div>\n'
             f"{block}\n<script>{script}</script>\n")
 
 
