@@ -123,7 +123,9 @@ def render_atlas(atlas, console, top: int = 5) -> None:
     console.print(Text(""))
     console.print(legend(console.width))
     console.print(grid(atlas, color), end="")
-    console.print(Text("\n" + _("heads per role, strongest first (L18H3: layer 18, head 3):"), style="bold"))
+    first = next((heads[0] for r in ROLES if (heads := atlas.ranked(r.name, 1))), (1, 1, 0.0))  # an example the list shows
+    console.print(Text("\n" + _("heads per role, strongest first (L{l}H{h}: layer {l}, head {h}):").format(l=first[0], h=first[1]),
+                       style="bold"))
     console.print(ranked(atlas, top, console.width), end="")
     console.print(Text(_("see one head: attnviz show --model {model} --layer L --head H").format(
         model=short_name(atlas.model)), style="dim"))
