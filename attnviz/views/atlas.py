@@ -74,8 +74,10 @@ def header(atlas) -> Text:
 
 
 def legend_parts() -> tuple[str, list[str]]:
-    """The legend's title and its entries, a role letter and threshold each (the terminal's and the page's)."""
-    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" for r in ROLES] + ["· " + _("none")]
+    """The legend's title and its entries, a role letter and threshold each (the terminal's and the page's).
+    The sink's says when it is shown: an induction head parks on the sink too (analysis/atlas.py, ROLES)."""
+    parts = [f"{r.letter} {role_name(r.name)} ≥ {fmt(r.threshold, 3)}" + (" " + _("(if no other role)") if r.name == "sink" else "")
+             for r in ROLES] + ["· " + _("none")]
     return _("each head's strongest role and its score × 100 (99: .99 or more):"), parts
 
 
@@ -91,14 +93,21 @@ def legend(width: int = 80) -> Text:
     return Text(title + "\n" + "\n".join(lines), style="dim")
 
 
-def ranked(atlas, top: int = 5, width: int = 80) -> Text:
-    """One entry per role: its heads, highest score first (L18H3 .90: layer 18, head 3, score .90),
-    wrapped to width with an indent."""
-    out = Text()
+def shown(atlas, role: str) -> list[tuple[int, int, float]]:
+    """The heads the grid marks with `role` (their strongest, analysis.atlas.head_roles) as (layer,
+    head 1-based, score), highest score first: a head listed under one role only, the grid's, so the
+    sink list does not open with the induction heads (they pass the sink too, L18H4 on SmolLM2)."""
     roles = atlas.roles()
+    return [h for h in atlas.ranked(role, atlas.layers * atlas.heads) if roles[h[0] - 1][h[1] - 1][0] == role]
+
+
+def ranked(atlas, top: int = 5, width: int = 80) -> Text:
+    """One entry per role: the heads the grid marks with it, highest score first (L18H3 .90: layer 18,
+    head 3, score .90), wrapped to width with an indent."""
+    out = Text()
     for r in ROLES:
-        heads = atlas.ranked(r.name, top)
-        total = sum(r.name in names for row in roles for names in row)
+        every = shown(atlas, r.name)
+        heads, total = every[:top], len(every)
         title = f"{r.letter} {role_name(r.name)} ({_(SCORE_NAMES[r.score]) + ' ' if r.score != r.name else ''}≥ {fmt(r.threshold, 3)}):"
         items = [f"L{ln}H{hn} {fmt(s, 3)}" for ln, hn, s in heads] or [_("no head")]
         if total > len(heads):
@@ -123,7 +132,7 @@ def render_atlas(atlas, console, top: int = 5) -> None:
     console.print(Text(""))
     console.print(legend(console.width))
     console.print(grid(atlas, color), end="")
-    first = next((heads[0] for r in ROLES if (heads := atlas.ranked(r.name, 1))), (1, 1, 0.0))  # an example the list shows
+    first = next((heads[0] for r in ROLES if (heads := shown(atlas, r.name))), (1, 1, 0.0))  # an example the list shows
     console.print(Text("\n" + _("heads per role, strongest first (L{l}H{h}: layer {l}, head {h}):").format(l=first[0], h=first[1]),
                        style="bold"))
     console.print(ranked(atlas, top, console.width), end="")

@@ -39,7 +39,7 @@ header.append(main);
 const tabs = el("div", "av-tabs");
 const legend = el("div", "av-atlas-legend av-dim");  // the role letters and thresholds (the "atlas" tab's cells)
 legend.append(el("div", "", doc.legend.title));
-for (const item of doc.legend.items) legend.append(el("span", "av-atlas-key", item));
+for (const item of doc.legend.items) legend.append(el("span", "av-atlas-key", item), " ");  // a space between keys: the line wraps there
 const grid = el("div", "av-atlas-grid");
 const detail = el("div", "av-atlas-detail");
 detail.append(el("p", "av-dim", "click a head to see its α′ on the text and on the probe"));
