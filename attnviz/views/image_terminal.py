@@ -130,7 +130,9 @@ def alpha_grid_text(alpha_prime_map: np.ndarray, focus: int, color: bool, cell: 
     own = float(alpha_prime_map[r, c])
     mark = _("red") if color else "[]"
     out.append(_("{mark}: query ({row},{col}), α′ on itself {own} · brightest: α′ = {top} · blank: 0").format(
-        mark=mark, row=r + 1, col=c + 1, own=f"{own:.3g}", top=f"{top:.3g}"), style="dim")
+        mark=mark, row=r + 1, col=c + 1, own=f"{own:.3g}", top=f"{strongest:.3g}"), style="dim")  # this grid's own
+    if scale:  # a comparison: its full shade is the largest α′ of every grid, which this one may not reach
+        out.append("\n" + _("full shade: α′ = {top}, one scale for every setting").format(top=f"{top:.3g}"), style="dim")
     return out
 
 
