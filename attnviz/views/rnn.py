@@ -39,7 +39,7 @@ def render_rnn(r, console, cells: str = "auto") -> None:
     n = len(r.tokens)
     console.print(fit_header(header(r.attention), console))
     console.print(fit_header(Text(rnn_words(r)), console))
-    console.print(Text(steps_line(r), style="bold"))
+    console.print(fit_header(Text(steps_line(r), style="bold"), console))
     scale = float(max(r.influence.max(), r.alpha_prime.max()))
     oov = list(r.attention.oov)
     tokens = [printable(t) for t in r.tokens]

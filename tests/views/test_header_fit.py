@@ -30,6 +30,7 @@ def header_lines(output: str) -> list[str]:
     (["show", "The cat sat on the mat.", "--heads", "2", "--lang", "zh"], "  · 2 个头"),
     (["show", "The cat sat on the mat.", "--heads", "4"], "  · 4 heads"),
     (["rnn", "The cat sat on the mat."], "  · random weights (seed 0)"),
+    (["rnn", "The cat sat on the mat."], "  · self-attention 1 (every b^i at once, from every a^j)"),
 ])
 def test_a_long_header_line_breaks_between_its_parts_at_80_columns(cli, args, alone):
     out = cli(*args).output
