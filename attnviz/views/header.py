@@ -114,8 +114,8 @@ def breaks(line: str, width: int) -> list[tuple[int, int]]:
     cuts = [(m.start(), m.end()) for m in BREAK.finditer(line) if line[:m.start()].strip()]
     out, start, indent = [], 0, 0
     while indent + cell_len(line[start:]) > width:
-        later = [c for c in cuts if c[0] > start]
-        fitting = [c for c in later if indent + cell_len(line[start:c[0]]) <= width]
+        later = [pair for pair in cuts if pair[0] > start]
+        fitting = [pair for pair in later if indent + cell_len(line[start:pair[0]]) <= width]
         cut = fitting[-1] if fitting else (later[0] if later else None)
         if cut is None:
             break
