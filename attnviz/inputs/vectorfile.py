@@ -116,17 +116,22 @@ class without_bom:
         with open(self.path, "rb") as f:
             if f.read(3) != BOM:
                 return self.path
+            import secrets
             import shutil
             import tempfile
 
+            # named before it exists, and removed here if the copy stops (a full disk, Ctrl-C during a large
+            # file): `with` calls __exit__ only once __enter__ has returned
+            self.copy = Path(tempfile.gettempdir()) / f"attnviz-{secrets.token_hex(8)}{self.path.name[-40:]}"
             try:
-                out = tempfile.NamedTemporaryFile(prefix="attnviz-", suffix=self.path.name[-40:], delete=False)
-            except OSError as e:
+                with open(self.copy, "xb") as out:
+                    shutil.copyfileobj(f, out, 1 << 20)
+            except BaseException as e:
+                self.copy.unlink(missing_ok=True)
+                if not isinstance(e, OSError):
+                    raise
                 raise AttnvizError(f"{self.path} starts with a byte order mark and no temporary copy without it could be "
                                    f"written ({e.strerror}); remove the first 3 bytes (tail -c +4) or set TMPDIR") from None
-            self.copy = Path(out.name)
-            with out:
-                shutil.copyfileobj(f, out, 1 << 20)
         return self.copy
 
     def __exit__(self, *exc):

@@ -308,24 +308,19 @@ def save_page(page: str, path) -> None:
     """Write the page atomically (a temporary file in the same folder, then rename); an error or an
     interrupt (Ctrl-C, SIGTERM) on the way leaves neither a partial page nor the temporary file."""
     import os
-    import tempfile
     from pathlib import Path
 
-    path = Path(path)
+    from .saving import create, temporary_name
+
+    path, tmp = Path(path), None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise AttnvizError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        tmp = temporary_name(path, ".tmp")  # first the name, then the file: an interrupt in between leaves nothing
+        with os.fdopen(create(tmp), "w", encoding="utf-8") as f:
             f.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved page reads like any file the user writes
         os.replace(tmp, path)
     except BaseException as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         if isinstance(e, OSError):
             raise AttnvizError(f"cannot write {path}: {e.strerror}") from None
         raise

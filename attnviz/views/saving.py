@@ -3,9 +3,8 @@ renamed over the target) that leaves nothing behind when it fails or is interrup
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import secrets
 import warnings
 from pathlib import Path
 
@@ -54,21 +53,30 @@ def _check_path(p: str) -> Path:
         raise UsageError(f"`save` {p}: the folder {folder} does not exist")
     if path.is_dir():
         raise UsageError(f"`save` {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
+    probe = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".attnviz-probe-", dir=folder)
+        probe = folder / f".attnviz-probe-{secrets.token_hex(8)}"  # named first, as in _save: nothing is left behind
+        os.close(create(probe))
     except OSError as e:
         raise AttnvizError(f"`save` {p}: cannot create a file in {folder} ({e.strerror or e}); save somewhere else") from None
-    try:
-        os.close(fd)
     finally:
-        os.unlink(tmp)
+        if probe is not None:
+            probe.unlink(missing_ok=True)
     return path
 
 
-def _temporary(path: Path) -> tuple[int, str]:
-    """mkstemp next to path: '.NAME.XXXXXXXX.EXT', NAME cut so the temporary name fits where path fits."""
-    name = path.name[: max(1, len(path.name) - 20)]
-    return tempfile.mkstemp(prefix=f".{name}.", suffix=path.suffix, dir=path.parent if str(path.parent) else ".")
+def temporary_name(path: Path, suffix: str | None = None) -> Path:
+    """A fresh name beside path, '.NAME.' + 16 random hex digits + suffix (default path's), NAME cut so
+    that it fits wherever path's name fits.  Named before the file exists: whatever stops the write
+    once the caller holds the name (an error, Ctrl-C, SIGTERM, delivered on any thread) can remove it."""
+    suffix = path.suffix if suffix is None else suffix
+    name = path.name[: max(1, len(path.name) - 18 - len(suffix))]
+    return (path.parent if str(path.parent) else Path(".")) / f".{name}.{secrets.token_hex(8)}{suffix}"
+
+
+def create(tmp: Path) -> int:
+    """Create tmp (which must not exist) as an ordinary file, the umask applied: a descriptor to write."""
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
 
 
 def _save(fig, path: Path, dpi: int) -> None:
@@ -81,9 +89,8 @@ def _save(fig, path: Path, dpi: int) -> None:
                          f"or use fewer `heads`")
     tmp = None
     try:
-        with _signals_held():  # a Ctrl-C or SIGTERM between creating the file and knowing its name would leave it
-            fd, tmp = _temporary(path)
-            os.close(fd)
+        tmp = temporary_name(path)  # first the name, then the file: an interrupt in between leaves nothing
+        os.close(create(tmp))
         dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
         with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
@@ -91,9 +98,6 @@ def _save(fig, path: Path, dpi: int) -> None:
             tight = {"bbox_inches": "tight", "pad_inches": 0.15} if len(fig.axes) <= 24 else {}
             _hook("ATTNVIZ_TEST_SAVE_DELAY")
             fig.savefig(tmp, format=path.suffix.lower().lstrip("."), dpi=dpi, **tight)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved figure is an ordinary file
         os.replace(tmp, path)
     except BaseException as e:
         if tmp is not None:
@@ -101,24 +105,6 @@ def _save(fig, path: Path, dpi: int) -> None:
         if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
             raise
         raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """SIGINT and SIGTERM wait (blocked, then delivered on exit) while the block runs; where signals
-    cannot be blocked (not the main thread of a POSIX process), it runs as it is."""
-    import signal
-
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _reason(e: Exception) -> str:

@@ -167,3 +167,34 @@ def test_stored_row_norms_match_the_table():
     table = np.asarray(v._vectors, dtype=np.float32)
     np.testing.assert_allclose(v.row_norms(False), np.linalg.norm(table, axis=1), rtol=1e-4)
     np.testing.assert_allclose(v.row_norms(True), np.linalg.norm(table - v.mean(), axis=1), rtol=1e-4)
+
+
+def test_a_bom_copy_is_removed_when_the_copy_stops(tmp_path, monkeypatch):
+    """A vectors file with a byte order mark is read through a temporary copy without it; a copy that
+    stops (Ctrl-C during a large file, a full disk) leaves no copy behind, and a full disk says so."""
+    import errno
+    import os
+    import tempfile
+
+    from attnviz.inputs.vectorfile import without_bom
+
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf" + (DATA / "tiny.w2v.txt").read_bytes())
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    for stop, caught in ((KeyboardInterrupt(), KeyboardInterrupt), (OSError(errno.ENOSPC, "No space left on device"), AttnvizError)):
+        def copy(src, dst, length, stop=stop):
+            dst.write(b"part")
+            raise stop
+
+        monkeypatch.setattr(shutil, "copyfileobj", copy)
+        with pytest.raises(caught) as e:
+            with without_bom(bom):
+                pass
+        assert os.listdir(tmp_path / "tmp") == []
+    assert "No space left on device" in str(e.value) and "tail -c +4" in str(e.value)
+    monkeypatch.undo()
+    with without_bom(bom) as readable:
+        assert readable != bom and readable.read_bytes()[:3] != b"\xef\xbb\xbf"
+    assert not readable.exists()
