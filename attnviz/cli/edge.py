@@ -24,6 +24,7 @@ def started_as_the_command() -> bool:
 
 if started_as_the_command():
     _signal.signal(_signal.SIGINT, interrupted)  # guarded() hands Ctrl-C back to Python while a command runs
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")  # before numpy: idle BLAS threads spin 2²² cycles, not 2²⁸ (docs/performance.md)
 
 import signal  # noqa: E402  (after the handler: an interrupt during these imports is one line)
 

@@ -93,11 +93,13 @@ class EmbeddedVectors(Vectors):
         self.dim = int(self._vectors.shape[1])
 
     @cached_property
-    def _keys(self) -> tuple[memoryview, np.ndarray, np.ndarray]:
+    def _keys(self) -> tuple[memoryview, memoryview, np.ndarray]:
         blob = np.memmap(self.root / "words.txt", dtype=np.uint8, mode="r")
         off = np.load(self.root / "words_off.npy", mmap_mode="r", allow_pickle=False)
         rows = np.load(self.root / "words_row.npy", mmap_mode="r", allow_pickle=False)
-        return memoryview(blob), off, rows
+        # off as a memoryview: the binary search reads it ~17 times a word, and np.memmap's Python
+        # __getitem__ made that a fifth of looking up a long text's words (5 900 words: 112 → 71 ms)
+        return memoryview(blob), memoryview(np.asarray(off, dtype=np.uint32)), rows
 
     def _get(self, word: str) -> np.ndarray | None:
         row = self._row(word)
