@@ -193,11 +193,23 @@ def conv_alphas(conv, kernel, compare: str | None) -> list[float] | None:
 
 def check_dense(result) -> None:
     """explain follows one query through full matrices, which only a set of vectors' one layer
-    (VectorSetAnalysis) holds: a long input's summary (top-k) has none."""
-    from ..analysis.results import VectorSetAnalysis
+    (VectorSetAnalysis) holds; the refusal says which result this is and what to run instead."""
+    from ..analysis.compare import Comparison
+    from ..analysis.results import LongAnalysis, VectorSetAnalysis
 
-    if not isinstance(result.analysis, VectorSetAnalysis):
+    a = result.analysis
+    if isinstance(a, VectorSetAnalysis):
+        return
+    if isinstance(a, LongAnalysis) and not a.top_k_given:
         from ..options import DENSE_MAX
 
-        raise UsageError(f"explain follows one query through full matrices; this input has {len(result.tokens):,} items "
+        raise UsageError(f"explain follows one query through full matrices; this input has {len(a.tokens):,} items "
                          f"(over {DENSE_MAX:,}); shorten it (`size` for pictures)", "size")
+    if isinstance(a, LongAnalysis):
+        raise UsageError("explain follows one query through full matrices; this result keeps each query's top keys "
+                         "only: analyze without `top_k`", "top_k")
+    if isinstance(a, Comparison):
+        raise UsageError("explain follows one setting; this result compares several: analyze with one value instead of "
+                         "`compare`", "compare")
+    raise UsageError("explain walks one layer of attnviz's own attention (word vectors or a vector set); a model's heads "
+                     "are shown by table(), figure() and heads_ranking()", "model")

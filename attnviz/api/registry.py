@@ -27,5 +27,5 @@ def register_score(name: str, fn, formula: str, tex: str | None = None, explain:
     positive=True: every α > 0 (checked on each call), so normalize="sum" takes it as it takes linear.
     cost: how long a cell takes relative to scaled-dot's (default 1, a dot product's); the time
     estimates before long work scale by it, and over 1 they suggest scaled-dot.
-    unregister_score(name) removes it.  The CLI's --score offers the built-ins only."""
+    attnviz.api.registry.unregister_score(name) removes it.  The CLI's --score offers the built-ins only."""
     _register(name, fn, formula, tex=tex, explain=explain, positive=positive, cost=cost)

@@ -13,6 +13,7 @@ register_score adds a score from Python (attnviz.register_score) and score_names
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
@@ -245,7 +246,7 @@ def register_score(name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
     check_registration(name, fn, formula, tex, explain)
     if not isinstance(positive, bool):
         raise UsageError(f"register_score {name!r}: positive must be True or False (got {positive!r})")
-    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not 0 < cost < math.inf:
+    if isinstance(cost, bool) or not isinstance(cost, numbers.Real) or not 0 < cost < math.inf:  # numpy numbers too
         raise UsageError(f"register_score {name!r}: cost must be a positive number, a cell's time relative to "
                          f"scaled-dot's (got {cost!r})")
     try_once(name, fn, positive)

@@ -124,7 +124,7 @@ class without_bom:
             # file): `with` calls __exit__ only once __enter__ has returned
             self.copy = Path(tempfile.gettempdir()) / f"attnviz-{secrets.token_hex(8)}{self.path.name[-40:]}"
             try:
-                with open(self.copy, "xb") as out:
+                with os.fdopen(os.open(self.copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:  # yours alone
                     shutil.copyfileobj(f, out, 1 << 20)
             except BaseException as e:
                 self.copy.unlink(missing_ok=True)

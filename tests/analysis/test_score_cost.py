@@ -5,6 +5,7 @@ hands attnviz.cost the numbers, so cost.py knows no score by name, and a score r
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import attnviz
@@ -86,3 +87,11 @@ def test_a_wrong_cost_is_one_usage_error(bad):
     with pytest.raises(UsageError, match="cost must be a positive number"):
         attnviz.register_score("mine", lambda q, k: q @ k.T, formula="x", cost=bad)
     assert "mine" not in registry.SCORES
+
+
+def test_a_numpy_number_is_a_cost():
+    try:
+        attnviz.register_score("mine", lambda q, k: q @ k.T, formula="x", cost=np.int64(4))
+        assert registry.SCORES["mine"].cost.factor == 4.0 and registry.SCORES["mine"].cost.cheaper
+    finally:
+        registry.unregister_score("mine")

@@ -197,4 +197,5 @@ def test_a_bom_copy_is_removed_when_the_copy_stops(tmp_path, monkeypatch):
     monkeypatch.undo()
     with without_bom(bom) as readable:
         assert readable != bom and readable.read_bytes()[:3] != b"\xef\xbb\xbf"
+        assert readable.stat().st_mode & 0o077 == 0  # in a shared TMPDIR, readable by its owner only
     assert not readable.exists()
