@@ -21,6 +21,7 @@ from typer.core import TyperGroup  # noqa: E402
 
 from ..options import COMMAND_HELP, HELP, examples  # noqa: E402
 from . import commands, notes  # noqa: E402
+from .params import escaped  # noqa: E402
 
 
 class Group(TyperGroup):
@@ -40,9 +41,9 @@ class Group(TyperGroup):
         return code
 
 
-app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=escaped(HELP))
 for _command in (commands.show, commands.heads, commands.atlas, commands.explain, commands.pe, notes.rnn):
-    app.command(help=COMMAND_HELP[_command.__name__][0], epilog=examples(_command.__name__))(_command)
+    app.command(help=escaped(COMMAND_HELP[_command.__name__][0]), epilog=escaped(examples(_command.__name__)))(_command)
 
 
 def _version(value: bool) -> None:

@@ -3,7 +3,7 @@ its parameters here)."""
 
 from ..options import api_names
 from .edge import console, text_or_file, written
-from .params import build_options, media_options, save_paths, single, takes
+from .params import build_options, has_media, media_options, save_paths, single, takes
 
 CONV_ALONE = ("text", "file", "lines", "model", "words", "generate", "top_k", "layer", "head", "matrix", "include_vectors",
               "cmap", "vmax")  # show's parameters that a K²-head layer over pixels has no use for
@@ -15,8 +15,7 @@ def rnn(**p) -> None:
     from ..views.rnn import render_rnn
 
     paths = save_paths(p["save"], p, "input", "audio", "image", "vectors", "weights")
-    given = any(p[k] is not None for k in ("input", "audio", "image"))
-    text = None if given and p["text"] is None else text_or_file(p["text"], None)
+    text = None if has_media(p) and p["text"] is None else text_or_file(p["text"], None)
     result = run_rnn(**{k: p[k] for k in api_names("rnn")} | {"text": text})
     if not written(result, p["json_out"], paths, p["dpi"]):
         render_rnn(result.analysis, console(), p["cells"])

@@ -36,6 +36,14 @@ def parse_temperature(value: str) -> float | str:
 PARSERS = {"temperature": parse_temperature}
 
 
+def escaped(text: str) -> str:
+    """Help text as typer's rich help prints it: a shape [n, d] or attnviz[transformers] shown, not read as a
+    style tag and dropped (rich.markup.escape's rule, without importing rich on every run)."""
+    import re
+
+    return re.sub(r"(\\*)(\[[a-z#/@][^[]*?])", lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
+
+
 _BUILT: dict[str, inspect.Parameter] = {}  # by option name: show, explain and rnn share 23 (typer copies what it changes)
 
 
@@ -47,12 +55,12 @@ def parameter(option: Option) -> inspect.Parameter:
     kind = list[kind] if option.many else kind
     default = kind(option.default) if option.choices and option.default is not None else option.default
     if option.argument:
-        info = typer.Argument(help=option.help, show_default=False)
+        info = typer.Argument(help=escaped(option.help), show_default=False)
     else:
         extra = {"min": option.min, "max": option.max} if option.cli_range else {}
         extra.update({"parser": PARSERS[option.parser]} if option.parser else {})
         extra.update({"metavar": option.metavar} if option.metavar else {})
-        info = typer.Option(*option.flags, help=option.help, show_default=option.show_default,
+        info = typer.Option(*option.flags, help=escaped(option.help), show_default=option.show_default,
                             rich_help_panel=option.panel, **{k: v for k, v in extra.items() if v is not None})
     kind = Optional[kind] if option.default is None else kind
     built = inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info])
@@ -97,12 +105,19 @@ def build_options(p: dict):
 
 
 def media_options(p: dict) -> dict:
-    """The input options that are not attention options (--input, --audio, --image and theirs)."""
-    return {k: p[k] for k in ("input", "audio", "image", "frame_ms", "hop_ms", "features", "size", "patch")}
+    """The input options that are not attention options: inputs.load.Media's fields (--input, --audio, --image, theirs)."""
+    from dataclasses import fields
+
+    from ..inputs.load import Media
+
+    return {f.name: p[f.name] for f in fields(Media) if f.name in p}
 
 
 def has_media(p: dict) -> bool:
-    return any(p[k] is not None for k in ("input", "audio", "image"))
+    """An input other than text is given (a field of inputs.kinds' entries)."""
+    from ..inputs import kinds
+
+    return any(p[field] is not None for field in kinds.fields())
 
 
 def single(values: list[str] | None, flag: str, why: str) -> str | None:

@@ -39,6 +39,7 @@ class InputKind:
     medium      a sound or a picture: its items lie along time or on a grid and its views draw the
                 medium itself, so a long one (top-k) still draws figures and focus rows (block means)
     record      its source record (inputs.sources): the JSON's source.kind is the record's `kind`
+    counted     (JSON source dict) -> what its items are called in a count ("tokens", "frames", …)
     """
 
     name: str
@@ -55,6 +56,7 @@ class InputKind:
     cost_tips: Callable[[object], list[str]] = lambda source: []  # noqa: E731
     medium: bool = False
     record: type | None = None
+    counted: Callable[[dict], str] = lambda source: "tokens"  # noqa: E731
 
     @property
     def source_kind(self) -> str:
@@ -140,9 +142,10 @@ KINDS: dict[str, InputKind] = {kind.name: kind for kind in (
     InputKind("matrix", "input", _matrix, "none", "a label, or the item's number", cost_tips=_matrix_tips, record=MatrixSource),
     InputKind("audio", "audio", _audio, "standard", "a time (1.25s, 1250ms) or a frame number",
               _audio_focus, _audio_window, options=("frame_ms", "hop_ms", "features"), check=_audio_check,
-              cost_tips=_audio_tips, medium=True, record=AudioSource),
+              cost_tips=_audio_tips, medium=True, record=AudioSource, counted=lambda source: "frames"),
     InputKind("image", "image", _image, "standard", "ROW,COL (several: one `focus` each)",
-              _image_focus, options=("size", "patch"), several=True, medium=True, record=ImageSource),
+              _image_focus, options=("size", "patch"), several=True, medium=True, record=ImageSource,
+              counted=lambda source: "patches" if source.get("patch") else "pixels"),
 )}
 
 
@@ -152,6 +155,12 @@ def kind_of(name: str) -> InputKind:
         return KINDS[name]
     except KeyError:
         raise UsageError(f"input kind {name!r} is not one of {', '.join(KINDS)}") from None
+
+
+def counted(source: dict) -> str:
+    """What a JSON document's items are called in a count, by its source.kind ("tokens" for a model's)."""
+    kind = next((k for k in KINDS.values() if k.source_kind == source.get("kind")), None)
+    return kind.counted(source) if kind else "tokens"
 
 
 def fields() -> list[str]:

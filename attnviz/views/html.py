@@ -109,7 +109,9 @@ def _trim_layer(layer: dict) -> dict:
 def default_header(doc: dict) -> str:
     """A one-line description when the caller gives none (the CLI passes the terminal's header)."""
     s, c, n = doc.get("source", {}), doc.get("config", {}), len(doc.get("tokens", []))
-    unit = {"audio": "frames", "image": "patches"}.get(s.get("kind"), "tokens")
+    from ..inputs.kinds import counted
+
+    unit = counted(s)
     parts = [f"{s.get('name', '?')}" + (f" ({s['dim']}-d)" if s.get("dim") else ""), f"{n:,} {unit}"]
     if s.get("kind") == "model":
         parts.append(f"{c.get('layers', '?')} layers × {c.get('heads', '?')} heads")

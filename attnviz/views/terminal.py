@@ -295,7 +295,7 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
     """The encoding matrix: positions down, dimensions across, one heat cell per value (-1 … 1)."""
     n, d = pe.shape
     console.print(Text(_("sinusoidal positional encoding: {n} positions × {d} dimensions").format(n=n, d=d), style="bold"))
-    console.print(Text("PE(p, 2i) = sin(p / 10000^(2i/d)),  PE(p, 2i+1) = cos(p / 10000^(2i/d))", style="dim"))
+    console.print(fit_header(Text("PE(p, 2i) = sin(p / 10000^(2i/d)),  PE(p, 2i+1) = cos(p / 10000^(2i/d))", style="dim"), console))
     color = console.color_system is not None
     idx_w = len(str(n - 1))
     cols = min(d, max(1, console.width - idx_w - 2))

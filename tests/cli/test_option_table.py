@@ -6,6 +6,7 @@ import typer
 
 import attnviz
 from attnviz.cli import app
+from attnviz.cli.params import escaped
 from attnviz.errors import UsageError
 from attnviz.i18n import LANGUAGES
 from attnviz.options import API_OPTIONS, COMMANDS, LANGS, TABLE, as_flags, entries
@@ -18,7 +19,7 @@ def test_each_commands_parameters_are_its_table_entries_in_order():
         assert [p.name for p in params] == [o.param for o in entries(command)], command
         assert [tuple(p.opts + p.secondary_opts) for p in params if not p.opts[0].isidentifier()] == \
             [o.flags for o in entries(command) if not o.argument], command
-        assert [p.help for p in params] == [o.help for o in entries(command)], command
+        assert [p.help for p in params] == [escaped(o.help) for o in entries(command)], command
 
 
 def test_the_choices_and_ranges_reach_the_cli():
@@ -70,3 +71,23 @@ def test_a_command_that_names_a_parameter_the_table_does_not_give_it_is_refused(
 
     with pytest.raises(TypeError, match=r"names \['dims'\] that `pe` does not take"):
         takes("pe")(pe)
+
+
+def test_help_shows_every_bracket_of_the_table():
+    """typer's help is rich markup: '[transformers]' or a shape '[layers, heads, n, n]' would be read
+    as a style tag and vanish from --help (they did) unless escaped."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    checked = 0
+    for command in COMMANDS:
+        env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
+        out = subprocess.run([sys.executable, "-m", "attnviz", command, "--help"], capture_output=True, text=True,
+                             env=env, timeout=120).stdout
+        shown = " ".join(out.replace("│", " ").split())
+        spans = {m for o in entries(command) for m in re.findall(r"\[[^\]]*\]", o.help)}
+        assert all(" ".join(span.split()) in shown for span in spans), (command, spans)
+        checked += len(spans)
+    assert checked >= 4  # [transformers], [layers, heads, n, n], [hidden, d], NAME[:TAG], …

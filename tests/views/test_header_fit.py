@@ -73,3 +73,16 @@ def test_piped_output_keeps_the_header_on_one_line():
     out = subprocess.run([sys.executable, "-m", "attnviz", "show", "--image", "demo", "--patch", "4"], env=env,
                          capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL).stdout
     assert out.splitlines()[0] == "attnviz · grace_hopper.jpg (demo) · 8 × 6 = 48 patches of 4 × 4 px (48-d) · 1 head"
+
+
+def test_pe_breaks_between_its_two_formulas():
+    import io
+
+    import numpy as np
+
+    from attnviz.views.screen import Screen
+    from attnviz.views.terminal import render_pe
+
+    out = io.StringIO()
+    render_pe(np.zeros((3, 4)), Screen(out, 50, None))
+    assert "  PE(p, 2i+1) = cos(p / 10000^(2i/d))" in out.getvalue().splitlines(), out.getvalue()

@@ -24,9 +24,16 @@ TABLE = PACKAGE / "views" / "registry.py"  # the views table: one row per (resul
 
 def kind_tests(path: Path) -> list[str]:
     """Comparisons of a kind with an input kind's name ('seq.kind == "audio"', 'kind in ("audio",
-    "image")'); the parameter `text` compared with "text" is not one."""
+    "image")'); the parameter `text` compared with "text" is not one.  Also a table keyed by kind
+    names looked up with a kind ('{"audio": "frames", "image": "patches"}.get(source["kind"])')."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        looked_up = (node.func.value, node.args[:1]) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr == "get" else (node.value, [node.slice]) if isinstance(node, ast.Subscript) else (None, [])
+        table, key = looked_up
+        if isinstance(table, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in KINDS for k in table.keys) \
+                and any("kind" in ast.unparse(k) for k in key):
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(table)}")
         if not isinstance(node, ast.Compare):
             continue
         sides = [node.left, *node.comparators]
@@ -49,6 +56,8 @@ def test_the_scan_finds_a_planted_kind_test(tmp_path):
     planted.write_text('def f(seq, kind, name):\n    return seq.kind in ("audio", "image") or "text" == kind or kind == "model" '
                        'or name == "text"\n')
     assert kind_tests(planted) == ["planted.py:2: seq.kind in ('audio', 'image')", "planted.py:2: 'text' == kind"]
+    planted.write_text('def g(s):\n    return {"audio": "frames", "image": "patches"}.get(s.get("kind"), "tokens")\n')
+    assert kind_tests(planted) == ["planted.py:2: {'audio': 'frames', 'image': 'patches'}"]
 
 
 def test_the_json_source_kinds_are_the_kinds_records():
@@ -66,3 +75,14 @@ def test_a_long_medium_keeps_its_figures_and_focus_a_long_text_does_not():
     matrix = rng.standard_normal((6, 4))
     with pytest.raises(UsageError, match="show a summary: `focus`"):
         attnviz.analyze(input=matrix, top_k=2, request=Request(focus=["a2"]))
+
+
+def test_a_documents_items_are_counted_by_its_kinds_entry():
+    from attnviz.inputs.kinds import counted
+    from attnviz.views.html import default_header
+
+    assert [counted({"kind": k}) for k in ("vectors", "matrix", "audio", "model", "attention")] == \
+        ["tokens", "tokens", "frames", "tokens", "tokens"]
+    assert counted({"kind": "image", "patch": 4}) == "patches" and counted({"kind": "image", "patch": None}) == "pixels"
+    doc = attnviz.analyze(image="demo", size=8).to_dict()
+    assert f"{len(doc['tokens'])} pixels" in default_header(doc)  # said "patches" for a picture of pixels
