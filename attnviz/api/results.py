@@ -68,8 +68,9 @@ class AtlasResult:
 
         return dumps(self.to_dict()) + "\n"
 
-    def table(self, width: int = 80, color: bool = False, lang: str | None = None) -> str:
-        """What `attnviz atlas` prints in a terminal this wide (lang as in Result.table)."""
+    def table(self, width: int = 80, color: bool = False, lang: str | None = None, top: int = 5) -> str:
+        """What `attnviz atlas` prints in a terminal this wide (lang as in Result.table; top: heads listed
+        per role, as --top)."""
         import io
 
         from ..i18n import using
@@ -78,7 +79,7 @@ class AtlasResult:
 
         buffer = io.StringIO()
         with using(lang):
-            render_atlas(self.atlas, Screen(buffer, width, "truecolor" if color else None))
+            render_atlas(self.atlas, Screen(buffer, width, "truecolor" if color else None), top)
         return buffer.getvalue()
 
     def figure(self, title: str | None = None, lang: str | None = None):

@@ -33,7 +33,7 @@ def cell(roles: list[str], scores: dict, ln: int, hn: int) -> tuple[str, float |
         return "·".ljust(CELL), None
     r = ROLE[roles[0]]
     s = float(scores[r.score][ln, hn])
-    return f"{r.letter}{min(99, int(s * 100)):02d}", s
+    return f"{r.letter}{min(99, round(float(f'{s:.2f}') * 100)):02d}", s  # as the list writes it (.72: P72)
 
 
 def grid(atlas, color: bool) -> Text:

@@ -65,7 +65,7 @@ function drawGrid() {
     row.append(el("th", "", String(l + 1)));
     for (let h = 0; h < H; h++) {
       const [letter, s] = current === "atlas" ? roleScore(l, h) : ["", doc.scores[current][l][h]];
-      const cell = el("button", "av-atlas-cell", current === "atlas" ? (s === null ? "·" : `${letter}${Math.min(99, Math.floor(s * 100))}`) : s.toFixed(2));
+      const cell = el("button", "av-atlas-cell", current === "atlas" ? (s === null ? "·" : `${letter}${Math.min(99, Math.round(Number(s.toFixed(2)) * 100))}`) : s.toFixed(2));
       cell.type = "button";
       cell.dataset.layer = l; cell.dataset.head = h;
       if (s !== null) { cell.style.background = color(s / top); cell.style.color = s / top > 0.55 ? "#000" : "#fff"; }
