@@ -50,7 +50,8 @@ class AtlasResult:
         return self.atlas.roles()
 
     def ranked(self, role: str, top: int = 5) -> list[tuple[int, int, float]]:
-        """The heads with `role` as (layer, head 1-based, score), highest score first (at most `top`)."""
+        """Every head that passes `role`'s bar, as (layer, head 1-based, score), highest score first (at most
+        `top`); a head may pass several (roles()), while table() lists each under the one its grid cell shows."""
         return self.atlas.ranked(role, top)
 
     def __repr__(self) -> str:

@@ -110,11 +110,11 @@ def keys_step(console: Console, w: Walk) -> None:
 def scores_step(console: Console, w: Walk) -> None:
     i, c, hd = w.i, w.c, w.hd
     step(console, 4, _("scores"), score_step(c, w.n, hd.q.shape[1]))
-    t = table("j", "token", "q·k", "α")
+    dot = score(c.score).uses_dot  # q·k means something for this score (not for additive or a score of your own)
+    t = table("j", "token", *(["q·k"] if dot else []), "α")
     for j in w.keys:
-        qk = float(hd.q[i] @ hd.k[j])
-        t.add_row(str(j + 1), w.tokens[j], f"{qk:.4g}" if score(c.score).uses_dot else "",
-                  _("masked") if w.masked[j] else f"{hd.alpha[i, j]:.4g}")
+        qk = [f"{float(hd.q[i] @ hd.k[j]) + 0.0:.4g}"] if dot else []  # + 0.0: -0.0 is written 0
+        t.add_row(str(j + 1), w.tokens[j], *qk, _("masked") if w.masked[j] else f"{hd.alpha[i, j] + 0.0:.4g}")
     console.print(t)
     w.rest(console)
     if w.masked.any():

@@ -197,7 +197,7 @@ def render(analysis, console: Console, matrix: str = "both", cells: str = "auto"
                                       analysis.layers[0].mask), end="")
         if matrix in ("both", "alpha"):
             lo, hi = np.nanmin(hd.alpha), np.nanmax(hd.alpha)
-            console.print(Text("\n" + tag + _("α (scores; blue < 0 < red; range {lo} … {hi})").format(lo=f"{lo:.3g}", hi=f"{hi:.3g}"),
+            console.print(Text("\n" + tag + _("α (scores; blue < 0 < red; range {lo} … {hi})").format(lo=f"{lo + 0.0:.3g}", hi=f"{hi + 0.0:.3g}"),
                                style="bold"))
             console.print(matrix_view(hd.alpha, shown_tokens(analysis), analysis.oov, "alpha", width, cells, color,
                                       analysis.layers[0].mask), end="")

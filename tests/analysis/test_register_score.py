@@ -214,3 +214,14 @@ def test_a_positive_score_takes_normalize_sum_and_is_held_to_it():
     with pytest.raises(UsageError, match="registered positive but returned -1"):
         attnviz.register_score("minus-one", lambda q, k: -np.ones((len(q), len(k))), formula="α_ij = −1", positive=True)
     assert "minus-one" not in registry.SCORES
+
+
+def test_explain_has_no_empty_dot_column_and_no_minus_zero(registered):
+    """A score that is not q·k has no q·k column in explain's step 4 (it was a header over empty
+    cells), and the query's own distance, -0.0, is written 0 (also the table's α range)."""
+    r = attnviz.analyze(S, score=registered)  # identity projections: α_ii = -0.0
+    step = r.explain("cat").split("4. scores")[1].split("5. ")[0]
+    assert "q·k" not in step and " -0\n" not in step and "\n2  cat" in step and step.split("\n2  cat")[1].split()[0] == "0"
+    assert "… -0)" not in r.table() and "… 0)" in r.table()
+    dot = attnviz.analyze(S).explain("cat").split("4. scores")[1]
+    assert "q·k" in dot  # a dot product keeps it
