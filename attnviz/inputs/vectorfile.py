@@ -101,7 +101,8 @@ def read_vectors_file(path: Path, trust_pickle: bool = False):
         raise AttnvizError(f"{path}: not enough memory to load these vectors; use a smaller vectors file") from None
     except Exception as e:  # gensim raises many types for malformed files
         detail = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise AttnvizError(f"could not read vectors from {path}: {detail}") from None
+        raise AttnvizError(f"could not read vectors from {path}: {detail}; a vectors file is word2vec or GloVe text (a word "
+                           f"and its numbers on each line), word2vec or fastText binary, or a gensim .kv") from None
 
 
 class without_bom:

@@ -71,8 +71,9 @@ def _resolve(spec: str) -> Path:
     path = Path(spec).expanduser()
     if path.exists():
         return check_gguf(path) if is_gguf(path) else check_dir(path)
+    missing = "no such file" if spec.lower().endswith(".gguf") else "no such directory"  # what the user meant to give
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-        raise UsageError(f"`model` {spec}: no such directory")
+        raise UsageError(f"`model` {spec}: {missing}")
     repo = ALIASES.get(spec.lower(), spec)
     if repo in GGUF_PACKAGES:
         return packaged_gguf(spec, GGUF_PACKAGES[repo])
@@ -97,7 +98,7 @@ def _resolve(spec: str) -> Path:
                            f"(its files point to blobs that are gone); download the model again or delete that entry")
     if repo == MINILM:
         raise AttnvizError(f"`model` {spec}: the model {MINILM} is not installed; {HOW_TO_GET}")
-    raise UsageError(f"`model` {spec}: no such directory, and not a known model name (known: minilm, smollm2, ollama:NAME)")
+    raise UsageError(f"`model` {spec}: {missing}, and not a known model name (known: minilm, smollm2, ollama:NAME)")
 
 
 def needed(path: Path) -> tuple[str, ...]:

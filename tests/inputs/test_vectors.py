@@ -199,3 +199,12 @@ def test_a_bom_copy_is_removed_when_the_copy_stops(tmp_path, monkeypatch):
         assert readable != bom and readable.read_bytes()[:3] != b"\xef\xbb\xbf"
         assert readable.stat().st_mode & 0o077 == 0  # in a shared TMPDIR, readable by its owner only
     assert not readable.exists()
+
+
+def test_a_text_file_that_is_not_vectors_says_what_a_vectors_file_is(tmp_path):
+    prose = tmp_path / "notes.md"
+    prose.write_text("# attnviz\n\nSee self-attention over any set of vectors.\n", encoding="utf-8")
+    with pytest.raises(AttnvizError) as e:
+        vec.open_vectors(str(prose))
+    message = str(e.value)
+    assert "notes.md" in message and "a vectors file is word2vec or GloVe text" in message and "\n" not in message

@@ -189,6 +189,9 @@ def test_missing_model_name_says_how_to_get_it(monkeypatch, tmp_path):
         model_files.resolve_model("minilm")
     with pytest.raises(UsageError, match="no such directory"):
         model_files.resolve_model("./nowhere")
+    for spec in ("path/to/model.gguf", "model.GGUF"):  # a file was meant: "no such directory" misled
+        with pytest.raises(UsageError, match=f"`model` {spec}: no such file"):
+            model_files.resolve_model(spec)
 
 
 def test_model_figures(runner, tmp_path):
