@@ -30,12 +30,23 @@ from ..errors import AttnvizError
 
 
 @dataclass(frozen=True)
+class GGUF:
+    """A GGUF `general.architecture` a family reads, and how llama.cpp's convert_hf_to_gguf.py wrote it.
+    writer: "llama" (its LlamaModel: Llama-like tensor names, Q/K rows permuted for its rotary
+    layout — undone on load — and rope.dimension_count the head size), "decoder" (the same names, no
+    permutation: Qwen2/3), "gpt2" (GPT-2's names, Conv1D weights stored [out, in])."""
+
+    arch: str
+    writer: str = "decoder"
+
+
+@dataclass(frozen=True)
 class Family:
     name: str  # the model_type it is registered under, e.g. "llama"
     module: str  # the module (under attnviz.models) that computes it, imported when first used
     causal: bool  # decoders: a query sees itself and earlier keys only
     aliases: tuple[str, ...] = field(default=())  # other model_type names it computes
-    gguf: tuple[str, ...] = field(default=())  # the GGUF general.architecture values it reads (none: no GGUF files)
+    gguf: tuple[GGUF, ...] = field(default=())  # the GGUF architectures it reads, and how they are written (none: no GGUF files)
 
     def _mod(self):
         import importlib
@@ -77,20 +88,25 @@ def family_for(model_type: object, where: str) -> Family:
 
 def gguf_architectures() -> list[str]:
     """The GGUF general.architecture values some family reads, in alphabetical order (the error's list)."""
-    return sorted({arch for family in FAMILIES.values() for arch in family.gguf})
+    return sorted({g.arch for family in FAMILIES.values() for g in family.gguf})
 
 
 def gguf_family(arch: str) -> Family:
     """The family that reads GGUF files of this general.architecture (one of gguf_architectures())."""
-    return next(family for family in FAMILIES.values() if arch in family.gguf)
+    return next(family for family in FAMILIES.values() if arch in (g.arch for g in family.gguf))
+
+
+def gguf_spec(arch: str) -> GGUF:
+    """How GGUF files of this general.architecture are written (its family's entry)."""
+    return next(g for g in gguf_family(arch).gguf if g.arch == arch)
 
 
 register(Family("bert", "bert", causal=False))
-register(Family("llama", "llama", causal=True, gguf=("llama",)))  # Llama 2/3.x, SmolLM
-register(Family("mistral", "mistral", causal=True, gguf=("mistral",)))
-register(Family("qwen2", "qwen2", causal=True, gguf=("qwen2",)))
-register(Family("qwen3", "qwen3", causal=True, gguf=("qwen3",)))
-register(Family("gpt2", "gpt2", causal=True, gguf=("gpt2",)))
+register(Family("llama", "llama", causal=True, gguf=(GGUF("llama", "llama"),)))  # Llama 2/3.x, SmolLM
+register(Family("mistral", "mistral", causal=True, gguf=(GGUF("mistral", "llama"),)))
+register(Family("qwen2", "qwen2", causal=True, gguf=(GGUF("qwen2"),)))
+register(Family("qwen3", "qwen3", causal=True, gguf=(GGUF("qwen3"),)))
+register(Family("gpt2", "gpt2", causal=True, gguf=(GGUF("gpt2", "gpt2"),)))
 register(Family("roberta", "roberta", causal=False, aliases=("xlm-roberta",)))
 register(Family("distilbert", "distilbert", causal=False))
 register(Family("electra", "electra", causal=False))

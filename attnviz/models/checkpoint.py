@@ -65,7 +65,7 @@ class Model:
             if self.format == "gguf":
                 from .gguf import read_config
 
-                self.config = read_config(module, raw, path)
+                self.config = read_config(module, raw, path, getattr(source, "arch", raw.get("model_type", "")))  # a cache entry: its family
             else:
                 self.config = module.read_config(raw, path)
             anchor = next((k for k in source.keys if k.endswith(module.ANCHOR)), None)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError
-from . import gguf_architectures, gguf_family
+from . import gguf_architectures, gguf_family, gguf_spec
 from .config import check_counts
 from .gguf_file import Header, TensorInfo, read_header
 
@@ -49,7 +49,6 @@ GGUF_KEYS = {  # config.json key -> the GGUF metadata key (after "{arch}.") it i
     "rms_norm_eps": "attention.layer_norm_rms_epsilon", "layer_norm_epsilon": "attention.layer_norm_epsilon",
     "rope_theta": "rope.freq_base", "vocab_size": "vocab_size", "sliding_window": "attention.sliding_window",
 }
-PERMUTED = ("llama", "mistral")  # written by convert_hf_to_gguf.py's LlamaModel (and its subclasses): Q/K rows permuted
 GPT2_TRANSPOSED = ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight")  # Conv1D [in, out] in HF
 
 
@@ -65,7 +64,7 @@ def architecture(header: Header) -> str:
 
 def hf_names(header: Header, arch: str) -> dict[str, str]:
     """GGUF tensor name -> Hugging Face name (names it does not know keep their GGUF name)."""
-    table = GPT2_NAMES if arch == "gpt2" else DECODER_NAMES
+    table = GPT2_NAMES if gguf_spec(arch).writer == "gpt2" else DECODER_NAMES
     patterns = {re.compile(re.escape(g).replace(r"\{i\}", r"(\d+)") + "$"): h for g, h in table.items()}
     out = {}
     for name in header.tensors:
@@ -96,12 +95,13 @@ def _meta(header: Header, arch: str, key: str, kind, default=None, required=True
 def config_dict(header: Header) -> dict:
     """The config.json dict (Hugging Face's keys) the GGUF metadata describes."""
     arch = architecture(header)
-    if arch == "gpt2":
-        return gpt2_config(header)
+    if gguf_spec(arch).writer == "gpt2":
+        return gpt2_config(header, arch)
     get = lambda key, kind=int, default=None, required=True: _meta(header, arch, key, kind, default, required)  # noqa: E731
     heads = get("attention.head_count")
     name = str(header.meta.get("general.name", "")).lower()
-    raw = {"model_type": "mistral" if arch == "llama" and "mistral" in name else gguf_family(arch).name,
+    mistral = gguf_spec(arch).writer == "llama" and "mistral" in name  # llama.cpp writes Mistral 7B as a llama file
+    raw = {"model_type": "mistral" if mistral else gguf_family(arch).name,
            "hidden_size": get("embedding_length"), "num_attention_heads": heads,
            "num_key_value_heads": get("attention.head_count_kv", default=heads), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "rms_norm_eps": float(get("attention.layer_norm_rms_epsilon", float)),
@@ -110,7 +110,7 @@ def config_dict(header: Header) -> dict:
            "tie_word_embeddings": "output.weight" not in header.tensors,
            "attention_bias": "blk.0.attn_q.bias" in header.tensors}
     head_dim = get("attention.key_length", required=False)
-    if head_dim is None and arch in ("llama", "mistral"):
+    if head_dim is None and gguf_spec(arch).writer == "llama":
         head_dim = get("rope.dimension_count", required=False)
     if head_dim is not None:
         raw["head_dim"] = head_dim
@@ -153,14 +153,14 @@ def llama3_scaling(header: Header, raw: dict) -> dict:
             "original_max_position_embeddings": context}
 
 
-def gpt2_config(header: Header) -> dict:
+def gpt2_config(header: Header, arch: str) -> dict:
     """GPT-2's own config.json keys (n_embd, n_head, …), as transformers writes them."""
-    get = lambda key, kind=int, default=None: _meta(header, "gpt2", key, kind, default)  # noqa: E731
+    get = lambda key, kind=int, default=None: _meta(header, arch, key, kind, default)  # noqa: E731
     n_ctx = get("context_length")
-    return {"model_type": "gpt2", "n_embd": get("embedding_length"), "n_head": get("attention.head_count"),
+    return {"model_type": gguf_family(arch).name, "n_embd": get("embedding_length"), "n_head": get("attention.head_count"),
             "n_layer": get("block_count"), "n_positions": n_ctx, "n_ctx": n_ctx, "n_inner": get("feed_forward_length"),
             "layer_norm_epsilon": float(get("attention.layer_norm_epsilon", float)), "activation_function": "gelu_new",
-            "vocab_size": vocab_size(header, "gpt2"), "tie_word_embeddings": "output.weight" not in header.tensors, **token_ids(header)}
+            "vocab_size": vocab_size(header, arch), "tie_word_embeddings": "output.weight" not in header.tensors, **token_ids(header)}
 
 
 def vocab_size(header: Header, arch: str) -> int:
@@ -199,7 +199,8 @@ class GGUFSource:
 
     def __init__(self, header: Header, raw: dict):
         self.header, self.label = header, "the GGUF file"
-        arch = header.meta["general.architecture"]
+        self.arch = arch = header.meta["general.architecture"]
+        writer = gguf_spec(arch).writer
         names = hf_names(header, arch)
         self._info = {names[g]: info for g, info in header.tensors.items()}
         if len(self._info) < len(names):
@@ -210,11 +211,11 @@ class GGUFSource:
         heads, kv = raw.get("num_attention_heads"), raw.get("num_key_value_heads")
         self._fix, self._transposed = {}, set()
         for g, h in names.items():
-            if arch in PERMUTED and re.search(r"\.attn_q\.(weight|bias)$", g):
+            if writer == "llama" and re.search(r"\.attn_q\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=heads: unpermute(w, n)
-            elif arch in PERMUTED and re.search(r"\.attn_k\.(weight|bias)$", g):
+            elif writer == "llama" and re.search(r"\.attn_k\.(weight|bias)$", g):
                 self._fix[h] = lambda w, n=kv: unpermute(w, n)
-            elif arch == "gpt2" and g.endswith(GPT2_TRANSPOSED):
+            elif writer == "gpt2" and g.endswith(GPT2_TRANSPOSED):
                 self._fix[h] = lambda w: np.ascontiguousarray(w.T)
                 self._transposed.add(h)
             n = heads if ".attn_q." in g else kv
@@ -253,20 +254,19 @@ class GGUFSource:
         return w
 
 
-def read_config(module, raw: dict, path: Path):
+def read_config(module, raw: dict, path: Path, arch: str):
     """module.read_config(raw, path) for a GGUF file's config dict; an error names the GGUF key the
     setting came from (llama.context_length, not max_position_embeddings) and the file, not config.json."""
     try:
         return module.read_config(raw, path)
     except AttnvizError as e:
-        raise AttnvizError(gguf_wording(str(e), raw.get("model_type", ""))) from None
+        raise AttnvizError(gguf_wording(str(e), arch)) from None
 
 
 def gguf_wording(message: str, arch: str) -> str:
     """A config error's words for a GGUF file: each config.json key as the GGUF key it was read from."""
     from .config import BROKEN
 
-    arch = "llama" if arch == "mistral" else arch  # mistral files are written as llama
     for key in sorted(GGUF_KEYS, key=len, reverse=True):
         message = re.sub(rf"(?<![\w.]){re.escape(key)}(?!\w)", f"{arch}.{GGUF_KEYS[key]}", message)
     message = message.replace(BROKEN, "a damaged or hand-edited GGUF file: download it again")
