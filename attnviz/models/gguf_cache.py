@@ -27,6 +27,9 @@ ALIGN = 64
 SPARE = 256 << 20  # free space left on the cache's disk after writing an entry
 
 
+NOTE_BYTES = 100_000_000  # an entry this large is announced as it is written (SmolLM2-135M's: 538 MB)
+
+
 def cache_dir() -> Path:
     """$ATTNVIZ_CACHE_DIR when set (the tests use their own), else $XDG_CACHE_HOME/attnviz, else ~/.cache/attnviz."""
     if os.environ.get("ATTNVIZ_CACHE_DIR"):
@@ -130,6 +133,11 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         if shutil.disk_usage(folder).free < total + SPARE:
             _unusable(folder, f"{total / 2**20:,.0f} MB do not fit on its disk")
             return False
+        from ..cost import note
+
+        if total >= NOTE_BYTES:  # a large write to the user's home folder is said, once per file
+            note(f"{path.name}: writing its weights as float32 ({total / 1e6:,.0f} MB) to the cache {folder}, once: later "
+                 f"runs map them instead of dequantizing (delete the folder to reclaim the space; ATTNVIZ_NO_CACHE=1: no cache)")
         table = _write_tensors(tmp_bin, source, sizes)
         tmp_json.write_text(json.dumps({"key": key, "bytes": total, "config": raw, "tensors": table,
                                         "tokenizer": tokenizer.to_str()}), encoding="utf-8")

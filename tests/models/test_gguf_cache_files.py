@@ -129,3 +129,21 @@ def test_an_unusable_cache_folder_is_said_once(runner, tmp_path, monkeypatch, wh
             assert len(notes) == 1 and "GGUF cache folder" in notes[0] and "ATTNVIZ_CACHE_DIR (or XDG_CACHE_HOME)" in notes[0], result.stderr
         else:
             assert notes == [], result.stderr  # once a process
+
+
+def test_a_large_entry_is_announced_as_it_is_written(tmp_path, cache_home, monkeypatch):
+    """A first SmolLM2 run wrote 538 MB to ~/.cache without a word (a new user found the folder at
+    1.1 GB); an entry of NOTE_BYTES or more is said once, as it is written, and a tiny one is not."""
+    from attnviz.cost import listening
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    path = tiny_llama(tmp_path / "t.gguf")
+    header, raw, source = open_uncached(path)
+    heard = []
+    with listening(heard.append):
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))  # ~60 KB: quiet
+        monkeypatch.setattr(gguf_cache, "NOTE_BYTES", 1)
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
+    assert len(heard) == 1 and heard[0].startswith("t.gguf: writing its weights as float32") and str(cache_home) in heard[0]
