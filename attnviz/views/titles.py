@@ -6,7 +6,7 @@ its own module so that the table and media_figures both import it without import
 
 from __future__ import annotations
 
-from ..i18n import _, ngettext
+from ..i18n import _, by_reader, ngettext
 from ..inputs.sources import AttentionSource
 
 
@@ -48,7 +48,7 @@ def model_title(analysis) -> str:
     if analysis.keys is not None:
         count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     if isinstance(analysis.source, AttentionSource):  # view(): attention computed elsewhere
-        return (f"{c.model} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
+        return (f"{c.model} · {which} · {count}\n" + (_("α and α′ as a saved run ({saved}) holds them").format(saved=saved_run())
                 if c.given == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
                 if c.given == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
     return (f"{c.model} · {which} · {count}\n"
@@ -56,3 +56,8 @@ def model_title(analysis) -> str:
             + (", " + _("RoPE") if c.positions == "rotary" else "") + ")    "
             + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.causal
                else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
+
+
+def saved_run() -> str:
+    """How a run is saved, for its reader: `show --json` in the CLI, to_json() in the library."""
+    return by_reader("show --json", "`to_json()`")

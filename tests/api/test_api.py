@@ -89,7 +89,7 @@ def test_the_library_tells_what_the_cli_warns():
     import attnviz
 
     r = attnviz.analyze("餐厅拒绝给我一个火腿三明治，因为它只做素食。")
-    assert len(r.warnings) == 1 and "--vectors FILE" in r.warnings[0] and "--embedding onehot" in r.warnings[0]
+    assert len(r.warnings) == 1 and "`vectors` FILE" in r.warnings[0] and "`embedding` onehot" in r.warnings[0]  # #21 item 3: names
     assert attnviz.analyze("The cat sat.").warnings == []
 
 
