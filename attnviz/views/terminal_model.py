@@ -11,8 +11,7 @@ from ..i18n import N_, _, by_reader, ngettext, spoken
 from ..inputs.sources import AttentionSource
 from .cells import pad
 from .header import fit_header
-from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
-from .titles import saved_run
+from .style import cell_style, fmt, printable, saved_run, seq_rgb, shown_tokens
 
 GIVEN = {"scores": N_("α given (raw scores)   α′_i· = softmax(α_i·)"),  # view(): what was given
          "weights": N_("α′ given (weights)   α = ln α′: the scores up to a constant per row"),

@@ -6,8 +6,9 @@ its own module so that the table and media_figures both import it without import
 
 from __future__ import annotations
 
-from ..i18n import _, by_reader, ngettext
+from ..i18n import _, ngettext
 from ..inputs.sources import AttentionSource
+from .style import saved_run
 
 
 def media_title(analysis, header) -> str:
@@ -56,8 +57,3 @@ def model_title(analysis) -> str:
             + (", " + _("RoPE") if c.positions == "rotary" else "") + ")    "
             + (r"$\alpha'_{i,j} = \mathrm{softmax}_{j \leq i}(\alpha_{i,j})$ (" + _("causal") + ")" if c.causal
                else r"$\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"))
-
-
-def saved_run() -> str:
-    """How a run is saved, for its reader: `show --json` in the CLI, to_json() in the library."""
-    return by_reader("show --json", "`to_json()`")
