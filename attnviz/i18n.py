@@ -108,3 +108,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a literal for the catalog where it is defined (a table of choices); `_()` it where used."""
     return message
+
+
+def by_reader(cli: str, library: str) -> str:
+    """A view's words for its reader: a command line while the CLI runs (options.cli_reading), the
+    API call in the library's output (a notebook reads `Result.table()`, not a shell)."""
+    from .options import READER
+
+    return cli if READER.get() == "cli" else library
+
+
+def spoken(text: str) -> str:
+    """A view's text with its `option` names as its reader writes them: --flags in the CLI; in the
+    library the names the API takes (`json` is the method to_json())."""
+    from .options import as_flags
+
+    return by_reader(as_flags(text), text.replace("`json`", "`to_json()`"))

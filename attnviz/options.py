@@ -10,6 +10,8 @@ errors speak of the quantity (`d_k`); the CLI names the flag (--d-k).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 
 from . import score_names
@@ -388,6 +390,17 @@ def as_flags(message: str) -> str:
 
 
 API_OPTIONS = flag_names()  # as_flags rewrites these: every flag of the table, as the library names it
+READER: ContextVar[str] = ContextVar("attnviz_reader", default="library")  # who reads a view: "library" or "cli"
+
+
+@contextmanager
+def cli_reading():
+    """While a CLI command runs (cli/edge.guarded) views write options as --flags; else as names."""
+    token = READER.set("cli")
+    try:
+        yield
+    finally:
+        READER.reset(token)
 
 
 # The commands' own vocabulary, as the options': the app's help, each command's --help text (first

@@ -289,11 +289,10 @@ class Result:
     @property
     def warnings(self) -> list[str]:
         """What `show` says on stderr about this input: words without a vector (and what to do), a
-        model's [UNK] pieces."""
-        from ..options import as_flags
+        model's [UNK] pieces.  Options are named as the API takes them (`vectors`); the CLI writes --vectors."""
         from ..views.present import warnings
 
-        return [as_flags(w) for w in warnings(self.analysis)]
+        return list(warnings(self.analysis))
 
     @property
     def is_comparison(self) -> bool:

@@ -90,6 +90,7 @@ def guarded(call) -> int:
     import warnings
 
     from ..cost import listening
+    from ..options import cli_reading
 
     warnings.filterwarnings("ignore")  # libraries' warnings (gensim, numpy) are not ours to print; ours go through warn()
     for name in ("matplotlib", "PIL", "gensim", "smart_open"):  # their log lines ("Font 'default' does not have a glyph",
@@ -102,7 +103,7 @@ def guarded(call) -> int:
     try:
         if signal.getsignal(signal.SIGINT) is interrupted:  # the command's own Ctrl-C: KeyboardInterrupt, caught below
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        with listening(print_estimate):  # the library's estimate lines (else AttnvizWarnings): one line each on stderr
+        with listening(print_estimate), cli_reading():  # estimates: one line each on stderr; views: options as --flags
             result = call()
         sys.stdout.flush()  # /dev/full fails here, inside the net, not at interpreter exit
         return fail("interrupted (Ctrl-C)", 130, "") if result == 130 else result if isinstance(result, int) else 0

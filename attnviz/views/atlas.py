@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from .cells import pad
 from .header import fit_header
 from .style import cell_style, fmt, seq_rgb
-from .terminal_model import short_name
+from .terminal_model import see_head, short_name
 
 SCHEMA = "attnviz-atlas/1"
 ROLE_NAMES = {"induction": N_("induction"), "duplicate": N_("duplicate token"), "previous": N_("previous token"),
@@ -136,8 +136,8 @@ def render_atlas(atlas, console, top: int = 5) -> None:
     console.print(Text("\n" + _("heads per role, strongest first (L{l}H{h}: layer {l}, head {h}):").format(l=first[0], h=first[1]),
                        style="bold"))
     console.print(ranked(atlas, top, console.width), end="")
-    console.print(Text(_("see one head: attnviz show --model {model} --layer L --head H").format(
-        model=short_name(atlas.model)), style="dim"))
+    see = see_head(short_name(atlas.model), "L", "H").removesuffix(" …")
+    console.print(Text(_("see one head: {see}").format(see=see), style="dim"))
 
 
 def document(atlas) -> dict:

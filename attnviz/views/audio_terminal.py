@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..analysis.results import LongAnalysis
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, spoken
 from .audio_links import strongest_time_links, time_ruler
 from .cells import pad
 from .header import fit_header
@@ -157,6 +157,6 @@ def render_audio(analysis, console: Console, focus: int | None = None) -> None:
         console.print(Text(_("strongest links between times ≥ 100 ms apart (query → key):"), style="bold"))
         console.print(links_text(analysis, h, times, 6), end="")
     if n_heads > HEADS_SHOWN:
-        console.print(Text("\n" + _("(heads {lo}–{hi} not drawn: --head N shows one, --json has all)").format(lo=HEADS_SHOWN + 1, hi=n_heads),
+        console.print(Text("\n" + spoken(_("(heads {lo}–{hi} not drawn: `head` N shows one, `json` has all)")).format(lo=HEADS_SHOWN + 1, hi=n_heads),
                            style="dim"))
-    console.print(Text(_("next: ") + "--focus 1.25s · --window 150ms · --save frames.png " + _("(or .html)"), style="dim"))
+    console.print(Text(_("next: ") + spoken("`focus` 1.25s · `window` 150ms · `save` frames.png ") + _("(or .html)"), style="dim"))

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import _
+from ..i18n import _, spoken
 from .cells import width as cell_width
 from .formulas import uses_temperature
 from .header import fit_header
@@ -49,7 +49,7 @@ def compare_header(comparison) -> Text:
     t = Text()
     t.append(first[0] + "\n")
     t.append(_("compare {flag}: {values} · every other option the same").format(
-        flag="--" + comparison.option.replace("_", "-"), values=values), style="bold")
+        flag=spoken(f"`{comparison.option}`"), values=values), style="bold")
     temps = {round(s.analysis.config.temperature, 9) for s in comparison.settings if uses_temperature(s.analysis.config)}
     if len(temps) == 1 and comparison.settings[0].analysis.config.temperature_auto:
         t.append("\n" + _("T = {t} for every setting: auto T is fixed by the input, not by the option").format(t=f"{temps.pop():.3g}"),
@@ -108,7 +108,7 @@ def compare_title(comparison) -> str:
     first = figure_title(comparison.settings[0].analysis).split("\n")[0]
     values = " | ".join(s.value for s in comparison.settings)
     return f"{first}\n" + r"$\alpha'_{i,j}$" + " " + _("under {flag} = {values} (one colour scale)").format(
-        flag="--" + comparison.option.replace("_", "-"), values=values)
+        flag=spoken(f"`{comparison.option}`"), values=values)
 
 
 def mean_of_heads(n: int) -> str:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 from rich.text import Text
 
-from ..i18n import N_, _
+from ..i18n import N_, _, spoken
 
 SCHEMA = "attnviz-conv/1"
 
@@ -34,7 +34,7 @@ def render_conv(c, console) -> None:
     k, s, (fr, fc) = c.k, c.source, c.focus
     from .header import fit_header
 
-    console.print(fit_header(Text.assemble(("attnviz ", "bold"), f"· --conv {k} · {s.name} · {s.rows} × {s.cols} "
+    console.print(fit_header(Text.assemble(("attnviz ", "bold"), spoken("· `conv` ") + f"{k} · {s.name} · {s.rows} × {s.cols} "
                                            f"{_('patches') if s.patch else _('pixels')} · {s.dim}-d · {kernel_words(c)}"), console))
     console.print(Text(_("{heads} heads; head h: α_q,k = −α‖δ − Δ_h‖² (δ: offset from query to key, Δ_h: the head's shift), "
                          "α = {alpha}; α′ = softmax; v = x; W^o_h = kernel[Δ_h]  (Cordonnier et al. 2020)").format(
@@ -63,7 +63,7 @@ def render_conv(c, console) -> None:
 
 
 def compare_table(c, console) -> None:
-    console.print(Text("\n" + _("--compare over α: the approach to the limit (α → ∞: a convolution)"), style="bold"))
+    console.print(Text("\n" + spoken(_("`compare` over α: the approach to the limit (α → ∞: a convolution)")), style="bold"))
     console.print(f"{'α':>10}  {_('min α′ on the shift'):>20}  {'max |b − conv2d|':>18}")
     for alpha, low, err in c.steps:
         console.print(f"{alpha:>10g}  {low:>20.6f}  {err:>18.3g}")

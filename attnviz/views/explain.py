@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.scores import score
-from ..i18n import N_, _
+from ..i18n import N_, _, spoken
 from .formulas import norm_matrix, norm_step, score_matrix, score_step, uses_temperature
 from .style import fmt, printable
 from .header import fit_header, header
@@ -64,7 +64,7 @@ class Walk:
         left = len(self.tokens) - len(self.keys)
         if left:
             share = 1.0 - float(self.hd.alpha_prime[self.i, self.keys].sum())
-            console.print(Text("   " + _("… {k} more keys (α′ {share} in all); listed: the {shown} largest α′ · --all-keys").format(
+            console.print(Text("   " + spoken(_("… {k} more keys (α′ {share} in all); listed: the {shown} largest α′ · `all_keys`")).format(
                 k=f"{left:,}", shown=len(self.keys), share=f"{max(share, 0.0):.3g}"), style="dim"))
 
 
@@ -270,9 +270,9 @@ def render_matrices(analysis, console: Console, h: int = 0, columns: bool = Fals
     console.print(fit_header(header(analysis), console))
     n_head = len(analysis.layers[0].heads)
     convention = _("the notes' columns: A = KᵀQ, O = VA′") if columns else _("tokens as rows: A = QKᵀ, O = A′V")
-    console.print(Text("\nexplain --matrices · " + _("head {h} of {n}").format(h=h + 1, n=n_head) + f" · {convention}", style="bold"))
+    console.print(Text("\n" + spoken("explain `matrices` · ") + _("head {h} of {n}").format(h=h + 1, n=n_head) + f" · {convention}", style="bold"))
     console.print(Text(_("column i of A′ holds query i's weights (sums to 1)") if columns else
-                       _("row i of A′ holds query i's weights (sums to 1) · --columns: the notes' form"), style="dim"))
+                       spoken(_("row i of A′ holds query i's weights (sums to 1) · `columns`: the notes' form")), style="dim"))
     identity = analysis.config.projection == "identity"
     for name, formula, m, tokens_on in matrix_steps(analysis, h, columns):
         shape = f"[{m.shape[0]} × {m.shape[1]}]"

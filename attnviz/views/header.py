@@ -12,13 +12,13 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, spoken
 from ..inputs.sources import ImageSource
 from .formulas import d_k_note, norm_tex, norm_text, score_tex, score_text, uses_temperature
 
 
 AUTO_T = {
-    "identity": N_("auto T = median a^i·a^i/√d of the input ÷ 3, same for every --score; 1: textbook"),
+    "identity": N_("auto T = median a^i·a^i/√d of the input ÷ 3, same for every `score`; 1: textbook"),
     "other": N_("auto T = 1 (the textbook) with a learned or random W^q, W^k"),
 }
 
@@ -54,7 +54,7 @@ def describe(config: dict, grid: bool = False) -> dict[str, str]:
         masks.append(_("graph edges (directed)") if c.directed else _("graph edges"))
     if c.no_self:
         masks.append(_("no self"))
-    auto = _(AUTO_T["identity" if c.projection == "identity" else "other"]) if c.temperature_auto and uses_temperature(c) else ""
+    auto = spoken(_(AUTO_T["identity" if c.projection == "identity" else "other"])) if c.temperature_auto and uses_temperature(c) else ""
     return {"score": score, "norm": norm, "input": f"a^i: {source}{pos} · {proj}", "masks": " · ".join(masks),
             "source": f"{source}{pos}", "projection": short, "auto": auto}
 

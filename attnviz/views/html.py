@@ -27,7 +27,7 @@ import uuid
 import numpy as np
 
 from ..errors import AttnvizError
-from ..i18n import _, language
+from ..i18n import _, by_reader, language
 
 DENSE_MAX = 2000  # tokens: a page never embeds n × n matrices beyond this (long inputs: long_view)
 VIEW_KEYS = ("header", "audio", "image", "long")  # the `view` extension's keys
@@ -251,7 +251,9 @@ def embed_json(obj) -> str:
 def _parts(doc: dict, view: dict | None, root_id: str) -> tuple[str, str, str]:
     """(css, the data block, the script) for one mounted view."""
     data = embed_json(page_document(doc, view))
-    script = "(function (ROOT_ID) {\n" + _asset("attnviz.js") + "\n})(" + json.dumps(root_id) + ");"
+    js = _asset("attnviz.js")  # its one option hint (a long input's examples caption) as its reader writes it
+    js = by_reader(js, js.replace("every query's top keys: --json`", "every query's top keys: to_json()`"))
+    script = "(function (ROOT_ID) {\n" + js + "\n})(" + json.dumps(root_id) + ");"
     block = f'<script type="application/json" id="{root_id}-data">{data}</script>'
     return _asset("attnviz.css"), block, script
 

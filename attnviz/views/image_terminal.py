@@ -18,7 +18,7 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
-from ..i18n import _
+from ..i18n import _, spoken
 
 from .style import SHADES, seq_rgb
 
@@ -173,8 +173,8 @@ def render_image(analysis, console, focus: list[int] | None = None) -> None:
         r, c = divmod(index, cols)
         for h in range(maps.shape[0]):
             head = " · " + _("head {h}").format(h=h + 1) if maps.shape[0] > 1 else ""
-            how = "" if focus else " " + _("(the centre; --focus ROW,COL picks another)")
+            how = "" if focus else " " + spoken(_("(the centre; `focus` ROW,COL picks another)"))
             console.print(Text("\n" + _("α′ of the query ({row},{col})").format(row=r + 1, col=c + 1) + f"{head}{how}:", style="bold"))
             console.print(alpha_grid_text(maps[h, k].reshape(rows, cols), index, color, cell, width))
-    console.print(Text(_("next: ") + "--focus ROW,COL · --window 1 " + _("(a {k} × {k} receptive field)").format(k=3)
-                       + " · --save x.html", style="dim"))  # .png too; one name keeps the line within 80 columns
+    console.print(Text(_("next: ") + spoken("`focus` ROW,COL · `window` 1 ") + _("(a {k} × {k} receptive field)").format(k=3)
+                       + spoken(" · `save` x.html"), style="dim"))  # .png too; one name keeps the line within 80 columns

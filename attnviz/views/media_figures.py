@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis.results import LongAnalysis
 from ..analysis.rows import focus_rows
-from ..i18n import _
+from ..i18n import _, spoken
 from .titles import media_title
 
 
@@ -18,7 +18,7 @@ def _title(analysis, heads: int, header) -> str:
     """media_title under the kind's terminal header (header: audio_terminal's or image_terminal's)."""
     lines = media_title(analysis, header).splitlines()
     if heads > 1:
-        lines[0] += " · " + _("α′ averaged over the {n} heads (--head N for one)").format(n=heads)
+        lines[0] += " · " + spoken(_("α′ averaged over the {n} heads (`head` N for one)")).format(n=heads)
     return "\n".join(lines[:2])
 
 

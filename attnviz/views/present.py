@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..analysis.compare import Comparison
 from ..errors import UsageError
-from ..options import as_flags
+from ..i18n import spoken
 from .checks import check_focus_size, check_long  # noqa: F401  (check_long: the API asks it before analyzing)
 from .registry import compare_view, view_of
 
@@ -106,7 +106,7 @@ def present(analysis, request: Request, console, out=None, err=None) -> None:
         return present_compare(analysis, request, console, out, err)
     focus = check(analysis, request)
     for warning in warnings(analysis):
-        err.write(f"attnviz: warning: {as_flags(warning)}\n")
+        err.write(f"attnviz: warning: {spoken(warning)}\n")
     if request.save:
         save_figures(analysis, request.save, focus, request.matrix, request.dpi, err, request.style)
     if request.json:
@@ -124,8 +124,8 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
     if (request.focus is not None and not view.focus) or request.include_vectors or request.matrix not in (None, "alpha-prime"):
         raise UsageError("`compare` shows the α′ of each setting: drop `focus`, `include_vectors` and `matrix`", "compare")
     focus = check(comparison.settings[0].analysis, request)
-    for warning in warnings(comparison.settings[0].analysis):  # `name` -> --name, as present() writes them
-        err.write(f"attnviz: warning: {as_flags(warning)}\n")
+    for warning in warnings(comparison.settings[0].analysis):  # `name` -> --name in the CLI, as present() writes them
+        err.write(f"attnviz: warning: {spoken(warning)}\n")
     for k, path in enumerate(request.save):
         from . import figures
 
@@ -148,7 +148,7 @@ def present_compare(comparison, request: Request, console, out, err) -> None:
 
 def warnings(analysis) -> list[str]:
     """One line per thing a user should know (views/advice.py): words without a vector, or, with a
-    model, the pieces its tokenizer turned into [UNK].  Options are written `name` (options.as_flags)."""
+    model, the pieces its tokenizer turned into [UNK].  Options are written `name` (i18n.spoken)."""
     return view_of(analysis).warnings(analysis)
 
 

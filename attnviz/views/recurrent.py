@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..core.linear import recurrent
 from ..errors import UsageError
-from ..i18n import _
+from ..i18n import _, spoken
 from .explain import step, table
 from .style import printable
 from .header import fit_header, header
@@ -47,7 +47,7 @@ def render_recurrent(analysis, console: Console, i: int, h: int, dims: int = 4) 
     n, m = len(tokens), i + 1
     r = recurrent(hd.q, hd.k, hd.v)
     console.print(fit_header(header(analysis), console))
-    console.print(Text("\n" + _("explain --recurrent: linear attention as an RNN, query {n} “{token}”, head {h} of {heads}").format(
+    console.print(Text("\n" + spoken(_("explain `recurrent`: linear attention as an RNN, query {n} “{token}”, head {h} of {heads}")).format(
         n=m, token=tokens[i], h=h + 1, heads=len(analysis.layers[0].heads)), style="bold"))
     step(console, 1, _("feature map"), "φ(x) = elu(x) + 1 > 0,   α_ij = φ(q^i)·φ(k^j),   α′_ij = α_ij / Σ_{j′≤i} α_ij′")
     step(console, 2, _("state, token by token"), "S_j = S_{j−1} + φ(k^j) v^jᵀ,   z_j = z_{j−1} + φ(k^j),   S_0 = 0, z_0 = 0")

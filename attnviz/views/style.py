@@ -6,6 +6,8 @@ import functools
 
 from rich.style import Style
 
+from ..i18n import by_reader
+
 SHADES = " ░▒▓█"
 MATRICES = ("both", "alpha", "alpha-prime")
 CELLS = ("auto", "numbers", "heat")
@@ -97,3 +99,8 @@ def repeated(tokens: list[str]) -> set[str]:
 def key_name(tokens: list[str], j: int, twice: set[str]) -> str:
     """Token j (0-based) as a key is named: the word, with its number (from 1) when the word occurs more than once."""
     return f"{printable(tokens[j])}#{j + 1}" if tokens[j] in twice else printable(tokens[j])
+
+
+def saved_run() -> str:
+    """How a run is saved, for its reader: `show --json` in the CLI, to_json() in the library."""
+    return by_reader("show --json", "`to_json()`")

@@ -15,7 +15,7 @@ import numpy as np
 from rich.text import Text
 
 from ..analysis.results import ModelAnalysis
-from ..i18n import _, ngettext
+from ..i18n import _, by_reader, ngettext, spoken
 from .cells import fit, pad, width as cell_width  # widths in terminal cells (餐 = 2)
 from .header import describe, figure_title, fit_header, header, heads_count, source_name  # noqa: F401  (figure_title: titles.py imports it from here)
 from .style import LABEL_MAX, cell_style, key_name, repeated, div_rgb, fmt, label, printable, seq_rgb, shade, shown_tokens
@@ -222,13 +222,14 @@ def next_steps(analysis, width: int = 80) -> str:
 
     i, j = suggested_link(analysis)
     name = lambda k: shell_word(key_name(analysis.tokens, k, set()) if analysis.tokens.count(analysis.tokens[k]) == 1 else str(k + 1))  # noqa: E731
-    parts = [f"--focus {name(i)}", "--save a.png"]
+    parts = [spoken("`focus` ") + name(i), spoken("`save` a.png")]
     text_input = analysis.sequence.lexicon is not None and analysis.text is not None
     latin = all(ord(ch) < 0x2E80 for ch in analysis.text or "")  # MiniLM is English: no hint for CJK text
     names = model_names(analysis.text, analysis.tokens, [i, j]) if text_input and latin and model_installed() else None
     if names:
         source, target = map(shell_word, names)
-        for heads in (f"heads --model minilm --from {source} --to {target}", f"heads --from {source} --to {target}"):
+        cli = (f"heads --model minilm --from {source} --to {target}", f"heads --from {source} --to {target}")
+        for heads in by_reader(cli, (f'`analyze(…, model="minilm").heads_ranking("{names[0]}", "{names[1]}")`',)):
             line = _("next: ") + " · ".join(parts + [heads])
             if cell_width(line) <= width:
                 return line
@@ -301,7 +302,7 @@ def render_pe(pe: np.ndarray, console: Console) -> None:
     cols = min(d, max(1, console.width - idx_w - 2))
     rows = min(n, 200)
     if cols < d or rows < n:
-        console.print(Text(_("(showing positions 0 … {p} and dimensions 0 … {d}; --save for all)").format(p=rows - 1, d=cols - 1),
+        console.print(Text(spoken(_("(showing positions 0 … {p} and dimensions 0 … {d}; `save` for all)")).format(p=rows - 1, d=cols - 1),
                            style="dim"))
     console.print(Text(f"{'':>{idx_w}}  " + _("dim 0 →  (blue −1 … red +1)"), style="dim"))
     out = Text(no_wrap=True, overflow="crop")
@@ -354,4 +355,4 @@ def render_long(result, console: Console) -> None:
         table.add_row(f"{i + 1:,} {printable(token)}", "  ".join(f"{j + 1:,} {printable(t)} {w:.2g}" for j, t, w in keys))
     console.print(Text("\n" + _("a few queries:"), style="bold"))
     console.print(table)
-    console.print(Text(_("every query's top keys: --json (JSON Lines)"), style="dim"))
+    console.print(Text(spoken(_("every query's top keys: `json` (JSON Lines)")), style="dim"))

@@ -7,15 +7,15 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.summaries import heads_ranking, special_names, strongest_links
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, by_reader, ngettext, spoken
 from ..inputs.sources import AttentionSource
 from .cells import pad
 from .header import fit_header
-from .style import cell_style, fmt, printable, seq_rgb, shown_tokens
+from .style import cell_style, fmt, printable, saved_run, seq_rgb, shown_tokens
 
 GIVEN = {"scores": N_("α given (raw scores)   α′_i· = softmax(α_i·)"),  # view(): what was given
          "weights": N_("α′ given (weights)   α = ln α′: the scores up to a constant per row"),
-         "saved": N_("α and α′ as a saved run (show --json) holds them")}
+         "saved": N_("α and α′ as a saved run ({saved}) holds them")}
 PATTERNS = (("special", "["), ("self", "="), ("prev", "<"), ("next", ">"), ("other", "*"))
 # a decoder's: no later token to look at; its first token is the attention sink (Xiao et al. 2023)
 CAUSAL_PATTERNS = (("sink", "^"), ("self", "="), ("prev", "<"), ("other", "*"))
@@ -50,7 +50,7 @@ def model_header(analysis) -> Text:
         t.append(_("{q} query heads, {kv} key/value heads (grouped-query: {g} query heads share each k, v)").format(
             q=c.heads, kv=c.kv_heads, g=c.heads // c.kv_heads) + "\n", style="dim")
     if isinstance(src, AttentionSource):  # view(): attention computed elsewhere
-        t.append(_(GIVEN[c.given]) + "\n")
+        t.append(_(GIVEN[c.given]).format(saved=saved_run()) + "\n")
     else:
         rotary = "; " + _("RoPE") if c.positions == "rotary" else ""  # q, k rotated by their positions
         t.append(f"α_ij = q^i·k^j/√d_k (d_k = {c.d_k}; " + _("learned W^q, W^k") + rotary + ")   α′_i· = softmax(α_i·)\n")
@@ -126,7 +126,14 @@ def render_overview(analysis, console: Console, top: int = 10) -> None:
     console.print(table)
     if causal:
         console.print(Text("\n" + sink_line(analysis), style="cyan"))
-    console.print(Text("\n" + _("zoom in: --layer L --head H · which heads link A and B? attnviz heads"), style="dim"))
+    which = by_reader("attnviz heads", "`heads_ranking(A, B)`")
+    console.print(Text("\n" + spoken(_("zoom in: `layer` L `head` H · which heads link A and B? {heads}")).format(heads=which), style="dim"))
+
+
+def see_head(model: str, layer, head) -> str:
+    """How to see one head (layer, head from 1, or "L", "H"): a command line, or the library's call."""
+    return by_reader(f"attnviz show --model {model} --layer {layer} --head {head} …",
+                     f'`analyze(text, model="{model}", layer={layer}, head={head})`')
 
 
 def key_special_names(analysis) -> tuple[str | None, str | None]:
@@ -174,8 +181,7 @@ def render_heads(analysis, console: Console, i: int | None, j: int | None, top: 
     console.print(table)
     if i is not None and rows:
         link, rank, ln, hn, _summary = rows[0]
-        best = _("best: layer {l} head {h} — “{query}” gives {w} of its attention to “{key}” (its #{rank} key). See it: "
-                 "attnviz show --model {model} --layer {l} --head {h} …")
-        console.print(Text("\n" + best.format(l=ln, h=hn, query=t[i], w=fmt(link, 4), key=t[j], rank=rank,
-                                               model=short_name(analysis.config.model)), style="cyan"))
+        best = _("best: layer {l} head {h} — “{query}” gives {w} of its attention to “{key}” (its #{rank} key). See it: {see}")
+        see = see_head(short_name(analysis.config.model), ln, hn)
+        console.print(Text("\n" + best.format(l=ln, h=hn, query=t[i], w=fmt(link, 4), key=t[j], rank=rank, see=see), style="cyan"))
     console.print(Text(_("bits: mean row entropy of α′ (0 = one key; log2(n) = uniform)"), style="dim"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..i18n import _, ngettext
 from ..inputs.sources import AttentionSource
+from .style import saved_run
 
 
 def media_title(analysis, header) -> str:
@@ -48,7 +49,7 @@ def model_title(analysis) -> str:
     if analysis.keys is not None:
         count = _("{q} queries × {k} keys").format(q=n, k=len(analysis.keys))
     if isinstance(analysis.source, AttentionSource):  # view(): attention computed elsewhere
-        return (f"{c.model} · {which} · {count}\n" + (_("α and α′ as a saved run (show --json) holds them")
+        return (f"{c.model} · {which} · {count}\n" + (_("α and α′ as a saved run ({saved}) holds them").format(saved=saved_run())
                 if c.given == "saved" else _("α given (raw scores)") + r"    $\alpha'_{i,j} = \mathrm{softmax}_j(\alpha_{i,j})$"
                 if c.given == "scores" else _("α′ given (weights)") + r"    $\alpha_{i,j} = \ln \alpha'_{i,j} + c_i$"))
     return (f"{c.model} · {which} · {count}\n"

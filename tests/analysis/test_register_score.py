@@ -182,7 +182,10 @@ def test_result_explain_is_the_command_s_view_and_writes_the_formula(result, run
             result.explain("sat", **bad)
     cli = invoke(runner, "explain", S, "--focus", "cat", "--heads", "2")
     assert cli.exit_code == 0, cli.output
-    assert attnviz.analyze(S, heads=2).explain("cat", width=80) == cli.stdout
+    from attnviz.options import cli_reading  # the library's view as the CLI reads it: hints as --flags (#21 item 3)
+
+    with cli_reading():
+        assert attnviz.analyze(S, heads=2).explain("cat", width=80) == cli.stdout
 
 
 def test_the_names_options_checks_use_are_the_entries_flags():

@@ -148,7 +148,10 @@ def test_cli_json_lines_streamed_equal_the_in_memory_writer(cli, text_file):
 def test_cli_terminal_summary_streamed(cli, text_file):
     out = cli("show", "--file", text_file, "--window", "3", "--top-k", "2").stdout
     assert "mean α′ between blocks" in out and "a few queries" in out
-    memory = analyze(TEXT, Options(window=3), top_k=2).table(width=80)
+    from attnviz.options import cli_reading  # the library's view as the CLI reads it: hints as --flags (#21 item 3)
+
+    with cli_reading():
+        memory = analyze(TEXT, Options(window=3), top_k=2).table(width=80)
     assert out == memory  # the streamed summary and the in-memory one print the same view
 
 

@@ -36,7 +36,10 @@ def test_result_equals_what_the_cli_emits(cli):
     cli_doc = json.loads(cli("show", SEED, "--heads", "2", "--window", "3", "--json").stdout)
     assert json.loads(a.to_json()) == cli_doc == a.to_dict()
     np.testing.assert_array_equal(a.alpha_prime[0, 1], np.array(cli_doc["layers"][0]["heads"][1]["alpha_prime"]))
-    table = a.table(width=80)
+    from attnviz.options import cli_reading  # the library's view as the CLI reads it: hints as --flags (#21 item 3)
+
+    with cli_reading():
+        table = a.table(width=80)
     assert table == cli("show", SEED, "--heads", "2", "--window", "3").stdout
 
 
@@ -89,7 +92,7 @@ def test_the_library_tells_what_the_cli_warns():
     import attnviz
 
     r = attnviz.analyze("餐厅拒绝给我一个火腿三明治，因为它只做素食。")
-    assert len(r.warnings) == 1 and "--vectors FILE" in r.warnings[0] and "--embedding onehot" in r.warnings[0]
+    assert len(r.warnings) == 1 and "`vectors` FILE" in r.warnings[0] and "`embedding` onehot" in r.warnings[0]  # #21 item 3: names
     assert attnviz.analyze("The cat sat.").warnings == []
 
 

@@ -25,8 +25,11 @@ def test_the_numbers_are_the_formula_by_a_loop():
 def test_table_is_what_the_cli_prints(cli, args):
     import attnviz
 
+    from attnviz.options import cli_reading  # the library's view as the CLI reads it: hints as --flags (#21 item 3)
+
     n, d = int(args[1]), int(args[3])
-    assert attnviz.positional_encoding(n, d).table(width=80) == cli("pe", *args).stdout
+    with cli_reading():
+        assert attnviz.positional_encoding(n, d).table(width=80) == cli("pe", *args).stdout
 
 
 def test_save_draws_the_cli_s_figure_and_refuses_what_it_refuses(cli, tmp_path):

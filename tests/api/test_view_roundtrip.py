@@ -48,7 +48,10 @@ def test_same_json_numbers_as_show_model(cli, theirs):
 
 def test_same_terminal_table_as_show_model(cli, theirs):
     ours = cli("show", "--model", "minilm", SEED).stdout.splitlines()
-    mine = theirs.table(width=80).splitlines()
+    from attnviz.options import cli_reading  # the library's view as the CLI reads it: hints as --flags (#21 item 3)
+
+    with cli_reading():
+        mine = theirs.table(width=80).splitlines()
     assert mine[0] == ours[0]
     assert mine[1].startswith("α′ given (weights)") and ours[1].startswith("α_ij = q^i·k^j/√d_k")
     assert mine[2:] == ours[2:]
