@@ -143,9 +143,9 @@ def report(what, seconds: float, memory: float, tips: list[str], err=None) -> No
         if err is None:
             notify(message)
             return
-        from .options import as_flags
+        from .i18n import spoken
 
-        err.write(f"attnviz: estimate: {as_flags(message)}\n")
+        err.write(f"attnviz: estimate: {spoken(message)}\n")  # --flags for the CLI, names for a library caller
         err.flush()
 
 

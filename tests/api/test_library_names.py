@@ -133,3 +133,30 @@ def test_the_cli_writes_the_same_hints_as_flags(cli):
     with cli_reading():
         assert attnviz.analyze(audio="demo", heads=8).table() == out
     assert "`head` N shows one" in attnviz.analyze(audio="demo", heads=8).table()  # the reader is reset after
+
+
+def test_a_library_callers_estimate_line_names_parameters(tmp_path, monkeypatch):
+    """stream_file writes its estimate to the caller's `err`: names for a library caller (`window`),
+    --flags while the CLI runs."""
+    import io
+
+    from attnviz import cost
+    from attnviz.api.stream import stream_file
+    from attnviz.options import Options, cli_reading
+    from attnviz.views.present import Request
+    from attnviz.views.screen import Screen
+
+    monkeypatch.setattr(cost, "WARN_SECONDS", 0.0)  # every run says its estimate
+    book = tmp_path / "book.txt"
+    book.write_text("the cat sat on the mat . " * 50, encoding="utf-8")
+
+    def estimate() -> str:
+        err = io.StringIO()
+        stream_file(str(book), Options(), top_k=2, request=Request(json=True), console=Screen(io.StringIO(), 80, None),
+                    out=io.StringIO(), err=err)
+        return next(line for line in err.getvalue().splitlines() if line.startswith("attnviz: estimate:"))
+
+    library = estimate()
+    assert "`window`" in library and "--" not in library, library
+    with cli_reading():
+        assert "--window" in estimate()
