@@ -14,7 +14,7 @@ from attnviz.analysis import estimate
 from attnviz.core import attention as att
 from attnviz.core import scores as registry
 from attnviz.errors import UsageError
-from attnviz.options import Options
+from attnviz.options import Options, cli_reading
 
 S = "The cat sat on the mat"  # 6 tokens: 36 cells a head
 
@@ -54,7 +54,7 @@ def test_a_registered_cost_scales_the_streamed_estimate(slow, monkeypatch):
     lines = {}
     for score in ("dot", slow, "additive"):
         err = io.StringIO()
-        with cost.accepting(True):
+        with cost.accepting(True), cli_reading():  # the line as the CLI prints it: --flags
             estimate.check_stream(10**5, (5_000, 300), proj, Options(score=score), 3, err)
         lines[score] = err.getvalue()
     seconds = {s: estimate.score_cost(Options(score=s), 300) for s in lines}

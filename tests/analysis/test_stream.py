@@ -11,6 +11,7 @@ import pytest
 
 from attnviz.analysis import stream
 from attnviz.api import Options, analyze
+from attnviz.options import cli_reading
 from attnviz.core import attention as att
 from attnviz.core import blockwise, masks, scores
 from attnviz.inputs.tokens import tokenize
@@ -263,7 +264,7 @@ def test_an_estimate_line_before_long_work(text_file, monkeypatch):
 
     monkeypatch.setattr(cost, "WARN_SECONDS", 0.0)
     err = io.StringIO()
-    with cost.accepting(True):  # 30 hours: refused unless accepted (test_cost.py)
+    with cost.accepting(True), cli_reading():  # 30 hours: refused unless accepted (test_cost.py); --flags as the CLI says
         estimate.check_stream(10**6, (50_000, 300), att.identity_projections(300, 4), Options(heads=4), 5, err)
     line = err.getvalue()
     assert line.count("\n") == 1 and line.startswith("attnviz: estimate: full attention over 1,000,000 tokens × 4 heads")
