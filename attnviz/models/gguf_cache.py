@@ -7,8 +7,8 @@ modification time, the config dict, the tensor table, the tokenizer as tokenizer
 later run checks size and time, memory-maps the .bin and skips the GGUF header, the
 dequantization and the tokenizer's construction.  One entry per GGUF path (a changed file
 replaces it); written to temporary names and renamed, .json last, so a half-written entry is
-never read (a failed or interrupted write removes its temporary files; those of a killed run are
-removed by the next write); a cache that cannot be written (read-only, full disk) is skipped and the run reads
+never read (a failed or interrupted write removes its temporary files; those of a killed run, and
+the entries of GGUF files that no longer exist, are removed by the next write); a cache that cannot be written (read-only, full disk) is skipped and the run reads
 the GGUF directly.
 """
 
@@ -130,6 +130,7 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_orphans(folder)
+        _remove_stale(folder)
         if shutil.disk_usage(folder).free < total + SPARE:
             _unusable(folder, f"{total / 2**20:,.0f} MB do not fit on its disk")
             return False
@@ -183,6 +184,20 @@ def _remove_orphans(folder: Path) -> None:
         pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
         if pid.isdigit() and not _alive(int(pid)):
             _unlink(tmp)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Entries whose GGUF file no longer exists (deleted, moved, an Ollama model removed): no run can
+    use them again (the entry is keyed by the path), and each holds 4 bytes a parameter.  The .json
+    goes first, so a half-removed entry is a miss, never read."""
+    for meta in folder.glob("gguf-*.json"):
+        try:
+            with open(meta, encoding="utf-8") as f:
+                source = json.load(f)["key"]["path"]
+        except (OSError, ValueError, KeyError, TypeError):  # unreadable or another layout: load() rebuilds it
+            continue
+        if isinstance(source, str) and not os.path.lexists(source):
+            _unlink(meta, meta.with_suffix(".bin"))
 
 
 def _alive(pid: int) -> bool:

@@ -1,5 +1,6 @@
 """The GGUF cache's files: a write that fails (a NaN tensor, Ctrl-C) leaves no temporary file, and
-those of a run killed outright (a dead pid) are removed by the next write."""
+those of a run killed outright (a dead pid), and the entries of GGUF files that no longer exist, are
+removed by the next write."""
 
 from __future__ import annotations
 
@@ -147,3 +148,29 @@ def test_a_large_entry_is_announced_as_it_is_written(tmp_path, cache_home, monke
         monkeypatch.setattr(gguf_cache, "NOTE_BYTES", 1)
         assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
     assert len(heard) == 1 and heard[0].startswith("t.gguf: writing its weights as float32") and str(cache_home) in heard[0]
+
+
+def test_the_entries_of_gguf_files_that_no_longer_exist_are_removed_by_the_next_write(tmp_path, cache_home):
+    """Each entry holds 4 bytes a parameter (538 MB for SmolLM2) and is keyed by its file's path: once
+    that file is gone no run can use it, so the next write removes it; others stay."""
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    def write(path):
+        header, raw, source = open_uncached(path)
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
+        return gguf_cache._key(path)[0]
+
+    gone, kept = tiny_llama(tmp_path / "gone.gguf"), tiny_llama(tmp_path / "kept.gguf")
+    stems = {write(gone), write(kept)}
+    assert {p.name for p in cache_home.iterdir()} == {f"{s}.{e}" for s in stems for e in ("json", "bin")}
+    damaged = cache_home / f"gguf-{'c' * 24}.json"
+    damaged.write_text("{not json", encoding="utf-8")  # not ours to judge: load() rebuilds a damaged entry
+    gone_stem = gguf_cache._key(gone)[0]
+    gone.unlink()
+    write(tiny_llama(tmp_path / "new.gguf"))
+    names = {p.name for p in cache_home.iterdir()}
+    assert f"{gone_stem}.json" not in names and f"{gone_stem}.bin" not in names, names
+    assert gguf_cache.load(kept) is not None and damaged.exists()
+    assert len(names) == 5, names  # kept's two, new's two, the damaged .json
