@@ -105,6 +105,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """message of a gettext context (msgctxt) in the language in use (the English source when there
+    is no translation): the page's controls are context "page" (views/page_text.py)."""
+    if _lang is None:
+        language()
+    return message if _catalog is None else _catalog.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks a literal for the catalog where it is defined (a table of choices); `_()` it where used."""
     return message

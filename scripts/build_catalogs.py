@@ -1,16 +1,19 @@
 """Catalogs of the teaching views: extract their strings into the .po files, compile .po -> .mo.
 
     python scripts/build_catalogs.py            # compile every attnviz/locale/*/LC_MESSAGES/attnviz.po
-    python scripts/build_catalogs.py --extract  # first add new msgids of SOURCES (empty msgstr) to each .po
+    python scripts/build_catalogs.py --extract  # first add new msgids of SOURCES and the pages (empty msgstr) to each .po
 
 Pure Python (msgfmt may be absent).  The .mo layout is GNU gettext's: a header, two tables of
 (length, offset) for the sorted msgids and their msgstrs, then the strings, NUL-terminated.
-Plural entries are stored as "singular\\0plural" -> "form0\\0form1 …" (what gettext.GNUTranslations reads).
+Plural entries are stored as "singular\\0plural" -> "form0\\0form1 …" (what gettext.GNUTranslations reads),
+an entry of a context (msgctxt) as "context\\x04msgid" (what its pgettext reads).  The interactive pages'
+strings (the t() / tf() literals of attnviz/views/html_assets/*.js, views/page_text.py) are context "page".
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import struct
 import sys
 from pathlib import Path
@@ -25,6 +28,14 @@ SOURCES = [VIEWS / name for name in (
     ROOT / "attnviz" / "inputs" / "language.py", ROOT / "attnviz" / "inputs" / "kinds.py", ROOT / "attnviz" / "cost.py",
     ROOT / "attnviz" / "analysis" / "stream.py", VIEWS / "formulas.py", ROOT / "attnviz" / "core" / "scores.py"]
 MARKERS = {"_": 1, "N_": 1, "ngettext": 2}
+
+
+def page_text():
+    """attnviz/views/page_text.py (it imports nothing of attnviz), loaded by its path: no install needed."""
+    spec = importlib.util.spec_from_file_location("page_text", VIEWS / "page_text.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def extract(path: Path) -> list[tuple[str, str | None]]:
@@ -56,7 +67,7 @@ def parse_po(text: str) -> list[dict]:
             cur[key] += unquote(line)
             continue
         key, _, rest = line.partition(" ")
-        if key == "msgid" and cur is not None and "msgstr" in "".join(cur):
+        if key in ("msgctxt", "msgid") and cur is not None and "msgstr" in "".join(cur):
             entries.append(cur)
             cur = None
         cur = cur or {}
@@ -72,12 +83,13 @@ def mo_bytes(entries: list[dict]) -> bytes:
     """The GNU .mo file of entries (untranslated ones left out, as msgfmt does)."""
     pairs = {}
     for e in entries:
+        key = e["msgctxt"] + "\x04" + e["msgid"] if "msgctxt" in e else e["msgid"]
         if "msgid_plural" in e:
             forms = [e[k] for k in sorted(k for k in e if k.startswith("msgstr["))]
             if all(forms):
-                pairs[e["msgid"] + "\0" + e["msgid_plural"]] = "\0".join(forms)
+                pairs[key + "\0" + e["msgid_plural"]] = "\0".join(forms)
         elif e.get("msgstr") or e["msgid"] == "":
-            pairs[e["msgid"]] = e["msgstr"]
+            pairs[key] = e["msgstr"]
     keys = sorted(pairs, key=lambda k: k.encode("utf-8"))
     ids = [k.encode("utf-8") for k in keys]
     strs = [pairs[k].encode("utf-8") for k in keys]
@@ -94,7 +106,7 @@ def mo_bytes(entries: list[dict]) -> bytes:
 def po_text(entries: list[dict]) -> str:
     out = []
     for e in entries:
-        for key in ("msgid", "msgid_plural") + tuple(k for k in e if k.startswith("msgstr")):
+        for key in ("msgctxt", "msgid", "msgid_plural") + tuple(k for k in e if k.startswith("msgstr")):
             if key in e:
                 out.append(f"{key} {quote(e[key])}")
         out.append("")
@@ -104,13 +116,18 @@ def po_text(entries: list[dict]) -> str:
 def add_new(po: Path) -> int:
     """Append every extracted msgid the .po lacks (empty msgstr); returns how many."""
     entries = parse_po(po.read_text(encoding="utf-8"))
-    known = {e["msgid"] for e in entries}
+    known = {(e.get("msgctxt"), e["msgid"]) for e in entries}
     new = []
     for source in SOURCES:
         for msgid, plural in extract(source):
-            if msgid not in known:
-                known.add(msgid)
+            if (None, msgid) not in known:
+                known.add((None, msgid))
                 new.append({"msgid": msgid, "msgid_plural": plural, "msgstr[0]": ""} if plural else {"msgid": msgid, "msgstr": ""})
+    pages = page_text()
+    for msgid in pages.asset_strings():
+        if (pages.CONTEXT, msgid) not in known:
+            known.add((pages.CONTEXT, msgid))
+            new.append({"msgctxt": pages.CONTEXT, "msgid": msgid, "msgstr": ""})
     if new:
         with po.open("a", encoding="utf-8") as f:
             f.write("\n" + po_text(new))

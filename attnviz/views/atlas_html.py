@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 
 from .atlas import document, legend_parts
-from .html import _asset, embed_json, shell
+from .html import _asset, embed_json, shell, words_block
 
 
 def as_bytes(a: np.ndarray) -> dict:
@@ -40,6 +40,8 @@ def atlas_page(atlas) -> str:
     doc = {**document(atlas), "probe_tokens": list(atlas.probe_tokens), "legend": dict(zip(("title", "items"), legend_parts())),
            "alpha": {"text": as_bytes(atlas.text_alpha), "probe": as_bytes(atlas.probe_alpha)}}
     css = _asset("attnviz.css") + _asset("atlas.css")
-    script = "(function (ROOT_ID) {\n" + _asset("atlas.js") + "\n})(" + json.dumps(root_id) + ");"
+    js = _asset("atlas.js")
+    script = "(function (ROOT_ID) {\n" + js + "\n})(" + json.dumps(root_id) + ");"
     title = f"attnviz atlas · {atlas.model.split('/')[-1]}"
-    return shell(title, css, f'<script type="application/json" id="{root_id}-data">{embed_json(doc)}</script>', script, root_id)
+    block = f'<script type="application/json" id="{root_id}-data">{embed_json(doc)}</script>' + words_block(js, root_id)
+    return shell(title, css, block, script, root_id)

@@ -27,7 +27,8 @@ import uuid
 import numpy as np
 
 from ..errors import AttnvizError
-from ..i18n import _, by_reader, language
+from ..i18n import _, by_reader, language, pgettext
+from .page_text import CONTEXT, page_strings
 
 DENSE_MAX = 2000  # tokens: a page never embeds n × n matrices beyond this (long inputs: long_view)
 VIEW_KEYS = ("header", "audio", "image", "long")  # the `view` extension's keys
@@ -249,13 +250,29 @@ def embed_json(obj) -> str:
 
 
 def _parts(doc: dict, view: dict | None, root_id: str) -> tuple[str, str, str]:
-    """(css, the data block, the script) for one mounted view."""
+    """(css, the data block and the words block, the script) for one mounted view."""
     data = embed_json(page_document(doc, view))
     js = _asset("attnviz.js")  # its one option hint (a long input's examples caption) as its reader writes it
-    js = by_reader(js, js.replace("every query's top keys: --json`", "every query's top keys: to_json()`"))
+    js = by_reader(js, js.replace('how: "--json"', 'how: "to_json()"'))
     script = "(function (ROOT_ID) {\n" + js + "\n})(" + json.dumps(root_id) + ");"
     block = f'<script type="application/json" id="{root_id}-data">{data}</script>'
-    return _asset("attnviz.css"), block, script
+    return _asset("attnviz.css"), block + words_block(js, root_id), script
+
+
+def page_words(js: str) -> dict[str, str]:
+    """{English: translation} of the strings a page script passes through t() and tf() (views/page_text.py),
+    in the language in use: empty in English, and for a string the catalog leaves untranslated."""
+    if language() == "en":
+        return {}
+    table = {s: pgettext(CONTEXT, s) for s in page_strings(js)}
+    return {s: w for s, w in table.items() if w != s}
+
+
+def words_block(js: str, root_id: str) -> str:
+    """The page's words (page_words) as a JSON block after the data block; none in English (the
+    script's own strings), so an English page is the script and its data alone."""
+    words = page_words(js)
+    return f'\n<script type="application/json" id="{root_id}-words">{embed_json(words)}</script>' if words else ""
 
 
 def _sha256(text: str) -> str:

@@ -108,7 +108,7 @@ def test_the_hints_name_what_the_api_takes(rendered):
     assert "`focus`" in rendered["table"] and "`save`" in rendered["table"]
     assert "`to_json()`" in rendered["audio table"] and "`head` N" in rendered["audio figure"]
     assert "`all_keys`" in rendered["explain"] and "`to_json()`" in rendered["long input"]
-    assert "every query's top keys: to_json()" in rendered["long page"]
+    assert 'how: "to_json()"' in rendered["long page"]  # the examples caption's {how}: "every query's top keys: {how}"
     assert "`vectors` FILE" in rendered["warnings"]
 
 

@@ -7,6 +7,12 @@
 const root = document.getElementById(ROOT_ID);
 const doc = JSON.parse(document.getElementById(ROOT_ID + "-data").textContent);
 const view = doc.view || {};
+// The page's own words in the views' language: {English: translation} from views/html.py (no block in
+// English).  Every label goes through t, or tf when it carries values (its {name} placeholders filled from an
+// object); views/page_text.py finds their string literals for the catalogs (context "page"): keep them literal.
+const WORDS = JSON.parse((document.getElementById(ROOT_ID + "-words") || { textContent: "{}" }).textContent);
+const t = (s) => WORDS[s] || s;
+const tf = (s, values) => (WORDS[s] || s).replace(/\{(\w+)\}/g, (all, k) => (k in values ? String(values[k]) : all));
 // The SVG namespace, taken from a parsed <svg> so that the page carries no URL at all.
 const SVG_NS = new DOMParser().parseFromString("<svg></svg>", "text/html").body.firstChild.namespaceURI;
 const LINE_MIN = 0.01; // lines with α′ below this are not drawn (they would be invisible)
@@ -52,7 +58,7 @@ const rgb = (c) => `rgb(${c[0]},${c[1]},${c[2]})`;
 const headColor = (h) => h < HEAD_COLORS.length ? HEAD_COLORS[h] : `hsl(${(h * 137.5) % 360},65%,45%)`;
 
 function fmt3(x) { // x with 3 decimals exactly as Python's f"{x:.3f}" (exact ties go to even)
-  if (x === null || x === undefined) return "masked";
+  if (x === null || x === undefined) return t("masked");
   const s = Math.abs(x).toFixed(20), dot = s.indexOf(".");
   let out = Math.abs(x).toFixed(3);
   if (/^50*$/.test(s.slice(dot + 4))) { // an exact tie: toFixed rounded up; Python rounds to even
@@ -101,10 +107,11 @@ function stageWidth() {
 const tokens = doc.tokens || [];
 const n = tokens.length;
 const layers = (doc.layers || []).map((l, k) => ({
-  label: l.kind === "rollout" ? "rollout" : `layer ${l.index + 1}`, kind: l.kind || "attention", heads: l.heads, k,
+  label: l.kind === "rollout" ? t("rollout") : tf("layer {l}", { l: l.index + 1 }), kind: l.kind || "attention", heads: l.heads, k,
 }));
 const isModel = (doc.source || {}).kind === "model";
 const unit = (doc.source || {}).patch === null ? "pixel" : "patch"; // an image's items: pixels (patch null) or patches
+const unitName = unit === "patch" ? t("patch") : t("pixel"), unitsName = unit === "patch" ? t("patches") : t("pixels");
 const longHeads = view.long ? view.long.heads : null;
 
 function tokenLabel(i) {
@@ -118,12 +125,12 @@ function matrixOf(layer, head, which) {
 
 function availableViews() {
   const v = [];
-  if (view.image && layers.length) v.push(["image", "image"]); // a summary page (no layers) has no α′ rows to draw over them
-  if (view.audio && layers.length) v.push(["audio", "audio"]);
-  if (layers.length && n <= LINES_MAX) v.push(["lines", "lines"]);
-  if (layers.length) v.push(["matrix", "matrix"]);
-  if (layers.length > 1) v.push(["model", "layers × heads"]);
-  if (longHeads) v.push(["summary", "summary"]);
+  if (view.image && layers.length) v.push(["image", t("image")]); // a summary page (no layers) has no α′ rows to draw over them
+  if (view.audio && layers.length) v.push(["audio", t("audio")]);
+  if (layers.length && n <= LINES_MAX) v.push(["lines", t("lines")]);
+  if (layers.length) v.push(["matrix", t("matrix")]);
+  if (layers.length > 1) v.push(["model", t("layers × heads")]);
+  if (longHeads) v.push(["summary", t("summary")]);
   return v;
 }
 
@@ -138,9 +145,9 @@ const ui = {};
 function buildHeader() {
   const head = el("div", "av-header"), main = el("div", "av-headmain");
   const title = el("div", "av-title");
-  const dl = el("button", "av-download", "download JSON");
+  const dl = el("button", "av-download", t("download JSON"));
   dl.type = "button";
-  dl.title = "the document this page draws (schema attnviz/1 with its view extension)";
+  dl.title = t("the document this page draws (schema attnviz/1 with its view extension)");
   dl.addEventListener("click", download);
   title.append(el("span", "av-brand", "attnviz"), inputText(shownText(doc)));
   main.append(title, el("pre", "av-config", view.header || ""));
@@ -166,7 +173,7 @@ function inputText(text) { // the input as given; a long one is cut to its start
   let open = false;
   const set = () => {
     span.firstChild.textContent = open ? text : cut;
-    more.textContent = open ? "less" : `all ${chars.length.toLocaleString()} characters`;
+    more.textContent = open ? t("less") : tf("all {n} characters", { n: chars.length.toLocaleString() });
   };
   span.append(document.createTextNode(""), " ", more);
   more.addEventListener("click", () => { open = !open; set(); });
@@ -184,11 +191,11 @@ function buildToolbar() {
     b.addEventListener("click", () => show(key));
     ui.tabs.append(b);
   }
-  ui.layerSel = select("layer", layers.map((l) => l.label), (v) => setLayer(Number(v)));
-  ui.headSel = select("head", [], (v) => { state.head = Number(v); render(); });
+  ui.layerSel = select("layer", t("layer"), layers.map((l) => l.label), (v) => setLayer(Number(v)));
+  ui.headSel = select("head", t("head"), [], (v) => { state.head = Number(v); render(); });
   ui.checks = el("div", "av-checks");
   ui.which = el("div", "av-which");
-  for (const [key, name] of [["alpha_prime", "α′ (weights)"], ["alpha", "α (scores)"]]) {
+  for (const [key, name] of [["alpha_prime", t("α′ (weights)")], ["alpha", t("α (scores)")]]) {
     const b = el("button", "av-tab", name);
     b.type = "button";
     b.dataset.which = key;
@@ -199,11 +206,11 @@ function buildToolbar() {
   return bar;
 }
 
-function select(name, options, onchange) {
+function select(name, label, options, onchange) {
   const wrap = el("label", "av-select");
   const s = el("select");
   s.name = name;
-  wrap.append(el("span", "av-label", name), s);
+  wrap.append(el("span", "av-label", label), s);
   s.addEventListener("change", () => onchange(s.value));
   const fill = (opts) => {
     s.replaceChildren(...opts.map((o, i) => { const e = el("option", "", o); e.value = i; return e; }));
@@ -222,7 +229,7 @@ function syncControls() {
   const h = headCount();
   ui.layerSel.wrap.hidden = layers.length < 2 || state.view === "model" || state.view === "summary";
   ui.layerSel.sel.value = state.layer;
-  ui.headSel.fill(Array.from({ length: h }, (_, i) => `head ${i + 1}`));
+  ui.headSel.fill(Array.from({ length: h }, (_, i) => tf("head {h}", { h: i + 1 })));
   ui.headSel.sel.value = state.head;
   ui.headSel.wrap.hidden = h < 2 || ["lines", "model"].includes(state.view);
   ui.checks.hidden = h < 2 || state.view !== "lines";
@@ -234,7 +241,7 @@ function syncControls() {
 }
 
 function buildChecks(h) {
-  ui.checks.replaceChildren(el("span", "av-label", "heads"));
+  ui.checks.replaceChildren(el("span", "av-label", t("heads")));
   for (let i = 0; i < h; i++) {
     const lab = el("label", "av-check");
     const box = el("input");
@@ -250,7 +257,7 @@ function buildChecks(h) {
     lab.append(box, sw, el("span", "", String(i + 1)));
     ui.checks.append(lab);
   }
-  for (const [name, on] of [["all", true], ["none", false]]) {
+  for (const [name, on] of [[t("all"), true], [t("none"), false]]) {
     const b = el("button", "av-small", name);
     b.type = "button";
     b.addEventListener("click", () => {
@@ -349,17 +356,17 @@ function tokenColumn(g, side) {
   const col = svgEl("g", { class: "av-col av-col-" + side });
   const x = side === "q" ? g.colW : g.W - g.colW;
   col.append(svgEl("text", { x, y: 16, class: "av-colhead", "text-anchor": side === "q" ? "end" : "start" }));
-  col.lastChild.textContent = side === "q" ? "query i" : "key j";
+  col.lastChild.textContent = side === "q" ? t("query i") : t("key j");
   for (let i = 0; i < n; i++) {
     const y = g.top + i * g.rowH;
     const item = svgEl("g", { class: "av-tok", "data-side": side, "data-i": i });
     const bg = svgEl("rect", { x: side === "q" ? 0 : g.W - g.colW, y, width: g.colW, height: g.rowH, class: "av-tokbg" });
-    const t = svgEl("text", { x: side === "q" ? x - 4 : x + 4, y: y + g.rowH / 2, "dominant-baseline": "central",
+    const label = svgEl("text", { x: side === "q" ? x - 4 : x + 4, y: y + g.rowH / 2, "dominant-baseline": "central",
       "text-anchor": side === "q" ? "end" : "start", class: tokClass(i) });
-    t.textContent = g.labels[i];
+    label.textContent = g.labels[i];
     const title = svgEl("title", {});
-    title.textContent = tokenLabel(i) + ((doc.oov || [])[i] ? " (not in the vocabulary)" : "");
-    item.append(bg, t, title);
+    title.textContent = tokenLabel(i) + ((doc.oov || [])[i] ? t(" (not in the vocabulary)") : "");
+    item.append(bg, label, title);
     col.append(item);
   }
   return col;
@@ -390,8 +397,8 @@ function drawLines() {
     state.pinned = !(same && state.pinned);
     setFocus(t.dataset.side, Number(t.dataset.i));
   });
-  ui.stage.append(note(`Lines join query i (left) to key j (right); opacity = α′_ij, one colour per head, each head in its own lane of the row. ` +
-    `Hover a token to keep only its lines, click to pin it.`), figureButtons(), svg);
+  ui.stage.append(note(t("Lines join query i (left) to key j (right); opacity = α′_ij, one colour per head, each head in its own lane of the row. " +
+    "Hover a token to keep only its lines, click to pin it.")), figureButtons(), svg);
   if (state.focus) setFocus(state.focus[0], state.focus[1]);
 }
 
@@ -474,8 +481,8 @@ function timeScale(m, al) { // a sound's α′: √ scale up to the 99.5th perce
   const pos = 0.995 * (v.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, v.length - 1);
   let top = v.length ? v[lo] + (v[hi] - v[lo]) * (pos - lo) : 1;
   if (!(top > 0)) top = v.length && v[v.length - 1] > 0 ? v[v.length - 1] : 1;
-  const t = (x) => Math.sqrt(Math.min(Math.max(x, 0) / top, 1));
-  return { color: (x) => viridis(t(x)), paint: (u) => rgb(viridis(u)), lo: 0, hi: top, diverging: false };
+  const level = (x) => Math.sqrt(Math.min(Math.max(x, 0) / top, 1));
+  return { color: (x) => viridis(level(x)), paint: (u) => rgb(viridis(u)), lo: 0, hi: top, diverging: false };
 }
 
 function heatGeometry(rows, cols, rowLabels, colLabels, maxW) {
@@ -585,20 +592,20 @@ function drawMatrix() {
   const scale = colorScale(m, state.which);
   const canvas = el("canvas", "av-matrix");
   drawHeat(canvas, g, (i, j) => (al && al[i][j] === null ? null : m[i][j]), scale.color, labels, labels);
-  const name = state.which === "alpha" ? "α (scores)" : "α′ (weights)";
-  const where = L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${head + 1}`;
+  const name = state.which === "alpha" ? t("α (scores)") : t("α′ (weights)");
+  const where = whereOf(L, head + 1);
   canvas.addEventListener("mousemove", (e) => {
     const c = cellAt(canvas, e);
     if (!c) return hideTip();
-    const [i, j] = c, rows = [["query", tokenLabel(i)], ["key", tokenLabel(j)]];
-    if (al) rows.push(["α", al[i][j] === null ? "masked" : fmt3(al[i][j]), "av-tip-alpha"]);
+    const [i, j] = c, rows = [[t("query"), tokenLabel(i)], [t("key"), tokenLabel(j)]];
+    if (al) rows.push(["α", al[i][j] === null ? t("masked") : fmt3(al[i][j]), "av-tip-alpha"]);
     rows.push(["α′", fmt3(ap[i][j]), "av-tip-ap"]);
     showTip(e, rows);
   });
   canvas.addEventListener("mouseleave", hideTip);
   const masked = al && al.some((row) => row.includes(null));
-  ui.stage.append(heatPanel(`${where} · ${name} · rows: query i, columns: key j` +
-    (masked ? " · hatched: masked" : "") + (g.labels ? "" : " · hover for the tokens"), g, canvas, scale,
+  ui.stage.append(heatPanel(tf("{where} · {name} · rows: query i, columns: key j", { where, name }) +
+    (masked ? t(" · hatched: masked") : "") + (g.labels ? "" : t(" · hover for the tokens")), g, canvas, scale,
   state.which === "alpha" ? "α" : "α′"));
 }
 
@@ -612,7 +619,7 @@ function drawModel() {
   const side = Math.max(16, Math.min(84, Math.floor((stageWidth() - 86) / H) - 6, Math.floor(room / rows) - 6));
   const grid = el("div", "av-grid");
   grid.style.gridTemplateColumns = `72px repeat(${H}, ${side + 4}px)`;
-  grid.append(el("div", "av-gridlabel", "head"));
+  grid.append(el("div", "av-gridlabel", t("head")));
   for (let h = 0; h < H; h++) grid.append(el("div", "av-gridhead", String(headNumber(attn[0], h))));
   for (const L of attn) {
     grid.append(el("div", "av-gridlabel", L.label));
@@ -620,13 +627,13 @@ function drawModel() {
     for (let h = L.heads.length; h < H; h++) grid.append(el("div"));
   }
   if (roll) {
-    grid.append(el("div", "av-gridlabel", "rollout"), thumb(roll, 0, side));
-    const rest = el("div", "av-rollnote", "α′ through all layers (with the residual path)");
+    grid.append(el("div", "av-gridlabel", t("rollout")), thumb(roll, 0, side));
+    const rest = el("div", "av-rollnote", t("α′ through all layers (with the residual path)"));
     rest.style.gridColumn = `span ${Math.max(1, H - 1)}`;
     grid.append(rest);
   }
-  ui.stage.append(note("Each square is one head's α′ (rows: query i, columns: key j), coloured from 0 to the head's " +
-    "largest weight. Hover for the head's summary, click to open it."), grid);
+  ui.stage.append(note(t("Each square is one head's α′ (rows: query i, columns: key j), coloured from 0 to the head's " +
+    "largest weight. Hover for the head's summary, click to open it.")), grid);
 }
 
 function headNumber(L, h) { // the head's own number from 1 (--head 9 keeps one head: it is 9, not 1)
@@ -658,9 +665,9 @@ function thumb(L, h, side) {
 
 function thumbTip(L, h) {
   const s = L.heads[h].summary;
-  const rows = [["head", L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${headNumber(L, h)}`]];
+  const rows = [[t("head"), whereOf(L, headNumber(L, h))]];
   if (s) {
-    rows.push(["entropy", `${s.entropy.toFixed(2)} bits`]);
+    rows.push([t("entropy"), tf("{bits} bits", { bits: s.entropy.toFixed(2) })]);
     // a decoder's head: the first-token sink instead of [CLS]/[SEP] and the next token it cannot see
     const keys = s.sink === undefined ? ["cls", "sep", "self", "prev", "next"] : ["sink", "self", "prev"];
     for (const k of keys) rows.push([summaryName(k), fmt3(s[k])]);
@@ -674,7 +681,11 @@ function summaryName(k) {
   const first = special[0] ? tokens[0] : null, other = tokens.find((t, i) => i > 0 && special[i]);
   if (k === "cls" && first && first !== "[CLS]") return first;
   if (k === "sep" && other && other !== "[SEP]") return other;
-  return k;
+  return { self: t("self"), prev: t("prev"), next: t("next"), sink: t("sink") }[k] || k;
+}
+
+function whereOf(L, head) { // the map shown: the rollout, or a layer's head (numbered from 1)
+  return L.kind === "rollout" ? t("attention rollout") : tf("{layer} · head {h}", { layer: L.label, h: head });
 }
 
 // ------------------------------------------------------------------ audio view
@@ -706,13 +717,14 @@ function drawAudio() {
   };
   spec.addEventListener("click", (e) => pick(e, false));
   mat.addEventListener("click", (e) => pick(e, true));
-  const where = L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${head + 1}`;
+  const where = whereOf(L, head + 1);
   const row = el("div", "av-heatfig");
   row.append(mat, colorbar(timeScale(hd.alpha_prime, hd.alpha), "α′ (√)", g.matH - 30));
-  ui.stage.append(note(`Top: the spectrogram (${g.a.bands}; ${g.a.db_range[0]} … ${g.a.db_range[1]} dB). ` +
-    `Below: α′ over time (${where}): rows are query times, columns key times on the same axis` +
-    ((hd.alpha || []).some((r) => r.includes(null)) ? "; hatched: masked" : "") +
-    ". Click a time to see its α′ curve."), spec, row, curve);
+  ui.stage.append(note(tf("Top: the spectrogram ({bands}; {lo} … {hi} dB). " +
+    "Below: α′ over time ({where}): rows are query times, columns key times on the same axis",
+  { bands: bandsName(g.a), lo: g.a.db_range[0], hi: g.a.db_range[1], where }) +
+    ((hd.alpha || []).some((r) => r.includes(null)) ? t("; hatched: masked") : "") +
+    t(". Click a time to see its α′ curve.")), spec, row, curve);
   selectTime(state.query !== null && state.query < n ? state.query : null);
 }
 
@@ -730,7 +742,11 @@ function drawSpectrogram(canvas, g) {
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(off, g.x0, 0, g.w, g.specH);
   timeAxis(ctx, g, g.specH);
-  sideLabel(ctx, g.a.bands, g.specH);
+  sideLabel(ctx, bandsName(g.a), g.specH);
+}
+
+function bandsName(a) { // the frequency axis: audio_view's default name in the page's language, a caller's own as given
+  return a.bands === "mel bands" ? t("mel bands") : a.bands;
 }
 
 function sideLabel(ctx, text, h) {
@@ -776,7 +792,7 @@ function drawTimeMatrix(canvas, g, ap, al) {
       ctx.fillRect(xa, ya, Math.max(1, xb - xa), Math.max(1, yb - ya));
     }
   }
-  sideLabel(ctx, "query time", g.matH);
+  sideLabel(ctx, t("query time"), g.matH);
 }
 
 function selectTime(i) {
@@ -787,9 +803,9 @@ function selectTime(i) {
   drawSpectrogram(A.spec, g);
   drawTimeMatrix(A.mat, g, A.ap, A.al);
   if (i === null) {
-    const t = svgEl("text", { x: g.x0, y: 30, class: "av-hint" });
-    t.textContent = "click the spectrogram (or a row of α′) to pick a query time";
-    A.curve.append(t);
+    const hint = svgEl("text", { x: g.x0, y: 30, class: "av-hint" });
+    hint.textContent = t("click the spectrogram (or a row of α′) to pick a query time");
+    A.curve.append(hint);
     return;
   }
   markTime(A, i);
@@ -818,7 +834,7 @@ function drawCurve(A, i) {
   A.curve.append(svgEl("line", { x1: g.x0, y1: 8 + h, x2: g.x0 + g.w, y2: 8 + h, class: "av-axis" }),
     svgEl("polyline", { points: pts.join(" "), class: "av-curveline" }));
   const lab = svgEl("text", { x: g.x0, y: g.curveH - 8, class: "av-hint" });
-  lab.textContent = `α′ of query ${i + 1} (${tokens[i]}) over key time: strongest ${fmt3(top)}`;  // numbered from 1, like the terminal
+  lab.textContent = tf("α′ of query {i} ({token}) over key time: strongest {top}", { i: i + 1, token: tokens[i], top: fmt3(top) });  // numbered from 1, like the terminal
   const ymax = svgEl("text", { x: g.x0 - 4, y: 12, class: "av-tick", "text-anchor": "end" });
   ymax.textContent = tick(top);
   const y0 = svgEl("text", { x: g.x0 - 4, y: 12 + h, class: "av-tick", "text-anchor": "end" });
@@ -845,7 +861,7 @@ function drawImage() {
   img.addEventListener("load", () => { pctx.drawImage(img, 0, 0, w, h); pic.dataset.loaded = "true"; });
   img.src = "data:image/png;base64," + im.png;
   box.append(pic, over);
-  const caption = el("div", "av-caption", `Click a pixel: its ${unit} becomes the query, and its α′ over every ${unit} is overlaid.`);
+  const caption = el("div", "av-caption", tf("Click a pixel: its {unit} becomes the query, and its α′ over every {unit} is overlaid.", { unit: unitName }));
   ui.image = { w, h, over, caption };
   over.addEventListener("click", (e) => {
     const r = over.getBoundingClientRect();
@@ -854,13 +870,12 @@ function drawImage() {
     overlay(row * im.cols + col);
   });
   const L = layers[state.layer], head = Math.min(state.head, L.heads.length - 1);
-  const where = L.kind === "rollout" ? "attention rollout" : `${L.label} · head ${head + 1}`;
+  const where = whereOf(L, head + 1);
   const legend = { lo: 0, hi: 1, paint: (t) => { const v = Math.round(255 * (1 - SHADE * (1 - t))); return `rgb(${v},${v},${v})`; } };
   const fig = el("div", "av-heatfig");
-  fig.append(box, colorbar(legend, "α′ / max", h - 30));
-  const units = unit === "patch" ? "patches" : `${unit}s`;
-  ui.stage.append(note(`${im.rows} × ${im.cols} ${units}, one item each (${where}). Attended ${units} stay bright, ` +
-    `the rest is darkened; the query ${unit} is outlined.`), caption, fig);
+  fig.append(box, colorbar(legend, t("α′ / max"), h - 30));
+  ui.stage.append(note(tf("{rows} × {cols} {units}, one item each ({where}). Attended {units} stay bright, " +
+    "the rest is darkened; the query {unit} is outlined.", { rows: im.rows, cols: im.cols, units: unitsName, where, unit: unitName })), caption, fig);
   if (state.query !== null && state.query < n) overlay(state.query);
 }
 
@@ -885,8 +900,8 @@ function overlay(i) {
   state.query = i;
   I.over.dataset.query = i;
   const best = ap.indexOf(Math.max(...ap));
-  I.caption.textContent = `query: ${unit} ${tokens[i]} (item ${i + 1}) · strongest key: ${unit} ${tokens[best]} ` +
-    `(item ${best + 1}), α′ ${fmt3(ap[best])}`;
+  I.caption.textContent = tf("query: {unit} {token} (item {i}) · strongest key: {unit} {best} (item {b}), α′ {a}",
+    { unit: unitName, token: tokens[i], i: i + 1, best: tokens[best], b: best + 1, a: fmt3(ap[best]) });
   timing(t0);
 }
 
@@ -904,18 +919,19 @@ function drawSummary() {
     const c = cellAt(canvas, e);
     if (!c) return hideTip();
     const span = (b) => `${bins[b]} … ${bins[b + 1] - 1}`;
-    showTip(e, [["queries", span(c[0])], ["keys", span(c[1])], ["mean α′", fmt3(m[c[0]][c[1]]), "av-tip-ap"]]);
+    showTip(e, [[t("queries"), span(c[0])], [t("keys"), span(c[1])], [t("mean α′"), fmt3(m[c[0]][c[1]]), "av-tip-ap"]]);
   });
   canvas.addEventListener("mouseleave", hideTip);
-  ui.stage.append(heatPanel(`head ${head + 1} · mean α′ between blocks of ≈${Math.round(n / rows).toLocaleString()} tokens ` +
-    "(rows: query blocks, columns: key blocks)", g, canvas, scale, "α′"), examplesTable(lg, head));
+  ui.stage.append(heatPanel(tf("head {h} · mean α′ between blocks of ≈{n} tokens (rows: query blocks, columns: key blocks)",
+    { h: head + 1, n: Math.round(n / rows).toLocaleString() }), g, canvas, scale, "α′"), examplesTable(lg, head));
 }
 
 function examplesTable(lg, head) {
   const table = el("table", "av-examples");
   const hr = el("tr");
-  hr.append(el("th", "", "query"), el("th", "", `head ${head + 1}: top keys by α′`));
-  table.append(el("caption", "", `${lg.examples.length} queries, evenly spaced; every query's top keys: --json`), hr);
+  hr.append(el("th", "", t("query")), el("th", "", tf("head {h}: top keys by α′", { h: head + 1 })));
+  const how = { n: lg.examples.length, how: "--json" }; // the option as its reader writes it (views/html.py)
+  table.append(el("caption", "", tf("{n} queries, evenly spaced; every query's top keys: {how}", how)), hr);
   for (const ex of lg.examples) {
     const tr = el("tr"), keys = ex.heads[head];
     const cell = el("td");
@@ -998,10 +1014,10 @@ const SVG_STYLES = ["fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-
 
 function figureButtons() {
   const bar = el("div", "av-figbar");
-  for (const [kind, what] of [["svg", "download SVG"], ["png", "download PNG"]]) {
+  for (const [kind, what] of [["svg", t("download SVG")], ["png", t("download PNG")]]) {
     const b = el("button", "av-small av-fig-" + kind, what);
     b.type = "button";
-    b.title = "save the lines as they are on screen (the layer, heads and token shown), for a paper or slides";
+    b.title = t("save the lines as they are on screen (the layer, heads and token shown), for a paper or slides");
     b.addEventListener("click", () => saveLines(kind));
     bar.append(b);
   }
@@ -1062,6 +1078,6 @@ function start() {
 }
 
 unpack().then(start, (e) => {
-  root.append(el("p", "av-fallback", "attnviz: this browser cannot unpack the page's matrices (" + e +
-    "); open it in a browser with DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+)."));
+  root.append(el("p", "av-fallback", tf("attnviz: this browser cannot unpack the page's matrices ({error}); " +
+    "open it in a browser with DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+).", { error: e })));
 });
