@@ -56,3 +56,21 @@ def test_an_english_page_s_controls_are_english(browser, saved):
     assert dict(shown["tabs"]) == {"lines": "lines", "matrix": "matrix"}
     assert shown["labels"] == ["layer", "head", "heads"]
     assert browser.execute_script("return document.getElementById('attnviz-main-words')") is None
+
+
+
+HEADINGS = """const svg = document.querySelector('svg.av-lines').getBoundingClientRect();
+return [...document.querySelectorAll('.av-colhead')].map(e => { const b = e.getBoundingClientRect();
+  return [e.textContent, b.left - svg.left, svg.right - b.right]; });"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_lines_headings_are_not_cut_off_over_one_character_tokens(browser, cli, tmp_path, lang):
+    """The token columns were as wide as the tokens: over one-character tokens "query i" showed as
+    "ery i" (and 查询 i as 询 i), drawn left of the figure's edge."""
+    page = tmp_path / f"{lang}.html"
+    cli("show", "它给我做", "--vectors", DATA / "tiny.zh.w2v.txt", "--lang", lang, "--save", page)
+    open_page(browser, page)
+    shown = browser.execute_script(HEADINGS)
+    assert [h[0] for h in shown] == (["查询 i", "键 j"] if lang == "zh" else ["query i", "key j"])
+    assert all(left >= 0 and right >= 0 for _, left, right in shown), shown

@@ -320,7 +320,8 @@ function linesGeometry() {
   const W = Math.min(stageWidth(), 900);
   const most = W < 500 ? 10 : 18;
   const labels = tokens.map((t) => short(t, most));
-  const colW = Math.min(W * 0.3, Math.ceil(1.12 * textWidth(labels, "bold " + font(W < 500 ? 12 : 13))) + 12);
+  const heads = textWidth([t("query i"), t("key j")], font(12)); // the columns' headings (.av-colhead): not cut off over short tokens
+  const colW = Math.min(W * 0.3, Math.ceil(Math.max(1.12 * textWidth(labels, "bold " + font(W < 500 ? 12 : 13)), heads)) + 12);
   return { W, colW, rowH: W < 500 ? 19 : 21, top: 26, labels, x1: colW + 6, x2: W - colW - 6 };
 }
 
