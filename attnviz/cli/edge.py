@@ -112,7 +112,8 @@ def guarded(call) -> int:
         return 0
     except typer.TyperException as e:  # click's usage errors: bad option, missing argument (bare `attnviz`: help, no line)
         message, code = e.format_message() if hasattr(e, "format_message") else str(e), getattr(e, "exit_code", 2)
-        return fail(f"{' '.join(message.split())} (see 'attnviz --help')", code) if message.strip() else code
+        path = (getattr(getattr(e, "ctx", None), "command_path", "") or "").split(" ")[1:]  # [show]: its help lists the option
+        return fail(f"{' '.join(message.split())} (see '{' '.join(['attnviz', *path])} --help')", code) if message.strip() else code
     except (AttnvizError, typer.Abort, KeyboardInterrupt, Terminated, MemoryError, UnicodeEncodeError, OSError) as e:
         return fail(*failure(e))
     except Exception as e:  # a bug: still one line, not a traceback (ATTNVIZ_DEBUG=1 shows it)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from installed import minilm_dir
-from conftest import DATA, SEED, invoke
+from conftest import DATA, SEED, invoke, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(DATA / "tiny.w2v.txt")
@@ -207,3 +207,12 @@ def test_head_1_reads_one_line_and_the_run_stops_quietly(name, tmp_path):
 def test_oversized_stdin_is_refused(runner):
     result = invoke(runner, "show", "-", input="ham " * 1_000_001)
     check(result, 2, "--file")
+
+
+@pytest.mark.parametrize("args, where", [(["show", "x", "--heads", "0"], "attnviz show --help"),
+                                         (["pe", "-n", "0"], "attnviz pe --help"),
+                                         (["explain", "x", "--hedas", "2"], "attnviz explain --help"),
+                                         (["bogus"], "attnviz --help")])
+def test_a_usage_error_points_to_the_help_that_lists_the_option(runner, args, where):
+    """`--heads 0` said "(see 'attnviz --help')", a page that lists no option of show's."""
+    assert one_line(invoke(runner, *args), 2).endswith(f"(see '{where}')")
