@@ -161,9 +161,12 @@ def frame_sizes(sample_rate: int, frame_ms: float = 25.0, hop_ms: float = 10.0) 
                          f"use a hop at most the frame length (default 10 ms hop, 25 ms frames)")
     frame_length = int(math.floor(frame_ms * sample_rate / 1000 + 0.5))
     hop_length = int(math.floor(hop_ms * sample_rate / 1000 + 0.5))
-    if frame_length < 2 or hop_length < 1:
+    if frame_length < 2:
         raise UsageError(f"`frame_ms` {frame_ms:g} at {sample_rate} Hz is {frame_length} sample(s); "
                          f"a frame needs at least 2 samples: use longer frames")
+    if hop_length < 1:
+        raise UsageError(f"`hop_ms` {hop_ms:g} at {sample_rate} Hz is less than half a sample ({1000 / sample_rate:g} ms); "
+                         f"a hop needs at least 1 sample: use a longer hop")
     return frame_length, hop_length
 
 

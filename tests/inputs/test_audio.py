@@ -258,6 +258,7 @@ def test_nan_samples(tmp_path):
     ({"n_mels": 0}, UsageError, "`n_mels`"),
     ({"features": "mfcc", "n_mels": 8}, UsageError, "`n_mels`"),
     ({"frame_ms": 0.05, "hop_ms": 0.05}, UsageError, "at least 2 samples"),
+    ({"hop_ms": 0.001}, UsageError, r"^`hop_ms` 0.001 at 16000 Hz is less than half a sample .*at least 1 sample"),  # it blamed frame_ms
 ])
 def test_bad_parameters(kwargs, error, needle):
     with pytest.raises(error, match=needle):
