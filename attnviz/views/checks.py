@@ -31,9 +31,10 @@ def check_long(n: int, top_k_given: bool, request, media: bool = False) -> None:
         raise UsageError("`include_vectors` needs full matrices; drop `top_k` (or shorten the input)", "include_vectors")
     figures = [p for p in request.save if p.suffix.lower() != ".html"]
     if not media and (request.focus or figures):
+        fix = (f"drop `top_k` ({n:,} items fit in full matrices)" if n <= DENSE_MAX else
+               f"save x.html for an interactive page, or shorten the input to {DENSE_MAX:,} items")
         raise UsageError(f"{n:,} items with `top_k` (automatic over {DENSE_MAX:,}) show a summary: `focus`, `save` (except .html) "
-                         f"and `head` need full matrices; save x.html for an interactive page, or shorten the input to "
-                         f"{DENSE_MAX:,} items", "top_k")
+                         f"and `head` need full matrices; {fix}", "top_k")
 
 
 def check_model_focus(analysis, request, focus: list[str]) -> None:

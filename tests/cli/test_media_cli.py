@@ -217,6 +217,7 @@ def test_audio_compare_takes_times(cli):
     (["The cat sat.", "--top-k", "2", "--json", "--include-vectors"], "--include-vectors needs full matrices"),
     (["--audio", "demo", "--top-k", "2", "--json", "--include-vectors"], "--include-vectors needs full matrices"),
     (["The cat sat.", "--top-k", "2", "--focus", "cat"], "show a summary"),
+    (["The cat sat.", "--top-k", "2", "--focus", "cat"], "need full matrices; drop --top-k (3 items fit in full matrices)\n"),
 ])
 def test_long_inputs_refuse_what_needs_full_matrices(cli, args, says):
     assert says in cli("show", *args, code=2).stderr
