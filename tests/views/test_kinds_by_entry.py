@@ -86,3 +86,14 @@ def test_a_documents_items_are_counted_by_its_kinds_entry():
     assert counted({"kind": "image", "patch": 4}) == "patches" and counted({"kind": "image", "patch": None}) == "pixels"
     doc = attnviz.analyze(image="demo", size=8).to_dict()
     assert f"{len(doc['tokens'])} pixels" in default_header(doc)  # said "patches" for a picture of pixels
+
+
+@pytest.mark.parametrize("n, fix", [(15, "drop `top_k` (15 items fit in full matrices)"),
+                                    (2_001, "save x.html for an interactive page, or shorten the input to 2,000 items")])
+def test_a_top_k_refusal_gives_the_fix_that_fits_the_length(n, fix):
+    """15 items with top_k were told to shorten the input to 2,000 items; past 2,000 the summary is automatic."""
+    from attnviz.views.checks import check_long
+
+    with pytest.raises(UsageError) as refused:
+        check_long(n, True, Request(focus=["a2"]))
+    assert str(refused.value).endswith(fix), refused.value
