@@ -194,3 +194,15 @@ def test_library_comparison_api():
     assert "window=none" in result.table(width=80)
     with pytest.raises(UsageError, match="settings"):
         result.alpha_prime
+
+
+@pytest.mark.parametrize("given", [{"heads": 2}, {"score": "additive"}, {"window": 2}])
+def test_an_option_both_given_and_compared_is_refused(given, cli):
+    """`--compare heads=1,4 --heads 2` ran both settings and dropped --heads 2 without a word."""
+    (option, value), = given.items()
+    with pytest.raises(UsageError, match=rf"^`compare` {option}=…: `{option}` is given too.*drop `{option}`"):
+        analyze(SEED, compare=f"{option}={'1,4' if option == 'heads' else 'dot,scaled-dot' if option == 'score' else '1,3'}",
+                **given)
+    err = cli("show", SEED, "--compare", "heads=1,4", "--heads", "2", code=2).stderr
+    assert err.startswith("attnviz: error: --compare heads=…: --heads is given too") and err.count("\n") == 1
+    assert "compare --heads: 1 | 4" in cli("show", SEED, "--compare", "heads=1,4", "--heads", "1").stdout  # the default: not a conflict
