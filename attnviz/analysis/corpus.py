@@ -88,8 +88,9 @@ def corpus_of(lines: list[str], name: str = "corpus") -> Corpus:
 
 
 def check_line_lengths(corpus: Corpus, opts) -> None:
-    """Before `show --file F --lines --json` writes a line: every line is at most DENSE_MAX tokens
-    (its document holds full matrices; a longer one would be top-k JSON Lines, not one document).
+    """Before `show --file F --lines --json` writes a line: every line has a word to attend over (one
+    the vectors know) and at most DENSE_MAX tokens (its document holds full matrices; a longer one
+    would be top-k JSON Lines, not one document).
     Tokenized as the text path does (inputs.text), without embedding."""
     from ..inputs.tokens import tokenize
     from ..inputs.wordvectors import open_vectors
@@ -97,7 +98,14 @@ def check_line_lengths(corpus: Corpus, opts) -> None:
 
     table = None if opts.embedding == "onehot" else open_vectors(opts.vectors, opts.trust_pickle)
     for number, line in zip(corpus.numbers, corpus.lines):
-        n = len(tokenize(line, keep_punct=opts.punct, vocabulary=None if table is None else table.contains))
+        tokens = tokenize(line, keep_punct=opts.punct, vocabulary=None if table is None else table.contains)
+        n = len(tokens)
+        if n == 0:  # refused here, not after the documents before it were written
+            raise UsageError(f"{corpus.name} line {number} has no words to attend over (punctuation alone is dropped); "
+                             f"remove the line, or keep punctuation with `punct` (no document was written)")
+        if table is not None and not table.has_subwords and not any(map(table.contains, tokens)):
+            raise UsageError(f"{corpus.name} line {number}: none of its words is in {table.name}, so there is nothing to "
+                             f"compare; remove the line, or use `vectors` for its language (no document was written)")
         if n > DENSE_MAX:
             raise UsageError(f"{corpus.name} line {number}: {n:,} tokens, over the {DENSE_MAX:,} one line's document holds "
                              f"(full matrices); split the line, or run it on its own with show `file` and `top_k` K")

@@ -43,7 +43,7 @@ def analyze_lines(path: str | None = None, options: Options | None = None, *, li
     """One Result per non-blank line of `path` (or of `lines`), in order, each as analyze(line, …) gives it
     (options, model, words, layer, head, generate as there).  Checked before the first Result: with a
     `model`, every line against its position limit; without, every line's tokens against DENSE_MAX
-    (a line's Result holds full matrices).  blank(n) is told how many lines were blank (default: an
+    (a line's Result holds full matrices) and for a word the vectors know.  blank(n) is told how many lines were blank (default: an
     AttnvizWarning when some were).  The Results are computed as they are read (len(): how many)."""
     from ..cost import accepting
     from .analyze import analyze

@@ -38,6 +38,21 @@ def test_a_line_over_the_dense_limit_is_refused_before_any_document(runner, tmp_
     assert "line 2: 2,001 tokens, over the 2,000" in result.stderr and "--top-k K" in result.stderr
 
 
+@pytest.mark.parametrize("line, says, fix", [
+    ("...", "line 3 has no words to attend over (punctuation alone is dropped); remove the line, or keep punctuation "
+            "with --punct", "--punct"),
+    ("xqzzv wqkkr", "line 3: none of its words is in en_core_web_md-3.7.1", "--embedding=onehot")])
+def test_a_line_with_nothing_to_attend_over_is_refused_before_any_document(runner, tmp_path, line, says, fix):
+    """A new user's 5,000 documents were written, then a line of '...' stopped the run (exit 2, no line named)."""
+    path = tmp_path / "c.txt"
+    path.write_text(f"the cat sat\n\n{line}\nthe dog ran\n", encoding="utf-8")
+    result = invoke(runner, "show", "--file", str(path), "--lines", "--json")
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert says in result.stderr and result.stderr.count("attnviz: error:") == 1, result.stderr
+    docs = documents(invoke(runner, "show", "--file", str(path), "--lines", "--json", fix))  # the fix it names works
+    assert len(docs) == 3 and docs[2]["tokens"] == ["the", "dog", "ran"]
+
+
 @pytest.mark.parametrize("extra, flag", [(["--compare", "heads=1,2"], "--compare"), (["--focus", "cat"], "--focus")])
 def test_options_lines_would_ignore_are_refused(runner, tmp_path, extra, flag):
     path = tmp_path / "c.txt"
