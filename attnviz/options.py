@@ -426,11 +426,12 @@ COMMAND_HELP: dict[str, tuple[str, tuple[str, ...]]] = {  # command -> (help, ex
                "attnviz heads --file corpus.txt --from it --to restaurant")),
     "atlas": ("What does each head do? Every head's role, measured: sink, previous/next token, self, broad, induction, "
               "duplicate token.\n\nScores on TEXT (where each query's α′ goes) and on a repeated random probe (induction, "
-              "duplicate); a head has a role when its score passes the role's threshold (README: \"The atlas of heads\").",
-              ("attnviz atlas --model minilm", 'attnviz atlas --model minilm "$S" --probe-length 100 --seed 1',
+              "duplicate); a head has a role when its score passes the role's threshold (docs/models.md: \"The atlas of heads\").",
+              (_S, "attnviz atlas --model minilm", 'attnviz atlas --model minilm "$S" --probe-length 100 --seed 1',
                "attnviz atlas --model minilm --json | jq '.roles'", "attnviz atlas --model minilm --save atlas.png --save atlas.html")),
     "explain": ("Walk through one query step by step: a → q, k, v → α → α′ → b (→ heads, W^o).\n\nThe same numbers as "
-                "`show --json --include-vectors`, with every option of `show`.",
+                "`show --json --include-vectors`, with show's input and attention options (not its models, `--file`, "
+                "`--compare` or outputs: `--json`, `--save`).",
                 (_S, 'attnviz explain --focus it "$S"', 'attnviz explain --focus it "$S" --heads 2 --head 2 --dims 6',
                  "attnviz explain --focus 3 --input vectors.csv --projection random --d-k 4",
                  "attnviz explain --audio demo --focus 0.80s",
@@ -438,7 +439,7 @@ COMMAND_HELP: dict[str, tuple[str, tuple[str, ...]]] = {  # command -> (help, ex
     "pe": ("Print the sinusoidal positional encoding: PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…).",
            ("attnviz pe", "attnviz pe -n 50 -d 128 --save pe.png", "attnviz pe -n 8 -d 4")),
     "rnn": ("An Elman RNN over the same vectors as self-attention: how much each input a^j moves h^i.\n\nRow i of the "
-            "influence matrix is ‖∂h^i/∂a^j‖ (exact Jacobians) over its sum, drawn beside α′ on one\ncolour scale: the RNN "
+            "influence matrix is ‖∂h^i/∂a^j‖ (exact Jacobians) over its sum, drawn beside α′ on one colour scale: the RNN "
             "needs n sequential steps and its reach fades with distance; α′ takes one.",
             (_S, 'attnviz rnn "$S"', 'attnviz rnn "$S" --bidirectional --hidden 32 --save rnn.png',
              "attnviz rnn --audio demo --json | jq .steps")),
