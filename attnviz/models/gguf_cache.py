@@ -132,7 +132,7 @@ def save(path: Path, raw: dict, source, tokenizer) -> bool:
         _remove_orphans(folder)
         _remove_stale(folder)
         if shutil.disk_usage(folder).free < total + SPARE:
-            _unusable(folder, f"{total / 2**20:,.0f} MB do not fit on its disk")
+            _unusable(folder, f"{total / 1e6:,.0f} MB do not fit on its disk")  # MB as the write note says them
             return False
         from ..cost import note
 

@@ -174,3 +174,27 @@ def test_the_entries_of_gguf_files_that_no_longer_exist_are_removed_by_the_next_
     assert f"{gone_stem}.json" not in names and f"{gone_stem}.bin" not in names, names
     assert gguf_cache.load(kept) is not None and damaged.exists()
     assert len(names) == 5, names  # kept's two, new's two, the damaged .json
+
+
+def test_a_cache_too_large_for_its_disk_is_said_in_the_write_notes_megabytes(tmp_path, cache_home, monkeypatch):
+    """The same SmolLM2 entry was "538 MB" when written and "513 MB do not fit" when refused (MiB)."""
+    import shutil
+    from collections import namedtuple
+
+    from attnviz.cost import listening
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    monkeypatch.setattr(gguf_cache, "_told", set())
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: namedtuple("Usage", "total used free")(1 << 30, 1 << 30, 0))
+    class Large:  # 36 MB of float32 (34 MiB): sized, never read (the disk is checked first)
+        keys = ["w"]
+        shape = staticmethod(lambda key: (3000, 3000))
+
+    path = tiny_llama(tmp_path / "t.gguf")
+    header, raw, _ = open_uncached(path)
+    heard = []
+    with listening(heard.append):
+        assert not gguf_cache.save(path, raw, Large(), build_tokenizer(header.meta, path))
+    assert len(heard) == 1 and "(36 MB do not fit on its disk)" in heard[0], heard
