@@ -31,7 +31,7 @@ from ..i18n import _, by_reader, language, pgettext
 from .page_text import CONTEXT, page_strings
 
 DENSE_MAX = 2000  # tokens: a page never embeds n × n matrices beyond this (long inputs: long_view)
-VIEW_KEYS = ("header", "audio", "image", "long")  # the `view` extension's keys
+VIEW_KEYS = ("header", "audio", "image", "long", "focus")  # the `view` extension's keys
 VIEW_FIELDS = {"audio": ("times", "duration", "spectrogram", "db_range", "bands"),
                "image": ("width", "height", "rows", "cols", "png"), "long": ("bins", "heads", "examples")}
 VECTOR_FIELDS = ("q", "k", "v", "b", "input", "output")  # --include-vectors fields: not drawn, not embedded
@@ -134,6 +134,9 @@ def check_view(page: dict) -> None:
         missing = [f for f in fields if key in view and f not in view[key]]
         if missing:
             raise AttnvizError(f"view.{key} lacks {', '.join(missing)}; build it with {key}_view()")
+    focus = view.get("focus")
+    if focus is not None and not (isinstance(focus, int) and not isinstance(focus, bool) and 0 <= focus < n):
+        raise AttnvizError(f"view.focus is {focus!r}; give the 0-based index of one of the {n} items (the query the page opens on)")
     audio, image = view.get("audio"), view.get("image")
     if audio is not None:
         if len(audio["times"]) != n:

@@ -182,7 +182,8 @@ def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: in
             from .html import html_page, save_page
 
             doc, view = page_parts(analysis)
-            save_page(html_page(doc, view), path)
+            first = focus[0] if isinstance(focus, list) else focus  # a picture's several: the page opens on the first
+            save_page(html_page(doc, view if first is None else {**view, "focus": first}), path)
         else:
             fig, warning = figure(analysis, focus, matrix, style)
             figures.save(fig, path, dpi)

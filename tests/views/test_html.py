@@ -196,3 +196,14 @@ def test_save_page_is_atomic(tmp_path, docs):
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # like the figures: not the temporary file's 0600
     with pytest.raises(AttnvizError, match="cannot write"):
         html.save_page("x", tmp_path / "missing" / "view.html")
+
+
+@pytest.mark.parametrize("focus", [-1, 15, "it", True, 1.0])
+def test_a_view_focus_that_is_not_an_item_index_is_refused(focus):
+    from attnviz.errors import AttnvizError
+    from attnviz.views.html import check_view
+
+    page = {"tokens": ["a", "b"], "layers": [], "view": {"header": "", "focus": focus}}
+    with pytest.raises(AttnvizError, match="view.focus"):
+        check_view(page)
+    check_view({**page, "view": {"header": "", "focus": 1}})

@@ -78,3 +78,4 @@ def test_the_download_is_the_same_document_in_every_language():
     with using("en"):
         en = html.html_page(DOC)
     assert embedded(zh) == embedded(en)
+

@@ -1066,6 +1066,11 @@ function start() {
   for (const f of root.querySelectorAll(".av-fallback")) f.remove();
   root.append(app);
   if (layers.length) state.checked = new Set(layers[0].heads.map((_, i) => i));
+  if (Number.isInteger(view.focus) && view.focus >= 0 && view.focus < n) { // saved with --focus: open on that query
+    state.query = view.focus;
+    state.focus = ["q", view.focus];
+    state.pinned = true;
+  }
   const views = availableViews().map((v) => v[0]);
   state.view = ["image", "audio", isModel ? "model" : "lines", "matrix", "summary"].find((v) => views.includes(v));
   render();
