@@ -111,6 +111,9 @@ def settings(opts: Options, option: str, values: list[str], seq: Sequence | None
     from ..inputs.kinds import kind_of
     from ..inputs.load import with_window
 
+    if getattr(opts, option) != getattr(Options(), option):  # given too: the sweep would silently replace it
+        raise UsageError(f"`compare` {option}=…: `{option}` is given too, and each setting replaces it; drop `{option}` "
+                         f"(or add its value to the comparison)", option)
     out = []
     for raw in values:
         if option == "window" and seq is not None and kind_of(seq.kind).parse_window is not None and raw.lower() not in NONE_WORDS:
