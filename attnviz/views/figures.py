@@ -190,6 +190,17 @@ def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, t
     return fig, warning
 
 
+ROW_MOST = 8  # panels: a longer row of heads wraps into rows of at most this many
+
+
+def wrap(panels: list, most: int = ROW_MOST) -> list[list]:
+    """panels in rows of at most `most`, the rows as even as can be (60 -> 7 × 8 + 4, 12 -> 2 × 6);
+    up to `most` panels stay one row."""
+    n_rows = -(-len(panels) // most)
+    n_cols = -(-len(panels) // max(n_rows, 1))
+    return [panels[k:k + n_cols] for k in range(0, len(panels), n_cols)]
+
+
 def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str, style: Style = Style(),
                 keys: list[str] | None = None):
     """A grid of heatmaps (rows × columns: e.g. layers × heads, or one row of settings) laid out

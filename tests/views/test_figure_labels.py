@@ -1,0 +1,35 @@
+"""Figures a new reader misread: many heads in one unreadable row, rows of several heads named as
+weights instead of queries, the RNN figure's raw h^i, a --dpi lowered without a word."""
+
+import pytest
+
+from attnviz.api import Options, analyze
+from attnviz.views import figures
+from conftest import SEED
+
+
+def text_boxes(fig, texts):
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts if t.get_text()]
+
+
+def test_sixty_heads_wrap_into_a_grid_whose_head_names_never_overlap():
+    fig = analyze(SEED, Options(heads=60)).figure()
+    try:
+        width, height = fig.get_size_inches()
+        assert 0.6 < height / width < 1.6, f"{width:.1f} × {height:.1f} inches: not a grid"
+        panels = [ax for ax in fig.axes if ax.get_xlabel().startswith("head ")]
+        assert len(panels) == 60
+        assert len({round(ax.get_position().y0, 4) for ax in panels}) > 1  # several rows
+        assert max(sum(1 for b in panels if round(b.get_position().y0, 4) == round(a.get_position().y0, 4))
+                   for a in panels) <= figures.ROW_MOST
+        fig.canvas.draw()
+        boxes = text_boxes(fig, [ax.xaxis.label for ax in panels])
+        assert not [(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:] if a.overlaps(b)]
+    finally:
+        figures._pyplot().close(fig)
+
+
+@pytest.mark.parametrize("n,rows", [(1, [1]), (4, [4]), (8, [8]), (9, [5, 4]), (12, [6, 6]), (60, [8] * 7 + [4])])
+def test_wrap_keeps_short_rows_and_evens_long_ones(n, rows):
+    assert [len(r) for r in figures.wrap(list(range(n)))] == rows
