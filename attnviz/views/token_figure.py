@@ -45,13 +45,12 @@ def dense_figure(analysis, focus, matrix, style, title: str):
         return done
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
-    grid, labels = [], []
+    grid = []
     for kind in kinds:  # many heads wrap: rows of at most figures.ROW_MOST
-        rows = figures.wrap([figures.Panel(getattr(hd, kind.replace("-", "_")), kind,
-                                           _("head {h}").format(h=analysis.head_numbers[h]), mask) for h, hd in enumerate(heads)])
-        grid += rows
-        labels += [figures.label_of(kind)] * len(rows)
-    return figures.grid_figure(tokens, grid, labels, heading, style)
+        grid += figures.wrap([figures.Panel(getattr(hd, kind.replace("-", "_")), kind,
+                                            _("head {h}").format(h=analysis.head_numbers[h]), mask) for h, hd in enumerate(heads)])
+    labels = [_("query $i$")] * len(grid)  # rows are queries, as in pair_figure; the colorbars name α and α′
+    return figures.grid_figure(tokens, grid, labels, heading, style, key_name=_("key $j$"))
 
 
 def model_figure(analysis, focus, matrix, style, title: str):

@@ -33,3 +33,32 @@ def test_sixty_heads_wrap_into_a_grid_whose_head_names_never_overlap():
 @pytest.mark.parametrize("n,rows", [(1, [1]), (4, [4]), (8, [8]), (9, [5, 4]), (12, [6, 6]), (60, [8] * 7 + [4])])
 def test_wrap_keeps_short_rows_and_evens_long_ones(n, rows):
     assert [len(r) for r in figures.wrap(list(range(n)))] == rows
+
+
+def axis_names(fig):
+    """The left names of the rows and the texts drawn over the top row (the keys' name)."""
+    left = {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel() and ax.get_xlabel()}  # colorbars have no xlabel
+    above = {t.get_text() for ax in fig.axes for t in ax.texts}
+    return left, above
+
+
+@pytest.mark.parametrize("kw,fig_kw", [
+    ({"heads": 4}, {}), ({"heads": 12}, {}), ({"heads": 4, "window": 3}, {}), ({"heads": 2}, {"matrix": "both"}),
+    ({"heads": 60}, {}),
+])
+def test_rows_of_several_heads_are_named_queries_and_columns_keys(kw, fig_kw):
+    fig = analyze(SEED, Options(**kw)).figure(**fig_kw)
+    try:
+        left, above = axis_names(fig)
+        assert left == {"query $i$"}, left
+        assert above == {"key $j$"}, above
+    finally:
+        figures._pyplot().close(fig)
+
+
+def test_a_comparison_names_queries_and_keys():
+    fig = analyze(SEED, Options(heads=3), compare="window=0,3").figure()
+    try:
+        assert axis_names(fig) == ({"query $i$"}, {"key $j$"})
+    finally:
+        figures._pyplot().close(fig)
