@@ -62,3 +62,19 @@ def test_a_comparison_names_queries_and_keys():
         assert axis_names(fig) == ({"query $i$"}, {"key $j$"})
     finally:
         figures._pyplot().close(fig)
+
+
+def test_the_rnn_figure_typesets_its_notation_as_mathtext():
+    import re
+
+    import attnviz
+
+    fig = attnviz.rnn(SEED).figure()
+    try:
+        texts = [fig._suptitle.get_text()] + [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
+        for text in filter(None, texts):
+            plain = re.sub(r"\$[^$]*\$", "", text)  # outside $…$: no raw h^i, ‖∂…‖, α′, 'query i'
+            assert not re.search(r"[\^‖∂α]| [ij]\b", plain), text
+        assert r"$h^{i} = \tanh(" in fig._suptitle.get_text() and "$h^{i-1}$" in fig._suptitle.get_text()
+    finally:
+        figures._pyplot().close(fig)
