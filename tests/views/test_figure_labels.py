@@ -78,3 +78,32 @@ def test_the_rnn_figure_typesets_its_notation_as_mathtext():
         assert r"$h^{i} = \tanh(" in fig._suptitle.get_text() and "$h^{i-1}$" in fig._suptitle.get_text()
     finally:
         figures._pyplot().close(fig)
+
+
+def test_a_dpi_lowered_to_fit_says_so_on_stderr(cli, tmp_path):
+    from PIL import Image
+
+    result = cli("show", SEED, "--dpi", "1200", "--save", tmp_path / "hi.png")
+    notes = [line for line in result.stderr.splitlines() if line.startswith("attnviz: note:")]
+    assert len(notes) == 1, result.stderr
+    assert "hi.png: 1200 dpi would make it" in notes[0] and "6,000 px, the largest attnviz writes" in notes[0]
+    assert max(Image.open(tmp_path / "hi.png").size) < 6200
+    result = cli("show", SEED, "--dpi", "100", "--save", tmp_path / "lo.png")
+    assert "note:" not in result.stderr  # nothing lowered, nothing said
+
+
+def test_the_library_hears_the_lowered_dpi_as_a_note(tmp_path):
+    from attnviz.cost import Note, listening
+    from attnviz.views.saving import MAX_PIXELS, capped
+
+    fig = figures._pyplot().figure(figsize=(20, 10))
+    heard = []
+    try:
+        with listening(heard.append):
+            assert capped(fig, tmp_path / "x.png", 150) == 150
+            assert capped(fig, tmp_path / "x.png", 1200) == MAX_PIXELS / 20
+            assert capped(fig, tmp_path / "x.svg", 1200) == MAX_PIXELS / 20  # a vector file: no pixels to speak of
+    finally:
+        figures._pyplot().close(fig)
+    assert len(heard) == 1 and isinstance(heard[0], Note)
+    assert heard[0].startswith("x.png: 1200 dpi would make it 24,000 px wide; written at 300 dpi")
