@@ -60,6 +60,7 @@ SER, SE, HA, EP, SRHA = ("show", "explain", "rnn"), ("show", "explain"), ("heads
 AN, AR, ANR = ("analyze",), ("rnn",), ("analyze", "rnn")
 LANG_HELP = ("Language of the views: zh (the course notes' terms), en, or auto (zh when LC_ALL, LC_MESSAGES or LANG "
              "starts with zh).")
+DPI_HELP = "Resolution of saved PNGs; a figure over about 6,000 px a side is saved at the dpi that fits, with a note."
 MODEL_NAMES = "minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model directory."
 
 # Order: per command, the table's order sorted by panel (PANELS) is the order of its --help.
@@ -92,7 +93,7 @@ TABLE: tuple[Option, ...] = (
     Option("dim", int, 64, "Encoding dimension d.", ("pe",), flags=("--dim", "-d"), min=2, max=4096),
     Option("pe_save", str, None, "Also save the matrix as a figure: .png, .svg or .pdf.", ("pe",), param="save",
            flags=("--save",), many=True),
-    Option("plain_dpi", int, 150, "Resolution of saved PNGs.", ("atlas", "pe"), param="dpi", flags=("--dpi",), min=30, max=1200),
+    Option("plain_dpi", int, 150, DPI_HELP, ("atlas", "pe"), param="dpi", flags=("--dpi",), min=30, max=1200),
     Option("pe_accept_cost", bool, False, "Draw a figure estimated over 5 minutes instead of refusing it.", ("pe",),
            param="accept_cost", flags=("--accept-cost",)),
     # Input
@@ -229,7 +230,7 @@ TABLE: tuple[Option, ...] = (
            "comma-separated.", ("show",), FIGURES, many=True),
     Option("rnn_save", str, None, "Also save the two matrices side by side as a figure (.png, .svg, .pdf).", ("rnn",), FIGURES,
            param="save", flags=("--save",), many=True),
-    Option("dpi", int, 150, "Resolution of saved PNGs.", ("show", "rnn"), FIGURES, min=30, max=1200),
+    Option("dpi", int, 150, DPI_HELP, ("show", "rnn"), FIGURES, min=30, max=1200),
     Option("cmap", str, None, "With --save: the colormap of α′ (any matplotlib name: viridis, magma, Blues, Greys, …). α keeps "
            "a diverging map centred at 0.", ("show",), FIGURES),
     Option("vmax", float, None, "With --save: the top of α′'s colour scale (default: the largest weight shown; 1 for a fixed "

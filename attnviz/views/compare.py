@@ -126,7 +126,8 @@ def compare_figure(comparison, style=None):
     panels = [[figures.Panel(s.alpha_prime, "alpha-prime", s.label + (" " + mean_of_heads(s.analysis.config.heads)
                                                                        if s.analysis.config.heads > 1 else ""),
                              s.analysis.layer.mask) for s in comparison.settings]]
-    return figures.grid_figure(tokens, panels, [""], style.heading(compare_title(comparison)), style)
+    return figures.grid_figure(tokens, panels, [_("query $i$")], style.heading(compare_title(comparison)), style,
+                               key_name=_("key $j$"))
 
 
 def compare_document(comparison) -> dict:

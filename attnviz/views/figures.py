@@ -190,12 +190,24 @@ def pair_figure(tokens: list[str], alpha: np.ndarray, alpha_prime: np.ndarray, t
     return fig, warning
 
 
+ROW_MOST = 8  # panels: a longer row of heads wraps into rows of at most this many
+
+
+def wrap(panels: list, most: int = ROW_MOST) -> list[list]:
+    """panels in rows of at most `most`, the rows as even as can be (60 -> 7 × 8 + 4, 12 -> 2 × 6);
+    up to `most` panels stay one row."""
+    n_rows = -(-len(panels) // most)
+    n_cols = -(-len(panels) // max(n_rows, 1))
+    return [panels[k:k + n_cols] for k in range(0, len(panels), n_cols)]
+
+
 def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str], title: str, style: Style = Style(),
-                keys: list[str] | None = None):
+                keys: list[str] | None = None, key_name: str = ""):
     """A grid of heatmaps (rows × columns: e.g. layers × heads, or one row of settings) laid out
     by hand: panels close together, token labels on the left column and top row only, and one
     colorbar per kind attached to the right of the rows it colours (shared scale).  title: "" for none;
-    keys: the columns' labels (cross-attention; default tokens)."""
+    keys: the columns' labels (cross-attention; default tokens); row_labels: left of each row (its
+    layer, or "query i"); key_name: above the top row's key labels ("key j"), "" for none."""
     plt = _pyplot()
     keys = tokens if keys is None else keys
     families, warning = font_for(tokens + keys + [title] + row_labels)
@@ -209,7 +221,7 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
     name_fs, row_fs = max(fontsize, 5 + n_cols * 0.4), max(fontsize, 6 + n_cols * 0.5)
     title_fs = max(9.0, fontsize + 1, 7 + n_cols * 0.8)
     box = _grid_box(tokens + keys if labels else [], small, name_fs, row_fs, title_fs, title, side, len(rows), n_cols,
-                    any(row_labels))
+                    any(row_labels), bool(key_name))
     with plt.rc_context({"font.family": families}):
         fig = plt.figure(figsize=(box.width, box.height))
         images, spans = {}, {}
@@ -221,6 +233,9 @@ def grid_figure(tokens: list[str], rows: list[list[Panel]], row_labels: list[str
                                        show_q=labels and c == 0, show_k=labels and r == 0)
                 ax.set_title("")
                 ax.set_xlabel(p.title, fontsize=name_fs, labelpad=3)  # below: key labels are on top
+                if key_name and r == 0:  # above the key labels, as pair_figure's "key j"
+                    ax.annotate(key_name, (0.5, 1), xycoords="axes fraction", xytext=(0, box.labels * 72 + 3),
+                                textcoords="offset points", ha="center", va="bottom", fontsize=row_fs)
                 spans.setdefault(p.kind, []).append(r)
             if row_labels[r]:
                 fig.axes[-len(row)].set_ylabel(row_labels[r], fontsize=row_fs)
@@ -248,6 +263,7 @@ class _GridBox:
     bar_gap: float = 0.12
     right: float = 0.9  # colorbar ticks and label
     bottom: float = 0.1
+    labels: float = 0.0  # the key labels' height above the top row
 
     @property
     def width(self) -> float:
@@ -271,13 +287,15 @@ class _GridBox:
 
 
 def _grid_box(tokens: list[str], small: float, name_fs: float, row_fs: float, title_fs: float, title: str,
-              side: float, n_rows: int, n_cols: int, row_labels: bool) -> _GridBox:
-    """Margins from what is drawn there: token labels (≈ 0.6 em a character), row labels, the title."""
+              side: float, n_rows: int, n_cols: int, row_labels: bool, key_name: bool = False) -> _GridBox:
+    """Margins from what is drawn there: token labels (≈ 0.6 em a character), row labels, the name
+    of the keys above their labels, the title."""
     label_in = (max(len(t) for t in tokens) * small * 0.6 / 72 + 0.06) if tokens else 0.0
     title_in = (title.count("\n") + 1) * title_fs * 1.45 / 72 + 0.2 if title else 0.1
     left = label_in + (row_fs * 1.5 / 72 + 0.05 if row_labels else 0.0) + 0.05
-    return _GridBox(left=left, top=title_in + label_in + 0.05, side=side, wgap=0.06 * side,
-                    hgap=name_fs * 1.7 / 72 + 0.08, n_rows=n_rows, n_cols=n_cols)
+    key_in = row_fs * 1.5 / 72 + 0.04 if key_name else 0.0
+    return _GridBox(left=left, top=title_in + key_in + label_in + 0.05, side=side, wgap=0.06 * side,
+                    hgap=name_fs * 1.7 / 72 + 0.08, n_rows=n_rows, n_cols=n_cols, labels=label_in)
 
 
 def focus_figure(tokens: list[str], i: int, rows: list[tuple[str, np.ndarray, np.ndarray]], title: str):

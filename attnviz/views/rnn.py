@@ -14,15 +14,28 @@ from .style import printable
 SCHEMA = "attnviz-rnn/1"
 
 
-def steps_line(r) -> str:
+# the notation as the terminal writes it, and as a figure typesets it (mathtext, as the other figures' titles)
+PLAIN = {"h": "h^i", "prev": "h^{i−1}", "b": "b^i", "a": "a^j", "alpha": "α′", "influence": "‖∂h^i/∂a^j‖",
+         "cell": "h^i = tanh(W a^i + U h^{i−1} + c)"}
+TEX = {"h": "$h^{i}$", "prev": "$h^{i-1}$", "b": "$b^{i}$", "a": "$a^{j}$", "alpha": r"$\alpha'$",
+       "influence": r"$\Vert \partial h^{i} / \partial a^{j} \Vert$", "cell": r"$h^{i} = \tanh(W a^{i} + U h^{i-1} + c)$"}
+
+
+def steps_line(r, math: dict = PLAIN) -> str:
     n = len(r.tokens)
-    return _("sequential steps: RNN {n} (h^i waits for h^{{i−1}}) · self-attention 1 (every b^i at once, from every a^j)").format(n=n)
+    return _("sequential steps: RNN {n} ({h} waits for {prev}) · self-attention 1 (every {b} at once, from every {a})").format(
+        n=n, **{k: math[k] for k in ("h", "prev", "b", "a")})
 
 
-def rnn_words(r) -> str:
+def rnn_words(r, math: dict = PLAIN) -> str:
+    """The cell, its size and weights; math=TEX: for a figure (the weights' file name escaped)."""
     kind = _("bidirectional Elman RNN") if r.bidirectional else _("Elman RNN")
     made = _("weights {file}").format(file=r.weights) if r.weights else _("random weights (seed {seed})").format(seed=r.seed)
-    return f"{kind} h^i = tanh(W a^i + U h^{{i−1}} + c) · hidden {r.hidden} · {made}"
+    if math is TEX:
+        from .figures import tex_safe  # a file name's $ would start mathtext
+
+        made = tex_safe(made)
+    return f"{kind} {math['cell']} · hidden {r.hidden} · {made}"
 
 
 def reach(r) -> dict:
@@ -44,7 +57,7 @@ def render_rnn(r, console, cells: str = "auto") -> None:
     oov = list(r.attention.oov)
     tokens = [printable(t) for t in r.tokens]
     for title, m in ((_("RNN influence: row i = ‖∂h^i/∂a^j‖ over its row sum (rows sum to 1)"), r.influence),
-                     (_("self-attention α′ (rows sum to 1)"), r.alpha_prime)):
+                     (_("self-attention {alpha} (rows sum to 1)").format(alpha=PLAIN["alpha"]), r.alpha_prime)):
         console.print(Text("\n" + title + " · " + _("one colour scale, top {s}").format(s=f"{scale:.3g}"), style="bold"))
         console.print(matrix_view(m, tokens, oov, "alpha_prime", console.width, cells, scale=scale), end="")
     share = reach(r)
@@ -79,8 +92,9 @@ def rnn_figure(r, title: str | None = None):
     plt = _pyplot()
     n = len(r.tokens)
     labels = [tex_safe(printable(t)) for t in r.tokens]
-    title = (tex_safe(rnn_words(r)) + "\n" + steps_line(r)) if title is None else title
-    panels = [(_("RNN influence ‖∂h^i/∂a^j‖ (rows sum to 1)"), r.influence), (_("self-attention α′ (rows sum to 1)"), r.alpha_prime)]
+    title = (rnn_words(r, TEX) + "\n" + steps_line(r, TEX)) if title is None else title
+    panels = [(_("RNN influence {influence} (rows sum to 1)").format(influence=TEX["influence"]), r.influence),
+              (_("self-attention {alpha} (rows sum to 1)").format(alpha=TEX["alpha"]), r.alpha_prime)]
     families, warning = font_for([title] + labels + [p[0] for p in panels])
     top = float(max(r.influence.max(), r.alpha_prime.max()))
     side = min(7.0, max(3.0, 0.3 * n))
@@ -89,8 +103,8 @@ def rnn_figure(r, title: str | None = None):
         for ax, (name, m) in zip(axes, panels):
             image = ax.imshow(m, cmap="viridis", vmin=0.0, vmax=top, interpolation="nearest")
             ax.set_title(name, fontsize=9)
-            ax.set_xlabel(_("input j"), fontsize=8)
-            ax.set_ylabel(_("query i"), fontsize=8)
+            ax.set_xlabel(_("input $j$"), fontsize=8)
+            ax.set_ylabel(_("query $i$"), fontsize=8)
             if n <= 40:
                 ax.set_xticks(range(n), labels, rotation=90, fontsize=7)
                 ax.set_yticks(range(n), labels, fontsize=7)

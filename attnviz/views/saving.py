@@ -14,6 +14,7 @@ from .fonts import _pyplot
 FORMATS = ("png", "svg", "pdf")  # figures; --save also takes .html (the interactive page, views.html)
 SAVE_FORMATS = FORMATS + ("html",)
 MAX_INCHES = 200  # a saved figure's longest side
+MAX_PIXELS = 6000  # a saved figure's longest side at any --dpi: a bigger dpi is lowered to fit (a model-view grid)
 
 
 def check_paths(items: list[str]) -> list[Path]:
@@ -83,7 +84,7 @@ def _save(fig, path: Path, dpi: int) -> None:
     """Write atomically: a temporary file in the same folder, renamed over the target when complete.
     Whatever stops the save (an error, Ctrl-C, SIGTERM raised as an exception) removes the temporary file."""
     width, height = fig.get_size_inches()
-    if max(width, height) > MAX_INCHES:  # at the 6000-pixel cap below, that is under 30 dpi: nothing legible
+    if max(width, height) > MAX_INCHES:  # at MAX_PIXELS, that is under 30 dpi: nothing legible
         raise UsageError(f"`save` {path}: a figure of {len(fig.axes)} panels would be {width:.0f} × {height:.0f} inches, "
                          f"too large to read at any resolution (at most {MAX_INCHES} a side); save one head with `head` H, "
                          f"or use fewer `heads`")
@@ -91,7 +92,7 @@ def _save(fig, path: Path, dpi: int) -> None:
     try:
         tmp = temporary_name(path)  # first the name, then the file: an interrupt in between leaves nothing
         os.close(create(tmp))
-        dpi = min(dpi, 6000 / max(fig.get_size_inches()))  # a model-view grid: at most ~6000 pixels across
+        dpi = capped(fig, path, dpi)
         with warnings.catch_warnings():  # missing glyphs were already reported once, by font_for
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
             # "tight" draws the figure twice; a big grid is laid out by hand and needs no trimming
@@ -105,6 +106,21 @@ def _save(fig, path: Path, dpi: int) -> None:
         if isinstance(e, (MemoryError, KeyboardInterrupt, AttnvizError)) or not isinstance(e, Exception):
             raise
         raise AttnvizError(f"could not write {path}: {_reason(e)}") from None
+
+
+def capped(fig, path: Path, dpi: float) -> float:
+    """dpi, or the dpi that makes the figure's longest side MAX_PIXELS when dpi would exceed it; a PNG
+    so lowered says so in a note (`attnviz: note: …` on the CLI)."""
+    width, height = fig.get_size_inches()
+    top = MAX_PIXELS / max(width, height)
+    if dpi <= top:
+        return dpi
+    if path.suffix.lower() == ".png":
+        from ..cost import note
+
+        note(f"{path.name}: {dpi:g} dpi would make it {round(max(width, height) * dpi):,} px {'wide' if width >= height else 'tall'}; "
+             f"written at {int(top)} dpi (about {MAX_PIXELS:,} px, the largest attnviz writes)")
+    return top
 
 
 def _reason(e: Exception) -> str:

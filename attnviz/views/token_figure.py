@@ -35,7 +35,8 @@ def _common(analysis, focus, style, heading: str, layer_label):
 
 
 def dense_figure(analysis, focus, matrix, style, title: str):
-    """A set of vectors' figure; several heads: a grid of α′ (matrix both | alpha: also or only α)."""
+    """A set of vectors' figure; several heads: a grid of α′ (matrix both | alpha: also or only α), more
+    than figures.ROW_MOST heads wrapped into several rows."""
     from . import figures
 
     heading = style.heading(title)
@@ -44,10 +45,12 @@ def dense_figure(analysis, focus, matrix, style, title: str):
         return done
     heads, mask = analysis.layers[0].heads, analysis.layers[0].mask
     kinds = {"both": ["alpha", "alpha-prime"], "alpha": ["alpha"]}.get(matrix, ["alpha-prime"])
-    grid = [[figures.Panel(getattr(hd, kind.replace("-", "_")), kind, _("head {h}").format(h=analysis.head_numbers[h]), mask)
-             for h, hd in enumerate(heads)] for kind in kinds]
-    labels = [figures.label_of(k) for k in kinds]
-    return figures.grid_figure(tokens, grid, labels, heading, style)
+    grid = []
+    for kind in kinds:  # many heads wrap: rows of at most figures.ROW_MOST
+        grid += figures.wrap([figures.Panel(getattr(hd, kind.replace("-", "_")), kind,
+                                            _("head {h}").format(h=analysis.head_numbers[h]), mask) for h, hd in enumerate(heads)])
+    labels = [_("query $i$")] * len(grid)  # rows are queries, as in pair_figure; the colorbars name α and α′
+    return figures.grid_figure(tokens, grid, labels, heading, style, key_name=_("key $j$"))
 
 
 def model_figure(analysis, focus, matrix, style, title: str):
