@@ -182,7 +182,7 @@ def save_figures(analysis, paths: list[Path], focus, matrix: str | None, dpi: in
             from .html import html_page, save_page
 
             doc, view = page_parts(analysis)
-            first = focus[0] if isinstance(focus, list) else focus  # a picture's several: the page opens on the first
+            first = (focus or [None])[0] if isinstance(focus, list) else focus  # a picture's several: the page opens on the first
             save_page(html_page(doc, view if first is None else {**view, "focus": first}), path)
         else:
             fig, warning = figure(analysis, focus, matrix, style)

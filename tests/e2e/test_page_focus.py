@@ -44,3 +44,14 @@ def test_a_sound_page_opens_on_its_focus_time(browser, cli, tmp_path):
     focus = embedded_view(page)["focus"]
     open_page(browser, page)
     assert browser.execute_script("return document.querySelector('.av-curve').dataset.query") == str(focus)
+
+
+@pytest.mark.parametrize("focus", [[], ["2,3"], ["2,3", "1,1"]])
+def test_a_picture_page_opens_on_its_first_focus_patch(browser, cli, tmp_path, focus):
+    page = tmp_path / "p.html"
+    cli("show", "--image", "demo", "--size", "16", "--patch", "4", *[a for f in focus for a in ("--focus", f)], "--save", page)
+    view = embedded_view(page)
+    assert view.get("focus") == (None if not focus else 1 * 3 + 2)  # row 2, column 3 (from 1) of the 4 × 3 patches
+    open_page(browser, page)
+    assert browser.execute_script("return document.querySelector('canvas.av-overlay')?.dataset.query ?? null") == (
+        None if not focus else "5")
