@@ -48,7 +48,8 @@ def check(result, code, needle):
     (["show", SEED, "--vectors", "/nonexistent/v.bin"], 2, "no such file"),
     (["show", SEED, "--save", "/nonexistent/dir/a.png"], 2, "does not exist"),
     (["show", SEED, "--save", "a.bmp"], 2, "unknown format"),
-    (["explain", SEED, "--focus", "it", "--head", "2"], 2, "only 1 head"),
+    (["explain", SEED, "--focus", "it", "--head", "2"], 2, "--head 2: there is only 1 head (--heads 1)"),
+    (["show", SEED, "--heads", "2", "--head", "3"], 2, "--head 3: there are only 2 heads (--heads 2)"),
     (["heads", SEED, "--from", "it"], 2, "both --from and --to"),
 ])
 def test_usage_and_runtime_errors(runner, args, code, needle):
