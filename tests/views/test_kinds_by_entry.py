@@ -86,3 +86,12 @@ def test_a_documents_items_are_counted_by_its_kinds_entry():
     assert counted({"kind": "image", "patch": 4}) == "patches" and counted({"kind": "image", "patch": None}) == "pixels"
     doc = attnviz.analyze(image="demo", size=8).to_dict()
     assert f"{len(doc['tokens'])} pixels" in default_header(doc)  # said "patches" for a picture of pixels
+
+
+def test_a_page_header_counts_one_item_in_the_singular():
+    from attnviz.views.html import default_header
+
+    assert " · 1 pixel · " in default_header(attnviz.analyze(image="demo", size=1).to_dict())
+    assert " · 1 patch · " in default_header(attnviz.analyze(image="demo", size=2, patch=2).to_dict())
+    assert " · 1 token · " in default_header(attnviz.analyze("ham").to_dict())
+    assert " · 2 tokens · " in default_header(attnviz.analyze("ham food").to_dict())
