@@ -138,10 +138,9 @@ def ragged_row_error(path: Path, kind: str) -> AttnvizError:
             dim = int(next(lines).split()[1])
         for n, line in enumerate(lines, 2 if dim is not None else 1):
             word, *numbers = line.rstrip().split(b" ")  # as gensim splits a line
-            if dim is None:
-                dim = len(numbers)
-            elif len(numbers) != dim:
+            if not word or (dim is not None and len(numbers) != dim):
                 break
+            dim = len(numbers) if dim is None else dim
         else:
             return AttnvizError(f"{path}: a line's count of numbers differs from the others'; every line of a vectors "
                                 f"file is a word and the same count of numbers")

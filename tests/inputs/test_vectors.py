@@ -223,10 +223,12 @@ def test_a_text_row_of_the_wrong_length_is_refused_naming_its_line_and_word(tmp_
                             f"vectors file is a word and the same count of numbers: fix or delete this line")
 
 
-def test_a_blank_line_in_a_vectors_file_is_named(tmp_path):
+@pytest.mark.parametrize("text, line", [("the 0.1 0.2\n\ncat 0.3 0.4\n", 2), ("\nthe 0.1 0.2\ncat 0.3 0.4\n", 1),
+                                        ("2 2\nthe 0.1 0.2\n  \n", 3)])
+def test_a_blank_line_in_a_vectors_file_is_named(tmp_path, text, line):
     path = tmp_path / "blank.txt"
-    path.write_text("the 0.1 0.2\n\ncat 0.3 0.4\n")
-    with pytest.raises(AttnvizError, match=r"blank.txt: line 2 is blank; .*: delete it$"):
+    path.write_text(text)
+    with pytest.raises(AttnvizError, match=rf"blank.txt: line {line} is blank; .*: delete it$"):
         vec.open_vectors(str(path))
 
 
