@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core.conv import ALPHA, SIZES, ConvAttention, check_kernel, conv_attention, default_kernel
-from ..errors import AttnvizError, UsageError
+from ..errors import UsageError
 from ..inputs import Sequence
 from ..inputs.load import Media, load_sequence
+from ..inputs.npzfile import read_npy
 from ..options import Options
 
 MAX_KERNEL_BYTES = 1 << 26  # 64 MB: a K × K × d_in × d_out kernel is small; a larger .npy is not one
@@ -63,11 +64,8 @@ def read_kernel(path: str, k: int, d_in: int) -> np.ndarray:
         raise UsageError(f"`kernel` {path}: no such file; give a .npy of shape [{k}, {k}, {d_in}, d_out]", "kernel")
     if file.stat().st_size > MAX_KERNEL_BYTES:
         raise UsageError(f"`kernel` {path} is over {MAX_KERNEL_BYTES >> 20} MB; a kernel is [{k}, {k}, {d_in}, d_out]", "kernel")
-    try:
-        kernel = np.load(file, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise AttnvizError(f"could not read `kernel` {path} as a .npy array ({str(e).splitlines()[0]}); save one with "
-                           f"numpy.save('kernel.npy', k) where k has shape [{k}, {k}, {d_in}, d_out]") from None
+    kernel = read_npy(file, f"`kernel` {path}", f"save one with numpy.save('kernel.npy', k) where k has shape "
+                                                 f"[{k}, {k}, {d_in}, d_out]")
     if not isinstance(kernel, np.ndarray):
         raise UsageError(f"`kernel` {path} is a .npz archive; save the kernel alone with numpy.save", "kernel")
     return check_kernel(kernel, k, d_in, f"`kernel` {path}")

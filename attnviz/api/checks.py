@@ -53,7 +53,8 @@ def check_generate(n) -> None:
 def check_head(head: int, heads: int) -> None:
     """`head` (1-based) is one of the `heads` an analysis has."""
     if head > heads:
-        raise UsageError(f"`head` {head}: there are only {heads} head{'s' if heads > 1 else ''} (`heads` {heads})", "head")
+        there = "there is only 1 head" if heads == 1 else f"there are only {heads} heads"
+        raise UsageError(f"`head` {head}: {there} (`heads` {heads})", "head")
 
 
 def input_overwritten(paths: list[Path], inputs: dict[str, str | None]) -> tuple[Path, str] | None:

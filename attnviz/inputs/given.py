@@ -90,15 +90,15 @@ def check_values(a: np.ndarray, scores: bool) -> bool:
         return causal_of(np.isneginf(a))
     if np.isinf(a).any():
         raise AttnvizError(f"`attention` holds inf at {where(np.isinf(a))}; weights are 0 … 1 "
-                           f"(raw scores: scores=True, `scores`)")
+                           f"(pass `scores` if these are raw scores)")
     if (a < 0).any():
         raise AttnvizError(f"`attention` holds a negative weight ({a.min():.3g} at {where(a < 0)}); weights are ≥ 0 "
-                           f"(raw scores before softmax: scores=True, `scores`)")
+                           f"(pass `scores` if these are raw scores, before softmax)")
     off = np.abs(a.sum(axis=-1) - 1.0)
     if (off > ROW_SUM_TOL).any():
         l, h, i = (int(x) for x in np.argwhere(off > ROW_SUM_TOL)[0])
         raise AttnvizError(f"`attention` layer {l + 1}, head {h + 1}, row {i + 1} sums to {a[l, h, i].sum():.4g}, not 1; "
-                           f"give the weights after softmax (raw scores: scores=True, `scores`)")
+                           f"give the weights after softmax, or pass `scores` if these are raw scores")
     return causal_of(a == 0)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
+from .npzfile import numpy_reason
 from .sources import AttentionSource, SavedFrom
 
 MAX_BYTES = 1 << 30  # an attention file: 1 GB, as a vector set (inputs/matrix.py)
@@ -80,7 +81,7 @@ def _npy(path: str) -> Saved:
     except AttnvizError:
         raise AttnvizError(f"could not read `attention` {path}: not a .npy array; save one with numpy.save") from None
     except (ValueError, OSError, EOFError) as e:
-        raise AttnvizError(f"could not read `attention` {path} as a .npy array ({_reason(e)})") from None
+        raise AttnvizError(f"could not read `attention` {path} as a .npy array ({numpy_reason(e)})") from None
     return Saved(a, None)
 
 
@@ -105,7 +106,7 @@ def _npz(path: str) -> Saved:
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise AttnvizError(f"could not read `attention` {path} as a .npz of arrays ({_reason(e)})") from None
+        raise AttnvizError(f"could not read `attention` {path} as a .npz of arrays ({numpy_reason(e)})") from None
     if "attention" not in arrays:
         raise AttnvizError(f"`attention` {path}: no array named 'attention' (has {', '.join(names_in(path)) or 'nothing'}); "
                            f"save it with {SAVEZ}")
@@ -114,11 +115,6 @@ def _npz(path: str) -> Saved:
     specials = [bool(s) for s in arrays["specials"].reshape(-1)] if "specials" in arrays else None
     keys = [str(t) for t in arrays["keys"].reshape(-1)] if "keys" in arrays else None
     return Saved(arrays["attention"], tokens, specials, keys=keys)
-
-
-def _reason(e: Exception) -> str:
-    text = str(e).splitlines()[0] if str(e) else type(e).__name__
-    return "it holds Python objects, not numbers" if "pickle" in text.lower() else text
 
 
 def _json(path: str) -> Saved:

@@ -41,6 +41,8 @@ def matrix_sequence(path, input_norm: str = "none") -> Sequence:
 def read_matrix(path: Path) -> tuple[list[str], np.ndarray]:
     """-> labels [n] and vectors [n, d] (float64, finite), with one clear error for a bad file."""
     ext = path.suffix.lower().lstrip(".")
+    if path.is_dir():
+        raise UsageError(f"`input` {path}: is a directory; give a .npy, .npz, .csv or .tsv file", "input")
     if ext not in FORMATS:
         raise UsageError(f"`input` {path}: unknown format {path.suffix or '(no extension)'}; use .npy, .npz, .csv or .tsv", "input")
     if not path.is_file():
@@ -61,12 +63,13 @@ def array_of(value) -> np.ndarray:
 
 
 def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating) or x.dtype == bool):
+        raise AttnvizError(f"{path}: the array holds {_kind_of(x.dtype)} (dtype {x.dtype}), not real numbers; a vector "
+                           f"set is n × d numbers, e.g. np.save(path, X.astype(float))")
     if x.ndim == 1:
         raise AttnvizError(f"{path}: a 1-D array of {x.size} numbers; a vector set is n × d (save one number per item as n × 1)")
     if x.ndim != 2:
         raise AttnvizError(f"{path}: an array of shape {x.shape}; a vector set is 2-D, n items × d dimensions")
-    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating) or x.dtype == bool):
-        raise AttnvizError(f"{path}: the array holds {x.dtype} values; a vector set is real numbers")
     n, d = x.shape
     if n == 0 or d == 0:
         raise AttnvizError(f"{path}: {n} rows × {d} columns; a vector set needs at least one item and one dimension")
@@ -88,23 +91,19 @@ def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> t
     return labels, x
 
 
-def _reason(e: Exception) -> str:
-    """numpy's message, without its advice to load pickles (data must never run code here)."""
-    text = str(e).splitlines()[0] if str(e) else type(e).__name__
-    if "allow_pickle" in text or "pickle" in text.lower():
-        return "it holds Python objects or is not an array file at all; save numbers with np.save(path, X.astype(float))"
-    return text
+def _kind_of(dtype: np.dtype) -> str:
+    return {"U": "strings", "S": "byte strings", "O": "Python objects", "c": "complex numbers", "M": "dates",
+            "m": "time spans", "V": "raw records"}.get(dtype.kind, "values")
 
 
 def _read_npy(path: Path):
-    try:
-        return None, np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise AttnvizError(f"could not read {path} as a .npy array ({_reason(e)})") from None
+    from .npzfile import read_npy
+
+    return None, read_npy(path, str(path), "save numbers with np.save(path, X.astype(float))")
 
 
 def _read_npz(path: Path):
-    from .npzfile import names_in, read_arrays
+    from .npzfile import names_in, numpy_reason, read_arrays
 
     try:
         arrays = read_arrays(str(path), ("vectors", "labels"), f"`input` {path}")  # only these two: each size checked first
@@ -116,7 +115,7 @@ def _read_npz(path: Path):
     except AttnvizError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise AttnvizError(f"could not read {path} as a .npz of arrays ({_reason(e)})") from None
+        raise AttnvizError(f"could not read {path} as a .npz of arrays ({numpy_reason(e)})") from None
     return labels, x
 
 

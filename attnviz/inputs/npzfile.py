@@ -13,6 +13,22 @@ from ..errors import AttnvizError
 MAX_ARRAY_BYTES = 1 << 30  # one array: the same 1 GB as a whole vector-set file (inputs/matrix.py)
 
 
+def read_npy(path, what: str, fix: str) -> np.ndarray:
+    """One .npy array, pickle disabled (a .npz under a .npy name comes back as numpy's NpzFile: callers
+    check).  A file numpy cannot read is one AttnvizError: "could not read {what} as a .npy array
+    ({why}); {fix}", numpy's advice to load pickles left out (data must never run code here)."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise AttnvizError(f"could not read {what} as a .npy array ({numpy_reason(e)}); {fix}") from None
+
+
+def numpy_reason(e: Exception) -> str:
+    """numpy's message for a file it could not read, without its advice to load pickles."""
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return "it holds Python objects or is not an array file at all" if "pickle" in text.lower() else text
+
+
 def read_arrays(path: str, names: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
     """{name: array} for the names the archive has (others are not read), pickle disabled.  A
     member over MAX_ARRAY_BYTES, by the zip header's uncompressed size, is an AttnvizError naming

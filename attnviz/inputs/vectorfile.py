@@ -90,11 +90,7 @@ def read_vectors_file(path: Path, trust_pickle: bool = False):
             check_fasttext_bin(path)
             return check_table(load_facebook_vectors(str(path)), path, kind)
         check_header(path, kind)
-        with without_bom(path) as readable:
-            kv = KeyedVectors.load_word2vec_format(
-                str(readable), binary=kind == "word2vec-bin", no_header=kind == "glove-text", unicode_errors="replace"
-            )
-        return check_table(kv, path, kind)
+        return check_table(_load_word2vec(path, kind), path, kind)
     except AttnvizError:
         raise
     except MemoryError:
@@ -103,6 +99,57 @@ def read_vectors_file(path: Path, trust_pickle: bool = False):
         detail = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AttnvizError(f"could not read vectors from {path}: {detail}; a vectors file is word2vec or GloVe text (a word "
                            f"and its numbers on each line), word2vec or fastText binary, or a gensim .kv") from None
+
+
+class RaggedRow(Exception):
+    """A text row whose count of numbers is not the file's dimension (raised from StrictRows)."""
+
+
+def _load_word2vec(path: Path, kind: str):
+    """word2vec/GloVe text or word2vec binary -> KeyedVectors, every text row checked for its length."""
+    from gensim.models import KeyedVectors
+
+    class StrictRows(KeyedVectors):
+        """gensim sets each row with `vectors[i] = numbers`: numpy would fill a row of one number with
+        copies of it (a silent wrong vector), so a row of the wrong length is refused here; one len() a row."""
+
+        def add_vector(self, key, vector):
+            if len(vector) != self.vector_size:
+                raise RaggedRow()
+            return super().add_vector(key, vector)
+
+    with without_bom(path) as readable:
+        try:
+            kv = StrictRows.load_word2vec_format(
+                str(readable), binary=kind == "word2vec-bin", no_header=kind == "glove-text", unicode_errors="replace"
+            )
+        except RaggedRow:
+            raise ragged_row_error(path, kind) from None
+    kv.__class__ = KeyedVectors  # StrictRows adds no state: callers get gensim's own class
+    return kv
+
+
+def ragged_row_error(path: Path, kind: str) -> AttnvizError:
+    """The first text line whose count of numbers differs from the header's (or the first line's), named."""
+    with _header_reader(path)() as f:
+        lines = (line.removeprefix(BOM) if n == 1 else line for n, line in enumerate(f, 1))
+        dim = None
+        if kind == "word2vec-text":
+            dim = int(next(lines).split()[1])
+        for n, line in enumerate(lines, 2 if dim is not None else 1):
+            word, *numbers = line.rstrip().split(b" ")  # as gensim splits a line
+            if not word or (dim is not None and len(numbers) != dim):
+                break
+            dim = len(numbers) if dim is None else dim
+        else:
+            return AttnvizError(f"{path}: a line's count of numbers differs from the others'; every line of a vectors "
+                                f"file is a word and the same count of numbers")
+    said = f"the header (line 1) says {dim}" if kind == "word2vec-text" else f"the first line has {dim}"
+    what = (f"line {n} is blank" if not word else
+            f"the vector of {word.decode('utf-8', 'replace')!r} (line {n}) has {len(numbers)} number"
+            f"{'' if len(numbers) == 1 else 's'} where {said}")
+    return AttnvizError(f"{path}: {what}; every line of a vectors file is a word and the same count of numbers: "
+                        f"{'delete it' if not word else 'fix or delete this line'}")
 
 
 class without_bom:

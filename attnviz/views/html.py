@@ -113,6 +113,8 @@ def default_header(doc: dict) -> str:
     from ..inputs.kinds import counted
 
     unit = counted(s)
+    if n == 1:
+        unit = "patch" if unit == "patches" else unit.removesuffix("s")  # 1 token, 1 frame, 1 pixel
     parts = [f"{s.get('name', '?')}" + (f" ({s['dim']}-d)" if s.get("dim") else ""), f"{n:,} {unit}"]
     if s.get("kind") == "model":
         parts.append(f"{c.get('layers', '?')} layers × {c.get('heads', '?')} heads")

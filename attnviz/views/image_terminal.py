@@ -18,7 +18,7 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
-from ..i18n import _, spoken
+from ..i18n import _, ngettext, spoken
 
 from .style import SHADES, seq_rgb
 
@@ -142,9 +142,11 @@ def header(analysis) -> Text:
 
     s, c = analysis.sequence.source, analysis.config
     words = describe(c, grid=True)
-    size = dict(rows=s.rows, cols=s.cols, n=f"{s.rows * s.cols:,}", patch=s.patch)
-    items = (_("{rows} × {cols} = {n} patches of {patch} × {patch} px").format(**size)
-             if s.patch else _("{rows} × {cols} = {n} pixels").format(**size))
+    n = s.rows * s.cols
+    size = dict(rows=s.rows, cols=s.cols, n=f"{n:,}", patch=s.patch)
+    items = (ngettext("{rows} × {cols} = {n} patch of {patch} × {patch} px",
+                      "{rows} × {cols} = {n} patches of {patch} × {patch} px", n).format(**size)
+             if s.patch else ngettext("{rows} × {cols} = {n} pixel", "{rows} × {cols} = {n} pixels", n).format(**size))
     t = Text()
     t.append("attnviz ", style="bold")
     t.append(f"· {s.name} · {items} ({s.dim}-d) · {heads_count(c.heads)}\n")

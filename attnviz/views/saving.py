@@ -25,7 +25,7 @@ def check_paths(items: list[str]) -> list[Path]:
     its first spelling."""
     out, seen = [], set()
     for item in items:
-        if not item.strip():
+        if not item.replace(",", "").strip():  # "" or ",,": no name at all, not a silent nothing saved
             raise UsageError(f"`save` {item!r}: empty; give a file name ending in .png, .svg, .pdf or .html")
         for p in (p.strip() for p in item.split(",") if p.strip()):
             path = _check_path(p)
@@ -36,6 +36,9 @@ def check_paths(items: list[str]) -> list[Path]:
 
 
 def _check_path(p: str) -> Path:
+    if p.endswith(tuple(filter(None, ("/", os.sep, os.altsep)))):  # Path() would drop it and write a file there
+        raise UsageError(f"`save` {p}: ends in a separator, so it names a folder; give a file name ending in .png, "
+                         f".svg, .pdf or .html")
     path = Path(p).expanduser()
     ext = path.suffix.lower().lstrip(".")
     if ext not in SAVE_FORMATS:
@@ -51,7 +54,7 @@ def _check_path(p: str) -> Path:
         raise UsageError(f"`save` {p}: the file name is {len(os.fsencode(path.name))} bytes long; this file system "
                          f"allows at most {longest}; give a shorter name")
     if not folder.is_dir():
-        raise UsageError(f"`save` {p}: the folder {folder} does not exist")
+        raise UsageError(f"`save` {p}: {_not_a_folder(folder)}")
     if path.is_dir():
         raise UsageError(f"`save` {p}: is a folder; give a file name ending in .png, .svg, .pdf or .html")
     probe = None
@@ -64,6 +67,15 @@ def _check_path(p: str) -> Path:
         if probe is not None:
             probe.unlink(missing_ok=True)
     return path
+
+
+def _not_a_folder(folder: Path) -> str:
+    """Why `folder` cannot hold a file: it, or the nearest part of it that exists, is not a folder."""
+    there = next((f for f in (folder, *folder.parents) if os.path.lexists(f)), None)
+    if there is None or there.is_dir():
+        return f"the folder {folder} does not exist"
+    return (f"{there} is {'a device' if there.is_char_device() or there.is_block_device() else 'a file'}, not a folder; "
+            f"save into an existing folder")
 
 
 def temporary_name(path: Path, suffix: str | None = None) -> Path:

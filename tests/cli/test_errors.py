@@ -48,7 +48,8 @@ def check(result, code, needle):
     (["show", SEED, "--vectors", "/nonexistent/v.bin"], 2, "no such file"),
     (["show", SEED, "--save", "/nonexistent/dir/a.png"], 2, "does not exist"),
     (["show", SEED, "--save", "a.bmp"], 2, "unknown format"),
-    (["explain", SEED, "--focus", "it", "--head", "2"], 2, "only 1 head"),
+    (["explain", SEED, "--focus", "it", "--head", "2"], 2, "--head 2: there is only 1 head (--heads 1)"),
+    (["show", SEED, "--heads", "2", "--head", "3"], 2, "--head 3: there are only 2 heads (--heads 2)"),
     (["heads", SEED, "--from", "it"], 2, "both --from and --to"),
 ])
 def test_usage_and_runtime_errors(runner, args, code, needle):
@@ -57,7 +58,7 @@ def test_usage_and_runtime_errors(runner, args, code, needle):
 
 @pytest.mark.parametrize("content,code,needle", [
     (b"", 1, "empty"),
-    (b"2 3\nham 1.0 2.0", 1, "could not read"),  # truncated: a row short and a row missing
+    (b"2 3\nham 1.0 2.0", 1, "(line 2) has 2 numbers where the header (line 1) says 3"),  # truncated: a row short and a row missing
     (b"\x00\xff" * 100, 1, "does not look like a vectors file"),
     (b"2 3\nham 1 2 inf\nfood 1 2 3\n", 1, "NaN or inf"),
     (b"2 3\nham 1e300 1e300 1e300\nfood 1e300 1e300 1e300\n", 1, "NaN or inf"),  # overflows float32 on reading

@@ -6,7 +6,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import invoke
+import attnviz
+from attnviz.errors import AttnvizError
+
+from conftest import invoke, one_line
 
 TOKENS = ["[CLS]", "the", "cat", "sat", "[SEP]"]
 
@@ -142,3 +145,17 @@ def test_usage_errors(runner, npz, args, needle):
     args = [a.format(npz=path, dir=path.parent) for a in args]
     result = invoke(runner, "show", *args)
     assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+@pytest.mark.parametrize("array, words", [
+    (np.array([[0.5, 0.2], [0.3, 0.7]]), "sums to 0.7, not 1; give the weights after softmax, or pass {} if these are raw scores"),
+    (np.array([[1.5, -0.5], [0.3, 0.7]]), "weights are ≥ 0 (pass {} if these are raw scores, before softmax)"),
+    (np.array([[np.inf, 0.0], [0.3, 0.7]]), "weights are 0 … 1 (pass {} if these are raw scores)"),
+])
+def test_weights_that_look_like_scores_name_the_scores_option_as_each_reader_writes_it(runner, tmp_path, array, words):
+    np.save(tmp_path / "a.npy", array)
+    line = one_line(invoke(runner, "show", "--attention", tmp_path / "a.npy", "--tokens", "a,b"), 1, words.format("--scores"))
+    assert "scores=True" not in line
+    with pytest.raises(AttnvizError) as e:
+        attnviz.view(array, ["a", "b"])
+    assert words.format("`scores`") in str(e.value)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import invoke
+from conftest import invoke, one_line
 from reference import naive_head
 
 X = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 2.0, 0.0, 2.0], [1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 3.0, 1.0]])  # the notes' a¹ … a⁴
@@ -101,3 +101,24 @@ def test_a_file_over_one_gigabyte_is_refused_before_reading(runner, tmp_path):
         f.truncate((1 << 30) + 1)  # sparse: no disk used
     result = invoke(runner, "show", "--input", path)
     assert result.exit_code == 1 and "over the 1 GB limit" in result.stderr
+
+
+def test_an_array_of_strings_says_it_holds_strings_not_numbers(runner, tmp_path):
+    path = tmp_path / "s.npy"
+    np.save(path, np.array(["a", "b"]))  # 1-D as well: its dtype is the cause, not its shape
+    one_line(invoke(runner, "show", "--input", path), 1, "s.npy: the array holds strings (dtype <U1), not real numbers")
+
+
+def test_a_directory_given_as_input_is_named_a_directory(runner, tmp_path):
+    for folder in (tmp_path / "adir", tmp_path / "vectors.npy"):
+        folder.mkdir()
+        one_line(invoke(runner, "show", "--input", folder), 2, f"--input {folder}: is a directory; give a .npy")
+
+
+def test_random_bytes_as_input_or_kernel_get_the_same_clean_words(runner, tmp_path):
+    junk = tmp_path / "junk.npy"
+    junk.write_bytes(np.random.default_rng(0).bytes(300))
+    words = "as a .npy array (it holds Python objects or is not an array file at all); save"
+    for args in (["--input", junk], ["--image", "demo", "--conv", "3", "--kernel", junk]):
+        line = one_line(invoke(runner, "show", *args), 1, words)
+        assert "pickle" not in line, line

@@ -208,3 +208,38 @@ def test_a_text_file_that_is_not_vectors_says_what_a_vectors_file_is(tmp_path):
         vec.open_vectors(str(prose))
     message = str(e.value)
     assert "notes.md" in message and "a vectors file is word2vec or GloVe text" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("header", ["", "3 2\n"])
+@pytest.mark.parametrize("row, count", [("sat 0.5", "1 number"), ("sat 0.5 0.6 0.7 0.8", "4 numbers")])
+def test_a_text_row_of_the_wrong_length_is_refused_naming_its_line_and_word(tmp_path, header, row, count):
+    path = tmp_path / "bad.txt"
+    path.write_text(f"{header}the 0.1 0.2\ncat 0.3 0.4 \n{row}\n")  # a trailing space is fine, as gensim rstrips
+    with pytest.raises(AttnvizError) as e:
+        vec.open_vectors(str(path))
+    line = 4 if header else 3
+    said = "the header (line 1) says 2" if header else "the first line has 2"
+    assert str(e.value) == (f"{path}: the vector of 'sat' (line {line}) has {count} where {said}; every line of a "
+                            f"vectors file is a word and the same count of numbers: fix or delete this line")
+
+
+@pytest.mark.parametrize("text, line", [("the 0.1 0.2\n\ncat 0.3 0.4\n", 2), ("\nthe 0.1 0.2\ncat 0.3 0.4\n", 1),
+                                        ("2 2\nthe 0.1 0.2\n  \n", 3)])
+def test_a_blank_line_in_a_vectors_file_is_named(tmp_path, text, line):
+    path = tmp_path / "blank.txt"
+    path.write_text(text)
+    with pytest.raises(AttnvizError, match=rf"blank.txt: line {line} is blank; .*: delete it$"):
+        vec.open_vectors(str(path))
+
+
+def test_a_gzipped_text_row_of_the_wrong_length_is_named(tmp_path):
+    path = tmp_path / "bad.txt.gz"
+    path.write_bytes(gzip.compress(b"2 2\nthe 0.1 0.2\nsat 0.5\n"))
+    with pytest.raises(AttnvizError, match=r"the vector of 'sat' \(line 3\) has 1 number where the header"):
+        vec.open_vectors(str(path))
+
+
+def test_strict_rows_leave_a_good_file_as_gensim_reads_it():
+    kv = vectorfile.read_vectors_file(DATA / "tiny.w2v.txt")
+    assert type(kv).__name__ == "KeyedVectors" and kv.vectors.shape == (len(REF), len(REF["ham"]))
+    np.testing.assert_allclose(kv["ham"], REF["ham"], atol=1e-6)

@@ -9,7 +9,7 @@ import pytest
 
 from attnviz.views import figures
 from attnviz.api import Options, analyze
-from conftest import SEED, invoke
+from conftest import SEED, invoke, one_line
 
 pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +134,28 @@ def test_forty_tokens_labels_do_not_overlap(tmp_path):
 def test_bad_save_paths(runner, tmp_path, spec, code, needle):
     result = invoke(runner, "show", "ham sandwich", "--save", tmp_path / spec)
     assert result.exit_code == code and needle in result.stderr and result.stdout == ""
+
+
+def test_a_save_path_under_a_file_or_device_says_it_is_not_a_folder(runner, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    one_line(invoke(runner, "show", "ham", "--save", tmp_path / "afile" / "sub" / "x.png"), 2,
+             f"{tmp_path / 'afile'} is a file, not a folder; save into an existing folder")
+    if Path("/dev/full").is_char_device():
+        one_line(invoke(runner, "show", "ham", "--save", "/dev/full/x.png"), 2, "/dev/full is a device, not a folder")
+
+
+@pytest.mark.parametrize("spec", [",,", " , ", ""])
+def test_a_save_of_no_name_is_a_usage_error(runner, tmp_path, monkeypatch, spec):
+    monkeypatch.chdir(tmp_path)
+    one_line(invoke(runner, "show", "ham", "--save", spec), 2, f"--save {spec!r}: empty; give a file name")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spec", ["adir.png/", "out/"])
+def test_a_save_path_ending_in_a_separator_names_a_folder_and_is_refused(runner, tmp_path, monkeypatch, spec):
+    monkeypatch.chdir(tmp_path)
+    one_line(invoke(runner, "show", "ham", "--save", spec), 2, f"--save {spec}: ends in a separator, so it names a folder")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_save_leaves_existing_file_untouched(tmp_path, monkeypatch):

@@ -243,3 +243,17 @@ def test_without_colour_the_notes_picture_keeps_square_sky_and_grass_apart():
 def test_without_colour_a_photo_still_uses_every_shade(demo):
     text = picture_text(demo.media, color=False).plain
     assert set(text) - {"\n"} == set(" ░▒▓█")
+
+
+@pytest.mark.parametrize("size, patch, english, chinese", [
+    (1, None, "1 × 1 = 1 pixel (3-d)", "1 × 1 = 1 个像素"),
+    (2, None, "2 × 2 = 4 pixels (3-d)", "2 × 2 = 4 个像素"),
+    (2, 2, "1 × 1 = 1 patch of 2 × 2 px", "1 × 1 = 1 个 2 × 2 像素的块"),
+    (4, 2, "2 × 1 = 2 patches of 2 × 2 px", "2 × 1 = 2 个 2 × 2 像素的块"),  # the picture is taller than wide
+])
+def test_the_header_counts_one_pixel_or_patch_in_the_singular(size, patch, english, chinese):
+    import attnviz
+
+    r = attnviz.analyze(image="demo", size=size, patch=patch)
+    assert english in r.table(width=100) and "1 pixels" not in r.table(width=100)
+    assert chinese in r.table(width=100, lang="zh")

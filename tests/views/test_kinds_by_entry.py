@@ -97,3 +97,12 @@ def test_a_top_k_refusal_gives_the_fix_that_fits_the_length(n, fix):
     with pytest.raises(UsageError) as refused:
         check_long(n, True, Request(focus=["a2"]))
     assert str(refused.value).endswith(fix), refused.value
+
+
+def test_a_page_header_counts_one_item_in_the_singular():
+    from attnviz.views.html import default_header
+
+    assert " · 1 pixel · " in default_header(attnviz.analyze(image="demo", size=1).to_dict())
+    assert " · 1 patch · " in default_header(attnviz.analyze(image="demo", size=2, patch=2).to_dict())
+    assert " · 1 token · " in default_header(attnviz.analyze("ham").to_dict())
+    assert " · 2 tokens · " in default_header(attnviz.analyze("ham food").to_dict())
