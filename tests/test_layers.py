@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "attnviz"
-BOTTOM = ("errors", "options", "score_names", "i18n", "cost")  # modules directly in attnviz/, beside the root
+BOTTOM = ("errors", "options", "command_help", "score_names", "i18n", "cost")  # modules directly in attnviz/, beside the root
 ORDER = ("core", "inputs", "models", "analysis", "views", "api", "cli")  # the packages, bottom to top
 TOP = ("__main__",)  # `python -m attnviz`: the CLI's level
 

@@ -19,7 +19,7 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 from typer.core import TyperGroup  # noqa: E402
 
-from ..options import COMMAND_HELP, HELP, examples  # noqa: E402
+from ..command_help import COMMAND_HELP, HELP, examples  # noqa: E402
 from . import commands, notes  # noqa: E402
 from .params import escaped  # noqa: E402
 

@@ -1,5 +1,5 @@
 """The commands: each checks what only a command line can get wrong, calls the library and hands the
-result to a view.  Their help texts and examples are the option table's (options.COMMAND_HELP)."""
+result to a view.  Their help texts and examples are command_help.COMMAND_HELP."""
 
 import sys
 
