@@ -65,8 +65,8 @@ MODEL_NAMES = "minilm, smollm2, a .gguf file, ollama:NAME[:TAG], or a model dire
 
 # Order: per command, the table's order sorted by panel (PANELS) is the order of its --help.
 TABLE: tuple[Option, ...] = (
-    Option("text", str, None, "The sentence, or '-' to read it from standard input (or use --file; --input, --audio, --image "
-           "for other inputs).", SER, api=ANR, argument=True),
+    Option("text", str, None, "The sentence, or '-' to read it from standard input (--input, --audio, --image for other "
+           "inputs; show also reads a text file with --file).", SER, api=ANR, argument=True),
     Option("text_heads", str, None, "The sentence, or '-' to read it from standard input (or a corpus with --file).",
            ("heads",), param="text", argument=True),
     Option("text_atlas", str, None, "The text the per-token scores are measured on, or '-' for standard input (default: "

@@ -105,7 +105,7 @@ def check_line_lengths(corpus: Corpus, opts) -> None:
                              f"remove the line, or keep punctuation with `punct` (no document was written)")
         if table is not None and not table.has_subwords and not any(map(table.contains, tokens)):
             raise UsageError(f"{corpus.name} line {number}: none of its words is in {table.name}, so there is nothing to "
-                             f"compare; remove the line, or use `vectors` for its language (no document was written)")
+                             f"compare; remove the line, or use `vectors` for its language or `embedding` onehot (no document was written)")
         if n > DENSE_MAX:
             raise UsageError(f"{corpus.name} line {number}: {n:,} tokens, over the {DENSE_MAX:,} one line's document holds "
                              f"(full matrices); split the line, or run it on its own with show `file` and `top_k` K")

@@ -165,7 +165,7 @@ def frame_sizes(sample_rate: int, frame_ms: float = 25.0, hop_ms: float = 10.0) 
         raise UsageError(f"`frame_ms` {frame_ms:g} at {sample_rate} Hz is {frame_length} sample(s); "
                          f"a frame needs at least 2 samples: use longer frames")
     if hop_length < 1:
-        raise UsageError(f"`hop_ms` {hop_ms:g} at {sample_rate} Hz is less than half a sample ({1000 / sample_rate:g} ms); "
+        raise UsageError(f"`hop_ms` {hop_ms:g} at {sample_rate} Hz is less than half a sample (one sample is {1000 / sample_rate:g} ms); "
                          f"a hop needs at least 1 sample: use a longer hop")
     return frame_length, hop_length
 

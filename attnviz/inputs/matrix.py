@@ -64,8 +64,9 @@ def array_of(value) -> np.ndarray:
 
 def check_matrix(path: Path | str, labels: list[str] | None, x: np.ndarray) -> tuple[list[str], np.ndarray]:
     if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating) or x.dtype == bool):
+        fix = "np.save(path, X.astype(float))" if isinstance(path, Path) else "pass X.astype(float)"  # a file, or an array
         raise AttnvizError(f"{path}: the array holds {_kind_of(x.dtype)} (dtype {x.dtype}), not real numbers; a vector "
-                           f"set is n × d numbers, e.g. np.save(path, X.astype(float))")
+                           f"set is n × d numbers, e.g. {fix}")
     if x.ndim == 1:
         raise AttnvizError(f"{path}: a 1-D array of {x.size} numbers; a vector set is n × d (save one number per item as n × 1)")
     if x.ndim != 2:

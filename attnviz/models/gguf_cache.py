@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ ALIGN = 64
 SPARE = 256 << 20  # free space left on the cache's disk after writing an entry
 
 
+ORPHAN_SECONDS = 600  # a .bin without its .json this old is removed (a write renames .bin, then .json, at once)
 NOTE_BYTES = 100_000_000  # an entry this large is announced as it is written (SmolLM2-135M's: 538 MB)
 
 
@@ -187,17 +189,28 @@ def _remove_orphans(folder: Path) -> None:
 
 
 def _remove_stale(folder: Path) -> None:
-    """Entries whose GGUF file no longer exists (deleted, moved, an Ollama model removed): no run can
-    use them again (the entry is keyed by the path), and each holds 4 bytes a parameter.  The .json
-    goes first, so a half-removed entry is a miss, never read."""
+    """Entries whose GGUF file is gone (deleted, moved, an Ollama model removed): no run can use them
+    again (the entry is keyed by the path), and each holds 4 bytes a parameter.  Only a file that is
+    not found counts: one on an unmounted drive or behind a permission error keeps its entry.  The
+    .json goes first, so a half-removed entry is a miss, never read; a .bin left without its .json
+    (a removal or a write cut short) is removed once it is ORPHAN_SECONDS old (a writer renames the
+    .bin a moment before the .json)."""
     for meta in folder.glob("gguf-*.json"):
         try:
             with open(meta, encoding="utf-8") as f:
                 source = json.load(f)["key"]["path"]
-        except (OSError, ValueError, KeyError, TypeError):  # unreadable or another layout: load() rebuilds it
+            os.lstat(source)
+        except FileNotFoundError as e:
+            if e.filename == source:  # the GGUF file, not the entry (another run removed it first)
+                _unlink(meta, meta.with_suffix(".bin"))
+        except (OSError, ValueError, KeyError, TypeError):  # unreadable, another layout, an unreachable source: kept
             continue
-        if isinstance(source, str) and not os.path.lexists(source):
-            _unlink(meta, meta.with_suffix(".bin"))
+    for data in folder.glob("gguf-*.bin"):
+        try:
+            if not data.with_suffix(".json").exists() and time.time() - data.stat().st_mtime > ORPHAN_SECONDS:
+                _unlink(data)
+        except OSError:
+            pass
 
 
 def _alive(pid: int) -> bool:

@@ -197,7 +197,7 @@ def wrap(panels: list, most: int = ROW_MOST) -> list[list]:
     """panels in rows of at most `most`, the rows as even as can be (60 -> 7 × 8 + 4, 12 -> 2 × 6);
     up to `most` panels stay one row."""
     n_rows = -(-len(panels) // most)
-    n_cols = -(-len(panels) // max(n_rows, 1))
+    n_cols = max(-(-len(panels) // max(n_rows, 1)), 1)  # no panels: no rows
     return [panels[k:k + n_cols] for k in range(0, len(panels), n_cols)]
 
 

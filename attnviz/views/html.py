@@ -121,7 +121,7 @@ def default_header(doc: dict) -> str:
     elif c.get("heads"):
         parts.append(f"{c['heads']} head{'s' if c['heads'] != 1 else ''}")
     if c.get("top_k"):
-        parts.append(f"top {c['top_k']} keys")
+        parts.append(f"top {c['top_k']} key{'s' if c['top_k'] != 1 else ''}")
     return "attnviz · " + " · ".join(parts)
 
 

@@ -36,9 +36,10 @@ def check_paths(items: list[str]) -> list[Path]:
 
 
 def _check_path(p: str) -> Path:
-    if p.endswith(tuple(filter(None, ("/", os.sep, os.altsep)))):  # Path() would drop it and write a file there
-        raise UsageError(f"`save` {p}: ends in a separator, so it names a folder; give a file name ending in .png, "
-                         f".svg, .pdf or .html")
+    last = p.replace(os.sep, "/").replace(os.altsep or "/", "/").rsplit("/", 1)[-1]
+    if last in ("", ".", ".."):  # a/, a/. or a/..: Path() would drop the ending and write a file named after the folder
+        raise UsageError(f"`save` {p}: ends in {repr(last) if last else 'a separator'}, so it names a folder; give a file "
+                         f"name ending in .png, .svg, .pdf or .html")
     path = Path(p).expanduser()
     ext = path.suffix.lower().lstrip(".")
     if ext not in SAVE_FORMATS:

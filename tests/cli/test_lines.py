@@ -41,7 +41,8 @@ def test_a_line_over_the_dense_limit_is_refused_before_any_document(runner, tmp_
 @pytest.mark.parametrize("line, says, fix", [
     ("...", "line 3 has no words to attend over (punctuation alone is dropped); remove the line, or keep punctuation "
             "with --punct", "--punct"),
-    ("xqzzv wqkkr", "line 3: none of its words is in en_core_web_md-3.7.1", "--embedding=onehot")])
+    ("xqzzv wqkkr", "line 3: none of its words is in en_core_web_md-3.7.1, so there is nothing to compare; remove the "
+                    "line, or use --vectors for its language or --embedding onehot", "--embedding=onehot")])
 def test_a_line_with_nothing_to_attend_over_is_refused_before_any_document(runner, tmp_path, line, says, fix):
     """A new user's 5,000 documents were written, then a line of '...' stopped the run (exit 2, no line named)."""
     path = tmp_path / "c.txt"

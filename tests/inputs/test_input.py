@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 
+import attnviz
+from attnviz.errors import AttnvizError
 from conftest import invoke, one_line
 from reference import naive_head
 
@@ -106,7 +108,10 @@ def test_a_file_over_one_gigabyte_is_refused_before_reading(runner, tmp_path):
 def test_an_array_of_strings_says_it_holds_strings_not_numbers(runner, tmp_path):
     path = tmp_path / "s.npy"
     np.save(path, np.array(["a", "b"]))  # 1-D as well: its dtype is the cause, not its shape
-    one_line(invoke(runner, "show", "--input", path), 1, "s.npy: the array holds strings (dtype <U1), not real numbers")
+    one_line(invoke(runner, "show", "--input", path), 1, "s.npy: the array holds strings (dtype <U1), not real numbers",
+             "e.g. np.save(path, X.astype(float))")
+    with pytest.raises(AttnvizError, match=r"^`input` array: the array holds strings .* e\.g\. pass X\.astype\(float\)$"):
+        attnviz.analyze(input=np.array([["a", "b"], ["c", "d"]]))  # an array in memory: no file to save
 
 
 def test_a_directory_given_as_input_is_named_a_directory(runner, tmp_path):

@@ -198,3 +198,38 @@ def test_a_cache_too_large_for_its_disk_is_said_in_the_write_notes_megabytes(tmp
     with listening(heard.append):
         assert not gguf_cache.save(path, raw, Large(), build_tokenizer(header.meta, path))
     assert len(heard) == 1 and "(36 MB do not fit on its disk)" in heard[0], heard
+
+
+def test_an_unreachable_gguf_keeps_its_entry_and_a_lone_old_bin_is_removed(tmp_path, cache_home, monkeypatch):
+    """Only a GGUF file that is not found loses its entry (one on an unmounted drive or behind a
+    permission error keeps it: rebuilding takes minutes); a .bin left without its .json goes once old."""
+    import os
+    import time
+
+    from attnviz.models import gguf_cache
+    from attnviz.models.gguf import open_uncached
+    from attnviz.models.gguf_tokenizer import build_tokenizer
+
+    def write(path):
+        header, raw, source = open_uncached(path)
+        assert gguf_cache.save(path, raw, source, build_tokenizer(header.meta, path))
+
+    away = tiny_llama(tmp_path / "away.gguf")
+    write(away)
+    away_stem = gguf_cache._key(away)[0]
+    old, young = cache_home / f"gguf-{'d' * 24}.bin", cache_home / f"gguf-{'e' * 24}.bin"
+    for lone in (old, young):
+        lone.write_bytes(b"\0" * 64)
+    past = time.time() - gguf_cache.ORPHAN_SECONDS - 60
+    os.utime(old, (past, past))
+    real_lstat, away_path = os.lstat, str(away.resolve())
+
+    def unreachable(path, *a, **k):
+        if str(path) == away_path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *a, **k)
+
+    monkeypatch.setattr(gguf_cache.os, "lstat", unreachable)
+    write(tiny_llama(tmp_path / "new.gguf"))
+    names = {p.name for p in cache_home.iterdir()}
+    assert {f"{away_stem}.json", f"{away_stem}.bin", young.name} <= names and old.name not in names, names

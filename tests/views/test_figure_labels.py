@@ -107,3 +107,9 @@ def test_the_library_hears_the_lowered_dpi_as_a_note(tmp_path):
         figures._pyplot().close(fig)
     assert len(heard) == 1 and isinstance(heard[0], Note)
     assert heard[0].startswith("x.png: 1200 dpi would make it 24,000 px wide; written at 300 dpi")
+
+
+def test_wrap_of_no_panels_is_no_rows():
+    from attnviz.views.figures import wrap
+
+    assert wrap([]) == [] and wrap([1]) == [[1]]

@@ -151,10 +151,12 @@ def test_a_save_of_no_name_is_a_usage_error(runner, tmp_path, monkeypatch, spec)
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("spec", ["adir.png/", "out/"])
-def test_a_save_path_ending_in_a_separator_names_a_folder_and_is_refused(runner, tmp_path, monkeypatch, spec):
+@pytest.mark.parametrize("spec, ending", [("adir.png/", "a separator"), ("out/", "a separator"), ("adir.png/.", "'.'"),
+                                          ("adir.png/..", "'..'")])
+def test_a_save_path_ending_in_a_separator_names_a_folder_and_is_refused(runner, tmp_path, monkeypatch, spec, ending):
+    """adir.png/ (and adir.png/., which Path() also reads as adir.png) wrote a file named adir.png."""
     monkeypatch.chdir(tmp_path)
-    one_line(invoke(runner, "show", "ham", "--save", spec), 2, f"--save {spec}: ends in a separator, so it names a folder")
+    one_line(invoke(runner, "show", "ham", "--save", spec), 2, f"--save {spec}: ends in {ending}, so it names a folder")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -106,3 +106,6 @@ def test_a_page_header_counts_one_item_in_the_singular():
     assert " · 1 patch · " in default_header(attnviz.analyze(image="demo", size=2, patch=2).to_dict())
     assert " · 1 token · " in default_header(attnviz.analyze("ham").to_dict())
     assert " · 2 tokens · " in default_header(attnviz.analyze("ham food").to_dict())
+    doc = {"source": {"name": "v", "kind": "vectors"}, "config": {"heads": 1, "top_k": 1}, "tokens": ["a"] * 3}
+    assert default_header(doc).endswith(" · 1 head · top 1 key")  # it said "top 1 keys"
+    assert default_header({**doc, "config": {"heads": 2, "top_k": 5}}).endswith(" · 2 heads · top 5 keys")
