@@ -290,7 +290,9 @@ def _grid_box(tokens: list[str], small: float, name_fs: float, row_fs: float, ti
               side: float, n_rows: int, n_cols: int, row_labels: bool, key_name: bool = False) -> _GridBox:
     """Margins from what is drawn there: token labels (≈ 0.6 em a character), row labels, the name
     of the keys above their labels, the title."""
-    label_in = (max(len(t) for t in tokens) * small * 0.6 / 72 + 0.06) if tokens else 0.0
+    from .cells import width  # a wide character (餐) is two cells: ≈ 1.2 em, not 0.6
+
+    label_in = (max(width(t) for t in tokens) * small * 0.6 / 72 + 0.06) if tokens else 0.0
     title_in = (title.count("\n") + 1) * title_fs * 1.45 / 72 + 0.2 if title else 0.1
     left = label_in + (row_fs * 1.5 / 72 + 0.05 if row_labels else 0.0) + 0.05
     key_in = row_fs * 1.5 / 72 + 0.04 if key_name else 0.0

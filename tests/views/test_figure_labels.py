@@ -113,3 +113,19 @@ def test_wrap_of_no_panels_is_no_rows():
     from attnviz.views.figures import wrap
 
     assert wrap([]) == [] and wrap([1]) == [[1]]
+
+
+@pytest.mark.parametrize("text", [SEED, "餐厅拒绝给我做火腿三明治，因为它只做素食。"])
+def test_the_keys_name_clears_the_key_labels_in_any_script(text):
+    """The margin above the top row was measured at 0.6 em a character: rotated Chinese labels (1 em each)
+    ran into "键 j" / "key j" above them."""
+    fig = analyze(text, Options(heads=3, embedding="onehot")).figure()
+    try:
+        fig.canvas.draw()
+        top = fig.axes[0]
+        names = text_boxes(fig, top.texts)
+        ticks = text_boxes(fig, top.get_xticklabels())
+        gap = min(n.y0 for n in names) - max(t.y1 for t in ticks)  # pixels at the figure's dpi
+        assert gap >= 3 * fig.dpi / 72, f"{gap:.1f} px between the keys' name and their labels"  # 3 pt clear (it was 1.6 px)
+    finally:
+        figures._pyplot().close(fig)
