@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AttnvizError, UsageError
-from .npzfile import numpy_reason
+from .npzfile import check_npy_header, numpy_reason
 from .sources import AttentionSource, SavedFrom
 
 MAX_BYTES = 1 << 30  # an attention file: 1 GB, as a vector set (inputs/matrix.py)
@@ -83,19 +83,6 @@ def _npy(path: str) -> Saved:
     except (ValueError, OSError, EOFError) as e:
         raise AttnvizError(f"could not read `attention` {path} as a .npy array ({numpy_reason(e)})") from None
     return Saved(a, None)
-
-
-def check_npy_header(path: str) -> None:
-    """The header's shape against the bytes that follow it: a 2⁶⁰ shape is refused before numpy allocates it."""
-    size = Path(path).stat().st_size
-    with open(path, "rb") as f:
-        version = np.lib.format.read_magic(f)
-        shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
-        left = size - f.tell()
-    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if not dtype.hasobject and need > left:
-        raise ValueError(f"its header says shape {shape} ({need:,} bytes) but {left:,} bytes follow; the file is damaged "
-                         f"or not made by numpy.save")
 
 
 def _npz(path: str) -> Saved:

@@ -4,6 +4,7 @@ whose unused (or used) array inflates to gigabytes is refused, not read (a zip b
 
 from __future__ import annotations
 
+import os
 import zipfile
 
 import numpy as np
@@ -18,9 +19,27 @@ def read_npy(path, what: str, fix: str) -> np.ndarray:
     check).  A file numpy cannot read is one AttnvizError: "could not read {what} as a .npy array
     ({why}); {fix}", numpy's advice to load pickles left out (data must never run code here)."""
     try:
+        with open(path, "rb") as f:
+            npy = f.read(len(np.lib.format.MAGIC_PREFIX)) == np.lib.format.MAGIC_PREFIX  # not a .npz under a .npy name
+        if npy:
+            check_npy_header(path)
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         raise AttnvizError(f"could not read {what} as a .npy array ({numpy_reason(e)}); {fix}") from None
+
+
+def check_npy_header(path) -> None:
+    """The header's shape against the bytes that follow it: a 2⁶⁰ shape is refused before numpy
+    allocates it (ValueError, with the numbers)."""
+    size = os.stat(path).st_size
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+        left = size - f.tell()
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if not dtype.hasobject and need > left:
+        raise ValueError(f"its header says shape {shape} ({need:,} bytes) but {left:,} bytes follow; the file is damaged "
+                         f"or not made by numpy.save")
 
 
 def numpy_reason(e: Exception) -> str:

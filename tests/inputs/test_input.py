@@ -127,3 +127,15 @@ def test_random_bytes_as_input_or_kernel_get_the_same_clean_words(runner, tmp_pa
     for args in (["--input", junk], ["--image", "demo", "--conv", "3", "--kernel", junk]):
         line = one_line(invoke(runner, "show", *args), 1, words)
         assert "pickle" not in line, line
+
+
+def test_a_npy_header_claiming_more_than_the_file_holds_is_refused_from_the_header(runner, tmp_path):
+    """A 200-byte .npy whose header says 2²⁰ × 2²⁰ float32 (4 TB) was 'out of memory … cut the work with
+    --window', as --input and --kernel; now the header is checked before numpy allocates (as --attention was)."""
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }"
+    header += b" " * (118 - len(header)) + b"\n"
+    big = tmp_path / "big.npy"
+    big.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 64)
+    for args in (["--input", big], ["--image", "demo", "--conv", "3", "--kernel", big]):
+        one_line(invoke(runner, "show", *args), 1, "its header says shape (1048576, 1048576) (4,398,046,511,104 bytes) "
+                                                   "but 64 bytes follow")
